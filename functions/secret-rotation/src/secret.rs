@@ -1,0 +1,345 @@
+//! The database secret as AWS's rotation functions store it, read leniently and written back
+//! with every field it did not understand preserved.
+//!
+//! Fields: `engine` (postgres, mysql, mariadb and their aurora-/RDS spellings), `host`, `port`
+//! (number or numeric string), `username`, `password`, `dbname`, optional `masterarn`
+//! (alternating users), `dbInstanceIdentifier` / `dbClusterIdentifier` (endpoint looked up in
+//! RDS), `tls` (disable, require, verify-full) and per-secret password rules
+//! `passwordLength` / `excludeCharacters`. Error messages name the field and what is wrong with
+//! it, never its value.
+
+use secrecy::{ExposeSecret, SecretString};
+use serde_json::{Map, Value};
+
+use crate::error::Error;
+
+/// Which database server family a secret is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    Postgres,
+    MySql,
+    MariaDb,
+}
+
+impl Engine {
+    pub fn parse(name: &str) -> Option<Self> {
+        match name.trim().to_ascii_lowercase().as_str() {
+            "postgres" | "postgresql" | "aurora-postgresql" => Some(Engine::Postgres),
+            "mysql" | "aurora-mysql" | "aurora" => Some(Engine::MySql),
+            "mariadb" => Some(Engine::MariaDb),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Engine::Postgres => "postgres",
+            Engine::MySql => "mysql",
+            Engine::MariaDb => "mariadb",
+        }
+    }
+
+    pub fn default_port(self) -> u16 {
+        match self {
+            Engine::Postgres => 5432,
+            Engine::MySql | Engine::MariaDb => 3306,
+        }
+    }
+
+    /// Longest user name the server accepts, in bytes (PostgreSQL's NAMEDATALEN - 1; MySQL's
+    /// 32-character limit, which MariaDB also honours for portability with replicas).
+    pub fn max_username_len(self) -> usize {
+        match self {
+            Engine::Postgres => 63,
+            Engine::MySql | Engine::MariaDb => 32,
+        }
+    }
+
+    /// Password length bounds: RDS accepts 8–128 characters for PostgreSQL and 8–41 for
+    /// MySQL/MariaDB master users; staying inside them keeps a rotated secret valid everywhere.
+    pub fn password_len_range(self) -> std::ops::RangeInclusive<u32> {
+        match self {
+            Engine::Postgres => 8..=128,
+            Engine::MySql | Engine::MariaDb => 8..=41,
+        }
+    }
+}
+
+/// How the rotation function protects its database connections.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TlsMode {
+    /// Plain text. Only when asked for by name; never reached by falling back.
+    Disable,
+    /// Encrypted, server certificate not verified.
+    Require,
+    /// Encrypted, certificate chain and host name verified (the default).
+    VerifyFull,
+}
+
+impl TlsMode {
+    pub fn parse(name: &str) -> Option<Self> {
+        match name.trim().to_ascii_lowercase().as_str() {
+            "disable" | "disabled" | "off" => Some(TlsMode::Disable),
+            "require" | "required" => Some(TlsMode::Require),
+            "verify-full" | "verify_full" | "verify-identity" => Some(TlsMode::VerifyFull),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TlsMode::Disable => "disable",
+            TlsMode::Require => "require",
+            TlsMode::VerifyFull => "verify-full",
+        }
+    }
+}
+
+/// A database credential secret.
+#[derive(Debug, Clone)]
+pub struct DbSecret {
+    pub engine: Engine,
+    pub host: Option<String>,
+    pub port: u16,
+    pub username: String,
+    pub password: SecretString,
+    pub dbname: Option<String>,
+    pub masterarn: Option<String>,
+    pub db_instance_identifier: Option<String>,
+    pub db_cluster_identifier: Option<String>,
+    pub tls: Option<TlsMode>,
+    pub password_length: Option<u32>,
+    pub exclude_characters: Option<String>,
+    /// The secret's full JSON object, so fields Vigil does not use survive a rotation.
+    raw: Map<String, Value>,
+}
+
+const KNOWN_ENGINES: &str = "postgres, mysql, mariadb (also postgresql, aurora-postgresql, aurora-mysql)";
+
+impl DbSecret {
+    /// Parses the secret's `SecretString`. `which` names the version in error messages
+    /// (e.g. "AWSCURRENT").
+    pub fn parse(text: &str, which: &str) -> Result<Self, Error> {
+        let bad = |problem: String| Error::MalformedSecret {
+            which: which.to_owned(),
+            problem,
+        };
+        let value: Value = serde_json::from_str(text).map_err(|e| {
+            // serde_json's message carries a position only, never the text itself.
+            bad(format!("it is not JSON ({e}); store the credential as a JSON object"))
+        })?;
+        let Value::Object(raw) = value else {
+            return Err(bad("it is JSON but not an object; expected {\"engine\": ..., \"host\": ..., \"username\": ..., \"password\": ...}".into()));
+        };
+
+        let engine_name = string_field(&raw, "engine").map_err(&bad)?.ok_or_else(|| {
+            bad(format!("field `engine` is missing; set it to one of {KNOWN_ENGINES}"))
+        })?;
+        let engine = Engine::parse(&engine_name).ok_or_else(|| {
+            bad(format!(
+                "engine {engine_name:?} is not supported; use one of {KNOWN_ENGINES}"
+            ))
+        })?;
+        let username = string_field(&raw, "username")
+            .map_err(&bad)?
+            .filter(|u| !u.is_empty())
+            .ok_or_else(|| bad("field `username` is missing or empty".into()))?;
+        if username.contains('\0') {
+            return Err(bad("field `username` contains a NUL character".into()));
+        }
+        let password = match raw.get("password") {
+            Some(Value::String(p)) if !p.is_empty() => SecretString::from(p.clone()),
+            Some(Value::String(_)) | None | Some(Value::Null) => {
+                return Err(bad("field `password` is missing or empty".into()));
+            }
+            Some(other) => {
+                return Err(bad(format!(
+                    "field `password` must be a string, not {}",
+                    type_name(other)
+                )));
+            }
+        };
+        let host = string_field(&raw, "host").map_err(&bad)?.filter(|h| !h.is_empty());
+        let db_instance_identifier = string_field(&raw, "dbInstanceIdentifier").map_err(&bad)?;
+        let db_cluster_identifier = string_field(&raw, "dbClusterIdentifier").map_err(&bad)?;
+        if host.is_none() && db_instance_identifier.is_none() && db_cluster_identifier.is_none() {
+            return Err(bad(
+                "no `host`, `dbInstanceIdentifier` or `dbClusterIdentifier`; one is needed to reach the database".into(),
+            ));
+        }
+        let port = match raw.get("port") {
+            None | Some(Value::Null) => engine.default_port(),
+            Some(v) => number_like(v)
+                .and_then(|n| u16::try_from(n).ok())
+                .filter(|p| *p != 0)
+                .ok_or_else(|| {
+                    bad(format!(
+                        "field `port` must be a port number (1-65535) as a number or string, not {}",
+                        describe(v)
+                    ))
+                })?,
+        };
+        let tls = match string_field(&raw, "tls").map_err(&bad)? {
+            None => None,
+            Some(name) => Some(TlsMode::parse(&name).ok_or_else(|| {
+                bad(format!(
+                    "field `tls` is {name:?}; use disable, require or verify-full"
+                ))
+            })?),
+        };
+        let password_length = match raw.get("passwordLength") {
+            None | Some(Value::Null) => None,
+            Some(v) => Some(number_like(v).and_then(|n| u32::try_from(n).ok()).ok_or_else(
+                || bad(format!("field `passwordLength` must be a whole number, not {}", describe(v))),
+            )?),
+        };
+
+        Ok(DbSecret {
+            engine,
+            host,
+            port,
+            username,
+            password,
+            dbname: string_field(&raw, "dbname").map_err(&bad)?.filter(|d| !d.is_empty()),
+            masterarn: string_field(&raw, "masterarn").map_err(&bad)?.filter(|m| !m.is_empty()),
+            db_instance_identifier,
+            db_cluster_identifier,
+            tls,
+            password_length,
+            exclude_characters: string_field(&raw, "excludeCharacters").map_err(&bad)?,
+            raw,
+        })
+    }
+
+    /// Alternating users: the secret names an admin secret that manages a `_clone` user.
+    pub fn is_alternating(&self) -> bool {
+        self.masterarn.is_some()
+    }
+
+    /// A copy with another user name and password; every other field is kept.
+    pub fn with_credential(&self, username: String, password: SecretString) -> Self {
+        DbSecret {
+            username,
+            password,
+            ..self.clone()
+        }
+    }
+
+    /// The JSON to store in Secrets Manager: the original object with `username` and
+    /// `password` replaced.
+    pub fn to_secret_string(&self) -> SecretString {
+        let mut raw = self.raw.clone();
+        raw.insert("username".into(), Value::String(self.username.clone()));
+        raw.insert(
+            "password".into(),
+            Value::String(self.password.expose_secret().to_owned()),
+        );
+        SecretString::from(Value::Object(raw).to_string())
+    }
+}
+
+fn string_field(raw: &Map<String, Value>, name: &str) -> Result<Option<String>, String> {
+    match raw.get(name) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s.clone())),
+        Some(Value::Number(n)) => Ok(Some(n.to_string())),
+        Some(other) => Err(format!(
+            "field `{name}` must be a string, not {}",
+            type_name(other)
+        )),
+    }
+}
+
+fn number_like(v: &Value) -> Option<u64> {
+    match v {
+        Value::Number(n) => n.as_u64(),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+fn type_name(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// Describes a non-secret field's value for an error message.
+fn describe(v: &Value) -> String {
+    match v {
+        Value::String(s) => format!("{s:?}"),
+        Value::Number(n) => n.to_string(),
+        other => type_name(other).to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<DbSecret, Error> {
+        DbSecret::parse(text, "AWSCURRENT")
+    }
+
+    #[test]
+    fn reads_aws_shaped_secret_with_string_port() {
+        let s = parse(r#"{"engine":"aurora-postgresql","host":"db.example","port":"6543","username":"app","password":"pw","dbname":"app","extra":{"k":1}}"#).unwrap();
+        assert_eq!(s.engine, Engine::Postgres);
+        assert_eq!(s.port, 6543);
+        assert_eq!(s.dbname.as_deref(), Some("app"));
+        assert!(!s.is_alternating());
+    }
+
+    #[test]
+    fn default_port_follows_engine() {
+        let s = parse(r#"{"engine":"mariadb","host":"h","username":"u","password":"p"}"#).unwrap();
+        assert_eq!(s.port, 3306);
+    }
+
+    #[test]
+    fn rewrite_keeps_unknown_fields_and_replaces_credential() {
+        let s = parse(r#"{"engine":"mysql","host":"h","username":"u","password":"old","custom":[1,2]}"#).unwrap();
+        let next = s.with_credential("u_clone".into(), SecretString::from("new".to_string()));
+        let json: Value = serde_json::from_str(next.to_secret_string().expose_secret()).unwrap();
+        assert_eq!(json["username"], "u_clone");
+        assert_eq!(json["password"], "new");
+        assert_eq!(json["custom"], serde_json::json!([1, 2]));
+        assert_eq!(json["engine"], "mysql");
+    }
+
+    #[test]
+    fn errors_name_the_field_and_never_the_password() {
+        let cases = [
+            (r#"{"host":"h","username":"u","password":"hunter2"}"#, "`engine` is missing"),
+            (r#"{"engine":"oracle","host":"h","username":"u","password":"hunter2"}"#, "\"oracle\" is not supported"),
+            (r#"{"engine":"postgres","host":"h","password":"hunter2"}"#, "`username` is missing"),
+            (r#"{"engine":"postgres","host":"h","username":"u"}"#, "`password` is missing"),
+            (r#"{"engine":"postgres","host":"h","username":"u","password":42}"#, "`password` must be a string"),
+            (r#"{"engine":"postgres","host":"h","username":"u","password":"hunter2","port":true}"#, "`port` must be a port number"),
+            (r#"{"engine":"postgres","host":"h","username":"u","password":"hunter2","port":"70000"}"#, "`port` must be a port number"),
+            (r#"{"engine":"postgres","username":"u","password":"hunter2"}"#, "no `host`"),
+            (r#"{"engine":"postgres","host":"h","username":["u"],"password":"hunter2"}"#, "`username` must be a string"),
+            (r#"{"engine":"postgres","host":"h","username":"u","password":"hunter2","tls":"maybe"}"#, "`tls` is \"maybe\""),
+            (r#"["engine"]"#, "not an object"),
+            (r#"{"engine":"postgres", "password":"hunter2""#, "not JSON"),
+        ];
+        for (text, expected) in cases {
+            let err = parse(text).unwrap_err().to_string();
+            assert!(err.contains(expected), "{text}: {err}");
+            assert!(!err.contains("hunter2"), "{text}: {err}");
+            assert!(err.contains("AWSCURRENT"), "{err}");
+        }
+    }
+
+    #[test]
+    fn rds_identifiers_stand_in_for_host() {
+        let s = parse(r#"{"engine":"postgres","dbClusterIdentifier":"c1","username":"u","password":"p"}"#).unwrap();
+        assert!(s.host.is_none());
+        assert_eq!(s.db_cluster_identifier.as_deref(), Some("c1"));
+    }
+}

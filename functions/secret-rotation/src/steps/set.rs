@@ -1,0 +1,155 @@
+//! setSecret: make the database accept the pending credential.
+//!
+//! If the pending credential already logs in, there is nothing to do (a retry). Single user:
+//! log in as the current credential, or the previous one if the current no longer works, and
+//! change the password. Alternating users: log in with the admin secret named by `masterarn`
+//! and set the other user's password, creating the `_clone` user with the original's
+//! privileges the first time. The database is only ever contacted at the host the AWSCURRENT
+//! secret names.
+
+use secrecy::ExposeSecret;
+
+use crate::engines::Session;
+use crate::error::{DbErrorKind, Error};
+use crate::password::original_username;
+use crate::secret::DbSecret;
+use crate::secrets::{CURRENT, PREVIOUS};
+
+use super::{Ctx, Outcome, login, same_database};
+
+pub async fn run(ctx: &Ctx<'_>) -> Result<Outcome, Error> {
+    let current = ctx.current().await?;
+    let pending = ctx.pending_required().await?;
+    let unsafe_error = |reason: String| Error::Unsafe {
+        secret: ctx.secret().to_owned(),
+        reason,
+    };
+    same_database(&current, &pending, "the AWSPENDING value").map_err(unsafe_error)?;
+    if current.is_alternating() {
+        let expected = crate::password::alternate_username(&current.username, current.engine)
+            .map_err(unsafe_error)?;
+        if pending.username != expected && pending.username != current.username {
+            return Err(unsafe_error(format!(
+                "alternating users: the pending user must be {expected:?}, not {:?}",
+                pending.username
+            )));
+        }
+    } else if pending.username != current.username {
+        return Err(unsafe_error(
+            "single user: the pending value names a different user than AWSCURRENT".into(),
+        ));
+    }
+
+    let target = ctx.target(&pending).await?;
+    match Session::open(&target, login("pending", &pending.username, &pending.password)).await {
+        Ok(mut session) => {
+            session.check().await?;
+            session.close().await;
+            return Ok(ctx.outcome("already-done", "the pending credential already logs in"));
+        }
+        Err(e) if e.kind == DbErrorKind::Authentication => {}
+        Err(e) => return Err(e.into()),
+    }
+
+    let detail = if current.is_alternating() {
+        set_as_admin(ctx, &current, &pending, &target).await?
+    } else {
+        set_as_self(ctx, &current, &pending, &target).await?
+    };
+
+    // Proof before reporting success: the database now accepts the pending credential.
+    let mut session =
+        Session::open(&target, login("pending", &pending.username, &pending.password)).await?;
+    session.check().await?;
+    session.close().await;
+    Ok(ctx.outcome("done", detail))
+}
+
+async fn set_as_self(
+    ctx: &Ctx<'_>,
+    current: &DbSecret,
+    pending: &DbSecret,
+    target: &crate::engines::Target,
+) -> Result<String, Error> {
+    let previous = match ctx
+        .deps
+        .secrets
+        .value(ctx.secret(), PREVIOUS, None)
+        .await?
+    {
+        // A previous value that cannot be read is no reason to fail: it is only a fallback.
+        Some(text) => DbSecret::parse(text.expose_secret(), PREVIOUS)
+            .ok()
+            .filter(|p| p.username == current.username && same_database(current, p, PREVIOUS).is_ok()),
+        None => None,
+    };
+    let mut last_error = None;
+    for (role, secret) in [("current", Some(current)), ("previous", previous.as_ref())] {
+        let Some(secret) = secret else { continue };
+        match Session::open(target, login(role, &secret.username, &secret.password)).await {
+            Ok(mut session) => {
+                session
+                    .set_own_password(&pending.username, &pending.password)
+                    .await?;
+                session.close().await;
+                return Ok(format!(
+                    "password of user {:?} changed, logged in with the {role} credential",
+                    pending.username
+                ));
+            }
+            Err(e) if e.kind == DbErrorKind::Authentication => last_error = Some(e),
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(last_error
+        .map(Error::from)
+        .unwrap_or_else(|| Error::MalformedSecret {
+            which: CURRENT.into(),
+            problem: "no credential to log in with".into(),
+        }))
+}
+
+async fn set_as_admin(
+    ctx: &Ctx<'_>,
+    current: &DbSecret,
+    pending: &DbSecret,
+    target: &crate::engines::Target,
+) -> Result<String, Error> {
+    let master_arn = current.masterarn.as_deref().unwrap_or_default();
+    let admin_text = ctx
+        .deps
+        .secrets
+        .value(master_arn, CURRENT, None)
+        .await?
+        .ok_or_else(|| Error::MalformedSecret {
+            which: format!("admin secret {master_arn}"),
+            problem: "it has no AWSCURRENT value".into(),
+        })?;
+    let admin = DbSecret::parse(admin_text.expose_secret(), &format!("admin secret {master_arn}"))?;
+    if admin.host.is_some() && admin.host != current.host {
+        return Err(Error::Unsafe {
+            secret: ctx.secret().to_owned(),
+            reason: format!(
+                "the admin secret {master_arn} is for another host than this secret; the admin password is only sent to its own database"
+            ),
+        });
+    }
+    let mut session = Session::open(target, login("admin", &admin.username, &admin.password)).await?;
+    let original = original_username(&pending.username);
+    let detail = if pending.username == original {
+        session
+            .set_user_password(original, &pending.password)
+            .await?;
+        format!("password of user {original:?} changed by the admin user")
+    } else {
+        session
+            .upsert_clone(original, &pending.username, &pending.password)
+            .await?;
+        format!(
+            "user {:?} created or updated with the privileges of {original:?}",
+            pending.username
+        )
+    };
+    session.close().await;
+    Ok(detail)
+}

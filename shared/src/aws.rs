@@ -1,0 +1,226 @@
+//! AWS SDK configuration, time budgets and error classification.
+
+use std::time::{Duration, SystemTime};
+
+use aws_config::{BehaviorVersion, SdkConfig, retry::RetryConfig, timeout::TimeoutConfig};
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+use aws_smithy_runtime_api::client::result::SdkError;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+
+/// Loads the SDK configuration from the environment once per cold start.
+///
+/// `AWS_ENDPOINT_URL` (honoured by aws-config itself) points every client at the local
+/// emulator in tests and the demo. Retries use the adaptive mode with jittered backoff, so a
+/// throttled call slows down instead of failing at once; each attempt has its own timeout so a
+/// hung connection cannot eat the whole Lambda deadline.
+pub async fn load_sdk_config() -> SdkConfig {
+    aws_config::defaults(BehaviorVersion::latest())
+        .retry_config(RetryConfig::adaptive().with_max_attempts(4))
+        .timeout_config(
+            TimeoutConfig::builder()
+                .connect_timeout(Duration::from_secs(3))
+                .operation_attempt_timeout(Duration::from_secs(10))
+                .build(),
+        )
+        .load()
+        .await
+}
+
+/// Time left before `deadline`, less a safety margin for reporting the outcome.
+///
+/// Work that would start after the budget is gone is refused up front, so the function fails
+/// with a clear error instead of being killed mid-step by the Lambda timeout.
+pub fn remaining_budget(deadline: SystemTime, now: SystemTime, margin: Duration) -> Duration {
+    deadline
+        .duration_since(now)
+        .unwrap_or_default()
+        .saturating_sub(margin)
+}
+
+/// Why an AWS call failed, in terms of what the caller should do about it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AwsFailure {
+    /// Throttled or rate-limited, after the SDK's own retries: try again later.
+    Throttled,
+    /// The role lacks a permission or the key/resource policy refuses it: fix IAM.
+    AccessDenied,
+    /// The named resource does not exist.
+    NotFound,
+    /// The request was rejected as invalid for the resource's current state.
+    InvalidRequest,
+    /// Network, timeout or 5xx: a retry can help.
+    Transient,
+    /// Anything else.
+    Other,
+}
+
+impl AwsFailure {
+    /// Whether repeating the same call later can succeed without a person acting first.
+    pub fn retryable(self) -> bool {
+        matches!(self, AwsFailure::Throttled | AwsFailure::Transient)
+    }
+
+    /// Classifies an error code as AWS services spell them.
+    pub fn from_code(code: Option<&str>) -> Self {
+        match code.unwrap_or_default() {
+            "ThrottlingException"
+            | "Throttling"
+            | "TooManyRequestsException"
+            | "RequestLimitExceeded"
+            | "SlowDown"
+            | "LimitExceededException"
+            | "ProvisionedThroughputExceededException" => AwsFailure::Throttled,
+            "AccessDenied"
+            | "AccessDeniedException"
+            | "UnauthorizedOperation"
+            | "AuthorizationError"
+            | "KMSAccessDeniedException"
+            | "UnrecognizedClientException"
+            | "InvalidClientTokenId"
+            | "ExpiredTokenException" => AwsFailure::AccessDenied,
+            "ResourceNotFoundException"
+            | "NotFoundException"
+            | "NotFound"
+            | "NoSuchEntity"
+            | "NoSuchBucket"
+            | "DBInstanceNotFound"
+            | "DBInstanceNotFoundFault"
+            | "DBClusterNotFoundFault"
+            | "ParameterNotFound" => AwsFailure::NotFound,
+            "InvalidRequestException"
+            | "InvalidParameterException"
+            | "InvalidParameterValue"
+            | "ValidationException"
+            | "ValidationError" => AwsFailure::InvalidRequest,
+            "InternalServiceError"
+            | "InternalFailure"
+            | "InternalError"
+            | "ServiceUnavailable"
+            | "ServiceUnavailableException" => AwsFailure::Transient,
+            _ => AwsFailure::Other,
+        }
+    }
+
+    /// Classifies an SDK error: transport failures and timeouts are transient, service errors
+    /// go by their code.
+    pub fn of<E>(err: &SdkError<E, HttpResponse>) -> Self
+    where
+        E: ProvideErrorMetadata,
+    {
+        match err {
+            SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) => AwsFailure::Transient,
+            SdkError::ResponseError(_) => AwsFailure::Transient,
+            SdkError::ServiceError(service) => {
+                let by_code = AwsFailure::from_code(service.err().code());
+                let status = service.raw().status().as_u16();
+                if by_code == AwsFailure::Other && status >= 500 {
+                    AwsFailure::Transient
+                } else {
+                    by_code
+                }
+            }
+            _ => AwsFailure::Other,
+        }
+    }
+}
+
+impl std::fmt::Display for AwsFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            AwsFailure::Throttled => "throttled",
+            AwsFailure::AccessDenied => "access denied",
+            AwsFailure::NotFound => "not found",
+            AwsFailure::InvalidRequest => "invalid request",
+            AwsFailure::Transient => "transient failure",
+            AwsFailure::Other => "failed",
+        })
+    }
+}
+
+/// A failed AWS call reduced to what errors and alerts may carry: the operation, the cause and
+/// the service's message (which never contains request payloads such as secret values).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AwsCallError {
+    pub operation: &'static str,
+    pub failure: AwsFailure,
+    pub code: Option<String>,
+    pub message: String,
+}
+
+impl AwsCallError {
+    /// Captures an SDK error, logging its full context chain once here.
+    pub fn new<E>(operation: &'static str, err: SdkError<E, HttpResponse>) -> Self
+    where
+        E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    {
+        let failure = AwsFailure::of(&err);
+        let code = err.code().map(str::to_owned);
+        let message = match err.message() {
+            Some(m) => m.to_owned(),
+            None => aws_smithy_types::error::display::DisplayErrorContext(&err).to_string(),
+        };
+        tracing::warn!(
+            operation,
+            %failure,
+            error = %aws_smithy_types::error::display::DisplayErrorContext(&err),
+            "AWS call failed"
+        );
+        AwsCallError {
+            operation,
+            failure,
+            code,
+            message,
+        }
+    }
+}
+
+impl std::fmt::Display for AwsCallError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {}", self.operation, self.failure)?;
+        if let Some(code) = &self.code {
+            write!(f, " ({code})")?;
+        }
+        write!(f, ": {}", self.message)
+    }
+}
+
+impl std::error::Error for AwsCallError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn budget_subtracts_margin_and_never_underflows() {
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1000);
+        let deadline = now + Duration::from_secs(30);
+        assert_eq!(
+            remaining_budget(deadline, now, Duration::from_secs(5)),
+            Duration::from_secs(25)
+        );
+        assert_eq!(
+            remaining_budget(now, deadline, Duration::from_secs(5)),
+            Duration::ZERO
+        );
+    }
+
+    #[test]
+    fn codes_map_to_what_the_caller_should_do() {
+        assert_eq!(
+            AwsFailure::from_code(Some("ThrottlingException")),
+            AwsFailure::Throttled
+        );
+        assert!(AwsFailure::from_code(Some("ThrottlingException")).retryable());
+        assert_eq!(
+            AwsFailure::from_code(Some("AccessDeniedException")),
+            AwsFailure::AccessDenied
+        );
+        assert!(!AwsFailure::AccessDenied.retryable());
+        assert_eq!(
+            AwsFailure::from_code(Some("ResourceNotFoundException")),
+            AwsFailure::NotFound
+        );
+        assert_eq!(AwsFailure::from_code(None), AwsFailure::Other);
+    }
+}

@@ -1,0 +1,13 @@
+//! `vigil`: what two or more Vigil functions share.
+//!
+//! - [`aws`]: the SDK configuration every function loads once at cold start, the time budget
+//!   taken from the Lambda deadline, and a classification of SDK errors by cause.
+//! - [`alert`]: one alert type and its delivery to SNS (subject limits, filterable attributes).
+//! - [`metrics`]: CloudWatch Embedded Metric Format lines written to stdout.
+//!
+//! Functions build their clients from [`aws::load_sdk_config`] in `main`, pass them to their
+//! handlers by reference, and never read the environment inside a handler.
+
+pub mod alert;
+pub mod aws;
+pub mod metrics;
