@@ -127,7 +127,10 @@ mod tests {
         let directive = &doc["_aws"]["CloudWatchMetrics"][0];
         assert_eq!(directive["Namespace"], "Vigil");
         assert_eq!(directive["Dimensions"][0], json!(["Function", "Engine"]));
-        assert_eq!(directive["Metrics"][1], json!({"Name": "Duration", "Unit": "Milliseconds"}));
+        assert_eq!(
+            directive["Metrics"][1],
+            json!({"Name": "Duration", "Unit": "Milliseconds"})
+        );
         assert_eq!(doc["Engine"], "postgres");
         assert_eq!(doc["Succeeded"], 1.0);
         assert_eq!(doc["Duration"], 12.5);

@@ -90,7 +90,11 @@ impl Config {
             None => false,
             Some("true" | "1" | "yes") => true,
             Some("false" | "0" | "no") => false,
-            Some(v) => return Err(format!("VIGIL_CLEAN_STUCK_ROTATION={v:?}; use true or false")),
+            Some(v) => {
+                return Err(format!(
+                    "VIGIL_CLEAN_STUCK_ROTATION={v:?}; use true or false"
+                ));
+            }
         };
         Ok(Config {
             password_rules: PasswordRules {
@@ -134,10 +138,22 @@ mod tests {
     fn invalid_values_name_the_variable() {
         for (pairs, name) in [
             (vec![("VIGIL_DB_TLS_MODE", "prefer")], "VIGIL_DB_TLS_MODE"),
-            (vec![("VIGIL_PASSWORD_LENGTH", "long")], "VIGIL_PASSWORD_LENGTH"),
-            (vec![("VIGIL_CONNECT_TIMEOUT_SECS", "0")], "VIGIL_CONNECT_TIMEOUT_SECS"),
-            (vec![("VIGIL_CLEAN_STUCK_ROTATION", "maybe")], "VIGIL_CLEAN_STUCK_ROTATION"),
-            (vec![("VIGIL_DB_CA_FILE", "/nonexistent/ca.pem")], "VIGIL_DB_CA_FILE"),
+            (
+                vec![("VIGIL_PASSWORD_LENGTH", "long")],
+                "VIGIL_PASSWORD_LENGTH",
+            ),
+            (
+                vec![("VIGIL_CONNECT_TIMEOUT_SECS", "0")],
+                "VIGIL_CONNECT_TIMEOUT_SECS",
+            ),
+            (
+                vec![("VIGIL_CLEAN_STUCK_ROTATION", "maybe")],
+                "VIGIL_CLEAN_STUCK_ROTATION",
+            ),
+            (
+                vec![("VIGIL_DB_CA_FILE", "/nonexistent/ca.pem")],
+                "VIGIL_DB_CA_FILE",
+            ),
         ] {
             let err = from(&pairs).unwrap_err();
             assert!(err.contains(name), "{err}");

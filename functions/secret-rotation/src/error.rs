@@ -95,10 +95,12 @@ pub enum Error {
         labels: String,
     },
 
-    #[error(
-        "secret {secret} has AWSPENDING on version {version}, left by an earlier rotation that never finished; set VIGIL_CLEAN_STUCK_ROTATION=true to let Vigil remove that label, or run: aws secretsmanager update-secret-version-stage --secret-id {secret} --version-stage AWSPENDING --remove-from-version-id {version}"
-    )]
-    StuckRotation { secret: String, version: String },
+    #[error("{}", stuck_message(.secret, .version, *.cleaned))]
+    StuckRotation {
+        secret: String,
+        version: String,
+        cleaned: bool,
+    },
 
     #[error(
         "secret {secret} has no AWSPENDING value for version {token}; createSecret must run before {step}"
@@ -128,6 +130,18 @@ pub enum Error {
     Deadline(String),
 }
 
+fn stuck_message(secret: &str, version: &str, cleaned: bool) -> String {
+    if cleaned {
+        format!(
+            "secret {secret} had AWSPENDING on version {version}, left by an earlier rotation that never finished; Vigil removed that label (VIGIL_CLEAN_STUCK_ROTATION=true): start the rotation again"
+        )
+    } else {
+        format!(
+            "secret {secret} has AWSPENDING on version {version}, left by an earlier rotation that never finished; set VIGIL_CLEAN_STUCK_ROTATION=true to let Vigil remove that label, or run: aws secretsmanager update-secret-version-stage --secret-id {secret} --version-stage AWSPENDING --remove-from-version-id {version}"
+        )
+    }
+}
+
 impl Error {
     /// Whether running the same step again later, unchanged, can succeed.
     pub fn retryable(&self) -> bool {
@@ -135,6 +149,7 @@ impl Error {
             Error::Aws(e) => e.failure.retryable(),
             Error::Database(e) => matches!(e.kind, DbErrorKind::Network | DbErrorKind::Timeout),
             Error::Deadline(_) => true,
+            Error::StuckRotation { cleaned, .. } => *cleaned,
             _ => false,
         }
     }

@@ -126,11 +126,14 @@ mod tests {
 
     #[test]
     fn missing_token_and_wrong_types_are_clear_errors() {
-        let err = RotationEvent::from_json(json!({"Step": "createSecret", "SecretId": "s"}))
-            .unwrap_err();
+        let err =
+            RotationEvent::from_json(json!({"Step": "createSecret", "SecretId": "s"})).unwrap_err();
         assert!(err.to_string().contains("ClientRequestToken"));
         let err = RotationEvent::from_json(json!({"Step": 3, "SecretId": "s"})).unwrap_err();
-        assert!(err.to_string().contains("not a Secrets Manager rotation event"));
+        assert!(
+            err.to_string()
+                .contains("not a Secrets Manager rotation event")
+        );
         let err = RotationEvent::from_json(json!("just a string")).unwrap_err();
         assert!(matches!(err, Error::MalformedEvent(_)));
     }

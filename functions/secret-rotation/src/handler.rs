@@ -75,7 +75,11 @@ pub async fn handle_event(
         .dimension("Function", "secret-rotation")
         .dimension("Engine", engine)
         .dimension("Step", step)
-        .metric("Succeeded", f64::from(u8::from(result.is_ok())), Unit::Count)
+        .metric(
+            "Succeeded",
+            f64::from(u8::from(result.is_ok())),
+            Unit::Count,
+        )
         .metric("Failed", f64::from(u8::from(result.is_err())), Unit::Count)
         .metric("Duration", elapsed_ms, Unit::Milliseconds);
     match &result {

@@ -115,7 +115,9 @@ mod tests {
     #[test]
     fn secret_overrides_deployment_rules() {
         let rules = PasswordRules::default()
-            .for_secret(&secret(r#","passwordLength":"20","excludeCharacters":"abc""#))
+            .for_secret(&secret(
+                r#","passwordLength":"20","excludeCharacters":"abc""#,
+            ))
             .unwrap();
         assert_eq!(rules.length, 20);
         assert_eq!(rules.exclude_characters, "abc");
@@ -132,7 +134,11 @@ mod tests {
             ..PasswordRules::default()
         };
         assert!(pg.check(Engine::Postgres).is_ok());
-        assert!(PasswordRules { length: 7, ..pg }.check(Engine::Postgres).is_err());
+        assert!(
+            PasswordRules { length: 7, ..pg }
+                .check(Engine::Postgres)
+                .is_err()
+        );
     }
 
     #[test]
@@ -149,9 +155,18 @@ mod tests {
 
     #[test]
     fn alternating_names_flip_and_respect_limits() {
-        assert_eq!(alternate_username("app", Engine::Postgres).unwrap(), "app_clone");
-        assert_eq!(alternate_username("app_clone", Engine::Postgres).unwrap(), "app");
-        assert_eq!(alternate_username("_clone", Engine::Postgres).unwrap(), "_clone_clone");
+        assert_eq!(
+            alternate_username("app", Engine::Postgres).unwrap(),
+            "app_clone"
+        );
+        assert_eq!(
+            alternate_username("app_clone", Engine::Postgres).unwrap(),
+            "app"
+        );
+        assert_eq!(
+            alternate_username("_clone", Engine::Postgres).unwrap(),
+            "_clone_clone"
+        );
         assert_eq!(original_username("app_clone"), "app");
         let long = "u".repeat(27);
         assert!(alternate_username(&long, Engine::MariaDb).is_err());

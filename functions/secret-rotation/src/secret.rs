@@ -114,7 +114,8 @@ pub struct DbSecret {
     raw: Map<String, Value>,
 }
 
-const KNOWN_ENGINES: &str = "postgres, mysql, mariadb (also postgresql, aurora-postgresql, aurora-mysql)";
+const KNOWN_ENGINES: &str =
+    "postgres, mysql, mariadb (also postgresql, aurora-postgresql, aurora-mysql)";
 
 impl DbSecret {
     /// Parses the secret's `SecretString`. `which` names the version in error messages
@@ -126,14 +127,18 @@ impl DbSecret {
         };
         let value: Value = serde_json::from_str(text).map_err(|e| {
             // serde_json's message carries a position only, never the text itself.
-            bad(format!("it is not JSON ({e}); store the credential as a JSON object"))
+            bad(format!(
+                "it is not JSON ({e}); store the credential as a JSON object"
+            ))
         })?;
         let Value::Object(raw) = value else {
             return Err(bad("it is JSON but not an object; expected {\"engine\": ..., \"host\": ..., \"username\": ..., \"password\": ...}".into()));
         };
 
         let engine_name = string_field(&raw, "engine").map_err(&bad)?.ok_or_else(|| {
-            bad(format!("field `engine` is missing; set it to one of {KNOWN_ENGINES}"))
+            bad(format!(
+                "field `engine` is missing; set it to one of {KNOWN_ENGINES}"
+            ))
         })?;
         let engine = Engine::parse(&engine_name).ok_or_else(|| {
             bad(format!(
@@ -159,7 +164,9 @@ impl DbSecret {
                 )));
             }
         };
-        let host = string_field(&raw, "host").map_err(&bad)?.filter(|h| !h.is_empty());
+        let host = string_field(&raw, "host")
+            .map_err(&bad)?
+            .filter(|h| !h.is_empty());
         let db_instance_identifier = string_field(&raw, "dbInstanceIdentifier").map_err(&bad)?;
         let db_cluster_identifier = string_field(&raw, "dbClusterIdentifier").map_err(&bad)?;
         if host.is_none() && db_instance_identifier.is_none() && db_cluster_identifier.is_none() {
@@ -189,9 +196,16 @@ impl DbSecret {
         };
         let password_length = match raw.get("passwordLength") {
             None | Some(Value::Null) => None,
-            Some(v) => Some(number_like(v).and_then(|n| u32::try_from(n).ok()).ok_or_else(
-                || bad(format!("field `passwordLength` must be a whole number, not {}", describe(v))),
-            )?),
+            Some(v) => Some(
+                number_like(v)
+                    .and_then(|n| u32::try_from(n).ok())
+                    .ok_or_else(|| {
+                        bad(format!(
+                            "field `passwordLength` must be a whole number, not {}",
+                            describe(v)
+                        ))
+                    })?,
+            ),
         };
 
         Ok(DbSecret {
@@ -200,8 +214,12 @@ impl DbSecret {
             port,
             username,
             password,
-            dbname: string_field(&raw, "dbname").map_err(&bad)?.filter(|d| !d.is_empty()),
-            masterarn: string_field(&raw, "masterarn").map_err(&bad)?.filter(|m| !m.is_empty()),
+            dbname: string_field(&raw, "dbname")
+                .map_err(&bad)?
+                .filter(|d| !d.is_empty()),
+            masterarn: string_field(&raw, "masterarn")
+                .map_err(&bad)?
+                .filter(|m| !m.is_empty()),
             db_instance_identifier,
             db_cluster_identifier,
             tls,
@@ -242,7 +260,6 @@ fn string_field(raw: &Map<String, Value>, name: &str) -> Result<Option<String>, 
     match raw.get(name) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) => Ok(Some(s.clone())),
-        Some(Value::Number(n)) => Ok(Some(n.to_string())),
         Some(other) => Err(format!(
             "field `{name}` must be a string, not {}",
             type_name(other)
@@ -303,7 +320,10 @@ mod tests {
 
     #[test]
     fn rewrite_keeps_unknown_fields_and_replaces_credential() {
-        let s = parse(r#"{"engine":"mysql","host":"h","username":"u","password":"old","custom":[1,2]}"#).unwrap();
+        let s = parse(
+            r#"{"engine":"mysql","host":"h","username":"u","password":"old","custom":[1,2]}"#,
+        )
+        .unwrap();
         let next = s.with_credential("u_clone".into(), SecretString::from("new".to_string()));
         let json: Value = serde_json::from_str(next.to_secret_string().expose_secret()).unwrap();
         assert_eq!(json["username"], "u_clone");
@@ -315,16 +335,46 @@ mod tests {
     #[test]
     fn errors_name_the_field_and_never_the_password() {
         let cases = [
-            (r#"{"host":"h","username":"u","password":"hunter2"}"#, "`engine` is missing"),
-            (r#"{"engine":"oracle","host":"h","username":"u","password":"hunter2"}"#, "\"oracle\" is not supported"),
-            (r#"{"engine":"postgres","host":"h","password":"hunter2"}"#, "`username` is missing"),
-            (r#"{"engine":"postgres","host":"h","username":"u"}"#, "`password` is missing"),
-            (r#"{"engine":"postgres","host":"h","username":"u","password":42}"#, "`password` must be a string"),
-            (r#"{"engine":"postgres","host":"h","username":"u","password":"hunter2","port":true}"#, "`port` must be a port number"),
-            (r#"{"engine":"postgres","host":"h","username":"u","password":"hunter2","port":"70000"}"#, "`port` must be a port number"),
-            (r#"{"engine":"postgres","username":"u","password":"hunter2"}"#, "no `host`"),
-            (r#"{"engine":"postgres","host":"h","username":["u"],"password":"hunter2"}"#, "`username` must be a string"),
-            (r#"{"engine":"postgres","host":"h","username":"u","password":"hunter2","tls":"maybe"}"#, "`tls` is \"maybe\""),
+            (
+                r#"{"host":"h","username":"u","password":"hunter2"}"#,
+                "`engine` is missing",
+            ),
+            (
+                r#"{"engine":"oracle","host":"h","username":"u","password":"hunter2"}"#,
+                "\"oracle\" is not supported",
+            ),
+            (
+                r#"{"engine":"postgres","host":"h","password":"hunter2"}"#,
+                "`username` is missing",
+            ),
+            (
+                r#"{"engine":"postgres","host":"h","username":"u"}"#,
+                "`password` is missing",
+            ),
+            (
+                r#"{"engine":"postgres","host":"h","username":"u","password":42}"#,
+                "`password` must be a string",
+            ),
+            (
+                r#"{"engine":"postgres","host":"h","username":"u","password":"hunter2","port":true}"#,
+                "`port` must be a port number",
+            ),
+            (
+                r#"{"engine":"postgres","host":"h","username":"u","password":"hunter2","port":"70000"}"#,
+                "`port` must be a port number",
+            ),
+            (
+                r#"{"engine":"postgres","username":"u","password":"hunter2"}"#,
+                "no `host`",
+            ),
+            (
+                r#"{"engine":"postgres","host":"h","username":["u"],"password":"hunter2"}"#,
+                "`username` must be a string",
+            ),
+            (
+                r#"{"engine":"postgres","host":"h","username":"u","password":"hunter2","tls":"maybe"}"#,
+                "`tls` is \"maybe\"",
+            ),
             (r#"["engine"]"#, "not an object"),
             (r#"{"engine":"postgres", "password":"hunter2""#, "not JSON"),
         ];
@@ -338,7 +388,10 @@ mod tests {
 
     #[test]
     fn rds_identifiers_stand_in_for_host() {
-        let s = parse(r#"{"engine":"postgres","dbClusterIdentifier":"c1","username":"u","password":"p"}"#).unwrap();
+        let s = parse(
+            r#"{"engine":"postgres","dbClusterIdentifier":"c1","username":"u","password":"p"}"#,
+        )
+        .unwrap();
         assert!(s.host.is_none());
         assert_eq!(s.db_cluster_identifier.as_deref(), Some("c1"));
     }

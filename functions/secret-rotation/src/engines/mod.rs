@@ -59,9 +59,9 @@ impl Session {
             Engine::Postgres => Ok(Session::Postgres(
                 postgres::PgSession::open(target, login).await?,
             )),
-            Engine::MySql | Engine::MariaDb => {
-                Ok(Session::MySql(mysql::MySqlSession::open(target, login).await?))
-            }
+            Engine::MySql | Engine::MariaDb => Ok(Session::MySql(
+                mysql::MySqlSession::open(target, login).await?,
+            )),
         }
     }
 

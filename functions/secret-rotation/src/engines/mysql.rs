@@ -294,13 +294,19 @@ mod tests {
     fn native_hash_matches_mysql_password_function() {
         // SELECT PASSWORD('password') on MariaDB / MySQL 5.7.
         let pw = SecretString::from("password".to_string());
-        assert_eq!(native_hash(&pw), "*2470C0C06DEE42FD1618BB99005ADCA2EC9D1E19");
+        assert_eq!(
+            native_hash(&pw),
+            "*2470C0C06DEE42FD1618BB99005ADCA2EC9D1E19"
+        );
     }
 
     #[test]
     fn accounts_are_backtick_quoted() {
         assert_eq!(account("a`b", "10.0.%"), "`a``b`@`10.0.%`");
-        assert_eq!(account("x'; DROP USER root; --", "%"), "`x'; DROP USER root; --`@`%`");
+        assert_eq!(
+            account("x'; DROP USER root; --", "%"),
+            "`x'; DROP USER root; --`@`%`"
+        );
     }
 
     #[test]
@@ -308,11 +314,21 @@ mod tests {
         let o = account("app", "%");
         let c = account("app_clone", "%");
         assert_eq!(
-            regrant(&format!("GRANT USAGE ON *.* TO {o} IDENTIFIED BY PASSWORD '*ABC'"), &o, &c).unwrap(),
+            regrant(
+                &format!("GRANT USAGE ON *.* TO {o} IDENTIFIED BY PASSWORD '*ABC'"),
+                &o,
+                &c
+            )
+            .unwrap(),
             format!("GRANT USAGE ON *.* TO {c}")
         );
         assert_eq!(
-            regrant(&format!("GRANT SELECT, INSERT ON `app`.* TO {o} WITH GRANT OPTION"), &o, &c).unwrap(),
+            regrant(
+                &format!("GRANT SELECT, INSERT ON `app`.* TO {o} WITH GRANT OPTION"),
+                &o,
+                &c
+            )
+            .unwrap(),
             format!("GRANT SELECT, INSERT ON `app`.* TO {c} WITH GRANT OPTION")
         );
         assert_eq!(

@@ -80,11 +80,13 @@ impl PgSession {
     ) -> Result<(), DbError> {
         let login = self.login.clone();
         let exists = bounded(self.timeout, &login, async {
-            sqlx::query_scalar::<_, bool>("SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1)")
-                .bind(clone)
-                .fetch_one(&mut self.conn)
-                .await
-                .map_err(|e| classify(e, &login, &[]))
+            sqlx::query_scalar::<_, bool>(
+                "SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1)",
+            )
+            .bind(clone)
+            .fetch_one(&mut self.conn)
+            .await
+            .map_err(|e| classify(e, &login, &[]))
         })
         .await?;
         let (clone_q, original_q) = (quote_ident(clone), quote_ident(original));

@@ -27,7 +27,9 @@ mod tests {
         let text = String::from_utf8_lossy(RDS_CA_BUNDLE);
         assert!(text.matches("-----BEGIN CERTIFICATE-----").count() > 50);
         assert!(text.contains("Amazon RDS us-east-1 Root CA RSA2048 G1"));
-        let all = trusted_roots(Some(b"-----BEGIN CERTIFICATE-----\nextra\n-----END CERTIFICATE-----\n"));
+        let all = trusted_roots(Some(
+            b"-----BEGIN CERTIFICATE-----\nextra\n-----END CERTIFICATE-----\n",
+        ));
         assert!(String::from_utf8_lossy(&all).ends_with("extra\n-----END CERTIFICATE-----\n"));
     }
 }

@@ -1,11 +1,12 @@
 //! createSecret: store a new credential as AWSPENDING under the rotation's token.
 //!
 //! Idempotent: a pending value already stored for this token is kept, so a retried
-//! createSecret never generates a second password for the same version.
+//! createSecret never generates a second password for the same version. The new password
+//! comes from GetRandomPassword; for alternating users the pending version names the other
+//! user of the pair.
 
 use crate::error::Error;
 use crate::password::alternate_username;
-use crate::secrets::PENDING;
 
 use super::{Ctx, Outcome};
 
@@ -13,22 +14,11 @@ pub async fn run(ctx: &Ctx<'_>) -> Result<Outcome, Error> {
     let current = ctx.current().await?;
     let secret = ctx.secret();
 
-    if let Some(stale) = ctx.meta.version_with(PENDING).filter(|v| *v != ctx.token()) {
-        if !ctx.deps.config.clean_stuck_rotation {
-            return Err(Error::StuckRotation {
-                secret: secret.to_owned(),
-                version: stale.to_owned(),
-            });
-        }
-        tracing::warn!(secret, version = stale, "removing AWSPENDING left by an unfinished rotation");
-        ctx.deps
-            .secrets
-            .move_label(secret, PENDING, None, Some(stale))
-            .await?;
-    }
-
     if ctx.pending().await?.is_some() {
-        return Ok(ctx.outcome("already-done", "a pending value for this version exists and is kept"));
+        return Ok(ctx.outcome(
+            "already-done",
+            "a pending value for this version exists and is kept",
+        ));
     }
 
     let rules = ctx
@@ -64,6 +54,9 @@ pub async fn run(ctx: &Ctx<'_>) -> Result<Outcome, Error> {
     tracing::info!(secret, user = %pending.username, "stored new AWSPENDING credential");
     Ok(ctx.outcome(
         "done",
-        format!("new credential for user {:?} stored as AWSPENDING", pending.username),
+        format!(
+            "new credential for user {:?} stored as AWSPENDING",
+            pending.username
+        ),
     ))
 }

@@ -1,4 +1,6 @@
 //! finishSecret: promote the pending version to AWSCURRENT and take AWSPENDING off it.
+//! (Single-user rotations were promoted in setSecret already; finishSecret then only removes
+//! AWSPENDING.)
 //!
 //! Before promoting, the pending credential must still log in: a version that does not work
 //! never becomes the one applications read. Idempotent: when the version is already current,
@@ -13,8 +15,11 @@ use super::{Ctx, Outcome, login};
 pub async fn run(ctx: &Ctx<'_>) -> Result<Outcome, Error> {
     let pending = ctx.pending_required().await?;
     let target = ctx.target(&pending).await?;
-    let mut session =
-        Session::open(&target, login("pending", &pending.username, &pending.password)).await?;
+    let mut session = Session::open(
+        &target,
+        login("pending", &pending.username, &pending.password),
+    )
+    .await?;
     session.check().await?;
     session.close().await;
 
@@ -29,7 +34,11 @@ pub async fn run(ctx: &Ctx<'_>) -> Result<Outcome, Error> {
         )
         .await?;
     drop_pending_label(ctx).await?;
-    tracing::info!(secret = ctx.secret(), version = ctx.token(), "rotation finished");
+    tracing::info!(
+        secret = ctx.secret(),
+        version = ctx.token(),
+        "rotation finished"
+    );
     Ok(ctx.outcome(
         "done",
         format!(

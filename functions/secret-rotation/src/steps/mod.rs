@@ -3,9 +3,16 @@
 //! Before any step: rotation must be enabled on the secret, and the event's token must be a
 //! version of it. A token that is already AWSCURRENT means the work is done (a retry after
 //! success) and succeeds without touching anything; otherwise the token must be AWSPENDING.
+//! Single-user rotation moves AWSCURRENT in setSecret, right after the database accepted the
+//! new password, so AWSCURRENT logs in at every step boundary; until finishSecret removes
+//! AWSPENDING from that version, set, test and finish still do their work on it.
 //! The one exception is testSecret for a token with no pending value, which Secrets Manager
 //! sends when rotation is configured without rotating immediately: it checks that the current
 //! credential logs in, proving the configuration.
+//!
+//! A token that is not pending while another version still holds AWSPENDING is the mark of
+//! an earlier rotation that never finished: that is reported with the exact fix, and removed
+//! when `VIGIL_CLEAN_STUCK_ROTATION` is on.
 
 pub mod create;
 pub mod finish;
@@ -166,10 +173,15 @@ pub async fn run(event: &RotationEvent, deps: &Deps, trace: &Trace) -> Result<Ou
         trace,
     };
     match (state, event.step) {
-        (VersionState::Current { also_pending }, step) => {
-            if also_pending && step == Step::Finish {
-                finish::drop_pending_label(&ctx).await?;
-            }
+        // Single-user rotation promotes in setSecret (see `set`); until finishSecret takes
+        // AWSPENDING off, the rotation is still under way on the current version.
+        (VersionState::Current { also_pending: true }, Step::Set) => set::run(&ctx).await,
+        (VersionState::Current { also_pending: true }, Step::Test) => test::run(&ctx).await,
+        (VersionState::Current { also_pending: true }, Step::Finish) => {
+            finish::drop_pending_label(&ctx).await?;
+            Ok(ctx.outcome("done", "AWSPENDING removed from the current version"))
+        }
+        (VersionState::Current { .. }, _) => {
             Ok(ctx.outcome("no-op", "this version is already AWSCURRENT"))
         }
         (VersionState::Pending, Step::Create) => create::run(&ctx).await,
@@ -178,6 +190,25 @@ pub async fn run(event: &RotationEvent, deps: &Deps, trace: &Trace) -> Result<Ou
         (VersionState::Pending, Step::Finish) => finish::run(&ctx).await,
         (VersionState::NotAVersion | VersionState::Other(_), Step::Test) => {
             test::check_current(&ctx).await
+        }
+        (VersionState::NotAVersion | VersionState::Other(_), _)
+            if stale_pending(&ctx.meta, &event.client_request_token).is_some() =>
+        {
+            let version = stale_pending(&ctx.meta, &event.client_request_token)
+                .unwrap_or_default()
+                .to_owned();
+            let cleaned = deps.config.clean_stuck_rotation;
+            if cleaned {
+                tracing::warn!(secret = %ctx.meta.arn, %version, "removing AWSPENDING left by an unfinished rotation");
+                deps.secrets
+                    .move_label(&ctx.meta.arn, PENDING, None, Some(&version))
+                    .await?;
+            }
+            Err(Error::StuckRotation {
+                secret: ctx.meta.arn.clone(),
+                version,
+                cleaned,
+            })
         }
         (VersionState::NotAVersion, _) => Err(Error::UnknownVersion {
             secret: ctx.meta.arn.clone(),
@@ -193,6 +224,17 @@ pub async fn run(event: &RotationEvent, deps: &Deps, trace: &Trace) -> Result<Ou
             },
         }),
     }
+}
+
+/// A version other than `token` that holds AWSPENDING without being AWSCURRENT: what an
+/// earlier rotation that never finished leaves behind, and what makes Secrets Manager refuse
+/// to start a new one.
+pub fn stale_pending<'m>(meta: &'m SecretMeta, token: &str) -> Option<&'m str> {
+    let pending = meta.version_with(PENDING)?;
+    let is_current = meta
+        .labels(pending)
+        .is_some_and(|labels| labels.iter().any(|l| l == CURRENT));
+    (pending != token && !is_current).then_some(pending)
 }
 
 /// The pending credential must point at the same database as the current one: a pending
@@ -244,14 +286,31 @@ mod tests {
             ("prev", &["AWSPREVIOUS"]),
             ("both", &["AWSCURRENT", "AWSPENDING"]),
         ]);
-        assert_eq!(version_state(&m, "cur"), VersionState::Current { also_pending: false });
-        assert_eq!(version_state(&m, "both"), VersionState::Current { also_pending: true });
+        assert_eq!(
+            version_state(&m, "cur"),
+            VersionState::Current {
+                also_pending: false
+            }
+        );
+        assert_eq!(
+            version_state(&m, "both"),
+            VersionState::Current { also_pending: true }
+        );
         assert_eq!(version_state(&m, "pend"), VersionState::Pending);
         assert_eq!(version_state(&m, "nope"), VersionState::NotAVersion);
         assert_eq!(
             version_state(&m, "prev"),
             VersionState::Other(vec!["AWSPREVIOUS".into()])
         );
+    }
+
+    #[test]
+    fn stale_pending_is_another_unfinished_version() {
+        let stuck = meta(&[("cur", &["AWSCURRENT"]), ("old", &["AWSPENDING"])]);
+        assert_eq!(stale_pending(&stuck, "new"), Some("old"));
+        assert_eq!(stale_pending(&stuck, "old"), None);
+        let done = meta(&[("cur", &["AWSCURRENT", "AWSPENDING"])]);
+        assert_eq!(stale_pending(&done, "new"), None);
     }
 
     #[test]

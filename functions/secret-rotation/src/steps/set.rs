@@ -1,8 +1,10 @@
 //! setSecret: make the database accept the pending credential.
 //!
 //! If the pending credential already logs in, there is nothing to do (a retry). Single user:
-//! log in as the current credential, or the previous one if the current no longer works, and
-//! change the password. Alternating users: log in with the admin secret named by `masterarn`
+//! log in as the current credential, or the previous one if the current no longer works,
+//! change the password, and at once move AWSCURRENT to the new version: a user has only one
+//! password, so the old AWSCURRENT stopped working the moment it changed, and leaving the label
+//! behind until finishSecret would lock applications out between two invocations. Alternating users: log in with the admin secret named by `masterarn`
 //! and set the other user's password, creating the `_clone` user with the original's
 //! privileges the first time. The database is only ever contacted at the host the AWSCURRENT
 //! secret names.
@@ -41,10 +43,18 @@ pub async fn run(ctx: &Ctx<'_>) -> Result<Outcome, Error> {
     }
 
     let target = ctx.target(&pending).await?;
-    match Session::open(&target, login("pending", &pending.username, &pending.password)).await {
+    match Session::open(
+        &target,
+        login("pending", &pending.username, &pending.password),
+    )
+    .await
+    {
         Ok(mut session) => {
             session.check().await?;
             session.close().await;
+            if !current.is_alternating() {
+                promote(ctx).await?;
+            }
             return Ok(ctx.outcome("already-done", "the pending credential already logs in"));
         }
         Err(e) if e.kind == DbErrorKind::Authentication => {}
@@ -58,11 +68,34 @@ pub async fn run(ctx: &Ctx<'_>) -> Result<Outcome, Error> {
     };
 
     // Proof before reporting success: the database now accepts the pending credential.
-    let mut session =
-        Session::open(&target, login("pending", &pending.username, &pending.password)).await?;
+    let mut session = Session::open(
+        &target,
+        login("pending", &pending.username, &pending.password),
+    )
+    .await?;
     session.check().await?;
     session.close().await;
+    if !current.is_alternating() {
+        promote(ctx).await?;
+        return Ok(ctx.outcome(
+            "done",
+            format!("{detail}; AWSCURRENT moved to this version"),
+        ));
+    }
     Ok(ctx.outcome("done", detail))
+}
+
+/// Single user: AWSCURRENT follows the password the database now has.
+async fn promote(ctx: &Ctx<'_>) -> Result<(), Error> {
+    match ctx.meta.version_with(CURRENT) {
+        Some(version) if version == ctx.token() => Ok(()),
+        from => {
+            ctx.deps
+                .secrets
+                .move_label(ctx.secret(), CURRENT, Some(ctx.token()), from)
+                .await
+        }
+    }
 }
 
 async fn set_as_self(
@@ -71,16 +104,13 @@ async fn set_as_self(
     pending: &DbSecret,
     target: &crate::engines::Target,
 ) -> Result<String, Error> {
-    let previous = match ctx
-        .deps
-        .secrets
-        .value(ctx.secret(), PREVIOUS, None)
-        .await?
-    {
+    let previous = match ctx.deps.secrets.value(ctx.secret(), PREVIOUS, None).await? {
         // A previous value that cannot be read is no reason to fail: it is only a fallback.
         Some(text) => DbSecret::parse(text.expose_secret(), PREVIOUS)
             .ok()
-            .filter(|p| p.username == current.username && same_database(current, p, PREVIOUS).is_ok()),
+            .filter(|p| {
+                p.username == current.username && same_database(current, p, PREVIOUS).is_ok()
+            }),
         None => None,
     };
     let mut last_error = None;
@@ -125,7 +155,10 @@ async fn set_as_admin(
             which: format!("admin secret {master_arn}"),
             problem: "it has no AWSCURRENT value".into(),
         })?;
-    let admin = DbSecret::parse(admin_text.expose_secret(), &format!("admin secret {master_arn}"))?;
+    let admin = DbSecret::parse(
+        admin_text.expose_secret(),
+        &format!("admin secret {master_arn}"),
+    )?;
     if admin.host.is_some() && admin.host != current.host {
         return Err(Error::Unsafe {
             secret: ctx.secret().to_owned(),
@@ -134,7 +167,8 @@ async fn set_as_admin(
             ),
         });
     }
-    let mut session = Session::open(target, login("admin", &admin.username, &admin.password)).await?;
+    let mut session =
+        Session::open(target, login("admin", &admin.username, &admin.password)).await?;
     let original = original_username(&pending.username);
     let detail = if pending.username == original {
         session

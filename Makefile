@@ -1,0 +1,84 @@
+# Vigil: every entry point a person or CI needs. `make demo` and `make test` work on a fresh
+# machine: they install what is missing (Python venv with moto and cargo-lambda, the
+# PostgreSQL and MariaDB server packages) before using it.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+VENV      := $(CURDIR)/.venv
+PY        ?= python3
+STAMP     := $(VENV)/.installed-$(shell sha256sum requirements-dev.txt | cut -c1-12)
+export PATH := $(VENV)/bin:$(PATH)
+# Tests and the demo talk to the emulator; no real AWS credentials are ever needed here.
+CARGO_TEST_FLAGS ?=
+
+.PHONY: help venv db-servers test unit lint fmt demo bench build deploy clean rds-ca
+
+help:
+	@echo "make demo    - rotate real PostgreSQL and MariaDB credentials end to end (local emulator)"
+	@echo "make test    - unit and integration tests (emulator + throwaway TLS databases)"
+	@echo "make lint    - cargo fmt --check, clippy -D warnings, cfn-lint"
+	@echo "make bench   - release-build benchmarks: cold start, rotation p50/p95, peak RSS"
+	@echo "make build   - arm64 release artefacts with cargo-lambda"
+	@echo "make deploy  - sam deploy --guided (needs AWS credentials)"
+
+$(STAMP): requirements-dev.txt
+	@test -x $(VENV)/bin/python || $(PY) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@rm -f $(VENV)/.installed-* && touch $@
+
+venv: $(STAMP)
+
+# The harness runs its own throwaway clusters from these binaries; the system services are
+# never used. Installed with apt when missing and possible.
+db-servers:
+	@if ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && command -v mariadb-install-db >/dev/null && command -v mariadbd >/dev/null; then \
+	  exit 0; \
+	fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "installing PostgreSQL and MariaDB server packages with apt-get"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql mariadb-server >/dev/null; \
+	else \
+	  echo "error: PostgreSQL and MariaDB server binaries are missing." >&2; \
+	  echo "install them (Debian/Ubuntu: sudo apt-get install postgresql mariadb-server) and run make again" >&2; \
+	  exit 1; \
+	fi
+
+test: venv db-servers
+	cargo test --workspace $(CARGO_TEST_FLAGS)
+
+unit:
+	cargo test --workspace --lib --bins
+
+lint: venv
+	cargo fmt --all -- --check
+	cargo clippy --workspace --all-targets -- -D warnings
+	cfn-lint template.yaml
+
+fmt:
+	cargo fmt --all
+
+demo: venv db-servers
+	cargo build --workspace --bins
+	cargo run --quiet -p vigil-tests --bin vigil-demo
+
+bench: venv db-servers
+	cargo build --release -p secret-rotation -p vigil-tests --bins
+	./target/release/vigil-bench
+
+build: venv
+	@rustup target list --installed 2>/dev/null | grep -q aarch64-unknown-linux-gnu || rustup target add aarch64-unknown-linux-gnu || \
+	  { echo "error: the aarch64-unknown-linux-gnu standard library is needed for arm64 builds (rustup target add aarch64-unknown-linux-gnu)" >&2; exit 1; }
+	cargo lambda build --release --arm64 --lambda-dir target/lambda-arm64 --bin secret-rotation
+
+deploy:
+	@command -v sam >/dev/null || { echo "install the AWS SAM CLI first (pipx install aws-sam-cli)" >&2; exit 1; }
+	SAM_CLI_BETA_RUST_CARGO_LAMBDA=1 sam build && sam deploy --guided
+
+rds-ca:
+	scripts/update-rds-ca.sh
+
+clean:
+	cargo clean
+	rm -rf $(VENV)

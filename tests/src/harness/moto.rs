@@ -1,0 +1,261 @@
+//! The moto server standing in for AWS, and SDK configuration that reaches it as one account.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command};
+use std::time::Duration;
+
+use aws_config::retry::RetryConfig;
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_credential_types::Credentials;
+use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode};
+use aws_smithy_runtime_api::box_error::BoxError;
+use aws_smithy_runtime_api::client::connector_metadata::ConnectorMetadata;
+use aws_smithy_runtime_api::client::http::{
+    HttpClient, HttpConnector, HttpConnectorFuture, HttpConnectorSettings, SharedHttpClient,
+    SharedHttpConnector,
+};
+use aws_smithy_runtime_api::client::orchestrator::HttpRequest;
+use aws_smithy_runtime_api::client::runtime_components::{
+    RuntimeComponents, RuntimeComponentsBuilder,
+};
+use aws_smithy_types::config_bag::ConfigBag;
+use rand::Rng;
+use serde_json::{Map, Value, json};
+
+pub(crate) const REGION: &str = "us-east-1";
+pub(crate) const ACCESS_KEY_ID: &str = "testing";
+pub(crate) const SECRET_ACCESS_KEY: &str = "testing";
+const LOG_FILE: &str = "moto.log";
+/// moto keeps one state per account id named in this header (default 123456789012).
+const ACCOUNT_HEADER: &str = "x-moto-account-id";
+
+/// The moto server.
+#[derive(Debug, Clone)]
+pub struct Moto {
+    /// `http://127.0.0.1:PORT`
+    pub endpoint: String,
+    log: PathBuf,
+}
+
+impl Moto {
+    pub(crate) fn new(endpoint: String) -> Moto {
+        Moto {
+            endpoint,
+            log: PathBuf::new(),
+        }
+    }
+
+    /// A random 12-digit account id. Each test uses its own, so tests share one moto server
+    /// without seeing each other's resources and can run in parallel.
+    pub fn new_account() -> String {
+        rand::rng()
+            .random_range(100_000_000_000_u64..1_000_000_000_000)
+            .to_string()
+    }
+
+    /// SDK configuration for `account_id` on this moto server: region us-east-1, static test
+    /// credentials, and retries off, because moto answers unimplemented operations with an
+    /// HTML 404/500 the SDK would otherwise retry into a slow, unclear failure.
+    ///
+    /// Build a fresh one per test: its HTTP client's connection pool belongs to the tokio
+    /// runtime that first used it.
+    pub async fn sdk_config(&self, account_id: &str) -> SdkConfig {
+        // What aws-config would pick by default (hyper 1.x, rustls with aws-lc); built here
+        // because the loader only chooses it later, when a service client is made.
+        let default_client = aws_smithy_http_client::Builder::new()
+            .tls_provider(tls::Provider::Rustls(CryptoMode::AwsLc))
+            .build_https();
+        aws_config::defaults(BehaviorVersion::latest())
+            .region(Region::new(REGION))
+            .credentials_provider(Credentials::new(
+                ACCESS_KEY_ID,
+                SECRET_ACCESS_KEY,
+                None,
+                None,
+                "vigil-harness",
+            ))
+            .endpoint_url(&self.endpoint)
+            .retry_config(RetryConfig::disabled())
+            .http_client(AccountHeaderClient {
+                inner: default_client,
+                account_id: account_id.to_string(),
+            })
+            .load()
+            .await
+    }
+
+    /// The messages published to SNS topics of `account_id`, oldest first per topic, as
+    /// objects with `TopicArn`, `MessageId`, `Message`, `Subject` (null when none was sent),
+    /// `MessageAttributes` (`{name: {"Type": "String", "Value": "..."}}`, the shape SNS delivers
+    /// to subscribers) and `MessageGroupId` (null unless FIFO).
+    ///
+    /// Read from moto's `GET /moto-api/data.json`, which lists each topic with its
+    /// `sent_notifications` as `[id, message, subject, attributes, group id]` arrays.
+    ///
+    /// # Panics
+    ///
+    /// If moto cannot dump its state: data.json answers 500 once any Lambda function has been
+    /// created in any account (moto wants Docker for those).
+    pub fn published_sns_messages(&self, account_id: &str) -> Vec<Value> {
+        let url = format!("{}/moto-api/data.json", self.endpoint);
+        let agent = ureq::Agent::config_builder()
+            .timeout_global(Some(Duration::from_secs(30)))
+            .build()
+            .new_agent();
+        let mut response = agent
+            .get(&url)
+            .call()
+            .unwrap_or_else(|e| panic!("GET {url}: {e}"));
+        let data: Value =
+            serde_json::from_reader(response.body_mut().with_config().limit(u64::MAX).reader())
+                .unwrap_or_else(|e| panic!("GET {url}: not JSON: {e}"));
+
+        let topics = data["sns"]["Topic"].as_array().cloned().unwrap_or_default();
+        topics
+            .iter()
+            .filter(|topic| topic["account_id"].as_str() == Some(account_id))
+            .flat_map(|topic| {
+                let arn = topic["arn"].clone();
+                let sent = topic["sent_notifications"]
+                    .as_array()
+                    .cloned()
+                    .unwrap_or_default();
+                sent.into_iter().map(move |notification| {
+                    let field = |i: usize| notification.get(i).cloned().unwrap_or(Value::Null);
+                    let attributes = match field(3) {
+                        Value::Null => Value::Object(Map::new()),
+                        attributes => attributes,
+                    };
+                    json!({
+                        "TopicArn": arn,
+                        "MessageId": field(0),
+                        "Message": field(1),
+                        "Subject": field(2),
+                        "MessageAttributes": attributes,
+                        "MessageGroupId": field(4),
+                    })
+                })
+            })
+            .collect()
+    }
+
+    pub(crate) async fn wait_ready(&self, child: &mut Child) {
+        let url = format!("{}/moto-api/", self.endpoint);
+        super::wait_ready("moto_server", child, &self.log, || {
+            let url = url.clone();
+            async move {
+                tokio::task::spawn_blocking(move || {
+                    let agent = ureq::Agent::config_builder()
+                        .timeout_global(Some(Duration::from_secs(2)))
+                        .http_status_as_error(false)
+                        .build()
+                        .new_agent();
+                    agent.get(&url).call().map(drop).map_err(|e| e.to_string())
+                })
+                .await
+                .map_err(|e| e.to_string())?
+            }
+        })
+        .await;
+    }
+}
+
+/// The virtualenv's Python, which runs `tests/emulator/vigil_moto.py`: moto's server with
+/// the AWS behaviours the tests rely on restored (see that file). `<repo>/.venv`, or
+/// `$VIGIL_VENV`.
+pub(crate) fn find_binary() -> PathBuf {
+    let venv = std::env::var_os("VIGIL_VENV")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../.venv"));
+    let binary = venv.join("bin/moto_server");
+    if !binary.is_file() {
+        panic!(
+            "{} not found: run `make venv` to install moto[server] into the project virtualenv \
+             (or point VIGIL_VENV at one)",
+            binary.display()
+        );
+    }
+    venv.join("bin/python")
+}
+
+/// The emulator wrapper script.
+fn wrapper_script() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("emulator/vigil_moto.py")
+}
+
+pub(crate) fn spawn(binary: &Path, dir: &Path) -> (Moto, Child) {
+    let port = super::free_port();
+    let mut command = Command::new(binary);
+    command
+        .arg(wrapper_script())
+        .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+        .current_dir(dir)
+        // Without this the log shows nothing until Python's buffer fills.
+        .env("PYTHONUNBUFFERED", "1");
+    let log = dir.join(LOG_FILE);
+    let child = super::spawn_server(command, &log);
+    (
+        Moto {
+            endpoint: format!("http://127.0.0.1:{port}"),
+            log,
+        },
+        child,
+    )
+}
+
+/// The SDK's default HTTP client, with moto's account header added to every request.
+#[derive(Debug)]
+struct AccountHeaderClient {
+    inner: SharedHttpClient,
+    account_id: String,
+}
+
+impl HttpClient for AccountHeaderClient {
+    fn http_connector(
+        &self,
+        settings: &HttpConnectorSettings,
+        components: &RuntimeComponents,
+    ) -> SharedHttpConnector {
+        SharedHttpConnector::new(AccountHeaderConnector {
+            inner: self.inner.http_connector(settings, components),
+            account_id: self.account_id.clone(),
+        })
+    }
+
+    fn validate_base_client_config(
+        &self,
+        runtime_components: &RuntimeComponentsBuilder,
+        cfg: &ConfigBag,
+    ) -> Result<(), BoxError> {
+        self.inner
+            .validate_base_client_config(runtime_components, cfg)
+    }
+
+    fn validate_final_config(
+        &self,
+        runtime_components: &RuntimeComponents,
+        cfg: &ConfigBag,
+    ) -> Result<(), BoxError> {
+        self.inner.validate_final_config(runtime_components, cfg)
+    }
+
+    fn connector_metadata(&self) -> Option<ConnectorMetadata> {
+        self.inner.connector_metadata()
+    }
+}
+
+#[derive(Debug)]
+struct AccountHeaderConnector {
+    inner: SharedHttpConnector,
+    account_id: String,
+}
+
+impl HttpConnector for AccountHeaderConnector {
+    fn call(&self, mut request: HttpRequest) -> HttpConnectorFuture {
+        // Added after signing; moto does not check signatures.
+        request
+            .headers_mut()
+            .insert(ACCOUNT_HEADER, self.account_id.clone());
+        self.inner.call(request)
+    }
+}

@@ -1,0 +1,375 @@
+//! A rotation test rig: one isolated emulator account, the function's dependencies wired to
+//! it and to the harness databases, and helpers to seed users and secrets and drive steps.
+
+use std::time::{Duration, SystemTime};
+
+use aws_sdk_secretsmanager::types::RotationRulesType;
+use secret_rotation::event::Step;
+use secret_rotation::steps::Outcome;
+use secret_rotation::{Config, Deps, Error, handle_event};
+use serde_json::{Value, json};
+use sqlx::{AssertSqlSafe, ConnectOptions, Connection};
+
+use crate::harness::{Harness, Moto, harness};
+
+/// Which harness database a test works against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Db {
+    Postgres,
+    MariaDb,
+}
+
+impl Db {
+    pub fn engine(self) -> &'static str {
+        match self {
+            Db::Postgres => "postgres",
+            Db::MariaDb => "mariadb",
+        }
+    }
+}
+
+pub struct Rig {
+    pub account: String,
+    pub sm: aws_sdk_secretsmanager::Client,
+    pub sns: aws_sdk_sns::Client,
+    pub topic_arn: String,
+    pub deps: Deps,
+    pub h: &'static Harness,
+}
+
+impl Rig {
+    /// A fresh account with an alert topic; the function trusts the harness CA.
+    pub async fn new() -> Rig {
+        Rig::with_config(|_| {}).await
+    }
+
+    pub async fn with_config(adjust: impl FnOnce(&mut Config)) -> Rig {
+        Rig::in_account(Moto::new_account(), adjust).await
+    }
+
+    /// Another rig over this rig's account, with other function settings.
+    pub async fn same_account(&self, adjust: impl FnOnce(&mut Config)) -> Rig {
+        Rig::in_account(self.account.clone(), adjust).await
+    }
+
+    async fn in_account(account: String, adjust: impl FnOnce(&mut Config)) -> Rig {
+        let h = harness();
+        let sdk = h.moto.sdk_config(&account).await;
+        let sns = aws_sdk_sns::Client::new(&sdk);
+        let topic_arn = sns
+            .create_topic()
+            .name("vigil-alerts")
+            .send()
+            .await
+            .expect("create topic")
+            .topic_arn
+            .expect("topic arn");
+        let mut config = Config {
+            extra_ca_pem: Some(h.ca.ca_pem.as_bytes().to_vec()),
+            alert_topic_arn: Some(topic_arn.clone()),
+            ..Config::default()
+        };
+        adjust(&mut config);
+        Rig {
+            sm: aws_sdk_secretsmanager::Client::new(&sdk),
+            deps: Deps::new(&sdk, config),
+            sns,
+            topic_arn,
+            account,
+            h,
+        }
+    }
+
+    /// Stores `value` as a new secret and returns its ARN.
+    pub async fn create_secret(&self, name: &str, value: &Value) -> String {
+        self.sm
+            .create_secret()
+            .name(name)
+            .secret_string(value.to_string())
+            .send()
+            .await
+            .expect("create secret")
+            .arn
+            .expect("arn")
+    }
+
+    /// Starts a rotation the way Secrets Manager does (RotateSecret creates an AWSPENDING
+    /// version with no value) and returns its token. moto does not run the function; the
+    /// test drives the steps.
+    pub async fn start_rotation(&self, arn: &str) -> String {
+        self.start_rotation_with(arn, true).await
+    }
+
+    pub async fn start_rotation_with(&self, arn: &str, immediately: bool) -> String {
+        let token = uuid_like();
+        self.sm
+            .rotate_secret()
+            .secret_id(arn)
+            .client_request_token(&token)
+            .rotation_rules(
+                RotationRulesType::builder()
+                    .automatically_after_days(30)
+                    .build(),
+            )
+            .rotate_immediately(immediately)
+            .send()
+            .await
+            .expect("rotate secret");
+        token
+    }
+
+    pub async fn step(&self, arn: &str, token: &str, step: Step) -> Result<Outcome, Error> {
+        self.invoke(json!({
+            "Step": step.as_str(),
+            "SecretId": arn,
+            "ClientRequestToken": token,
+        }))
+        .await
+    }
+
+    pub async fn invoke(&self, event: Value) -> Result<Outcome, Error> {
+        handle_event(
+            event,
+            SystemTime::now() + Duration::from_secs(120),
+            &self.deps,
+        )
+        .await
+    }
+
+    /// A whole rotation: RotateSecret, then the four steps. Returns the new version's token.
+    pub async fn rotate(&self, arn: &str) -> String {
+        let token = self.start_rotation(arn).await;
+        for step in Step::ALL {
+            let outcome = self
+                .step(arn, &token, step)
+                .await
+                .unwrap_or_else(|e| panic!("{step} failed: {e}"));
+            assert_eq!(outcome.step, step.as_str());
+        }
+        token
+    }
+
+    /// The secret's value under `stage` as JSON.
+    pub async fn value(&self, arn: &str, stage: &str) -> Value {
+        let text = self
+            .sm
+            .get_secret_value()
+            .secret_id(arn)
+            .version_stage(stage)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("get {stage}: {e:?}"))
+            .secret_string
+            .expect("string secret");
+        serde_json::from_str(&text).expect("secret JSON")
+    }
+
+    /// version id → labels.
+    pub async fn labels(&self, arn: &str) -> std::collections::BTreeMap<String, Vec<String>> {
+        self.sm
+            .describe_secret()
+            .secret_id(arn)
+            .send()
+            .await
+            .expect("describe")
+            .version_ids_to_stages
+            .unwrap_or_default()
+            .into_iter()
+            .collect()
+    }
+
+    pub async fn version_with(&self, arn: &str, label: &str) -> Option<String> {
+        self.labels(arn)
+            .await
+            .into_iter()
+            .find(|(_, ls)| ls.iter().any(|l| l == label))
+            .map(|(v, _)| v)
+    }
+
+    /// The SNS messages published in this rig's account.
+    pub fn alerts(&self) -> Vec<Value> {
+        self.h.moto.published_sns_messages(&self.account)
+    }
+
+    /// The JSON of a secret for `user` on the harness database `db`.
+    pub fn secret_json(&self, db: Db, user: &str, password: &str) -> Value {
+        let (host, port, database) = match db {
+            Db::Postgres => (
+                &self.h.postgres.host,
+                self.h.postgres.port,
+                &self.h.postgres.database,
+            ),
+            Db::MariaDb => (
+                &self.h.mariadb.host,
+                self.h.mariadb.port,
+                &self.h.mariadb.database,
+            ),
+        };
+        json!({
+            "engine": db.engine(),
+            "host": host,
+            "port": port,
+            "username": user,
+            "password": password,
+            "dbname": database,
+        })
+    }
+
+    /// The harness admin as a secret (for `masterarn`).
+    pub fn admin_secret_json(&self, db: Db) -> Value {
+        let (user, password) = match db {
+            Db::Postgres => (&self.h.postgres.admin_user, &self.h.postgres.admin_password),
+            Db::MariaDb => (&self.h.mariadb.admin_user, &self.h.mariadb.admin_password),
+        };
+        self.secret_json(db, user, password)
+    }
+
+    /// Runs SQL as the harness admin (text protocol, several statements allowed).
+    pub async fn admin_sql(&self, db: Db, sql: &str) {
+        match db {
+            Db::Postgres => {
+                let mut c = self.h.postgres.admin_connect().await;
+                sqlx::raw_sql(AssertSqlSafe(sql.to_owned()))
+                    .execute(&mut c)
+                    .await
+                    .unwrap_or_else(|e| panic!("{sql}: {e}"));
+                c.close().await.ok();
+            }
+            Db::MariaDb => {
+                let mut c = self.h.mariadb.admin_connect().await;
+                sqlx::raw_sql(AssertSqlSafe(sql.to_owned()))
+                    .execute(&mut c)
+                    .await
+                    .unwrap_or_else(|e| panic!("{sql}: {e}"));
+                c.close().await.ok();
+            }
+        }
+    }
+
+    /// Whether `user` / `password` logs in (over verified TLS); `Err` carries the reason.
+    pub async fn login(&self, db: Db, user: &str, password: &str) -> Result<(), String> {
+        match db {
+            Db::Postgres => self
+                .h
+                .postgres
+                .connect_options(user, password)
+                .connect()
+                .await
+                .map(|_| ())
+                .map_err(|e| e.to_string()),
+            Db::MariaDb => self
+                .h
+                .mariadb
+                .connect_options(user, password)
+                .connect()
+                .await
+                .map(|_| ())
+                .map_err(|e| e.to_string()),
+        }
+    }
+
+    /// Runs one query as `user`, returning the first column of the first row as text.
+    pub async fn query_as(&self, db: Db, user: &str, password: &str, sql: &str) -> String {
+        match db {
+            Db::Postgres => {
+                let mut c = self
+                    .h
+                    .postgres
+                    .connect_options(user, password)
+                    .connect()
+                    .await
+                    .unwrap_or_else(|e| panic!("login {user}: {e}"));
+                let rows = sqlx::raw_sql(AssertSqlSafe(sql.to_owned()))
+                    .fetch_all(&mut c)
+                    .await
+                    .unwrap_or_else(|e| panic!("{sql}: {e}"));
+                rows.last()
+                    .map(|r| sqlx::Row::try_get::<String, _>(r, 0).unwrap_or_default())
+                    .unwrap_or_default()
+            }
+            Db::MariaDb => {
+                let mut c = self
+                    .h
+                    .mariadb
+                    .connect_options(user, password)
+                    .connect()
+                    .await
+                    .unwrap_or_else(|e| panic!("login {user}: {e}"));
+                let rows = sqlx::raw_sql(AssertSqlSafe(sql.to_owned()))
+                    .fetch_all(&mut c)
+                    .await
+                    .unwrap_or_else(|e| panic!("{sql}: {e}"));
+                rows.last()
+                    .map(|r| sqlx::Row::try_get::<String, _>(r, 0).unwrap_or_default())
+                    .unwrap_or_default()
+            }
+        }
+    }
+}
+
+/// A unique name for per-test database users (the clusters are shared by all tests).
+pub fn unique(prefix: &str) -> String {
+    format!("{prefix}_{:08x}", rand::random::<u32>())
+}
+
+/// A version token in the UUID shape Secrets Manager uses.
+pub fn uuid_like() -> String {
+    let b: [u8; 16] = rand::random();
+    let h = b.iter().map(|x| format!("{x:02x}")).collect::<String>();
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[0..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..32]
+    )
+}
+
+/// PostgreSQL identifier quoting, for test setup SQL.
+pub fn pg_ident(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+/// PostgreSQL string literal (E'' form, safe for any character but NUL).
+pub fn pg_literal(value: &str) -> String {
+    format!("E'{}'", value.replace('\\', "\\\\").replace('\'', "\\'"))
+}
+
+/// MariaDB string literal with backslash escaping (the default sql_mode).
+pub fn my_literal(value: &str) -> String {
+    format!("'{}'", value.replace('\\', "\\\\").replace('\'', "\\'"))
+}
+
+/// `user`@`host` for test setup SQL.
+pub fn my_account(user: &str, host: &str) -> String {
+    secret_rotation::engines::mysql::account(user, host)
+}
+
+/// Creates a login user with `password` on `db`, owning/allowed to use the `app` database.
+pub async fn create_user(rig: &Rig, db: Db, user: &str, password: &str) {
+    match db {
+        Db::Postgres => {
+            let u = pg_ident(user);
+            rig.admin_sql(
+                db,
+                &format!(
+                    "CREATE ROLE {u} WITH LOGIN PASSWORD {}; GRANT CONNECT, CREATE ON DATABASE app TO {u}; GRANT USAGE, CREATE ON SCHEMA public TO {u};",
+                    pg_literal(password)
+                ),
+            )
+            .await
+        }
+        Db::MariaDb => {
+            let a = my_account(user, "%");
+            rig.admin_sql(
+                db,
+                &format!(
+                    "CREATE USER {a} IDENTIFIED BY {}; GRANT SELECT, INSERT, CREATE ON `app`.* TO {a};",
+                    my_literal(password)
+                ),
+            )
+            .await
+        }
+    }
+}
