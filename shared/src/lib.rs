@@ -4,10 +4,14 @@
 //!   taken from the Lambda deadline, and a classification of SDK errors by cause.
 //! - [`alert`]: one alert type and its delivery to SNS (subject limits, filterable attributes).
 //! - [`metrics`]: CloudWatch Embedded Metric Format lines written to stdout.
+//! - [`policy`]: IAM policy documents read leniently (string-or-array everywhere).
+//! - [`events`]: lenient models of the events the functions receive.
 //!
 //! Functions build their clients from [`aws::load_sdk_config`] in `main`, pass them to their
 //! handlers by reference, and never read the environment inside a handler.
 
 pub mod alert;
 pub mod aws;
+pub mod events;
 pub mod metrics;
+pub mod policy;

@@ -1,77 +1,21 @@
-"""The moto server, with the few behaviours Vigil's tests depend on made to match AWS.
+"""The moto server, with the behaviours Vigil's tests depend on made to match AWS.
 
-Run as `python vigil_moto.py -H 127.0.0.1 -p PORT` (same arguments as `moto_server`). Each
-patch names the AWS behaviour it restores; everything else is moto 5.2.5 as installed.
-
-Secrets Manager RotateSecret (moto: without a RotationLambdaARN it moves AWSCURRENT to a new,
-empty version; with one it wants to run the Lambda in Docker and then moves AWSCURRENT
-anyway; its "rotation in progress" check is inverted). AWS: RotateSecret creates a version
-labelled AWSPENDING with no value, leaves AWSCURRENT where it is, refuses to start while an
-earlier rotation's AWSPENDING sits on a version that is not AWSCURRENT, and invokes the
-rotation function, which here is the test itself: tests drive the four steps by calling the
-handler, so nothing is invoked.
+Run as `python vigil_moto.py -H 127.0.0.1 -p PORT` (the same arguments as `moto_server`).
+Every module in `patches/` is imported before the server starts; each patches one service
+and says in its docstring which AWS behaviour it restores or which missing API it adds.
+Everything else is moto as pinned in requirements-dev.txt.
 """
 
-import time
+import importlib
+import pathlib
+import sys
 
-from moto.secretsmanager import models as sm
-from moto.secretsmanager.exceptions import (
-    InvalidParameterException,
-    InvalidRequestException,
-    SecretNotFoundException,
-)
-from moto.moto_api._internal import mock_random
+HERE = pathlib.Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
 
-
-def rotate_secret(
-    self,
-    secret_id,
-    client_request_token=None,
-    rotation_lambda_arn=None,
-    rotation_rules=None,
-    rotate_immediately=True,
-):
-    if not self._is_valid_identifier(secret_id):
-        raise SecretNotFoundException()
-    secret = self.secrets[secret_id]
-    if secret.is_deleted():
-        raise InvalidRequestException(
-            "You tried to perform the operation on a secret that's currently marked deleted."
-        )
-    days = (rotation_rules or {}).get("AutomaticallyAfterDays")
-    if days is not None and not 1 <= int(days) <= 1000:
-        raise InvalidParameterException(
-            "RotationRules.AutomaticallyAfterDays must be within 1-1000."
-        )
-    for version in secret.versions.values():
-        stages = version["version_stages"]
-        if "AWSPENDING" in stages and "AWSCURRENT" not in stages:
-            raise InvalidRequestException(
-                "A previous rotation isn't complete. That rotation will be reattempted."
-            )
-    if client_request_token:
-        self._client_request_token_validator(client_request_token)
-        version_id = client_request_token
-    else:
-        version_id = str(mock_random.uuid4())
-    secret.remove_version_stages_from_old_versions(["AWSPENDING"])
-    secret.versions[version_id] = {
-        "createdate": int(time.time()),
-        "version_id": version_id,
-        "version_stages": ["AWSPENDING"],
-    }
-    secret.rotation_requested = True
-    if rotation_lambda_arn:
-        secret.rotation_lambda_arn = rotation_lambda_arn
-    if days is not None:
-        secret.auto_rotate_after_days = int(days)
-        secret.next_rotation_date = int(time.time()) + int(days) * 86400
-    secret.rotation_enabled = True
-    secret.last_rotation_date = int(time.time())
-    return secret.to_short_dict(version_id=version_id)
-
-
-sm.SecretsManagerBackend.rotate_secret = rotate_secret
+for patch in sorted((HERE / "patches").glob("*.py")):
+    if patch.stem != "__init__":
+        importlib.import_module(f"patches.{patch.stem}")
 
 if __name__ == "__main__":
     from moto.server import main

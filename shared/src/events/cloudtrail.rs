@@ -1,0 +1,1 @@
+//! cloudtrail event model (being written).

@@ -1,0 +1,1 @@
+//! guardduty event model (being written).

@@ -1,0 +1,1 @@
+//! Wildcard and privilege analysis of policy documents (being written).

@@ -1,0 +1,1 @@
+//! Adding missing statements to a resource policy (being written).
