@@ -59,13 +59,19 @@ lint: venv
 fmt:
 	cargo fmt --all
 
+# Function binaries, built the way `cargo lambda watch` builds them (one `--bin` at a time,
+# so the demo finds them compiled).
+FUNCTIONS := secret-rotation
+
 demo: venv db-servers
-	cargo build --workspace --bins
+	@for f in $(FUNCTIONS); do cargo build --quiet --bin $$f; done
 	cargo run --quiet -p vigil-tests --bin vigil-demo
 
+# Release builds; each benchmark prints its figures (nothing is asserted on timings).
+BENCHES := secret-rotation:rotation
+
 bench: venv db-servers
-	cargo build --release -p secret-rotation -p vigil-tests --bins
-	./target/release/vigil-bench
+	@for b in $(BENCHES); do cargo bench -p $${b%%:*} --bench $${b##*:}; done
 
 build: venv
 	@rustup target list --installed 2>/dev/null | grep -q aarch64-unknown-linux-gnu || rustup target add aarch64-unknown-linux-gnu || \

@@ -47,6 +47,12 @@ impl Rig {
         Rig::in_account(Moto::new_account(), adjust).await
     }
 
+    /// A rig over moto's default account, the one a function process started outside the
+    /// tests sees (it sends no account header).
+    pub async fn in_default_account() -> Rig {
+        Rig::in_account("123456789012".to_owned(), |_| {}).await
+    }
+
     /// Another rig over this rig's account, with other function settings.
     pub async fn same_account(&self, adjust: impl FnOnce(&mut Config)) -> Rig {
         Rig::in_account(self.account.clone(), adjust).await

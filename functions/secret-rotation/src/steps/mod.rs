@@ -121,8 +121,13 @@ impl Ctx<'_> {
             .secrets
             .value(self.secret(), PENDING, Some(self.token()))
             .await?;
-        text.map(|t| DbSecret::parse(secrecy::ExposeSecret::expose_secret(&t), PENDING))
-            .transpose()
+        let pending = text
+            .map(|t| DbSecret::parse(secrecy::ExposeSecret::expose_secret(&t), PENDING))
+            .transpose()?;
+        if let Some(secret) = &pending {
+            let _ = self.trace.engine.set(secret.engine);
+        }
+        Ok(pending)
     }
 
     pub async fn pending_required(&self) -> Result<DbSecret, Error> {

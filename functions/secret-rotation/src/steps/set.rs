@@ -20,8 +20,21 @@ use crate::secrets::{CURRENT, PREVIOUS};
 use super::{Ctx, Outcome, login, same_database};
 
 pub async fn run(ctx: &Ctx<'_>) -> Result<Outcome, Error> {
-    let current = ctx.current().await?;
     let pending = ctx.pending_required().await?;
+    if ctx.meta.version_with(CURRENT) == Some(ctx.token()) {
+        // Already promoted (by an earlier setSecret of a single-user rotation, or by a
+        // finishSecret that did not get to remove AWSPENDING): only prove it still logs in.
+        let target = ctx.target(&pending).await?;
+        let mut session = Session::open(
+            &target,
+            login("pending", &pending.username, &pending.password),
+        )
+        .await?;
+        session.check().await?;
+        session.close().await;
+        return Ok(ctx.outcome("already-done", "this version is AWSCURRENT and logs in"));
+    }
+    let current = ctx.current().await?;
     let unsafe_error = |reason: String| Error::Unsafe {
         secret: ctx.secret().to_owned(),
         reason,
@@ -30,7 +43,9 @@ pub async fn run(ctx: &Ctx<'_>) -> Result<Outcome, Error> {
     if current.is_alternating() {
         let expected = crate::password::alternate_username(&current.username, current.engine)
             .map_err(unsafe_error)?;
-        if pending.username != expected && pending.username != current.username {
+        // Never the current user: changing its password would lock out every application
+        // that holds AWSCURRENT, which alternating users exist to avoid.
+        if pending.username != expected {
             return Err(unsafe_error(format!(
                 "alternating users: the pending user must be {expected:?}, not {:?}",
                 pending.username
