@@ -6,12 +6,18 @@
 //! - [`metrics`]: CloudWatch Embedded Metric Format lines written to stdout.
 //! - [`policy`]: IAM policy documents read leniently (string-or-array everywhere).
 //! - [`events`]: lenient models of the events the functions receive.
+//! - [`config`]: typed settings from one JSON parameter in SSM Parameter Store, with safe
+//!   defaults and validation before anything acts on them.
+//! - [`evidence`]: records in a SHA-256 hash chain, a manifest chained across runs, a
+//!   KMS-signed digest, and verification that names what was altered.
 //!
 //! Functions build their clients from [`aws::load_sdk_config`] in `main`, pass them to their
 //! handlers by reference, and never read the environment inside a handler.
 
 pub mod alert;
 pub mod aws;
+pub mod config;
 pub mod events;
+pub mod evidence;
 pub mod metrics;
 pub mod policy;

@@ -84,6 +84,7 @@ async fn connection(stream: TcpStream, api: Arc<RuntimeApi>, pending: Pending) {
             .nth(1)
             .unwrap_or("")
             .to_owned();
+        let mut handed_out = None;
         let response = if path.ends_with("/invocation/next") {
             let (id, event, tx) = loop {
                 let next = api.queue.lock().unwrap().pop_front();
@@ -93,6 +94,7 @@ async fn connection(stream: TcpStream, api: Arc<RuntimeApi>, pending: Pending) {
                 }
             };
             pending.lock().unwrap().push((id.clone(), tx));
+            handed_out = Some((id.clone(), event.clone()));
             let deadline =
                 SystemTime::now().duration_since(UNIX_EPOCH).unwrap() + Duration::from_secs(60);
             let body = event.to_string();
@@ -121,9 +123,29 @@ async fn connection(stream: TcpStream, api: Arc<RuntimeApi>, pending: Pending) {
             "HTTP/1.1 202 Accepted\r\nContent-Length: 0\r\n\r\n".to_owned()
         };
         if write.write_all(response.as_bytes()).await.is_err() {
+            // A function process that was stopped can still have asked for the next
+            // invocation: give that invocation back to the queue for a live one.
+            if let Some((id, event)) = handed_out {
+                let sender = {
+                    let mut pending = pending.lock().unwrap();
+                    pending.iter().position(|(p, _)| *p == id).map(|i| pending.remove(i).1)
+                };
+                if let Some(tx) = sender {
+                    api.queue.lock().unwrap().push_front((id, event, tx));
+                    api.ready.notify_one();
+                }
+            }
             return;
         }
     }
+}
+
+async fn runtime_api() -> (u16, Arc<RuntimeApi>) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let api = Arc::new(RuntimeApi::default());
+    tokio::spawn(serve(listener, api.clone()));
+    (port, api)
 }
 
 fn spawn_function(port: u16, account_env: &[(&'static str, String)]) -> Child {
@@ -175,10 +197,6 @@ async fn main() {
         .collect();
     env.push(("VIGIL_ALERT_TOPIC_ARN", rig.topic_arn.clone()));
 
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let api = Arc::new(RuntimeApi::default());
-    tokio::spawn(serve(listener, api.clone()));
 
     println!("secret-rotation benchmark (release build, local emulator, TLS databases)");
     // Cold start: spawn, then the first invocation answered. A configuration test on a
@@ -191,6 +209,9 @@ async fn main() {
         .await;
     let mut cold = Vec::new();
     for _ in 0..10 {
+        // A Runtime API of its own per run: a stopped process's open `next` request must not
+        // take the following run's invocation.
+        let (port, api) = runtime_api().await;
         let started = Instant::now();
         let mut child = spawn_function(port, &env);
         let answer = api
@@ -211,6 +232,7 @@ async fn main() {
         ms(percentile(&cold, 95.0))
     );
 
+    let (port, api) = runtime_api().await;
     let mut child = spawn_function(port, &env);
     for db in [Db::Postgres, Db::MariaDb] {
         let user = unique("bench");

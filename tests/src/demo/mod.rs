@@ -13,7 +13,10 @@
 //! lambda builds and starts a function on its first invocation, and a build that outlasts the
 //! invocation's deadline would make the first real event fail for want of time.
 
+pub mod cloudtrail;
+pub mod guardduty;
 pub mod rotation;
+pub mod sweep;
 
 use std::io::Write;
 use std::net::TcpStream;
@@ -42,6 +45,9 @@ pub struct Demo {
 /// Runs every chapter in order; the first failure stops the story.
 pub async fn run_chapters(demo: &Demo) -> Result<(), String> {
     rotation::run(demo).await?;
+    cloudtrail::run(demo).await?;
+    guardduty::run(demo).await?;
+    sweep::run(demo).await?;
     // Chapters of the other functions: one line each, in the order of the story.
     Ok(())
 }

@@ -1,0 +1,298 @@
+//! `make bench` for cloudtrail-delivery, on the release build against the emulator:
+//! - one trail, stopped and with its write statement missing: diagnose, repair, re-check;
+//! - an account with 20 trails in 4 regions: a healthy poll, and a poll that finds and
+//!   repairs 10 broken trails (5 stopped, 5 with a broken bucket policy);
+//! - events about other resources: how fast they are recognised and ignored.
+//!
+//! Each figure is the wall time of one handler invocation and the number of AWS requests it
+//! made (counted by a wrapper around the SDK's HTTP client). The emulator answers about 100
+//! requests a second whatever the concurrency (see EMULATOR.md), so times here are dominated
+//! by it: the call count is the figure that carries over to AWS. Figures are printed, never
+//! asserted.
+
+#[path = "../tests/common/mod.rs"]
+mod common;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant, SystemTime};
+
+use aws_smithy_runtime_api::box_error::BoxError;
+use aws_smithy_runtime_api::client::http::{
+    HttpClient, HttpConnector, HttpConnectorFuture, HttpConnectorSettings, SharedHttpClient,
+    SharedHttpConnector,
+};
+use aws_smithy_runtime_api::client::orchestrator::HttpRequest;
+use aws_smithy_runtime_api::client::runtime_components::{
+    RuntimeComponents, RuntimeComponentsBuilder,
+};
+use aws_smithy_types::config_bag::ConfigBag;
+use cloudtrail_delivery::report::Outcome;
+use cloudtrail_delivery::{Deps, handle_event};
+use common::Rig;
+use serde_json::{Value, json};
+
+const ROUNDS: usize = 5;
+const REGIONS: [&str; 4] = ["us-east-1", "us-west-2", "eu-west-1", "ap-southeast-2"];
+
+/// The SDK's HTTP client, counting the requests that go through it.
+#[derive(Debug, Clone)]
+struct Counting {
+    inner: SharedHttpClient,
+    count: Arc<AtomicUsize>,
+}
+
+impl HttpClient for Counting {
+    fn http_connector(
+        &self,
+        settings: &HttpConnectorSettings,
+        components: &RuntimeComponents,
+    ) -> SharedHttpConnector {
+        SharedHttpConnector::new(CountingConnector {
+            inner: self.inner.http_connector(settings, components),
+            count: self.count.clone(),
+        })
+    }
+
+    fn validate_base_client_config(
+        &self,
+        components: &RuntimeComponentsBuilder,
+        cfg: &ConfigBag,
+    ) -> Result<(), BoxError> {
+        self.inner.validate_base_client_config(components, cfg)
+    }
+
+    fn validate_final_config(
+        &self,
+        components: &RuntimeComponents,
+        cfg: &ConfigBag,
+    ) -> Result<(), BoxError> {
+        self.inner.validate_final_config(components, cfg)
+    }
+}
+
+#[derive(Debug)]
+struct CountingConnector {
+    inner: SharedHttpConnector,
+    count: Arc<AtomicUsize>,
+}
+
+impl HttpConnector for CountingConnector {
+    fn call(&self, request: HttpRequest) -> HttpConnectorFuture {
+        self.count.fetch_add(1, Ordering::Relaxed);
+        self.inner.call(request)
+    }
+}
+
+/// The rig's function dependencies, rebuilt on a counting HTTP client.
+fn counted(rig: &Rig) -> (Deps, Arc<AtomicUsize>) {
+    let count = Arc::new(AtomicUsize::new(0));
+    let sdk = rig
+        .sdk
+        .to_builder()
+        .http_client(Counting {
+            inner: rig
+                .sdk
+                .http_client()
+                .expect("the rig's SDK config has an HTTP client"),
+            count: count.clone(),
+        })
+        .build();
+    let mut config = rig.deps.config.clone();
+    config.alert_topic_arn = Some(rig.topic_arn.clone());
+    (Deps::new(&sdk, config), count)
+}
+
+struct Sample {
+    time: Duration,
+    calls: usize,
+    outcome: Outcome,
+}
+
+async fn measure(deps: &Deps, count: &AtomicUsize, event: Value) -> Sample {
+    count.store(0, Ordering::Relaxed);
+    let started = Instant::now();
+    let outcome = handle_event(event, SystemTime::now() + Duration::from_secs(600), deps)
+        .await
+        .expect("the check runs");
+    Sample {
+        time: started.elapsed(),
+        calls: count.load(Ordering::Relaxed),
+        outcome,
+    }
+}
+
+/// One trail with a stopped trail and a write statement under the wrong prefix.
+async fn broken_single_trail() -> (Rig, Value) {
+    let rig = Rig::new().await;
+    let (arn, bucket) = rig
+        .healthy_trail("management-events", "us-east-1", true)
+        .await;
+    break_policy(&rig, &bucket, &arn).await;
+    rig.cloudtrail("us-east-1")
+        .stop_logging()
+        .name(&arn)
+        .send()
+        .await
+        .unwrap();
+    rig.set_status(&arn, json!({"LatestDeliveryError": "AccessDenied"}));
+    let event = rig.event("stop-logging.json", &[]);
+    (rig, event)
+}
+
+async fn break_policy(rig: &Rig, bucket: &str, arn: &str) {
+    let mut statements = rig.good_statements(bucket, arn, None);
+    statements[1]["Resource"] = json!(format!(
+        "arn:aws:s3:::{bucket}/old-prefix/AWSLogs/{}/*",
+        rig.account
+    ));
+    rig.put_policy(
+        bucket,
+        &json!({"Version": "2012-10-17", "Statement": statements}),
+    )
+    .await;
+}
+
+/// 20 trails, 5 per region, one multi-region; `broken` of them get a problem.
+async fn twenty_trails(broken: bool) -> Rig {
+    let rig = Rig::new().await;
+    for (r, region) in REGIONS.iter().enumerate() {
+        for i in 0..5 {
+            let name = format!("trail-{r}-{i}");
+            let (arn, bucket) = rig.healthy_trail(&name, region, r == 0 && i == 0).await;
+            if broken && i % 2 == 1 {
+                rig.cloudtrail(region)
+                    .stop_logging()
+                    .name(&arn)
+                    .send()
+                    .await
+                    .unwrap();
+            }
+            if broken && i % 2 == 0 && !(r == 0 && i == 0) {
+                break_policy(&rig, &bucket, &arn).await;
+                rig.set_status(&arn, json!({"LatestDeliveryError": "AccessDenied"}));
+            }
+        }
+    }
+    rig
+}
+
+fn stats(samples: &[Sample]) -> (f64, f64, f64, usize) {
+    let mut ms: Vec<f64> = samples
+        .iter()
+        .map(|s| s.time.as_secs_f64() * 1000.0)
+        .collect();
+    ms.sort_by(|a, b| a.total_cmp(b));
+    let pick = |q: f64| ms[((ms.len() - 1) as f64 * q).round() as usize];
+    let calls = samples.iter().map(|s| s.calls).max().unwrap_or(0);
+    (pick(0.5), pick(0.95), ms[ms.len() - 1], calls)
+}
+
+fn row(name: &str, samples: &[Sample], detail: &str) {
+    let (p50, p95, max, calls) = stats(samples);
+    println!(
+        "| {name:<44} | {:>3} | {p50:>9.1} | {p95:>9.1} | {max:>9.1} | {calls:>5} | {detail}",
+        samples.len()
+    );
+}
+
+fn repaired(outcome: &Outcome) -> (usize, usize) {
+    let repairs = outcome
+        .trails
+        .iter()
+        .flat_map(|t| &t.causes)
+        .flat_map(|c| &c.repairs);
+    repairs.fold((0, 0), |(done, verified), r| {
+        (
+            done + usize::from(r.status == "done"),
+            verified + usize::from(r.verified == Some(true)),
+        )
+    })
+}
+
+#[tokio::main(flavor = "multi_thread")]
+async fn main() {
+    // Quiet: the handler logs through tracing, and its EMF lines go to stdout.
+    println!(
+        "cloudtrail-delivery benchmark (release build, local emulator; {ROUNDS} rounds each, fresh account per round)"
+    );
+    let mut single = Vec::new();
+    let mut healthy = Vec::new();
+    let mut broken = Vec::new();
+    let mut ignored_call = Vec::new();
+    let mut ignored_bucket = Vec::new();
+    for _ in 0..ROUNDS {
+        let (rig, event) = broken_single_trail().await;
+        let (deps, count) = counted(&rig);
+        single.push(measure(&deps, &count, event).await);
+
+        let rig = twenty_trails(false).await;
+        let (deps, count) = counted(&rig);
+        healthy.push(measure(&deps, &count, rig.event("schedule.json", &[])).await);
+        ignored_call.push(measure(&deps, &count, rig.event("unrelated-call.json", &[])).await);
+        ignored_bucket.push(
+            measure(
+                &deps,
+                &count,
+                rig.event("unrelated-bucket-policy.json", &[]),
+            )
+            .await,
+        );
+
+        let rig = twenty_trails(true).await;
+        let (deps, count) = counted(&rig);
+        broken.push(measure(&deps, &count, rig.event("schedule.json", &[])).await);
+    }
+
+    println!();
+    println!(
+        "| {:<44} | {:>3} | {:>9} | {:>9} | {:>9} | {:>5} | result",
+        "scenario", "n", "p50 ms", "p95 ms", "max ms", "calls"
+    );
+    println!(
+        "|{}|-----|-----------|-----------|-----------|-------|-------",
+        "-".repeat(46)
+    );
+    let last = &single[single.len() - 1].outcome;
+    let (done, verified) = repaired(last);
+    row(
+        "1 trail: stopped + wrong write prefix",
+        &single,
+        &format!(
+            "{} causes, {done} repairs, {verified} verified, {}",
+            last.trails[0].causes.len(),
+            last.trails[0].verdict.as_str()
+        ),
+    );
+    let last = &healthy[healthy.len() - 1].outcome;
+    row(
+        "20 trails / 4 regions, all healthy (poll)",
+        &healthy,
+        &format!(
+            "{} checked, {} healthy",
+            last.trails_checked, last.trails_healthy
+        ),
+    );
+    let last = &broken[broken.len() - 1].outcome;
+    let (done, verified) = repaired(last);
+    row(
+        "20 trails / 4 regions, 10 broken (poll)",
+        &broken,
+        &format!(
+            "{} checked, {done} repairs, {verified} verified, {} alerts",
+            last.trails_checked, last.alerts_sent
+        ),
+    );
+    row(
+        "unrelated API call (ec2 RunInstances)",
+        &ignored_call,
+        "ignored from the event alone",
+    );
+    row(
+        "unrelated bucket policy change",
+        &ignored_bucket,
+        "ignored after the trail inventory",
+    );
+    println!();
+    println!("calls = AWS requests made by one invocation (largest over the rounds).");
+}

@@ -1,0 +1,223 @@
+//! Deployment settings, read once at cold start from the environment.
+//!
+//! | variable | default | meaning |
+//! |---|---|---|
+//! | `VIGIL_ACCOUNT_ID` | required | this account (template: `AWS::AccountId`); only its trails, buckets and keys are repaired |
+//! | `VIGIL_STACK_NAME` | none | keys tagged `vigil:owner=<this>` count as owned by the stack |
+//! | `VIGIL_TRAIL_OWNED_KEY_ARNS` | none | comma-separated KMS key ARNs Vigil may enable or rescue from deletion |
+//! | `VIGIL_TRAIL_REPAIR_START_LOGGING` | true | StartLogging on a stopped trail of this account |
+//! | `VIGIL_TRAIL_REPAIR_BUCKET_POLICY` | true | add missing CloudTrail statements to a bucket policy of this account |
+//! | `VIGIL_TRAIL_REPAIR_KMS_KEY` | true | CancelKeyDeletion / EnableKey on an owned key |
+//! | `VIGIL_TRAIL_STALE_AFTER_MINUTES` | 180 | no delivery for this long while logging is a problem |
+//! | `VIGIL_TRAIL_CONCURRENCY` | 8 | AWS calls in flight at once per kind of fact (trails, buckets, keys, log groups) |
+//! | `VIGIL_S3_FORCE_PATH_STYLE` | false | path-style S3 addressing (S3-compatible endpoints, the local emulator) |
+//! | `VIGIL_ALERT_TOPIC_ARN` | none (alerts only logged) | SNS topic for diagnoses |
+//! | `VIGIL_METRICS_NAMESPACE` | Vigil | CloudWatch namespace of the EMF metrics |
+
+use std::time::Duration;
+
+/// The tag that marks a KMS key as owned by a Vigil stack: `vigil:owner=<stack name>`.
+pub const OWNER_TAG: &str = "vigil:owner";
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Config {
+    pub account_id: String,
+    pub stack_name: Option<String>,
+    pub owned_key_arns: Vec<String>,
+    pub repair: RepairSwitches,
+    pub stale_after: Duration,
+    pub concurrency: usize,
+    pub s3_force_path_style: bool,
+    pub alert_topic_arn: Option<String>,
+    pub metrics_namespace: String,
+}
+
+/// Which safe repairs are on. Each can be turned off on its own; off means "diagnose and
+/// alert only".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RepairSwitches {
+    pub start_logging: bool,
+    pub bucket_policy: bool,
+    pub kms_key: bool,
+}
+
+impl Default for RepairSwitches {
+    fn default() -> Self {
+        RepairSwitches {
+            start_logging: true,
+            bucket_policy: true,
+            kms_key: true,
+        }
+    }
+}
+
+impl Config {
+    /// Settings for `account_id` with every default.
+    pub fn for_account(account_id: impl Into<String>) -> Self {
+        Config {
+            account_id: account_id.into(),
+            stack_name: None,
+            owned_key_arns: Vec::new(),
+            repair: RepairSwitches::default(),
+            stale_after: Duration::from_secs(180 * 60),
+            concurrency: 8,
+            s3_force_path_style: false,
+            alert_topic_arn: None,
+            metrics_namespace: "Vigil".to_owned(),
+        }
+    }
+
+    /// Reads the settings through `get` (the process environment in `main`, a map in tests).
+    /// Any invalid value is an error naming the variable and what it accepts.
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Config, String> {
+        let get = |name: &str| {
+            get(name)
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+        };
+        let account_id = get("VIGIL_ACCOUNT_ID").ok_or(
+            "VIGIL_ACCOUNT_ID is not set; set it to this account's 12-digit id (the template passes AWS::AccountId)",
+        )?;
+        if account_id.len() != 12 || !account_id.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(format!(
+                "VIGIL_ACCOUNT_ID={account_id:?} is not a 12-digit AWS account id"
+            ));
+        }
+        let mut config = Config::for_account(account_id);
+        config.stack_name = get("VIGIL_STACK_NAME");
+        if let Some(list) = get("VIGIL_TRAIL_OWNED_KEY_ARNS") {
+            for arn in list.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+                if !(arn.starts_with("arn:") && arn.contains(":kms:") && arn.contains(":key/")) {
+                    return Err(format!(
+                        "VIGIL_TRAIL_OWNED_KEY_ARNS: {arn:?} is not a KMS key ARN (arn:aws:kms:REGION:ACCOUNT:key/KEY-ID)"
+                    ));
+                }
+                config.owned_key_arns.push(arn.to_owned());
+            }
+        }
+        config.repair = RepairSwitches {
+            start_logging: flag(&get, "VIGIL_TRAIL_REPAIR_START_LOGGING", true)?,
+            bucket_policy: flag(&get, "VIGIL_TRAIL_REPAIR_BUCKET_POLICY", true)?,
+            kms_key: flag(&get, "VIGIL_TRAIL_REPAIR_KMS_KEY", true)?,
+        };
+        if let Some(v) = get("VIGIL_TRAIL_STALE_AFTER_MINUTES") {
+            match v.parse::<u64>() {
+                Ok(minutes) if (15..=10_080).contains(&minutes) => {
+                    config.stale_after = Duration::from_secs(minutes * 60);
+                }
+                _ => {
+                    return Err(format!(
+                        "VIGIL_TRAIL_STALE_AFTER_MINUTES={v:?}; use whole minutes from 15 to 10080 (CloudTrail delivers about every 5 minutes)"
+                    ));
+                }
+            }
+        }
+        if let Some(v) = get("VIGIL_TRAIL_CONCURRENCY") {
+            match v.parse::<usize>() {
+                Ok(n) if (1..=64).contains(&n) => config.concurrency = n,
+                _ => {
+                    return Err(format!(
+                        "VIGIL_TRAIL_CONCURRENCY={v:?}; use a whole number from 1 to 64"
+                    ));
+                }
+            }
+        }
+        config.s3_force_path_style = flag(&get, "VIGIL_S3_FORCE_PATH_STYLE", false)?;
+        config.alert_topic_arn = get("VIGIL_ALERT_TOPIC_ARN");
+        if let Some(ns) = get("VIGIL_METRICS_NAMESPACE") {
+            config.metrics_namespace = ns;
+        }
+        Ok(config)
+    }
+}
+
+fn flag(get: &impl Fn(&str) -> Option<String>, name: &str, default: bool) -> Result<bool, String> {
+    match get(name).map(|v| v.to_ascii_lowercase()).as_deref() {
+        None => Ok(default),
+        Some("true" | "1" | "yes" | "on") => Ok(true),
+        Some("false" | "0" | "no" | "off") => Ok(false),
+        Some(v) => Err(format!("{name}={v:?}; use true or false")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn from(pairs: &[(&str, &str)]) -> Result<Config, String> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Config::from_lookup(|k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn defaults_repair_safely_and_need_only_the_account() {
+        let c = from(&[("VIGIL_ACCOUNT_ID", "123456789012")]).unwrap();
+        assert_eq!(c, Config::for_account("123456789012"));
+        assert!(c.repair.start_logging && c.repair.bucket_policy && c.repair.kms_key);
+        assert!(c.owned_key_arns.is_empty());
+        assert_eq!(c.stale_after, Duration::from_secs(3 * 3600));
+    }
+
+    #[test]
+    fn switches_and_lists_are_read() {
+        let c = from(&[
+            ("VIGIL_ACCOUNT_ID", "123456789012"),
+            ("VIGIL_TRAIL_REPAIR_BUCKET_POLICY", "false"),
+            (
+                "VIGIL_TRAIL_OWNED_KEY_ARNS",
+                "arn:aws:kms:us-east-1:123456789012:key/a, arn:aws:kms:eu-west-1:123456789012:key/b",
+            ),
+            ("VIGIL_STACK_NAME", "vigil"),
+            ("VIGIL_S3_FORCE_PATH_STYLE", "true"),
+        ])
+        .unwrap();
+        assert!(!c.repair.bucket_policy);
+        assert!(c.repair.start_logging);
+        assert_eq!(c.owned_key_arns.len(), 2);
+        assert_eq!(c.stack_name.as_deref(), Some("vigil"));
+        assert!(c.s3_force_path_style);
+    }
+
+    #[test]
+    fn invalid_values_name_the_variable() {
+        for (pairs, name) in [
+            (vec![], "VIGIL_ACCOUNT_ID"),
+            (vec![("VIGIL_ACCOUNT_ID", "12345")], "VIGIL_ACCOUNT_ID"),
+            (
+                vec![
+                    ("VIGIL_ACCOUNT_ID", "123456789012"),
+                    ("VIGIL_TRAIL_REPAIR_KMS_KEY", "maybe"),
+                ],
+                "VIGIL_TRAIL_REPAIR_KMS_KEY",
+            ),
+            (
+                vec![
+                    ("VIGIL_ACCOUNT_ID", "123456789012"),
+                    ("VIGIL_TRAIL_OWNED_KEY_ARNS", "alias/mine"),
+                ],
+                "VIGIL_TRAIL_OWNED_KEY_ARNS",
+            ),
+            (
+                vec![
+                    ("VIGIL_ACCOUNT_ID", "123456789012"),
+                    ("VIGIL_TRAIL_STALE_AFTER_MINUTES", "1"),
+                ],
+                "VIGIL_TRAIL_STALE_AFTER_MINUTES",
+            ),
+            (
+                vec![
+                    ("VIGIL_ACCOUNT_ID", "123456789012"),
+                    ("VIGIL_TRAIL_CONCURRENCY", "0"),
+                ],
+                "VIGIL_TRAIL_CONCURRENCY",
+            ),
+        ] {
+            let err = from(&pairs).unwrap_err();
+            assert!(err.contains(name), "{err}");
+        }
+    }
+}

@@ -1,0 +1,256 @@
+//! One invocation: route the event, collect facts, diagnose, repair what is allowed, check
+//! again, and report (result, one alert per trail with a problem, EMF metrics).
+
+use std::time::{Duration, Instant, SystemTime};
+
+use aws_config::SdkConfig;
+use chrono::Utc;
+use lambda_runtime::LambdaEvent;
+use serde_json::Value;
+use vigil::alert::Alerts;
+use vigil::aws::remaining_budget;
+
+use crate::aws::Aws;
+use crate::config::Config;
+use crate::diagnose::{self, Settings};
+use crate::error::Error;
+use crate::facts::{self, TrailSettings};
+use crate::repair;
+use crate::report::{self, Outcome};
+use crate::trigger::{Routing, Target, Trigger, route, select};
+
+/// Time kept back from the Lambda deadline for reporting.
+const REPORT_MARGIN: Duration = Duration::from_secs(3);
+/// Less than this left and a check is not started: it could not finish.
+const MINIMUM_BUDGET: Duration = Duration::from_secs(5);
+
+/// What the handler works with, built once per cold start.
+pub struct Deps {
+    pub aws: Aws,
+    pub alerts: Alerts,
+    pub config: Config,
+}
+
+impl Deps {
+    pub fn new(sdk: &SdkConfig, config: Config) -> Self {
+        Deps {
+            aws: Aws::new(sdk, config.s3_force_path_style, config.concurrency),
+            alerts: Alerts::new(
+                aws_sdk_sns::Client::new(sdk),
+                config.alert_topic_arn.clone(),
+            ),
+            config,
+        }
+    }
+}
+
+/// The Lambda entry point.
+pub async fn handle(event: LambdaEvent<Value>, deps: &Deps) -> Result<Outcome, Error> {
+    let deadline = effective_deadline(event.context.deadline, SystemTime::now());
+    handle_event(event.payload, deadline, deps).await
+}
+
+/// The invocation deadline from `Lambda-Runtime-Deadline-Ms`. AWS sends epoch milliseconds;
+/// `cargo lambda watch` sends the timeout itself (e.g. 600000), which read as an epoch time
+/// lies in 1970 and would leave no time at all. A value before 2001 can only be such a
+/// duration, so it is read relative to now. (Same rule as secret-rotation's handler; a
+/// candidate for `vigil::aws`.)
+pub fn effective_deadline(raw_ms: u64, now: SystemTime) -> SystemTime {
+    const YEAR_2001_MS: u64 = 978_307_200_000;
+    if raw_ms < YEAR_2001_MS {
+        now + Duration::from_millis(raw_ms)
+    } else {
+        std::time::UNIX_EPOCH + Duration::from_millis(raw_ms)
+    }
+}
+
+/// Runs one event with the given deadline.
+pub async fn handle_event(
+    payload: Value,
+    deadline: SystemTime,
+    deps: &Deps,
+) -> Result<Outcome, Error> {
+    let started = Instant::now();
+    let (trigger_name, described, result) = match Trigger::parse(payload) {
+        Ok(trigger) => (
+            trigger.name().to_owned(),
+            trigger.describe(),
+            check_within_budget(&trigger, deadline, deps).await,
+        ),
+        Err(error) => ("Unreadable".to_owned(), "an unreadable event".to_owned(), Err(error)),
+    };
+    let namespace = &deps.config.metrics_namespace;
+    match result {
+        Ok((mut outcome, alerts)) => {
+            let mut failure = None;
+            for alert in &alerts {
+                match deps.alerts.send(alert).await {
+                    Ok(_) => outcome.alerts_sent += 1,
+                    Err(e) => {
+                        tracing::error!(error = %e, title = %alert.title, "could not publish the diagnosis; it is in this log");
+                        failure.get_or_insert(e);
+                    }
+                }
+            }
+            report::emit_metrics(namespace, &trigger_name, &outcome, started.elapsed());
+            tracing::info!(
+                trigger = %outcome.trigger,
+                trails_checked = outcome.trails_checked,
+                trails_healthy = outcome.trails_healthy,
+                ignored = ?outcome.ignored,
+                alerts = outcome.alerts_sent,
+                "check finished"
+            );
+            match failure {
+                Some(e) => Err(Error::AlertNotSent(e)),
+                None => Ok(outcome),
+            }
+        }
+        Err(error) => {
+            tracing::error!(cause = error.cause(), retryable = error.retryable(), %error, "check failed");
+            report::emit_failure_metrics(namespace, &trigger_name, &error, started.elapsed());
+            // Until this is fixed, audit-log delivery is not being watched: say so.
+            if let Err(e) = deps.alerts.send(&report::failure_alert(&described, &error)).await {
+                tracing::error!(error = %e, "could not publish the failure alert; it is in this log");
+            }
+            Err(error)
+        }
+    }
+}
+
+async fn check_within_budget(
+    trigger: &Trigger,
+    deadline: SystemTime,
+    deps: &Deps,
+) -> Result<(Outcome, Vec<vigil::alert::Alert>), Error> {
+    let left = remaining_budget(deadline, SystemTime::now(), REPORT_MARGIN);
+    if left < MINIMUM_BUDGET {
+        return Err(Error::Deadline(format!(
+            "{} ms left before the deadline, {} ms needed at least",
+            left.as_millis(),
+            MINIMUM_BUDGET.as_millis()
+        )));
+    }
+    // Boxed: the whole check is one deeply nested future, and without a box in the chain the
+    // release build exceeds rustc's query depth when laying out `main`'s future.
+    match tokio::time::timeout(left, Box::pin(check(trigger, deps))).await {
+        Ok(result) => result,
+        Err(_) => Err(Error::Deadline(format!(
+            "the check did not finish in the {} ms left",
+            left.as_millis()
+        ))),
+    }
+}
+
+async fn check(
+    trigger: &Trigger,
+    deps: &Deps,
+) -> Result<(Outcome, Vec<vigil::alert::Alert>), Error> {
+    let target = match route(trigger)? {
+        Routing::Ignore(reason) => {
+            tracing::info!(%reason, "event ignored");
+            return Ok((
+                Outcome::ignored(trigger, "nothing".into(), reason),
+                Vec::new(),
+            ));
+        }
+        Routing::Check(target) => target,
+    };
+    let config = &deps.config;
+    let inventory = facts::inventory(&deps.aws)
+        .await
+        .map_err(Error::Inventory)?;
+    let selected: Vec<TrailSettings> = select(&target, &inventory).into_iter().cloned().collect();
+
+    let mut account = Vec::new();
+    let call = trigger.call();
+    let whole_account = target == Target::AllTrails
+        || call.is_some_and(|c| matches!(c.event_name.as_str(), "DeleteTrail" | "UpdateTrail"));
+    if whole_account {
+        account.extend(diagnose::account_causes(
+            &inventory,
+            &config.account_id,
+            deps.aws.home_region(),
+        ));
+    }
+    if let (Target::Trail { name, .. }, Some(call)) = (&target, call)
+        && selected.is_empty()
+    {
+        account.push(diagnose::trail_missing(name, call));
+    }
+    if selected.is_empty() && account.is_empty() {
+        let reason = format!(
+            "{target} is not used by any of the account's {} trail(s)",
+            inventory.len()
+        );
+        tracing::info!(%reason, "event ignored");
+        return Ok((
+            Outcome::ignored(trigger, target.to_string(), reason),
+            Vec::new(),
+        ));
+    }
+
+    let settings = |now| Settings {
+        now,
+        stale_after: chrono::Duration::from_std(config.stale_after)
+            .unwrap_or(chrono::Duration::hours(3)),
+    };
+    let facts = Box::pin(facts::collect(&deps.aws, &selected, &config.account_id)).await;
+    let before = diagnose::diagnose(&facts, &settings(facts.collected_at));
+    let planned = repair::plan(&before, &facts, config);
+    let executed = Box::pin(repair::execute(&planned, &deps.aws, &config.account_id)).await;
+    let after = if executed.is_empty() {
+        before.clone()
+    } else {
+        let again = Box::pin(facts::collect(&deps.aws, &selected, &config.account_id)).await;
+        diagnose::diagnose(&again, &settings(Utc::now()))
+    };
+    let trails = report::trail_reports(&before, &planned, &executed, &after);
+    let account: Vec<_> = account
+        .iter()
+        .map(|c| report::cause_report(c, Vec::new(), false))
+        .collect();
+    let described = trigger.describe();
+    let mut alerts: Vec<_> = trails
+        .iter()
+        .filter_map(|t| report::trail_alert(t, &described))
+        .collect();
+    alerts.extend(report::account_alert(
+        &account,
+        &config.account_id,
+        &described,
+    ));
+    let outcome = Outcome {
+        trigger: described,
+        target: target.to_string(),
+        ignored: None,
+        trails_checked: trails.len(),
+        trails_healthy: trails
+            .iter()
+            .filter(|t| t.verdict == report::Verdict::Healthy)
+            .count(),
+        account,
+        trails,
+        alerts_sent: 0,
+    };
+    Ok((outcome, alerts))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn deadline_is_epoch_ms_or_a_duration_from_local_tools() {
+        let now = std::time::UNIX_EPOCH + Duration::from_secs(1_795_000_000);
+        let aws = 1_795_000_030_000;
+        assert_eq!(
+            effective_deadline(aws, now),
+            std::time::UNIX_EPOCH + Duration::from_millis(aws)
+        );
+        assert_eq!(
+            effective_deadline(600_000, now),
+            now + Duration::from_secs(600)
+        );
+    }
+}

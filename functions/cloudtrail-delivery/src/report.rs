@@ -1,0 +1,576 @@
+//! The invocation's result, its alerts and its metrics, built from the diagnoses before and
+//! after repair. Pure except for [`emit_metrics`], which prints EMF lines.
+//!
+//! One alert per trail with a problem (plus one for account-wide problems): the causes with
+//! their evidence, what Vigil repaired and whether the re-check confirmed it, and what a person
+//! must still do, step by step.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use serde::Serialize;
+use vigil::alert::{Alert, Severity};
+use vigil::metrics::{MetricSet, Unit};
+
+use crate::diagnose::{Cause, CauseKind, Signal, TrailDiagnosis};
+use crate::repair::{self, Decision, Executed, Planned, RunResult};
+use crate::trigger::Trigger;
+
+pub const SOURCE: &str = "cloudtrail-delivery";
+
+/// What happened to one proposed repair.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RepairReport {
+    pub action: String,
+    /// `done`, `failed` or `skipped`.
+    pub status: &'static str,
+    pub detail: String,
+    /// For a repair that ran: whether the re-check found its cause gone.
+    pub verified: Option<bool>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CauseReport {
+    pub kind: CauseKind,
+    pub subject: String,
+    pub severity: Severity,
+    pub summary: String,
+    pub evidence: Vec<String>,
+    pub repairs: Vec<RepairReport>,
+    /// Repaired and confirmed gone.
+    pub resolved: bool,
+    /// What a person must do (empty when resolved).
+    pub steps: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Verdict {
+    Healthy,
+    /// Every cause was repaired and the re-check found it gone.
+    RepairedVerified,
+    /// Something was repaired but the re-check still finds a repaired cause.
+    RepairedNotVerified,
+    /// Causes remain that Vigil may not or cannot repair.
+    NeedsAPerson,
+}
+
+impl Verdict {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Healthy => "healthy",
+            Verdict::RepairedVerified => "repaired and verified",
+            Verdict::RepairedNotVerified => "repaired, NOT verified",
+            Verdict::NeedsAPerson => "needs a person",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TrailReport {
+    pub trail_arn: String,
+    pub trail_name: String,
+    pub home_region: String,
+    pub verdict: Verdict,
+    pub causes: Vec<CauseReport>,
+    /// Problems the re-check after repair still finds (empty when nothing was repaired: then
+    /// `causes` is the current state).
+    pub remaining: Vec<CauseReport>,
+    /// Status errors left from before the repair, which CloudTrail clears at its next delivery.
+    pub awaiting_next_delivery: Vec<String>,
+}
+
+/// The invocation result.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Outcome {
+    pub trigger: String,
+    pub target: String,
+    /// Set when the event was recognised as irrelevant: why.
+    pub ignored: Option<String>,
+    pub trails_checked: usize,
+    pub trails_healthy: usize,
+    pub account: Vec<CauseReport>,
+    pub trails: Vec<TrailReport>,
+    pub alerts_sent: usize,
+}
+
+impl Outcome {
+    pub fn ignored(trigger: &Trigger, target: String, reason: String) -> Self {
+        Outcome {
+            trigger: trigger.describe(),
+            target,
+            ignored: Some(reason),
+            trails_checked: 0,
+            trails_healthy: 0,
+            account: Vec::new(),
+            trails: Vec::new(),
+            alerts_sent: 0,
+        }
+    }
+}
+
+/// Puts the diagnoses, the repair decisions and results, and the re-check together.
+pub fn trail_reports(
+    before: &[TrailDiagnosis],
+    planned: &[Planned],
+    executed: &[Executed],
+    after: &[TrailDiagnosis],
+) -> Vec<TrailReport> {
+    before
+        .iter()
+        .map(|diagnosis| {
+            let recheck = after.iter().find(|a| a.trail_arn == diagnosis.trail_arn);
+            let repaired_any = planned.iter().any(|p| {
+                p.trail_arn == diagnosis.trail_arn
+                    && matches!(repair::result_for(executed, p), Some(RunResult::Done(_)))
+            });
+            let mut causes = Vec::new();
+            let mut fixed_signals: Vec<Signal> = Vec::new();
+            for cause in &diagnosis.causes {
+                let key = (cause.kind, cause.subject.clone());
+                let gone = recheck.is_some_and(|r| repair::verified(r, &key));
+                let mine: Vec<&Planned> = planned
+                    .iter()
+                    .filter(|p| p.trail_arn == diagnosis.trail_arn && p.cause == key)
+                    .collect();
+                let repairs: Vec<RepairReport> = mine
+                    .iter()
+                    .map(|p| match (&p.decision, repair::result_for(executed, p)) {
+                        (Decision::Skip(reason), _) => RepairReport {
+                            action: p.repair.describe(),
+                            status: "skipped",
+                            detail: reason.clone(),
+                            verified: None,
+                        },
+                        (Decision::Go, Some(RunResult::Done(detail))) => RepairReport {
+                            action: p.repair.describe(),
+                            status: "done",
+                            detail: detail.clone(),
+                            verified: Some(gone),
+                        },
+                        (Decision::Go, Some(RunResult::Failed(error))) => RepairReport {
+                            action: p.repair.describe(),
+                            status: "failed",
+                            detail: error.clone(),
+                            verified: None,
+                        },
+                        (Decision::Go, None) => RepairReport {
+                            action: p.repair.describe(),
+                            status: "failed",
+                            detail: "not run".into(),
+                            verified: None,
+                        },
+                    })
+                    .collect();
+                let resolved = !repairs.is_empty() && repairs.iter().all(|r| r.status == "done") && gone;
+                if resolved {
+                    fixed_signals.extend(cause.explains.iter().cloned());
+                }
+                causes.push(cause_report(cause, repairs, resolved));
+            }
+            let mut remaining = Vec::new();
+            let mut awaiting = Vec::new();
+            if repaired_any && let Some(recheck) = recheck {
+                for cause in &recheck.causes {
+                    if repair::residual(&cause.explains, &fixed_signals) {
+                        awaiting.push(format!(
+                            "{}: reported from CloudTrail's attempt before the repair; it clears at the next delivery (about 5 minutes) and the next check confirms it",
+                            signals(&cause.explains)
+                        ));
+                    } else {
+                        remaining.push(cause_report(cause, Vec::new(), false));
+                    }
+                }
+            }
+            let verdict = if diagnosis.causes.is_empty() {
+                Verdict::Healthy
+            } else if causes.iter().all(|c| c.resolved) && remaining.is_empty() {
+                Verdict::RepairedVerified
+            } else if causes
+                .iter()
+                .flat_map(|c| &c.repairs)
+                .any(|r| r.status == "done" && r.verified == Some(false))
+            {
+                Verdict::RepairedNotVerified
+            } else {
+                Verdict::NeedsAPerson
+            };
+            TrailReport {
+                trail_arn: diagnosis.trail_arn.clone(),
+                trail_name: diagnosis.trail_name.clone(),
+                home_region: diagnosis.home_region.clone(),
+                verdict,
+                causes,
+                remaining,
+                awaiting_next_delivery: awaiting,
+            }
+        })
+        .collect()
+}
+
+fn signals(signals: &[Signal]) -> String {
+    signals
+        .iter()
+        .map(|s| match s {
+            Signal::LatestDeliveryError(e) => format!("LatestDeliveryError {e}"),
+            Signal::LatestDigestDeliveryError(e) => format!("LatestDigestDeliveryError {e}"),
+            Signal::LatestCloudWatchLogsDeliveryError(e) => {
+                format!("LatestCloudWatchLogsDeliveryError {e}")
+            }
+            Signal::LatestNotificationError(e) => format!("LatestNotificationError {e}"),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+pub fn cause_report(cause: &Cause, repairs: Vec<RepairReport>, resolved: bool) -> CauseReport {
+    CauseReport {
+        kind: cause.kind,
+        subject: cause.subject.clone(),
+        severity: cause.severity,
+        summary: cause.summary.clone(),
+        evidence: cause.evidence.clone(),
+        repairs,
+        resolved,
+        steps: if resolved {
+            Vec::new()
+        } else {
+            cause.steps.clone()
+        },
+    }
+}
+
+/// The alert for a trail with problems; `None` for a healthy one.
+pub fn trail_alert(report: &TrailReport, trigger: &str) -> Option<Alert> {
+    if report.verdict == Verdict::Healthy {
+        return None;
+    }
+    let open: Vec<&CauseReport> = report
+        .causes
+        .iter()
+        .filter(|c| !c.resolved)
+        .chain(&report.remaining)
+        .collect();
+    let severity = if report.verdict == Verdict::RepairedVerified {
+        // Fixed, but someone should know that audit logging broke.
+        Severity::Medium
+    } else {
+        open.iter()
+            .map(|c| c.severity)
+            .max()
+            .unwrap_or(Severity::Medium)
+    };
+    let problems = report.causes.len();
+    let mut alert = Alert::new(
+        severity,
+        SOURCE,
+        format!(
+            "CloudTrail {}: {problems} problem{} - {}",
+            report.trail_name,
+            if problems == 1 { "" } else { "s" },
+            report.verdict.as_str()
+        ),
+    )
+    .fact("trail", &report.trail_arn)
+    .fact("home region", &report.home_region)
+    .fact("checked because", trigger)
+    .fact("verdict", report.verdict.as_str())
+    .attribute("trail", &report.trail_arn)
+    .attribute("verdict", report.verdict.as_str());
+    for (i, cause) in report.causes.iter().enumerate() {
+        alert = add_cause(alert, &format!("cause {}", i + 1), cause);
+    }
+    for (i, cause) in report.remaining.iter().enumerate() {
+        alert = add_cause(alert, &format!("still wrong {}", i + 1), cause);
+    }
+    for note in &report.awaiting_next_delivery {
+        alert = alert.fact("note", note);
+    }
+    Some(alert)
+}
+
+/// The alert for account-wide problems (no multi-region trail, a deleted trail).
+pub fn account_alert(causes: &[CauseReport], account_id: &str, trigger: &str) -> Option<Alert> {
+    let worst = causes.iter().map(|c| c.severity).max()?;
+    let title = match causes {
+        [one] => format!("CloudTrail: {}", one.summary),
+        _ => format!(
+            "CloudTrail: {} account-wide problems in {account_id}",
+            causes.len()
+        ),
+    };
+    let mut alert = Alert::new(worst, SOURCE, title)
+        .fact("account", account_id)
+        .fact("checked because", trigger)
+        .attribute("verdict", Verdict::NeedsAPerson.as_str());
+    for (i, cause) in causes.iter().enumerate() {
+        alert = add_cause(alert, &format!("cause {}", i + 1), cause);
+    }
+    Some(alert)
+}
+
+fn add_cause(mut alert: Alert, name: &str, cause: &CauseReport) -> Alert {
+    alert = alert.fact(
+        name,
+        format!("[{}] {}", cause.severity.as_str(), cause.summary),
+    );
+    for line in &cause.evidence {
+        alert = alert.fact(format!("{name} evidence"), line);
+    }
+    for repair in &cause.repairs {
+        let verified = match repair.verified {
+            Some(true) => ", verified by re-check",
+            Some(false) => ", NOT verified: the re-check still finds the problem",
+            None => "",
+        };
+        alert = alert.fact(
+            format!("{name} repair"),
+            format!(
+                "{} - {}: {}{verified}",
+                repair.action, repair.status, repair.detail
+            ),
+        );
+    }
+    for (i, step) in cause.steps.iter().enumerate() {
+        alert = alert.fact(format!("{name} you must, step {}", i + 1), step);
+    }
+    alert
+}
+
+/// The alert when the check itself could not run: until it can, delivery is not watched.
+pub fn failure_alert(trigger: &str, error: &crate::error::Error) -> Alert {
+    let severity = match error {
+        crate::error::Error::MalformedEvent(_) => Severity::Low,
+        e if e.retryable() => Severity::Medium,
+        _ => Severity::High,
+    };
+    Alert::new(
+        severity,
+        SOURCE,
+        format!("CloudTrail delivery check failed: {}", error.cause()),
+    )
+    .fact("checked because", trigger)
+    .fact("error", error.to_string())
+    .fact(
+        "retry can help",
+        if error.retryable() {
+            "yes: Lambda retries the event twice, and the schedule runs the check again"
+        } else {
+            "no: fix the cause above; until then CloudTrail delivery is not being watched"
+        },
+    )
+    .attribute("cause", error.cause())
+}
+
+/// EMF metrics for an invocation that failed.
+pub fn emit_failure_metrics(namespace: &str, trigger: &str, error: &crate::error::Error, elapsed: Duration) {
+    MetricSet::new(namespace)
+        .dimension("Function", SOURCE)
+        .dimension("Trigger", trigger)
+        .metric("Failed", 1.0, Unit::Count)
+        .metric("Duration", elapsed.as_secs_f64() * 1000.0, Unit::Milliseconds)
+        .property("cause", error.cause())
+        .property("retryable", error.retryable())
+        .emit();
+}
+
+/// EMF metrics for the invocation: totals by trigger, and one count per cause kind found.
+pub fn emit_metrics(namespace: &str, trigger: &str, outcome: &Outcome, elapsed: Duration) {
+    let causes: usize =
+        outcome.trails.iter().map(|t| t.causes.len()).sum::<usize>() + outcome.account.len();
+    let repairs: Vec<&RepairReport> = outcome
+        .trails
+        .iter()
+        .flat_map(|t| &t.causes)
+        .flat_map(|c| &c.repairs)
+        .collect();
+    let count = |f: &dyn Fn(&RepairReport) -> bool| repairs.iter().filter(|r| f(r)).count() as f64;
+    MetricSet::new(namespace)
+        .dimension("Function", SOURCE)
+        .dimension("Trigger", trigger)
+        .metric("TrailsChecked", outcome.trails_checked as f64, Unit::Count)
+        .metric("TrailsHealthy", outcome.trails_healthy as f64, Unit::Count)
+        .metric("CausesFound", causes as f64, Unit::Count)
+        .metric("RepairsDone", count(&|r| r.status == "done"), Unit::Count)
+        .metric(
+            "RepairsVerified",
+            count(&|r| r.verified == Some(true)),
+            Unit::Count,
+        )
+        .metric(
+            "RepairsFailed",
+            count(&|r| r.status == "failed"),
+            Unit::Count,
+        )
+        .metric("AlertsSent", outcome.alerts_sent as f64, Unit::Count)
+        .metric(
+            "Duration",
+            elapsed.as_secs_f64() * 1000.0,
+            Unit::Milliseconds,
+        )
+        .property("ignored", outcome.ignored.is_some())
+        .emit();
+    let mut by_kind: BTreeMap<CauseKind, usize> = BTreeMap::new();
+    for cause in outcome
+        .trails
+        .iter()
+        .flat_map(|t| &t.causes)
+        .chain(&outcome.account)
+    {
+        *by_kind.entry(cause.kind).or_default() += 1;
+    }
+    for (kind, n) in by_kind {
+        MetricSet::new(namespace)
+            .dimension("Function", SOURCE)
+            .dimension("Cause", kind.as_str())
+            .metric("CauseFound", n as f64, Unit::Count)
+            .emit();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnose::{Cause, Repair};
+
+    const TRAIL: &str = "arn:aws:cloudtrail:us-east-1:111122223333:trail/main";
+
+    fn cause(kind: CauseKind, repairs: Vec<Repair>, explains: Vec<Signal>) -> Cause {
+        Cause {
+            kind,
+            subject: "logs".into(),
+            severity: Severity::High,
+            summary: format!("{kind:?}"),
+            evidence: vec!["seen".into()],
+            repairs,
+            steps: vec!["do this".into()],
+            explains,
+        }
+    }
+
+    fn diagnosis(causes: Vec<Cause>) -> TrailDiagnosis {
+        TrailDiagnosis {
+            trail_arn: TRAIL.into(),
+            trail_name: "main".into(),
+            home_region: "us-east-1".into(),
+            causes,
+        }
+    }
+
+    fn add() -> Repair {
+        Repair::AddBucketStatements {
+            bucket: "logs".into(),
+            region: "us-east-1".into(),
+            statements: vec![serde_json::json!({"Sid": "AWSCloudTrailWritemain"})],
+        }
+    }
+
+    fn planned(decision: Decision) -> Vec<Planned> {
+        vec![Planned {
+            trail_arn: TRAIL.into(),
+            cause: (CauseKind::BucketPolicyWrite, "logs".into()),
+            repair: add(),
+            decision,
+        }]
+    }
+
+    #[test]
+    fn repaired_and_verified_leaves_only_a_note_about_the_old_error() {
+        let denied = Signal::LatestDeliveryError("AccessDenied".into());
+        let before = vec![diagnosis(vec![cause(
+            CauseKind::BucketPolicyWrite,
+            vec![add()],
+            vec![denied.clone()],
+        )])];
+        let executed = vec![Executed {
+            repair: add(),
+            result: RunResult::Done("added".into()),
+        }];
+        // CloudTrail still reports the error of its last attempt right after the repair.
+        let after = vec![diagnosis(vec![cause(
+            CauseKind::DeliveryFailing,
+            vec![],
+            vec![denied],
+        )])];
+        let reports = trail_reports(&before, &planned(Decision::Go), &executed, &after);
+        let r = &reports[0];
+        assert_eq!(r.verdict, Verdict::RepairedVerified);
+        assert!(r.causes[0].resolved);
+        assert!(r.causes[0].steps.is_empty());
+        assert_eq!(r.causes[0].repairs[0].verified, Some(true));
+        assert!(r.remaining.is_empty());
+        assert_eq!(r.awaiting_next_delivery.len(), 1);
+
+        let alert = trail_alert(r, "StopLogging by alice").unwrap();
+        assert_eq!(alert.severity, Severity::Medium);
+        assert!(alert.subject().contains("repaired and verified"));
+        let body = alert.body();
+        assert!(body.contains("verified by re-check"), "{body}");
+        assert!(body.contains("clears at the next delivery"), "{body}");
+    }
+
+    #[test]
+    fn repair_that_did_not_take_is_not_verified() {
+        let before = vec![diagnosis(vec![cause(
+            CauseKind::BucketPolicyWrite,
+            vec![add()],
+            vec![],
+        )])];
+        let executed = vec![Executed {
+            repair: add(),
+            result: RunResult::Done("added".into()),
+        }];
+        let reports = trail_reports(&before, &planned(Decision::Go), &executed, &before);
+        assert_eq!(reports[0].verdict, Verdict::RepairedNotVerified);
+        assert_eq!(reports[0].causes[0].repairs[0].verified, Some(false));
+        assert_eq!(reports[0].remaining.len(), 1);
+    }
+
+    #[test]
+    fn skipped_repairs_leave_the_steps_for_a_person() {
+        let before = vec![diagnosis(vec![cause(
+            CauseKind::BucketPolicyWrite,
+            vec![add()],
+            vec![],
+        )])];
+        let reports = trail_reports(
+            &before,
+            &planned(Decision::Skip("off".into())),
+            &[],
+            &before,
+        );
+        let r = &reports[0];
+        assert_eq!(r.verdict, Verdict::NeedsAPerson);
+        assert_eq!(r.causes[0].repairs[0].status, "skipped");
+        let alert = trail_alert(r, "scheduled health check").unwrap();
+        assert_eq!(alert.severity, Severity::High);
+        assert!(alert.body().contains("cause 1 you must, step 1: do this"));
+    }
+
+    #[test]
+    fn a_check_that_cannot_run_says_whether_waiting_helps() {
+        use crate::error::Error;
+        use vigil::aws::{AwsCallError, AwsFailure};
+        let denied = Error::Inventory(AwsCallError {
+            operation: "cloudtrail:ListTrails",
+            failure: AwsFailure::AccessDenied,
+            code: Some("AccessDeniedException".into()),
+            message: "not authorized".into(),
+        });
+        let alert = failure_alert("scheduled health check", &denied);
+        assert_eq!(alert.severity, Severity::High);
+        assert!(alert.body().contains("not being watched"));
+        let late = failure_alert("x", &Error::Deadline("1 ms left".into()));
+        assert_eq!(late.severity, Severity::Medium);
+        let malformed = failure_alert("x", &Error::MalformedEvent("no detail-type".into()));
+        assert_eq!(malformed.severity, Severity::Low);
+    }
+
+    #[test]
+    fn healthy_trails_raise_no_alert() {
+        let reports = trail_reports(&[diagnosis(vec![])], &[], &[], &[diagnosis(vec![])]);
+        assert_eq!(reports[0].verdict, Verdict::Healthy);
+        assert!(trail_alert(&reports[0], "x").is_none());
+        assert!(account_alert(&[], "111122223333", "x").is_none());
+    }
+}

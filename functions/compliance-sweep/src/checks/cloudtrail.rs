@@ -1,0 +1,478 @@
+//! CloudTrail: a multi-Region trail logging management events covers every Region; each trail
+//! (judged once, in its home Region) validates, encrypts, keeps its bucket private and logged,
+//! delivers to CloudWatch Logs, and keeps its logs long enough.
+
+use super::{Ctx, errors, s3};
+use crate::facts::{CloudTrailFacts, Trail};
+use crate::model::{ApiError, Finding};
+
+const TRAIL: &str = "AwsCloudTrailTrail";
+
+pub fn evaluate(f: &CloudTrailFacts, ctx: &Ctx) -> Vec<Finding> {
+    let region_arn = format!("arn:aws:cloudtrail:{}:{}:trail/*", f.region, ctx.account);
+    let trails = match &f.trails {
+        Ok(t) => t,
+        Err(e) => {
+            return errors(
+                &[
+                    "CT-01", "CT-02", "CT-03", "CT-04", "CT-05", "CT-06", "CT-07",
+                ],
+                &region_arn,
+                TRAIL,
+                &f.region,
+                e,
+            );
+        }
+    };
+    let mut out = vec![ct_01_region_covered(trails, &region_arn, &f.region)];
+    for t in trails.iter().filter(|t| t.home_region == f.region) {
+        out.push(ct_02_validation(t, ctx));
+        out.push(ct_03_kms(t));
+        out.push(ct_04_bucket_not_public(t, f));
+        out.push(ct_05_bucket_logging(t, f));
+        out.push(ct_06_cloudwatch(t, ctx));
+        out.push(ct_07_retention(t, f, ctx));
+    }
+    out
+}
+
+/// Whether a trail counts for CT-01: multi-Region, logging, management events read and write.
+pub fn qualifies(t: &Trail) -> Result<bool, ApiError> {
+    let status = t.status.as_ref().map_err(Clone::clone)?;
+    let selectors = t.selectors.as_ref().map_err(Clone::clone)?;
+    Ok(t.multi_region && status.is_logging && selectors.management_read_write)
+}
+
+/// CT-01: this Region is covered by at least one qualifying trail.
+pub fn ct_01_region_covered(trails: &[Trail], region_arn: &str, region: &str) -> Finding {
+    let mut first_error = None;
+    for t in trails {
+        match qualifies(t) {
+            Ok(true) => {
+                return Finding::pass(
+                    "CT-01",
+                    region_arn,
+                    TRAIL,
+                    region,
+                    format!(
+                        "covered by multi-Region trail {} (logging, management events read+write)",
+                        t.arn
+                    ),
+                )
+                .with("trail", t.arn.clone());
+            }
+            Ok(false) => {}
+            Err(e) => first_error = first_error.or(Some(e)),
+        }
+    }
+    match first_error {
+        Some(e) => Finding::error("CT-01", region_arn, TRAIL, region, &e),
+        None => {
+            let seen: Vec<String> = trails
+                .iter()
+                .map(|t| {
+                    format!(
+                        "{} (multi-Region {}, logging {})",
+                        t.name,
+                        t.multi_region,
+                        t.status.as_ref().is_ok_and(|s| s.is_logging)
+                    )
+                })
+                .collect();
+            Finding::fail(
+                "CT-01",
+                region_arn,
+                TRAIL,
+                region,
+                if seen.is_empty() {
+                    format!("no trail records {region}")
+                } else {
+                    format!(
+                        "no multi-Region trail logging management events read+write; trails seen: {}",
+                        seen.join(", ")
+                    )
+                },
+            )
+        }
+    }
+}
+
+/// CT-02: log file validation on, and digests not failing (when the status says).
+pub fn ct_02_validation(t: &Trail, ctx: &Ctx) -> Finding {
+    if !t.log_file_validation {
+        return Finding::fail(
+            "CT-02",
+            &t.arn,
+            TRAIL,
+            &t.home_region,
+            "log file validation is off",
+        );
+    }
+    if let Ok(s) = &t.status
+        && let Some(last) = s.latest_digest_delivery
+        && (ctx.now - last).num_hours() > 25
+    {
+        return Finding::fail(
+            "CT-02",
+            &t.arn,
+            TRAIL,
+            &t.home_region,
+            format!(
+                "validation is on but the last digest was delivered {} hours ago",
+                (ctx.now - last).num_hours()
+            ),
+        );
+    }
+    Finding::pass(
+        "CT-02",
+        &t.arn,
+        TRAIL,
+        &t.home_region,
+        "log file validation is on",
+    )
+}
+
+/// CT-03: SSE-KMS.
+pub fn ct_03_kms(t: &Trail) -> Finding {
+    match &t.kms_key_id {
+        Some(k) => Finding::pass(
+            "CT-03",
+            &t.arn,
+            TRAIL,
+            &t.home_region,
+            format!("logs encrypted with {k}"),
+        ),
+        None => Finding::fail(
+            "CT-03",
+            &t.arn,
+            TRAIL,
+            &t.home_region,
+            "logs are not encrypted with a KMS key (SSE-S3 only)",
+        ),
+    }
+}
+
+fn bucket_of<'a>(t: &Trail, f: &'a CloudTrailFacts) -> Result<&'a crate::facts::Bucket, ApiError> {
+    let name = t.bucket.as_deref().unwrap_or_default();
+    f.buckets.get(name).ok_or_else(|| ApiError {
+        operation: "s3:HeadBucket".into(),
+        failure: "not found".into(),
+        code: None,
+        message: format!("trail bucket {name:?} was not found in this account"),
+    })
+}
+
+/// CT-04: the trail bucket is not public.
+pub fn ct_04_bucket_not_public(t: &Trail, f: &CloudTrailFacts) -> Finding {
+    let r = bucket_of(t, f)
+        .and_then(|b| s3::public_exposure(b, f.account_public_access_block.as_ref()));
+    match r {
+        Err(e) => Finding::error("CT-04", &t.arn, TRAIL, &t.home_region, &e),
+        Ok(None) => Finding::pass(
+            "CT-04",
+            &t.arn,
+            TRAIL,
+            &t.home_region,
+            "trail bucket is not public",
+        ),
+        Ok(Some(why)) => Finding::fail(
+            "CT-04",
+            &t.arn,
+            TRAIL,
+            &t.home_region,
+            format!("trail bucket is public: {why}"),
+        ),
+    }
+}
+
+/// CT-05: server access logging on the trail bucket.
+pub fn ct_05_bucket_logging(t: &Trail, f: &CloudTrailFacts) -> Finding {
+    let r = bucket_of(t, f).and_then(|b| match &b.logging_target {
+        Some(Ok(v)) => Ok(v.clone()),
+        Some(Err(e)) => Err(e.clone()),
+        None => Err(ApiError {
+            operation: "s3:GetBucketLogging".into(),
+            failure: "failed".into(),
+            code: None,
+            message: "not collected".into(),
+        }),
+    });
+    match r {
+        Err(e) => Finding::error("CT-05", &t.arn, TRAIL, &t.home_region, &e),
+        Ok(Some(target)) => Finding::pass(
+            "CT-05",
+            &t.arn,
+            TRAIL,
+            &t.home_region,
+            format!("access logs go to {target}"),
+        ),
+        Ok(None) => Finding::fail(
+            "CT-05",
+            &t.arn,
+            TRAIL,
+            &t.home_region,
+            "trail bucket has no server access logging",
+        ),
+    }
+}
+
+/// CT-06: CloudWatch Logs integration, last delivery within the threshold.
+pub fn ct_06_cloudwatch(t: &Trail, ctx: &Ctx) -> Finding {
+    let Some(group) = &t.log_group_arn else {
+        return Finding::fail(
+            "CT-06",
+            &t.arn,
+            TRAIL,
+            &t.home_region,
+            "trail does not deliver to CloudWatch Logs",
+        );
+    };
+    let status = match &t.status {
+        Ok(s) => s,
+        Err(e) => return Finding::error("CT-06", &t.arn, TRAIL, &t.home_region, e),
+    };
+    let limit = ctx.t.cloudwatch_delivery_hours;
+    match status.latest_cloudwatch_delivery {
+        Some(last) if (ctx.now - last).num_hours() < limit => Finding::pass(
+            "CT-06",
+            &t.arn,
+            TRAIL,
+            &t.home_region,
+            format!(
+                "delivers to {group}, last {} h ago",
+                (ctx.now - last).num_hours()
+            ),
+        ),
+        Some(last) => Finding::fail(
+            "CT-06",
+            &t.arn,
+            TRAIL,
+            &t.home_region,
+            format!(
+                "last delivery to {group} was {} h ago (threshold {limit} h)",
+                (ctx.now - last).num_hours()
+            ),
+        ),
+        None => Finding::fail(
+            "CT-06",
+            &t.arn,
+            TRAIL,
+            &t.home_region,
+            format!("configured for {group} but nothing was ever delivered"),
+        ),
+    }
+}
+
+/// CT-07: log group retention (absent = never expire) and bucket lifecycle keep logs at least
+/// the threshold.
+pub fn ct_07_retention(t: &Trail, f: &CloudTrailFacts, ctx: &Ctx) -> Finding {
+    let days = ctx.t.log_retention_days;
+    let mut gaps = Vec::new();
+    if let Some(group_arn) = &t.log_group_arn {
+        let name = log_group_name(group_arn);
+        match f.log_retention.get(&name) {
+            Some(Ok(None)) => {}
+            Some(Ok(Some(r))) if *r >= days => {}
+            Some(Ok(Some(r))) => gaps.push(format!("log group {name} keeps {r} days < {days}")),
+            Some(Err(e)) => return Finding::error("CT-07", &t.arn, TRAIL, &t.home_region, e),
+            None => {
+                return Finding::error(
+                    "CT-07",
+                    &t.arn,
+                    TRAIL,
+                    &t.home_region,
+                    &ApiError {
+                        operation: "logs:DescribeLogGroups".into(),
+                        failure: "not found".into(),
+                        code: None,
+                        message: format!("log group {name} not found"),
+                    },
+                );
+            }
+        }
+    }
+    match bucket_of(t, f).and_then(|b| s3::keeps_for(b, days)) {
+        Err(e) => return Finding::error("CT-07", &t.arn, TRAIL, &t.home_region, &e),
+        Ok((false, why)) => gaps.push(format!("trail bucket: {why}")),
+        Ok((true, _)) => {}
+    }
+    Finding::verdict(
+        "CT-07",
+        gaps.is_empty(),
+        &t.arn,
+        TRAIL,
+        &t.home_region,
+        if gaps.is_empty() {
+            format!("logs kept at least {days} days")
+        } else {
+            gaps.join("; ")
+        },
+    )
+}
+
+/// `arn:aws:logs:r:a:log-group:NAME:*` → `NAME`.
+pub fn log_group_name(arn: &str) -> String {
+    let rest = arn.split_once(":log-group:").map_or(arn, |(_, r)| r);
+    rest.strip_suffix(":*").unwrap_or(rest).to_owned()
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::checks::fixtures::*;
+    use crate::config::Thresholds;
+    use crate::facts::{Bucket, EventSelectors, LifecycleRule, PublicAccessBlock, TrailStatus};
+    use crate::model::Status::*;
+    use std::collections::BTreeMap;
+
+    pub(crate) fn trail(name: &str, home: &str, multi: bool) -> Trail {
+        Trail {
+            arn: format!("arn:aws:cloudtrail:{home}:111122223333:trail/{name}"),
+            name: name.into(),
+            home_region: home.into(),
+            multi_region: multi,
+            log_file_validation: true,
+            kms_key_id: Some("arn:aws:kms:us-east-1:111122223333:key/k".into()),
+            bucket: Some(format!("{name}-bucket")),
+            log_group_arn: Some(format!(
+                "arn:aws:logs:{home}:111122223333:log-group:{name}-logs:*"
+            )),
+            status: Ok(TrailStatus {
+                is_logging: true,
+                latest_delivery_error: None,
+                latest_cloudwatch_delivery: Some(now() - chrono::Duration::hours(1)),
+                latest_digest_delivery: None,
+            }),
+            selectors: Ok(EventSelectors {
+                management_read_write: true,
+            }),
+        }
+    }
+
+    fn bucket(name: &str, public: bool, logged: bool, expire: Option<i32>) -> Bucket {
+        Bucket {
+            name: name.into(),
+            region: "us-east-1".into(),
+            public_access_block: Some(Ok(if public {
+                None
+            } else {
+                Some(PublicAccessBlock {
+                    block_public_acls: true,
+                    ignore_public_acls: true,
+                    block_public_policy: true,
+                    restrict_public_buckets: true,
+                })
+            })),
+            policy_is_public: Some(Ok(public)),
+            acl_public: Some(Ok(false)),
+            logging_target: Some(Ok(logged.then(|| "access-logs".to_string()))),
+            lifecycle: Some(Ok(expire
+                .map(|d| {
+                    vec![LifecycleRule {
+                        enabled: true,
+                        expiration_days: Some(d),
+                    }]
+                })
+                .unwrap_or_default())),
+            object_lock: Some(Ok(Default::default())),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn cloudtrail_checks_pass_and_fail() {
+        let t = Thresholds::default();
+        let good = trail("good", "us-east-1", true);
+        let mut bad = trail("bad", "us-east-1", false);
+        bad.log_file_validation = false;
+        bad.kms_key_id = None;
+        bad.log_group_arn = None;
+        let mut stale = trail("stale", "us-east-1", true);
+        stale.status = Ok(TrailStatus {
+            is_logging: true,
+            latest_delivery_error: None,
+            latest_cloudwatch_delivery: Some(days_ago(3)),
+            latest_digest_delivery: None,
+        });
+        let facts = CloudTrailFacts {
+            region: "us-east-1".into(),
+            account: "111122223333".into(),
+            trails: Ok(vec![good.clone(), bad.clone(), stale.clone()]),
+            buckets: BTreeMap::from([
+                (
+                    "good-bucket".into(),
+                    bucket("good-bucket", false, true, None),
+                ),
+                (
+                    "bad-bucket".into(),
+                    bucket("bad-bucket", true, false, Some(30)),
+                ),
+                (
+                    "stale-bucket".into(),
+                    bucket("stale-bucket", false, true, Some(400)),
+                ),
+            ]),
+            account_public_access_block: Some(Ok(None)),
+            log_retention: BTreeMap::from([
+                ("good-logs".into(), Ok(None)),
+                ("stale-logs".into(), Ok(Some(30))),
+            ]),
+        };
+        let f = evaluate(&facts, &ctx(&t));
+        assert_eq!(
+            one(
+                &f,
+                "CT-01",
+                "arn:aws:cloudtrail:us-east-1:111122223333:trail/*"
+            )
+            .status,
+            Pass
+        );
+        for (id, g, b) in [
+            ("CT-02", Pass, Fail),
+            ("CT-03", Pass, Fail),
+            ("CT-04", Pass, Fail),
+            ("CT-05", Pass, Fail),
+            ("CT-06", Pass, Fail),
+            ("CT-07", Pass, Fail),
+        ] {
+            assert_eq!(one(&f, id, &good.arn).status, g, "{id} good");
+            assert_eq!(one(&f, id, &bad.arn).status, b, "{id} bad");
+        }
+        assert_eq!(one(&f, "CT-06", &stale.arn).status, Fail);
+        assert_eq!(
+            one(&f, "CT-07", &stale.arn).detail,
+            "log group stale-logs keeps 30 days < 90"
+        );
+
+        // A Region seeing only a shadow of a trail homed elsewhere: CT-01 judged, the rest not.
+        let mut shadow = facts.clone();
+        shadow.region = "eu-west-1".into();
+        shadow.trails = Ok(vec![bad.clone()]);
+        let f = evaluate(&shadow, &ctx(&t));
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].status, Fail);
+        shadow.trails = Ok(vec![]);
+        assert_eq!(
+            evaluate(&shadow, &ctx(&t))[0].detail,
+            "no trail records eu-west-1"
+        );
+        let mut errored = bad;
+        errored.multi_region = true;
+        errored.status = Err(denied("cloudtrail:GetTrailStatus"));
+        shadow.trails = Ok(vec![errored]);
+        assert_eq!(evaluate(&shadow, &ctx(&t))[0].status, Error);
+    }
+
+    #[test]
+    fn log_group_names_from_arns() {
+        assert_eq!(
+            log_group_name("arn:aws:logs:us-east-1:1:log-group:/aws/ct/x:*"),
+            "/aws/ct/x"
+        );
+        assert_eq!(
+            log_group_name("arn:aws:logs:us-east-1:1:log-group:plain"),
+            "plain"
+        );
+    }
+}

@@ -1,0 +1,272 @@
+//! GuardDuty: an enabled detector in the Region, the required protection features, findings
+//! exported to S3 with KMS, and the export bucket's retention.
+
+use super::{Ctx, errors, s3};
+use crate::facts::{Detector, GuardDutyFacts};
+use crate::model::Finding;
+
+const DETECTOR: &str = "AwsGuardDutyDetector";
+
+fn detector_arn(ctx: &Ctx, region: &str, id: &str) -> String {
+    format!("arn:aws:guardduty:{region}:{}:detector/{id}", ctx.account)
+}
+
+pub fn evaluate(f: &GuardDutyFacts, ctx: &Ctx) -> Vec<Finding> {
+    let region_arn = format!("arn:aws:guardduty:{}:{}:detector/*", f.region, ctx.account);
+    let detectors = match &f.detectors {
+        Ok(d) => d,
+        Err(e) => {
+            return errors(
+                &["GD-01", "GD-02", "GD-03", "GD-04"],
+                &region_arn,
+                DETECTOR,
+                &f.region,
+                e,
+            );
+        }
+    };
+    if detectors.is_empty() {
+        return vec![Finding::fail(
+            "GD-01",
+            region_arn,
+            DETECTOR,
+            &f.region,
+            format!("no GuardDuty detector in {}", f.region),
+        )];
+    }
+    let mut out = Vec::new();
+    for d in detectors {
+        let arn = detector_arn(ctx, &f.region, &d.id);
+        out.push(gd_01_enabled(d, &arn, &f.region));
+        out.push(gd_02_features(d, &arn, &f.region, ctx));
+        out.extend(gd_03_export(d, &arn, &f.region));
+        out.extend(gd_04_export_retention(d, &f.region, ctx));
+    }
+    out
+}
+
+/// GD-01: detector status ENABLED.
+pub fn gd_01_enabled(d: &Detector, arn: &str, region: &str) -> Finding {
+    match &d.status {
+        Err(e) => Finding::error("GD-01", arn, DETECTOR, region, e),
+        Ok(s) => Finding::verdict(
+            "GD-01",
+            s == "ENABLED",
+            arn,
+            DETECTOR,
+            region,
+            format!("detector status {s}"),
+        ),
+    }
+}
+
+/// GD-02: every required feature ENABLED.
+pub fn gd_02_features(d: &Detector, arn: &str, region: &str, ctx: &Ctx) -> Finding {
+    if let Err(e) = &d.status {
+        return Finding::error("GD-02", arn, DETECTOR, region, e);
+    }
+    let missing: Vec<&str> = ctx
+        .t
+        .guardduty_features
+        .iter()
+        .filter(|f| d.features.get(f.as_str()).is_none_or(|s| s != "ENABLED"))
+        .map(String::as_str)
+        .collect();
+    Finding::verdict(
+        "GD-02",
+        missing.is_empty(),
+        arn,
+        DETECTOR,
+        region,
+        if missing.is_empty() {
+            "every required feature is enabled".to_owned()
+        } else {
+            format!("not enabled: {}", missing.join(", "))
+        },
+    )
+    .with(
+        "features",
+        serde_json::to_value(&d.features).unwrap_or_default(),
+    )
+}
+
+/// GD-03: at least one S3 destination with a KMS key, status PUBLISHING.
+pub fn gd_03_export(d: &Detector, arn: &str, region: &str) -> Option<Finding> {
+    Some(match &d.destinations {
+        Err(e) => Finding::error("GD-03", arn, DETECTOR, region, e),
+        Ok(dests) if dests.is_empty() => Finding::fail(
+            "GD-03",
+            arn,
+            DETECTOR,
+            region,
+            "findings are not exported (no publishing destination)",
+        ),
+        Ok(dests) => {
+            let good = dests.iter().find(|x| {
+                x.status == "PUBLISHING" && x.kms_key_arn.is_some() && x.failure_since.is_none()
+            });
+            match good {
+                Some(x) => Finding::pass(
+                    "GD-03",
+                    arn,
+                    DETECTOR,
+                    region,
+                    format!(
+                        "exporting to {} with KMS",
+                        x.destination_arn.as_deref().unwrap_or("?")
+                    ),
+                ),
+                None => {
+                    let why: Vec<String> = dests
+                        .iter()
+                        .map(|x| {
+                            format!(
+                                "{}: status {}{}",
+                                x.id,
+                                x.status,
+                                if x.kms_key_arn.is_none() {
+                                    ", no KMS key"
+                                } else {
+                                    ""
+                                }
+                            )
+                        })
+                        .collect();
+                    Finding::fail("GD-03", arn, DETECTOR, region, why.join("; "))
+                }
+            }
+        }
+    })
+}
+
+/// GD-04: each destination bucket keeps findings at least the threshold.
+pub fn gd_04_export_retention(d: &Detector, region: &str, ctx: &Ctx) -> Vec<Finding> {
+    let Ok(dests) = &d.destinations else {
+        return Vec::new();
+    };
+    let days = ctx.t.findings_retention_days;
+    dests
+        .iter()
+        .filter_map(|x| x.bucket.as_ref())
+        .map(|b| {
+            let arn = s3::bucket_arn(&b.name);
+            match s3::keeps_for(b, days) {
+                Err(e) => Finding::error("GD-04", arn, "AwsS3Bucket", region, &e),
+                Ok((ok, why)) => Finding::verdict("GD-04", ok, arn, "AwsS3Bucket", region, why),
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::fixtures::*;
+    use crate::config::Thresholds;
+    use crate::facts::{Bucket, LifecycleRule, PublishingDestination};
+    use crate::model::Status::*;
+    use std::collections::BTreeMap;
+
+    fn all_features() -> BTreeMap<String, String> {
+        Thresholds::default()
+            .guardduty_features
+            .iter()
+            .map(|f| (f.clone(), "ENABLED".to_string()))
+            .collect()
+    }
+
+    fn dest(bucket: &str, kms: bool, expire: Option<i32>) -> PublishingDestination {
+        PublishingDestination {
+            id: format!("d-{bucket}"),
+            status: "PUBLISHING".into(),
+            destination_arn: Some(format!("arn:aws:s3:::{bucket}")),
+            kms_key_arn: kms.then(|| "arn:aws:kms:us-east-1:111122223333:key/k".into()),
+            failure_since: None,
+            bucket: Some(Bucket {
+                name: bucket.into(),
+                region: "us-east-1".into(),
+                lifecycle: Some(Ok(vec![LifecycleRule {
+                    enabled: true,
+                    expiration_days: expire,
+                }])),
+                object_lock: Some(Ok(Default::default())),
+                ..Default::default()
+            }),
+        }
+    }
+
+    #[test]
+    fn guardduty_checks_pass_and_fail() {
+        let t = Thresholds::default();
+        let good = Detector {
+            id: "good".into(),
+            status: Ok("ENABLED".into()),
+            features: all_features(),
+            destinations: Ok(vec![dest("keep", true, Some(400))]),
+        };
+        let mut partial = all_features();
+        partial.insert("RUNTIME_MONITORING".into(), "DISABLED".into());
+        partial.remove("EKS_AUDIT_LOGS");
+        let bad = Detector {
+            id: "bad".into(),
+            status: Ok("DISABLED".into()),
+            features: partial,
+            destinations: Ok(vec![dest("short", false, Some(30))]),
+        };
+        let none = Detector {
+            id: "none".into(),
+            status: Ok("ENABLED".into()),
+            features: all_features(),
+            destinations: Ok(vec![]),
+        };
+        let f = evaluate(
+            &GuardDutyFacts {
+                region: "us-east-1".into(),
+                detectors: Ok(vec![good, bad, none]),
+            },
+            &ctx(&t),
+        );
+        let arn = |id: &str| format!("arn:aws:guardduty:us-east-1:111122223333:detector/{id}");
+        assert_eq!(one(&f, "GD-01", &arn("good")).status, Pass);
+        assert_eq!(one(&f, "GD-01", &arn("bad")).status, Fail);
+        assert_eq!(one(&f, "GD-02", &arn("good")).status, Pass);
+        assert_eq!(
+            one(&f, "GD-02", &arn("bad")).detail,
+            "not enabled: EKS_AUDIT_LOGS, RUNTIME_MONITORING"
+        );
+        assert_eq!(one(&f, "GD-03", &arn("good")).status, Pass);
+        assert_eq!(one(&f, "GD-03", &arn("bad")).status, Fail);
+        assert_eq!(one(&f, "GD-03", &arn("none")).status, Fail);
+        assert_eq!(one(&f, "GD-04", "arn:aws:s3:::keep").status, Pass);
+        assert_eq!(one(&f, "GD-04", "arn:aws:s3:::short").status, Fail);
+
+        let empty = evaluate(
+            &GuardDutyFacts {
+                region: "eu-west-1".into(),
+                detectors: Ok(vec![]),
+            },
+            &ctx(&t),
+        );
+        assert_eq!(
+            statuses(&empty, "GD-01"),
+            vec![(
+                "arn:aws:guardduty:eu-west-1:111122223333:detector/*".to_string(),
+                Fail
+            )]
+        );
+        let missing = Detector {
+            id: "m".into(),
+            status: Ok("ENABLED".into()),
+            features: all_features(),
+            destinations: Err(denied("guardduty:ListPublishingDestinations")),
+        };
+        let f = evaluate(
+            &GuardDutyFacts {
+                region: "us-east-1".into(),
+                detectors: Ok(vec![missing]),
+            },
+            &ctx(&t),
+        );
+        assert_eq!(one(&f, "GD-03", &arn("m")).status, Error);
+    }
+}

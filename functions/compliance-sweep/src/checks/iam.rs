@@ -1,0 +1,1108 @@
+//! IAM: root account, credentials (credential report), password policy, and least privilege
+//! (GetAccountAuthorizationDetails policy documents read with `vigil::policy`).
+
+use std::collections::BTreeMap;
+
+use vigil::policy::PolicyDocument;
+use vigil::policy::analysis::{Concern, identity_concerns};
+
+use super::{Ctx, account_arn, errors};
+use crate::facts::{AuthorizationDetails, CredentialReport, CredentialRow, IamFacts, Principal};
+use crate::model::{ApiError, Finding, GLOBAL};
+
+const ADMIN_POLICY: &str = "arn:aws:iam::aws:policy/AdministratorAccess";
+const ACCOUNT: &str = "AwsAccount";
+const USER: &str = "AwsIamUser";
+
+pub fn evaluate(f: &IamFacts, ctx: &Ctx) -> Vec<Finding> {
+    let mut out = Vec::new();
+    out.extend(iam_01_root_keys(f, ctx));
+    out.extend(iam_02_root_mfa(f, ctx));
+    out.extend(iam_03_root_hardware_mfa(f, ctx));
+    out.extend(iam_04_root_unused(f, ctx));
+    out.extend(iam_05_password_policy(f, ctx));
+    match &f.credential_report {
+        Ok(report) => {
+            let users: Vec<&CredentialRow> = report.rows.iter().filter(|r| !r.is_root()).collect();
+            for row in &users {
+                out.extend(iam_06_console_mfa(row));
+                out.extend(iam_07_setup_keys(row));
+                out.push(iam_08_unused_credentials(row, ctx));
+                out.push(iam_09_one_active_key(row));
+                out.extend(iam_10_key_age(row, ctx));
+                out.push(iam_11_no_long_lived_keys(row));
+            }
+        }
+        Err(e) => out.extend(errors(
+            &["IAM-06", "IAM-07", "IAM-08", "IAM-09", "IAM-10", "IAM-11"],
+            &account_arn(ctx.account),
+            ACCOUNT,
+            GLOBAL,
+            e,
+        )),
+    }
+    match &f.authorization {
+        Ok(auth) => {
+            out.extend(auth.users.iter().map(iam_12_user_policies));
+            out.extend(iam_13_admin_policies(auth));
+            out.extend(iam_14_administrator_access(auth, ctx));
+            out.extend(least_privilege(auth, ctx));
+            out.extend(
+                auth.roles
+                    .iter()
+                    .filter(|r| !is_service_role(r))
+                    .map(|r| lp_04_unused_role(r, ctx)),
+            );
+        }
+        Err(e) => out.extend(errors(
+            &[
+                "IAM-12", "IAM-13", "IAM-14", "LP-01", "LP-02", "LP-03", "LP-04",
+            ],
+            &account_arn(ctx.account),
+            ACCOUNT,
+            GLOBAL,
+            e,
+        )),
+    }
+    out
+}
+
+fn root_row(report: &CredentialReport) -> Option<&CredentialRow> {
+    report.rows.iter().find(|r| r.is_root())
+}
+
+fn summary_flag(f: &IamFacts, key: &str) -> Result<Option<bool>, ApiError> {
+    f.summary
+        .as_ref()
+        .map(|s| s.get(key).map(|v| *v > 0))
+        .map_err(Clone::clone)
+}
+
+/// IAM-01: AccountAccessKeysPresent and the root row's key columns.
+pub fn iam_01_root_keys(f: &IamFacts, ctx: &Ctx) -> Option<Finding> {
+    let root = account_arn(ctx.account);
+    let from_summary = summary_flag(f, "AccountAccessKeysPresent");
+    let from_report = f
+        .credential_report
+        .as_ref()
+        .ok()
+        .and_then(root_row)
+        .map(|r| r.active_keys().count() > 0);
+    let present = match (from_summary, from_report) {
+        (Ok(Some(s)), r) => s || r.unwrap_or(false),
+        (_, Some(r)) => r,
+        (Err(e), None) => return Some(Finding::error("IAM-01", root, ACCOUNT, GLOBAL, &e)),
+        (Ok(None), None) => {
+            return Some(Finding::error(
+                "IAM-01",
+                root,
+                ACCOUNT,
+                GLOBAL,
+                &missing("iam:GetAccountSummary", "AccountAccessKeysPresent"),
+            ));
+        }
+    };
+    Some(Finding::verdict(
+        "IAM-01",
+        !present,
+        root,
+        ACCOUNT,
+        GLOBAL,
+        if present {
+            "the root user has access keys"
+        } else {
+            "the root user has no access keys"
+        },
+    ))
+}
+
+fn missing(op: &str, what: &str) -> ApiError {
+    ApiError {
+        operation: op.to_owned(),
+        failure: "failed".into(),
+        code: None,
+        message: format!("the answer did not include {what}"),
+    }
+}
+
+fn root_mfa(f: &IamFacts) -> Result<bool, ApiError> {
+    let from_report = f
+        .credential_report
+        .as_ref()
+        .ok()
+        .and_then(root_row)
+        .map(|r| r.mfa_active);
+    match (summary_flag(f, "AccountMFAEnabled"), from_report) {
+        (Ok(Some(s)), _) => Ok(s),
+        (_, Some(r)) => Ok(r),
+        (Err(e), None) => Err(e),
+        (Ok(None), None) => Err(missing("iam:GetAccountSummary", "AccountMFAEnabled")),
+    }
+}
+
+/// IAM-02: AccountMFAEnabled (or the root row's mfa_active).
+pub fn iam_02_root_mfa(f: &IamFacts, ctx: &Ctx) -> Option<Finding> {
+    let root = account_arn(ctx.account);
+    Some(match root_mfa(f) {
+        Ok(on) => Finding::verdict(
+            "IAM-02",
+            on,
+            root,
+            ACCOUNT,
+            GLOBAL,
+            if on {
+                "root MFA is enabled"
+            } else {
+                "the root user has no MFA device"
+            },
+        ),
+        Err(e) => Finding::error("IAM-02", root, ACCOUNT, GLOBAL, &e),
+    })
+}
+
+/// IAM-03: root MFA on, and no virtual device is the root's.
+pub fn iam_03_root_hardware_mfa(f: &IamFacts, ctx: &Ctx) -> Option<Finding> {
+    let root = account_arn(ctx.account);
+    let mfa = match root_mfa(f) {
+        Ok(m) => m,
+        Err(e) => return Some(Finding::error("IAM-03", root, ACCOUNT, GLOBAL, &e)),
+    };
+    if !mfa {
+        return Some(Finding::fail(
+            "IAM-03",
+            root,
+            ACCOUNT,
+            GLOBAL,
+            "the root user has no MFA device at all",
+        ));
+    }
+    Some(match &f.virtual_mfa {
+        Err(e) => Finding::error("IAM-03", root, ACCOUNT, GLOBAL, e),
+        Ok(devices) => {
+            let virtual_root = devices.iter().find(|d| {
+                d.serial.ends_with(":mfa/root-account-mfa-device")
+                    || d.user_arn.as_deref().is_some_and(|u| u.ends_with(":root"))
+            });
+            match virtual_root {
+                Some(d) => Finding::fail(
+                    "IAM-03",
+                    root,
+                    ACCOUNT,
+                    GLOBAL,
+                    "the root user's MFA device is virtual",
+                )
+                .with("serial", d.serial.clone()),
+                None => Finding::pass(
+                    "IAM-03",
+                    root,
+                    ACCOUNT,
+                    GLOBAL,
+                    "the root user's MFA device is a hardware device",
+                ),
+            }
+        }
+    })
+}
+
+/// IAM-04: the latest of root's password and key use, not the first one found.
+pub fn iam_04_root_unused(f: &IamFacts, ctx: &Ctx) -> Option<Finding> {
+    let root = account_arn(ctx.account);
+    let report = match &f.credential_report {
+        Ok(r) => r,
+        Err(e) => return Some(Finding::error("IAM-04", root, ACCOUNT, GLOBAL, e)),
+    };
+    let Some(row) = root_row(report) else {
+        return Some(Finding::error(
+            "IAM-04",
+            root,
+            ACCOUNT,
+            GLOBAL,
+            &missing("iam:GetCredentialReport", "the <root_account> row"),
+        ));
+    };
+    let last = [
+        row.password_last_used,
+        row.keys[0].last_used,
+        row.keys[1].last_used,
+    ]
+    .into_iter()
+    .flatten()
+    .max();
+    Some(match last {
+        None => Finding::pass(
+            "IAM-04",
+            root,
+            ACCOUNT,
+            GLOBAL,
+            "the root user has never been used",
+        ),
+        Some(t) => {
+            let days = ctx.days_since(t);
+            Finding::verdict(
+                "IAM-04",
+                days >= ctx.t.root_unused_days,
+                root,
+                ACCOUNT,
+                GLOBAL,
+                format!(
+                    "the root user was last used {days} day(s) ago (threshold {})",
+                    ctx.t.root_unused_days
+                ),
+            )
+            .with("last_used", t.to_rfc3339())
+        }
+    })
+}
+
+/// IAM-05: length, reuse, the four character classes, and expiry.
+pub fn iam_05_password_policy(f: &IamFacts, ctx: &Ctx) -> Option<Finding> {
+    let root = account_arn(ctx.account);
+    Some(match &f.password_policy {
+        Err(e) => Finding::error("IAM-05", root, ACCOUNT, GLOBAL, e),
+        Ok(None) => Finding::fail(
+            "IAM-05",
+            root,
+            ACCOUNT,
+            GLOBAL,
+            "the account has no password policy (IAM defaults apply: 8 characters, no reuse prevention)",
+        ),
+        Ok(Some(p)) => {
+            let t = ctx.t;
+            let mut gaps = Vec::new();
+            if p.minimum_length < t.password_min_length {
+                gaps.push(format!(
+                    "minimum length {} < {}",
+                    p.minimum_length, t.password_min_length
+                ));
+            }
+            if p.reuse_prevention.unwrap_or(0) < t.password_reuse {
+                gaps.push(format!(
+                    "reuse prevention {} < {}",
+                    p.reuse_prevention.unwrap_or(0),
+                    t.password_reuse
+                ));
+            }
+            for (on, what) in [
+                (p.require_symbols, "symbols"),
+                (p.require_numbers, "numbers"),
+                (p.require_uppercase, "uppercase"),
+                (p.require_lowercase, "lowercase"),
+            ] {
+                if !on {
+                    gaps.push(format!("{what} not required"));
+                }
+            }
+            match p.max_age_days {
+                Some(d) if d <= t.password_max_age_days => {}
+                Some(d) => gaps.push(format!(
+                    "passwords expire after {d} days > {}",
+                    t.password_max_age_days
+                )),
+                None => gaps.push("passwords never expire".into()),
+            }
+            Finding::verdict(
+                "IAM-05",
+                gaps.is_empty(),
+                root,
+                ACCOUNT,
+                GLOBAL,
+                if gaps.is_empty() {
+                    "the password policy meets every requirement".to_owned()
+                } else {
+                    gaps.join("; ")
+                },
+            )
+        }
+    })
+}
+
+/// IAM-06: users with a console password have MFA.
+pub fn iam_06_console_mfa(row: &CredentialRow) -> Option<Finding> {
+    (row.password_enabled == Some(true)).then(|| {
+        Finding::verdict(
+            "IAM-06",
+            row.mfa_active,
+            &row.arn,
+            USER,
+            GLOBAL,
+            if row.mfa_active {
+                "console user has MFA"
+            } else {
+                "console user has no MFA device"
+            },
+        )
+    })
+}
+
+/// IAM-07: console users must not hold active keys that were never used.
+pub fn iam_07_setup_keys(row: &CredentialRow) -> Option<Finding> {
+    if row.password_enabled != Some(true) {
+        return None;
+    }
+    let unused: Vec<usize> = row
+        .active_keys()
+        .filter(|(_, k)| k.last_used.is_none())
+        .map(|(n, _)| n)
+        .collect();
+    Some(Finding::verdict(
+        "IAM-07",
+        unused.is_empty(),
+        &row.arn,
+        USER,
+        GLOBAL,
+        if unused.is_empty() {
+            "no active access key that was never used".to_owned()
+        } else {
+            let keys: Vec<String> = unused.iter().map(|n| format!("access key {n}")).collect();
+            format!(
+                "{} active but never used (created with the user?)",
+                keys.join(" and ")
+            )
+        },
+    ))
+}
+
+/// IAM-08: a password or active key not used within the threshold (since creation if never).
+pub fn iam_08_unused_credentials(row: &CredentialRow, ctx: &Ctx) -> Finding {
+    let limit = ctx.t.credential_unused_days;
+    let mut stale = Vec::new();
+    if row.password_enabled == Some(true) {
+        let since = row.password_last_used.or(row.user_creation_time);
+        if let Some(t) = since
+            && ctx.days_since(t) >= limit
+        {
+            stale.push(format!("password unused for {} days", ctx.days_since(t)));
+        }
+    }
+    for (n, k) in row.active_keys() {
+        if let Some(t) = k.last_used.or(k.last_rotated)
+            && ctx.days_since(t) >= limit
+        {
+            stale.push(format!(
+                "access key {n} unused for {} days",
+                ctx.days_since(t)
+            ));
+        }
+    }
+    Finding::verdict(
+        "IAM-08",
+        stale.is_empty(),
+        &row.arn,
+        USER,
+        GLOBAL,
+        if stale.is_empty() {
+            format!("no credential unused for {limit} days or more")
+        } else {
+            stale.join("; ")
+        },
+    )
+}
+
+/// IAM-09: at most one active key.
+pub fn iam_09_one_active_key(row: &CredentialRow) -> Finding {
+    let n = row.active_keys().count();
+    Finding::verdict(
+        "IAM-09",
+        n <= 1,
+        &row.arn,
+        USER,
+        GLOBAL,
+        format!("{n} active access key(s)"),
+    )
+}
+
+/// IAM-10: each active key rotated within the threshold.
+pub fn iam_10_key_age(row: &CredentialRow, ctx: &Ctx) -> Option<Finding> {
+    let limit = ctx.t.access_key_max_age_days;
+    let ages: Vec<(usize, i64)> = row
+        .active_keys()
+        .filter_map(|(n, k)| k.last_rotated.map(|t| (n, ctx.days_since(t))))
+        .collect();
+    if row.active_keys().count() == 0 {
+        return None;
+    }
+    let old: Vec<String> = ages
+        .iter()
+        .filter(|(_, d)| *d >= limit)
+        .map(|(n, d)| format!("access key {n} is {d} days old"))
+        .collect();
+    Some(Finding::verdict(
+        "IAM-10",
+        old.is_empty(),
+        &row.arn,
+        USER,
+        GLOBAL,
+        if old.is_empty() {
+            format!("active keys younger than {limit} days")
+        } else {
+            old.join("; ")
+        },
+    ))
+}
+
+/// IAM-11: any active user access key fails (roles, not users).
+pub fn iam_11_no_long_lived_keys(row: &CredentialRow) -> Finding {
+    let n = row.active_keys().count();
+    Finding::verdict(
+        "IAM-11",
+        n == 0,
+        &row.arn,
+        USER,
+        GLOBAL,
+        if n == 0 {
+            "no active long-lived access key".to_owned()
+        } else {
+            format!("{n} active long-lived access key(s)")
+        },
+    )
+}
+
+/// IAM-12: no managed policy attached to, and no inline policy on, a user.
+pub fn iam_12_user_policies(user: &Principal) -> Finding {
+    let direct = user.attached.len() + user.inline.len();
+    Finding::verdict(
+        "IAM-12",
+        direct == 0,
+        &user.arn,
+        USER,
+        GLOBAL,
+        if direct == 0 {
+            "permissions come only from groups".to_owned()
+        } else {
+            format!(
+                "{} attached and {} inline polic(ies) directly on the user",
+                user.attached.len(),
+                user.inline.len()
+            )
+        },
+    )
+    .with("attached", user.attached.clone())
+    .with(
+        "inline",
+        user.inline
+            .iter()
+            .map(|(n, _)| n.clone())
+            .collect::<Vec<_>>(),
+    )
+}
+
+fn parse(doc: &str) -> Result<PolicyDocument, String> {
+    PolicyDocument::parse(doc).map_err(|e| e.to_string())
+}
+
+/// IAM-13: attached customer-managed policies and every inline policy: no Allow * on *.
+pub fn iam_13_admin_policies(auth: &AuthorizationDetails) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let mut judge = |resource: String, rtype: &str, doc: &str| {
+        let f = match parse(doc) {
+            Err(e) => Finding::fail(
+                "IAM-13",
+                resource,
+                rtype,
+                GLOBAL,
+                format!("policy document cannot be read ({e}); fix or delete it"),
+            ),
+            Ok(d) => {
+                let admin: Vec<usize> = identity_concerns(&d)
+                    .iter()
+                    .filter(|c| c.concern == Concern::FullAdmin)
+                    .map(|c| c.index)
+                    .collect();
+                Finding::verdict(
+                    "IAM-13",
+                    admin.is_empty(),
+                    resource,
+                    rtype,
+                    GLOBAL,
+                    if admin.is_empty() {
+                        "no statement allows * on *".to_owned()
+                    } else {
+                        format!("statement(s) {admin:?} allow * on *")
+                    },
+                )
+            }
+        };
+        out.push(f);
+    };
+    for p in &auth.policies {
+        if p.arn.starts_with("arn:aws:iam::aws:") || p.attachment_count == 0 {
+            continue;
+        }
+        if let Some(doc) = &p.document {
+            judge(p.arn.clone(), "AwsIamPolicy", doc);
+        }
+    }
+    for (list, rtype) in [
+        (&auth.users, USER),
+        (&auth.groups, "AwsIamGroup"),
+        (&auth.roles, "AwsIamRole"),
+    ] {
+        for principal in list {
+            for (name, doc) in &principal.inline {
+                judge(
+                    format!("{}/inline-policy/{name}", principal.arn),
+                    rtype,
+                    doc,
+                );
+            }
+        }
+    }
+    out
+}
+
+fn allowed(ctx: &Ctx, p: &Principal) -> bool {
+    ctx.t
+        .admin_allow_list
+        .iter()
+        .any(|a| a == &p.name || a == &p.arn)
+}
+
+/// IAM-14: AdministratorAccess attached only to allow-listed principals.
+pub fn iam_14_administrator_access(auth: &AuthorizationDetails, ctx: &Ctx) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for (list, rtype) in [
+        (&auth.users, USER),
+        (&auth.groups, "AwsIamGroup"),
+        (&auth.roles, "AwsIamRole"),
+    ] {
+        for p in list
+            .iter()
+            .filter(|p| p.attached.iter().any(|a| a == ADMIN_POLICY))
+        {
+            if allowed(ctx, p) {
+                out.push(Finding::pass(
+                    "IAM-14",
+                    &p.arn,
+                    rtype,
+                    GLOBAL,
+                    "AdministratorAccess attached, principal is on the break-glass allow-list",
+                ));
+            } else {
+                out.push(Finding::fail("IAM-14", &p.arn, rtype, GLOBAL, "AdministratorAccess is attached and the principal is not on the break-glass allow-list"));
+            }
+        }
+    }
+    if out.iter().all(|f| f.status == crate::model::Status::Pass) {
+        out.push(Finding::pass(
+            "IAM-14",
+            account_arn(ctx.account),
+            ACCOUNT,
+            GLOBAL,
+            "AdministratorAccess is attached to no principal outside the allow-list",
+        ));
+    }
+    out
+}
+
+/// Every policy document that applies to a principal, with where it came from.
+fn effective_documents<'a>(
+    p: &'a Principal,
+    auth: &'a AuthorizationDetails,
+    managed: &BTreeMap<&str, &'a str>,
+) -> Vec<(String, &'a str)> {
+    const ADMIN_DOCUMENT: &str =
+        r#"{"Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#;
+    fn attached<'a>(
+        docs: &mut Vec<(String, &'a str)>,
+        list: &'a [String],
+        via: &str,
+        managed: &BTreeMap<&str, &'a str>,
+    ) {
+        for arn in list {
+            if let Some(doc) = managed.get(arn.as_str()) {
+                docs.push((format!("{via}{arn}"), doc));
+            } else if arn == ADMIN_POLICY {
+                // AWS managed policies appear in the details only when in use; this one's
+                // meaning is fixed, so its absence from the listing changes nothing.
+                docs.push((format!("{via}{arn}"), ADMIN_DOCUMENT));
+            }
+        }
+    }
+    let mut docs: Vec<(String, &str)> = Vec::new();
+    attached(&mut docs, &p.attached, "", managed);
+    for g in &p.groups {
+        if let Some(group) = auth.groups.iter().find(|x| &x.name == g) {
+            attached(&mut docs, &group.attached, &format!("group {g}: "), managed);
+            for (name, doc) in &group.inline {
+                docs.push((format!("group {g}: inline {name}"), doc));
+            }
+        }
+    }
+    for (name, doc) in &p.inline {
+        docs.push((format!("inline {name}"), doc));
+    }
+    docs
+}
+
+fn is_service_role(p: &Principal) -> bool {
+    p.path.starts_with("/aws-service-role/")
+}
+
+/// LP-01..03 for every user and role: concerns over all policies that apply to them.
+pub fn least_privilege(auth: &AuthorizationDetails, ctx: &Ctx) -> Vec<Finding> {
+    let managed: BTreeMap<&str, &str> = auth
+        .policies
+        .iter()
+        .filter_map(|p| p.document.as_deref().map(|d| (p.arn.as_str(), d)))
+        .collect();
+    let mut out = Vec::new();
+    let principals = auth.users.iter().map(|p| (p, USER)).chain(
+        auth.roles
+            .iter()
+            .filter(|r| !is_service_role(r))
+            .map(|p| (p, "AwsIamRole")),
+    );
+    for (p, rtype) in principals {
+        let mut admin = Vec::new();
+        let mut roles = Vec::new();
+        let mut sensitive = Vec::new();
+        let mut unreadable = Vec::new();
+        for (source, doc) in effective_documents(p, auth, &managed) {
+            let d = match parse(doc) {
+                Ok(d) => d,
+                Err(e) => {
+                    unreadable.push(format!("{source}: {e}"));
+                    continue;
+                }
+            };
+            for c in identity_concerns(&d) {
+                let what = format!("{source} statement {}: {}", c.index, c.concern);
+                let what = if c.statement.condition.is_empty() {
+                    what
+                } else {
+                    format!(
+                        "{what} (with conditions {})",
+                        serde_json::Value::Object(c.statement.condition.clone())
+                    )
+                };
+                match c.concern {
+                    ref k if k.is_admin() => admin.push(what),
+                    Concern::PassRoleOnAny | Concern::AssumeRoleOnAny => roles.push(what),
+                    Concern::SensitiveOnAny { .. } => sensitive.push(what),
+                    _ => {}
+                }
+            }
+        }
+        let listed = allowed(ctx, p);
+        let lp01 = if admin.is_empty() {
+            Finding::pass(
+                "LP-01",
+                &p.arn,
+                rtype,
+                GLOBAL,
+                "no administrator-equivalent statement applies",
+            )
+        } else if listed {
+            Finding::pass(
+                "LP-01",
+                &p.arn,
+                rtype,
+                GLOBAL,
+                "administrator-equivalent, but on the break-glass allow-list",
+            )
+        } else {
+            Finding::fail("LP-01", &p.arn, rtype, GLOBAL, admin.join("; "))
+        };
+        out.push(lp01.with("unreadable_policies", unreadable.clone()));
+        out.push(Finding::verdict(
+            "LP-02",
+            roles.is_empty() || listed,
+            &p.arn,
+            rtype,
+            GLOBAL,
+            if roles.is_empty() {
+                "no PassRole/AssumeRole on *".to_owned()
+            } else {
+                roles.join("; ")
+            },
+        ));
+        out.push(Finding::verdict(
+            "LP-03",
+            sensitive.is_empty() || listed,
+            &p.arn,
+            rtype,
+            GLOBAL,
+            if sensitive.is_empty() {
+                "no sensitive action on *".to_owned()
+            } else {
+                sensitive.join("; ")
+            },
+        ));
+    }
+    out
+}
+
+/// LP-04: role last used (or created, if never used) within the threshold.
+pub fn lp_04_unused_role(role: &Principal, ctx: &Ctx) -> Finding {
+    let limit = ctx.t.role_unused_days;
+    match role.last_used.or(role.created) {
+        None => Finding::fail(
+            "LP-04",
+            &role.arn,
+            "AwsIamRole",
+            GLOBAL,
+            "no creation or last-use date: treat as unused",
+        ),
+        Some(t) => {
+            let days = ctx.days_since(t);
+            let what = if role.last_used.is_some() {
+                "last used"
+            } else {
+                "never used, created"
+            };
+            Finding::verdict(
+                "LP-04",
+                days < limit,
+                &role.arn,
+                "AwsIamRole",
+                GLOBAL,
+                format!("{what} {days} day(s) ago (threshold {limit})"),
+            )
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::fixtures::*;
+    use crate::config::Thresholds;
+    use crate::facts::{AccessKeyState, ManagedPolicy, PasswordPolicy, VirtualMfa};
+    use crate::model::Status::{self, *};
+
+    fn user(name: &str) -> CredentialRow {
+        CredentialRow {
+            user: name.into(),
+            arn: format!("arn:aws:iam::111122223333:user/{name}"),
+            user_creation_time: Some(days_ago(400)),
+            password_enabled: Some(false),
+            ..Default::default()
+        }
+    }
+
+    fn key(active: bool, rotated: i64, used: Option<i64>) -> AccessKeyState {
+        AccessKeyState {
+            active,
+            last_rotated: Some(days_ago(rotated)),
+            last_used: used.map(days_ago),
+        }
+    }
+
+    fn root(mfa: bool, key_active: bool, used: Option<i64>) -> CredentialRow {
+        CredentialRow {
+            user: "<root_account>".into(),
+            arn: "arn:aws:iam::111122223333:root".into(),
+            password_enabled: None,
+            password_last_used: used.map(days_ago),
+            mfa_active: mfa,
+            keys: [key(key_active, 500, None), AccessKeyState::default()],
+            ..Default::default()
+        }
+    }
+
+    fn facts(rows: Vec<CredentialRow>, summary: &[(&str, i32)]) -> IamFacts {
+        IamFacts {
+            account: "111122223333".into(),
+            summary: Ok(summary.iter().map(|(k, v)| (k.to_string(), *v)).collect()),
+            credential_report: Ok(CredentialReport {
+                generated_at: Some(now()),
+                rows,
+            }),
+            virtual_mfa: Ok(vec![]),
+            password_policy: Ok(None),
+            authorization: Ok(AuthorizationDetails::default()),
+        }
+    }
+
+    fn status_of(f: &[Finding], check: &str, resource: &str) -> Status {
+        one(f, check, resource).status
+    }
+
+    const ROOT: &str = "arn:aws:iam::111122223333:root";
+
+    #[test]
+    fn root_checks_pass_and_fail() {
+        let t = Thresholds::default();
+        let good = facts(
+            vec![root(true, false, Some(200))],
+            &[("AccountMFAEnabled", 1), ("AccountAccessKeysPresent", 0)],
+        );
+        let f = evaluate(&good, &ctx(&t));
+        assert_eq!(status_of(&f, "IAM-01", ROOT), Pass);
+        assert_eq!(status_of(&f, "IAM-02", ROOT), Pass);
+        assert_eq!(status_of(&f, "IAM-03", ROOT), Pass);
+        assert_eq!(status_of(&f, "IAM-04", ROOT), Pass);
+
+        let mut bad = facts(
+            vec![root(false, true, Some(3))],
+            &[("AccountMFAEnabled", 0), ("AccountAccessKeysPresent", 1)],
+        );
+        bad.virtual_mfa = Ok(vec![]);
+        let f = evaluate(&bad, &ctx(&t));
+        assert_eq!(status_of(&f, "IAM-01", ROOT), Fail);
+        assert_eq!(status_of(&f, "IAM-02", ROOT), Fail);
+        assert_eq!(status_of(&f, "IAM-03", ROOT), Fail);
+        assert_eq!(status_of(&f, "IAM-04", ROOT), Fail);
+
+        // MFA on but virtual: IAM-02 passes, IAM-03 fails.
+        let mut virt = facts(
+            vec![root(true, false, None)],
+            &[("AccountMFAEnabled", 1), ("AccountAccessKeysPresent", 0)],
+        );
+        virt.virtual_mfa = Ok(vec![VirtualMfa {
+            serial: "arn:aws:iam::111122223333:mfa/root-account-mfa-device".into(),
+            user_arn: Some(ROOT.into()),
+        }]);
+        let f = evaluate(&virt, &ctx(&t));
+        assert_eq!(status_of(&f, "IAM-02", ROOT), Pass);
+        assert_eq!(status_of(&f, "IAM-03", ROOT), Fail);
+    }
+
+    #[test]
+    fn root_usage_takes_the_latest_use_not_the_first() {
+        let t = Thresholds::default();
+        let mut row = root(true, false, Some(300));
+        row.keys[1] = key(false, 400, Some(2));
+        let f = evaluate(
+            &facts(
+                vec![row],
+                &[("AccountMFAEnabled", 1), ("AccountAccessKeysPresent", 0)],
+            ),
+            &ctx(&t),
+        );
+        let finding = one(&f, "IAM-04", ROOT);
+        assert_eq!(finding.status, Fail);
+        assert!(
+            finding.detail.contains("2 day(s) ago"),
+            "{}",
+            finding.detail
+        );
+    }
+
+    #[test]
+    fn missing_root_row_or_denied_summary_is_error_not_pass() {
+        let t = Thresholds::default();
+        let mut f = facts(vec![], &[]);
+        f.summary = Err(denied("iam:GetAccountSummary"));
+        let out = evaluate(&f, &ctx(&t));
+        for id in ["IAM-01", "IAM-02", "IAM-03", "IAM-04"] {
+            assert_eq!(status_of(&out, id, ROOT), Error, "{id}");
+        }
+        assert_eq!(
+            one(&out, "IAM-01", ROOT).error.as_ref().unwrap().operation,
+            "iam:GetAccountSummary"
+        );
+    }
+
+    #[test]
+    fn password_policy_requirements() {
+        let t = Thresholds::default();
+        let mut f = facts(vec![], &[("AccountMFAEnabled", 1)]);
+        assert_eq!(status_of(&evaluate(&f, &ctx(&t)), "IAM-05", ROOT), Fail);
+        let strong = PasswordPolicy {
+            minimum_length: 14,
+            reuse_prevention: Some(24),
+            require_symbols: true,
+            require_numbers: true,
+            require_uppercase: true,
+            require_lowercase: true,
+            max_age_days: Some(90),
+        };
+        f.password_policy = Ok(Some(strong.clone()));
+        assert_eq!(status_of(&evaluate(&f, &ctx(&t)), "IAM-05", ROOT), Pass);
+        f.password_policy = Ok(Some(PasswordPolicy {
+            minimum_length: 8,
+            require_symbols: false,
+            max_age_days: None,
+            ..strong
+        }));
+        let out = evaluate(&f, &ctx(&t));
+        let finding = one(&out, "IAM-05", ROOT);
+        assert_eq!(finding.status, Fail);
+        assert_eq!(
+            finding.detail,
+            "minimum length 8 < 14; symbols not required; passwords never expire"
+        );
+    }
+
+    #[test]
+    fn credential_checks_per_user() {
+        let t = Thresholds::default();
+        let mut good = user("good");
+        good.password_enabled = Some(true);
+        good.password_last_used = Some(days_ago(1));
+        good.mfa_active = true;
+        good.keys[0] = key(true, 10, Some(1));
+        let mut bad = user("bad");
+        bad.password_enabled = Some(true);
+        bad.password_last_used = Some(days_ago(100));
+        bad.keys = [key(true, 120, None), key(true, 5, Some(50))];
+        let keyless = user("keyless");
+        let f = evaluate(
+            &facts(vec![good, bad, keyless], &[("AccountMFAEnabled", 1)]),
+            &ctx(&t),
+        );
+        let arn = |n: &str| format!("arn:aws:iam::111122223333:user/{n}");
+        for (check, g, b) in [
+            ("IAM-06", Pass, Fail),
+            ("IAM-07", Pass, Fail),
+            ("IAM-08", Pass, Fail),
+            ("IAM-09", Pass, Fail),
+            ("IAM-10", Pass, Fail),
+            ("IAM-11", Fail, Fail),
+        ] {
+            assert_eq!(status_of(&f, check, &arn("good")), g, "{check} good");
+            assert_eq!(status_of(&f, check, &arn("bad")), b, "{check} bad");
+        }
+        assert_eq!(status_of(&f, "IAM-11", &arn("keyless")), Pass);
+        assert_eq!(status_of(&f, "IAM-08", &arn("keyless")), Pass);
+        assert!(
+            statuses(&f, "IAM-06")
+                .iter()
+                .all(|(r, _)| r != &arn("keyless")),
+            "no console password: IAM-06 not in scope"
+        );
+        assert_eq!(
+            one(&f, "IAM-08", &arn("bad")).detail,
+            "password unused for 100 days; access key 1 unused for 120 days; access key 2 unused for 50 days"
+        );
+    }
+
+    #[test]
+    fn denied_credential_report_errors_every_dependent_check() {
+        let t = Thresholds::default();
+        let mut f = facts(vec![], &[("AccountMFAEnabled", 1)]);
+        f.credential_report = Err(denied("iam:GenerateCredentialReport"));
+        let out = evaluate(&f, &ctx(&t));
+        for id in [
+            "IAM-04", "IAM-06", "IAM-07", "IAM-08", "IAM-09", "IAM-10", "IAM-11",
+        ] {
+            assert_eq!(status_of(&out, id, ROOT), Error, "{id}");
+        }
+    }
+
+    fn principal(name: &str, kind: &str) -> Principal {
+        Principal {
+            name: name.into(),
+            arn: format!("arn:aws:iam::111122223333:{kind}/{name}"),
+            path: "/".into(),
+            created: Some(days_ago(200)),
+            ..Default::default()
+        }
+    }
+
+    fn auth() -> AuthorizationDetails {
+        let mut direct = principal("direct", "user");
+        direct.attached = vec!["arn:aws:iam::111122223333:policy/star".into()];
+        direct.inline = vec![(
+            "passrole".into(),
+            r#"{"Statement":{"Effect":"Allow","Action":"iam:PassRole","Resource":"*"}}"#.into(),
+        )];
+        let mut grouped = principal("grouped", "user");
+        grouped.groups = vec!["readers".into()];
+        let mut readers = principal("readers", "group");
+        readers.attached = vec!["arn:aws:iam::111122223333:policy/read".into()];
+        let mut admin_role = principal("admin-role", "role");
+        admin_role.attached = vec![ADMIN_POLICY.into()];
+        admin_role.last_used = Some(days_ago(1));
+        let mut notaction = principal("notaction-role", "role");
+        notaction.inline = vec![(
+            "na".into(),
+            r#"{"Statement":[{"Effect":"Allow","NotAction":"s3:*","Resource":"*"}]}"#.into(),
+        )];
+        let mut decrypt = principal("decrypt-role", "role");
+        decrypt.inline = vec![(
+            "d".into(),
+            r#"{"Statement":[{"Effect":"Allow","Action":["kms:Decrypt"],"Resource":["*"]}]}"#
+                .into(),
+        )];
+        decrypt.last_used = Some(days_ago(10));
+        let mut breakglass = principal("breakglass", "role");
+        breakglass.attached = vec![ADMIN_POLICY.into()];
+        breakglass.last_used = Some(days_ago(5));
+        let mut service = principal("AWSServiceRoleForX", "role");
+        service.path = "/aws-service-role/x/".into();
+        service.attached = vec![ADMIN_POLICY.into()];
+        AuthorizationDetails {
+            users: vec![direct, grouped],
+            groups: vec![readers],
+            roles: vec![admin_role, notaction, decrypt, breakglass, service],
+            policies: vec![
+                ManagedPolicy { arn: "arn:aws:iam::111122223333:policy/star".into(), name: "star".into(), document: Some(r#"{"Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#.into()), attachment_count: 1 },
+                ManagedPolicy { arn: "arn:aws:iam::111122223333:policy/read".into(), name: "read".into(), document: Some(r#"{"Statement":[{"Effect":"Allow","Action":"s3:Get*","Resource":"arn:aws:s3:::b/*"}]}"#.into()), attachment_count: 1 },
+                ManagedPolicy { arn: "arn:aws:iam::111122223333:policy/unattached-star".into(), name: "u".into(), document: Some(r#"{"Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#.into()), attachment_count: 0 },
+            ],
+        }
+    }
+
+    #[test]
+    fn least_privilege_checks() {
+        let t = Thresholds {
+            admin_allow_list: vec!["breakglass".into()],
+            ..Thresholds::default()
+        };
+        let mut f = facts(vec![], &[("AccountMFAEnabled", 1)]);
+        f.authorization = Ok(auth());
+        let out = evaluate(&f, &ctx(&t));
+        let a = |k: &str, n: &str| format!("arn:aws:iam::111122223333:{k}/{n}");
+        assert_eq!(status_of(&out, "IAM-12", &a("user", "direct")), Fail);
+        assert_eq!(status_of(&out, "IAM-12", &a("user", "grouped")), Pass);
+        assert_eq!(
+            status_of(&out, "IAM-13", "arn:aws:iam::111122223333:policy/star"),
+            Fail
+        );
+        assert_eq!(
+            status_of(&out, "IAM-13", "arn:aws:iam::111122223333:policy/read"),
+            Pass
+        );
+        assert!(
+            statuses(&out, "IAM-13")
+                .iter()
+                .all(|(r, _)| !r.contains("unattached"))
+        );
+        assert_eq!(
+            status_of(
+                &out,
+                "IAM-13",
+                &format!("{}/inline-policy/na", a("role", "notaction-role"))
+            ),
+            Pass,
+            "NotAction is not *:* (LP-01 catches it)"
+        );
+        assert_eq!(status_of(&out, "IAM-14", &a("role", "admin-role")), Fail);
+        assert_eq!(status_of(&out, "IAM-14", &a("role", "breakglass")), Pass);
+        assert_eq!(status_of(&out, "LP-01", &a("user", "direct")), Fail);
+        assert_eq!(status_of(&out, "LP-01", &a("role", "admin-role")), Fail);
+        assert_eq!(status_of(&out, "LP-01", &a("role", "notaction-role")), Fail);
+        assert_eq!(status_of(&out, "LP-01", &a("role", "breakglass")), Pass);
+        assert_eq!(status_of(&out, "LP-01", &a("user", "grouped")), Pass);
+        assert!(
+            statuses(&out, "LP-01")
+                .iter()
+                .all(|(r, _)| !r.contains("AWSServiceRoleForX")),
+            "service-linked roles are AWS's"
+        );
+        assert_eq!(status_of(&out, "LP-02", &a("user", "direct")), Fail);
+        assert_eq!(status_of(&out, "LP-02", &a("user", "grouped")), Pass);
+        assert_eq!(status_of(&out, "LP-03", &a("role", "decrypt-role")), Fail);
+        assert_eq!(status_of(&out, "LP-03", &a("user", "grouped")), Pass);
+        assert_eq!(
+            status_of(&out, "LP-04", &a("role", "notaction-role")),
+            Fail,
+            "never used, created 200 days ago"
+        );
+        assert_eq!(status_of(&out, "LP-04", &a("role", "decrypt-role")), Pass);
+    }
+
+    #[test]
+    fn admin_access_nowhere_passes_once_for_the_account() {
+        let t = Thresholds::default();
+        let mut f = facts(vec![], &[("AccountMFAEnabled", 1)]);
+        f.authorization = Ok(AuthorizationDetails {
+            users: vec![principal("u", "user")],
+            ..Default::default()
+        });
+        let out = evaluate(&f, &ctx(&t));
+        assert_eq!(statuses(&out, "IAM-14"), vec![(ROOT.to_string(), Pass)]);
+    }
+}

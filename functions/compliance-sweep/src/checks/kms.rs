@@ -1,0 +1,372 @@
+//! KMS: rotation of customer-managed symmetric keys, rotation period, key policies open to
+//! everyone, keys pending deletion. AWS-managed keys are out of scope (AWS rotates them).
+
+use vigil::policy::PolicyDocument;
+use vigil::policy::analysis::public_statements;
+
+use super::{Ctx, errors};
+use crate::facts::{KeyMeta, KmsFacts, KmsKey};
+use crate::model::Finding;
+
+const KEY: &str = "AwsKmsKey";
+
+pub fn evaluate(f: &KmsFacts, ctx: &Ctx) -> Vec<Finding> {
+    let keys = match &f.keys {
+        Ok(k) => k,
+        Err(e) => {
+            return errors(
+                &["KMS-01", "KMS-02", "KMS-03", "KMS-04"],
+                &format!("arn:aws:kms:{}:{}:*", f.region, ctx.account),
+                KEY,
+                &f.region,
+                e,
+            );
+        }
+    };
+    let mut out = Vec::new();
+    for key in keys {
+        let meta = match &key.meta {
+            Ok(m) => m,
+            Err(e) => {
+                out.extend(errors(
+                    &["KMS-01", "KMS-02", "KMS-03", "KMS-04"],
+                    &key.id,
+                    KEY,
+                    &f.region,
+                    e,
+                ));
+                continue;
+            }
+        };
+        if meta.manager != "CUSTOMER" {
+            continue;
+        }
+        out.extend(kms_01_rotation(key, meta, &f.region));
+        out.extend(kms_02_rotation_period(key, meta, &f.region, ctx));
+        out.extend(kms_03_public_policy(key, meta, &f.region));
+        out.push(kms_04_pending_deletion(meta, &f.region));
+    }
+    out
+}
+
+/// Whether rotation applies: enabled symmetric AWS_KMS keys outside custom key stores.
+pub fn rotation_applies(meta: &KeyMeta) -> bool {
+    meta.state == "Enabled"
+        && meta.spec == "SYMMETRIC_DEFAULT"
+        && meta.origin == "AWS_KMS"
+        && !meta.custom_key_store
+        && meta.usage == "ENCRYPT_DECRYPT"
+}
+
+/// KMS-01: GetKeyRotationStatus.KeyRotationEnabled.
+pub fn kms_01_rotation(key: &KmsKey, meta: &KeyMeta, region: &str) -> Option<Finding> {
+    if !rotation_applies(meta) {
+        return None;
+    }
+    Some(match &key.rotation {
+        Some(Ok(r)) => Finding::verdict(
+            "KMS-01",
+            r.enabled,
+            &meta.arn,
+            KEY,
+            region,
+            if r.enabled {
+                "automatic rotation is on"
+            } else {
+                "automatic rotation is off"
+            },
+        ),
+        Some(Err(e)) => Finding::error("KMS-01", &meta.arn, KEY, region, e),
+        None => Finding::error(
+            "KMS-01",
+            &meta.arn,
+            KEY,
+            region,
+            &not_collected("kms:GetKeyRotationStatus"),
+        ),
+    })
+}
+
+fn not_collected(op: &str) -> crate::model::ApiError {
+    crate::model::ApiError {
+        operation: op.into(),
+        failure: "failed".into(),
+        code: None,
+        message: "the call was not made for this key".into(),
+    }
+}
+
+/// KMS-02: rotation period within policy; next rotation date not in the past.
+pub fn kms_02_rotation_period(
+    key: &KmsKey,
+    meta: &KeyMeta,
+    region: &str,
+    ctx: &Ctx,
+) -> Option<Finding> {
+    if !rotation_applies(meta) {
+        return None;
+    }
+    let r = match &key.rotation {
+        Some(Ok(r)) => r,
+        Some(Err(e)) => return Some(Finding::error("KMS-02", &meta.arn, KEY, region, e)),
+        None => {
+            return Some(Finding::error(
+                "KMS-02",
+                &meta.arn,
+                KEY,
+                region,
+                &not_collected("kms:GetKeyRotationStatus"),
+            ));
+        }
+    };
+    if !r.enabled {
+        return Some(Finding::fail(
+            "KMS-02",
+            &meta.arn,
+            KEY,
+            region,
+            "rotation is off, so there is no rotation period",
+        ));
+    }
+    let limit = ctx.t.kms_max_rotation_days;
+    let mut gaps = Vec::new();
+    match r.period_days {
+        Some(p) if p > limit => gaps.push(format!("rotation period {p} days > {limit}")),
+        Some(_) => {}
+        None => gaps.push("GetKeyRotationStatus gave no RotationPeriodInDays".into()),
+    }
+    if let Some(next) = r.next_rotation
+        && next < ctx.now
+    {
+        gaps.push(format!(
+            "next rotation {} is overdue",
+            next.format("%Y-%m-%d")
+        ));
+    }
+    Some(
+        Finding::verdict(
+            "KMS-02",
+            gaps.is_empty(),
+            &meta.arn,
+            KEY,
+            region,
+            if gaps.is_empty() {
+                format!(
+                    "rotates every {} days, next rotation not overdue",
+                    r.period_days.unwrap_or_default()
+                )
+            } else {
+                gaps.join("; ")
+            },
+        )
+        .with("rotation_period_days", r.period_days)
+        .with("next_rotation", r.next_rotation.map(|t| t.to_rfc3339())),
+    )
+}
+
+/// KMS-03: no Allow to `*` without a condition pinning the caller.
+pub fn kms_03_public_policy(key: &KmsKey, meta: &KeyMeta, region: &str) -> Option<Finding> {
+    if meta.state == "PendingDeletion" || meta.state == "PendingReplicaDeletion" {
+        return None;
+    }
+    Some(match &key.policy {
+        Some(Ok(text)) => match PolicyDocument::parse(text) {
+            Err(e) => Finding::fail(
+                "KMS-03",
+                &meta.arn,
+                KEY,
+                region,
+                format!("key policy cannot be read ({e})"),
+            ),
+            Ok(doc) => {
+                let public: Vec<usize> = public_statements(&doc)
+                    .into_iter()
+                    .map(|(i, _)| i)
+                    .collect();
+                Finding::verdict(
+                    "KMS-03",
+                    public.is_empty(),
+                    &meta.arn,
+                    KEY,
+                    region,
+                    if public.is_empty() {
+                        "no statement lets everyone in".to_owned()
+                    } else {
+                        format!(
+                            "statement(s) {public:?} allow Principal * with no condition restricting the caller"
+                        )
+                    },
+                )
+            }
+        },
+        Some(Err(e)) => Finding::error("KMS-03", &meta.arn, KEY, region, e),
+        None => Finding::error(
+            "KMS-03",
+            &meta.arn,
+            KEY,
+            region,
+            &not_collected("kms:GetKeyPolicy"),
+        ),
+    })
+}
+
+/// KMS-04: KeyState PendingDeletion / PendingReplicaDeletion, with the deletion date.
+pub fn kms_04_pending_deletion(meta: &KeyMeta, region: &str) -> Finding {
+    let pending = meta.state == "PendingDeletion" || meta.state == "PendingReplicaDeletion";
+    Finding::verdict(
+        "KMS-04",
+        !pending,
+        &meta.arn,
+        KEY,
+        region,
+        if pending {
+            format!(
+                "key is {} (deletion date {})",
+                meta.state,
+                meta.deletion_date
+                    .map_or_else(|| "unknown".into(), |d| d.format("%Y-%m-%d").to_string())
+            )
+        } else {
+            format!("key state {}", meta.state)
+        },
+    )
+    .with("deletion_date", meta.deletion_date.map(|d| d.to_rfc3339()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::fixtures::*;
+    use crate::config::Thresholds;
+    use crate::facts::RotationStatus;
+    use crate::model::Status::*;
+
+    fn meta(id: &str) -> KeyMeta {
+        KeyMeta {
+            arn: format!("arn:aws:kms:us-east-1:111122223333:key/{id}"),
+            manager: "CUSTOMER".into(),
+            state: "Enabled".into(),
+            spec: "SYMMETRIC_DEFAULT".into(),
+            usage: "ENCRYPT_DECRYPT".into(),
+            origin: "AWS_KMS".into(),
+            custom_key_store: false,
+            deletion_date: None,
+            multi_region_primary: false,
+        }
+    }
+
+    const OWN: &str = r#"{"Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":"kms:*","Resource":"*"}]}"#;
+    const OPEN: &str = r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"kms:Decrypt","Resource":"*"}]}"#;
+
+    fn key(id: &str, m: KeyMeta, rotation: Option<RotationStatus>, policy: &str) -> KmsKey {
+        KmsKey {
+            id: id.into(),
+            meta: Ok(m),
+            rotation: rotation.map(Ok),
+            policy: Some(Ok(policy.into())),
+        }
+    }
+
+    #[test]
+    fn kms_checks_pass_and_fail() {
+        let t = Thresholds::default();
+        let good = key(
+            "good",
+            meta("good"),
+            Some(RotationStatus {
+                enabled: true,
+                period_days: Some(365),
+                next_rotation: Some(days_ago(-30)),
+            }),
+            OWN,
+        );
+        let off = key(
+            "off",
+            meta("off"),
+            Some(RotationStatus {
+                enabled: false,
+                period_days: None,
+                next_rotation: None,
+            }),
+            OPEN,
+        );
+        let slow = key(
+            "slow",
+            meta("slow"),
+            Some(RotationStatus {
+                enabled: true,
+                period_days: Some(730),
+                next_rotation: Some(days_ago(3)),
+            }),
+            OWN,
+        );
+        let mut pending_meta = meta("pending");
+        pending_meta.state = "PendingDeletion".into();
+        pending_meta.deletion_date = Some(days_ago(-7));
+        let pending = key("pending", pending_meta, None, OWN);
+        let mut aws_meta = meta("aws");
+        aws_meta.manager = "AWS".into();
+        let aws = key("aws", aws_meta, None, OPEN);
+        let f = evaluate(
+            &KmsFacts {
+                region: "us-east-1".into(),
+                keys: Ok(vec![good, off, slow, pending, aws]),
+            },
+            &ctx(&t),
+        );
+        let arn = |id: &str| format!("arn:aws:kms:us-east-1:111122223333:key/{id}");
+        assert_eq!(one(&f, "KMS-01", &arn("good")).status, Pass);
+        assert_eq!(one(&f, "KMS-01", &arn("off")).status, Fail);
+        assert_eq!(one(&f, "KMS-02", &arn("good")).status, Pass);
+        let slow_f = one(&f, "KMS-02", &arn("slow"));
+        assert_eq!(slow_f.status, Fail);
+        assert!(
+            slow_f.detail.contains("rotation period 730 days > 365")
+                && slow_f.detail.contains("overdue"),
+            "{}",
+            slow_f.detail
+        );
+        assert_eq!(one(&f, "KMS-03", &arn("good")).status, Pass);
+        assert_eq!(one(&f, "KMS-03", &arn("off")).status, Fail);
+        assert_eq!(one(&f, "KMS-04", &arn("good")).status, Pass);
+        assert_eq!(one(&f, "KMS-04", &arn("pending")).status, Fail);
+        assert!(
+            statuses(&f, "KMS-01")
+                .iter()
+                .all(|(r, _)| r != &arn("pending")),
+            "rotation does not apply to a key pending deletion"
+        );
+        assert!(
+            f.iter().all(|x| x.resource != arn("aws")),
+            "AWS managed keys are out of scope"
+        );
+    }
+
+    #[test]
+    fn denied_calls_are_errors() {
+        let t = Thresholds::default();
+        let mut k = key("k", meta("k"), None, OWN);
+        k.rotation = Some(Err(denied("kms:GetKeyRotationStatus")));
+        k.policy = Some(Err(denied("kms:GetKeyPolicy")));
+        let f = evaluate(
+            &KmsFacts {
+                region: "us-east-1".into(),
+                keys: Ok(vec![k]),
+            },
+            &ctx(&t),
+        );
+        let arn = "arn:aws:kms:us-east-1:111122223333:key/k";
+        for id in ["KMS-01", "KMS-02", "KMS-03"] {
+            assert_eq!(one(&f, id, arn).status, Error, "{id}");
+        }
+        let listing = evaluate(
+            &KmsFacts {
+                region: "us-east-1".into(),
+                keys: Err(denied("kms:ListKeys")),
+            },
+            &ctx(&t),
+        );
+        assert_eq!(listing.len(), 4);
+        assert!(listing.iter().all(|x| x.status == Error));
+    }
+}

@@ -1,0 +1,284 @@
+//! Lambda: no secrets in environment variables.
+//!
+//! [`scan`] runs where the variables are read (collection) and is the only code that sees
+//! their values: it returns, per suspicious variable, the variable name, the rule that fired
+//! and a salted SHA-256 of the value. Values are held as `SecretString` and never stored,
+//! logged or returned. Rules: variable names that say "secret" (Steampipe's heuristic) unless
+//! the value is plainly a reference (an ARN, an SSM/Secrets Manager reference), known token
+//! formats (as Prowler's detectors), and long high-entropy strings.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+use secrecy::{ExposeSecret, SecretString};
+use sha2::{Digest, Sha256};
+
+use super::{Ctx, errors};
+use crate::facts::{Function, LambdaFacts, SecretHit};
+use crate::model::Finding;
+
+const FUNCTION: &str = "AwsLambdaFunction";
+
+/// Known token formats: (rule id, pattern).
+static VALUE_RULES: LazyLock<Vec<(&'static str, Regex)>> = LazyLock::new(|| {
+    [
+        (
+            "aws-access-key-id",
+            r"\b(AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[A-Z2-7]{16}\b",
+        ),
+        ("private-key", r"-----BEGIN [A-Z ]*PRIVATE KEY-----"),
+        ("github-token", r"\bgh[pousr]_[A-Za-z0-9]{36,}\b"),
+        ("slack-token", r"\bxox[abprs]-[A-Za-z0-9-]{10,}"),
+        ("stripe-live-key", r"\b[rs]k_live_[0-9A-Za-z]{20,}"),
+        (
+            "jwt",
+            r"\beyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}",
+        ),
+        (
+            "url-with-password",
+            r"[A-Za-z][A-Za-z0-9+.-]*://[^/\s:@]+:[^/\s@]+@",
+        ),
+    ]
+    .into_iter()
+    .map(|(id, p)| (id, Regex::new(p).expect("static pattern compiles")))
+    .collect()
+});
+
+const SECRET_NAME_PARTS: &[&str] = &[
+    "PASSWORD",
+    "PASSWD",
+    "SECRET",
+    "TOKEN",
+    "APIKEY",
+    "API_KEY",
+    "PRIVATE_KEY",
+    "ACCESS_KEY",
+    "CREDENTIAL",
+    "AUTH_KEY",
+];
+const REFERENCE_SUFFIXES: &[&str] = &[
+    "_ARN", "_ID", "_NAME", "_PATH", "_URL", "_URI", "_FILE", "_REGION", "_TTL", "_LENGTH",
+];
+
+fn is_reference(value: &str) -> bool {
+    let v = value.trim();
+    v.is_empty()
+        || v.starts_with("arn:")
+        || v.starts_with("{{resolve:")
+        || v.starts_with("/aws/reference/")
+        || v.eq_ignore_ascii_case("true")
+        || v.eq_ignore_ascii_case("false")
+        || v.parse::<f64>().is_ok()
+}
+
+fn name_suggests_secret(name: &str) -> bool {
+    let upper = name.to_ascii_uppercase();
+    SECRET_NAME_PARTS.iter().any(|p| upper.contains(p))
+        && !REFERENCE_SUFFIXES.iter().any(|s| upper.ends_with(s))
+}
+
+/// Shannon entropy in bits per character.
+fn entropy(s: &str) -> f64 {
+    let mut counts = std::collections::HashMap::new();
+    for c in s.chars() {
+        *counts.entry(c).or_insert(0usize) += 1;
+    }
+    let n = s.chars().count() as f64;
+    counts
+        .values()
+        .map(|&k| {
+            let p = k as f64 / n;
+            -p * p.log2()
+        })
+        .sum()
+}
+
+fn high_entropy(value: &str) -> bool {
+    let v = value.trim();
+    v.len() >= 24
+        && !v.contains(char::is_whitespace)
+        && !v.starts_with("arn:")
+        && !v.contains("://")
+        && entropy(v) >= 4.0
+}
+
+/// Finds the variables that look like secrets. `salt` is random per run.
+pub fn scan(variables: &[(String, SecretString)], salt: &[u8]) -> Vec<SecretHit> {
+    let mut hits = Vec::new();
+    for (name, value) in variables {
+        let v = value.expose_secret();
+        let rule = VALUE_RULES
+            .iter()
+            .find(|(_, re)| re.is_match(v))
+            .map(|(id, _)| format!("value:{id}"))
+            .or_else(|| {
+                (name_suggests_secret(name) && !is_reference(v))
+                    .then(|| "name:secret-like".to_owned())
+            })
+            .or_else(|| high_entropy(v).then(|| "value:high-entropy".to_owned()));
+        if let Some(rule) = rule {
+            let mut h = Sha256::new();
+            h.update(salt);
+            h.update(v.as_bytes());
+            hits.push(SecretHit {
+                variable: name.clone(),
+                rule,
+                salted_sha256: hex::encode(h.finalize()),
+            });
+        }
+    }
+    hits
+}
+
+pub fn evaluate(f: &LambdaFacts, ctx: &Ctx) -> Vec<Finding> {
+    match &f.functions {
+        Err(e) => errors(
+            &["LAM-01"],
+            &format!("arn:aws:lambda:{}:{}:function:*", f.region, ctx.account),
+            FUNCTION,
+            &f.region,
+            e,
+        ),
+        Ok(functions) => functions
+            .iter()
+            .map(|x| lam_01_no_secrets(x, &f.region))
+            .collect(),
+    }
+}
+
+/// LAM-01: no detector hit; variables that could not be read are an ERROR, not a pass.
+pub fn lam_01_no_secrets(f: &Function, region: &str) -> Finding {
+    if let Some(err) = &f.environment_error {
+        return Finding::error(
+            "LAM-01",
+            &f.arn,
+            FUNCTION,
+            region,
+            &crate::model::ApiError {
+                operation: "lambda:ListFunctions".into(),
+                failure: "failed".into(),
+                code: None,
+                message: format!("environment could not be decrypted for the sweep: {err}"),
+            },
+        );
+    }
+    if f.hits.is_empty() {
+        return Finding::pass(
+            "LAM-01",
+            &f.arn,
+            FUNCTION,
+            region,
+            format!(
+                "{} variable(s), none looks like a secret",
+                f.variable_names.len()
+            ),
+        );
+    }
+    let names: Vec<String> = f
+        .hits
+        .iter()
+        .map(|h| format!("{} ({})", h.variable, h.rule))
+        .collect();
+    Finding::fail(
+        "LAM-01",
+        &f.arn,
+        FUNCTION,
+        region,
+        format!("secret-like value(s) in {}", names.join(", ")),
+    )
+    .with("hits", serde_json::to_value(&f.hits).unwrap_or_default())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::fixtures::*;
+    use crate::config::Thresholds;
+    use crate::model::Status::*;
+
+    fn vars(pairs: &[(&str, &str)]) -> Vec<(String, SecretString)> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), SecretString::from(v.to_string())))
+            .collect()
+    }
+
+    #[test]
+    fn detectors_find_secrets_by_name_and_value_and_skip_references() {
+        let hits = scan(
+            &vars(&[
+                ("DB_PASSWORD", "hunter2-but-longer"),
+                ("SECRET_ARN", "arn:aws:secretsmanager:us-east-1:1:secret:x"),
+                ("API_TOKEN", "{{resolve:secretsmanager:x}}"),
+                ("SOMETHING", "AKIAIOSFODNN7EXAMPLE"),
+                ("DATABASE_URL", "postgres://app:pa55word@db:5432/app"),
+                ("BLOB", "Zx8qR2vL9mK4pT7wN1sY6bH3cF5gJ0aE"),
+                ("LOG_LEVEL", "debug"),
+                ("REGION", "us-east-1"),
+            ]),
+            b"salt",
+        );
+        let found: Vec<(&str, &str)> = hits
+            .iter()
+            .map(|h| (h.variable.as_str(), h.rule.as_str()))
+            .collect();
+        assert_eq!(
+            found,
+            vec![
+                ("DB_PASSWORD", "name:secret-like"),
+                ("SOMETHING", "value:aws-access-key-id"),
+                ("DATABASE_URL", "value:url-with-password"),
+                ("BLOB", "value:high-entropy"),
+            ]
+        );
+        for h in &hits {
+            assert_eq!(h.salted_sha256.len(), 64);
+        }
+        let again = scan(
+            &vars(&[("DB_PASSWORD", "hunter2-but-longer")]),
+            b"other salt",
+        );
+        assert_ne!(
+            again[0].salted_sha256, hits[0].salted_sha256,
+            "the salt changes the hash"
+        );
+    }
+
+    #[test]
+    fn findings_never_carry_the_value() {
+        let value = "ghp_0123456789abcdefghijklmnopqrstuvwxyzAB";
+        let hits = scan(&vars(&[("GH", value)]), b"s");
+        let f = Function {
+            arn: "arn:aws:lambda:us-east-1:111122223333:function:f".into(),
+            name: "f".into(),
+            variable_names: vec!["GH".into()],
+            hits,
+            environment_error: None,
+        };
+        let t = Thresholds::default();
+        let out = evaluate(
+            &LambdaFacts {
+                region: "us-east-1".into(),
+                functions: Ok(vec![f.clone()]),
+            },
+            &ctx(&t),
+        );
+        assert_eq!(out[0].status, Fail);
+        assert_eq!(
+            out[0].detail,
+            "secret-like value(s) in GH (value:github-token)"
+        );
+        assert!(!serde_json::to_string(&out).unwrap().contains(value));
+        assert!(!serde_json::to_string(&f).unwrap().contains(value));
+        let clean = Function {
+            hits: vec![],
+            ..f.clone()
+        };
+        assert_eq!(lam_01_no_secrets(&clean, "us-east-1").status, Pass);
+        let unreadable = Function {
+            environment_error: Some("KMSAccessDeniedException".into()),
+            ..f
+        };
+        assert_eq!(lam_01_no_secrets(&unreadable, "us-east-1").status, Error);
+    }
+}

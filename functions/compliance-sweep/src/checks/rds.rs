@@ -1,0 +1,293 @@
+//! RDS: storage encryption, no public access, TLS required, IAM authentication, automated
+//! backups, deletion protection. Settings that belong to a cluster are judged on the cluster,
+//! not again on each of its instances.
+
+use super::{Ctx, errors};
+use crate::facts::{Database, RdsFacts};
+use crate::model::{ApiError, Finding};
+
+pub fn evaluate(f: &RdsFacts, ctx: &Ctx) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let all = ["RDS-01", "RDS-02", "RDS-03", "RDS-04", "RDS-05", "RDS-06"];
+    match &f.instances {
+        Err(e) => out.extend(errors(
+            &all,
+            &format!("arn:aws:rds:{}:{}:db:*", f.region, ctx.account),
+            "AwsRdsDbInstance",
+            &f.region,
+            e,
+        )),
+        Ok(list) => list
+            .iter()
+            .for_each(|d| out.extend(judge(d, &f.region, ctx))),
+    }
+    match &f.clusters {
+        Err(e) => out.extend(errors(
+            &["RDS-01", "RDS-03", "RDS-04", "RDS-05", "RDS-06"],
+            &format!("arn:aws:rds:{}:{}:cluster:*", f.region, ctx.account),
+            "AwsRdsDbCluster",
+            &f.region,
+            e,
+        )),
+        Ok(list) => list
+            .iter()
+            .for_each(|d| out.extend(judge(d, &f.region, ctx))),
+    }
+    out
+}
+
+fn rtype(d: &Database) -> &'static str {
+    if d.is_cluster {
+        "AwsRdsDbCluster"
+    } else {
+        "AwsRdsDbInstance"
+    }
+}
+
+fn judge(d: &Database, region: &str, ctx: &Ctx) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let in_cluster = d.cluster.is_some();
+    if !in_cluster {
+        out.push(rds_01_encrypted(d, region));
+    }
+    if !d.is_cluster {
+        out.push(rds_02_not_public(d, region));
+    }
+    // Aurora takes TLS from the cluster parameter group: judged on the cluster.
+    if !(in_cluster && d.engine.starts_with("aurora")) {
+        out.extend(rds_03_tls(d, region));
+    }
+    if !in_cluster {
+        out.push(rds_04_iam_auth(d, region));
+        out.push(rds_05_backups(d, region, ctx));
+        out.push(rds_06_deletion_protection(d, region));
+    }
+    out
+}
+
+/// RDS-01: StorageEncrypted.
+pub fn rds_01_encrypted(d: &Database, region: &str) -> Finding {
+    Finding::verdict(
+        "RDS-01",
+        d.encrypted,
+        &d.arn,
+        rtype(d),
+        region,
+        if d.encrypted {
+            "storage encrypted"
+        } else {
+            "storage not encrypted"
+        },
+    )
+}
+
+/// RDS-02: PubliclyAccessible false.
+pub fn rds_02_not_public(d: &Database, region: &str) -> Finding {
+    Finding::verdict(
+        "RDS-02",
+        !d.public,
+        &d.arn,
+        rtype(d),
+        region,
+        if d.public {
+            "publicly accessible"
+        } else {
+            "not publicly accessible"
+        },
+    )
+}
+
+/// Which parameter forces TLS for an engine, and its default when the group does not set it.
+pub fn tls_parameter(engine: &str, version: &str) -> Option<(&'static str, &'static str)> {
+    let major: u32 = version
+        .split('.')
+        .next()
+        .and_then(|m| m.parse().ok())
+        .unwrap_or(0);
+    match engine {
+        e if e.contains("postgres") => Some(("rds.force_ssl", if major >= 15 { "1" } else { "0" })),
+        e if e.starts_with("sqlserver") => Some(("rds.force_ssl", "0")),
+        e if e.contains("mysql") || e.contains("mariadb") => {
+            Some(("require_secure_transport", "0"))
+        }
+        _ => None,
+    }
+}
+
+/// RDS-03: `rds.force_ssl=1` or `require_secure_transport=ON/1`, engine default if unset.
+pub fn rds_03_tls(d: &Database, region: &str) -> Option<Finding> {
+    let (name, default) = tls_parameter(&d.engine, &d.engine_version)?;
+    let value = match &d.tls_parameter {
+        Some(Ok(v)) => v.clone(),
+        Some(Err(e)) => return Some(Finding::error("RDS-03", &d.arn, rtype(d), region, e)),
+        None => {
+            return Some(Finding::error(
+                "RDS-03",
+                &d.arn,
+                rtype(d),
+                region,
+                &ApiError {
+                    operation: "rds:DescribeDBParameters".into(),
+                    failure: "failed".into(),
+                    code: None,
+                    message: "the parameter group was not read".into(),
+                },
+            ));
+        }
+    };
+    let (shown, from) = match &value {
+        Some(v) => (v.clone(), "parameter group"),
+        None => (default.to_owned(), "engine default"),
+    };
+    let on = matches!(shown.to_ascii_lowercase().as_str(), "1" | "on" | "true");
+    Some(Finding::verdict(
+        "RDS-03",
+        on,
+        &d.arn,
+        rtype(d),
+        region,
+        format!("{name}={shown} ({from})"),
+    ))
+}
+
+/// RDS-04: IAMDatabaseAuthenticationEnabled.
+pub fn rds_04_iam_auth(d: &Database, region: &str) -> Finding {
+    Finding::verdict(
+        "RDS-04",
+        d.iam_auth,
+        &d.arn,
+        rtype(d),
+        region,
+        if d.iam_auth {
+            "IAM authentication on"
+        } else {
+            "IAM authentication off"
+        },
+    )
+}
+
+/// RDS-05: BackupRetentionPeriod at least the threshold.
+pub fn rds_05_backups(d: &Database, region: &str, ctx: &Ctx) -> Finding {
+    let min = ctx.t.rds_backup_days;
+    Finding::verdict(
+        "RDS-05",
+        d.backup_retention_days >= min,
+        &d.arn,
+        rtype(d),
+        region,
+        format!(
+            "automated backups kept {} days (threshold {min})",
+            d.backup_retention_days
+        ),
+    )
+}
+
+/// RDS-06: DeletionProtection.
+pub fn rds_06_deletion_protection(d: &Database, region: &str) -> Finding {
+    Finding::verdict(
+        "RDS-06",
+        d.deletion_protection,
+        &d.arn,
+        rtype(d),
+        region,
+        if d.deletion_protection {
+            "deletion protection on"
+        } else {
+            "deletion protection off"
+        },
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::fixtures::*;
+    use crate::config::Thresholds;
+    use crate::model::Status::*;
+
+    fn db(id: &str, engine: &str, good: bool) -> Database {
+        Database {
+            id: id.into(),
+            arn: format!("arn:aws:rds:us-east-1:111122223333:db:{id}"),
+            is_cluster: false,
+            cluster: None,
+            engine: engine.into(),
+            engine_version: "14.9".into(),
+            encrypted: good,
+            public: !good,
+            iam_auth: good,
+            backup_retention_days: if good { 7 } else { 1 },
+            deletion_protection: good,
+            tls_parameter: Some(Ok(good.then(|| "1".to_string()))),
+        }
+    }
+
+    #[test]
+    fn rds_checks_pass_and_fail() {
+        let t = Thresholds::default();
+        let mut member = db("member", "aurora-postgresql", false);
+        member.cluster = Some("c".into());
+        let mut cluster = db("c", "aurora-postgresql", true);
+        cluster.is_cluster = true;
+        cluster.arn = "arn:aws:rds:us-east-1:111122223333:cluster:c".into();
+        let facts = RdsFacts {
+            region: "us-east-1".into(),
+            instances: Ok(vec![
+                db("good", "postgres", true),
+                db("bad", "mysql", false),
+                member,
+            ]),
+            clusters: Ok(vec![cluster]),
+        };
+        let f = evaluate(&facts, &ctx(&t));
+        let arn = |id: &str| format!("arn:aws:rds:us-east-1:111122223333:db:{id}");
+        for id in ["RDS-01", "RDS-02", "RDS-03", "RDS-04", "RDS-05", "RDS-06"] {
+            assert_eq!(one(&f, id, &arn("good")).status, Pass, "{id}");
+            assert_eq!(one(&f, id, &arn("bad")).status, Fail, "{id}");
+        }
+        assert_eq!(
+            one(&f, "RDS-03", &arn("bad")).detail,
+            "require_secure_transport=0 (engine default)"
+        );
+        // The member's own (bad) settings are the cluster's to judge, except public access.
+        assert_eq!(
+            statuses(&f, "RDS-01")
+                .iter()
+                .filter(|(r, _)| r == &arn("member"))
+                .count(),
+            0
+        );
+        assert_eq!(one(&f, "RDS-02", &arn("member")).status, Fail);
+        assert_eq!(
+            one(&f, "RDS-01", "arn:aws:rds:us-east-1:111122223333:cluster:c").status,
+            Pass
+        );
+        assert_eq!(
+            one(&f, "RDS-03", "arn:aws:rds:us-east-1:111122223333:cluster:c").status,
+            Pass
+        );
+    }
+
+    #[test]
+    fn tls_defaults_by_engine_version() {
+        assert_eq!(
+            tls_parameter("postgres", "16.1"),
+            Some(("rds.force_ssl", "1"))
+        );
+        assert_eq!(
+            tls_parameter("postgres", "13.4"),
+            Some(("rds.force_ssl", "0"))
+        );
+        assert_eq!(
+            tls_parameter("mariadb", "10.11"),
+            Some(("require_secure_transport", "0"))
+        );
+        assert_eq!(tls_parameter("oracle-ee", "19"), None);
+        let mut d = db("pg16", "postgres", true);
+        d.engine_version = "16.2".into();
+        d.tls_parameter = Some(Ok(None));
+        assert_eq!(rds_03_tls(&d, "us-east-1").unwrap().status, Pass);
+        d.tls_parameter = Some(Err(denied("rds:DescribeDBParameters")));
+        assert_eq!(rds_03_tls(&d, "us-east-1").unwrap().status, Error);
+    }
+}

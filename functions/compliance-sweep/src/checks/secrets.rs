@@ -1,0 +1,363 @@
+//! Secrets Manager: rotation on and within policy, rotated on schedule, last rotation not
+//! stuck, customer-managed keys for sensitive secrets, unused secrets.
+
+use vigil::policy::analysis::wildcard_match;
+
+use super::{Ctx, errors};
+use crate::facts::{Secret, SecretsFacts};
+use crate::model::Finding;
+
+const SECRET: &str = "AwsSecretsManagerSecret";
+
+pub fn evaluate(f: &SecretsFacts, ctx: &Ctx) -> Vec<Finding> {
+    let secrets = match &f.secrets {
+        Ok(s) => s,
+        Err(e) => {
+            return errors(
+                &["SM-01", "SM-02", "SM-03", "SM-04", "SM-05"],
+                &format!(
+                    "arn:aws:secretsmanager:{}:{}:secret:*",
+                    f.region, ctx.account
+                ),
+                SECRET,
+                &f.region,
+                e,
+            );
+        }
+    };
+    let mut out = Vec::new();
+    for s in secrets {
+        // Replicas are rotated (and judged) in their primary Region.
+        if s.primary_region.as_deref().is_some_and(|p| p != f.region) {
+            continue;
+        }
+        out.push(sm_01_rotation_enabled(s, &f.region, ctx));
+        out.extend(sm_02_rotated_on_schedule(s, &f.region, ctx));
+        out.push(sm_03_rotation_not_stuck(s, &f.region));
+        out.extend(sm_04_customer_key(s, &f.region, ctx));
+        out.push(sm_05_unused(s, &f.region, ctx));
+    }
+    out
+}
+
+/// The rotation interval in days: AutomaticallyAfterDays, or a `rate(N days|hours)` schedule.
+/// `None` for cron schedules (SM-02 then goes by NextRotationDate).
+pub fn interval_days(s: &Secret) -> Option<i64> {
+    if let Some(d) = s.rotation_days {
+        return Some(d);
+    }
+    let expr = s.schedule_expression.as_deref()?.trim();
+    let inner = expr.strip_prefix("rate(")?.strip_suffix(')')?;
+    let mut parts = inner.split_whitespace();
+    let n: i64 = parts.next()?.parse().ok()?;
+    match parts.next()? {
+        "day" | "days" => Some(n),
+        "hour" | "hours" => Some((n + 23) / 24),
+        _ => None,
+    }
+}
+
+/// SM-01: rotation enabled, interval within policy.
+pub fn sm_01_rotation_enabled(s: &Secret, region: &str, ctx: &Ctx) -> Finding {
+    let limit = ctx.t.secret_max_rotation_days;
+    if !s.rotation_enabled {
+        return Finding::fail("SM-01", &s.arn, SECRET, region, "automatic rotation is off");
+    }
+    match interval_days(s) {
+        Some(d) if d > limit => Finding::fail(
+            "SM-01",
+            &s.arn,
+            SECRET,
+            region,
+            format!("rotates every {d} days > {limit}"),
+        ),
+        Some(d) => Finding::pass(
+            "SM-01",
+            &s.arn,
+            SECRET,
+            region,
+            format!("rotates every {d} days"),
+        ),
+        None => Finding::pass(
+            "SM-01",
+            &s.arn,
+            SECRET,
+            region,
+            format!(
+                "rotates on schedule {}",
+                s.schedule_expression.as_deref().unwrap_or("?")
+            ),
+        ),
+    }
+}
+
+/// SM-02: last rotation (or creation) no older than the secret's own interval (+1 day grace
+/// for the rotation window).
+pub fn sm_02_rotated_on_schedule(s: &Secret, region: &str, ctx: &Ctx) -> Option<Finding> {
+    if !s.rotation_enabled {
+        return None;
+    }
+    let last = s.last_rotated.or(s.created);
+    Some(match (interval_days(s), last) {
+        (Some(d), Some(t)) => {
+            let age = ctx.days_since(t);
+            let what = if s.last_rotated.is_some() {
+                "last rotated"
+            } else {
+                "never rotated, created"
+            };
+            Finding::verdict(
+                "SM-02",
+                age <= d + 1,
+                &s.arn,
+                SECRET,
+                region,
+                format!("{what} {age} day(s) ago, schedule every {d} days"),
+            )
+        }
+        _ => match s.next_rotation {
+            Some(next) => Finding::verdict(
+                "SM-02",
+                next >= ctx.now,
+                &s.arn,
+                SECRET,
+                region,
+                format!("next rotation date {}", next.format("%Y-%m-%d")),
+            ),
+            None => Finding::fail(
+                "SM-02",
+                &s.arn,
+                SECRET,
+                region,
+                "rotation is on but neither an interval nor a next rotation date is known",
+            ),
+        },
+    })
+}
+
+/// SM-03: a version labelled AWSPENDING but not AWSCURRENT means a rotation never finished.
+pub fn sm_03_rotation_not_stuck(s: &Secret, region: &str) -> Finding {
+    match &s.versions {
+        Err(e) => Finding::error("SM-03", &s.arn, SECRET, region, e),
+        Ok(versions) => {
+            let stuck: Vec<&String> = versions
+                .iter()
+                .filter(|(_, labels)| {
+                    labels.iter().any(|l| l == "AWSPENDING")
+                        && !labels.iter().any(|l| l == "AWSCURRENT")
+                })
+                .map(|(v, _)| v)
+                .collect();
+            match stuck.first() {
+                None => Finding::pass("SM-03", &s.arn, SECRET, region, "no unfinished rotation"),
+                Some(v) => Finding::fail(
+                    "SM-03",
+                    &s.arn,
+                    SECRET,
+                    region,
+                    format!(
+                        "version {v} is AWSPENDING but not AWSCURRENT: the last rotation did not finish"
+                    ),
+                ),
+            }
+        }
+    }
+}
+
+fn sensitive(s: &Secret, ctx: &Ctx) -> bool {
+    s.tags.get("vigil:sensitive").is_some_and(|v| v == "true")
+        || ctx
+            .t
+            .sensitive_secrets
+            .iter()
+            .any(|p| wildcard_match(p, &s.name))
+}
+
+/// SM-04: sensitive secrets are encrypted with a customer-managed key.
+pub fn sm_04_customer_key(s: &Secret, region: &str, ctx: &Ctx) -> Option<Finding> {
+    if !sensitive(s, ctx) {
+        return None;
+    }
+    let aws_default = |why: &str| {
+        Finding::fail(
+            "SM-04",
+            &s.arn,
+            SECRET,
+            region,
+            format!("encrypted with the AWS managed key ({why})"),
+        )
+    };
+    Some(match (s.kms_key_id.as_deref(), &s.key_manager) {
+        (None, _) => aws_default("no KmsKeyId"),
+        (Some(k), _) if k.ends_with("alias/aws/secretsmanager") => aws_default(k),
+        (Some(k), Some(Ok(m))) => Finding::verdict(
+            "SM-04",
+            m == "CUSTOMER",
+            &s.arn,
+            SECRET,
+            region,
+            format!("key {k} is managed by {m}"),
+        )
+        .with("kms_key", k),
+        (Some(_), Some(Err(e))) => Finding::error("SM-04", &s.arn, SECRET, region, e),
+        (Some(k), None) => Finding::error(
+            "SM-04",
+            &s.arn,
+            SECRET,
+            region,
+            &crate::model::ApiError {
+                operation: "kms:DescribeKey".into(),
+                failure: "failed".into(),
+                code: None,
+                message: format!("the key manager of {k} was not looked up"),
+            },
+        ),
+    })
+}
+
+/// SM-05: accessed within the threshold (day granularity); never accessed counts from creation.
+pub fn sm_05_unused(s: &Secret, region: &str, ctx: &Ctx) -> Finding {
+    let limit = ctx.t.secret_unused_days;
+    match s.last_accessed.or(s.created) {
+        None => Finding::fail(
+            "SM-05",
+            &s.arn,
+            SECRET,
+            region,
+            "no access or creation date: cannot show it is used",
+        ),
+        Some(t) => {
+            let days = ctx.days_since(t);
+            let what = if s.last_accessed.is_some() {
+                "last accessed"
+            } else {
+                "never accessed, created"
+            };
+            Finding::verdict(
+                "SM-05",
+                days < limit,
+                &s.arn,
+                SECRET,
+                region,
+                format!("{what} {days} day(s) ago (threshold {limit})"),
+            )
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::fixtures::*;
+    use crate::config::Thresholds;
+    use crate::model::Status::*;
+    use std::collections::BTreeMap;
+
+    fn secret(name: &str) -> Secret {
+        Secret {
+            arn: format!("arn:aws:secretsmanager:us-east-1:111122223333:secret:{name}"),
+            name: name.into(),
+            rotation_enabled: true,
+            rotation_days: Some(30),
+            schedule_expression: None,
+            last_rotated: Some(days_ago(10)),
+            next_rotation: None,
+            last_accessed: Some(days_ago(1)),
+            created: Some(days_ago(300)),
+            kms_key_id: Some("arn:aws:kms:us-east-1:111122223333:key/cmk".into()),
+            primary_region: None,
+            tags: BTreeMap::new(),
+            versions: Ok(BTreeMap::from([("v1".into(), vec!["AWSCURRENT".into()])])),
+            key_manager: Some(Ok("CUSTOMER".into())),
+        }
+    }
+
+    #[test]
+    fn secrets_checks_pass_and_fail() {
+        let t = Thresholds::default();
+        let good = secret("good");
+        let mut bad = secret("bad");
+        bad.rotation_enabled = false;
+        bad.kms_key_id = None;
+        bad.key_manager = None;
+        bad.last_accessed = None;
+        bad.versions = Ok(BTreeMap::from([
+            ("v1".into(), vec!["AWSCURRENT".into()]),
+            ("v2".into(), vec!["AWSPENDING".into()]),
+        ]));
+        let mut late = secret("late");
+        late.rotation_days = Some(120);
+        late.last_rotated = Some(days_ago(200));
+        late.kms_key_id = Some("alias/aws/secretsmanager".into());
+        let mut replica = secret("replica");
+        replica.primary_region = Some("eu-west-1".into());
+        let f = evaluate(
+            &SecretsFacts {
+                region: "us-east-1".into(),
+                secrets: Ok(vec![good, bad, late, replica]),
+            },
+            &ctx(&t),
+        );
+        let arn = |n: &str| format!("arn:aws:secretsmanager:us-east-1:111122223333:secret:{n}");
+        assert_eq!(one(&f, "SM-01", &arn("good")).status, Pass);
+        assert_eq!(one(&f, "SM-01", &arn("bad")).status, Fail);
+        assert_eq!(
+            one(&f, "SM-01", &arn("late")).detail,
+            "rotates every 120 days > 90"
+        );
+        assert_eq!(one(&f, "SM-02", &arn("good")).status, Pass);
+        assert_eq!(one(&f, "SM-02", &arn("late")).status, Fail);
+        assert_eq!(one(&f, "SM-03", &arn("good")).status, Pass);
+        assert_eq!(one(&f, "SM-03", &arn("bad")).status, Fail);
+        assert_eq!(one(&f, "SM-04", &arn("good")).status, Pass);
+        assert_eq!(one(&f, "SM-04", &arn("bad")).status, Fail);
+        assert_eq!(one(&f, "SM-04", &arn("late")).status, Fail);
+        assert_eq!(one(&f, "SM-05", &arn("good")).status, Pass);
+        assert_eq!(
+            one(&f, "SM-05", &arn("bad")).status,
+            Fail,
+            "never accessed, created 300 days ago"
+        );
+        assert!(
+            f.iter().all(|x| x.resource != arn("replica")),
+            "replicas are judged in their primary Region"
+        );
+    }
+
+    #[test]
+    fn schedules_and_errors() {
+        let mut s = secret("s");
+        s.rotation_days = None;
+        s.schedule_expression = Some("rate(10 days)".into());
+        assert_eq!(interval_days(&s), Some(10));
+        s.schedule_expression = Some("rate(4 hours)".into());
+        assert_eq!(interval_days(&s), Some(1));
+        s.schedule_expression = Some("cron(0 16 1,15 * ? *)".into());
+        assert_eq!(interval_days(&s), None);
+        let t = Thresholds::default();
+        s.next_rotation = Some(days_ago(2));
+        assert_eq!(
+            sm_02_rotated_on_schedule(&s, "us-east-1", &ctx(&t))
+                .unwrap()
+                .status,
+            Fail
+        );
+        s.versions = Err(denied("secretsmanager:ListSecretVersionIds"));
+        assert_eq!(sm_03_rotation_not_stuck(&s, "us-east-1").status, Error);
+        s.key_manager = Some(Err(denied("kms:DescribeKey")));
+        assert_eq!(
+            sm_04_customer_key(&s, "us-east-1", &ctx(&t))
+                .unwrap()
+                .status,
+            Error
+        );
+        let t2 = Thresholds {
+            sensitive_secrets: vec!["prod/*".into()],
+            ..Thresholds::default()
+        };
+        assert!(
+            sm_04_customer_key(&s, "us-east-1", &ctx(&t2)).is_none(),
+            "not sensitive by name or tag"
+        );
+    }
+}

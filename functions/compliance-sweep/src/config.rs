@@ -1,0 +1,356 @@
+//! Deployment settings and check thresholds, read once at start from the environment (the
+//! function) or the environment plus `--set NAME=VALUE` flags (the CLI).
+//!
+//! | variable | default | meaning |
+//! |---|---|---|
+//! | `VIGIL_EVIDENCE_BUCKET` | none (CLI: local directory only) | bucket for evidence bundles |
+//! | `VIGIL_EVIDENCE_PREFIX` | `compliance-sweep/` | key prefix inside the bucket |
+//! | `VIGIL_EVIDENCE_KEY_ID` | none (bundle left unsigned) | asymmetric KMS key (RSA, SIGN_VERIFY) |
+//! | `VIGIL_ALERT_TOPIC_ARN` | none (alerts only logged) | SNS topic for regressions and errors |
+//! | `VIGIL_METRICS_NAMESPACE` | `Vigil` | CloudWatch namespace of the EMF metrics |
+//! | `VIGIL_SWEEP_REGIONS` | enabled Regions (account:ListRegions) | comma-separated Regions |
+//! | `VIGIL_SWEEP_SERVICES` | all | comma-separated: iam,s3,kms,secretsmanager,guardduty,cloudtrail,cloudwatch,rds,lambda |
+//! | `VIGIL_SWEEP_CONCURRENCY` | 4 | concurrent calls per service and Region (IAM: always 1) |
+//! | `VIGIL_SWEEP_ACCESS_KEY_MAX_AGE_DAYS` | 90 | IAM-10 |
+//! | `VIGIL_SWEEP_CREDENTIAL_UNUSED_DAYS` | 45 | IAM-08 |
+//! | `VIGIL_SWEEP_ROOT_UNUSED_DAYS` | 90 | IAM-04: root must not have been used within this many days |
+//! | `VIGIL_SWEEP_ROLE_UNUSED_DAYS` | 90 | LP-04 |
+//! | `VIGIL_SWEEP_PASSWORD_MIN_LENGTH` | 14 | IAM-05 |
+//! | `VIGIL_SWEEP_PASSWORD_REUSE` | 24 | IAM-05 |
+//! | `VIGIL_SWEEP_PASSWORD_MAX_AGE_DAYS` | 90 | IAM-05 |
+//! | `VIGIL_SWEEP_ADMIN_ALLOW_LIST` | none | IAM-14/LP-01: break-glass principal names allowed admin |
+//! | `VIGIL_SWEEP_KMS_MAX_ROTATION_DAYS` | 365 | KMS-02 |
+//! | `VIGIL_SWEEP_SECRET_MAX_ROTATION_DAYS` | 90 | SM-01 |
+//! | `VIGIL_SWEEP_SECRET_UNUSED_DAYS` | 90 | SM-05 |
+//! | `VIGIL_SWEEP_SENSITIVE_SECRETS` | `*` | SM-04: secret-name patterns that need a CMK (tag `vigil:sensitive=true` also counts) |
+//! | `VIGIL_SWEEP_GUARDDUTY_FEATURES` | S3_DATA_EVENTS,EKS_AUDIT_LOGS,EBS_MALWARE_PROTECTION,RDS_LOGIN_EVENTS,LAMBDA_NETWORK_LOGS,RUNTIME_MONITORING | GD-02 |
+//! | `VIGIL_SWEEP_FINDINGS_RETENTION_DAYS` | 365 | GD-04 |
+//! | `VIGIL_SWEEP_LOG_RETENTION_DAYS` | 90 | CT-07 |
+//! | `VIGIL_SWEEP_CLOUDWATCH_DELIVERY_HOURS` | 24 | CT-06 |
+//! | `VIGIL_SWEEP_RDS_BACKUP_DAYS` | 7 | RDS-05 |
+//! | `VIGIL_SWEEP_S3_REQUIRE_CMK` | true | S3-04: SSE-S3 fails when true |
+
+use crate::model::Service;
+
+/// What the checks compare against. Defaults are the catalogue's.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Thresholds {
+    pub access_key_max_age_days: i64,
+    pub credential_unused_days: i64,
+    pub root_unused_days: i64,
+    pub role_unused_days: i64,
+    pub password_min_length: i32,
+    pub password_reuse: i32,
+    pub password_max_age_days: i32,
+    pub admin_allow_list: Vec<String>,
+    pub kms_max_rotation_days: i32,
+    pub secret_max_rotation_days: i64,
+    pub secret_unused_days: i64,
+    pub sensitive_secrets: Vec<String>,
+    pub guardduty_features: Vec<String>,
+    pub findings_retention_days: i32,
+    pub log_retention_days: i32,
+    pub cloudwatch_delivery_hours: i64,
+    pub rds_backup_days: i32,
+    pub s3_require_cmk: bool,
+}
+
+impl Default for Thresholds {
+    fn default() -> Self {
+        Thresholds {
+            access_key_max_age_days: 90,
+            credential_unused_days: 45,
+            root_unused_days: 90,
+            role_unused_days: 90,
+            password_min_length: 14,
+            password_reuse: 24,
+            password_max_age_days: 90,
+            admin_allow_list: Vec::new(),
+            kms_max_rotation_days: 365,
+            secret_max_rotation_days: 90,
+            secret_unused_days: 90,
+            sensitive_secrets: vec!["*".into()],
+            guardduty_features: [
+                "S3_DATA_EVENTS",
+                "EKS_AUDIT_LOGS",
+                "EBS_MALWARE_PROTECTION",
+                "RDS_LOGIN_EVENTS",
+                "LAMBDA_NETWORK_LOGS",
+                "RUNTIME_MONITORING",
+            ]
+            .map(String::from)
+            .to_vec(),
+            findings_retention_days: 365,
+            log_retention_days: 90,
+            cloudwatch_delivery_hours: 24,
+            rds_backup_days: 7,
+            s3_require_cmk: true,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Config {
+    pub evidence_bucket: Option<String>,
+    pub evidence_prefix: String,
+    pub evidence_key_id: Option<String>,
+    pub alert_topic_arn: Option<String>,
+    pub metrics_namespace: String,
+    /// `None`: the enabled Regions of the account.
+    pub regions: Option<Vec<String>>,
+    pub services: Vec<Service>,
+    pub concurrency: usize,
+    pub thresholds: Thresholds,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            evidence_bucket: None,
+            evidence_prefix: "compliance-sweep/".into(),
+            evidence_key_id: None,
+            alert_topic_arn: None,
+            metrics_namespace: "Vigil".into(),
+            regions: None,
+            services: Service::ALL.to_vec(),
+            concurrency: 4,
+            thresholds: Thresholds::default(),
+        }
+    }
+}
+
+fn list(v: &str) -> Vec<String> {
+    v.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+impl Config {
+    /// Reads the settings through `get`. Any invalid value is an error naming the variable
+    /// and what it accepts.
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Config, String> {
+        let get = |name: &str| get(name).filter(|v| !v.trim().is_empty());
+        let d = Config::default();
+        let t = Thresholds::default();
+        fn number<T: std::str::FromStr + PartialOrd + Copy + std::fmt::Display>(
+            get: &impl Fn(&str) -> Option<String>,
+            name: &str,
+            default: T,
+            min: T,
+            max: T,
+        ) -> Result<T, String> {
+            match get(name) {
+                None => Ok(default),
+                Some(v) => match v.trim().parse::<T>() {
+                    Ok(n) if n >= min && n <= max => Ok(n),
+                    _ => Err(format!(
+                        "{name}={v:?}; use a whole number from {min} to {max}"
+                    )),
+                },
+            }
+        }
+        let flag = |name: &str, default: bool| -> Result<bool, String> {
+            match get(name).as_deref().map(str::trim) {
+                None => Ok(default),
+                Some("true" | "1" | "yes") => Ok(true),
+                Some("false" | "0" | "no") => Ok(false),
+                Some(v) => Err(format!("{name}={v:?}; use true or false")),
+            }
+        };
+        let services = match get("VIGIL_SWEEP_SERVICES") {
+            None => d.services,
+            Some(v) => list(&v)
+                .iter()
+                .map(|s| {
+                    Service::parse(s).ok_or_else(|| {
+                        format!(
+                            "VIGIL_SWEEP_SERVICES: unknown service {s:?}; use any of {}",
+                            Service::ALL.map(Service::as_str).join(",")
+                        )
+                    })
+                })
+                .collect::<Result<_, _>>()?,
+        };
+        let regions = get("VIGIL_SWEEP_REGIONS").map(|v| list(&v));
+        if let Some(regions) = &regions
+            && let Some(bad) = regions.iter().find(|r| {
+                !r.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+            })
+        {
+            return Err(format!(
+                "VIGIL_SWEEP_REGIONS: {bad:?} is not a Region name (e.g. us-east-1)"
+            ));
+        }
+        Ok(Config {
+            evidence_bucket: get("VIGIL_EVIDENCE_BUCKET"),
+            evidence_prefix: get("VIGIL_EVIDENCE_PREFIX").unwrap_or(d.evidence_prefix),
+            evidence_key_id: get("VIGIL_EVIDENCE_KEY_ID"),
+            alert_topic_arn: get("VIGIL_ALERT_TOPIC_ARN"),
+            metrics_namespace: get("VIGIL_METRICS_NAMESPACE").unwrap_or(d.metrics_namespace),
+            regions,
+            services,
+            concurrency: number(&get, "VIGIL_SWEEP_CONCURRENCY", d.concurrency, 1, 64)?,
+            thresholds: Thresholds {
+                access_key_max_age_days: number(
+                    &get,
+                    "VIGIL_SWEEP_ACCESS_KEY_MAX_AGE_DAYS",
+                    t.access_key_max_age_days,
+                    0,
+                    3650,
+                )?,
+                credential_unused_days: number(
+                    &get,
+                    "VIGIL_SWEEP_CREDENTIAL_UNUSED_DAYS",
+                    t.credential_unused_days,
+                    0,
+                    3650,
+                )?,
+                root_unused_days: number(
+                    &get,
+                    "VIGIL_SWEEP_ROOT_UNUSED_DAYS",
+                    t.root_unused_days,
+                    0,
+                    3650,
+                )?,
+                role_unused_days: number(
+                    &get,
+                    "VIGIL_SWEEP_ROLE_UNUSED_DAYS",
+                    t.role_unused_days,
+                    0,
+                    3650,
+                )?,
+                password_min_length: number(
+                    &get,
+                    "VIGIL_SWEEP_PASSWORD_MIN_LENGTH",
+                    t.password_min_length,
+                    6,
+                    128,
+                )?,
+                password_reuse: number(
+                    &get,
+                    "VIGIL_SWEEP_PASSWORD_REUSE",
+                    t.password_reuse,
+                    0,
+                    24,
+                )?,
+                password_max_age_days: number(
+                    &get,
+                    "VIGIL_SWEEP_PASSWORD_MAX_AGE_DAYS",
+                    t.password_max_age_days,
+                    1,
+                    1095,
+                )?,
+                admin_allow_list: get("VIGIL_SWEEP_ADMIN_ALLOW_LIST")
+                    .map(|v| list(&v))
+                    .unwrap_or_default(),
+                kms_max_rotation_days: number(
+                    &get,
+                    "VIGIL_SWEEP_KMS_MAX_ROTATION_DAYS",
+                    t.kms_max_rotation_days,
+                    90,
+                    2560,
+                )?,
+                secret_max_rotation_days: number(
+                    &get,
+                    "VIGIL_SWEEP_SECRET_MAX_ROTATION_DAYS",
+                    t.secret_max_rotation_days,
+                    1,
+                    1000,
+                )?,
+                secret_unused_days: number(
+                    &get,
+                    "VIGIL_SWEEP_SECRET_UNUSED_DAYS",
+                    t.secret_unused_days,
+                    1,
+                    3650,
+                )?,
+                sensitive_secrets: get("VIGIL_SWEEP_SENSITIVE_SECRETS")
+                    .map(|v| list(&v))
+                    .unwrap_or(t.sensitive_secrets),
+                guardduty_features: get("VIGIL_SWEEP_GUARDDUTY_FEATURES")
+                    .map(|v| list(&v))
+                    .unwrap_or(t.guardduty_features),
+                findings_retention_days: number(
+                    &get,
+                    "VIGIL_SWEEP_FINDINGS_RETENTION_DAYS",
+                    t.findings_retention_days,
+                    1,
+                    36500,
+                )?,
+                log_retention_days: number(
+                    &get,
+                    "VIGIL_SWEEP_LOG_RETENTION_DAYS",
+                    t.log_retention_days,
+                    1,
+                    3653,
+                )?,
+                cloudwatch_delivery_hours: number(
+                    &get,
+                    "VIGIL_SWEEP_CLOUDWATCH_DELIVERY_HOURS",
+                    t.cloudwatch_delivery_hours,
+                    1,
+                    720,
+                )?,
+                rds_backup_days: number(
+                    &get,
+                    "VIGIL_SWEEP_RDS_BACKUP_DAYS",
+                    t.rds_backup_days,
+                    1,
+                    35,
+                )?,
+                s3_require_cmk: flag("VIGIL_SWEEP_S3_REQUIRE_CMK", t.s3_require_cmk)?,
+            },
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn from(pairs: &[(&str, &str)]) -> Result<Config, String> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Config::from_lookup(|k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn defaults_are_the_catalogue_thresholds() {
+        let c = from(&[]).unwrap();
+        assert_eq!(c.thresholds.access_key_max_age_days, 90);
+        assert_eq!(c.thresholds.credential_unused_days, 45);
+        assert_eq!(c.thresholds.log_retention_days, 90);
+        assert_eq!(c.thresholds.guardduty_features.len(), 6);
+        assert_eq!(c.services.len(), 9);
+        assert!(c.regions.is_none());
+    }
+
+    #[test]
+    fn values_are_read_and_bad_ones_named() {
+        let c = from(&[
+            ("VIGIL_SWEEP_REGIONS", "us-east-1, eu-west-1"),
+            ("VIGIL_SWEEP_SERVICES", "iam,kms"),
+            ("VIGIL_SWEEP_ACCESS_KEY_MAX_AGE_DAYS", "30"),
+        ])
+        .unwrap();
+        assert_eq!(c.regions.unwrap(), vec!["us-east-1", "eu-west-1"]);
+        assert_eq!(c.services, vec![Service::Iam, Service::Kms]);
+        assert_eq!(c.thresholds.access_key_max_age_days, 30);
+        for (k, v) in [
+            ("VIGIL_SWEEP_SERVICES", "iam,ec3"),
+            ("VIGIL_SWEEP_CONCURRENCY", "0"),
+            ("VIGIL_SWEEP_REGIONS", "US East"),
+            ("VIGIL_SWEEP_S3_REQUIRE_CMK", "maybe"),
+            ("VIGIL_SWEEP_KMS_MAX_ROTATION_DAYS", "10"),
+        ] {
+            let e = from(&[(k, v)]).unwrap_err();
+            assert!(e.contains(k), "{e}");
+        }
+    }
+}

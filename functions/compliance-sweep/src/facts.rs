@@ -1,0 +1,440 @@
+//! What collection gathers, as plain data: the only input of the checks.
+//!
+//! Every value that came from an API call is a [`Fetched`]: either the data or the API error,
+//! so a check that needed it reports ERROR (never PASS). Timestamps are UTC. Nothing here holds
+//! a secret value: Lambda environment variables are reduced to detector hits before they get
+//! here (see `checks::lambda::scan`).
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+pub use crate::model::Fetched;
+
+pub type Time = DateTime<Utc>;
+
+// ---- IAM ---------------------------------------------------------------------------------------
+
+/// One row of the IAM credential report. Dates are `None` for `N/A`, `no_information`,
+/// `not_supported`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CredentialRow {
+    pub user: String,
+    pub arn: String,
+    pub user_creation_time: Option<Time>,
+    /// `None` for the root row (`not_supported`).
+    pub password_enabled: Option<bool>,
+    pub password_last_used: Option<Time>,
+    pub mfa_active: bool,
+    pub keys: [AccessKeyState; 2],
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AccessKeyState {
+    pub active: bool,
+    pub last_rotated: Option<Time>,
+    pub last_used: Option<Time>,
+}
+
+impl CredentialRow {
+    pub fn is_root(&self) -> bool {
+        self.user == "<root_account>"
+    }
+
+    pub fn active_keys(&self) -> impl Iterator<Item = (usize, &AccessKeyState)> {
+        self.keys
+            .iter()
+            .enumerate()
+            .filter(|(_, k)| k.active)
+            .map(|(i, k)| (i + 1, k))
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CredentialReport {
+    /// `GetCredentialReport.GeneratedTime`: findings from the report can be up to 4 h older
+    /// than the run.
+    pub generated_at: Option<Time>,
+    pub rows: Vec<CredentialRow>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PasswordPolicy {
+    pub minimum_length: i32,
+    pub reuse_prevention: Option<i32>,
+    pub require_symbols: bool,
+    pub require_numbers: bool,
+    pub require_uppercase: bool,
+    pub require_lowercase: bool,
+    pub max_age_days: Option<i32>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VirtualMfa {
+    pub serial: String,
+    pub user_arn: Option<String>,
+}
+
+/// A principal (user, group or role) with its own policies.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Principal {
+    pub name: String,
+    pub arn: String,
+    /// Managed policy ARNs attached directly.
+    pub attached: Vec<String>,
+    /// Inline policies: (name, decoded JSON document).
+    pub inline: Vec<(String, String)>,
+    /// Users only: group names.
+    pub groups: Vec<String>,
+    /// Roles only.
+    pub created: Option<Time>,
+    pub last_used: Option<Time>,
+    /// Roles only: `/aws-service-role/` roles belong to AWS services.
+    pub path: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ManagedPolicy {
+    pub arn: String,
+    pub name: String,
+    /// The default version's document, URL-decoded.
+    pub document: Option<String>,
+    pub attachment_count: i32,
+}
+
+/// `GetAccountAuthorizationDetails`, all pages.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AuthorizationDetails {
+    pub users: Vec<Principal>,
+    pub groups: Vec<Principal>,
+    pub roles: Vec<Principal>,
+    pub policies: Vec<ManagedPolicy>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IamFacts {
+    pub account: String,
+    pub summary: Fetched<BTreeMap<String, i32>>,
+    pub credential_report: Fetched<CredentialReport>,
+    pub virtual_mfa: Fetched<Vec<VirtualMfa>>,
+    /// `None` when the account has no password policy (NoSuchEntity).
+    pub password_policy: Fetched<Option<PasswordPolicy>>,
+    pub authorization: Fetched<AuthorizationDetails>,
+}
+
+// ---- KMS ---------------------------------------------------------------------------------------
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct KeyMeta {
+    pub arn: String,
+    pub manager: String,
+    pub state: String,
+    pub spec: String,
+    pub usage: String,
+    pub origin: String,
+    pub custom_key_store: bool,
+    pub deletion_date: Option<Time>,
+    pub multi_region_primary: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RotationStatus {
+    pub enabled: bool,
+    pub period_days: Option<i32>,
+    pub next_rotation: Option<Time>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct KmsKey {
+    pub id: String,
+    pub meta: Fetched<KeyMeta>,
+    /// Only fetched for customer-managed keys: `None` otherwise, or where it does not apply
+    /// (asymmetric, imported, custom key store, not enabled).
+    pub rotation: Option<Fetched<RotationStatus>>,
+    pub policy: Option<Fetched<String>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct KmsFacts {
+    pub region: String,
+    pub keys: Fetched<Vec<KmsKey>>,
+}
+
+// ---- Secrets Manager ---------------------------------------------------------------------------
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Secret {
+    pub arn: String,
+    pub name: String,
+    pub rotation_enabled: bool,
+    pub rotation_days: Option<i64>,
+    pub schedule_expression: Option<String>,
+    pub last_rotated: Option<Time>,
+    pub next_rotation: Option<Time>,
+    pub last_accessed: Option<Time>,
+    pub created: Option<Time>,
+    pub kms_key_id: Option<String>,
+    pub primary_region: Option<String>,
+    pub tags: BTreeMap<String, String>,
+    /// Version id → staging labels (ListSecretVersionIds).
+    pub versions: Fetched<BTreeMap<String, Vec<String>>>,
+    /// The key manager (`AWS` / `CUSTOMER`) of `kms_key_id`, when one is named; `None` for the
+    /// default AWS managed key.
+    pub key_manager: Option<Fetched<String>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SecretsFacts {
+    pub region: String,
+    pub secrets: Fetched<Vec<Secret>>,
+}
+
+// ---- S3 ----------------------------------------------------------------------------------------
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PublicAccessBlock {
+    pub block_public_acls: bool,
+    pub ignore_public_acls: bool,
+    pub block_public_policy: bool,
+    pub restrict_public_buckets: bool,
+}
+
+impl PublicAccessBlock {
+    pub fn all(&self) -> bool {
+        self.block_public_acls
+            && self.ignore_public_acls
+            && self.block_public_policy
+            && self.restrict_public_buckets
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Encryption {
+    pub algorithm: String,
+    pub kms_key: Option<String>,
+    /// Manager of `kms_key` (`AWS` or `CUSTOMER`), when a key is named.
+    pub key_manager: Option<Fetched<String>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LifecycleRule {
+    pub enabled: bool,
+    pub expiration_days: Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ObjectLock {
+    pub enabled: bool,
+    pub mode: Option<String>,
+    pub retention_days: Option<i32>,
+}
+
+/// What the checks need of one bucket. Only the calls some check needs are made: a field is
+/// `None` when nothing asked for it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Bucket {
+    pub name: String,
+    pub region: String,
+    /// `None` inside `Some`: no bucket-level configuration.
+    pub public_access_block: Option<Fetched<Option<PublicAccessBlock>>>,
+    /// `None` inside: no bucket policy.
+    pub policy: Option<Fetched<Option<String>>>,
+    pub policy_is_public: Option<Fetched<bool>>,
+    pub acl_public: Option<Fetched<bool>>,
+    pub encryption: Option<Fetched<Encryption>>,
+    pub logging_target: Option<Fetched<Option<String>>>,
+    pub lifecycle: Option<Fetched<Vec<LifecycleRule>>>,
+    pub object_lock: Option<Fetched<ObjectLock>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct S3Facts {
+    pub account: String,
+    /// `None` inside: no account-level configuration.
+    pub account_public_access_block: Fetched<Option<PublicAccessBlock>>,
+    pub buckets: Fetched<Vec<Bucket>>,
+}
+
+// ---- GuardDuty ---------------------------------------------------------------------------------
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PublishingDestination {
+    pub id: String,
+    pub status: String,
+    pub destination_arn: Option<String>,
+    pub kms_key_arn: Option<String>,
+    pub failure_since: Option<Time>,
+    /// The destination bucket's lifecycle and Object Lock (GD-04).
+    pub bucket: Option<Bucket>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Detector {
+    pub id: String,
+    pub status: Fetched<String>,
+    /// Feature name → status, from `Features` (and legacy `DataSources`).
+    pub features: BTreeMap<String, String>,
+    pub destinations: Fetched<Vec<PublishingDestination>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GuardDutyFacts {
+    pub region: String,
+    pub detectors: Fetched<Vec<Detector>>,
+}
+
+// ---- CloudTrail and CloudWatch -----------------------------------------------------------------
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrailStatus {
+    pub is_logging: bool,
+    pub latest_delivery_error: Option<String>,
+    pub latest_cloudwatch_delivery: Option<Time>,
+    pub latest_digest_delivery: Option<Time>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EventSelectors {
+    /// Basic selectors: management events included with ReadWriteType All.
+    pub management_read_write: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Trail {
+    pub arn: String,
+    pub name: String,
+    pub home_region: String,
+    pub multi_region: bool,
+    pub log_file_validation: bool,
+    pub kms_key_id: Option<String>,
+    pub bucket: Option<String>,
+    pub log_group_arn: Option<String>,
+    pub status: Fetched<TrailStatus>,
+    pub selectors: Fetched<EventSelectors>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CloudTrailFacts {
+    pub region: String,
+    pub account: String,
+    /// Trails visible in the region (shadow trails included), each fetched once per run.
+    pub trails: Fetched<Vec<Trail>>,
+    /// Per trail homed here: its bucket (public access, logging, lifecycle).
+    pub buckets: BTreeMap<String, Bucket>,
+    pub account_public_access_block: Option<Fetched<Option<PublicAccessBlock>>>,
+    /// Log group name → retention in days (`None` = never expire).
+    pub log_retention: BTreeMap<String, Fetched<Option<i32>>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MetricFilter {
+    pub name: String,
+    pub pattern: String,
+    /// (namespace, metric name)
+    pub metrics: Vec<(String, String)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Alarm {
+    pub name: String,
+    pub arn: String,
+    pub namespace: Option<String>,
+    pub metric: Option<String>,
+    pub actions_enabled: bool,
+    pub alarm_actions: Vec<String>,
+}
+
+/// The monitored trail's log group, what watches it, and who is told.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Monitoring {
+    pub trail_arn: String,
+    pub log_group_arn: String,
+    pub filters: Fetched<Vec<MetricFilter>>,
+    /// Topic ARN → number of confirmed subscriptions.
+    pub subscribers: BTreeMap<String, Fetched<usize>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CloudWatchFacts {
+    pub region: String,
+    pub account: String,
+    pub trails: Fetched<Vec<Trail>>,
+    /// For each multi-Region trail homed here with a log group.
+    pub monitoring: Vec<Monitoring>,
+    pub alarms: Fetched<Vec<Alarm>>,
+}
+
+// ---- RDS ---------------------------------------------------------------------------------------
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Database {
+    pub id: String,
+    pub arn: String,
+    pub is_cluster: bool,
+    /// Instances in an Aurora/Multi-AZ cluster: the cluster's id.
+    pub cluster: Option<String>,
+    pub engine: String,
+    pub engine_version: String,
+    pub encrypted: bool,
+    pub public: bool,
+    pub iam_auth: bool,
+    pub backup_retention_days: i32,
+    pub deletion_protection: bool,
+    /// The TLS parameter's value from the (cluster) parameter group; `None` when not set
+    /// there (engine default applies).
+    pub tls_parameter: Option<Fetched<Option<String>>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RdsFacts {
+    pub region: String,
+    pub instances: Fetched<Vec<Database>>,
+    pub clusters: Fetched<Vec<Database>>,
+}
+
+// ---- Lambda ------------------------------------------------------------------------------------
+
+/// A Lambda function, with its environment reduced to what the detectors found: never the
+/// values themselves.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Function {
+    pub arn: String,
+    pub name: String,
+    pub variable_names: Vec<String>,
+    pub hits: Vec<SecretHit>,
+    /// `Environment.Error`: the variables could not be decrypted for the caller.
+    pub environment_error: Option<String>,
+}
+
+/// A variable that looks like it holds a secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SecretHit {
+    pub variable: String,
+    pub rule: String,
+    /// SHA-256 of a per-run random salt followed by the value: equal values within one run
+    /// have equal hashes; the value cannot be recovered.
+    pub salted_sha256: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LambdaFacts {
+    pub region: String,
+    pub functions: Fetched<Vec<Function>>,
+}
+
+/// The facts of one shard.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "service", rename_all = "lowercase")]
+pub enum ShardFacts {
+    /// Boxed: the IAM facts are by far the largest.
+    Iam(Box<IamFacts>),
+    S3(S3Facts),
+    Kms(KmsFacts),
+    SecretsManager(SecretsFacts),
+    GuardDuty(GuardDutyFacts),
+    CloudTrail(CloudTrailFacts),
+    CloudWatch(CloudWatchFacts),
+    Rds(RdsFacts),
+    Lambda(LambdaFacts),
+}

@@ -1,0 +1,125 @@
+//! One sweep: collect each shard (concurrently, bounded per service and Region by the
+//! collector), evaluate it, and gather the findings in catalogue order.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use futures::StreamExt;
+use serde::{Deserialize, Serialize};
+
+use crate::catalogue::CATALOGUE;
+use crate::checks::{self, Ctx};
+use crate::collect::Collector;
+use crate::config::Thresholds;
+use crate::facts::ShardFacts;
+use crate::model::{Finding, Shard};
+
+/// What one run (or one part of a run) produced.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Outcome {
+    pub run_id: String,
+    pub account: String,
+    pub started_at: DateTime<Utc>,
+    pub finished_at: DateTime<Utc>,
+    pub shards: Vec<Shard>,
+    pub findings: Vec<Finding>,
+    /// HTTP attempts made to AWS, in total and per operation.
+    pub api_calls: u64,
+    pub calls_by_operation: BTreeMap<String, u64>,
+    /// When the IAM credential report used was generated (it can be up to 4 h old).
+    pub credential_report_generated_at: Option<DateTime<Utc>>,
+}
+
+/// Collects and evaluates `shards`; `on_done` is told each finished shard (progress bar).
+pub async fn run(
+    collector: &Collector,
+    run_id: &str,
+    shards: &[Shard],
+    thresholds: &Thresholds,
+    now: DateTime<Utc>,
+    on_done: &(dyn Fn(&Shard, usize) + Sync),
+) -> Outcome {
+    let started_at = Utc::now();
+    let ctx = Ctx {
+        now,
+        t: thresholds,
+        account: &collector.account,
+    };
+    let results: Vec<(Shard, ShardFacts)> = futures::stream::iter(shards.iter().cloned())
+        .map(|shard| async move {
+            let facts = collector.collect(&shard).await;
+            (shard, facts)
+        })
+        .buffer_unordered(8)
+        .collect()
+        .await;
+    let mut findings = Vec::new();
+    let mut generated = None;
+    for (shard, facts) in &results {
+        if let ShardFacts::Iam(iam) = facts
+            && let Ok(report) = &iam.credential_report
+        {
+            generated = report.generated_at;
+        }
+        let found = checks::evaluate(shard, facts, &ctx);
+        on_done(shard, found.len());
+        findings.extend(found);
+    }
+    sort(&mut findings);
+    Outcome {
+        run_id: run_id.to_owned(),
+        account: collector.account.clone(),
+        started_at,
+        finished_at: Utc::now(),
+        shards: shards.to_vec(),
+        findings,
+        api_calls: collector.calls.total(),
+        calls_by_operation: collector.calls.by_operation(),
+        credential_report_generated_at: generated,
+    }
+}
+
+/// Catalogue order, then Region, then resource: the same run always writes the same file.
+pub fn sort(findings: &mut [Finding]) {
+    let order: BTreeMap<&str, usize> = CATALOGUE
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c.id, i))
+        .collect();
+    findings.sort_by(|a, b| {
+        (
+            order.get(a.check.as_str()),
+            &a.region,
+            &a.resource,
+            &a.detail,
+        )
+            .cmp(&(
+                order.get(b.check.as_str()),
+                &b.region,
+                &b.resource,
+                &b.detail,
+            ))
+    });
+}
+
+/// Joins the parts of a run split over several invocations (Step Functions Map).
+pub fn merge(parts: Vec<Outcome>) -> Option<Outcome> {
+    let mut iter = parts.into_iter();
+    let mut all = iter.next()?;
+    for p in iter {
+        all.started_at = all.started_at.min(p.started_at);
+        all.finished_at = all.finished_at.max(p.finished_at);
+        all.shards.extend(p.shards);
+        all.findings.extend(p.findings);
+        all.api_calls += p.api_calls;
+        for (op, n) in p.calls_by_operation {
+            *all.calls_by_operation.entry(op).or_default() += n;
+        }
+        all.credential_report_generated_at = all
+            .credential_report_generated_at
+            .or(p.credential_report_generated_at);
+    }
+    all.shards.sort();
+    sort(&mut all.findings);
+    Some(all)
+}

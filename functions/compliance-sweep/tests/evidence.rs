@@ -1,0 +1,376 @@
+//! Evidence over the emulator: a signed bundle verifies (hashes, chain, KMS signature), runs
+//! chain to each other, each kind of tampering fails and is named, a sharded run merges into
+//! one bundle, a regression alerts, and the CLI's exit codes.
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+
+use common::{REGION, secure};
+use compliance_sweep::bundle::{FINDINGS, findings_from_ocsf, read_dir};
+use compliance_sweep::handle_request;
+use serde_json::{Value, json};
+use vigil::evidence::kms::Signer;
+use vigil::evidence::{self, CHAIN_SUFFIX, Files, MANIFEST, SIGNATURE, SignatureFile, Tamper};
+
+async fn run(account: &common::Account, dir: &Path, services: &str) -> Value {
+    let deps = account.deps(dir, &[("VIGIL_SWEEP_SERVICES", services)]);
+    handle_request(&json!({"action": "sweep"}), None, &deps, &|_, _| {})
+        .await
+        .expect("sweep runs")
+}
+
+/// Everything `vigil-sweep verify` checks, as a list of what was altered.
+async fn verify(files: &Files, key: &str, sdk: &aws_config::SdkConfig) -> Vec<Tamper> {
+    let (_, mut problems) = evidence::verify_contents(files);
+    let sig: SignatureFile = serde_json::from_slice(&files[SIGNATURE]).unwrap();
+    if let Some(t) = Signer::new(aws_sdk_kms::Client::new(sdk), key)
+        .verify(&sig)
+        .await
+        .unwrap()
+    {
+        problems.push(t);
+    }
+    problems
+}
+
+fn lines(files: &mut Files, edit: impl FnOnce(&mut Vec<String>)) {
+    let text = String::from_utf8(files[FINDINGS].clone()).unwrap();
+    let mut l: Vec<String> = text.lines().map(str::to_owned).collect();
+    edit(&mut l);
+    files.insert(FINDINGS.into(), format!("{}\n", l.join("\n")).into_bytes());
+}
+
+#[tokio::test]
+async fn signed_bundle_verifies_chains_across_runs_and_every_tampering_fails() {
+    let s = secure().await;
+    let dir = tempfile::tempdir().unwrap();
+    let first = run(&s, dir.path(), "kms,s3").await;
+    let second = run(&s, dir.path(), "kms,s3").await;
+    let first_dir = std::path::PathBuf::from(first["location"].as_str().unwrap());
+    let second_dir = std::path::PathBuf::from(second["location"].as_str().unwrap());
+    let files = read_dir(&second_dir).unwrap();
+    assert_eq!(verify(&files, &s.signing_key, &s.sdk).await, vec![]);
+    for name in [
+        FINDINGS,
+        "summary.json",
+        "matrix.json",
+        "report.html",
+        MANIFEST,
+        SIGNATURE,
+    ] {
+        assert!(files.contains_key(name), "{name}");
+    }
+    // The chain across nights: the second manifest names the first.
+    let (manifest, _) = evidence::verify_contents(&files);
+    assert_eq!(
+        evidence::verify_previous(
+            &manifest.unwrap(),
+            &std::fs::read(first_dir.join(MANIFEST)).unwrap()
+        ),
+        None
+    );
+    let n = findings_from_ocsf(&files[FINDINGS]).len();
+    assert!(n >= 8, "{n} findings");
+
+    // Changed record.
+    let mut changed = files.clone();
+    lines(&mut changed, |l| {
+        l[1] = l[1].replacen("\"message\":\"", "\"message\":\"(reviewed, fine) ", 1)
+    });
+    let p = verify(&changed, &s.signing_key, &s.sdk).await;
+    assert!(
+        p.contains(&Tamper::RecordsChanged {
+            file: FINDINGS.into(),
+            positions: vec![1]
+        }),
+        "{p:?}"
+    );
+    // Removed record.
+    let mut removed = files.clone();
+    lines(&mut removed, |l| {
+        l.remove(2);
+    });
+    let p = verify(&removed, &s.signing_key, &s.sdk).await;
+    assert!(
+        p.contains(&Tamper::RecordsRemoved {
+            file: FINDINGS.into(),
+            positions: vec![2]
+        }),
+        "{p:?}"
+    );
+    // Reordered records.
+    let mut reordered = files.clone();
+    lines(&mut reordered, |l| l.swap(0, 3));
+    let p = verify(&reordered, &s.signing_key, &s.sdk).await;
+    assert!(
+        p.contains(&Tamper::RecordsReordered {
+            file: FINDINGS.into(),
+            positions: vec![0, 3]
+        }),
+        "{p:?}"
+    );
+    // Inserted record (a copy of a real one with another resource).
+    let mut inserted = files.clone();
+    lines(&mut inserted, |l| {
+        let fake = l[0].replacen("arn:aws:", "arn:aws:fake:", 1);
+        l.insert(1, fake);
+    });
+    let p = verify(&inserted, &s.signing_key, &s.sdk).await;
+    assert!(
+        p.contains(&Tamper::RecordsInserted {
+            file: FINDINGS.into(),
+            positions: vec![1]
+        }),
+        "{p:?}"
+    );
+    // Swapped manifest: the first run's (validly signed) manifest next to the second run's files.
+    let mut swapped = files.clone();
+    swapped.insert(
+        MANIFEST.into(),
+        std::fs::read(first_dir.join(MANIFEST)).unwrap(),
+    );
+    let p = verify(&swapped, &s.signing_key, &s.sdk).await;
+    assert!(
+        p.iter()
+            .any(|t| matches!(t, Tamper::ManifestNotSigned { .. })),
+        "{p:?}"
+    );
+    // Swapped manifest and signature together: the files no longer match it.
+    swapped.insert(
+        SIGNATURE.into(),
+        std::fs::read(first_dir.join(SIGNATURE)).unwrap(),
+    );
+    let p = verify(&swapped, &s.signing_key, &s.sdk).await;
+    assert!(
+        p.iter()
+            .any(|t| matches!(t, Tamper::FileChanged { name, .. } if name == FINDINGS)),
+        "{p:?}"
+    );
+    // Wrong signature: the bytes of another run's signature over this manifest's digest.
+    let mut forged = files.clone();
+    let mut sig: SignatureFile = serde_json::from_slice(&files[SIGNATURE]).unwrap();
+    let other: SignatureFile =
+        serde_json::from_slice(&std::fs::read(first_dir.join(SIGNATURE)).unwrap()).unwrap();
+    sig.signature = other.signature;
+    forged.insert(SIGNATURE.into(), serde_json::to_vec(&sig).unwrap());
+    let p = verify(&forged, &s.signing_key, &s.sdk).await;
+    assert!(
+        p.iter()
+            .any(|t| matches!(t, Tamper::SignatureInvalid { .. })),
+        "{p:?}"
+    );
+    // A signature from another key does not verify with the trusted one.
+    let other_key = aws_sdk_kms::Client::new(&s.sdk)
+        .create_key()
+        .key_usage(aws_sdk_kms::types::KeyUsageType::SignVerify)
+        .key_spec(aws_sdk_kms::types::KeySpec::Rsa3072)
+        .send()
+        .await
+        .unwrap()
+        .key_metadata
+        .unwrap()
+        .arn
+        .unwrap();
+    let resigned = Signer::new(aws_sdk_kms::Client::new(&s.sdk), &other_key)
+        .sign(&sig.manifest_sha256)
+        .await
+        .unwrap();
+    let mut rekeyed = files.clone();
+    rekeyed.insert(SIGNATURE.into(), serde_json::to_vec(&resigned).unwrap());
+    let p = verify(&rekeyed, &s.signing_key, &s.sdk).await;
+    assert!(
+        p.iter()
+            .any(|t| matches!(t, Tamper::SignatureInvalid { .. })),
+        "{p:?}"
+    );
+    // A rewritten chain file is caught by the manifest.
+    let mut rechained = files.clone();
+    rechained.insert(format!("{FINDINGS}{CHAIN_SUFFIX}"), b"{}\n".to_vec());
+    assert!(!verify(&rechained, &s.signing_key, &s.sdk).await.is_empty());
+}
+
+#[tokio::test]
+async fn sharded_run_merges_into_one_signed_bundle_like_a_single_run() {
+    let s = secure().await;
+    let dir = tempfile::tempdir().unwrap();
+    let deps = s.deps(
+        dir.path(),
+        &[("VIGIL_SWEEP_SERVICES", "kms,secretsmanager,s3")],
+    );
+    let plan = handle_request(&json!({"action": "plan"}), None, &deps, &|_, _| {})
+        .await
+        .unwrap();
+    let items = plan["items"].as_array().unwrap();
+    assert_eq!(
+        plan["parts"],
+        json!(["kms@us-east-1", "secretsmanager@us-east-1", "s3@global"])
+    );
+    for item in items {
+        let part = handle_request(item, None, &deps, &|_, _| {}).await.unwrap();
+        assert_eq!(part["run_id"], plan["run_id"]);
+    }
+    let merged = handle_request(
+        &json!({"action": "merge", "run_id": plan["run_id"], "parts": plan["parts"]}),
+        None,
+        &deps,
+        &|_, _| {},
+    )
+    .await
+    .unwrap();
+    let merged_files = read_dir(Path::new(merged["location"].as_str().unwrap())).unwrap();
+    assert_eq!(verify(&merged_files, &s.signing_key, &s.sdk).await, vec![]);
+    let single = run(&s, dir.path(), "kms,secretsmanager,s3").await;
+    assert_eq!(
+        merged["totals"], single["totals"],
+        "same findings whether split or not"
+    );
+
+    // Without configured Regions the plan covers every enabled Region (account:ListRegions).
+    let all = s.deps(
+        dir.path(),
+        &[("VIGIL_SWEEP_REGIONS", ""), ("VIGIL_SWEEP_SERVICES", "kms")],
+    );
+    let wide = handle_request(&json!({"action": "plan"}), None, &all, &|_, _| {})
+        .await
+        .unwrap();
+    let parts = wide["parts"].as_array().unwrap();
+    assert!(
+        parts.len() > 10 && parts.contains(&json!("kms@eu-west-1")),
+        "{parts:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_regression_raises_one_alert() {
+    let s = secure().await;
+    let dir = tempfile::tempdir().unwrap();
+    run(&s, dir.path(), "kms").await;
+    aws_sdk_kms::Client::new(&s.sdk)
+        .disable_key_rotation()
+        .key_id(s.a("good-key"))
+        .send()
+        .await
+        .unwrap();
+    let second = run(&s, dir.path(), "kms").await;
+    assert_eq!(
+        second["regressions"], 2,
+        "KMS-01 and KMS-02 on the key: {second}"
+    );
+    let published = vigil_tests::harness::harness()
+        .moto
+        .published_sns_messages(&s.id);
+    assert_eq!(published.len(), 1, "{published:?}");
+    assert_eq!(
+        published[0]["Subject"],
+        format!(
+            "[Vigil HIGH] 2 compliance regression(s) in account {}",
+            s.id
+        )
+    );
+    assert!(
+        published[0]["Message"]
+            .as_str()
+            .unwrap()
+            .contains(s.a("good-key"))
+    );
+    assert_eq!(
+        published[0]["MessageAttributes"]["kind"]["Value"],
+        "regression"
+    );
+}
+
+#[tokio::test]
+async fn cli_exit_codes_fit_a_pipeline() {
+    let s = secure().await;
+    let dir = tempfile::tempdir().unwrap();
+    let h = vigil_tests::harness::harness();
+    // The CLI uses the credentials of its environment; the emulator maps an access key made in
+    // an account to that account, so the CLI sweeps the seeded account.
+    let iam = aws_sdk_iam::Client::new(&s.sdk);
+    iam.create_user().user_name("ci").send().await.unwrap();
+    let access = iam
+        .create_access_key()
+        .user_name("ci")
+        .send()
+        .await
+        .unwrap()
+        .access_key
+        .unwrap();
+    let cli = |args: &[&str]| {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_vigil-sweep"));
+        c.args(args)
+            .env("AWS_ENDPOINT_URL", &h.moto.endpoint)
+            .env("AWS_REGION", REGION)
+            .env("AWS_ACCESS_KEY_ID", &access.access_key_id)
+            .env("AWS_SECRET_ACCESS_KEY", &access.secret_access_key)
+            .env_remove("VIGIL_EVIDENCE_KEY_ID")
+            .env_remove("VIGIL_EVIDENCE_BUCKET");
+        c.output().unwrap()
+    };
+    // One MEDIUM failure (a key without rotation) and no HIGH one among the account's keys.
+    aws_sdk_kms::Client::new(&s.sdk)
+        .create_key()
+        .send()
+        .await
+        .unwrap();
+    let key = s.signing_key.clone();
+    let out = dir.path().to_str().unwrap();
+    let base = [
+        "run",
+        "--out",
+        out,
+        "--regions",
+        REGION,
+        "--services",
+        "kms",
+        "--key-id",
+        &key,
+        "--quiet",
+    ];
+    let high = cli(&base);
+    assert_eq!(
+        high.status.code(),
+        Some(0),
+        "no HIGH failure: {}",
+        String::from_utf8_lossy(&high.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&high.stdout);
+    assert!(
+        stdout.contains("KMS") && stdout.contains("report "),
+        "{stdout}"
+    );
+    let medium = cli(&[&base[..], &["--fail-on", "medium"]].concat());
+    assert_eq!(
+        medium.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&medium.stderr)
+    );
+
+    let location = String::from_utf8_lossy(&medium.stdout)
+        .lines()
+        .find_map(|l| l.strip_prefix("evidence   ").map(str::to_owned))
+        .unwrap();
+    let bundle = std::path::PathBuf::from(location);
+    let ok = cli(&["verify", bundle.to_str().unwrap(), "--key-id", &key]);
+    assert_eq!(
+        ok.status.code(),
+        Some(0),
+        "{}{}",
+        String::from_utf8_lossy(&ok.stdout),
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    let summary = bundle.join("summary.json");
+    let mut text = std::fs::read_to_string(&summary).unwrap();
+    text.push(' ');
+    std::fs::write(&summary, text).unwrap();
+    let bad = cli(&["verify", bundle.to_str().unwrap(), "--key-id", &key]);
+    assert_eq!(bad.status.code(), Some(3));
+    assert!(
+        String::from_utf8_lossy(&bad.stdout).contains("file summary.json was altered"),
+        "{}",
+        String::from_utf8_lossy(&bad.stdout)
+    );
+}

@@ -1,0 +1,99 @@
+//! Every way an invocation can fail, each saying whether a retry can help.
+//!
+//! The Lambda error type is `Vigil.Retryable.<cause>` or `Vigil.Fatal.<cause>`: EventBridge
+//! invokes the function asynchronously and Lambda retries a failed invocation, which only
+//! helps for throttling, timeouts and transient AWS failures. A finding whose actions failed
+//! for good (access denied, resource gone) is not an invocation failure: its result and its
+//! alert list the failure.
+
+use vigil::aws::AwsCallError;
+use vigil::config::ConfigError;
+use vigil::events::guardduty::FindingEventError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Event(#[from] FindingEventError),
+
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+
+    #[error(
+        "{count} action(s) failed for finding {finding} and a retry can help ({failures}); the invocation fails so Lambda retries it, and actions already done are reported as already done then"
+    )]
+    ActionsFailed {
+        finding: String,
+        count: usize,
+        failures: String,
+    },
+
+    #[error("the alert for finding {finding} could not be published: {source}")]
+    Alert {
+        finding: String,
+        source: AwsCallError,
+    },
+
+    #[error("{0}; the Lambda deadline is too close, the finding will be handled again")]
+    Deadline(String),
+}
+
+impl Error {
+    /// Whether invoking again with the same event, unchanged, can succeed.
+    pub fn retryable(&self) -> bool {
+        match self {
+            Error::Event(_) => false,
+            Error::Config(e) => e.retryable(),
+            Error::ActionsFailed { .. } | Error::Deadline(_) => true,
+            Error::Alert { source, .. } => source.failure.retryable(),
+        }
+    }
+
+    /// A short name for the cause, for metrics and the Lambda error type.
+    pub fn cause(&self) -> &'static str {
+        match self {
+            Error::Event(FindingEventError::Foreign { .. }) => "ForeignEvent",
+            Error::Event(FindingEventError::Malformed(_)) => "MalformedEvent",
+            Error::Config(_) => "Config",
+            Error::ActionsFailed { .. } => "ActionsFailed",
+            Error::Alert { .. } => "AlertFailed",
+            Error::Deadline(_) => "Deadline",
+        }
+    }
+}
+
+impl From<Error> for lambda_runtime::Diagnostic {
+    fn from(error: Error) -> Self {
+        let class = if error.retryable() {
+            "Retryable"
+        } else {
+            "Fatal"
+        };
+        lambda_runtime::Diagnostic {
+            error_type: format!("Vigil.{class}.{}", error.cause()),
+            error_message: error.to_string(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lambda_error_type_says_whether_retry_helps() {
+        let foreign = Error::Event(FindingEventError::Foreign {
+            event_source: "aws.events".into(),
+            detail_type: "Scheduled Event".into(),
+        });
+        let d: lambda_runtime::Diagnostic = foreign.into();
+        assert_eq!(d.error_type, "Vigil.Fatal.ForeignEvent");
+        assert!(d.error_message.contains("EventBridge rule"));
+        let failed = Error::ActionsFailed {
+            finding: "f".into(),
+            count: 1,
+            failures: "x".into(),
+        };
+        let d: lambda_runtime::Diagnostic = failed.into();
+        assert_eq!(d.error_type, "Vigil.Retryable.ActionsFailed");
+    }
+}

@@ -1,0 +1,215 @@
+//! Safeguards against the emulator: each case must leave every resource as it was and still
+//! say what it saw; bad events and bad configuration fail clearly.
+
+mod rig;
+
+use guardduty_responder::Error;
+use guardduty_responder::actions::Status;
+use guardduty_responder::config::{Mode, ResponseSettings};
+use rig::{INSTANCE_ID, Rig, contain, event};
+use serde_json::{Value, json};
+use vigil::config::ConfigError;
+
+/// Handles `e` with `settings` on a seeded instance and checks nothing about it changed.
+async fn changes_nothing(case: &str, settings: ResponseSettings, edits: &[(&str, Value)]) {
+    let rig = Rig::new().await;
+    let seeded = rig.seed_instance().await;
+    let mut all = vec![(INSTANCE_ID, json!(seeded.instance))];
+    all.extend(edits.iter().cloned());
+    let e = event(case, &all);
+    let finding_id = e["detail"]["id"].as_str().unwrap().to_owned();
+    let before = rig.ec2_state(&seeded, &finding_id).await;
+    let deps = rig.deps(settings);
+    let report = rig
+        .handle(&deps, e)
+        .await
+        .unwrap_or_else(|err| panic!("{case}: {err}"));
+    assert_eq!(
+        rig.ec2_state(&seeded, &finding_id).await,
+        before,
+        "{case} changed something: {:#?}",
+        report.actions
+    );
+    assert!(
+        report
+            .actions
+            .iter()
+            .all(|o| matches!(o.status, Status::Skipped | Status::WouldDo)),
+        "{case}: {:#?}",
+        report.actions
+    );
+    let alerts = rig.alerts().await;
+    assert_eq!(alerts.len(), 1, "{case}: one alert");
+    assert_ne!(alerts[0]["MessageAttributes"]["outcome"]["Value"], "acted");
+}
+
+#[tokio::test]
+async fn sample_findings_are_never_acted_on() {
+    changes_nothing(
+        "sample-ec2-ssh-bruteforce",
+        contain(),
+        &[("/detail/severity", json!(8))],
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn archived_findings_are_never_acted_on() {
+    changes_nothing("archived", contain(), &[]).await;
+}
+
+#[tokio::test]
+async fn exempt_resources_get_an_alert_only() {
+    changes_nothing("exempt-tag", contain(), &[]).await;
+}
+
+#[tokio::test]
+async fn exempt_tag_on_the_live_instance_is_honoured_too() {
+    let rig = Rig::new().await;
+    let seeded = rig.seed_instance().await;
+    rig.ec2
+        .create_tags()
+        .resources(&seeded.instance)
+        .tags(
+            aws_sdk_ec2::types::Tag::builder()
+                .key("vigil:exempt")
+                .value("true")
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let e = event("ec2-compromised", &[(INSTANCE_ID, json!(seeded.instance))]);
+    let finding_id = e["detail"]["id"].as_str().unwrap().to_owned();
+    let before = rig.ec2_state(&seeded, &finding_id).await;
+    let report = rig.handle(&rig.deps(contain()), e).await.unwrap();
+    assert!(
+        report
+            .actions
+            .iter()
+            .all(|o| o.status == Status::Skipped && o.detail.contains("exempt")),
+        "{:#?}",
+        report.actions
+    );
+    assert_eq!(rig.ec2_state(&seeded, &finding_id).await, before);
+}
+
+#[tokio::test]
+async fn allow_listed_addresses_are_never_blocked() {
+    let settings = ResponseSettings {
+        allow_list: vec!["192.0.2.0/24".parse().unwrap()],
+        ..contain()
+    };
+    changes_nothing("allow-listed-ip", settings, &[]).await;
+}
+
+#[tokio::test]
+async fn findings_below_the_gate_get_an_alert_only() {
+    changes_nothing("below-gate", contain(), &[]).await;
+}
+
+#[tokio::test]
+async fn alert_only_mode_changes_nothing() {
+    let settings = ResponseSettings {
+        mode: Mode::AlertOnly,
+        ..ResponseSettings::default()
+    };
+    changes_nothing("ec2-compromised", settings, &[]).await;
+}
+
+#[tokio::test]
+async fn dry_run_changes_nothing() {
+    let settings = ResponseSettings {
+        dry_run: true,
+        ..contain()
+    };
+    changes_nothing("ec2-bruteforce-target", settings.clone(), &[]).await;
+    changes_nothing("ec2-compromised", settings, &[]).await;
+}
+
+#[tokio::test]
+async fn sample_iam_finding_leaves_the_key_alone() {
+    let rig = Rig::new().await;
+    let key = rig.seed_user_with_key("GeneratedFindingUserName").await;
+    let e = event(
+        "sample-iam-maliciousipcaller",
+        &[
+            ("/detail/resource/accessKeyDetails/accessKeyId", json!(key)),
+            ("/detail/severity", json!(9)),
+        ],
+    );
+    let report = rig.handle(&rig.deps(contain()), e).await.unwrap();
+    assert!(report.held.as_deref().unwrap().contains("sample"));
+    assert_eq!(rig.key_status("GeneratedFindingUserName").await, "Active");
+    assert!(
+        rig.user_policies("GeneratedFindingUserName")
+            .await
+            .is_empty()
+    );
+}
+
+#[tokio::test]
+async fn malformed_and_foreign_events_fail_clearly() {
+    let rig = Rig::new().await;
+    let deps = rig.deps(contain());
+    for (case, expected_cause, expected_text) in [
+        ("invalid-foreign-event", "ForeignEvent", "Scheduled Event"),
+        ("invalid-malformed", "MalformedEvent", "detail"),
+    ] {
+        let err = rig.handle(&deps, event(case, &[])).await.unwrap_err();
+        assert_eq!(err.cause(), expected_cause, "{case}: {err}");
+        assert!(!err.retryable(), "{case}: a retry cannot fix an event");
+        assert!(err.to_string().contains(expected_text), "{case}: {err}");
+    }
+    let err = rig.handle(&deps, json!(null)).await.unwrap_err();
+    assert!(matches!(err, Error::Event(_)), "{err}");
+    assert!(
+        rig.alerts().await.is_empty(),
+        "nothing to alert about a non-finding"
+    );
+}
+
+#[tokio::test]
+async fn configuration_comes_from_parameter_store_and_bad_values_stop_the_start() {
+    let rig = Rig::new().await;
+    let put = |name: &'static str, value: &'static str| {
+        rig.ssm
+            .put_parameter()
+            .name(name)
+            .value(value)
+            .r#type(aws_sdk_ssm::types::ParameterType::String)
+            .send()
+    };
+    put(
+        "/vigil/guardduty/good",
+        r#"{"mode": "contain", "allowList": ["192.0.2.0/24"]}"#,
+    )
+    .await
+    .unwrap();
+    put(
+        "/vigil/guardduty/bad",
+        r#"{"mode": "contain", "gates": {"isolate-instance": 12}}"#,
+    )
+    .await
+    .unwrap();
+
+    let good: ResponseSettings = vigil::config::load(&rig.ssm, Some("/vigil/guardduty/good"))
+        .await
+        .unwrap();
+    assert_eq!(good.mode, Mode::Contain);
+    assert_eq!(good.allow_list.len(), 1);
+
+    let defaults: ResponseSettings = vigil::config::load(&rig.ssm, None).await.unwrap();
+    assert_eq!(defaults, ResponseSettings::default());
+
+    let bad = vigil::config::load::<ResponseSettings>(&rig.ssm, Some("/vigil/guardduty/bad"))
+        .await
+        .unwrap_err();
+    assert!(matches!(bad, ConfigError::Invalid { .. }), "{bad}");
+    assert!(bad.to_string().contains("gates.isolate-instance"), "{bad}");
+
+    let missing = vigil::config::load::<ResponseSettings>(&rig.ssm, Some("/vigil/guardduty/none"))
+        .await
+        .unwrap_err();
+    assert!(matches!(missing, ConfigError::Missing { .. }), "{missing}");
+}

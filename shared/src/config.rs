@@ -1,0 +1,153 @@
+//! Typed settings from one JSON parameter in SSM Parameter Store, with safe defaults.
+//!
+//! Non-sensitive settings that operators change without redeploying live in one parameter
+//! holding a JSON object. A function names the parameter in its environment and reads it once
+//! at cold start: no parameter named means the built-in defaults; a named parameter that is
+//! missing, unreadable, not JSON, has an unknown key or an invalid value is an error naming the
+//! parameter and the problem, so a bad change stops the function at start instead of leaving
+//! a response half applied. Fields left out of the JSON take their defaults (the settings type
+//! uses `#[serde(default)]`; `#[serde(deny_unknown_fields)]` catches misspelt keys).
+
+use aws_sdk_ssm::operation::get_parameter::GetParameterError;
+use serde::de::DeserializeOwned;
+
+use crate::aws::AwsCallError;
+
+/// A settings type: JSON with defaults for what is left out, and a check of the whole.
+pub trait Settings: DeserializeOwned + Default {
+    /// Checks what serde cannot (ranges, combinations). The message names the field.
+    fn validate(&self) -> Result<(), String> {
+        Ok(())
+    }
+}
+
+/// Why the settings could not be had.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConfigError {
+    #[error(
+        "configuration parameter {parameter} could not be read ({source}); check that it exists and that the function's role may call ssm:GetParameter on it"
+    )]
+    Fetch {
+        parameter: String,
+        source: AwsCallError,
+    },
+    #[error(
+        "configuration parameter {parameter} does not exist; create it with a JSON object ({{}} keeps every default) or stop naming it"
+    )]
+    Missing { parameter: String },
+    #[error("configuration parameter {parameter} is invalid: {problem}")]
+    Invalid { parameter: String, problem: String },
+}
+
+impl ConfigError {
+    /// Whether reading again later, unchanged, can succeed.
+    pub fn retryable(&self) -> bool {
+        matches!(self, ConfigError::Fetch { source, .. } if source.failure.retryable())
+    }
+}
+
+/// Parses and validates settings from the parameter's JSON text.
+pub fn parse<T: Settings>(parameter: &str, text: &str) -> Result<T, ConfigError> {
+    let invalid = |problem: String| ConfigError::Invalid {
+        parameter: parameter.to_owned(),
+        problem,
+    };
+    let settings: T = if text.trim().is_empty() {
+        T::default()
+    } else {
+        serde_json::from_str(text).map_err(|e| invalid(format!("{e}")))?
+    };
+    settings.validate().map_err(invalid)?;
+    Ok(settings)
+}
+
+/// Reads the settings from `parameter` (String or SecureString), or the defaults when no
+/// parameter is named.
+pub async fn load<T: Settings>(
+    client: &aws_sdk_ssm::Client,
+    parameter: Option<&str>,
+) -> Result<T, ConfigError> {
+    let Some(parameter) = parameter.map(str::trim).filter(|p| !p.is_empty()) else {
+        let settings = T::default();
+        settings
+            .validate()
+            .map_err(|problem| ConfigError::Invalid {
+                parameter: "(built-in defaults)".into(),
+                problem,
+            })?;
+        return Ok(settings);
+    };
+    let output = client
+        .get_parameter()
+        .name(parameter)
+        .with_decryption(true)
+        .send()
+        .await;
+    let output = match output {
+        Ok(output) => output,
+        Err(e) => {
+            if matches!(
+                e.as_service_error(),
+                Some(GetParameterError::ParameterNotFound(_))
+            ) {
+                return Err(ConfigError::Missing {
+                    parameter: parameter.to_owned(),
+                });
+            }
+            return Err(ConfigError::Fetch {
+                parameter: parameter.to_owned(),
+                source: AwsCallError::new("ssm:GetParameter", e),
+            });
+        }
+    };
+    let text = output.parameter.and_then(|p| p.value).unwrap_or_default();
+    parse(parameter, &text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, Default, PartialEq, serde::Deserialize)]
+    #[serde(default, deny_unknown_fields, rename_all = "camelCase")]
+    struct Example {
+        mode: Option<String>,
+        limit: u32,
+    }
+
+    impl Settings for Example {
+        fn validate(&self) -> Result<(), String> {
+            if self.limit > 10 {
+                return Err(format!("limit is {}; use 0 to 10", self.limit));
+            }
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn empty_text_and_empty_object_give_the_defaults() {
+        assert_eq!(parse::<Example>("/p", "").unwrap(), Example::default());
+        assert_eq!(parse::<Example>("/p", "{}").unwrap(), Example::default());
+        let e: Example = parse("/p", r#"{"limit": 3}"#).unwrap();
+        assert_eq!(e.limit, 3);
+    }
+
+    #[test]
+    fn errors_name_the_parameter_and_the_problem() {
+        for (text, expected) in [
+            (r#"{"limt": 3}"#, "unknown field `limt`"),
+            (r#"{"limit": 30}"#, "limit is 30"),
+            ("not json", "expected"),
+            (r#"{"limit": "3"}"#, "invalid type"),
+        ] {
+            let err = parse::<Example>("/vigil/x", text).unwrap_err();
+            let message = err.to_string();
+            assert!(message.contains("/vigil/x"), "{message}");
+            assert!(
+                message.contains(expected),
+                "{message} should mention {expected}"
+            );
+            assert!(!err.retryable());
+        }
+    }
+}

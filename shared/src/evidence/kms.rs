@@ -1,0 +1,121 @@
+//! Signing a manifest digest with an asymmetric KMS key, and checking a signature with KMS.
+//!
+//! `Sign` is called with `MessageType=DIGEST`: the manifest is hashed here (SHA-256) and only
+//! the 32-byte digest goes to KMS, which is what KMS documents for messages of any size. The
+//! algorithm is `RSASSA_PKCS1_V1_5_SHA_256` (deterministic, so a re-signed manifest gives the
+//! same signature). Checking goes through KMS `Verify` too, with the key named in the
+//! signature file: the bundle cannot bring its own public key.
+
+use aws_sdk_kms::Client;
+use aws_sdk_kms::operation::verify::VerifyError;
+use aws_sdk_kms::primitives::Blob;
+use aws_sdk_kms::types::{MessageType, SigningAlgorithmSpec};
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+
+use super::{SignatureFile, Tamper};
+use crate::aws::AwsCallError;
+
+/// The signing algorithm used for manifests.
+pub const ALGORITHM: SigningAlgorithmSpec = SigningAlgorithmSpec::RsassaPkcs1V15Sha256;
+
+/// A KMS key (id, ARN or alias) that signs and verifies manifest digests.
+#[derive(Debug, Clone)]
+pub struct Signer {
+    client: Client,
+    key_id: String,
+}
+
+impl Signer {
+    pub fn new(client: Client, key_id: impl Into<String>) -> Self {
+        Signer {
+            client,
+            key_id: key_id.into(),
+        }
+    }
+
+    /// Signs the manifest digest (hex SHA-256) and returns the signature file's contents.
+    pub async fn sign(&self, manifest_sha256: &str) -> Result<SignatureFile, AwsCallError> {
+        let digest = hex::decode(manifest_sha256).map_err(|e| AwsCallError {
+            operation: "kms:Sign",
+            failure: crate::aws::AwsFailure::InvalidRequest,
+            code: None,
+            message: format!("manifest digest is not hex: {e}"),
+        })?;
+        let out = self
+            .client
+            .sign()
+            .key_id(&self.key_id)
+            .message(Blob::new(digest))
+            .message_type(MessageType::Digest)
+            .signing_algorithm(ALGORITHM)
+            .send()
+            .await
+            .map_err(|e| AwsCallError::new("kms:Sign", e))?;
+        Ok(SignatureFile {
+            key_id: out.key_id.unwrap_or_else(|| self.key_id.clone()),
+            signing_algorithm: ALGORITHM.as_str().to_owned(),
+            message_type: MessageType::Digest.as_str().to_owned(),
+            manifest_sha256: manifest_sha256.to_owned(),
+            signature: STANDARD.encode(out.signature.map(Blob::into_inner).unwrap_or_default()),
+        })
+    }
+
+    /// Checks `signature` over its digest with *this* signer's key (the key the verifier
+    /// trusts, not whatever key the bundle names). `Ok(None)` when it verifies;
+    /// `Ok(Some(tamper))` when KMS says it does not (or the file is malformed); `Err` when KMS
+    /// could not be asked (then nothing is known about the signature).
+    pub async fn verify(&self, signature: &SignatureFile) -> Result<Option<Tamper>, AwsCallError> {
+        let invalid = |detail: String| {
+            Ok(Some(Tamper::SignatureInvalid {
+                key_id: self.key_id.clone(),
+                detail,
+            }))
+        };
+        if signature.message_type != MessageType::Digest.as_str() {
+            return invalid(format!(
+                "message type {} is not DIGEST",
+                signature.message_type
+            ));
+        }
+        let Ok(digest) = hex::decode(&signature.manifest_sha256) else {
+            return invalid("manifest_sha256 is not hex".into());
+        };
+        let Ok(bytes) = STANDARD.decode(&signature.signature) else {
+            return invalid("signature is not base64".into());
+        };
+        if bytes.is_empty() {
+            return invalid("signature is empty".into());
+        }
+        let result = self
+            .client
+            .verify()
+            .key_id(&self.key_id)
+            .message(Blob::new(digest))
+            .message_type(MessageType::Digest)
+            .signature(Blob::new(bytes))
+            .signing_algorithm(SigningAlgorithmSpec::from(
+                signature.signing_algorithm.as_str(),
+            ))
+            .send()
+            .await;
+        match result {
+            Ok(out) if out.signature_valid => Ok(None),
+            Ok(_) => invalid("KMS Verify answered SignatureValid=false".into()),
+            // KMS answers an invalid signature with this error rather than `false`.
+            Err(e)
+                if matches!(
+                    e.as_service_error(),
+                    Some(VerifyError::KmsInvalidSignatureException(_))
+                ) =>
+            {
+                invalid("KMS Verify: KMSInvalidSignatureException".into())
+            }
+            Err(e) => Err(AwsCallError::new("kms:Verify", e)),
+        }
+    }
+
+    pub fn key_id(&self) -> &str {
+        &self.key_id
+    }
+}

@@ -1,0 +1,307 @@
+//! Chapter: the nightly compliance sweep over the demo account. The evidence bucket (versioned,
+//! Object Lock in governance mode, TLS-only) and the RSA signing key are created as the
+//! template declares them, two insecure resources are added next to what earlier chapters
+//! left, and the compliance-sweep function is invoked through cargo lambda with
+//! `events/compliance-sweep/demo.json`. The bundle is downloaded next to the workspace's
+//! target directory, verified (hashes, record chain, KMS signature), and then one copy with a
+//! single record changed is shown to fail, naming the record.
+//!
+//! The function reads `VIGIL_EVIDENCE_BUCKET`, `VIGIL_EVIDENCE_KEY_ID` (an alias, since key ids
+//! are random) and `VIGIL_SWEEP_REGIONS` from events/demo.env.
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+use vigil::evidence::kms::Signer;
+use vigil::evidence::{self, Files, SIGNATURE, SignatureFile};
+
+use super::{ACCOUNT, Demo, bad, good, heading, say};
+
+const BUCKET: &str = "vigil-demo-evidence-123456789012";
+const KEY_ALIAS: &str = "alias/vigil-demo-evidence-signing";
+const PREFIX: &str = "compliance-sweep/runs/";
+
+pub async fn run(demo: &Demo) -> Result<(), String> {
+    heading("Compliance sweep: every check, signed evidence, and a tampered copy caught");
+    let s3 = aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(&demo.sdk)
+            .force_path_style(true)
+            .build(),
+    );
+    let kms = aws_sdk_kms::Client::new(&demo.sdk);
+    prepare_evidence_store(&s3, &kms).await?;
+    seed_insecure_resources(&s3, &kms).await?;
+    demo.warm_up("compliance-sweep")?;
+
+    say(
+        "Invoking compliance-sweep with events/compliance-sweep/demo.json ({\"action\": \"sweep\"}) ...",
+    );
+    let answer = demo.invoke("compliance-sweep", "events/compliance-sweep/demo.json")?;
+    let totals = &answer["totals"];
+    let run_id = answer["run_id"]
+        .as_str()
+        .ok_or_else(|| format!("no run_id in {answer}"))?
+        .to_owned();
+    good(&format!(
+        "sweep {run_id}: {} PASS, {} FAIL, {} ERROR (could not evaluate), {} not applicable, with {} AWS calls",
+        totals["pass"],
+        totals["fail"],
+        totals["error"],
+        totals["not_applicable"],
+        answer["api_calls"]
+    ));
+    say(&format!(
+        "evidence sealed at {} (manifest SHA-256 {}..., signed: {})",
+        answer["location"].as_str().unwrap_or("?"),
+        &answer["manifest_sha256"]
+            .as_str()
+            .unwrap_or("")
+            .chars()
+            .take(16)
+            .collect::<String>(),
+        answer["signed"]
+    ));
+
+    let files = download(&s3, &run_id).await?;
+    let dir = demo.root.join("target/vigil-demo/evidence").join(&run_id);
+    std::fs::create_dir_all(&dir).map_err(|e| format!("create {}: {e}", dir.display()))?;
+    for (name, bytes) in &files {
+        std::fs::write(dir.join(name), bytes).map_err(|e| format!("write {name}: {e}"))?;
+    }
+    tell_failures(&files);
+    good(&format!("report: {}", dir.join("report.html").display()));
+
+    let signer = Signer::new(kms.clone(), KEY_ALIAS);
+    let problems = verify(&files, &signer).await?;
+    if problems.is_empty() {
+        good(&format!(
+            "verify: {} files, record chain intact, KMS signature valid (key {KEY_ALIAS})",
+            files.len()
+        ));
+    } else {
+        return Err(format!("the fresh bundle does not verify: {problems:?}"));
+    }
+
+    // A copy where someone turned one FAIL into a PASS.
+    let mut tampered = files.clone();
+    let findings = String::from_utf8_lossy(&files["findings.ocsf.jsonl"]).into_owned();
+    let mut lines: Vec<String> = findings.lines().map(str::to_owned).collect();
+    let Some(position) = lines.iter().position(|l| l.contains("\"result\":\"FAIL\"")) else {
+        return Err("no FAIL record to tamper with".into());
+    };
+    lines[position] = lines[position]
+        .replacen("\"result\":\"FAIL\"", "\"result\":\"PASS\"", 1)
+        .replacen("\"status\":\"Fail\"", "\"status\":\"Pass\"", 1);
+    tampered.insert(
+        "findings.ocsf.jsonl".into(),
+        format!("{}\n", lines.join("\n")).into_bytes(),
+    );
+    let copy = dir.with_file_name(format!("{run_id}-tampered"));
+    std::fs::create_dir_all(&copy).map_err(|e| e.to_string())?;
+    for (name, bytes) in &tampered {
+        std::fs::write(copy.join(name), bytes).map_err(|e| e.to_string())?;
+    }
+    let problems = verify(&tampered, &signer).await?;
+    if problems.is_empty() {
+        return Err("the tampered copy verified: the evidence would not be trustworthy".into());
+    }
+    bad(&format!(
+        "verify of {} (record {position} turned from FAIL to PASS) fails:",
+        copy.display()
+    ));
+    for p in &problems {
+        say(&format!("  - {p}"));
+    }
+    say(
+        "vigil-sweep verify <dir> --key-id <signing key> does the same from a terminal (exit code 3 when altered).",
+    );
+    Ok(())
+}
+
+/// The evidence bucket and signing key, as template.yaml declares them.
+async fn prepare_evidence_store(
+    s3: &aws_sdk_s3::Client,
+    kms: &aws_sdk_kms::Client,
+) -> Result<(), String> {
+    use aws_sdk_s3::types::{
+        DefaultRetention, ObjectLockConfiguration, ObjectLockEnabled, ObjectLockRetentionMode,
+        ObjectLockRule,
+    };
+    s3.create_bucket()
+        .bucket(BUCKET)
+        .object_lock_enabled_for_bucket(true)
+        .send()
+        .await
+        .map_err(|e| format!("create evidence bucket: {e:?}"))?;
+    s3.put_object_lock_configuration()
+        .bucket(BUCKET)
+        .object_lock_configuration(
+            ObjectLockConfiguration::builder()
+                .object_lock_enabled(ObjectLockEnabled::Enabled)
+                .rule(
+                    ObjectLockRule::builder()
+                        .default_retention(
+                            DefaultRetention::builder()
+                                .mode(ObjectLockRetentionMode::Governance)
+                                .days(365)
+                                .build(),
+                        )
+                        .build(),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .map_err(|e| format!("object lock on the evidence bucket: {e:?}"))?;
+    let key = kms
+        .create_key()
+        .key_usage(aws_sdk_kms::types::KeyUsageType::SignVerify)
+        .key_spec(aws_sdk_kms::types::KeySpec::Rsa3072)
+        .description("Vigil demo - signs compliance evidence manifests")
+        .send()
+        .await
+        .map_err(|e| format!("create signing key: {e:?}"))?
+        .key_metadata
+        .map(|m| m.key_id)
+        .unwrap_or_default();
+    kms.create_alias()
+        .alias_name(KEY_ALIAS)
+        .target_key_id(&key)
+        .send()
+        .await
+        .map_err(|e| format!("alias the signing key: {e:?}"))?;
+    say(&format!(
+        "evidence bucket {BUCKET} (versioned, Object Lock governance 365 days) and RSA signing key {KEY_ALIAS} ready"
+    ));
+    Ok(())
+}
+
+/// Two things a sweep must catch, next to what earlier chapters created.
+async fn seed_insecure_resources(
+    s3: &aws_sdk_s3::Client,
+    kms: &aws_sdk_kms::Client,
+) -> Result<(), String> {
+    let bucket = format!("vigil-demo-public-share-{ACCOUNT}");
+    s3.create_bucket()
+        .bucket(&bucket)
+        .send()
+        .await
+        .map_err(|e| format!("create {bucket}: {e:?}"))?;
+    kms.create_key()
+        .description("legacy key, never rotated")
+        .send()
+        .await
+        .map_err(|e| format!("create legacy key: {e:?}"))?;
+    say(&format!(
+        "added a bucket with no public-access block or TLS policy ({bucket}) and a KMS key without rotation"
+    ));
+    Ok(())
+}
+
+async fn download(s3: &aws_sdk_s3::Client, run_id: &str) -> Result<Files, String> {
+    let prefix = format!("{PREFIX}{run_id}/");
+    let listed = s3
+        .list_objects_v2()
+        .bucket(BUCKET)
+        .prefix(&prefix)
+        .send()
+        .await
+        .map_err(|e| format!("list the bundle: {e:?}"))?;
+    let mut files = Files::new();
+    for object in listed.contents.unwrap_or_default() {
+        let Some(key) = object.key else { continue };
+        let body = s3
+            .get_object()
+            .bucket(BUCKET)
+            .key(&key)
+            .send()
+            .await
+            .map_err(|e| format!("get {key}: {e:?}"))?
+            .body
+            .collect()
+            .await
+            .map_err(|e| format!("read {key}: {e}"))?;
+        files.insert(
+            key.trim_start_matches(&prefix).to_owned(),
+            body.into_bytes().to_vec(),
+        );
+    }
+    if files.is_empty() {
+        return Err(format!("no evidence under s3://{BUCKET}/{prefix}"));
+    }
+    Ok(files)
+}
+
+async fn verify(files: &Files, signer: &Signer) -> Result<Vec<evidence::Tamper>, String> {
+    let (_, mut problems) = evidence::verify_contents(files);
+    if let Some(sig) = files
+        .get(SIGNATURE)
+        .and_then(|b| serde_json::from_slice::<SignatureFile>(b).ok())
+        && let Some(t) = signer
+            .verify(&sig)
+            .await
+            .map_err(|e| format!("KMS Verify: {e}"))?
+    {
+        problems.push(t);
+    }
+    Ok(problems)
+}
+
+/// The failing checks, most severe first, in a few lines.
+fn tell_failures(files: &Files) {
+    let Some(summary) = files
+        .get("summary.json")
+        .and_then(|b| serde_json::from_slice::<Value>(b).ok())
+    else {
+        return;
+    };
+    let mut by_area: BTreeMap<String, (u64, u64, u64)> = BTreeMap::new();
+    for (area, c) in summary["by_area"].as_object().into_iter().flatten() {
+        by_area.insert(
+            area.clone(),
+            (
+                c["pass"].as_u64().unwrap_or(0),
+                c["fail"].as_u64().unwrap_or(0),
+                c["error"].as_u64().unwrap_or(0),
+            ),
+        );
+    }
+    for (area, (p, f, e)) in &by_area {
+        say(&format!("{area:<15} {p:>3} pass {f:>3} fail {e:>3} error"));
+    }
+    let failing: Vec<String> = summary["checks"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|c| {
+            c["status"] == "FAIL" && matches!(c["severity"].as_str(), Some("CRITICAL" | "HIGH"))
+        })
+        .map(|c| {
+            format!(
+                "{} {}",
+                c["id"].as_str().unwrap_or("?"),
+                c["title"].as_str().unwrap_or("")
+            )
+        })
+        .take(8)
+        .collect();
+    if !failing.is_empty() {
+        bad(&format!(
+            "critical/high checks failing: {}",
+            failing.join("; ")
+        ));
+    }
+    let errors: Vec<String> = summary["checks"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|c| c["counts"]["error"].as_u64().unwrap_or(0) > 0)
+        .map(|c| c["id"].as_str().unwrap_or("?").to_owned())
+        .collect();
+    if !errors.is_empty() {
+        say(&format!(
+            "ERROR (never counted as a pass; the emulator lacks the API): {}",
+            errors.join(", ")
+        ));
+    }
+}
