@@ -77,7 +77,11 @@ pub async fn handle_event(
             trigger.describe(),
             check_within_budget(&trigger, deadline, deps).await,
         ),
-        Err(error) => ("Unreadable".to_owned(), "an unreadable event".to_owned(), Err(error)),
+        Err(error) => (
+            "Unreadable".to_owned(),
+            "an unreadable event".to_owned(),
+            Err(error),
+        ),
     };
     let namespace = &deps.config.metrics_namespace;
     match result {
@@ -110,7 +114,11 @@ pub async fn handle_event(
             tracing::error!(cause = error.cause(), retryable = error.retryable(), %error, "check failed");
             report::emit_failure_metrics(namespace, &trigger_name, &error, started.elapsed());
             // Until this is fixed, audit-log delivery is not being watched: say so.
-            if let Err(e) = deps.alerts.send(&report::failure_alert(&described, &error)).await {
+            if let Err(e) = deps
+                .alerts
+                .send(&report::failure_alert(&described, &error))
+                .await
+            {
                 tracing::error!(error = %e, "could not publish the failure alert; it is in this log");
             }
             Err(error)

@@ -363,12 +363,21 @@ pub fn failure_alert(trigger: &str, error: &crate::error::Error) -> Alert {
 }
 
 /// EMF metrics for an invocation that failed.
-pub fn emit_failure_metrics(namespace: &str, trigger: &str, error: &crate::error::Error, elapsed: Duration) {
+pub fn emit_failure_metrics(
+    namespace: &str,
+    trigger: &str,
+    error: &crate::error::Error,
+    elapsed: Duration,
+) {
     MetricSet::new(namespace)
         .dimension("Function", SOURCE)
         .dimension("Trigger", trigger)
         .metric("Failed", 1.0, Unit::Count)
-        .metric("Duration", elapsed.as_secs_f64() * 1000.0, Unit::Milliseconds)
+        .metric(
+            "Duration",
+            elapsed.as_secs_f64() * 1000.0,
+            Unit::Milliseconds,
+        )
         .property("cause", error.cause())
         .property("retryable", error.retryable())
         .emit();

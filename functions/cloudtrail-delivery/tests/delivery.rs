@@ -818,6 +818,11 @@ async fn malformed_events_are_clear_errors() {
             alert["Subject"],
             "[Vigil LOW] CloudTrail delivery check failed: MalformedEvent"
         );
-        assert!(alert["Message"].as_str().unwrap().contains("retry can help"));
+        assert!(
+            alert["Message"]
+                .as_str()
+                .unwrap()
+                .contains("retry can help")
+        );
     }
 }

@@ -128,7 +128,10 @@ async fn connection(stream: TcpStream, api: Arc<RuntimeApi>, pending: Pending) {
             if let Some((id, event)) = handed_out {
                 let sender = {
                     let mut pending = pending.lock().unwrap();
-                    pending.iter().position(|(p, _)| *p == id).map(|i| pending.remove(i).1)
+                    pending
+                        .iter()
+                        .position(|(p, _)| *p == id)
+                        .map(|i| pending.remove(i).1)
                 };
                 if let Some(tx) = sender {
                     api.queue.lock().unwrap().push_front((id, event, tx));
@@ -196,7 +199,6 @@ async fn main() {
         .filter(|(k, _)| k.starts_with("AWS_") || *k == "VIGIL_DB_CA_FILE")
         .collect();
     env.push(("VIGIL_ALERT_TOPIC_ARN", rig.topic_arn.clone()));
-
 
     println!("secret-rotation benchmark (release build, local emulator, TLS databases)");
     // Cold start: spawn, then the first invocation answered. A configuration test on a

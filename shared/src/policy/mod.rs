@@ -110,12 +110,17 @@ impl PolicyDocument {
             }
         };
         Ok(PolicyDocument {
-            version: object.get("Version").and_then(Value::as_str).map(str::to_owned),
+            version: object
+                .get("Version")
+                .and_then(Value::as_str)
+                .map(str::to_owned),
             id: object.get("Id").and_then(Value::as_str).map(str::to_owned),
             statements: statements
                 .iter()
                 .enumerate()
-                .map(|(i, s)| parse_statement(s).map_err(|e| PolicyError(format!("statement {i}: {e}"))))
+                .map(|(i, s)| {
+                    parse_statement(s).map_err(|e| PolicyError(format!("statement {i}: {e}")))
+                })
                 .collect::<Result<_, _>>()?,
         })
     }
@@ -171,7 +176,10 @@ fn parse_statement(value: &Value) -> Result<Statement, String> {
         sid: object.get("Sid").and_then(Value::as_str).map(str::to_owned),
         effect,
         principal: object.get("Principal").map(parse_principal).transpose()?,
-        not_principal: object.get("NotPrincipal").map(parse_principal).transpose()?,
+        not_principal: object
+            .get("NotPrincipal")
+            .map(parse_principal)
+            .transpose()?,
         action: list("Action")?,
         not_action: list("NotAction")?,
         resource: list("Resource")?,
@@ -189,7 +197,10 @@ fn parse_principal(value: &Value) -> Result<Principal, String> {
     match value {
         Value::String(s) if s == "*" => Ok(Principal::Anyone),
         Value::Object(map) => {
-            if map.get("AWS").is_some_and(|v| strings(v).iter().any(|s| s == "*")) {
+            if map
+                .get("AWS")
+                .is_some_and(|v| strings(v).iter().any(|s| s == "*"))
+            {
                 return Ok(Principal::Anyone);
             }
             Ok(Principal::Named(
@@ -244,9 +255,18 @@ mod tests {
         }))
         .unwrap();
         let s = &doc.statements[0];
-        assert_eq!(s.principal.as_ref().unwrap().values("Service"), ["cloudtrail.amazonaws.com"]);
-        assert_eq!(s.condition_values("StringEquals", "aws:SourceArn"), vec!["a", "b"]);
-        assert_eq!(s.condition_values("StringEquals", "s3:x-amz-acl"), vec!["bucket-owner-full-control"]);
+        assert_eq!(
+            s.principal.as_ref().unwrap().values("Service"),
+            ["cloudtrail.amazonaws.com"]
+        );
+        assert_eq!(
+            s.condition_values("StringEquals", "aws:SourceArn"),
+            vec!["a", "b"]
+        );
+        assert_eq!(
+            s.condition_values("StringEquals", "s3:x-amz-acl"),
+            vec!["bucket-owner-full-control"]
+        );
     }
 
     #[test]

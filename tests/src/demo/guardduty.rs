@@ -141,7 +141,10 @@ pub async fn run(demo: &Demo) -> Result<(), String> {
     // 3. A public bucket.
     let s3_event = render(demo, "s3-public", &[])?;
     let answer = invoke(demo, &s3_event)?;
-    tell("Policy:S3/BucketAnonymousAccessGranted, severity 8.0", &answer);
+    tell(
+        "Policy:S3/BucketAnonymousAccessGranted, severity 8.0",
+        &answer,
+    );
     let block = s3
         .get_public_access_block()
         .bucket(BUCKET)
@@ -162,20 +165,26 @@ pub async fn run(demo: &Demo) -> Result<(), String> {
             "NOT fully on"
         }
     );
-    if all_on { good(&line) } else { bad(&line) }
+    if all_on {
+        good(&line)
+    } else {
+        bad(&line)
+    }
 
     // The same instance finding again, seen more often: nothing changes.
     say("GuardDuty updates the instance finding (count 2) and sends it again:");
     let again = render(
         demo,
         "ec2-compromised",
-        &[(INSTANCE, json!(instance)), ("/detail/service/count", json!(2))],
+        &[
+            (INSTANCE, json!(instance)),
+            ("/detail/service/count", json!(2)),
+        ],
     )?;
     let replay = invoke(demo, &again)?;
     let outcome = replay["outcome"].as_str().unwrap_or_default();
-    let line = format!(
-        "responder: {outcome} - every action checked the resource first and found it done"
-    );
+    let line =
+        format!("responder: {outcome} - every action checked the resource first and found it done");
     if outcome == "already-done" {
         good(&line)
     } else {
@@ -315,8 +324,8 @@ fn render(demo: &Demo, case: &str, edits: &[(&str, Value)]) -> Result<String, St
     let source = demo
         .root
         .join(format!("events/guardduty-responder/{case}.json"));
-    let text = std::fs::read_to_string(&source)
-        .map_err(|e| format!("read {}: {e}", source.display()))?;
+    let text =
+        std::fs::read_to_string(&source).map_err(|e| format!("read {}: {e}", source.display()))?;
     let mut event: Value =
         serde_json::from_str(&text).map_err(|e| format!("{}: {e}", source.display()))?;
     for (pointer, value) in edits {

@@ -571,7 +571,13 @@ pub async fn secure() -> Account {
     // lets a test say when CloudTrail last delivered to CloudWatch Logs: an hour ago.
     let delivered = chrono::Utc::now().timestamp() - 3600;
     let body = serde_json::json!({"account_id": id, "trail_arn": trail, "status": {"LatestCloudWatchLogsDeliveryTime": delivered}});
-    ureq::post(format!("{}/moto-api/vigil/cloudtrail/trail-status", harness().moto.endpoint)).header("content-type", "application/json").send(body.to_string()).expect("set the trail's delivery status");
+    ureq::post(format!(
+        "{}/moto-api/vigil/cloudtrail/trail-status",
+        harness().moto.endpoint
+    ))
+    .header("content-type", "application/json")
+    .send(body.to_string())
+    .expect("set the trail's delivery status");
     arn.insert("trail", trail);
     let alerts = topic(&sdk, "sec-alerts", &id).await;
     let cw = aws_sdk_cloudwatch::Client::new(&sdk);
