@@ -61,14 +61,14 @@ fmt:
 
 # Function binaries, built the way `cargo lambda watch` builds them (one `--bin` at a time,
 # so the demo finds them compiled).
-FUNCTIONS := secret-rotation
+FUNCTIONS := secret-rotation guardduty-responder cloudtrail-delivery compliance-sweep
 
 demo: venv db-servers
 	@for f in $(FUNCTIONS); do cargo build --quiet --bin $$f; done
 	cargo run --quiet -p vigil-tests --bin vigil-demo
 
 # Release builds; each benchmark prints its figures (nothing is asserted on timings).
-BENCHES := secret-rotation:rotation
+BENCHES := secret-rotation:rotation guardduty-responder:respond cloudtrail-delivery:diagnose_repair compliance-sweep:sweep
 
 bench: venv db-servers
 	@for b in $(BENCHES); do cargo bench -p $${b%%:*} --bench $${b##*:}; done
@@ -76,7 +76,7 @@ bench: venv db-servers
 build: venv
 	@rustup target list --installed 2>/dev/null | grep -q aarch64-unknown-linux-gnu || rustup target add aarch64-unknown-linux-gnu || \
 	  { echo "error: the aarch64-unknown-linux-gnu standard library is needed for arm64 builds (rustup target add aarch64-unknown-linux-gnu)" >&2; exit 1; }
-	cargo lambda build --release --arm64 --lambda-dir target/lambda-arm64 --bin secret-rotation
+	@for f in $(FUNCTIONS); do cargo lambda build --release --arm64 --lambda-dir target/lambda-arm64 --bin $$f; done
 
 deploy:
 	@command -v sam >/dev/null || { echo "install the AWS SAM CLI first (pipx install aws-sam-cli)" >&2; exit 1; }
