@@ -37,6 +37,19 @@ pub fn remaining_budget(deadline: SystemTime, now: SystemTime, margin: Duration)
         .saturating_sub(margin)
 }
 
+/// The invocation deadline from `Lambda-Runtime-Deadline-Ms` (`Context::deadline`). AWS
+/// sends epoch milliseconds; `cargo lambda watch` sends the timeout itself (e.g. 600000),
+/// which read as an epoch time lies in 1970 and would leave no time at all. A value before
+/// 2001 can only be such a duration, so it is read relative to `now`.
+pub fn invocation_deadline(raw_ms: u64, now: SystemTime) -> SystemTime {
+    const YEAR_2001_MS: u64 = 978_307_200_000;
+    if raw_ms < YEAR_2001_MS {
+        now + Duration::from_millis(raw_ms)
+    } else {
+        SystemTime::UNIX_EPOCH + Duration::from_millis(raw_ms)
+    }
+}
+
 /// Why an AWS call failed, in terms of what the caller should do about it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -202,6 +215,20 @@ mod tests {
         assert_eq!(
             remaining_budget(now, deadline, Duration::from_secs(5)),
             Duration::ZERO
+        );
+    }
+
+    #[test]
+    fn deadline_is_epoch_ms_or_a_duration_from_local_tools() {
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_795_000_000);
+        let aws = 1_795_000_030_000;
+        assert_eq!(
+            invocation_deadline(aws, now),
+            SystemTime::UNIX_EPOCH + Duration::from_millis(aws)
+        );
+        assert_eq!(
+            invocation_deadline(600_000, now),
+            now + Duration::from_secs(600)
         );
     }
 

@@ -46,22 +46,8 @@ impl Deps {
 
 /// The Lambda entry point.
 pub async fn handle(event: LambdaEvent<Value>, deps: &Deps) -> Result<Outcome, Error> {
-    let deadline = effective_deadline(event.context.deadline, SystemTime::now());
+    let deadline = vigil::aws::invocation_deadline(event.context.deadline, SystemTime::now());
     handle_event(event.payload, deadline, deps).await
-}
-
-/// The invocation deadline from `Lambda-Runtime-Deadline-Ms`. AWS sends epoch milliseconds;
-/// `cargo lambda watch` sends the timeout itself (e.g. 600000), which read as an epoch time
-/// lies in 1970 and would leave no time at all. A value before 2001 can only be such a
-/// duration, so it is read relative to now. (Same rule as secret-rotation's handler; a
-/// candidate for `vigil::aws`.)
-pub fn effective_deadline(raw_ms: u64, now: SystemTime) -> SystemTime {
-    const YEAR_2001_MS: u64 = 978_307_200_000;
-    if raw_ms < YEAR_2001_MS {
-        now + Duration::from_millis(raw_ms)
-    } else {
-        std::time::UNIX_EPOCH + Duration::from_millis(raw_ms)
-    }
 }
 
 /// Runs one event with the given deadline.
@@ -242,23 +228,4 @@ async fn check(
         alerts_sent: 0,
     };
     Ok((outcome, alerts))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn deadline_is_epoch_ms_or_a_duration_from_local_tools() {
-        let now = std::time::UNIX_EPOCH + Duration::from_secs(1_795_000_000);
-        let aws = 1_795_000_030_000;
-        assert_eq!(
-            effective_deadline(aws, now),
-            std::time::UNIX_EPOCH + Duration::from_millis(aws)
-        );
-        assert_eq!(
-            effective_deadline(600_000, now),
-            now + Duration::from_secs(600)
-        );
-    }
 }
