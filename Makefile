@@ -10,15 +10,24 @@ VENV      := $(CURDIR)/.venv
 PY        ?= python3
 STAMP     := $(VENV)/.installed-$(shell sha256sum requirements-dev.txt | cut -c1-12)
 export PATH := $(VENV)/bin:$(PATH)
+# checkov and the SAM CLI each get a virtualenv of their own: resolving them together with
+# cfn-lint (or each other) makes pip backtrack for minutes.
+CHECKOV_VENV  := $(CURDIR)/.venv-checkov
+CHECKOV_STAMP := $(CHECKOV_VENV)/.installed-$(shell sha256sum requirements-checkov.txt | cut -c1-12)
+SAM_VENV      := $(CURDIR)/.venv-sam
+SAM_STAMP     := $(SAM_VENV)/.installed-$(shell sha256sum requirements-sam.txt | cut -c1-12)
+# sam validate --lint works offline without credentials, but wants a Region; no telemetry.
+SAM_ENV       := SAM_CLI_TELEMETRY=0 AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-us-east-1}
 # Tests and the demo talk to the emulator; no real AWS credentials are ever needed here.
 CARGO_TEST_FLAGS ?=
 
-.PHONY: help venv db-servers test unit lint fmt demo bench build deploy clean rds-ca
+.PHONY: help venv db-servers test unit lint lint-template fmt demo bench build deploy clean rds-ca
 
 help:
 	@echo "make demo    - rotate real PostgreSQL and MariaDB credentials end to end (local emulator)"
 	@echo "make test    - unit and integration tests (emulator + throwaway TLS databases)"
-	@echo "make lint    - cargo fmt --check, clippy -D warnings, cfn-lint"
+	@echo "make lint    - cargo fmt --check, clippy -D warnings, and lint-template"
+	@echo "make lint-template - cfn-lint, checkov, sam validate --lint on template.yaml"
 	@echo "make bench   - release-build benchmarks: cold start, rotation p50/p95, peak RSS"
 	@echo "make build   - arm64 release artefacts with cargo-lambda"
 	@echo "make deploy  - sam deploy --guided (needs AWS credentials)"
@@ -29,6 +38,16 @@ $(STAMP): requirements-dev.txt
 	@rm -f $(VENV)/.installed-* && touch $@
 
 venv: $(STAMP)
+
+$(CHECKOV_STAMP): requirements-checkov.txt
+	@test -x $(CHECKOV_VENV)/bin/python || $(PY) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-checkov.txt
+	@rm -f $(CHECKOV_VENV)/.installed-* && touch $@
+
+$(SAM_STAMP): requirements-sam.txt
+	@test -x $(SAM_VENV)/bin/python || $(PY) -m venv $(SAM_VENV)
+	$(SAM_VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-sam.txt
+	@rm -f $(SAM_VENV)/.installed-* && touch $@
 
 # The harness runs its own throwaway clusters from these binaries; the system services are
 # never used. Installed with apt when missing and possible.
@@ -51,10 +70,16 @@ test: venv db-servers
 unit:
 	cargo test --workspace --lib --bins
 
-lint: venv
+lint: lint-template
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets -- -D warnings
+
+# The template's three checks; offline (checkov's --skip-download keeps it off the network).
+# Skipped checkov checks are justified in each resource's Metadata (docs/template-permissions.md).
+lint-template: venv $(CHECKOV_STAMP) $(SAM_STAMP)
 	cfn-lint template.yaml
+	$(CHECKOV_VENV)/bin/checkov -f template.yaml --framework cloudformation --skip-download --compact --quiet
+	$(SAM_ENV) $(SAM_VENV)/bin/sam validate --lint -t template.yaml
 
 fmt:
 	cargo fmt --all
@@ -78,13 +103,16 @@ build: venv
 	  { echo "error: the aarch64-unknown-linux-gnu standard library is needed for arm64 builds (rustup target add aarch64-unknown-linux-gnu)" >&2; exit 1; }
 	@for f in $(FUNCTIONS); do cargo lambda build --release --arm64 --lambda-dir target/lambda-arm64 --bin $$f; done
 
-deploy:
-	@command -v sam >/dev/null || { echo "install the AWS SAM CLI first (pipx install aws-sam-cli)" >&2; exit 1; }
-	SAM_CLI_BETA_RUST_CARGO_LAMBDA=1 sam build && sam deploy --guided
+# sam build runs cargo-lambda (from .venv) for each function (BuildMethod rust-cargolambda,
+# arm64 from the template); --guided asks for the stack name, Region and parameters (see
+# docs/template-permissions.md) and needs AWS credentials and CAPABILITY_IAM.
+deploy: venv $(SAM_STAMP)
+	SAM_CLI_TELEMETRY=0 SAM_CLI_BETA_RUST_CARGO_LAMBDA=1 $(SAM_VENV)/bin/sam build
+	SAM_CLI_TELEMETRY=0 $(SAM_VENV)/bin/sam deploy --guided
 
 rds-ca:
 	scripts/update-rds-ca.sh
 
 clean:
 	cargo clean
-	rm -rf $(VENV)
+	rm -rf $(VENV) $(CHECKOV_VENV) $(SAM_VENV)
