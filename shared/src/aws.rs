@@ -50,6 +50,21 @@ pub fn invocation_deadline(raw_ms: u64, now: SystemTime) -> SystemTime {
     }
 }
 
+/// The error a handler returns to the Lambda runtime: the type says whether a retry can help
+/// (`Vigil.Retryable.<Cause>` / `Vigil.Fatal.<Cause>`), so EventBridge retries, alarms and
+/// people can tell the two apart without reading the message.
+pub fn diagnostic(
+    retryable: bool,
+    cause: &str,
+    message: &dyn std::fmt::Display,
+) -> lambda_runtime::Diagnostic {
+    let class = if retryable { "Retryable" } else { "Fatal" };
+    lambda_runtime::Diagnostic {
+        error_type: format!("Vigil.{class}.{cause}"),
+        error_message: message.to_string(),
+    }
+}
+
 /// Why an AWS call failed, in terms of what the caller should do about it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]

@@ -8,6 +8,8 @@
 //! - [`events`]: lenient models of the events the functions receive.
 //! - [`config`]: typed settings from one JSON parameter in SSM Parameter Store, with safe
 //!   defaults and validation before anything acts on them.
+//! - [`record`]: the AWS operations a function calls, recorded when a test asks (every client
+//!   is built with [`client!`], which installs the recorder).
 //! - [`evidence`]: records in a SHA-256 hash chain, a manifest chained across runs, a
 //!   KMS-signed digest, and verification that names what was altered.
 //!
@@ -21,3 +23,4 @@ pub mod events;
 pub mod evidence;
 pub mod metrics;
 pub mod policy;
+pub mod record;

@@ -576,7 +576,8 @@ async fn rds_identifiers_resolve_through_the_emulator() {
         .send()
         .await
         .expect("create cluster");
-    let rds = secret_rotation::rds::Rds::new(rds_client);
+    // The function's own client (built by Deps), so the lookups count as its calls.
+    let rds = &rig.deps.rds;
     let parse = |extra: &str| {
         secret_rotation::secret::DbSecret::parse(
             &format!(r#"{{"engine":"postgres","username":"u","password":"p"{extra}}}"#),

@@ -153,24 +153,31 @@ async fn break_policy(rig: &Rig, bucket: &str, arn: &str) {
     .await;
 }
 
-/// 20 trails, 5 per region, one multi-region; `broken` of them get a problem.
+/// 20 trails, 5 per region, the first multi-region. With `broken`, every second trail has a
+/// problem: trails 1, 5, 9, ... are stopped, trails 3, 7, 11, ... have a broken bucket policy
+/// and an AccessDenied delivery error (10 of 20).
 async fn twenty_trails(broken: bool) -> Rig {
     let rig = Rig::new().await;
     for (r, region) in REGIONS.iter().enumerate() {
         for i in 0..5 {
-            let name = format!("trail-{r}-{i}");
-            let (arn, bucket) = rig.healthy_trail(&name, region, r == 0 && i == 0).await;
-            if broken && i % 2 == 1 {
-                rig.cloudtrail(region)
-                    .stop_logging()
-                    .name(&arn)
-                    .send()
-                    .await
-                    .unwrap();
-            }
-            if broken && i % 2 == 0 && !(r == 0 && i == 0) {
-                break_policy(&rig, &bucket, &arn).await;
-                rig.set_status(&arn, json!({"LatestDeliveryError": "AccessDenied"}));
+            let k = r * 5 + i;
+            let (arn, bucket) = rig
+                .healthy_trail(&format!("trail-{k}"), region, k == 0)
+                .await;
+            match (broken, k % 4) {
+                (true, 1) => {
+                    rig.cloudtrail(region)
+                        .stop_logging()
+                        .name(&arn)
+                        .send()
+                        .await
+                        .unwrap();
+                }
+                (true, 3) => {
+                    break_policy(&rig, &bucket, &arn).await;
+                    rig.set_status(&arn, json!({"LatestDeliveryError": "AccessDenied"}));
+                }
+                _ => {}
             }
         }
     }
@@ -275,8 +282,9 @@ async fn main() {
     );
     let last = &broken[broken.len() - 1].outcome;
     let (done, verified) = repaired(last);
+    let with_causes = last.trails.iter().filter(|t| !t.causes.is_empty()).count();
     row(
-        "20 trails / 4 regions, 10 broken (poll)",
+        &format!("20 trails / 4 regions, {with_causes} broken (poll)"),
         &broken,
         &format!(
             "{} checked, {done} repairs, {verified} verified, {} alerts",

@@ -50,15 +50,7 @@ impl Error {
 
 impl From<Error> for lambda_runtime::Diagnostic {
     fn from(error: Error) -> Self {
-        let class = if error.retryable() {
-            "Retryable"
-        } else {
-            "Fatal"
-        };
-        lambda_runtime::Diagnostic {
-            error_type: format!("Vigil.{class}.{}", error.cause()),
-            error_message: error.to_string(),
-        }
+        vigil::aws::diagnostic(error.retryable(), error.cause(), &error)
     }
 }
 

@@ -36,7 +36,7 @@ impl Deps {
         Deps {
             aws: Aws::new(sdk, config.s3_force_path_style, config.concurrency),
             alerts: Alerts::new(
-                aws_sdk_sns::Client::new(sdk),
+                vigil::client!(aws_sdk_sns, sdk),
                 config.alert_topic_arn.clone(),
             ),
             config,

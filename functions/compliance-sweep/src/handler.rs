@@ -44,13 +44,13 @@ impl Deps {
     pub fn new(sdk: &SdkConfig, config: Config, store: Store) -> Self {
         Deps {
             sdk: sdk.clone(),
-            sts: aws_sdk_sts::Client::new(sdk),
+            sts: vigil::client!(aws_sdk_sts, sdk),
             signer: config
                 .evidence_key_id
                 .as_ref()
-                .map(|k| Signer::new(aws_sdk_kms::Client::new(sdk), k.clone())),
+                .map(|k| Signer::new(vigil::client!(aws_sdk_kms, sdk), k.clone())),
             alerts: Alerts::new(
-                aws_sdk_sns::Client::new(sdk),
+                vigil::client!(aws_sdk_sns, sdk),
                 config.alert_topic_arn.clone(),
             ),
             store,
@@ -66,11 +66,8 @@ impl Deps {
         let bucket = config.evidence_bucket.clone().ok_or_else(|| {
             Error::Config("VIGIL_EVIDENCE_BUCKET is not set; name the evidence bucket".into())
         })?;
-        let client = aws_sdk_s3::Client::from_conf(
-            aws_sdk_s3::config::Builder::from(sdk)
-                .force_path_style(sdk.endpoint_url().is_some())
-                .build(),
-        );
+        let client = vigil::client!(aws_sdk_s3, sdk, |b| b
+            .force_path_style(sdk.endpoint_url().is_some()));
         Ok(Store::S3 {
             client,
             bucket,
@@ -82,7 +79,7 @@ impl Deps {
 
 /// The Lambda entry point.
 pub async fn handle(event: LambdaEvent<Value>, deps: &Deps) -> Result<Value, Error> {
-    let deadline = event.context.deadline();
+    let deadline = vigil::aws::invocation_deadline(event.context.deadline, SystemTime::now());
     handle_request(&event.payload, Some(deadline), deps, &|_, _| {}).await
 }
 

@@ -192,6 +192,80 @@ async fn signed_bundle_verifies_chains_across_runs_and_every_tampering_fails() {
 }
 
 #[tokio::test]
+async fn bundles_go_to_the_evidence_bucket_and_chain_across_runs() {
+    let s = secure().await;
+    let bucket = format!("evidence-{}", s.id);
+    let s3 = common::s3(&s.sdk);
+    s3.create_bucket().bucket(&bucket).send().await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut deps = s.deps(
+        dir.path(),
+        &[
+            ("VIGIL_SWEEP_SERVICES", "kms"),
+            ("VIGIL_EVIDENCE_BUCKET", bucket.as_str()),
+        ],
+    );
+    deps.store = compliance_sweep::Deps::bucket_store(&s.sdk, &deps.config).unwrap();
+    let sweep = json!({"action": "sweep"});
+    let first = handle_request(&sweep, None, &deps, &|_, _| {})
+        .await
+        .unwrap();
+    let second = handle_request(&sweep, None, &deps, &|_, _| {})
+        .await
+        .unwrap();
+    let prefix = format!("s3://{bucket}/compliance-sweep/runs/");
+    for run in [&first, &second] {
+        assert!(
+            run["location"].as_str().unwrap().starts_with(&prefix),
+            "{run}"
+        );
+    }
+
+    let get = |key: String| {
+        let s3 = s3.clone();
+        let bucket = bucket.clone();
+        async move {
+            s3.get_object()
+                .bucket(bucket)
+                .key(key)
+                .send()
+                .await
+                .unwrap()
+                .body
+                .collect()
+                .await
+                .unwrap()
+                .into_bytes()
+                .to_vec()
+        }
+    };
+    let run_files = |run: &Value| {
+        let run_id = run["run_id"].as_str().unwrap().to_owned();
+        async move {
+            let mut files = Files::new();
+            for name in [FINDINGS, MANIFEST, SIGNATURE] {
+                files.insert(
+                    name.to_owned(),
+                    get(format!("compliance-sweep/runs/{run_id}/{name}")).await,
+                );
+            }
+            files
+        }
+    };
+    let older = run_files(&first).await;
+    let newer = run_files(&second).await;
+    let (manifest, _) = evidence::verify_contents(&newer);
+    assert_eq!(
+        evidence::verify_previous(&manifest.unwrap(), &older[MANIFEST]),
+        None,
+        "the second run's manifest carries the first one's hash"
+    );
+    let latest: Value =
+        serde_json::from_slice(&get("compliance-sweep/latest.json".into()).await).unwrap();
+    assert_eq!(latest["run_id"], second["run_id"]);
+}
+
+#[tokio::test]
 async fn sharded_run_merges_into_one_signed_bundle_like_a_single_run() {
     let s = secure().await;
     let dir = tempfile::tempdir().unwrap();

@@ -177,6 +177,17 @@ impl Default for ResponseSettings {
     }
 }
 
+impl ResponseSettings {
+    /// Reads the settings from `parameter` in Parameter Store (the defaults when `None`), once
+    /// per cold start.
+    pub async fn load(
+        sdk: &aws_config::SdkConfig,
+        parameter: Option<&str>,
+    ) -> Result<Self, vigil::config::ConfigError> {
+        vigil::config::load(&vigil::client!(aws_sdk_ssm, sdk), parameter).await
+    }
+}
+
 impl Settings for ResponseSettings {
     fn validate(&self) -> Result<(), String> {
         for (kind, gate) in self.gates.all() {

@@ -39,16 +39,15 @@ impl Deps {
     /// Clients from one SDK configuration. `s3_force_path_style` is for S3 endpoints that
     /// cannot take the bucket in the host name (an emulator).
     pub fn new(sdk: &SdkConfig, config: Config, s3_force_path_style: bool) -> Self {
-        let s3 = aws_sdk_s3::config::Builder::from(sdk)
-            .force_path_style(s3_force_path_style)
-            .build();
         Deps {
-            ec2: Ec2::new(aws_sdk_ec2::Client::new(sdk)),
-            iam: Iam::new(aws_sdk_iam::Client::new(sdk)),
-            s3: S3::new(aws_sdk_s3::Client::from_conf(s3)),
-            secrets: Secrets::new(aws_sdk_secretsmanager::Client::new(sdk)),
+            ec2: Ec2::new(vigil::client!(aws_sdk_ec2, sdk)),
+            iam: Iam::new(vigil::client!(aws_sdk_iam, sdk)),
+            s3: S3::new(
+                vigil::client!(aws_sdk_s3, sdk, |b| b.force_path_style(s3_force_path_style))
+            ),
+            secrets: Secrets::new(vigil::client!(aws_sdk_secretsmanager, sdk)),
             alerts: Alerts::new(
-                aws_sdk_sns::Client::new(sdk),
+                vigil::client!(aws_sdk_sns, sdk),
                 config.alert_topic_arn.clone(),
             ),
             config,
@@ -58,7 +57,7 @@ impl Deps {
 
 /// The Lambda entry point.
 pub async fn handle(event: LambdaEvent<Value>, deps: &Deps) -> Result<Report, Error> {
-    let deadline = event.context.deadline();
+    let deadline = vigil::aws::invocation_deadline(event.context.deadline, SystemTime::now());
     handle_event(event.payload, deadline, deps).await
 }
 

@@ -10,11 +10,7 @@ async fn main() -> Result<(), Error> {
     let sdk = vigil::aws::load_sdk_config().await;
     // Read once per cold start: a bad parameter stops the function here, before any finding
     // is half answered.
-    let response: ResponseSettings = vigil::config::load(
-        &aws_sdk_ssm::Client::new(&sdk),
-        env.config_parameter.as_deref(),
-    )
-    .await?;
+    let response = ResponseSettings::load(&sdk, env.config_parameter.as_deref()).await?;
     let config = Config {
         response,
         alert_topic_arn: env.alert_topic_arn,

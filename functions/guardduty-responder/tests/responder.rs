@@ -139,6 +139,34 @@ async fn compromised_instance_is_isolated_snapshotted_protected_and_tagged() {
         alerts[1]["MessageAttributes"]["outcome"]["Value"],
         "already-done"
     );
+
+    // A rule added to the quarantine group by hand would let the instance talk again: the
+    // next time the finding comes, the group is emptied.
+    rig.ec2
+        .authorize_security_group_ingress()
+        .group_id(&quarantine_id)
+        .ip_protocol("tcp")
+        .from_port(22)
+        .to_port(22)
+        .cidr_ip("198.51.100.0/24")
+        .send()
+        .await
+        .unwrap();
+    let mut later = e.clone();
+    later["detail"]["service"]["count"] = json!(8);
+    rig.handle(&deps, later).await.expect("third event handled");
+    let groups = rig
+        .ec2
+        .describe_security_groups()
+        .group_ids(&quarantine_id)
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        groups.security_groups()[0].ip_permissions().is_empty(),
+        "the hand-made rule is gone: {:?}",
+        groups.security_groups()[0].ip_permissions()
+    );
 }
 
 #[tokio::test]

@@ -193,22 +193,22 @@ async fn configuration_comes_from_parameter_store_and_bad_values_stop_the_start(
     .await
     .unwrap();
 
-    let good: ResponseSettings = vigil::config::load(&rig.ssm, Some("/vigil/guardduty/good"))
+    let good: ResponseSettings = ResponseSettings::load(&rig.sdk, Some("/vigil/guardduty/good"))
         .await
         .unwrap();
     assert_eq!(good.mode, Mode::Contain);
     assert_eq!(good.allow_list.len(), 1);
 
-    let defaults: ResponseSettings = vigil::config::load(&rig.ssm, None).await.unwrap();
+    let defaults: ResponseSettings = ResponseSettings::load(&rig.sdk, None).await.unwrap();
     assert_eq!(defaults, ResponseSettings::default());
 
-    let bad = vigil::config::load::<ResponseSettings>(&rig.ssm, Some("/vigil/guardduty/bad"))
+    let bad = ResponseSettings::load(&rig.sdk, Some("/vigil/guardduty/bad"))
         .await
         .unwrap_err();
     assert!(matches!(bad, ConfigError::Invalid { .. }), "{bad}");
     assert!(bad.to_string().contains("gates.isolate-instance"), "{bad}");
 
-    let missing = vigil::config::load::<ResponseSettings>(&rig.ssm, Some("/vigil/guardduty/none"))
+    let missing = ResponseSettings::load(&rig.sdk, Some("/vigil/guardduty/none"))
         .await
         .unwrap_err();
     assert!(matches!(missing, ConfigError::Missing { .. }), "{missing}");

@@ -35,10 +35,10 @@ pub struct Deps {
 impl Deps {
     pub fn new(sdk: &SdkConfig, config: Config) -> Self {
         Deps {
-            secrets: Secrets::new(aws_sdk_secretsmanager::Client::new(sdk)),
-            rds: Rds::new(aws_sdk_rds::Client::new(sdk)),
+            secrets: Secrets::new(vigil::client!(aws_sdk_secretsmanager, sdk)),
+            rds: Rds::new(vigil::client!(aws_sdk_rds, sdk)),
             alerts: Alerts::new(
-                aws_sdk_sns::Client::new(sdk),
+                vigil::client!(aws_sdk_sns, sdk),
                 config.alert_topic_arn.clone(),
             ),
             trusted_ca_pem: Arc::new(trusted_roots(config.extra_ca_pem.as_deref())),

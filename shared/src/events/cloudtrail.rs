@@ -6,8 +6,10 @@
 //! wrong value would make a function act on the wrong thing: the envelope must say it is an
 //! API call event, and `eventSource` / `eventName` must be non-empty strings.
 
-use serde::{Deserialize, Deserializer};
+use serde::Deserialize;
 use serde_json::Value;
+
+use super::lenient::{lenient_bool, lenient_string, null_as_default};
 
 /// The `detail-type` EventBridge gives CloudTrail API-call events.
 pub const DETAIL_TYPE: &str = "AWS API Call via CloudTrail";
@@ -208,45 +210,6 @@ impl ApiCall {
             Some(ip) => format!("{who} from {ip}"),
             None => who.to_owned(),
         }
-    }
-}
-
-fn null_as_default<'de, D, T>(deserializer: D) -> Result<T, D::Error>
-where
-    D: Deserializer<'de>,
-    T: Default + Deserialize<'de>,
-{
-    Ok(Option::<T>::deserialize(deserializer)?.unwrap_or_default())
-}
-
-/// `true`, `"true"`, `"TRUE"` and the like; null or absent is `None`.
-fn lenient_bool<'de, D>(deserializer: D) -> Result<Option<bool>, D::Error>
-where
-    D: Deserializer<'de>,
-{
-    match Value::deserialize(deserializer)? {
-        Value::Null => Ok(None),
-        Value::Bool(b) => Ok(Some(b)),
-        Value::String(s) if s.eq_ignore_ascii_case("true") => Ok(Some(true)),
-        Value::String(s) if s.eq_ignore_ascii_case("false") => Ok(Some(false)),
-        other => Err(serde::de::Error::custom(format!(
-            "expected true or false, got {other}"
-        ))),
-    }
-}
-
-/// A string, or a number written without quotes (account ids); null or absent is `None`.
-fn lenient_string<'de, D>(deserializer: D) -> Result<Option<String>, D::Error>
-where
-    D: Deserializer<'de>,
-{
-    match Value::deserialize(deserializer)? {
-        Value::Null => Ok(None),
-        Value::String(s) => Ok(Some(s)),
-        Value::Number(n) => Ok(Some(n.to_string())),
-        other => Err(serde::de::Error::custom(format!(
-            "expected a string, got {other}"
-        ))),
     }
 }
 

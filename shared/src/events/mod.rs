@@ -3,3 +3,4 @@
 //! a function act on the wrong thing.
 pub mod cloudtrail;
 pub mod guardduty;
+mod lenient;

@@ -194,10 +194,19 @@ pub async fn run(demo: &Demo) -> Result<(), String> {
     }
 
     // CloudTrail's next delivery succeeds; the hourly check finds nothing to say.
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_err(|e| e.to_string())?
+        .as_secs_f64();
     set_status(
         demo,
         &trail_arn,
-        json!({"LatestDeliveryError": null, "LatestDigestDeliveryError": null}),
+        json!({
+            "LatestDeliveryError": null,
+            "LatestDigestDeliveryError": null,
+            "LatestDeliveryTime": now,
+            "LatestDigestDeliveryTime": now,
+        }),
     )?;
     let answer = demo.invoke(
         "cloudtrail-delivery",
@@ -207,6 +216,11 @@ pub async fn run(demo: &Demo) -> Result<(), String> {
         "Next scheduled check: {} trail(s) checked, {} healthy, {} alert(s)",
         answer["trails_checked"], answer["trails_healthy"], answer["alerts_sent"]
     ));
+    for trail in answer["trails"].as_array().into_iter().flatten() {
+        for cause in trail["causes"].as_array().into_iter().flatten() {
+            say(&format!("     still open: {}", text(&cause["summary"])));
+        }
+    }
     Ok(())
 }
 

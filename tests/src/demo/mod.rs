@@ -103,6 +103,10 @@ impl Demo {
             ])
             .arg(&env_file)
             .current_dir(&root)
+            // Its own target directory: builds under `cargo lambda watch` were seen to
+            // overwrite the artefacts of `cargo test` (same file names, other flags), so each
+            // demo made the next test run rebuild the SDK, and the other way round.
+            .env("CARGO_TARGET_DIR", root.join("target/demo"))
             .stdin(Stdio::null())
             .stdout(log_file.try_clone().map_err(|e| e.to_string())?)
             .stderr(log_file)

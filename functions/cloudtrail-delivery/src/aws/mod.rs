@@ -51,8 +51,9 @@ impl Aws {
             s3_force_path_style,
             concurrency: concurrency.max(1),
             regions: Mutex::new(HashMap::new()),
-            organizations: organizations::Organizations::new(aws_sdk_organizations::Client::new(
-                sdk,
+            organizations: organizations::Organizations::new(vigil::client!(
+                aws_sdk_organizations,
+                sdk
             )),
         }
     }
@@ -87,27 +88,18 @@ impl Aws {
     fn build(&self, region: &str) -> RegionClients {
         let region = Region::new(region.to_owned());
         RegionClients {
-            cloudtrail: cloudtrail::CloudTrail::new(aws_sdk_cloudtrail::Client::from_conf(
-                aws_sdk_cloudtrail::config::Builder::from(&self.sdk)
-                    .region(region.clone())
-                    .build(),
+            cloudtrail: cloudtrail::CloudTrail::new(vigil::client!(
+                aws_sdk_cloudtrail,
+                &self.sdk,
+                |b| b.region(region.clone())
             )),
-            s3: s3::S3::new(aws_sdk_s3::Client::from_conf(
-                aws_sdk_s3::config::Builder::from(&self.sdk)
-                    .region(region.clone())
-                    .force_path_style(self.s3_force_path_style)
-                    .build(),
-            )),
-            kms: kms::Kms::new(aws_sdk_kms::Client::from_conf(
-                aws_sdk_kms::config::Builder::from(&self.sdk)
-                    .region(region.clone())
-                    .build(),
-            )),
-            logs: logs::Logs::new(aws_sdk_cloudwatchlogs::Client::from_conf(
-                aws_sdk_cloudwatchlogs::config::Builder::from(&self.sdk)
-                    .region(region)
-                    .build(),
-            )),
+            s3: s3::S3::new(vigil::client!(aws_sdk_s3, &self.sdk, |b| b
+                .region(region.clone())
+                .force_path_style(self.s3_force_path_style))),
+            kms: kms::Kms::new(vigil::client!(aws_sdk_kms, &self.sdk, |b| b.region(region.clone()))),
+            logs: logs::Logs::new(
+                vigil::client!(aws_sdk_cloudwatchlogs, &self.sdk, |b| b.region(region))
+            ),
         }
     }
 

@@ -316,6 +316,8 @@ async fn verify(
             }
         };
         let sdk = vigil::aws::load_sdk_config().await;
+        // An auditor's call with their own credentials, not the function's: not recorded
+        // against the function's role (vigil::record).
         let signer = Signer::new(aws_sdk_kms::Client::new(&sdk), key);
         if let Some(t) = signer
             .verify(sig)

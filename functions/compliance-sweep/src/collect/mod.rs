@@ -143,7 +143,9 @@ impl Intercept for LoopbackS3Control {
     }
 }
 
-/// An S3 Control client that also reaches the local emulator (see [`LoopbackS3Control`]).
+/// An S3 Control client that also reaches the local emulator (see [`LoopbackS3Control`]),
+/// for seeding an account in tests and benchmarks. Without the operation recorder: what a
+/// test sets up is not what the function calls.
 pub fn s3control_client(sdk: &SdkConfig) -> aws_sdk_s3control::Client {
     aws_sdk_s3control::Client::from_conf(
         aws_sdk_s3control::config::Builder::from(sdk)
@@ -247,22 +249,11 @@ impl Collector {
             .region()
             .map_or_else(|| "us-east-1".to_owned(), |r| r.to_string());
         let counting = Counting(calls.clone());
-        let iam = aws_sdk_iam::Client::from_conf(
-            aws_sdk_iam::config::Builder::from(sdk)
-                .interceptor(counting.clone())
-                .build(),
-        );
-        let s3control = aws_sdk_s3control::Client::from_conf(
-            aws_sdk_s3control::config::Builder::from(sdk)
-                .interceptor(counting.clone())
-                .interceptor(LoopbackS3Control)
-                .build(),
-        );
-        let account_client = aws_sdk_account::Client::from_conf(
-            aws_sdk_account::config::Builder::from(sdk)
-                .interceptor(counting)
-                .build(),
-        );
+        let iam = vigil::client!(aws_sdk_iam, sdk, |b| b.interceptor(counting.clone()));
+        let s3control = vigil::client!(aws_sdk_s3control, sdk, |b| b
+            .interceptor(counting.clone())
+            .interceptor(LoopbackS3Control));
+        let account_client = vigil::client!(aws_sdk_account, sdk, |b| b.interceptor(counting));
         Collector {
             sdk: sdk.clone(),
             account: account.to_owned(),
@@ -293,11 +284,7 @@ impl Collector {
                 let c = Counting(self.calls.clone());
                 macro_rules! client {
                     ($krate:ident) => {
-                        $krate::Client::from_conf(
-                            $krate::config::Builder::from(&sdk)
-                                .interceptor(c.clone())
-                                .build(),
-                        )
+                        vigil::client!($krate, &sdk, |b| b.interceptor(c.clone()))
                     };
                 }
                 Arc::new(Regional {
@@ -311,12 +298,9 @@ impl Collector {
                     rds: client!(aws_sdk_rds),
                     // Path-style only against an endpoint override (the emulator); AWS
                     // itself gets virtual-hosted-style requests.
-                    s3: aws_sdk_s3::Client::from_conf(
-                        aws_sdk_s3::config::Builder::from(&sdk)
-                            .interceptor(c.clone())
-                            .force_path_style(sdk.endpoint_url().is_some())
-                            .build(),
-                    ),
+                    s3: vigil::client!(aws_sdk_s3, &sdk, |b| b
+                        .interceptor(c.clone())
+                        .force_path_style(sdk.endpoint_url().is_some())),
                     lambda: client!(aws_sdk_lambda),
                 })
             })

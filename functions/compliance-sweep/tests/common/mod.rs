@@ -96,7 +96,7 @@ async fn new_account() -> (String, SdkConfig) {
     (id, sdk)
 }
 
-fn s3(sdk: &SdkConfig) -> aws_sdk_s3::Client {
+pub fn s3(sdk: &SdkConfig) -> aws_sdk_s3::Client {
     aws_sdk_s3::Client::from_conf(
         aws_sdk_s3::config::Builder::from(sdk)
             .force_path_style(true)
@@ -663,6 +663,46 @@ pub async fn secure() -> Account {
         .db_instance_arn
         .unwrap();
     arn.insert("db", db);
+    // Aurora: TLS comes from the cluster parameter group, judged on the cluster.
+    rds.create_db_cluster_parameter_group()
+        .db_cluster_parameter_group_name("aurora-tls")
+        .db_parameter_group_family("aurora-postgresql14")
+        .description("TLS on")
+        .send()
+        .await
+        .unwrap();
+    rds.modify_db_cluster_parameter_group()
+        .db_cluster_parameter_group_name("aurora-tls")
+        .parameters(
+            aws_sdk_rds::types::Parameter::builder()
+                .parameter_name("rds.force_ssl")
+                .parameter_value("1")
+                .apply_method(aws_sdk_rds::types::ApplyMethod::Immediate)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let cluster = rds
+        .create_db_cluster()
+        .db_cluster_identifier("good-cluster")
+        .engine("aurora-postgresql")
+        .engine_version("14.9")
+        .master_username("app")
+        .master_user_password("not-a-real-password-1")
+        .storage_encrypted(true)
+        .enable_iam_database_authentication(true)
+        .backup_retention_period(7)
+        .deletion_protection(true)
+        .db_cluster_parameter_group_name("aurora-tls")
+        .send()
+        .await
+        .unwrap()
+        .db_cluster
+        .unwrap()
+        .db_cluster_arn
+        .unwrap();
+    arn.insert("cluster", cluster);
 
     let lambda = vec![listing(
         &id,

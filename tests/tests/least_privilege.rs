@@ -1,0 +1,464 @@
+//! Least privilege, proven: every function's integration tests are run again with the
+//! operation recorder on (`vigil::record`), and the AWS operations each function called are
+//! compared with the actions its role grants in `template.yaml`. No action may be granted that
+//! is never called (unless the list below says what else uses it), and none called that is
+//! not granted. `Resource: "*"` is allowed only for the actions listed in [`STAR`], each with
+//! the reason.
+//!
+//! The template is read with cfn-lint's YAML loader (`tests/least_privilege/template_roles.py`,
+//! run with the project's virtualenv), which understands CloudFormation's short-form tags.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::Value;
+
+/// Each function and its execution role in template.yaml.
+const FUNCTIONS: [(&str, &str); 4] = [
+    ("secret-rotation", "SecretRotationRole"),
+    ("guardduty-responder", "GuardDutyResponderRole"),
+    ("cloudtrail-delivery", "CloudTrailDeliveryRole"),
+    ("compliance-sweep", "ComplianceSweepRole"),
+];
+
+/// Test targets whose runs exercise the functions: every integration test of the function
+/// crates, and the rotation tests of this crate (they drive secret-rotation's handler).
+const PACKAGES: [&str; 5] = [
+    "secret-rotation",
+    "guardduty-responder",
+    "cloudtrail-delivery",
+    "compliance-sweep",
+    "vigil-tests",
+];
+
+/// Actions whose resource-level permissions do not exist (the Service Authorization Reference
+/// lists no resource type for them), so `Resource: "*"` is the only way to grant them.
+const STAR: &[(&str, &str)] = &[
+    (
+        "secretsmanager:GetRandomPassword",
+        "generates a password; touches no secret",
+    ),
+    (
+        "secretsmanager:ListSecrets",
+        "lists the account's secrets; no resource type",
+    ),
+    (
+        "ec2:DescribeInstances",
+        "EC2 Describe* calls support no resource-level permissions",
+    ),
+    ("ec2:DescribeInstanceAttribute", "EC2 Describe* calls"),
+    ("ec2:DescribeSecurityGroups", "EC2 Describe* calls"),
+    ("ec2:DescribeSnapshots", "EC2 Describe* calls"),
+    ("ec2:DescribeNetworkAcls", "EC2 Describe* calls"),
+    (
+        "ec2:DescribeNetworkInterfaces",
+        "EC2 Describe* calls (Lambda's VPC interfaces)",
+    ),
+    ("cloudtrail:ListTrails", "lists the account's trails"),
+    (
+        "cloudtrail:DescribeTrails",
+        "describes every trail of a Region, shadow trails included; no resource type",
+    ),
+    (
+        "organizations:DescribeOrganization",
+        "reads the organization the account is in",
+    ),
+    ("account:ListRegions", "lists the account's Regions"),
+    ("iam:GenerateCredentialReport", "account-wide report"),
+    ("iam:GetCredentialReport", "account-wide report"),
+    ("iam:GetAccountSummary", "account-wide counts"),
+    ("iam:GetAccountPasswordPolicy", "account-wide setting"),
+    (
+        "iam:GetAccountAuthorizationDetails",
+        "account-wide snapshot of users, roles, groups and policies",
+    ),
+    (
+        "iam:ListVirtualMFADevices",
+        "lists the account's virtual MFA devices",
+    ),
+    ("kms:ListKeys", "lists the Region's keys"),
+    ("guardduty:ListDetectors", "lists the Region's detectors"),
+    ("lambda:ListFunctions", "lists the Region's functions"),
+    ("s3:ListAllMyBuckets", "lists the account's buckets"),
+    (
+        "s3:GetAccountPublicAccessBlock",
+        "the account-level setting has no bucket",
+    ),
+];
+
+/// Granted actions that no SDK call of the function makes, with what uses them. The
+/// `needs` operations (any of them) must have been called for the grant to be justified.
+struct Implied {
+    action: &'static str,
+    why: &'static str,
+    needs: &'static [&'static str],
+}
+
+const IMPLIED: &[Implied] = &[
+    Implied {
+        action: "logs:CreateLogStream",
+        why: "the Lambda service writes the function's logs with its role",
+        needs: &[],
+    },
+    Implied {
+        action: "logs:PutLogEvents",
+        why: "the Lambda service writes the function's logs with its role",
+        needs: &[],
+    },
+    Implied {
+        action: "sqs:SendMessage",
+        why: "Lambda sends a failed asynchronous invocation to the dead-letter queue with the role",
+        needs: &[],
+    },
+    Implied {
+        action: "ec2:CreateNetworkInterface",
+        why: "Lambda makes the function's VPC interfaces with its role (RotationInVpc only)",
+        needs: &[],
+    },
+    Implied {
+        action: "ec2:DeleteNetworkInterface",
+        why: "Lambda's VPC interfaces (RotationInVpc only)",
+        needs: &[],
+    },
+    Implied {
+        action: "ec2:AssignPrivateIpAddresses",
+        why: "Lambda's VPC interfaces (RotationInVpc only)",
+        needs: &[],
+    },
+    Implied {
+        action: "ec2:UnassignPrivateIpAddresses",
+        why: "Lambda's VPC interfaces (RotationInVpc only)",
+        needs: &[],
+    },
+    Implied {
+        action: "ec2:DescribeNetworkInterfaces",
+        why: "Lambda's VPC interfaces (RotationInVpc only)",
+        needs: &[],
+    },
+    Implied {
+        action: "kms:Decrypt",
+        why: "Secrets Manager, SNS and S3 use the stack key on the caller's behalf (kms:ViaService)",
+        needs: &[
+            "secretsmanager:GetSecretValue",
+            "secretsmanager:PutSecretValue",
+            "sns:Publish",
+            "s3:GetObject",
+            "s3:PutObject",
+        ],
+    },
+    Implied {
+        action: "kms:GenerateDataKey",
+        why: "Secrets Manager, SNS and S3 encrypt with the stack key on the caller's behalf (kms:ViaService)",
+        needs: &[
+            "secretsmanager:PutSecretValue",
+            "sns:Publish",
+            "s3:PutObject",
+        ],
+    },
+    Implied {
+        action: "s3:ListBucket",
+        why: "S3 answers GetObject of a missing key (the first run's latest.json) with AccessDenied unless the caller may list the bucket",
+        needs: &["s3:GetObject"],
+    },
+    Implied {
+        action: "lambda:InvokeFunction",
+        why: "RotateSecret runs the rotation function as the caller, who needs lambda:InvokeFunction on it",
+        needs: &["secretsmanager:RotateSecret"],
+    },
+];
+
+/// Granted actions the emulator cannot serve, so the tests replace them with a seam
+/// (`compliance_sweep::collect::Seams`, see EMULATOR.md); never called in the tests.
+const SEAMED: &[(&str, &str, &str)] = &[
+    (
+        "compliance-sweep",
+        "lambda:ListFunctions",
+        "moto cannot hold a Lambda function without breaking its state dump; Seams::lambda_functions",
+    ),
+    (
+        "compliance-sweep",
+        "guardduty:DescribePublishingDestination",
+        "moto has no publishing destinations; Seams::guardduty_destinations",
+    ),
+];
+
+/// The IAM action an SDK operation needs, before [`normalise`]. The SDK names services as
+/// "Secrets Manager", "CloudWatch Logs", "S3 Control"; IAM prefixes are one lower-case word.
+fn iam_action(service: &str, operation: &str) -> String {
+    let service: String = service
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect::<String>()
+        .to_lowercase();
+    let (prefix, action) = match (service.as_str(), operation) {
+        ("cloudwatchlogs", _) => ("logs", operation),
+        ("s3control", "GetPublicAccessBlock") => ("s3", "GetAccountPublicAccessBlock"),
+        ("s3control", _) => ("s3", operation),
+        (other, _) => (other, operation),
+    };
+    format!("{prefix}:{action}")
+}
+
+/// S3 and Lambda spell some operations differently from their IAM actions; `None` for
+/// operations that need no permission.
+fn normalise(action: String) -> Option<String> {
+    let renamed = match action.as_str() {
+        "sts:GetCallerIdentity" => return None,
+        "s3:ListObjectsV2" | "s3:HeadBucket" => "s3:ListBucket",
+        "s3:HeadObject" => "s3:GetObject",
+        "s3:ListBuckets" => "s3:ListAllMyBuckets",
+        "s3:GetPublicAccessBlock" => "s3:GetBucketPublicAccessBlock",
+        "s3:PutPublicAccessBlock" => "s3:PutBucketPublicAccessBlock",
+        "s3:GetBucketEncryption" => "s3:GetEncryptionConfiguration",
+        "s3:GetBucketLifecycleConfiguration" => "s3:GetLifecycleConfiguration",
+        "s3:GetObjectLockConfiguration" => "s3:GetBucketObjectLockConfiguration",
+        "lambda:ListFunctions20150331" => "lambda:ListFunctions",
+        _ => return Some(action),
+    };
+    Some(renamed.to_owned())
+}
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("workspace root")
+        .to_path_buf()
+}
+
+/// The integration-test executables of [`PACKAGES`]: one per `tests/*.rs` of each package,
+/// found beside this test's own executable (the `cargo test` running this one built them all;
+/// of several builds of one test, the newest). A nested `cargo test --no-run` would see the
+/// environment cargo gives a test and rebuild much of the workspace.
+fn test_executables(root: &Path) -> Vec<(String, PathBuf, PathBuf)> {
+    let current = std::env::current_exe().unwrap();
+    let deps = current.parent().unwrap();
+    let built: Vec<(String, std::time::SystemTime, PathBuf)> = std::fs::read_dir(deps)
+        .unwrap()
+        .filter_map(|e| {
+            let e = e.ok()?;
+            let name = e.file_name().to_string_lossy().into_owned();
+            let (stem, hash) = name.rsplit_once('-')?;
+            let is_exe = hash.len() == 16 && hash.bytes().all(|b| b.is_ascii_hexdigit());
+            let meta = e.metadata().ok()?;
+            let runnable = is_exe && meta.is_file() && meta.permissions().mode() & 0o111 != 0;
+            runnable.then_some((stem.to_owned(), meta.modified().ok()?, e.path()))
+        })
+        .collect();
+    let mut found = Vec::new();
+    for package in PACKAGES {
+        let dir = match package {
+            "vigil-tests" => root.join("tests"),
+            function => root.join("functions").join(function),
+        };
+        for entry in std::fs::read_dir(dir.join("tests")).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().and_then(|e| e.to_str()) != Some("rs") {
+                continue;
+            }
+            let name = path.file_stem().unwrap().to_string_lossy().into_owned();
+            if name == "least_privilege" {
+                continue;
+            }
+            let newest = built
+                .iter()
+                .filter(|(stem, _, _)| *stem == name)
+                .max_by_key(|(_, modified, _)| *modified)
+                .unwrap_or_else(|| panic!("no built test executable {name} in {}", deps.display()));
+            found.push((name, newest.2.clone(), dir.clone()));
+        }
+    }
+    found
+}
+
+/// Runs every test executable with recording on; returns the actions each function called.
+fn record_operations(root: &Path) -> BTreeMap<String, BTreeSet<String>> {
+    let dir = tempfile::tempdir().unwrap();
+    let executables = test_executables(root);
+    assert!(
+        executables.len() >= 6,
+        "expected the integration tests of every function, found {executables:?}"
+    );
+    for (name, executable, cwd) in &executables {
+        eprintln!("recording: {name}");
+        let output = Command::new(executable)
+            .env(vigil::record::ENV, dir.path())
+            .current_dir(cwd)
+            .output()
+            .expect("run a test executable");
+        assert!(
+            output.status.success(),
+            "{name} failed with recording on:\n{}",
+            String::from_utf8_lossy(&output.stdout)
+                .lines()
+                .rev()
+                .take(60)
+                .collect::<Vec<_>>()
+                .into_iter()
+                .rev()
+                .collect::<Vec<_>>()
+                .join("\n")
+        );
+    }
+    let mut called: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for entry in std::fs::read_dir(dir.path()).unwrap() {
+        let path = entry.unwrap().path();
+        let function = path.file_stem().unwrap().to_string_lossy().into_owned();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let actions = called.entry(function).or_default();
+        for line in text.lines() {
+            let (service, operation) = line.split_once(':').expect("Service:Operation");
+            if let Some(action) = normalise(iam_action(service, operation)) {
+                actions.insert(action);
+            }
+        }
+    }
+    called
+}
+
+struct Statement {
+    sid: String,
+    actions: Vec<String>,
+    resources: Vec<String>,
+}
+
+fn template_roles(root: &Path) -> BTreeMap<String, Vec<Statement>> {
+    let python = root.join(".venv/bin/python");
+    let output = Command::new(&python)
+        .arg(root.join("tests/least_privilege/template_roles.py"))
+        .arg(root.join("template.yaml"))
+        .output()
+        .unwrap_or_else(|e| panic!("{} (make venv creates it): {e}", python.display()));
+    assert!(
+        output.status.success(),
+        "reading template.yaml:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let roles: BTreeMap<String, Vec<Value>> = serde_json::from_slice(&output.stdout).unwrap();
+    let strings = |v: &Value| -> Vec<String> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s.as_str().unwrap().to_owned())
+            .collect()
+    };
+    roles
+        .into_iter()
+        .map(|(role, statements)| {
+            let statements = statements
+                .iter()
+                .map(|s| {
+                    assert_eq!(
+                        s["effect"], "Allow",
+                        "{role}: only Allow statements are expected"
+                    );
+                    assert!(
+                        s["not_actions"].as_array().unwrap().is_empty(),
+                        "{role}: NotAction grants everything else"
+                    );
+                    Statement {
+                        sid: s["sid"].as_str().unwrap().to_owned(),
+                        actions: strings(&s["actions"]),
+                        resources: strings(&s["resources"]),
+                    }
+                })
+                .collect();
+            (role, statements)
+        })
+        .collect()
+}
+
+#[test]
+fn each_role_grants_exactly_what_its_function_calls() {
+    if std::env::var_os(vigil::record::ENV).is_some() {
+        // This test's own executable is never among those it runs; the guard keeps a
+        // recording run started some other way from recursing.
+        return;
+    }
+    let root = workspace();
+    let roles = template_roles(&root);
+    let called = record_operations(&root);
+    let star: BTreeMap<&str, &str> = STAR.iter().copied().collect();
+
+    let mut problems = Vec::new();
+    let mut report = Vec::new();
+    for (function, role) in FUNCTIONS {
+        let statements = roles
+            .get(role)
+            .unwrap_or_else(|| panic!("template.yaml has no role {role}"));
+        let calls = called.get(function).cloned().unwrap_or_default();
+        if calls.is_empty() {
+            problems.push(format!(
+                "{function}: no AWS operation recorded; its clients must be built with vigil::client!"
+            ));
+        }
+        let mut granted = BTreeSet::new();
+        for s in statements {
+            for action in &s.actions {
+                if action.contains('*') {
+                    problems.push(format!("{role} {}: wildcard action {action}", s.sid));
+                }
+                if s.resources.iter().any(|r| r == "*") && !star.contains_key(action.as_str()) {
+                    problems.push(format!(
+                        "{role} {}: {action} on Resource \"*\", but the action supports resource-level permissions (or add it to STAR with the reason)",
+                        s.sid
+                    ));
+                }
+                granted.insert(action.clone());
+            }
+        }
+        for action in calls.difference(&granted) {
+            problems.push(format!(
+                "{function} calls {action}, which {role} does not grant"
+            ));
+        }
+        for action in granted.difference(&calls) {
+            if let Some((_, _, why)) = SEAMED
+                .iter()
+                .find(|(f, a, _)| *f == function && a == action)
+            {
+                report.push(format!("{function}: {action} - seam in tests: {why}"));
+                continue;
+            }
+            match IMPLIED.iter().find(|i| i.action == action) {
+                Some(i) if i.needs.is_empty() || i.needs.iter().any(|n| calls.contains(*n)) => {
+                    report.push(format!("{function}: {action} - {}", i.why));
+                }
+                _ => problems.push(format!(
+                    "{role} grants {action}, which {function} never calls in its tests"
+                )),
+            }
+        }
+        report.push(format!(
+            "{function}: {} actions called, {} granted",
+            calls.len(),
+            granted.len()
+        ));
+    }
+    eprintln!("{}", report.join("\n"));
+    assert!(problems.is_empty(), "\n{}", problems.join("\n"));
+}
+
+#[test]
+fn operation_names_map_to_iam_actions() {
+    let action = |s, o| normalise(iam_action(s, o));
+    assert_eq!(action("SNS", "Publish").as_deref(), Some("sns:Publish"));
+    assert_eq!(
+        action("CloudWatch Logs", "DescribeLogGroups").as_deref(),
+        Some("logs:DescribeLogGroups")
+    );
+    assert_eq!(
+        action("S3 Control", "GetPublicAccessBlock").as_deref(),
+        Some("s3:GetAccountPublicAccessBlock")
+    );
+    assert_eq!(
+        action("S3", "GetPublicAccessBlock").as_deref(),
+        Some("s3:GetBucketPublicAccessBlock")
+    );
+    assert_eq!(
+        action("Secrets Manager", "RotateSecret").as_deref(),
+        Some("secretsmanager:RotateSecret")
+    );
+    assert_eq!(action("STS", "GetCallerIdentity"), None);
+}
