@@ -96,6 +96,15 @@ async fn new_account() -> (String, SdkConfig) {
     (id, sdk)
 }
 
+/// `rds.force_ssl = 1`, for an instance or a cluster parameter group.
+fn force_ssl() -> aws_sdk_rds::types::Parameter {
+    aws_sdk_rds::types::Parameter::builder()
+        .parameter_name("rds.force_ssl")
+        .parameter_value("1")
+        .apply_method(aws_sdk_rds::types::ApplyMethod::Immediate)
+        .build()
+}
+
 pub fn s3(sdk: &SdkConfig) -> aws_sdk_s3::Client {
     aws_sdk_s3::Client::from_conf(
         aws_sdk_s3::config::Builder::from(sdk)
@@ -630,13 +639,7 @@ pub async fn secure() -> Account {
         .unwrap();
     rds.modify_db_parameter_group()
         .db_parameter_group_name("pg-tls")
-        .parameters(
-            aws_sdk_rds::types::Parameter::builder()
-                .parameter_name("rds.force_ssl")
-                .parameter_value("1")
-                .apply_method(aws_sdk_rds::types::ApplyMethod::Immediate)
-                .build(),
-        )
+        .parameters(force_ssl())
         .send()
         .await
         .unwrap();
@@ -673,13 +676,7 @@ pub async fn secure() -> Account {
         .unwrap();
     rds.modify_db_cluster_parameter_group()
         .db_cluster_parameter_group_name("aurora-tls")
-        .parameters(
-            aws_sdk_rds::types::Parameter::builder()
-                .parameter_name("rds.force_ssl")
-                .parameter_value("1")
-                .apply_method(aws_sdk_rds::types::ApplyMethod::Immediate)
-                .build(),
-        )
+        .parameters(force_ssl())
         .send()
         .await
         .unwrap();
