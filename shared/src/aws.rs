@@ -37,6 +37,23 @@ pub fn remaining_budget(deadline: SystemTime, now: SystemTime, margin: Duration)
         .saturating_sub(margin)
 }
 
+/// Runs `work` within the time left before `deadline` less `margin`. `None` when less than
+/// `minimum` is left to start with, or when the work outlasts the budget (it is dropped at
+/// that point): the caller turns that into its own deadline error, which says what was not
+/// done. The `Duration` is the budget the work was given, for that message.
+pub async fn within_budget<T>(
+    deadline: SystemTime,
+    margin: Duration,
+    minimum: Duration,
+    work: impl std::future::Future<Output = T>,
+) -> Result<T, Duration> {
+    let budget = remaining_budget(deadline, SystemTime::now(), margin);
+    if budget < minimum {
+        return Err(budget);
+    }
+    tokio::time::timeout(budget, work).await.map_err(|_| budget)
+}
+
 /// The invocation deadline from `Lambda-Runtime-Deadline-Ms` (`Context::deadline`). AWS
 /// sends epoch milliseconds; `cargo lambda watch` sends the timeout itself (e.g. 600000),
 /// which read as an epoch time lies in 1970 and would leave no time at all. A value before
@@ -184,9 +201,15 @@ impl AwsCallError {
     {
         let failure = AwsFailure::of(&err);
         let code = err.code().map(str::to_owned);
-        let message = match err.message() {
-            Some(m) => m.to_owned(),
-            None => aws_smithy_types::error::display::DisplayErrorContext(&err).to_string(),
+        let status = err.raw_response().map(|r| r.status().as_u16());
+        let message = match (err.message(), &code, status) {
+            (Some(m), _, _) => m.to_owned(),
+            // An answer without an AWS error code (an HTML 404 from an endpoint that does not
+            // serve the operation, a proxy page) would otherwise carry the raw response.
+            (None, None, Some(status)) => format!(
+                "HTTP {status} without an AWS error code: the endpoint does not serve this operation or answered something that is not AWS"
+            ),
+            (None, _, _) => aws_smithy_types::error::display::DisplayErrorContext(&err).to_string(),
         };
         tracing::warn!(
             operation,

@@ -7,11 +7,79 @@
 //! parameter and the problem, so a bad change stops the function at start instead of leaving
 //! a response half applied. Fields left out of the JSON take their defaults (the settings type
 //! uses `#[serde(default)]`; `#[serde(deny_unknown_fields)]` catches misspelt keys).
+//!
+//! [`Env`] reads the deployment settings every function takes from its environment, with the
+//! same rules everywhere.
 
 use aws_sdk_ssm::operation::get_parameter::GetParameterError;
 use serde::de::DeserializeOwned;
 
 use crate::aws::AwsCallError;
+
+/// Environment variables read through a lookup (the process environment in `main`, a map in
+/// tests). A blank value counts as unset and values are trimmed; an invalid value is an error
+/// that names the variable and what it accepts, so a bad deployment fails at start.
+pub struct Env<F> {
+    lookup: F,
+}
+
+impl<F: Fn(&str) -> Option<String>> Env<F> {
+    pub fn new(lookup: F) -> Self {
+        Env { lookup }
+    }
+
+    /// The trimmed value, `None` when unset or blank.
+    pub fn get(&self, name: &str) -> Option<String> {
+        (self.lookup)(name)
+            .map(|v| v.trim().to_owned())
+            .filter(|v| !v.is_empty())
+    }
+
+    /// The value as given, for values where spaces count (a set of characters); `None` when
+    /// unset or blank.
+    pub fn untrimmed(&self, name: &str) -> Option<String> {
+        (self.lookup)(name).filter(|v| !v.trim().is_empty())
+    }
+
+    /// `true`/`false`, `1`/`0`, `yes`/`no` or `on`/`off`, in any case.
+    pub fn flag(&self, name: &str, default: bool) -> Result<bool, String> {
+        let Some(value) = self.get(name) else {
+            return Ok(default);
+        };
+        match value.to_ascii_lowercase().as_str() {
+            "true" | "1" | "yes" | "on" => Ok(true),
+            "false" | "0" | "no" | "off" => Ok(false),
+            _ => Err(format!("{name}={value:?}; use true or false")),
+        }
+    }
+
+    /// A whole number within `min..=max`.
+    pub fn number<T>(&self, name: &str, default: T, min: T, max: T) -> Result<T, String>
+    where
+        T: std::str::FromStr + PartialOrd + Copy + std::fmt::Display,
+    {
+        match self.get(name) {
+            None => Ok(default),
+            Some(v) => match v.parse::<T>() {
+                Ok(n) if n >= min && n <= max => Ok(n),
+                _ => Err(format!(
+                    "{name}={v:?}; use a whole number from {min} to {max}"
+                )),
+            },
+        }
+    }
+
+    /// A comma-separated list, empty items left out.
+    pub fn list(&self, name: &str) -> Option<Vec<String>> {
+        self.get(name).map(|v| {
+            v.split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+                .collect()
+        })
+    }
+}
 
 /// A settings type: JSON with defaults for what is left out, and a check of the whole.
 pub trait Settings: DeserializeOwned + Default {
@@ -122,6 +190,29 @@ mod tests {
             }
             Ok(())
         }
+    }
+
+    #[test]
+    fn environment_values_are_trimmed_checked_and_named() {
+        let env = Env::new(|name: &str| match name {
+            "BLANK" => Some("  ".into()),
+            "ON" => Some(" On ".into()),
+            "BAD_FLAG" => Some("maybe".into()),
+            "N" => Some("12".into()),
+            "LIST" => Some("a, ,b ".into()),
+            _ => None,
+        });
+        assert_eq!(env.get("BLANK"), None);
+        assert_eq!(env.untrimmed("BLANK"), None);
+        assert_eq!(env.untrimmed("ON").as_deref(), Some(" On "));
+        assert_eq!(env.flag("ON", false), Ok(true));
+        assert_eq!(env.flag("UNSET", true), Ok(true));
+        assert!(env.flag("BAD_FLAG", true).unwrap_err().contains("BAD_FLAG"));
+        assert_eq!(env.number("N", 1u32, 1, 64), Ok(12));
+        assert_eq!(env.number("UNSET", 7u32, 1, 64), Ok(7));
+        let err = env.number("N", 1u32, 1, 10).unwrap_err();
+        assert!(err.contains("N=\"12\"") && err.contains("1 to 10"), "{err}");
+        assert_eq!(env.list("LIST"), Some(vec!["a".to_owned(), "b".to_owned()]));
     }
 
     #[test]

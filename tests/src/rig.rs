@@ -62,14 +62,7 @@ impl Rig {
         let h = harness();
         let sdk = h.moto.sdk_config(&account).await;
         let sns = aws_sdk_sns::Client::new(&sdk);
-        let topic_arn = sns
-            .create_topic()
-            .name("vigil-alerts")
-            .send()
-            .await
-            .expect("create topic")
-            .topic_arn
-            .expect("topic arn");
+        let topic_arn = Moto::alert_topic(&sdk).await;
         let mut config = Config {
             extra_ca_pem: Some(h.ca.ca_pem.as_bytes().to_vec()),
             alert_topic_arn: Some(topic_arn.clone()),

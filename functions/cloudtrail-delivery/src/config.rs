@@ -70,12 +70,8 @@ impl Config {
     /// Reads the settings through `get` (the process environment in `main`, a map in tests).
     /// Any invalid value is an error naming the variable and what it accepts.
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Config, String> {
-        let get = |name: &str| {
-            get(name)
-                .map(|v| v.trim().to_owned())
-                .filter(|v| !v.is_empty())
-        };
-        let account_id = get("VIGIL_ACCOUNT_ID").ok_or(
+        let env = vigil::config::Env::new(get);
+        let account_id = env.get("VIGIL_ACCOUNT_ID").ok_or(
             "VIGIL_ACCOUNT_ID is not set; set it to this account's 12-digit id (the template passes AWS::AccountId)",
         )?;
         if account_id.len() != 12 || !account_id.bytes().all(|b| b.is_ascii_digit()) {
@@ -84,59 +80,36 @@ impl Config {
             ));
         }
         let mut config = Config::for_account(account_id);
-        config.stack_name = get("VIGIL_STACK_NAME");
-        if let Some(list) = get("VIGIL_TRAIL_OWNED_KEY_ARNS") {
-            for arn in list.split(',').map(str::trim).filter(|s| !s.is_empty()) {
-                if !(arn.starts_with("arn:") && arn.contains(":kms:") && arn.contains(":key/")) {
-                    return Err(format!(
-                        "VIGIL_TRAIL_OWNED_KEY_ARNS: {arn:?} is not a KMS key ARN (arn:aws:kms:REGION:ACCOUNT:key/KEY-ID)"
-                    ));
-                }
-                config.owned_key_arns.push(arn.to_owned());
+        config.stack_name = env.get("VIGIL_STACK_NAME");
+        for arn in env.list("VIGIL_TRAIL_OWNED_KEY_ARNS").unwrap_or_default() {
+            if !(arn.starts_with("arn:") && arn.contains(":kms:") && arn.contains(":key/")) {
+                return Err(format!(
+                    "VIGIL_TRAIL_OWNED_KEY_ARNS: {arn:?} is not a KMS key ARN (arn:aws:kms:REGION:ACCOUNT:key/KEY-ID)"
+                ));
             }
+            config.owned_key_arns.push(arn);
         }
         config.repair = RepairSwitches {
-            start_logging: flag(&get, "VIGIL_TRAIL_REPAIR_START_LOGGING", true)?,
-            bucket_policy: flag(&get, "VIGIL_TRAIL_REPAIR_BUCKET_POLICY", true)?,
-            kms_key: flag(&get, "VIGIL_TRAIL_REPAIR_KMS_KEY", true)?,
+            start_logging: env.flag("VIGIL_TRAIL_REPAIR_START_LOGGING", true)?,
+            bucket_policy: env.flag("VIGIL_TRAIL_REPAIR_BUCKET_POLICY", true)?,
+            kms_key: env.flag("VIGIL_TRAIL_REPAIR_KMS_KEY", true)?,
         };
-        if let Some(v) = get("VIGIL_TRAIL_STALE_AFTER_MINUTES") {
-            match v.parse::<u64>() {
-                Ok(minutes) if (15..=10_080).contains(&minutes) => {
-                    config.stale_after = Duration::from_secs(minutes * 60);
-                }
-                _ => {
-                    return Err(format!(
-                        "VIGIL_TRAIL_STALE_AFTER_MINUTES={v:?}; use whole minutes from 15 to 10080 (CloudTrail delivers about every 5 minutes)"
-                    ));
-                }
-            }
-        }
-        if let Some(v) = get("VIGIL_TRAIL_CONCURRENCY") {
-            match v.parse::<usize>() {
-                Ok(n) if (1..=64).contains(&n) => config.concurrency = n,
-                _ => {
-                    return Err(format!(
-                        "VIGIL_TRAIL_CONCURRENCY={v:?}; use a whole number from 1 to 64"
-                    ));
-                }
-            }
-        }
-        config.s3_force_path_style = flag(&get, "VIGIL_S3_FORCE_PATH_STYLE", false)?;
-        config.alert_topic_arn = get("VIGIL_ALERT_TOPIC_ARN");
-        if let Some(ns) = get("VIGIL_METRICS_NAMESPACE") {
+        let stale_minutes = env
+            .number(
+                "VIGIL_TRAIL_STALE_AFTER_MINUTES",
+                config.stale_after.as_secs() / 60,
+                15,
+                10_080,
+            )
+            .map_err(|e| format!("{e} (minutes; CloudTrail delivers about every 5 minutes)"))?;
+        config.stale_after = Duration::from_secs(stale_minutes * 60);
+        config.concurrency = env.number("VIGIL_TRAIL_CONCURRENCY", config.concurrency, 1, 64)?;
+        config.s3_force_path_style = env.flag("VIGIL_S3_FORCE_PATH_STYLE", false)?;
+        config.alert_topic_arn = env.get("VIGIL_ALERT_TOPIC_ARN");
+        if let Some(ns) = env.get("VIGIL_METRICS_NAMESPACE") {
             config.metrics_namespace = ns;
         }
         Ok(config)
-    }
-}
-
-fn flag(get: &impl Fn(&str) -> Option<String>, name: &str, default: bool) -> Result<bool, String> {
-    match get(name).map(|v| v.to_ascii_lowercase()).as_deref() {
-        None => Ok(default),
-        Some("true" | "1" | "yes" | "on") => Ok(true),
-        Some("false" | "0" | "no" | "off") => Ok(false),
-        Some(v) => Err(format!("{name}={v:?}; use true or false")),
     }
 }
 

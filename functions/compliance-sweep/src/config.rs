@@ -119,49 +119,16 @@ impl Default for Config {
     }
 }
 
-fn list(v: &str) -> Vec<String> {
-    v.split(',')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_owned)
-        .collect()
-}
-
 impl Config {
     /// Reads the settings through `get`. Any invalid value is an error naming the variable
     /// and what it accepts.
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Config, String> {
-        let get = |name: &str| get(name).filter(|v| !v.trim().is_empty());
+        let env = vigil::config::Env::new(get);
         let d = Config::default();
         let t = Thresholds::default();
-        fn number<T: std::str::FromStr + PartialOrd + Copy + std::fmt::Display>(
-            get: &impl Fn(&str) -> Option<String>,
-            name: &str,
-            default: T,
-            min: T,
-            max: T,
-        ) -> Result<T, String> {
-            match get(name) {
-                None => Ok(default),
-                Some(v) => match v.trim().parse::<T>() {
-                    Ok(n) if n >= min && n <= max => Ok(n),
-                    _ => Err(format!(
-                        "{name}={v:?}; use a whole number from {min} to {max}"
-                    )),
-                },
-            }
-        }
-        let flag = |name: &str, default: bool| -> Result<bool, String> {
-            match get(name).as_deref().map(str::trim) {
-                None => Ok(default),
-                Some("true" | "1" | "yes") => Ok(true),
-                Some("false" | "0" | "no") => Ok(false),
-                Some(v) => Err(format!("{name}={v:?}; use true or false")),
-            }
-        };
-        let services = match get("VIGIL_SWEEP_SERVICES") {
+        let services = match env.list("VIGIL_SWEEP_SERVICES") {
             None => d.services,
-            Some(v) => list(&v)
+            Some(v) => v
                 .iter()
                 .map(|s| {
                     Service::parse(s).ok_or_else(|| {
@@ -173,7 +140,7 @@ impl Config {
                 })
                 .collect::<Result<_, _>>()?,
         };
-        let regions = get("VIGIL_SWEEP_REGIONS").map(|v| list(&v));
+        let regions = env.list("VIGIL_SWEEP_REGIONS");
         if let Some(regions) = &regions
             && let Some(bad) = regions.iter().find(|r| {
                 !r.chars()
@@ -185,123 +152,111 @@ impl Config {
             ));
         }
         Ok(Config {
-            evidence_bucket: get("VIGIL_EVIDENCE_BUCKET"),
-            evidence_prefix: get("VIGIL_EVIDENCE_PREFIX").unwrap_or(d.evidence_prefix),
-            evidence_key_id: get("VIGIL_EVIDENCE_KEY_ID"),
-            alert_topic_arn: get("VIGIL_ALERT_TOPIC_ARN"),
-            metrics_namespace: get("VIGIL_METRICS_NAMESPACE").unwrap_or(d.metrics_namespace),
+            evidence_bucket: env.get("VIGIL_EVIDENCE_BUCKET"),
+            evidence_prefix: env
+                .get("VIGIL_EVIDENCE_PREFIX")
+                .unwrap_or(d.evidence_prefix),
+            evidence_key_id: env.get("VIGIL_EVIDENCE_KEY_ID"),
+            alert_topic_arn: env.get("VIGIL_ALERT_TOPIC_ARN"),
+            metrics_namespace: env
+                .get("VIGIL_METRICS_NAMESPACE")
+                .unwrap_or(d.metrics_namespace),
             regions,
             services,
-            concurrency: number(&get, "VIGIL_SWEEP_CONCURRENCY", d.concurrency, 1, 64)?,
+            concurrency: env.number("VIGIL_SWEEP_CONCURRENCY", d.concurrency, 1, 64)?,
             thresholds: Thresholds {
-                access_key_max_age_days: number(
-                    &get,
+                access_key_max_age_days: env.number(
                     "VIGIL_SWEEP_ACCESS_KEY_MAX_AGE_DAYS",
                     t.access_key_max_age_days,
                     0,
                     3650,
                 )?,
-                credential_unused_days: number(
-                    &get,
+                credential_unused_days: env.number(
                     "VIGIL_SWEEP_CREDENTIAL_UNUSED_DAYS",
                     t.credential_unused_days,
                     0,
                     3650,
                 )?,
-                root_unused_days: number(
-                    &get,
+                root_unused_days: env.number(
                     "VIGIL_SWEEP_ROOT_UNUSED_DAYS",
                     t.root_unused_days,
                     0,
                     3650,
                 )?,
-                role_unused_days: number(
-                    &get,
+                role_unused_days: env.number(
                     "VIGIL_SWEEP_ROLE_UNUSED_DAYS",
                     t.role_unused_days,
                     0,
                     3650,
                 )?,
-                password_min_length: number(
-                    &get,
+                password_min_length: env.number(
                     "VIGIL_SWEEP_PASSWORD_MIN_LENGTH",
                     t.password_min_length,
                     6,
                     128,
                 )?,
-                password_reuse: number(
-                    &get,
+                password_reuse: env.number(
                     "VIGIL_SWEEP_PASSWORD_REUSE",
                     t.password_reuse,
                     0,
                     24,
                 )?,
-                password_max_age_days: number(
-                    &get,
+                password_max_age_days: env.number(
                     "VIGIL_SWEEP_PASSWORD_MAX_AGE_DAYS",
                     t.password_max_age_days,
                     1,
                     1095,
                 )?,
-                admin_allow_list: get("VIGIL_SWEEP_ADMIN_ALLOW_LIST")
-                    .map(|v| list(&v))
-                    .unwrap_or_default(),
-                kms_max_rotation_days: number(
-                    &get,
+                admin_allow_list: env.list("VIGIL_SWEEP_ADMIN_ALLOW_LIST").unwrap_or_default(),
+                kms_max_rotation_days: env.number(
                     "VIGIL_SWEEP_KMS_MAX_ROTATION_DAYS",
                     t.kms_max_rotation_days,
                     90,
                     2560,
                 )?,
-                secret_max_rotation_days: number(
-                    &get,
+                secret_max_rotation_days: env.number(
                     "VIGIL_SWEEP_SECRET_MAX_ROTATION_DAYS",
                     t.secret_max_rotation_days,
                     1,
                     1000,
                 )?,
-                secret_unused_days: number(
-                    &get,
+                secret_unused_days: env.number(
                     "VIGIL_SWEEP_SECRET_UNUSED_DAYS",
                     t.secret_unused_days,
                     1,
                     3650,
                 )?,
-                sensitive_secrets: get("VIGIL_SWEEP_SENSITIVE_SECRETS")
-                    .map(|v| list(&v))
+                sensitive_secrets: env
+                    .list("VIGIL_SWEEP_SENSITIVE_SECRETS")
                     .unwrap_or(t.sensitive_secrets),
-                guardduty_features: get("VIGIL_SWEEP_GUARDDUTY_FEATURES")
-                    .map(|v| list(&v))
+                guardduty_features: env
+                    .list("VIGIL_SWEEP_GUARDDUTY_FEATURES")
                     .unwrap_or(t.guardduty_features),
-                findings_retention_days: number(
-                    &get,
+                findings_retention_days: env.number(
                     "VIGIL_SWEEP_FINDINGS_RETENTION_DAYS",
                     t.findings_retention_days,
                     1,
                     36500,
                 )?,
-                log_retention_days: number(
-                    &get,
+                log_retention_days: env.number(
                     "VIGIL_SWEEP_LOG_RETENTION_DAYS",
                     t.log_retention_days,
                     1,
                     3653,
                 )?,
-                cloudwatch_delivery_hours: number(
-                    &get,
+                cloudwatch_delivery_hours: env.number(
                     "VIGIL_SWEEP_CLOUDWATCH_DELIVERY_HOURS",
                     t.cloudwatch_delivery_hours,
                     1,
                     720,
                 )?,
-                rds_backup_days: number(
-                    &get,
+                rds_backup_days: env.number(
                     "VIGIL_SWEEP_RDS_BACKUP_DAYS",
                     t.rds_backup_days,
                     1,
                     35,
                 )?,
-                s3_require_cmk: flag("VIGIL_SWEEP_S3_REQUIRE_CMK", t.s3_require_cmk)?,
+                s3_require_cmk: env.flag("VIGIL_SWEEP_S3_REQUIRE_CMK", t.s3_require_cmk)?,
             },
         })
     }

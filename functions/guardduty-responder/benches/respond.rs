@@ -96,14 +96,7 @@ async fn main() {
         })
         .build();
     let findings = seed(&base, &account).await;
-    let topic = aws_sdk_sns::Client::new(&base)
-        .create_topic()
-        .name("vigil-alerts")
-        .send()
-        .await
-        .unwrap()
-        .topic_arn
-        .unwrap();
+    let topic = Moto::alert_topic(&base).await;
     let deps = Deps::new(
         &sdk,
         Config {

@@ -247,25 +247,14 @@ pub struct Environment {
 impl Environment {
     /// Reads the variables through `get` (the process environment in `main`, a map in tests).
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Environment, String> {
-        let get = |name: &str| {
-            get(name)
-                .map(|v| v.trim().to_owned())
-                .filter(|v| !v.is_empty())
-        };
-        let s3_force_path_style = match get("VIGIL_S3_FORCE_PATH_STYLE").as_deref() {
-            None | Some("false" | "0" | "no") => false,
-            Some("true" | "1" | "yes") => true,
-            Some(v) => {
-                return Err(format!(
-                    "VIGIL_S3_FORCE_PATH_STYLE={v:?}; use true or false"
-                ));
-            }
-        };
+        let env = vigil::config::Env::new(get);
         Ok(Environment {
-            config_parameter: get("VIGIL_GUARDDUTY_CONFIG_PARAMETER"),
-            alert_topic_arn: get("VIGIL_ALERT_TOPIC_ARN"),
-            metrics_namespace: get("VIGIL_METRICS_NAMESPACE").unwrap_or_else(|| "Vigil".into()),
-            s3_force_path_style,
+            config_parameter: env.get("VIGIL_GUARDDUTY_CONFIG_PARAMETER"),
+            alert_topic_arn: env.get("VIGIL_ALERT_TOPIC_ARN"),
+            metrics_namespace: env
+                .get("VIGIL_METRICS_NAMESPACE")
+                .unwrap_or_else(|| "Vigil".into()),
+            s3_force_path_style: env.flag("VIGIL_S3_FORCE_PATH_STYLE", false)?,
         })
     }
 }

@@ -320,7 +320,7 @@ async fn leaked_access_key_is_deactivated_and_the_user_denied() {
         .unwrap()
         .policy_document;
     assert!(guardduty_responder::actions::iam::denies_everything(
-        &guardduty_responder::actions::iam::decode_policy(&document)
+        &vigil::policy::decode_document(&document)
     ));
 
     let mut again = e;
@@ -361,7 +361,7 @@ async fn assumed_role_sessions_are_revoked_once() {
         .unwrap()
         .policy_document;
     let cutoff = guardduty_responder::actions::iam::revocation_cutoff(
-        &guardduty_responder::actions::iam::decode_policy(&document),
+        &vigil::policy::decode_document(&document),
     )
     .expect("a TokenIssueTime cutoff");
     assert!(

@@ -48,21 +48,20 @@ impl Config {
     /// instead of half-way through a rotation.
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Config, String> {
         let defaults = Config::default();
-        let get = |name: &str| get(name).filter(|v| !v.trim().is_empty());
-        let password_length = match get("VIGIL_PASSWORD_LENGTH") {
+        let env = vigil::config::Env::new(get);
+        let password_length = match env.get("VIGIL_PASSWORD_LENGTH") {
             None => defaults.password_rules.length,
             Some(v) => v
-                .trim()
                 .parse()
                 .map_err(|_| format!("VIGIL_PASSWORD_LENGTH={v:?} is not a whole number"))?,
         };
-        let tls_default = match get("VIGIL_DB_TLS_MODE") {
+        let tls_default = match env.get("VIGIL_DB_TLS_MODE") {
             None => defaults.tls_default,
             Some(v) => TlsMode::parse(&v).ok_or_else(|| {
                 format!("VIGIL_DB_TLS_MODE={v:?}; use disable, require or verify-full")
             })?,
         };
-        let extra_ca_pem = match get("VIGIL_DB_CA_FILE") {
+        let extra_ca_pem = match env.get("VIGIL_DB_CA_FILE") {
             None => None,
             Some(path) => {
                 let pem = std::fs::read(&path)
@@ -75,39 +74,31 @@ impl Config {
                 Some(pem)
             }
         };
-        let connect_timeout = match get("VIGIL_CONNECT_TIMEOUT_SECS") {
-            None => defaults.connect_timeout,
-            Some(v) => match v.trim().parse::<u64>() {
-                Ok(secs) if (1..=300).contains(&secs) => Duration::from_secs(secs),
-                _ => {
-                    return Err(format!(
-                        "VIGIL_CONNECT_TIMEOUT_SECS={v:?}; use a whole number of seconds from 1 to 300"
-                    ));
-                }
-            },
-        };
-        let clean_stuck_rotation = match get("VIGIL_CLEAN_STUCK_ROTATION").as_deref() {
-            None => false,
-            Some("true" | "1" | "yes") => true,
-            Some("false" | "0" | "no") => false,
-            Some(v) => {
-                return Err(format!(
-                    "VIGIL_CLEAN_STUCK_ROTATION={v:?}; use true or false"
-                ));
-            }
-        };
+        let connect_timeout = Duration::from_secs(
+            env.number(
+                "VIGIL_CONNECT_TIMEOUT_SECS",
+                defaults.connect_timeout.as_secs(),
+                1,
+                300,
+            )
+            .map_err(|e| format!("{e} (seconds)"))?,
+        );
+        let clean_stuck_rotation = env.flag("VIGIL_CLEAN_STUCK_ROTATION", false)?;
         Ok(Config {
             password_rules: PasswordRules {
                 length: password_length,
-                exclude_characters: get("VIGIL_EXCLUDE_CHARACTERS")
+                exclude_characters: env
+                    .untrimmed("VIGIL_EXCLUDE_CHARACTERS")
                     .unwrap_or(defaults.password_rules.exclude_characters),
             },
             tls_default,
             extra_ca_pem,
             connect_timeout,
             clean_stuck_rotation,
-            alert_topic_arn: get("VIGIL_ALERT_TOPIC_ARN"),
-            metrics_namespace: get("VIGIL_METRICS_NAMESPACE").unwrap_or(defaults.metrics_namespace),
+            alert_topic_arn: env.get("VIGIL_ALERT_TOPIC_ARN"),
+            metrics_namespace: env
+                .get("VIGIL_METRICS_NAMESPACE")
+                .unwrap_or(defaults.metrics_namespace),
         })
     }
 }

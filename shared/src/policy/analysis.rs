@@ -12,31 +12,20 @@
 //! broad as `*` for these questions. Conditions are never evaluated; statements carry them
 //! so a finding can show them.
 
+use wildmatch::WildMatch;
+
 use super::{Effect, PolicyDocument, Principal, Statement};
 
-/// IAM-style wildcard match (`*` any run, `?` one character), case-insensitive.
+/// IAM-style wildcard match (`*` any run, `?` one character), case-insensitive: for action
+/// names.
 pub fn wildcard_match(pattern: &str, value: &str) -> bool {
-    let p: Vec<char> = pattern.to_lowercase().chars().collect();
-    let v: Vec<char> = value.to_lowercase().chars().collect();
-    // Iterative glob match with backtracking to the last `*`.
-    let (mut pi, mut vi) = (0, 0);
-    let mut star: Option<(usize, usize)> = None;
-    while vi < v.len() {
-        if pi < p.len() && (p[pi] == '?' || p[pi] == v[vi]) {
-            pi += 1;
-            vi += 1;
-        } else if pi < p.len() && p[pi] == '*' {
-            star = Some((pi, vi));
-            pi += 1;
-        } else if let Some((sp, sv)) = star {
-            pi = sp + 1;
-            vi = sv + 1;
-            star = Some((sp, sv + 1));
-        } else {
-            return false;
-        }
-    }
-    p[pi..].iter().all(|c| *c == '*')
+    WildMatch::new_case_insensitive(pattern).matches(value)
+}
+
+/// [`wildcard_match`], case-sensitive: for resource ARNs and `StringLike` / `ArnLike`
+/// condition values, which IAM compares exactly.
+pub fn wildcard_match_cased(pattern: &str, value: &str) -> bool {
+    WildMatch::new(pattern).matches(value)
 }
 
 impl Statement {
@@ -391,5 +380,28 @@ mod tests {
             "Resource": ["arn:aws:s3:::logs*"], "Condition": {"NumericLessThan": {"s3:TlsVersion": "1.2"}}}]}),
         );
         assert!(denies_insecure_transport(&tls_version, arn));
+        // Unquoted JSON booleans and numbers are condition values too.
+        let unquoted = doc(
+            json!({"Statement": [{"Effect": "Deny", "Principal": "*", "Action": "s3:*",
+            "Resource": [arn, "arn:aws:s3:::logs/*"], "Condition": {"Bool": {"aws:SecureTransport": false}}}]}),
+        );
+        assert!(denies_insecure_transport(&unquoted, arn));
+    }
+
+    #[test]
+    fn wildcards_on_resources_are_case_sensitive() {
+        assert!(wildcard_match("S3:Get*", "s3:GetObject"));
+        assert!(wildcard_match_cased(
+            "arn:aws:s3:::logs/*",
+            "arn:aws:s3:::logs/AWSLogs/1"
+        ));
+        assert!(!wildcard_match_cased(
+            "arn:aws:s3:::Logs/*",
+            "arn:aws:s3:::logs/x"
+        ));
+        assert!(wildcard_match_cased(
+            "arn:aws:s3:::l?gs",
+            "arn:aws:s3:::logs"
+        ));
     }
 }

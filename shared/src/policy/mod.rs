@@ -60,7 +60,7 @@ pub struct Statement {
 
 impl Statement {
     /// The condition values for `operator` / `key` (key compared case-insensitively, as IAM
-    /// does for condition keys), strings or arrays of strings flattened.
+    /// does for condition keys), flattened as [`condition_strings`].
     pub fn condition_values(&self, operator: &str, key: &str) -> Vec<String> {
         self.condition
             .get(operator)
@@ -68,7 +68,7 @@ impl Statement {
             .into_iter()
             .flat_map(|keys| keys.iter())
             .filter(|(k, _)| k.eq_ignore_ascii_case(key))
-            .flat_map(|(_, v)| strings(v))
+            .flat_map(|(_, v)| condition_strings(v))
             .collect()
     }
 }
@@ -208,6 +208,33 @@ fn parse_principal(value: &Value) -> Result<Principal, String> {
             ))
         }
         _ => Err("Principal must be \"*\" or an object".into()),
+    }
+}
+
+/// A policy document as IAM returns it: identity policies (GetUserPolicy, the authorization
+/// details) come URL-encoded, resource policies as plain JSON. Plain JSON is kept as is (a
+/// `%` inside it is not an escape).
+pub fn decode_document(document: &str) -> String {
+    if document.trim_start().starts_with('{') {
+        return document.to_owned();
+    }
+    percent_encoding::percent_decode_str(document)
+        .decode_utf8_lossy()
+        .into_owned()
+}
+
+/// Condition values as strings, one value or an array: IAM compares `true` and `"true"`, `5`
+/// and `"5"` alike, so unquoted booleans and numbers count (`"aws:SecureTransport": false`).
+pub fn condition_strings(value: &Value) -> Vec<String> {
+    let one = |v: &Value| match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Bool(b) => Some(b.to_string()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    };
+    match value {
+        Value::Array(items) => items.iter().filter_map(one).collect(),
+        other => one(other).into_iter().collect(),
     }
 }
 

@@ -45,6 +45,23 @@ impl Moto {
         }
     }
 
+    /// Creates the `vigil-alerts` topic the functions publish to in `sdk`'s account and
+    /// returns its ARN (creating it again returns the same ARN).
+    ///
+    /// # Panics
+    ///
+    /// If the emulator refuses.
+    pub async fn alert_topic(sdk: &SdkConfig) -> String {
+        aws_sdk_sns::Client::new(sdk)
+            .create_topic()
+            .name("vigil-alerts")
+            .send()
+            .await
+            .expect("create the alert topic")
+            .topic_arn
+            .expect("topic ARN")
+    }
+
     /// A random 12-digit account id. Each test uses its own, so tests share one moto server
     /// without seeing each other's resources and can run in parallel.
     pub fn new_account() -> String {

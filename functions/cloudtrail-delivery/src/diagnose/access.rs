@@ -9,9 +9,8 @@
 //! on a key or with an operator this module does not model is *unknown*, never guessed: a
 //! statement that might apply is reported as such, not counted as granting or denying.
 
-use serde_json::Value;
-use vigil::policy::{Principal, Statement, strings};
-use wildmatch::WildMatch;
+use vigil::policy::analysis::{wildcard_match, wildcard_match_cased};
+use vigil::policy::{Principal, Statement, condition_strings};
 
 /// A request made by an AWS service principal.
 #[derive(Debug, Clone)]
@@ -160,27 +159,12 @@ fn principal_names(principal: &Principal, service: &str) -> bool {
 }
 
 fn any_match(patterns: &[String], value: &str, case_sensitive: bool) -> bool {
-    patterns.iter().any(|p| {
-        if case_sensitive {
-            WildMatch::new(p).matches(value)
-        } else {
-            WildMatch::new_case_insensitive(p).matches(value)
-        }
-    })
-}
-
-/// Condition values as strings: IAM compares `true` and `"true"`, `5` and `"5"` alike.
-fn condition_strings(value: &Value) -> Vec<String> {
-    let one = |v: &Value| match v {
-        Value::String(s) => Some(s.clone()),
-        Value::Bool(b) => Some(b.to_string()),
-        Value::Number(n) => Some(n.to_string()),
-        _ => None,
+    let matches = if case_sensitive {
+        wildcard_match_cased
+    } else {
+        wildcard_match
     };
-    match value {
-        Value::Array(items) => items.iter().filter_map(one).collect(),
-        other => one(other).into_iter().collect(),
-    }
+    patterns.iter().any(|p| matches(p, value))
 }
 
 /// `ForAnyValue:StringLikeIfExists` → (`StringLike`, if_exists = true). The set qualifiers
@@ -236,7 +220,7 @@ fn test_condition(
                 expected.eq_ignore_ascii_case(actual)
             }
             "StringLike" | "StringNotLike" | "ArnEquals" | "ArnLike" | "ArnNotEquals"
-            | "ArnNotLike" => WildMatch::new(expected).matches(actual),
+            | "ArnNotLike" => wildcard_match_cased(expected, actual),
             "Bool" => expected.eq_ignore_ascii_case(actual),
             _ => return None,
         })
@@ -266,22 +250,10 @@ pub fn describe(test: &ConditionTest) -> String {
     )
 }
 
-/// All values a statement's conditions give for `key`, under any operator.
-pub fn condition_values_for(statement: &Statement, key: &str) -> Vec<String> {
-    statement
-        .condition
-        .values()
-        .filter_map(Value::as_object)
-        .flat_map(|keys| keys.iter())
-        .filter(|(k, _)| k.eq_ignore_ascii_case(key))
-        .flat_map(|(_, v)| strings(v))
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use serde_json::{Value, json};
 
     const TRAIL: &str = "arn:aws:cloudtrail:us-east-1:111122223333:trail/main";
 

@@ -42,14 +42,7 @@ impl Rig {
 
     pub async fn in_account(account: String, adjust: impl FnOnce(&mut Config)) -> Rig {
         let sdk = harness().moto.sdk_config(&account).await;
-        let topic_arn = aws_sdk_sns::Client::new(&sdk)
-            .create_topic()
-            .name("vigil-alerts")
-            .send()
-            .await
-            .unwrap()
-            .topic_arn
-            .unwrap();
+        let topic_arn = Moto::alert_topic(&sdk).await;
         let mut config = Config::for_account(&account);
         config.stack_name = Some(STACK.into());
         config.s3_force_path_style = true;

@@ -190,17 +190,6 @@ pub fn parse_report(content: &[u8]) -> Result<Vec<CredentialRow>, String> {
     Ok(rows)
 }
 
-/// IAM returns policy documents URL-encoded (RFC 3986).
-pub fn decode_document(doc: &str) -> String {
-    if doc.trim_start().starts_with('{') {
-        doc.to_owned()
-    } else {
-        percent_encoding::percent_decode_str(doc)
-            .decode_utf8_lossy()
-            .into_owned()
-    }
-}
-
 async fn authorization(c: &Collector, region: &str) -> Fetched<AuthorizationDetails> {
     let pages = c
         .limited(
@@ -221,7 +210,7 @@ async fn authorization(c: &Collector, region: &str) -> Fetched<AuthorizationDeta
                 (
                     p.policy_name.unwrap_or_default(),
                     p.policy_document
-                        .map(|d| decode_document(&d))
+                        .map(|d| vigil::policy::decode_document(&d))
                         .unwrap_or_default(),
                 )
             })
@@ -276,7 +265,7 @@ async fn authorization(c: &Collector, region: &str) -> Fetched<AuthorizationDeta
                 .into_iter()
                 .find(|v| v.is_default_version)
                 .and_then(|v| v.document)
-                .map(|d| decode_document(&d));
+                .map(|d| vigil::policy::decode_document(&d));
             out.policies.push(ManagedPolicy {
                 arn: p.arn.unwrap_or_default(),
                 name: p.policy_name.unwrap_or_default(),
@@ -319,9 +308,12 @@ alice,arn:aws:iam::1:user/alice,2023-01-01T00:00:00+00:00,true,no_information,N/
     #[test]
     fn documents_are_url_decoded_when_encoded() {
         assert_eq!(
-            decode_document("%7B%22Statement%22%3A%5B%5D%7D"),
+            vigil::policy::decode_document("%7B%22Statement%22%3A%5B%5D%7D"),
             r#"{"Statement":[]}"#
         );
-        assert_eq!(decode_document(r#"{"a":"50%"}"#), r#"{"a":"50%"}"#);
+        assert_eq!(
+            vigil::policy::decode_document(r#"{"a":"50%"}"#),
+            r#"{"a":"50%"}"#
+        );
     }
 }

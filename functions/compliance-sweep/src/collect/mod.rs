@@ -49,18 +49,7 @@ pub fn api<E>(operation: &'static str, err: SdkError<E, HttpResponse>) -> ApiErr
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
 {
-    let status = err.raw_response().map(|r| r.status().as_u16());
-    let mut error: ApiError = AwsCallError::new(operation, err).into();
-    // An answer without an AWS error code (an HTML 404 from an endpoint that does not serve
-    // the operation, a proxy page) would otherwise carry the whole raw response as message.
-    if error.code.is_none()
-        && let Some(status) = status
-    {
-        error.message = format!(
-            "HTTP {status} without an AWS error code: the endpoint does not serve this operation or answered something that is not AWS"
-        );
-    }
-    error
+    AwsCallError::new(operation, err).into()
 }
 
 /// Counts HTTP attempts per operation (`service:Operation`).

@@ -714,14 +714,7 @@ pub async fn secure() -> Account {
     )];
     arn.insert("clean-fn", lambda[0].arn.clone());
     let signing_key = signing_key(&sdk).await;
-    let topic = aws_sdk_sns::Client::new(&sdk)
-        .create_topic()
-        .name("vigil-alerts")
-        .send()
-        .await
-        .unwrap()
-        .topic_arn
-        .unwrap();
+    let topic = Moto::alert_topic(&sdk).await;
     Account {
         id,
         sdk,
@@ -960,14 +953,7 @@ pub async fn insecure() -> Account {
     )];
     arn.insert("leaky-fn", lambda[0].arn.clone());
     let signing_key = signing_key(&sdk).await;
-    let topic = aws_sdk_sns::Client::new(&sdk)
-        .create_topic()
-        .name("vigil-alerts")
-        .send()
-        .await
-        .unwrap()
-        .topic_arn
-        .unwrap();
+    let topic = Moto::alert_topic(&sdk).await;
     Account {
         id,
         sdk,

@@ -113,7 +113,7 @@ impl Iam {
                 }),
         };
         match result {
-            Ok(document) => Ok(Some(decode_policy(&document))),
+            Ok(document) => Ok(Some(vigil::policy::decode_document(&document))),
             Err((true, _)) => Ok(None),
             Err((false, e)) => Err(e),
         }
@@ -149,17 +149,6 @@ impl Iam {
                 .map_err(|e| AwsCallError::new("iam:PutRolePolicy", e)),
         }
     }
-}
-
-/// IAM returns inline policy documents URL-encoded (RFC 3986); a document that is plain JSON
-/// already is kept as it is.
-pub fn decode_policy(document: &str) -> String {
-    if document.trim_start().starts_with('{') {
-        return document.to_owned();
-    }
-    percent_encoding::percent_decode_str(document)
-        .decode_utf8_lossy()
-        .into_owned()
 }
 
 pub fn deny_all_document() -> String {
@@ -320,7 +309,10 @@ mod tests {
     #[test]
     fn url_encoded_documents_are_decoded() {
         let encoded = "%7B%22Version%22%3A%222012-10-17%22%2C%22Statement%22%3A%5B%7B%22Effect%22%3A%22Deny%22%2C%22Action%22%3A%22%2A%22%2C%22Resource%22%3A%22%2A%22%7D%5D%7D";
-        assert!(denies_everything(&decode_policy(encoded)));
-        assert_eq!(decode_policy("{\"a\": \"100%\"}"), "{\"a\": \"100%\"}");
+        assert!(denies_everything(&vigil::policy::decode_document(encoded)));
+        assert_eq!(
+            vigil::policy::decode_document("{\"a\": \"100%\"}"),
+            "{\"a\": \"100%\"}"
+        );
     }
 }

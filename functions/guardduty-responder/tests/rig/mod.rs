@@ -70,14 +70,7 @@ impl Rig {
         let account = Moto::new_account();
         let sdk = harness().moto.sdk_config(&account).await;
         let sns = aws_sdk_sns::Client::new(&sdk);
-        let topic_arn = sns
-            .create_topic()
-            .name("vigil-alerts")
-            .send()
-            .await
-            .expect("create topic")
-            .topic_arn
-            .expect("topic arn");
+        let topic_arn = Moto::alert_topic(&sdk).await;
         // Alerts are read from a queue subscribed to the topic, as a subscriber would get
         // them. (The harness's published_sns_messages reads moto's whole state dump, which
         // outgrows its timeout once many accounts hold EC2 state.)
