@@ -50,6 +50,17 @@ pub fn key_id(key: &str) -> &str {
     key.rsplit_once(":key/").map_or(key, |(_, id)| id)
 }
 
+/// Whether two names of KMS keys (ARNs or key ids) can be the same key: the same key id, and
+/// the same account where both name one. The region is not compared: the replicas of a
+/// multi-Region key share its id.
+pub fn same_key(a: &str, b: &str) -> bool {
+    key_id(a) == key_id(b)
+        && match (account(a), account(b)) {
+            (Some(x), Some(y)) => x == y,
+            _ => true,
+        }
+}
+
 /// The log group name in a CloudWatch Logs log-group ARN
 /// (`arn:aws:logs:REGION:ACCOUNT:log-group:NAME:*`).
 pub fn log_group_name(arn: &str) -> Option<&str> {
@@ -74,6 +85,17 @@ mod tests {
             "1234abcd-12ab"
         );
         assert_eq!(key_id("1234abcd-12ab"), "1234abcd-12ab");
+        let key = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab";
+        assert!(same_key(key, "1234abcd-12ab"));
+        assert!(same_key(
+            key,
+            "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab"
+        ));
+        assert!(!same_key(
+            key,
+            "arn:aws:kms:us-east-1:210987654321:key/1234abcd-12ab"
+        ));
+        assert!(!same_key(key, "5678efgh-12ab"));
         assert_eq!(
             log_group_name("arn:aws:logs:us-east-1:123456789012:log-group:CloudTrail/main:*"),
             Some("CloudTrail/main")

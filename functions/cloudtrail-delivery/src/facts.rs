@@ -9,7 +9,6 @@ use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 use chrono::{DateTime, Utc};
 use futures::{StreamExt, stream};
-use serde::Serialize;
 use vigil::aws::AwsCallError;
 
 use crate::arn;
@@ -18,16 +17,15 @@ use crate::aws::Aws;
 /// A fact, or the AWS error that kept it from being read.
 pub type Observed<T> = Result<T, AwsCallError>;
 
-/// A trail as `ListTrails` names it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// A trail as `ListTrails` lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TrailRef {
     pub arn: String,
-    pub name: String,
     pub home_region: String,
 }
 
 /// A trail's settings, from `DescribeTrails`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TrailSettings {
     pub arn: String,
     pub name: String,
@@ -55,23 +53,21 @@ impl TrailSettings {
     }
 }
 
-/// `GetTrailStatus`, without the deprecated fields.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+/// `GetTrailStatus`: the fields the diagnosis reads (not the deprecated ones).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct TrailStatus {
     pub is_logging: bool,
     pub latest_delivery_error: Option<String>,
     pub latest_delivery_time: Option<DateTime<Utc>>,
     pub latest_digest_delivery_error: Option<String>,
-    pub latest_digest_delivery_time: Option<DateTime<Utc>>,
     pub latest_cloudwatch_logs_delivery_error: Option<String>,
-    pub latest_cloudwatch_logs_delivery_time: Option<DateTime<Utc>>,
     pub latest_notification_error: Option<String>,
     pub start_logging_time: Option<DateTime<Utc>>,
     pub stop_logging_time: Option<DateTime<Utc>>,
 }
 
 /// What a trail's event selectors let through, as far as delivery is concerned.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Selectors {
     pub management_events: bool,
     /// The selectors in short, for evidence.
@@ -80,17 +76,14 @@ pub struct Selectors {
 
 /// Where a bucket is and whether this account owns it (`HeadBucket` with
 /// `ExpectedBucketOwner`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(tag = "state", rename_all = "kebab-case")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum BucketLocation {
     Owned {
         region: String,
     },
     Missing,
     /// It exists, but another account owns it (or this role may not see it).
-    NotOwned {
-        region: Option<String>,
-    },
+    NotOwned,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -102,8 +95,7 @@ pub struct BucketFacts {
 }
 
 /// A KMS key's state, as `DescribeKey` reports it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "PascalCase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum KeyState {
     Enabled,
     Disabled,
@@ -132,7 +124,7 @@ impl KeyState {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KeyInfo {
     pub arn: String,
     pub account: String,
@@ -144,6 +136,8 @@ pub struct KeyInfo {
 pub struct KeyFacts {
     /// As the trail names it (normally the key ARN).
     pub id: String,
+    /// The region the key is in (and was asked about): the ARN's, else the trail's home region.
+    pub region: String,
     /// `Ok(None)`: the key does not exist.
     pub key: Observed<Option<KeyInfo>>,
     /// Read only for keys of this account.
@@ -271,7 +265,7 @@ pub async fn collect(aws: &Aws, trails: &[TrailSettings], account_id: &str) -> F
 
     let organization = async {
         if trails.iter().any(|t| t.organization) {
-            Some(aws.organizations().organization_id().await)
+            Some(aws.organization_id().await)
         } else {
             None
         }
@@ -316,8 +310,8 @@ async fn bucket_facts(
 }
 
 async fn key_facts(aws: &Aws, key: &str, trail_region: &str, account_id: &str) -> KeyFacts {
-    let region = arn::region(key).unwrap_or(trail_region);
-    let kms = &aws.region(region).kms;
+    let region = arn::region(key).unwrap_or(trail_region).to_owned();
+    let kms = &aws.region(&region).kms;
     let info = kms.describe(key).await;
     let (policy, tags) = match &info {
         Ok(Some(info)) if info.account == account_id => {
@@ -328,6 +322,7 @@ async fn key_facts(aws: &Aws, key: &str, trail_region: &str, account_id: &str) -
     };
     KeyFacts {
         id: key.to_owned(),
+        region,
         key: info,
         policy,
         tags,

@@ -8,7 +8,7 @@ use chrono::Utc;
 use lambda_runtime::LambdaEvent;
 use serde_json::Value;
 use vigil::alert::Alerts;
-use vigil::aws::remaining_budget;
+use vigil::aws::{OutOfTime, within_budget};
 
 use crate::aws::Aws;
 use crate::config::Config;
@@ -29,10 +29,16 @@ pub struct Deps {
     pub aws: Aws,
     pub alerts: Alerts,
     pub config: Config,
+    /// `config.stale_after` as the diagnosis takes it.
+    stale_after: chrono::Duration,
 }
 
 impl Deps {
     pub fn new(sdk: &SdkConfig, config: Config) -> Self {
+        // `Config::from_lookup` allows at most a week; only a hand-built `Config` beyond
+        // chrono's range (about 292 million years) could fail, and means "never stale".
+        let stale_after =
+            chrono::Duration::from_std(config.stale_after).unwrap_or(chrono::Duration::MAX);
         Deps {
             aws: Aws::new(sdk, config.s3_force_path_style, config.concurrency),
             alerts: Alerts::new(
@@ -40,6 +46,7 @@ impl Deps {
                 config.alert_topic_arn.clone(),
             ),
             config,
+            stale_after,
         }
     }
 }
@@ -117,21 +124,19 @@ async fn check_within_budget(
     deadline: SystemTime,
     deps: &Deps,
 ) -> Result<(Outcome, Vec<vigil::alert::Alert>), Error> {
-    let left = remaining_budget(deadline, SystemTime::now(), REPORT_MARGIN);
-    if left < MINIMUM_BUDGET {
-        return Err(Error::Deadline(format!(
+    // Boxed: the whole check is one deeply nested future, and without a box in the chain the
+    // release build exceeds rustc's query depth when laying out `main`'s future.
+    let work = Box::pin(check(trigger, deps));
+    match within_budget(deadline, REPORT_MARGIN, MINIMUM_BUDGET, work).await {
+        Ok(result) => result,
+        Err(OutOfTime::NotStarted { left }) => Err(Error::Deadline(format!(
             "{} ms left before the deadline, {} ms needed at least",
             left.as_millis(),
             MINIMUM_BUDGET.as_millis()
-        )));
-    }
-    // Boxed: the whole check is one deeply nested future, and without a box in the chain the
-    // release build exceeds rustc's query depth when laying out `main`'s future.
-    match tokio::time::timeout(left, Box::pin(check(trigger, deps))).await {
-        Ok(result) => result,
-        Err(_) => Err(Error::Deadline(format!(
+        ))),
+        Err(OutOfTime::Exceeded { budget }) => Err(Error::Deadline(format!(
             "the check did not finish in the {} ms left",
-            left.as_millis()
+            budget.as_millis()
         ))),
     }
 }
@@ -186,17 +191,24 @@ async fn check(
 
     let settings = |now| Settings {
         now,
-        stale_after: chrono::Duration::from_std(config.stale_after)
-            .unwrap_or(chrono::Duration::hours(3)),
+        stale_after: deps.stale_after,
     };
     let facts = Box::pin(facts::collect(&deps.aws, &selected, &config.account_id)).await;
     let before = diagnose::diagnose(&facts, &settings(facts.collected_at));
     let planned = repair::plan(&before, &facts, config);
     let executed = Box::pin(repair::execute(&planned, &deps.aws, &config.account_id)).await;
-    let after = if executed.is_empty() {
-        before.clone()
+    // Only trails a repair was done for are checked again: for the others the report reads
+    // the first diagnosis (see report::trail_reports).
+    let repaired = repair::repaired_trails(&planned, &executed);
+    let recheck: Vec<TrailSettings> = selected
+        .iter()
+        .filter(|t| repaired.contains(t.arn.as_str()))
+        .cloned()
+        .collect();
+    let after = if recheck.is_empty() {
+        Vec::new()
     } else {
-        let again = Box::pin(facts::collect(&deps.aws, &selected, &config.account_id)).await;
+        let again = Box::pin(facts::collect(&deps.aws, &recheck, &config.account_id)).await;
         diagnose::diagnose(&again, &settings(Utc::now()))
     };
     let trails = report::trail_reports(&before, &planned, &executed, &after);

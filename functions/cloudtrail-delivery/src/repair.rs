@@ -10,7 +10,6 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use futures::{StreamExt, stream};
-use serde::Serialize;
 use serde_json::Value;
 use vigil::aws::AwsCallError;
 use vigil::policy::PolicyDocument;
@@ -23,15 +22,14 @@ use crate::diagnose::{CauseKind, Repair, Signal, TrailDiagnosis};
 use crate::facts::{BucketLocation, Facts};
 
 /// Whether a proposed repair may run.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(tag = "decision", content = "reason", rename_all = "kebab-case")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Decision {
     Go,
     Skip(String),
 }
 
 /// A repair proposed for one cause of one trail, and the decision on it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Planned {
     pub trail_arn: String,
     pub cause: (CauseKind, String),
@@ -89,7 +87,7 @@ fn decide(repair: &Repair, trail_arn: &str, facts: &Facts, config: &Config) -> D
                 Decision::Go
             }
         }
-        Repair::CancelKeyDeletion { key_arn } | Repair::EnableKey { key_arn } => {
+        Repair::CancelKeyDeletion { key_arn, .. } | Repair::EnableKey { key_arn, .. } => {
             if !config.repair.kms_key {
                 return Decision::Skip(
                     "KMS key repairs are off (VIGIL_TRAIL_REPAIR_KMS_KEY=false)".into(),
@@ -121,15 +119,14 @@ fn decide(repair: &Repair, trail_arn: &str, facts: &Facts, config: &Config) -> D
 }
 
 /// What happened when a repair ran.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(tag = "status", content = "detail", rename_all = "kebab-case")]
+#[derive(Debug, Clone, PartialEq)]
 pub enum RunResult {
     Done(String),
     Failed(String),
 }
 
 /// One action as run (repairs proposed by several causes or trails run once).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Executed {
     pub repair: Repair,
     pub result: RunResult,
@@ -141,7 +138,7 @@ pub struct Executed {
 pub async fn execute(planned: &[Planned], aws: &Aws, account_id: &str) -> Vec<Executed> {
     let mut starts = BTreeSet::new();
     let mut merges: BTreeMap<(String, String), Vec<Value>> = BTreeMap::new();
-    let mut keys: BTreeMap<String, (bool, bool)> = BTreeMap::new();
+    let mut keys: BTreeMap<(String, String), (bool, bool)> = BTreeMap::new();
     for p in planned.iter().filter(|p| p.decision == Decision::Go) {
         match &p.repair {
             Repair::StartLogging { trail_arn, region } => {
@@ -159,10 +156,12 @@ pub async fn execute(planned: &[Planned], aws: &Aws, account_id: &str) -> Vec<Ex
                     }
                 }
             }
-            Repair::CancelKeyDeletion { key_arn } => {
-                keys.entry(key_arn.clone()).or_default().0 = true
+            Repair::CancelKeyDeletion { key_arn, region } => {
+                keys.entry((key_arn.clone(), region.clone())).or_default().0 = true
             }
-            Repair::EnableKey { key_arn } => keys.entry(key_arn.clone()).or_default().1 = true,
+            Repair::EnableKey { key_arn, region } => {
+                keys.entry((key_arn.clone(), region.clone())).or_default().1 = true
+            }
         }
     }
     let limit = aws.concurrency();
@@ -195,10 +194,8 @@ pub async fn execute(planned: &[Planned], aws: &Aws, account_id: &str) -> Vec<Ex
         .buffer_unordered(limit)
         .collect::<Vec<_>>();
     let keys = stream::iter(keys)
-        .map(|(key_arn, (cancel, enable))| async move {
-            let kms = &aws
-                .region(arn::region(&key_arn).unwrap_or(aws.home_region()))
-                .kms;
+        .map(|((key_arn, region), (cancel, enable))| async move {
+            let kms = &aws.region(&region).kms;
             let mut done = Vec::new();
             if cancel {
                 let result = kms.cancel_deletion(&key_arn).await;
@@ -209,6 +206,7 @@ pub async fn execute(planned: &[Planned], aws: &Aws, account_id: &str) -> Vec<Ex
                     ),
                     repair: Repair::CancelKeyDeletion {
                         key_arn: key_arn.clone(),
+                        region: region.clone(),
                     },
                 });
                 if failed {
@@ -217,7 +215,7 @@ pub async fn execute(planned: &[Planned], aws: &Aws, account_id: &str) -> Vec<Ex
                             result: RunResult::Failed(
                                 "not attempted: CancelKeyDeletion failed".into(),
                             ),
-                            repair: Repair::EnableKey { key_arn },
+                            repair: Repair::EnableKey { key_arn, region },
                         });
                     }
                     return done;
@@ -227,7 +225,7 @@ pub async fn execute(planned: &[Planned], aws: &Aws, account_id: &str) -> Vec<Ex
                 let result = kms.enable(&key_arn).await;
                 done.push(Executed {
                     result: outcome(result.map(|()| "key enabled".to_owned())),
-                    repair: Repair::EnableKey { key_arn },
+                    repair: Repair::EnableKey { key_arn, region },
                 });
             }
             done
@@ -311,6 +309,17 @@ pub fn result_for<'a>(executed: &'a [Executed], planned: &Planned) -> Option<&'a
         .map(|e| &e.result)
 }
 
+/// The trails a repair was done for: the only ones the re-check needs to look at again. A
+/// trail whose repairs were skipped, failed or not run reports its first diagnosis as it is
+/// (`report::trail_reports` reads no re-check for it).
+pub fn repaired_trails<'a>(planned: &'a [Planned], executed: &[Executed]) -> BTreeSet<&'a str> {
+    planned
+        .iter()
+        .filter(|p| matches!(result_for(executed, p), Some(RunResult::Done(_))))
+        .map(|p| p.trail_arn.as_str())
+        .collect()
+}
+
 fn same_action(ran: &Repair, wanted: &Repair) -> bool {
     match (ran, wanted) {
         (
@@ -376,6 +385,7 @@ mod tests {
                 KEY.to_owned(),
                 KeyFacts {
                     id: KEY.into(),
+                    region: "us-east-1".into(),
                     key: Ok(Some(KeyInfo {
                         arn: KEY.into(),
                         account: ACCOUNT.into(),
@@ -423,6 +433,7 @@ mod tests {
             },
             Repair::EnableKey {
                 key_arn: KEY.into(),
+                region: "us-east-1".into(),
             },
         ]
     }
@@ -450,7 +461,7 @@ mod tests {
         let mut config = Config::for_account(ACCOUNT);
         config.stack_name = Some("vigil".into());
         let f = facts(
-            BucketLocation::NotOwned { region: None },
+            BucketLocation::NotOwned,
             vec![(OWNER_TAG.into(), "another-stack".into())],
         );
         let planned = plan(&diagnosis("999999999999", all_repairs()), &f, &config);

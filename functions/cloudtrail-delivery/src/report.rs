@@ -116,14 +116,12 @@ pub fn trail_reports(
     executed: &[Executed],
     after: &[TrailDiagnosis],
 ) -> Vec<TrailReport> {
+    let repaired = repair::repaired_trails(planned, executed);
     before
         .iter()
         .map(|diagnosis| {
             let recheck = after.iter().find(|a| a.trail_arn == diagnosis.trail_arn);
-            let repaired_any = planned.iter().any(|p| {
-                p.trail_arn == diagnosis.trail_arn
-                    && matches!(repair::result_for(executed, p), Some(RunResult::Done(_)))
-            });
+            let repaired_any = repaired.contains(diagnosis.trail_arn.as_str());
             let mut causes = Vec::new();
             let mut fixed_signals: Vec<Signal> = Vec::new();
             for cause in &diagnosis.causes {

@@ -170,17 +170,14 @@ pub fn select<'a>(target: &Target, trails: &'a [TrailSettings]) -> Vec<&'a Trail
             if home.is_empty() { named } else { home }
         }
         Target::Bucket(bucket) => trails.iter().filter(|t| t.bucket == *bucket).collect(),
-        Target::Key(key) => {
-            let id = arn::key_id(key);
-            trails
-                .iter()
-                .filter(|t| {
-                    t.kms_key_id
-                        .as_deref()
-                        .is_some_and(|k| arn::key_id(k) == id)
-                })
-                .collect()
-        }
+        Target::Key(key) => trails
+            .iter()
+            .filter(|t| {
+                t.kms_key_id
+                    .as_deref()
+                    .is_some_and(|k| arn::same_key(k, key))
+            })
+            .collect(),
         Target::LogGroup(group) => trails
             .iter()
             .filter(|t| {
@@ -278,6 +275,15 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn another_accounts_key_with_the_same_id_is_not_the_trails() {
+        let trails = vec![trail("management-events", "us-east-1")];
+        let foreign = Target::Key(
+            "arn:aws:kms:us-east-1:210987654321:key/1234abcd-12ab-34cd-56ef-1234567890ab".into(),
+        );
+        assert!(select(&foreign, &trails).is_empty());
     }
 
     #[test]

@@ -775,12 +775,37 @@ async fn events_about_other_resources_are_ignored() {
         assert!(reason.contains(says), "{file}: {reason}");
         assert_eq!(outcome.trails_checked, 0);
     }
-    // Another account's key being disabled is not this trail's key either.
-    let outcome = rig
-        .invoke(rig.event("disable-key.json", &[]))
+    // Another account's key being disabled is not this trail's key either, even when its key
+    // id is the same as that of the trail's key.
+    let key = rig.create_key("us-east-1", true, true).await;
+    rig.cloudtrail("us-east-1")
+        .update_trail()
+        .name(&arn)
+        .s3_bucket_name(&bucket)
+        .kms_key_id(&key)
+        .send()
         .await
         .unwrap();
-    assert!(outcome.ignored.is_some(), "{outcome:#?}");
+    let key_id = key.rsplit('/').next().unwrap();
+    let other_account = vigil_tests::harness::Moto::new_account();
+    assert_ne!(other_account, rig.account);
+    let foreign = format!("arn:aws:kms:us-east-1:{other_account}:key/{key_id}");
+    let example_key = format!("arn:aws:kms:us-east-1:{}:key/{EXAMPLE_KEY_ID}", rig.account);
+    let event = rig.event(
+        "disable-key.json",
+        &[
+            (example_key.as_str(), foreign.as_str()),
+            (&format!("\"{EXAMPLE_KEY_ID}\""), &format!("\"{foreign}\"")),
+        ],
+    );
+    assert_eq!(event["detail"]["requestParameters"]["keyId"], foreign);
+    let outcome = rig.invoke(event).await.unwrap();
+    let reason = outcome
+        .ignored
+        .as_deref()
+        .unwrap_or_else(|| panic!("{outcome:#?}"));
+    assert!(reason.contains("is not used by any"), "{reason}");
+    assert_eq!(outcome.trails_checked, 0);
 
     assert!(rig.alerts().is_empty());
     assert!(rig.is_logging(&arn, "us-east-1").await);

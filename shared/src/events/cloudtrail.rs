@@ -177,14 +177,6 @@ impl ApiCall {
             .filter(|s| !s.is_empty())
     }
 
-    /// A string response element (`responseElements.<name>`).
-    pub fn response_str(&self, name: &str) -> Option<&str> {
-        self.response_elements
-            .get(name)
-            .and_then(Value::as_str)
-            .filter(|s| !s.is_empty())
-    }
-
     /// Whether the call failed, in which case it changed nothing.
     pub fn failed(&self) -> bool {
         self.error_code.as_deref().is_some_and(|c| !c.is_empty())

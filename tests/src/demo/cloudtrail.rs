@@ -170,14 +170,25 @@ pub async fn run(demo: &Demo) -> Result<(), String> {
         .iter()
         .filter_map(|s| s["Sid"].as_str())
         .collect();
+    // The repair only appends: the three statements there before it come first, as they were.
+    let seeded = [unrelated, acl_check, write("old-prefix/")];
+    if statements.get(..seeded.len()) != Some(&seeded[..]) {
+        bad(&format!(
+            "Bucket policy: {} statements ({}); the three that were there are NOT unchanged",
+            statements.len(),
+            sids.join(", ")
+        ));
+        return Err(format!(
+            "the repair changed the statements the bucket policy held before it: expected {} first, found {}",
+            Value::Array(seeded.to_vec()),
+            Value::Array(statements)
+        ));
+    }
     good(&format!(
         "Bucket policy: {} statements ({}); the three that were there are unchanged",
         statements.len(),
         sids.join(", ")
     ));
-    if statements.first() != Some(&unrelated) {
-        bad("the TLS-only guard is not the first statement any more");
-    }
     let alerts: Vec<Value> = demo
         .h
         .moto

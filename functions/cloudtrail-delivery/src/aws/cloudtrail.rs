@@ -29,13 +29,7 @@ impl CloudTrail {
                 .home_region
                 .or_else(|| arn::region(&arn).map(str::to_owned))
                 .unwrap_or_default();
-            trails.push(TrailRef {
-                name: item
-                    .name
-                    .unwrap_or_else(|| arn.rsplit('/').next().unwrap_or_default().to_owned()),
-                arn,
-                home_region,
-            });
+            trails.push(TrailRef { arn, home_region });
         }
         Ok(trails)
     }
@@ -92,9 +86,7 @@ impl CloudTrail {
             latest_delivery_error: text(out.latest_delivery_error),
             latest_delivery_time: time(out.latest_delivery_time),
             latest_digest_delivery_error: text(out.latest_digest_delivery_error),
-            latest_digest_delivery_time: time(out.latest_digest_delivery_time),
             latest_cloudwatch_logs_delivery_error: text(out.latest_cloud_watch_logs_delivery_error),
-            latest_cloudwatch_logs_delivery_time: time(out.latest_cloud_watch_logs_delivery_time),
             latest_notification_error: text(out.latest_notification_error),
             start_logging_time: time(out.start_logging_time),
             stop_logging_time: time(out.stop_logging_time),

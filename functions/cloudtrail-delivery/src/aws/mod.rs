@@ -16,6 +16,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use aws_config::{Region, SdkConfig};
+use tokio::sync::OnceCell;
 use vigil::aws::AwsCallError;
 
 use crate::facts::BucketLocation;
@@ -38,6 +39,8 @@ pub struct Aws {
     concurrency: usize,
     regions: Mutex<HashMap<String, Arc<RegionClients>>>,
     organizations: organizations::Organizations,
+    /// The organization id once read; an error is not kept, so the next call asks again.
+    organization_id: OnceCell<Option<String>>,
 }
 
 impl Aws {
@@ -55,6 +58,7 @@ impl Aws {
                 aws_sdk_organizations,
                 sdk
             )),
+            organization_id: OnceCell::new(),
         }
     }
 
@@ -72,8 +76,13 @@ impl Aws {
         self.region(&self.home_region)
     }
 
-    pub fn organizations(&self) -> &organizations::Organizations {
-        &self.organizations
+    /// The organization id (`None`: the account is in no organization), asked of
+    /// Organizations once per execution environment; a failed call is not cached.
+    pub async fn organization_id(&self) -> Result<Option<String>, AwsCallError> {
+        self.organization_id
+            .get_or_try_init(|| self.organizations.organization_id())
+            .await
+            .cloned()
     }
 
     /// The clients for `region`, built on first use.

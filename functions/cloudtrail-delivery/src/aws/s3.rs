@@ -7,6 +7,7 @@
 use aws_sdk_s3::Client;
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::result::SdkError;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use vigil::aws::AwsCallError;
 
 use crate::facts::BucketLocation;
@@ -55,7 +56,7 @@ impl S3 {
                 let (status, region) = status_and_region(&err);
                 match status {
                     Some(404) => Ok(Located::Here(BucketLocation::Missing)),
-                    Some(403) => Ok(Located::Here(BucketLocation::NotOwned { region })),
+                    Some(403) => Ok(Located::Here(BucketLocation::NotOwned)),
                     Some(301 | 307 | 400)
                         if region.as_deref().is_some_and(|r| r != self.region()) =>
                     {
@@ -82,7 +83,7 @@ impl S3 {
             .await
         {
             Ok(out) => Ok(out.policy.filter(|p| !p.trim().is_empty())),
-            Err(err) if code(&err) == Some("NoSuchBucketPolicy") => Ok(None),
+            Err(err) if err.code() == Some("NoSuchBucketPolicy") => Ok(None),
             Err(err) => Err(AwsCallError::new("s3:GetBucketPolicy", err)),
         }
     }
@@ -113,15 +114,5 @@ fn status_and_region<E>(err: &SdkError<E, HttpResponse>) -> (Option<u16>, Option
             raw.headers().get("x-amz-bucket-region").map(str::to_owned),
         ),
         None => (None, None),
-    }
-}
-
-fn code<E>(err: &SdkError<E, HttpResponse>) -> Option<&str>
-where
-    E: aws_smithy_types::error::metadata::ProvideErrorMetadata,
-{
-    match err {
-        SdkError::ServiceError(service) => service.err().code(),
-        _ => None,
     }
 }

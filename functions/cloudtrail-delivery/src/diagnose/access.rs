@@ -24,6 +24,34 @@ pub struct ServiceRequest<'a> {
     pub absent: &'a [&'a str],
 }
 
+impl<'a> ServiceRequest<'a> {
+    /// A request `service` makes on behalf of `source_arn` (a resource of `source_account`),
+    /// carrying the keys every such request carries (`aws:SourceArn`, `aws:SourceAccount`,
+    /// `aws:SecureTransport`, `aws:PrincipalIsAWSService`, `aws:PrincipalServiceName`) and
+    /// none of [`ABSENT_FOR_SERVICE_PRINCIPALS`]. The caller adds the action's own keys.
+    pub fn on_behalf_of(
+        service: &'a str,
+        action: &'a str,
+        resource: &'a str,
+        source_arn: &str,
+        source_account: &str,
+    ) -> Self {
+        ServiceRequest {
+            service,
+            action,
+            resource,
+            present: vec![
+                ("aws:SourceArn", source_arn.to_owned()),
+                ("aws:SourceAccount", source_account.to_owned()),
+                ("aws:SecureTransport", "true".to_owned()),
+                ("aws:PrincipalIsAWSService", "true".to_owned()),
+                ("aws:PrincipalServiceName", service.to_owned()),
+            ],
+            absent: ABSENT_FOR_SERVICE_PRINCIPALS,
+        }
+    }
+}
+
 /// Keys that describe an IAM principal or a network path; a service principal's request has
 /// none of them.
 pub const ABSENT_FOR_SERVICE_PRINCIPALS: &[&str] = &[

@@ -128,38 +128,37 @@ pub fn check(
         return Finding::NotGranted { closest: None };
     };
     let encryption = trail.kms_key_id.as_deref();
+    let absent_without_sse_kms: Vec<&str> = ABSENT_FOR_SERVICE_PRINCIPALS
+        .iter()
+        .chain(&SSE_KMS_KEYS)
+        .copied()
+        .collect();
     let requests: Vec<ServiceRequest<'_>> = required
         .samples
         .iter()
         .map(|resource| {
-            let mut present = vec![
-                ("aws:SourceArn", trail.arn.clone()),
-                ("aws:SourceAccount", trail.account().to_owned()),
-                ("aws:SecureTransport", "true".to_owned()),
-                ("aws:PrincipalIsAWSService", "true".to_owned()),
-                ("aws:PrincipalServiceName", CLOUDTRAIL.to_owned()),
-            ];
+            let mut request = ServiceRequest::on_behalf_of(
+                CLOUDTRAIL,
+                required.action,
+                resource,
+                &trail.arn,
+                trail.account(),
+            );
             if required.action == "s3:PutObject" {
-                present.push(("s3:x-amz-acl", OWNER_FULL_CONTROL.to_owned()));
-                if let Some(key) = encryption {
-                    present.push(("s3:x-amz-server-side-encryption", "aws:kms".to_owned()));
-                    present.push((
-                        "s3:x-amz-server-side-encryption-aws-kms-key-id",
-                        key.to_owned(),
-                    ));
+                request
+                    .present
+                    .push(("s3:x-amz-acl", OWNER_FULL_CONTROL.to_owned()));
+                match encryption {
+                    Some(key) => {
+                        request
+                            .present
+                            .push((SSE_KMS_KEYS[0], "aws:kms".to_owned()));
+                        request.present.push((SSE_KMS_KEYS[1], key.to_owned()));
+                    }
+                    None => request.absent = &absent_without_sse_kms,
                 }
             }
-            ServiceRequest {
-                service: CLOUDTRAIL,
-                action: required.action,
-                resource,
-                present,
-                absent: if required.action == "s3:PutObject" && encryption.is_none() {
-                    ABSENT_WITHOUT_SSE_KMS
-                } else {
-                    ABSENT_FOR_SERVICE_PRINCIPALS
-                },
-            }
+            request
         })
         .collect();
     let hardening = (required.action == "s3:PutObject").then_some(Hardening {
@@ -175,24 +174,10 @@ pub fn check(
     )
 }
 
-/// Without a KMS key CloudTrail sends no encryption headers (the bucket's default applies),
-/// so a Deny demanding them catches CloudTrail.
-const ABSENT_WITHOUT_SSE_KMS: &[&str] = &[
-    "aws:PrincipalArn",
-    "aws:PrincipalAccount",
-    "aws:PrincipalOrgID",
-    "aws:PrincipalOrgPaths",
-    "aws:PrincipalType",
-    "aws:userid",
-    "aws:username",
-    "aws:MultiFactorAuthPresent",
-    "aws:MultiFactorAuthAge",
-    "aws:SourceVpc",
-    "aws:SourceVpce",
-    "aws:VpcSourceIp",
-    "aws:SourceIdentity",
-    "aws:TokenIssueTime",
-    "aws:FederatedProvider",
+/// The SSE-KMS headers of a write: sent only when the trail has a KMS key. Without one
+/// CloudTrail sends neither (the bucket's default applies), so a Deny demanding them catches
+/// CloudTrail.
+const SSE_KMS_KEYS: [&str; 2] = [
     "s3:x-amz-server-side-encryption",
     "s3:x-amz-server-side-encryption-aws-kms-key-id",
 ];

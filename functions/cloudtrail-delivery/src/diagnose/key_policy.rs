@@ -9,7 +9,7 @@
 use serde_json::{Value, json};
 use vigil::policy::PolicyDocument;
 
-use super::access::{ABSENT_FOR_SERVICE_PRINCIPALS, ServiceRequest};
+use super::access::ServiceRequest;
 use super::bucket_policy::{CLOUDTRAIL, sid_suffix};
 use super::grant::{self, Finding};
 use crate::facts::TrailSettings;
@@ -43,23 +43,17 @@ pub fn required_statements(trail: &TrailSettings) -> Vec<Value> {
 
 /// Whether the key policy lets CloudTrail generate data keys for `trail`.
 pub fn check(document: &PolicyDocument, trail: &TrailSettings, key_arn: &str) -> Finding {
-    let request = ServiceRequest {
-        service: CLOUDTRAIL,
-        action: "kms:GenerateDataKey",
-        resource: key_arn,
-        present: vec![
-            ("aws:SourceArn", trail.arn.clone()),
-            ("aws:SourceAccount", trail.account().to_owned()),
-            (
-                "kms:EncryptionContext:aws:cloudtrail:arn",
-                trail.arn.clone(),
-            ),
-            ("aws:SecureTransport", "true".to_owned()),
-            ("aws:PrincipalIsAWSService", "true".to_owned()),
-            ("aws:PrincipalServiceName", CLOUDTRAIL.to_owned()),
-        ],
-        absent: ABSENT_FOR_SERVICE_PRINCIPALS,
-    };
+    let mut request = ServiceRequest::on_behalf_of(
+        CLOUDTRAIL,
+        "kms:GenerateDataKey",
+        key_arn,
+        &trail.arn,
+        trail.account(),
+    );
+    request.present.push((
+        "kms:EncryptionContext:aws:cloudtrail:arn",
+        trail.arn.clone(),
+    ));
     grant::check(document, &[request], key_arn, &trail.arn, None)
 }
 

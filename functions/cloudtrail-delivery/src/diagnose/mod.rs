@@ -91,8 +91,7 @@ impl CauseKind {
 }
 
 /// An error `GetTrailStatus` reported, by field.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(tag = "field", content = "error")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Signal {
     LatestDeliveryError(String),
     LatestDigestDeliveryError(String),
@@ -101,8 +100,7 @@ pub enum Signal {
 }
 
 /// A change Vigil can make to fix a cause.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(tag = "action", rename_all = "kebab-case")]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Repair {
     StartLogging {
         trail_arn: String,
@@ -115,9 +113,11 @@ pub enum Repair {
     },
     CancelKeyDeletion {
         key_arn: String,
+        region: String,
     },
     EnableKey {
         key_arn: String,
+        region: String,
     },
 }
 
@@ -137,14 +137,14 @@ impl Repair {
                     .collect::<Vec<_>>()
                     .join(", ")
             ),
-            Repair::CancelKeyDeletion { key_arn } => format!("CancelKeyDeletion on {key_arn}"),
-            Repair::EnableKey { key_arn } => format!("EnableKey on {key_arn}"),
+            Repair::CancelKeyDeletion { key_arn, .. } => format!("CancelKeyDeletion on {key_arn}"),
+            Repair::EnableKey { key_arn, .. } => format!("EnableKey on {key_arn}"),
         }
     }
 }
 
 /// One cause of missing audit logs.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Cause {
     pub kind: CauseKind,
     /// The resource it is about (trail ARN, bucket, key ARN, log group).
@@ -196,22 +196,12 @@ impl Cause {
 }
 
 /// One trail's diagnosis.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TrailDiagnosis {
     pub trail_arn: String,
     pub trail_name: String,
     pub home_region: String,
     pub causes: Vec<Cause>,
-}
-
-impl TrailDiagnosis {
-    pub fn healthy(&self) -> bool {
-        self.causes.is_empty()
-    }
-
-    pub fn severity(&self) -> Option<Severity> {
-        self.causes.iter().map(|c| c.severity).max()
-    }
 }
 
 /// Inputs that are not AWS facts.
@@ -437,7 +427,7 @@ fn bucket_causes(s: &TrailSettings, facts: &Facts, causes: &mut Vec<Cause>) {
         }
         // A log-archive bucket in another account is a normal setup: it is a cause only when
         // delivery fails (see status_causes).
-        BucketLocation::NotOwned { .. } => {}
+        BucketLocation::NotOwned => {}
         BucketLocation::Owned { region } => {
             let Some(policy) = &bucket.policy else { return };
             let text = match policy {
@@ -599,9 +589,7 @@ fn key_causes(s: &TrailSettings, facts: &Facts, causes: &mut Vec<Cause>) {
     let Some(key) = facts.keys.get(key_id) else {
         return;
     };
-    let region = crate::arn::region(key_id)
-        .unwrap_or(&s.home_region)
-        .to_owned();
+    let region = key.region.as_str();
     let info = match &key.key {
         Ok(Some(info)) => info,
         Ok(None) => {
@@ -640,7 +628,10 @@ fn key_causes(s: &TrailSettings, facts: &Facts, causes: &mut Vec<Cause>) {
                 format!("the trail's KMS key {arn} is disabled: CloudTrail cannot encrypt log files"),
             )
             .evidence("DescribeKey: KeyState = Disabled")
-            .repair(Repair::EnableKey { key_arn: arn.clone() })
+            .repair(Repair::EnableKey {
+                key_arn: arn.clone(),
+                region: region.to_owned(),
+            })
             .step(format!("aws kms enable-key --key-id {arn} --region {region}")),
         ),
         KeyState::PendingDeletion => {
@@ -655,8 +646,14 @@ fn key_causes(s: &TrailSettings, facts: &Facts, causes: &mut Vec<Cause>) {
                     format!("the trail's KMS key {arn} is scheduled for deletion: no logs are encrypted now, and every log file it encrypted becomes unreadable on {when}"),
                 )
                 .evidence(format!("DescribeKey: KeyState = PendingDeletion, DeletionDate = {when}"))
-                .repair(Repair::CancelKeyDeletion { key_arn: arn.clone() })
-                .repair(Repair::EnableKey { key_arn: arn.clone() })
+                .repair(Repair::CancelKeyDeletion {
+                    key_arn: arn.clone(),
+                    region: region.to_owned(),
+                })
+                .repair(Repair::EnableKey {
+                    key_arn: arn.clone(),
+                    region: region.to_owned(),
+                })
                 .step(format!("aws kms cancel-key-deletion --key-id {arn} --region {region}"))
                 .step(format!("aws kms enable-key --key-id {arn} --region {region}")),
             );
@@ -680,7 +677,7 @@ fn key_causes(s: &TrailSettings, facts: &Facts, causes: &mut Vec<Cause>) {
             let finding = match PolicyDocument::parse(text) {
                 Ok(doc) => key_policy::check(&doc, s, arn),
                 Err(e) => {
-                    causes.push(unreadable_key_policy(arn, &region, s, &e.to_string()));
+                    causes.push(unreadable_key_policy(arn, region, s, &e.to_string()));
                     return;
                 }
             };
@@ -716,7 +713,7 @@ fn key_causes(s: &TrailSettings, facts: &Facts, causes: &mut Vec<Cause>) {
                     }
                 }
             }
-            causes.push(key_policy_steps(cause, arn, &region, s));
+            causes.push(key_policy_steps(cause, arn, region, s));
         }
         Some(Err(e)) => causes.push(unavailable(arn, "the KMS key policy", e)),
         None => {}
@@ -801,11 +798,17 @@ fn status_causes(
         let class = classify(error);
         let not_owned = matches!(
             facts.buckets.get(&s.bucket).map(|b| &b.location),
-            Some(Ok(BucketLocation::NotOwned { .. }))
+            Some(Ok(BucketLocation::NotOwned))
         );
         if matches!(class, ErrorClass::AccessDenied | ErrorClass::NoSuchBucket) && not_owned {
             causes.push(not_owned_cause(s, facts).evidence(line).with_signal(signal));
-        } else if !link(causes, class, &signal, &line) {
+        } else if !link(
+            causes,
+            explained_by(class),
+            Some(Severity::High),
+            &signal,
+            &line,
+        ) {
             causes.push(unexplained_delivery(s, error, &line, facts).with_signal(signal));
         }
     } else if status.is_logging {
@@ -834,7 +837,8 @@ fn status_causes(
     if let Some(error) = &status.latest_digest_delivery_error {
         let signal = Signal::LatestDigestDeliveryError(error.clone());
         let line = format!("GetTrailStatus: LatestDigestDeliveryError = {error}");
-        if !link(causes, classify(error), &signal, &line) {
+        let kinds = explained_by(classify(error));
+        if !link(causes, kinds, Some(Severity::High), &signal, &line) {
             causes.push(
                 Cause::new(
                     CauseKind::DigestDeliveryFailing,
@@ -855,15 +859,8 @@ fn status_causes(
     if let Some(error) = &status.latest_cloudwatch_logs_delivery_error {
         let signal = Signal::LatestCloudWatchLogsDeliveryError(error.clone());
         let line = format!("GetTrailStatus: LatestCloudWatchLogsDeliveryError = {error}");
-        let linked = causes
-            .iter_mut()
-            .filter(|c| c.kind == CauseKind::LogGroupMissing)
-            .fold(false, |_, c| {
-                c.explains.push(signal.clone());
-                c.evidence.push(line.clone());
-                true
-            });
-        if !linked {
+        // A missing log group stays the Medium problem it is: CloudWatch Logs is a copy.
+        if !link(causes, &[CauseKind::LogGroupMissing], None, &signal, &line) {
             let role = s.log_role_arn.as_deref().unwrap_or("(none set)");
             causes.push(
                 Cause::new(
@@ -910,14 +907,22 @@ impl Cause {
     }
 }
 
-/// Ties `signal` to the causes that explain an error of `class`; false when none does.
-fn link(causes: &mut [Cause], class: ErrorClass, signal: &Signal, line: &str) -> bool {
-    let kinds = explained_by(class);
+/// Ties `signal` to the causes of `kinds` (which explain it), raising each to at least
+/// `floor`; false when there is no such cause.
+fn link(
+    causes: &mut [Cause],
+    kinds: &[CauseKind],
+    floor: Option<Severity>,
+    signal: &Signal,
+    line: &str,
+) -> bool {
     let mut linked = false;
     for cause in causes.iter_mut().filter(|c| kinds.contains(&c.kind)) {
         cause.explains.push(signal.clone());
         cause.evidence.push(line.to_owned());
-        cause.severity = cause.severity.max(Severity::High);
+        if let Some(floor) = floor {
+            cause.severity = cause.severity.max(floor);
+        }
         linked = true;
     }
     linked

@@ -85,9 +85,7 @@ fn access_denied_status() -> TrailStatus {
         latest_delivery_error: text("LatestDeliveryError"),
         latest_delivery_time: time("LatestDeliveryTime"),
         latest_digest_delivery_error: text("LatestDigestDeliveryError"),
-        latest_digest_delivery_time: time("LatestDigestDeliveryTime"),
         latest_cloudwatch_logs_delivery_error: text("LatestCloudWatchLogsDeliveryError"),
-        latest_cloudwatch_logs_delivery_time: time("LatestCloudWatchLogsDeliveryTime"),
         latest_notification_error: text("LatestNotificationError"),
         start_logging_time: time("StartLoggingTime"),
         stop_logging_time: time("StopLoggingTime"),
@@ -150,6 +148,7 @@ fn with_key(f: &mut Facts, state: KeyState, policy: Option<Value>) {
         KEY.into(),
         KeyFacts {
             id: KEY.into(),
+            region: "us-east-1".into(),
             key: Ok(Some(KeyInfo {
                 arn: KEY.into(),
                 account: ACCOUNT.into(),
@@ -332,7 +331,7 @@ fn deleted_bucket_is_never_recreated() {
 #[test]
 fn bucket_of_another_account_is_a_cause_only_when_delivery_fails() {
     let mut f = healthy();
-    f.buckets.get_mut(BUCKET).unwrap().location = Ok(BucketLocation::NotOwned { region: None });
+    f.buckets.get_mut(BUCKET).unwrap().location = Ok(BucketLocation::NotOwned);
     f.buckets.get_mut(BUCKET).unwrap().policy = None;
     assert_eq!(run(&f).causes, vec![]);
     f.trails[0].status = Ok(access_denied_status());
@@ -377,10 +376,12 @@ fn kms_errors_are_tied_to_the_key_state() {
         d.causes[0].repairs,
         vec![
             Repair::CancelKeyDeletion {
-                key_arn: KEY.into()
+                key_arn: KEY.into(),
+                region: "us-east-1".into(),
             },
             Repair::EnableKey {
-                key_arn: KEY.into()
+                key_arn: KEY.into(),
+                region: "us-east-1".into(),
             }
         ]
     );
@@ -456,6 +457,7 @@ fn cloudwatch_logs_failure_with_and_without_its_log_group() {
     let d = run(&f);
     assert_eq!(kinds(&d), vec![CauseKind::LogGroupMissing]);
     assert_eq!(d.causes[0].explains.len(), 1);
+    assert_eq!(d.causes[0].severity, Severity::Medium);
 
     f.log_groups.get_mut(GROUP).unwrap().exists = Ok(true);
     assert_eq!(
