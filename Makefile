@@ -75,8 +75,14 @@ browser:
 	  exit 1; \
 	fi
 
+# One run of the whole suite with the AWS operation recorder on; the least-privilege test
+# then reads those recordings instead of running every integration test a second time.
+OPERATIONS := $(CURDIR)/target/operations
+
 test: venv db-servers browser
-	cargo test --workspace $(CARGO_TEST_FLAGS)
+	rm -rf $(OPERATIONS)
+	VIGIL_RECORD_OPERATIONS=$(OPERATIONS) cargo test --workspace $(CARGO_TEST_FLAGS) -- --skip each_role_grants_exactly_what_its_function_calls
+	VIGIL_RECORDED_OPERATIONS=$(OPERATIONS) cargo test --workspace $(CARGO_TEST_FLAGS) --test least_privilege
 
 unit:
 	cargo test --workspace --lib --bins

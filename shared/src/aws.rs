@@ -37,21 +37,31 @@ pub fn remaining_budget(deadline: SystemTime, now: SystemTime, margin: Duration)
         .saturating_sub(margin)
 }
 
-/// Runs `work` within the time left before `deadline` less `margin`. `None` when less than
-/// `minimum` is left to start with, or when the work outlasts the budget (it is dropped at
-/// that point): the caller turns that into its own deadline error, which says what was not
-/// done. The `Duration` is the budget the work was given, for that message.
+/// Why work guarded by [`within_budget`] did not finish.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutOfTime {
+    /// Less than the minimum was left: the work was not started.
+    NotStarted { left: Duration },
+    /// The work outlasted the time it was given and was dropped there.
+    Exceeded { budget: Duration },
+}
+
+/// Runs `work` within the time left before `deadline` less `margin`, refusing to start it
+/// with less than `minimum` left: work that cannot finish is better not begun than cut off
+/// half done. The caller turns [`OutOfTime`] into its own deadline error.
 pub async fn within_budget<T>(
     deadline: SystemTime,
     margin: Duration,
     minimum: Duration,
     work: impl std::future::Future<Output = T>,
-) -> Result<T, Duration> {
+) -> Result<T, OutOfTime> {
     let budget = remaining_budget(deadline, SystemTime::now(), margin);
     if budget < minimum {
-        return Err(budget);
+        return Err(OutOfTime::NotStarted { left: budget });
     }
-    tokio::time::timeout(budget, work).await.map_err(|_| budget)
+    tokio::time::timeout(budget, work)
+        .await
+        .map_err(|_| OutOfTime::Exceeded { budget })
 }
 
 /// The invocation deadline from `Lambda-Runtime-Deadline-Ms` (`Context::deadline`). AWS
@@ -241,6 +251,20 @@ impl std::error::Error for AwsCallError {}
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn work_is_refused_or_cut_off_when_time_runs_out() {
+        let soon = SystemTime::now() + Duration::from_millis(200);
+        let refused = within_budget(soon, Duration::ZERO, Duration::from_secs(5), async { 1 });
+        assert!(matches!(refused.await, Err(OutOfTime::NotStarted { .. })));
+        let slow = within_budget(soon, Duration::ZERO, Duration::ZERO, async {
+            tokio::time::sleep(Duration::from_secs(30)).await;
+        });
+        assert!(matches!(slow.await, Err(OutOfTime::Exceeded { .. })));
+        let later = SystemTime::now() + Duration::from_secs(30);
+        let done = within_budget(later, Duration::ZERO, Duration::ZERO, async { 7 });
+        assert_eq!(done.await, Ok(7));
+    }
 
     #[test]
     fn budget_subtracts_margin_and_never_underflows() {

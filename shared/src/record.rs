@@ -41,14 +41,17 @@ struct Sink {
 impl Recorder {
     /// A recorder for `function`'s clients: on when [`ENV`] is set, a no-op otherwise.
     pub fn new(function: &str) -> Self {
-        let sink = std::env::var_os(ENV)
-            .filter(|dir| !dir.is_empty())
-            .map(|dir| {
-                Arc::new(Mutex::new(Sink {
-                    path: PathBuf::from(dir).join(format!("{function}.ops")),
-                    file: None,
-                }))
-            });
+        Self::into_dir(std::env::var_os(ENV), function)
+    }
+
+    /// A recorder writing `<dir>/<function>.ops`; off when `dir` is unset or empty.
+    fn into_dir(dir: Option<std::ffi::OsString>, function: &str) -> Self {
+        let sink = dir.filter(|dir| !dir.is_empty()).map(|dir| {
+            Arc::new(Mutex::new(Sink {
+                path: PathBuf::from(dir).join(format!("{function}.ops")),
+                file: None,
+            }))
+        });
         Recorder { sink }
     }
 
@@ -122,21 +125,18 @@ mod tests {
     use super::*;
 
     #[test]
-    fn off_without_the_variable_and_appends_lines_with_it() {
-        let off = Recorder { sink: None };
-        off.record("SNS:Publish").unwrap();
+    fn off_without_a_directory_and_appends_lines_with_one() {
+        for off in [None, Some("".into())] {
+            let recorder = Recorder::into_dir(off, "fn");
+            assert!(recorder.sink.is_none());
+            recorder.record("SNS:Publish").unwrap();
+        }
 
-        let dir = std::env::temp_dir().join(format!("vigil-record-{}", std::process::id()));
-        let on = Recorder {
-            sink: Some(Arc::new(Mutex::new(Sink {
-                path: dir.join("fn.ops"),
-                file: None,
-            }))),
-        };
+        let dir = tempfile::tempdir().unwrap();
+        let on = Recorder::into_dir(Some(dir.path().into()), "fn");
         on.record("SNS:Publish").unwrap();
         on.clone().record("KMS:Sign").unwrap();
-        let text = std::fs::read_to_string(dir.join("fn.ops")).unwrap();
+        let text = std::fs::read_to_string(dir.path().join("fn.ops")).unwrap();
         assert_eq!(text, "SNS:Publish\nKMS:Sign\n");
-        std::fs::remove_dir_all(dir).unwrap();
     }
 }

@@ -15,6 +15,9 @@ use std::process::Command;
 
 use serde_json::Value;
 
+/// A directory already holding the recordings of a whole test run (`make test`).
+const RECORDED: &str = "VIGIL_RECORDED_OPERATIONS";
+
 /// Each function and its execution role in template.yaml.
 const FUNCTIONS: [(&str, &str); 4] = [
     ("secret-rotation", "SecretRotationRole"),
@@ -93,6 +96,8 @@ const STAR: &[(&str, &str)] = &[
 struct Implied {
     action: &'static str,
     why: &'static str,
+    /// The functions whose role may hold it (empty: any).
+    functions: &'static [&'static str],
     needs: &'static [&'static str],
 }
 
@@ -100,46 +105,55 @@ const IMPLIED: &[Implied] = &[
     Implied {
         action: "logs:CreateLogStream",
         why: "the Lambda service writes the function's logs with its role",
+        functions: &[],
         needs: &[],
     },
     Implied {
         action: "logs:PutLogEvents",
         why: "the Lambda service writes the function's logs with its role",
+        functions: &[],
         needs: &[],
     },
     Implied {
         action: "sqs:SendMessage",
         why: "Lambda sends a failed asynchronous invocation to the dead-letter queue with the role",
+        functions: &["guardduty-responder", "cloudtrail-delivery"],
         needs: &[],
     },
     Implied {
         action: "ec2:CreateNetworkInterface",
         why: "Lambda makes the function's VPC interfaces with its role (RotationInVpc only)",
+        functions: &["secret-rotation"],
         needs: &[],
     },
     Implied {
         action: "ec2:DeleteNetworkInterface",
         why: "Lambda's VPC interfaces (RotationInVpc only)",
+        functions: &["secret-rotation"],
         needs: &[],
     },
     Implied {
         action: "ec2:AssignPrivateIpAddresses",
         why: "Lambda's VPC interfaces (RotationInVpc only)",
+        functions: &["secret-rotation"],
         needs: &[],
     },
     Implied {
         action: "ec2:UnassignPrivateIpAddresses",
         why: "Lambda's VPC interfaces (RotationInVpc only)",
+        functions: &["secret-rotation"],
         needs: &[],
     },
     Implied {
         action: "ec2:DescribeNetworkInterfaces",
         why: "Lambda's VPC interfaces (RotationInVpc only)",
+        functions: &["secret-rotation"],
         needs: &[],
     },
     Implied {
         action: "kms:Decrypt",
         why: "Secrets Manager, SNS and S3 use the stack key on the caller's behalf (kms:ViaService)",
+        functions: &[],
         needs: &[
             "secretsmanager:GetSecretValue",
             "secretsmanager:PutSecretValue",
@@ -151,6 +165,7 @@ const IMPLIED: &[Implied] = &[
     Implied {
         action: "kms:GenerateDataKey",
         why: "Secrets Manager, SNS and S3 encrypt with the stack key on the caller's behalf (kms:ViaService)",
+        functions: &[],
         needs: &[
             "secretsmanager:PutSecretValue",
             "sns:Publish",
@@ -160,17 +175,19 @@ const IMPLIED: &[Implied] = &[
     Implied {
         action: "s3:ListBucket",
         why: "S3 answers GetObject of a missing key (the first run's latest.json) with AccessDenied unless the caller may list the bucket",
+        functions: &["compliance-sweep"],
         needs: &["s3:GetObject"],
     },
     Implied {
         action: "lambda:InvokeFunction",
         why: "RotateSecret runs the rotation function as the caller, who needs lambda:InvokeFunction on it",
+        functions: &["guardduty-responder"],
         needs: &["secretsmanager:RotateSecret"],
     },
 ];
 
 /// Granted actions the emulator cannot serve, so the tests replace them with a seam
-/// (`compliance_sweep::collect::Seams`, see EMULATOR.md); never called in the tests.
+/// (`compliance_sweep::collect::Seams`); never called in the tests.
 const SEAMED: &[(&str, &str, &str)] = &[
     (
         "compliance-sweep",
@@ -192,17 +209,25 @@ fn iam_action(service: &str, operation: &str) -> String {
         .filter(|c| !c.is_whitespace())
         .collect::<String>()
         .to_lowercase();
-    let (prefix, action) = match (service.as_str(), operation) {
-        ("cloudwatchlogs", _) => ("logs", operation),
-        ("s3control", "GetPublicAccessBlock") => ("s3", "GetAccountPublicAccessBlock"),
-        ("s3control", _) => ("s3", operation),
-        (other, _) => (other, operation),
-    };
-    format!("{prefix}:{action}")
+    match (service.as_str(), operation) {
+        ("cloudwatchlogs", _) => format!("logs:{operation}"),
+        // S3 Control's public access block is the account's, not a bucket's.
+        (
+            "s3control",
+            "GetPublicAccessBlock" | "PutPublicAccessBlock" | "DeletePublicAccessBlock",
+        ) => {
+            format!(
+                "s3:{}",
+                operation.replacen("PublicAccessBlock", "AccountPublicAccessBlock", 1)
+            )
+        }
+        ("s3control", _) => format!("s3:{operation}"),
+        (prefix, _) => format!("{prefix}:{operation}"),
+    }
 }
 
-/// S3 and Lambda spell some operations differently from their IAM actions; `None` for
-/// operations that need no permission.
+/// S3 spells some operations differently from their IAM actions; `None` for operations that
+/// need no permission (`sts:GetCallerIdentity`).
 fn normalise(action: String) -> Option<String> {
     let renamed = match action.as_str() {
         "sts:GetCallerIdentity" => return None,
@@ -214,7 +239,6 @@ fn normalise(action: String) -> Option<String> {
         "s3:GetBucketEncryption" => "s3:GetEncryptionConfiguration",
         "s3:GetBucketLifecycleConfiguration" => "s3:GetLifecycleConfiguration",
         "s3:GetObjectLockConfiguration" => "s3:GetBucketObjectLockConfiguration",
-        "lambda:ListFunctions20150331" => "lambda:ListFunctions",
         _ => return Some(action),
     };
     Some(renamed.to_owned())
@@ -230,7 +254,9 @@ fn workspace() -> PathBuf {
 /// The integration-test executables of [`PACKAGES`]: one per `tests/*.rs` of each package,
 /// found beside this test's own executable (the `cargo test` running this one built them all;
 /// of several builds of one test, the newest). A nested `cargo test --no-run` would see the
-/// environment cargo gives a test and rebuild much of the workspace.
+/// environment cargo gives a test and rebuild much of the workspace. A benchmark can share a
+/// test's name (`sweep`, `rotation`): an executable counts only if its dep-info file (`.d`
+/// beside it) names the test's own source file.
 fn test_executables(root: &Path) -> Vec<(String, PathBuf, PathBuf)> {
     let current = std::env::current_exe().unwrap();
     let deps = current.parent().unwrap();
@@ -253,17 +279,21 @@ fn test_executables(root: &Path) -> Vec<(String, PathBuf, PathBuf)> {
             function => root.join("functions").join(function),
         };
         for entry in std::fs::read_dir(dir.join("tests")).unwrap() {
-            let path = entry.unwrap().path();
-            if path.extension().and_then(|e| e.to_str()) != Some("rs") {
+            let source = entry.unwrap().path();
+            if source.extension().and_then(|e| e.to_str()) != Some("rs") {
                 continue;
             }
-            let name = path.file_stem().unwrap().to_string_lossy().into_owned();
+            let name = source.file_stem().unwrap().to_string_lossy().into_owned();
             if name == "least_privilege" {
                 continue;
             }
+            let built_from_source = |exe: &Path| {
+                std::fs::read_to_string(exe.with_extension("d"))
+                    .is_ok_and(|d| d.contains(&*source.to_string_lossy()))
+            };
             let newest = built
                 .iter()
-                .filter(|(stem, _, _)| *stem == name)
+                .filter(|(stem, _, exe)| *stem == name && built_from_source(exe))
                 .max_by_key(|(_, modified, _)| *modified)
                 .unwrap_or_else(|| panic!("no built test executable {name} in {}", deps.display()));
             found.push((name, newest.2.clone(), dir.clone()));
@@ -272,37 +302,29 @@ fn test_executables(root: &Path) -> Vec<(String, PathBuf, PathBuf)> {
     found
 }
 
-/// Runs every test executable with recording on; returns the actions each function called.
-fn record_operations(root: &Path) -> BTreeMap<String, BTreeSet<String>> {
-    let dir = tempfile::tempdir().unwrap();
-    let executables = test_executables(root);
-    assert!(
-        executables.len() >= 6,
-        "expected the integration tests of every function, found {executables:?}"
-    );
-    for (name, executable, cwd) in &executables {
+/// Runs every test executable with recording on, into `dir`.
+fn record_operations(root: &Path, dir: &Path) {
+    for (name, executable, cwd) in test_executables(root) {
         eprintln!("recording: {name}");
-        let output = Command::new(executable)
-            .env(vigil::record::ENV, dir.path())
+        let output = Command::new(&executable)
+            .env(vigil::record::ENV, dir)
             .current_dir(cwd)
             .output()
             .expect("run a test executable");
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        let tail: Vec<&str> = stdout.lines().rev().take(60).collect();
         assert!(
             output.status.success(),
             "{name} failed with recording on:\n{}",
-            String::from_utf8_lossy(&output.stdout)
-                .lines()
-                .rev()
-                .take(60)
-                .collect::<Vec<_>>()
-                .into_iter()
-                .rev()
-                .collect::<Vec<_>>()
-                .join("\n")
+            tail.into_iter().rev().collect::<Vec<_>>().join("\n")
         );
     }
+}
+
+/// The actions each function called, from the `<function>.ops` files in `dir`.
+fn recorded_actions(dir: &Path) -> BTreeMap<String, BTreeSet<String>> {
     let mut called: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-    for entry in std::fs::read_dir(dir.path()).unwrap() {
+    for entry in std::fs::read_dir(dir).unwrap() {
         let path = entry.unwrap().path();
         let function = path.file_stem().unwrap().to_string_lossy().into_owned();
         let text = std::fs::read_to_string(&path).unwrap();
@@ -371,14 +393,18 @@ fn template_roles(root: &Path) -> BTreeMap<String, Vec<Statement>> {
 
 #[test]
 fn each_role_grants_exactly_what_its_function_calls() {
-    if std::env::var_os(vigil::record::ENV).is_some() {
-        // This test's own executable is never among those it runs; the guard keeps a
-        // recording run started some other way from recursing.
-        return;
-    }
     let root = workspace();
     let roles = template_roles(&root);
-    let called = record_operations(&root);
+    // `make test` records during its one run of the whole suite and names the directory here,
+    // so the integration tests do not run twice; on its own, this test runs them itself.
+    let called = match std::env::var_os(RECORDED) {
+        Some(dir) => recorded_actions(Path::new(&dir)),
+        None => {
+            let dir = tempfile::tempdir().unwrap();
+            record_operations(&root, dir.path());
+            recorded_actions(dir.path())
+        }
+    };
     let star: BTreeMap<&str, &str> = STAR.iter().copied().collect();
 
     let mut problems = Vec::new();
@@ -421,7 +447,10 @@ fn each_role_grants_exactly_what_its_function_calls() {
                 report.push(format!("{function}: {action} - seam in tests: {why}"));
                 continue;
             }
-            match IMPLIED.iter().find(|i| i.action == action) {
+            let implied = IMPLIED.iter().find(|i| {
+                i.action == action && (i.functions.is_empty() || i.functions.contains(&function))
+            });
+            match implied {
                 Some(i) if i.needs.is_empty() || i.needs.iter().any(|n| calls.contains(*n)) => {
                     report.push(format!("{function}: {action} - {}", i.why));
                 }
@@ -451,6 +480,10 @@ fn operation_names_map_to_iam_actions() {
     assert_eq!(
         action("S3 Control", "GetPublicAccessBlock").as_deref(),
         Some("s3:GetAccountPublicAccessBlock")
+    );
+    assert_eq!(
+        action("S3 Control", "PutPublicAccessBlock").as_deref(),
+        Some("s3:PutAccountPublicAccessBlock")
     );
     assert_eq!(
         action("S3", "GetPublicAccessBlock").as_deref(),

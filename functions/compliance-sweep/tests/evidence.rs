@@ -23,16 +23,11 @@ async fn run(account: &common::Account, dir: &Path, services: &str) -> Value {
 
 /// Everything `vigil-sweep verify` checks, as a list of what was altered.
 async fn verify(files: &Files, key: &str, sdk: &aws_config::SdkConfig) -> Vec<Tamper> {
-    let (_, mut problems) = evidence::verify_contents(files);
-    let sig: SignatureFile = serde_json::from_slice(&files[SIGNATURE]).unwrap();
-    if let Some(t) = Signer::new(aws_sdk_kms::Client::new(sdk), key)
-        .verify(&sig)
+    Signer::new(aws_sdk_kms::Client::new(sdk), key)
+        .verify_bundle(files)
         .await
         .unwrap()
-    {
-        problems.push(t);
-    }
-    problems
+        .1
 }
 
 fn lines(files: &mut Files, edit: impl FnOnce(&mut Vec<String>)) {
@@ -162,17 +157,7 @@ async fn signed_bundle_verifies_chains_across_runs_and_every_tampering_fails() {
         "{p:?}"
     );
     // A signature from another key does not verify with the trusted one.
-    let other_key = aws_sdk_kms::Client::new(&s.sdk)
-        .create_key()
-        .key_usage(aws_sdk_kms::types::KeyUsageType::SignVerify)
-        .key_spec(aws_sdk_kms::types::KeySpec::Rsa3072)
-        .send()
-        .await
-        .unwrap()
-        .key_metadata
-        .unwrap()
-        .arn
-        .unwrap();
+    let other_key = common::signing_key(&s.sdk).await;
     let resigned = Signer::new(aws_sdk_kms::Client::new(&s.sdk), &other_key)
         .sign(&sig.manifest_sha256)
         .await
@@ -380,7 +365,9 @@ async fn cli_exit_codes_fit_a_pipeline() {
             .env("AWS_ACCESS_KEY_ID", &access.access_key_id)
             .env("AWS_SECRET_ACCESS_KEY", &access.secret_access_key)
             .env_remove("VIGIL_EVIDENCE_KEY_ID")
-            .env_remove("VIGIL_EVIDENCE_BUCKET");
+            .env_remove("VIGIL_EVIDENCE_BUCKET")
+            // A person's CLI run, with their credentials: not the function role's calls.
+            .env_remove(vigil::record::ENV);
         c.output().unwrap()
     };
     // One MEDIUM failure (a key without rotation) and no HIGH one among the account's keys.

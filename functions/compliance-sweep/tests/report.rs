@@ -10,7 +10,8 @@ use std::process::Command;
 use compliance_sweep::handle_request;
 use serde_json::json;
 
-const CHROMIUM: &str = "/usr/bin/chromium";
+/// Found on `PATH`, as `make browser` checks for it.
+const CHROMIUM: &str = "chromium";
 
 /// The page's DOM after its script ran, and the "N of M results shown" it wrote.
 fn shown(report: &Path, fragment: &str) -> (usize, usize) {

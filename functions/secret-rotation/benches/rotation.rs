@@ -84,7 +84,6 @@ async fn connection(stream: TcpStream, api: Arc<RuntimeApi>, pending: Pending) {
             .nth(1)
             .unwrap_or("")
             .to_owned();
-        let mut handed_out = None;
         let response = if path.ends_with("/invocation/next") {
             let (id, event, tx) = loop {
                 let next = api.queue.lock().unwrap().pop_front();
@@ -94,7 +93,6 @@ async fn connection(stream: TcpStream, api: Arc<RuntimeApi>, pending: Pending) {
                 }
             };
             pending.lock().unwrap().push((id.clone(), tx));
-            handed_out = Some((id.clone(), event.clone()));
             let deadline =
                 SystemTime::now().duration_since(UNIX_EPOCH).unwrap() + Duration::from_secs(60);
             let body = event.to_string();
@@ -122,22 +120,9 @@ async fn connection(stream: TcpStream, api: Arc<RuntimeApi>, pending: Pending) {
             }
             "HTTP/1.1 202 Accepted\r\nContent-Length: 0\r\n\r\n".to_owned()
         };
+        // A stopped function process leaves its `next` request behind; each cold-start run
+        // has a Runtime API of its own, so no later invocation is handed to it.
         if write.write_all(response.as_bytes()).await.is_err() {
-            // A function process that was stopped can still have asked for the next
-            // invocation: give that invocation back to the queue for a live one.
-            if let Some((id, event)) = handed_out {
-                let sender = {
-                    let mut pending = pending.lock().unwrap();
-                    pending
-                        .iter()
-                        .position(|(p, _)| *p == id)
-                        .map(|i| pending.remove(i).1)
-                };
-                if let Some(tx) = sender {
-                    api.queue.lock().unwrap().push_front((id, event, tx));
-                    api.ready.notify_one();
-                }
-            }
             return;
         }
     }

@@ -8,7 +8,7 @@ use aws_config::SdkConfig;
 use lambda_runtime::LambdaEvent;
 use serde_json::Value;
 use vigil::alert::{Alert, Alerts, Severity};
-use vigil::aws::remaining_budget;
+use vigil::aws::{OutOfTime, within_budget};
 use vigil::metrics::{MetricSet, Unit};
 
 use crate::config::Config;
@@ -111,21 +111,19 @@ async fn run_within_budget(
     // A step needs a few AWS calls and up to three logins; starting one that cannot finish
     // would leave it half done for the retry to sort out.
     let needed = deps.config.connect_timeout * 3;
-    let left = remaining_budget(deadline, SystemTime::now(), REPORT_MARGIN);
-    if left < needed {
-        return Err(Error::Deadline(format!(
+    let work = steps::run(event, deps, trace);
+    match within_budget(deadline, REPORT_MARGIN, needed, work).await {
+        Ok(result) => result,
+        Err(OutOfTime::NotStarted { left }) => Err(Error::Deadline(format!(
             "{} has {} ms left and needs up to {} ms",
             event.step,
             left.as_millis(),
             needed.as_millis()
-        )));
-    }
-    match tokio::time::timeout(left, steps::run(event, deps, trace)).await {
-        Ok(result) => result,
-        Err(_) => Err(Error::Deadline(format!(
+        ))),
+        Err(OutOfTime::Exceeded { budget }) => Err(Error::Deadline(format!(
             "{} did not finish in the {} ms left",
             event.step,
-            left.as_millis()
+            budget.as_millis()
         ))),
     }
 }

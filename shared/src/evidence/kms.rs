@@ -13,7 +13,7 @@ use aws_sdk_kms::types::{MessageType, SigningAlgorithmSpec};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 
-use super::{SignatureFile, Tamper};
+use super::{Files, Manifest, SIGNATURE, SignatureFile, Tamper};
 use crate::aws::AwsCallError;
 
 /// The signing algorithm used for manifests.
@@ -113,6 +113,24 @@ impl Signer {
             }
             Err(e) => Err(AwsCallError::new("kms:Verify", e)),
         }
+    }
+
+    /// Everything `vigil-sweep verify` checks in a bundle: file hashes and the record chain
+    /// ([`super::verify_contents`]), then the signature file, if there is one, with KMS.
+    /// Returns the manifest (when readable) and what was altered.
+    pub async fn verify_bundle(
+        &self,
+        files: &Files,
+    ) -> Result<(Option<Manifest>, Vec<Tamper>), AwsCallError> {
+        let (manifest, mut problems) = super::verify_contents(files);
+        if let Some(signature) = files
+            .get(SIGNATURE)
+            .and_then(|b| serde_json::from_slice::<SignatureFile>(b).ok())
+            && let Some(t) = self.verify(&signature).await?
+        {
+            problems.push(t);
+        }
+        Ok((manifest, problems))
     }
 
     pub fn key_id(&self) -> &str {

@@ -27,7 +27,7 @@ use std::time::{Duration, Instant};
 use aws_config::SdkConfig;
 use serde_json::Value;
 
-use crate::harness::{Harness, harness};
+use crate::harness::{Harness, Moto, harness};
 
 /// moto's default account: what functions under `cargo lambda watch` see (they send no
 /// account header).
@@ -69,14 +69,7 @@ impl Demo {
             started.elapsed().as_secs_f64()
         ));
         let sdk = h.moto.sdk_config(ACCOUNT).await;
-        let topic_arn = aws_sdk_sns::Client::new(&sdk)
-            .create_topic()
-            .name("vigil-alerts")
-            .send()
-            .await
-            .map_err(|e| format!("create alert topic: {e}"))?
-            .topic_arn
-            .unwrap_or_default();
+        let topic_arn = Moto::alert_topic(&sdk).await;
 
         let env_file = h.dir().join("functions.env");
         let mut env = String::new();

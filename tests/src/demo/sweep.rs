@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 use vigil::evidence::kms::Signer;
-use vigil::evidence::{self, Files, SIGNATURE, SignatureFile};
+use vigil::evidence::{self, Files};
 
 use super::{ACCOUNT, Demo, bad, good, heading, say};
 
@@ -233,18 +233,11 @@ async fn download(s3: &aws_sdk_s3::Client, run_id: &str) -> Result<Files, String
 }
 
 async fn verify(files: &Files, signer: &Signer) -> Result<Vec<evidence::Tamper>, String> {
-    let (_, mut problems) = evidence::verify_contents(files);
-    if let Some(sig) = files
-        .get(SIGNATURE)
-        .and_then(|b| serde_json::from_slice::<SignatureFile>(b).ok())
-        && let Some(t) = signer
-            .verify(&sig)
-            .await
-            .map_err(|e| format!("KMS Verify: {e}"))?
-    {
-        problems.push(t);
-    }
-    Ok(problems)
+    signer
+        .verify_bundle(files)
+        .await
+        .map(|(_, problems)| problems)
+        .map_err(|e| format!("KMS Verify: {e}"))
 }
 
 /// The failing checks, most severe first, in a few lines.

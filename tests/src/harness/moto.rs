@@ -101,20 +101,40 @@ impl Moto {
             .await
     }
 
+    /// Says what CloudTrail's last delivery reported for a trail (GetTrailStatus fields;
+    /// `null` clears one, as a successful delivery does). moto never delivers logs, so its
+    /// status never changes by itself; tests/emulator/patches/cloudtrail.py adds this endpoint.
+    ///
+    /// # Panics
+    ///
+    /// If the emulator refuses.
+    pub fn set_trail_status(&self, account_id: &str, trail_arn: &str, status: serde_json::Value) {
+        let url = format!("{}/moto-api/vigil/cloudtrail/trail-status", self.endpoint);
+        let body =
+            serde_json::json!({"account_id": account_id, "trail_arn": trail_arn, "status": status});
+        ureq::post(&url)
+            .header("content-type", "application/json")
+            .send(body.to_string())
+            .unwrap_or_else(|e| panic!("POST {url}: {e}"));
+    }
+
     /// The messages published to SNS topics of `account_id`, oldest first per topic, as
     /// objects with `TopicArn`, `MessageId`, `Message`, `Subject` (null when none was sent),
     /// `MessageAttributes` (`{name: {"Type": "String", "Value": "..."}}`, the shape SNS delivers
     /// to subscribers) and `MessageGroupId` (null unless FIFO).
     ///
-    /// Read from moto's `GET /moto-api/data.json`, which lists each topic with its
-    /// `sent_notifications` as `[id, message, subject, attributes, group id]` arrays.
+    /// Read from `GET /moto-api/vigil/sns/published` (tests/emulator/patches/sns.py), which
+    /// lists the account's topics with their `sent_notifications` as
+    /// `[id, message, subject, attributes, group id]` arrays.
     ///
     /// # Panics
     ///
-    /// If moto cannot dump its state: data.json answers 500 once any Lambda function has been
-    /// created in any account (moto wants Docker for those).
+    /// If the emulator does not answer.
     pub fn published_sns_messages(&self, account_id: &str) -> Vec<Value> {
-        let url = format!("{}/moto-api/data.json", self.endpoint);
+        let url = format!(
+            "{}/moto-api/vigil/sns/published?account_id={account_id}",
+            self.endpoint
+        );
         let agent = ureq::Agent::config_builder()
             .timeout_global(Some(Duration::from_secs(30)))
             .build()
@@ -127,10 +147,9 @@ impl Moto {
             serde_json::from_reader(response.body_mut().with_config().limit(u64::MAX).reader())
                 .unwrap_or_else(|e| panic!("GET {url}: not JSON: {e}"));
 
-        let topics = data["sns"]["Topic"].as_array().cloned().unwrap_or_default();
+        let topics = data.as_array().cloned().unwrap_or_default();
         topics
             .iter()
-            .filter(|topic| topic["account_id"].as_str() == Some(account_id))
             .flat_map(|topic| {
                 let arn = topic["arn"].clone();
                 let sent = topic["sent_notifications"]

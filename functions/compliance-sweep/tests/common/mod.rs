@@ -2,8 +2,8 @@
 //!
 //! `secure` and `insecure` are two accounts with known good and bad resources in us-east-1.
 //! Emulator gaps are filled as the tests say where they use them:
-//! - Lambda functions cannot be created in moto without breaking `/moto-api/data.json`, so the
-//!   Lambda listing comes through `Seams::lambda_functions`.
+//! - Lambda functions come through `Seams::lambda_functions` (the listing the checks read),
+//!   so no deployment package has to be built for moto.
 //! - moto has no GuardDuty publishing-destination API, so destinations come through
 //!   `Seams::guardduty_destinations` (their buckets are real emulator buckets).
 //! - moto never delivers trail logs: the CloudWatch Logs delivery time is set through the
@@ -172,7 +172,8 @@ async fn expire_after(s3: &aws_sdk_s3::Client, name: &str, days: i32) {
         .unwrap();
 }
 
-async fn signing_key(sdk: &SdkConfig) -> String {
+/// An RSA SIGN_VERIFY key, as the evidence signing key is.
+pub async fn signing_key(sdk: &SdkConfig) -> String {
     aws_sdk_kms::Client::new(sdk)
         .create_key()
         .key_usage(KeyUsageType::SignVerify)
@@ -579,14 +580,11 @@ pub async fn secure() -> Account {
     // The emulator never delivers logs; its CloudTrail patch (owned by cloudtrail-delivery)
     // lets a test say when CloudTrail last delivered to CloudWatch Logs: an hour ago.
     let delivered = chrono::Utc::now().timestamp() - 3600;
-    let body = serde_json::json!({"account_id": id, "trail_arn": trail, "status": {"LatestCloudWatchLogsDeliveryTime": delivered}});
-    ureq::post(format!(
-        "{}/moto-api/vigil/cloudtrail/trail-status",
-        harness().moto.endpoint
-    ))
-    .header("content-type", "application/json")
-    .send(body.to_string())
-    .expect("set the trail's delivery status");
+    harness().moto.set_trail_status(
+        &id,
+        &trail,
+        serde_json::json!({"LatestCloudWatchLogsDeliveryTime": delivered}),
+    );
     arn.insert("trail", trail);
     let alerts = topic(&sdk, "sec-alerts", &id).await;
     let cw = aws_sdk_cloudwatch::Client::new(&sdk);
@@ -701,29 +699,9 @@ pub async fn secure() -> Account {
         .unwrap();
     arn.insert("cluster", cluster);
 
-    let lambda = vec![listing(
-        &id,
-        "clean-fn",
-        &[
-            ("LOG_LEVEL", "debug"),
-            (
-                "SECRET_ARN",
-                &format!("arn:aws:secretsmanager:{REGION}:{id}:secret:app/db"),
-            ),
-        ],
-    )];
-    arn.insert("clean-fn", lambda[0].arn.clone());
-    let signing_key = signing_key(&sdk).await;
-    let topic = Moto::alert_topic(&sdk).await;
-    Account {
-        id,
-        sdk,
-        arn,
-        signing_key,
-        topic,
-        lambda,
-        destinations,
-    }
+    let secret_arn = format!("arn:aws:secretsmanager:{REGION}:{id}:secret:app/db");
+    let env = [("LOG_LEVEL", "debug"), ("SECRET_ARN", secret_arn.as_str())];
+    finish(id, sdk, arn, ("clean-fn", &env), destinations).await
 }
 
 /// An account where every check has something to fail on.
@@ -946,20 +924,27 @@ pub async fn insecure() -> Account {
         .unwrap();
     arn.insert("db", db);
 
-    let lambda = vec![listing(
-        &id,
-        "leaky-fn",
-        &[("DB_PASSWORD", LEAKED_PASSWORD), ("LOG_LEVEL", "info")],
-    )];
-    arn.insert("leaky-fn", lambda[0].arn.clone());
-    let signing_key = signing_key(&sdk).await;
-    let topic = Moto::alert_topic(&sdk).await;
+    let env = [("DB_PASSWORD", LEAKED_PASSWORD), ("LOG_LEVEL", "info")];
+    finish(id, sdk, arn, ("leaky-fn", &env), destinations).await
+}
+
+/// What every seeded account ends with: one Lambda function with `env` (through the seam),
+/// the evidence signing key and the alert topic.
+async fn finish(
+    id: String,
+    sdk: SdkConfig,
+    mut arn: BTreeMap<&'static str, String>,
+    (function, env): (&'static str, &[(&str, &str)]),
+    destinations: BTreeMap<String, Vec<PublishingDestination>>,
+) -> Account {
+    let lambda = vec![listing(&id, function, env)];
+    arn.insert(function, lambda[0].arn.clone());
     Account {
+        signing_key: signing_key(&sdk).await,
+        topic: Moto::alert_topic(&sdk).await,
         id,
         sdk,
         arn,
-        signing_key,
-        topic,
         lambda,
         destinations,
     }
