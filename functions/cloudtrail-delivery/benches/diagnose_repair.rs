@@ -5,7 +5,7 @@
 //! - events about other resources: how fast they are recognised and ignored.
 //!
 //! Each figure is the wall time of one handler invocation and the number of AWS requests it
-//! made (counted by a wrapper around the SDK's HTTP client), with the requests per second
+//! made (counted by `vigil_tests::harness::counted`, a wrapper around the SDK's HTTP client), with the requests per second
 //! achieved against the emulator. Times here measure the emulator as much as the function:
 //! the call count is the figure that carries over to AWS. Figures are printed, never
 //! asserted.
@@ -21,16 +21,6 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant, SystemTime};
 
-use aws_smithy_runtime_api::box_error::BoxError;
-use aws_smithy_runtime_api::client::http::{
-    HttpClient, HttpConnector, HttpConnectorFuture, HttpConnectorSettings, SharedHttpClient,
-    SharedHttpConnector,
-};
-use aws_smithy_runtime_api::client::orchestrator::HttpRequest;
-use aws_smithy_runtime_api::client::runtime_components::{
-    RuntimeComponents, RuntimeComponentsBuilder,
-};
-use aws_smithy_types::config_bag::ConfigBag;
 use cloudtrail_delivery::report::Outcome;
 use cloudtrail_delivery::{Deps, handle_event};
 use common::Rig;
@@ -42,69 +32,9 @@ const ROUNDS: usize = 5;
 const CHEAP_ROUNDS: usize = 20;
 const REGIONS: [&str; 4] = ["us-east-1", "us-west-2", "eu-west-1", "ap-southeast-2"];
 
-/// The SDK's HTTP client, counting the requests that go through it.
-#[derive(Debug, Clone)]
-struct Counting {
-    inner: SharedHttpClient,
-    count: Arc<AtomicUsize>,
-}
-
-impl HttpClient for Counting {
-    fn http_connector(
-        &self,
-        settings: &HttpConnectorSettings,
-        components: &RuntimeComponents,
-    ) -> SharedHttpConnector {
-        SharedHttpConnector::new(CountingConnector {
-            inner: self.inner.http_connector(settings, components),
-            count: self.count.clone(),
-        })
-    }
-
-    fn validate_base_client_config(
-        &self,
-        components: &RuntimeComponentsBuilder,
-        cfg: &ConfigBag,
-    ) -> Result<(), BoxError> {
-        self.inner.validate_base_client_config(components, cfg)
-    }
-
-    fn validate_final_config(
-        &self,
-        components: &RuntimeComponents,
-        cfg: &ConfigBag,
-    ) -> Result<(), BoxError> {
-        self.inner.validate_final_config(components, cfg)
-    }
-}
-
-#[derive(Debug)]
-struct CountingConnector {
-    inner: SharedHttpConnector,
-    count: Arc<AtomicUsize>,
-}
-
-impl HttpConnector for CountingConnector {
-    fn call(&self, request: HttpRequest) -> HttpConnectorFuture {
-        self.count.fetch_add(1, Ordering::Relaxed);
-        self.inner.call(request)
-    }
-}
-
 /// The rig's function dependencies, rebuilt on a counting HTTP client.
 fn counted(rig: &Rig) -> (Deps, Arc<AtomicUsize>) {
-    let count = Arc::new(AtomicUsize::new(0));
-    let sdk = rig
-        .sdk
-        .to_builder()
-        .http_client(Counting {
-            inner: rig
-                .sdk
-                .http_client()
-                .expect("the rig's SDK config has an HTTP client"),
-            count: count.clone(),
-        })
-        .build();
+    let (sdk, count) = vigil_tests::harness::counted(&rig.sdk);
     (Deps::new(&sdk, rig.deps.config.clone()), count)
 }
 

@@ -77,7 +77,7 @@ pub async fn run(demo: &Demo) -> Result<(), String> {
         .await
         .map_err(|e| format!("stop logging: {e:?}"))?;
     let failed: Value = serde_json::from_str(FAILED_DELIVERY).map_err(|e| e.to_string())?;
-    set_status(demo, &trail_arn, failed)?;
+    demo.h.moto.set_trail_status(ACCOUNT, &trail_arn, failed);
     bad(
         "Someone rewrote the bucket policy (the write statement now covers old-prefix/AWSLogs/ only) and stopped the trail; CloudTrail reports LatestDeliveryError AccessDenied",
     );
@@ -209,8 +209,8 @@ pub async fn run(demo: &Demo) -> Result<(), String> {
         .duration_since(std::time::UNIX_EPOCH)
         .map_err(|e| e.to_string())?
         .as_secs_f64();
-    set_status(
-        demo,
+    demo.h.moto.set_trail_status(
+        ACCOUNT,
         &trail_arn,
         json!({
             "LatestDeliveryError": null,
@@ -218,7 +218,7 @@ pub async fn run(demo: &Demo) -> Result<(), String> {
             "LatestDeliveryTime": now,
             "LatestDigestDeliveryTime": now,
         }),
-    )?;
+    );
     let answer = demo.invoke(
         "cloudtrail-delivery",
         "events/cloudtrail-delivery/schedule.json",
@@ -243,19 +243,6 @@ async fn put_policy(s3: &aws_sdk_s3::Client, statements: Value) -> Result<(), St
         .await
         .map(drop)
         .map_err(|e| format!("put bucket policy: {e:?}"))
-}
-
-/// Tells the emulator what CloudTrail's last delivery attempt reported.
-fn set_status(demo: &Demo, trail_arn: &str, status: Value) -> Result<(), String> {
-    let url = format!(
-        "{}/moto-api/vigil/cloudtrail/trail-status",
-        demo.h.moto.endpoint
-    );
-    ureq::post(&url)
-        .header("content-type", "application/json")
-        .send(json!({"account_id": ACCOUNT, "trail_arn": trail_arn, "status": status}).to_string())
-        .map(drop)
-        .map_err(|e| format!("POST {url}: {e}"))
 }
 
 fn text(value: &Value) -> String {

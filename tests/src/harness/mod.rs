@@ -7,6 +7,7 @@
 //! run and writes where they are to PATH; a test process started with `VIGIL_HARNESS_ENV=PATH`
 //! connects to those instead of starting its own.
 
+mod counting;
 mod mariadb;
 mod moto;
 mod postgres;
@@ -27,6 +28,7 @@ use std::{panic, thread};
 use rand::Rng;
 use rand::distr::Alphanumeric;
 
+pub use counting::counted;
 pub use mariadb::MariaDb;
 pub use moto::Moto;
 pub use postgres::Postgres;

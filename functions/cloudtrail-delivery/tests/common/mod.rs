@@ -279,15 +279,9 @@ impl Rig {
     /// Sets the trail's status fields as CloudTrail's last delivery attempt left them (the
     /// emulator extension); `null` clears a field, as a successful delivery does.
     pub fn set_status(&self, trail_arn: &str, fields: Value) {
-        let url = format!(
-            "{}/moto-api/vigil/cloudtrail/trail-status",
-            harness().moto.endpoint
-        );
-        let body = json!({"account_id": self.account, "trail_arn": trail_arn, "status": fields});
-        ureq::post(&url)
-            .header("content-type", "application/json")
-            .send(body.to_string())
-            .unwrap_or_else(|e| panic!("POST {url}: {e}"));
+        harness()
+            .moto
+            .set_trail_status(&self.account, trail_arn, fields);
     }
 
     /// The real-shaped GetTrailStatus with an AccessDenied delivery error
