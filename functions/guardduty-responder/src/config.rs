@@ -114,6 +114,13 @@ pub struct ExemptTag {
     pub value: String,
 }
 
+impl ExemptTag {
+    /// Whether a tag `key`=`value` is this exempt tag: the key exactly, the value in any case.
+    pub fn matches(&self, key: &str, value: &str) -> bool {
+        key == self.key && value.eq_ignore_ascii_case(&self.value)
+    }
+}
+
 impl Default for ExemptTag {
     fn default() -> Self {
         ExemptTag {
@@ -325,6 +332,16 @@ mod tests {
             assert!(err.contains(expected), "{err} should mention {expected}");
             assert!(err.contains("/vigil/gd"), "{err}");
         }
+    }
+
+    #[test]
+    fn exempt_tag_matches_the_key_exactly_and_the_value_in_any_case() {
+        let tag = ExemptTag::default();
+        assert!(tag.matches("vigil:exempt", "true"));
+        assert!(tag.matches("vigil:exempt", "TRUE"));
+        assert!(!tag.matches("Vigil:Exempt", "true"));
+        assert!(!tag.matches("vigil:exempt", "false"));
+        assert!(!tag.matches("team", "true"));
     }
 
     #[test]

@@ -8,7 +8,7 @@ use chrono::Utc;
 use lambda_runtime::LambdaEvent;
 use serde_json::Value;
 use vigil::alert::Alerts;
-use vigil::aws::remaining_budget;
+use vigil::aws::{OutOfTime, within_budget};
 use vigil::events::guardduty::FindingEvent;
 use vigil::metrics::{MetricSet, Unit};
 
@@ -127,14 +127,16 @@ async fn respond(payload: Value, deadline: SystemTime, deps: &Deps) -> Result<Re
     let decision = playbook::decide(finding, settings);
     let ctx = Ctx::new(deps, finding, settings, Utc::now());
 
-    let left = remaining_budget(deadline, SystemTime::now(), REPORT_MARGIN);
-    let outcomes = match tokio::time::timeout(left, actions::run(&decision, &ctx)).await {
+    // No minimum: actions that are all skipped need no time at all, and each action's state
+    // check makes a replay after a cut-off safe.
+    let work = actions::run(&decision, &ctx);
+    let outcomes = match within_budget(deadline, REPORT_MARGIN, Duration::ZERO, work).await {
         Ok(outcomes) => outcomes,
-        Err(_) => {
+        Err(OutOfTime::NotStarted { left: budget } | OutOfTime::Exceeded { budget }) => {
             return Err(Error::Deadline(format!(
                 "the actions for finding {} did not finish in the {} ms left",
                 finding.id,
-                left.as_millis()
+                budget.as_millis()
             )));
         }
     };

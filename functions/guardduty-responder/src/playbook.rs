@@ -19,7 +19,8 @@
 use std::net::IpAddr;
 
 use serde::Serialize;
-use vigil::events::guardduty::{Band, Finding, ResourceRole, Tag};
+use vigil::alert::Severity;
+use vigil::events::guardduty::{Finding, ResourceRole, Tag};
 use vigil::policy::analysis::wildcard_match;
 
 use crate::config::{Mode, ResponseSettings};
@@ -263,7 +264,7 @@ pub struct Planned {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Decision {
     pub family: Family,
-    pub band: Band,
+    pub band: Severity,
     /// Why no action may run at all (sample, archived, exempt), if so.
     pub held: Option<String>,
     pub planned: Vec<Planned>,
@@ -362,10 +363,7 @@ fn held(finding: &Finding, settings: &ResponseSettings) -> Option<String> {
         return Some("archived finding: never acted on".into());
     }
     let exempt = &settings.exempt_tag;
-    let has_exempt = |tags: &[Tag]| {
-        tags.iter()
-            .any(|t| t.key == exempt.key && t.value.eq_ignore_ascii_case(&exempt.value))
-    };
+    let has_exempt = |tags: &[Tag]| tags.iter().any(|t| exempt.matches(&t.key, &t.value));
     let r = &finding.resource;
     let tagged = r
         .instance_details

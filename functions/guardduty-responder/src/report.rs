@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 use vigil::alert::{Alert, Severity};
-use vigil::events::guardduty::{Band, Finding};
+use vigil::events::guardduty::Finding;
 
 use crate::actions::{Outcome, Status};
 use crate::config::ResponseSettings;
@@ -16,7 +16,7 @@ pub struct Report {
     pub account_id: String,
     pub region: Option<String>,
     pub severity: f64,
-    pub band: Band,
+    pub band: Severity,
     pub family: Family,
     pub count: u64,
     pub resource: String,
@@ -106,15 +106,6 @@ pub fn build(
     }
 }
 
-fn severity(band: Band) -> Severity {
-    match band {
-        Band::Low => Severity::Low,
-        Band::Medium => Severity::Medium,
-        Band::High => Severity::High,
-        Band::Critical => Severity::Critical,
-    }
-}
-
 /// The alert for a handled finding.
 pub fn alert(report: &Report, finding: &Finding) -> Alert {
     let verb = match report.outcome {
@@ -125,7 +116,7 @@ pub fn alert(report: &Report, finding: &Finding) -> Alert {
         _ => "alert only",
     };
     let mut alert = Alert::new(
-        severity(report.band),
+        report.band,
         "guardduty-responder",
         format!(
             "GuardDuty {} on {}: {verb}",
@@ -226,7 +217,11 @@ mod tests {
         let settings = ResponseSettings::default();
         let decision = crate::playbook::decide(&f, &settings);
         let report = build(&f, &decision, &settings, vec![outcome(Status::Done)]);
+        let json = serde_json::to_value(&report).unwrap();
+        assert_eq!(json["band"], "HIGH", "the band as GuardDuty names it");
+        assert_eq!(json["family"], "ec2-compromised");
         let alert = alert(&report, &f);
+        assert_eq!(alert.severity, Severity::High);
         assert!(alert.subject().len() <= 100);
         assert!(
             alert

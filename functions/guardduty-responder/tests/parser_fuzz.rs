@@ -2,6 +2,8 @@
 //! Arbitrary documents, and real events with one field replaced by arbitrary JSON (which gets
 //! far deeper into the parser than random documents do).
 
+use std::sync::LazyLock;
+
 use guardduty_responder::config::{Mode, ResponseSettings};
 use guardduty_responder::playbook::decide;
 use proptest::prelude::*;
@@ -38,7 +40,8 @@ fn arbitrary_json() -> impl Strategy<Value = Value> {
     })
 }
 
-fn events() -> Vec<Value> {
+/// The event files, read and parsed once for every case.
+static EVENTS: LazyLock<Vec<Value>> = LazyLock::new(|| {
     let dir = concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/../../events/guardduty-responder"
@@ -51,7 +54,7 @@ fn events() -> Vec<Value> {
     }
     out.sort_by_key(|v: &Value| v.to_string());
     out
-}
+});
 
 /// Every JSON pointer inside `value`.
 fn pointers(value: &Value, at: String, out: &mut Vec<String>) {
@@ -116,8 +119,7 @@ proptest! {
         field in any::<prop::sample::Index>(),
         replacement in arbitrary_json(),
     ) {
-        let all = events();
-        let mut event = which.get(&all).clone();
+        let mut event = which.get(&EVENTS).clone();
         let mut paths = Vec::new();
         pointers(&event, String::new(), &mut paths);
         let path = field.get(&paths).clone();

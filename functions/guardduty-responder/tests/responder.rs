@@ -11,11 +11,13 @@ mod rig;
 
 use aws_sdk_ec2::types::Filter;
 use guardduty_responder::actions::Status;
+use guardduty_responder::actions::ec2::{Ec2, Group};
 use guardduty_responder::config::{ResponseSettings, RuleRange};
 use guardduty_responder::playbook::ActionKind;
 use guardduty_responder::report::Report;
 use rig::{INSTANCE_ID, Rig, contain, event};
 use serde_json::json;
+use vigil::policy::{Effect, PolicyDocument};
 
 fn statuses(report: &Report) -> Vec<(ActionKind, Status)> {
     report
@@ -35,6 +37,23 @@ fn all_already_done(report: &Report) {
         report.actions
     );
     assert_eq!(report.outcome, "already-done");
+}
+
+/// The one statement of an inline policy the responder wrote, checked with the shared policy
+/// model: Deny, Action "*", Resource "*".
+fn only_deny_all_statement(document: &str) -> vigil::policy::Statement {
+    let doc = PolicyDocument::parse(document).expect("a policy document");
+    assert_eq!(doc.version.as_deref(), Some("2012-10-17"));
+    assert_eq!(doc.statements.len(), 1, "{document}");
+    let statement = doc.statements[0].clone();
+    assert_eq!(statement.effect, Effect::Deny, "{document}");
+    assert_eq!(statement.action, vec!["*".to_string()], "{document}");
+    assert_eq!(statement.resource, vec!["*".to_string()], "{document}");
+    assert!(
+        statement.not_action.is_empty() && statement.not_resource.is_empty(),
+        "{document}"
+    );
+    statement
 }
 
 #[tokio::test]
@@ -167,6 +186,57 @@ async fn compromised_instance_is_isolated_snapshotted_protected_and_tagged() {
         "the hand-made rule is gone: {:?}",
         groups.security_groups()[0].ip_permissions()
     );
+}
+
+async fn egress_rules(rig: &Rig, group_id: &str) -> Vec<aws_sdk_ec2::types::IpPermission> {
+    rig.ec2
+        .describe_security_groups()
+        .group_ids(group_id)
+        .send()
+        .await
+        .unwrap()
+        .security_groups()[0]
+        .ip_permissions_egress()
+        .to_vec()
+}
+
+/// A quarantine group created but not yet described is taken to have what every new group
+/// has: its default egress rule (all traffic to 0.0.0.0/0) is revoked, and revoking it again,
+/// as a concurrent or replayed response would, is no error.
+#[tokio::test]
+async fn a_new_groups_default_egress_rule_is_revoked_once_and_again_without_error() {
+    let rig = Rig::new().await;
+    let vpc = rig::vpc(&rig.ec2, "10.40.0.0/16").await;
+    let id = rig
+        .ec2
+        .create_security_group()
+        .vpc_id(&vpc)
+        .group_name("fresh")
+        .description("a group as CreateSecurityGroup leaves it")
+        .send()
+        .await
+        .unwrap()
+        .group_id
+        .unwrap();
+    assert_eq!(
+        egress_rules(&rig, &id).await.len(),
+        1,
+        "a new group allows all egress"
+    );
+
+    let ec2 = Ec2::new(rig.ec2.clone());
+    let group = Group::new_with_default_egress(id.clone());
+    ec2.revoke(&group)
+        .await
+        .expect("default egress rule revoked");
+    assert!(
+        egress_rules(&rig, &id).await.is_empty(),
+        "no outbound rule left"
+    );
+    ec2.revoke(&group)
+        .await
+        .expect("a rule already gone is not an error");
+    assert!(egress_rules(&rig, &id).await.is_empty());
 }
 
 #[tokio::test]
@@ -319,9 +389,14 @@ async fn leaked_access_key_is_deactivated_and_the_user_denied() {
         .await
         .unwrap()
         .policy_document;
+    let document = vigil::policy::decode_document(&document);
     assert!(guardduty_responder::actions::iam::denies_everything(
-        &vigil::policy::decode_document(&document)
+        &document
     ));
+    // Read by the shared policy model too, so a drift in the writer and this module's reader
+    // together cannot pass.
+    let statement = only_deny_all_statement(&document);
+    assert!(statement.condition.is_empty(), "unconditional");
 
     let mut again = e;
     again["detail"]["service"]["count"] = json!(3);
@@ -360,13 +435,20 @@ async fn assumed_role_sessions_are_revoked_once() {
         .await
         .unwrap()
         .policy_document;
-    let cutoff = guardduty_responder::actions::iam::revocation_cutoff(
-        &vigil::policy::decode_document(&document),
-    )
-    .expect("a TokenIssueTime cutoff");
+    let document = vigil::policy::decode_document(&document);
+    let cutoff = guardduty_responder::actions::iam::revocation_cutoff(&document)
+        .expect("a TokenIssueTime cutoff");
     assert!(
         cutoff >= started,
         "sessions issued before the response are revoked"
+    );
+    let statement = only_deny_all_statement(&document);
+    assert_eq!(
+        serde_json::Value::Object(statement.condition.clone()),
+        json!({"DateLessThan": {
+            "aws:TokenIssueTime": cutoff.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+        }}),
+        "denies credentials issued before the cutoff, and only those"
     );
 
     let mut again = e;

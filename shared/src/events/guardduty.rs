@@ -20,6 +20,8 @@ use chrono::{DateTime, TimeZone, Utc};
 use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 
+use crate::alert::Severity;
+
 use super::lenient::{
     lenient_bool, lenient_count, lenient_port, lenient_string, lenient_string_default,
     null_as_default, required_string,
@@ -405,40 +407,17 @@ pub struct Country {
     pub country_name: Option<String>,
 }
 
-/// Severity bands as GuardDuty documents them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
-#[serde(rename_all = "UPPERCASE")]
-pub enum Band {
-    /// 1.0–3.9 (and anything below 1.0).
-    Low,
-    /// 4.0–6.9.
-    Medium,
-    /// 7.0–8.9.
-    High,
-    /// 9.0–10.0.
-    Critical,
-}
-
-impl Band {
-    pub fn of(severity: f64) -> Band {
-        if severity >= 9.0 {
-            Band::Critical
-        } else if severity >= 7.0 {
-            Band::High
-        } else if severity >= 4.0 {
-            Band::Medium
-        } else {
-            Band::Low
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Band::Low => "LOW",
-            Band::Medium => "MEDIUM",
-            Band::High => "HIGH",
-            Band::Critical => "CRITICAL",
-        }
+/// The alert severity of a GuardDuty severity score, in the bands GuardDuty documents:
+/// 9.0–10.0 Critical, 7.0–8.9 High, 4.0–6.9 Medium, anything lower Low.
+fn band(severity: f64) -> Severity {
+    if severity >= 9.0 {
+        Severity::Critical
+    } else if severity >= 7.0 {
+        Severity::High
+    } else if severity >= 4.0 {
+        Severity::Medium
+    } else {
+        Severity::Low
     }
 }
 
@@ -521,8 +500,9 @@ impl Finding {
         FindingType::parse(&self.kind)
     }
 
-    pub fn band(&self) -> Band {
-        Band::of(self.severity)
+    /// The finding's severity band (never [`Severity::Info`]).
+    pub fn band(&self) -> Severity {
+        band(self.severity)
     }
 
     /// A sample finding (CreateSampleFindings or the console's "Generate sample findings").
@@ -728,7 +708,7 @@ mod tests {
         assert_eq!(e.account.as_deref(), Some("111122223333"));
         assert_eq!(f.account_id, "123456789012");
         assert_eq!(f.instance_id(), Some("i-1"));
-        assert_eq!(f.band(), Band::Medium);
+        assert_eq!(f.band(), Severity::Medium);
         assert_eq!(f.service.count, 3);
         assert_eq!(f.service.resource_role, Some(ResourceRole::Target));
         assert_eq!(f.connection_direction().as_deref(), Some("INBOUND"));
@@ -766,24 +746,25 @@ mod tests {
         e["detail"]["service"]["additionalInfo"] = json!({"sample": "true"});
         e["detail"]["resource"]["instanceDetails"]["launchTime"] = json!("2016-08-02T02:05:06Z");
         let f = FindingEvent::from_value(e).unwrap().finding;
-        assert_eq!(f.band(), Band::High);
+        assert_eq!(f.band(), Severity::High);
         assert_eq!(f.service.count, 12);
         assert!(f.is_archived() && f.is_sample());
     }
 
     #[test]
     fn bands_follow_guardduty() {
-        for (severity, band) in [
-            (0.5, Band::Low),
-            (3.9, Band::Low),
-            (4.0, Band::Medium),
-            (6.9, Band::Medium),
-            (7.0, Band::High),
-            (8.9, Band::High),
-            (9.0, Band::Critical),
-            (10.0, Band::Critical),
+        for (severity, expected) in [
+            (0.0, Severity::Low),
+            (0.5, Severity::Low),
+            (3.9, Severity::Low),
+            (4.0, Severity::Medium),
+            (6.9, Severity::Medium),
+            (7.0, Severity::High),
+            (8.9, Severity::High),
+            (9.0, Severity::Critical),
+            (10.0, Severity::Critical),
         ] {
-            assert_eq!(Band::of(severity), band, "{severity}");
+            assert_eq!(band(severity), expected, "{severity}");
         }
     }
 

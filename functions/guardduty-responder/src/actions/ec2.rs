@@ -16,7 +16,7 @@ use aws_sdk_ec2::types::{
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use vigil::aws::AwsCallError;
 
-use super::{ActionError, Ctx, Step, has_exempt_tag};
+use super::{ActionError, Ctx, Step, tag_pair};
 
 /// Tag key marking the responder's security groups; the value says which of the two.
 pub const QUARANTINE_TAG: &str = "vigil:quarantine";
@@ -65,6 +65,23 @@ pub struct Group {
     pub id: String,
     pub ingress: Vec<IpPermission>,
     pub egress: Vec<IpPermission>,
+}
+
+impl Group {
+    /// A group just created, as AWS makes every new group: no inbound rule and one outbound
+    /// rule allowing all traffic to 0.0.0.0/0.
+    pub fn new_with_default_egress(id: String) -> Self {
+        Group {
+            id,
+            ingress: Vec::new(),
+            egress: vec![
+                IpPermission::builder()
+                    .ip_protocol("-1")
+                    .ip_ranges(IpRange::builder().cidr_ip("0.0.0.0/0").build())
+                    .build(),
+            ],
+        }
+    }
 }
 
 /// A network ACL's ingress entries and tags.
@@ -162,12 +179,7 @@ impl Ec2 {
             tags: instance
                 .tags()
                 .iter()
-                .map(|t| {
-                    (
-                        t.key().unwrap_or_default().to_owned(),
-                        t.value().unwrap_or_default().to_owned(),
-                    )
-                })
+                .map(|t| tag_pair(t.key(), t.value()))
                 .collect(),
         }))
     }
@@ -231,24 +243,33 @@ impl Ec2 {
         }
     }
 
+    /// Removes the group's rules as listed in `group`. A rule that is already gone
+    /// (`InvalidPermission.NotFound`) is what we want: not an error, so revoking is idempotent.
     pub async fn revoke(&self, group: &Group) -> Result<(), AwsCallError> {
-        if !group.ingress.is_empty() {
-            self.client
+        let gone = |code: Option<&str>| code == Some("InvalidPermission.NotFound");
+        if !group.ingress.is_empty()
+            && let Err(e) = self
+                .client
                 .revoke_security_group_ingress()
                 .group_id(&group.id)
                 .set_ip_permissions(Some(group.ingress.clone()))
                 .send()
                 .await
-                .map_err(|e| AwsCallError::new("ec2:RevokeSecurityGroupIngress", e))?;
+            && !gone(e.code())
+        {
+            return Err(AwsCallError::new("ec2:RevokeSecurityGroupIngress", e));
         }
-        if !group.egress.is_empty() {
-            self.client
+        if !group.egress.is_empty()
+            && let Err(e) = self
+                .client
                 .revoke_security_group_egress()
                 .group_id(&group.id)
                 .set_ip_permissions(Some(group.egress.clone()))
                 .send()
                 .await
-                .map_err(|e| AwsCallError::new("ec2:RevokeSecurityGroupEgress", e))?;
+            && !gone(e.code())
+        {
+            return Err(AwsCallError::new("ec2:RevokeSecurityGroupEgress", e));
         }
         Ok(())
     }
@@ -410,12 +431,7 @@ impl Ec2 {
             tags: acl
                 .tags()
                 .iter()
-                .map(|t| {
-                    (
-                        t.key().unwrap_or_default().to_owned(),
-                        t.value().unwrap_or_default().to_owned(),
-                    )
-                })
+                .map(|t| tag_pair(t.key(), t.value()))
                 .collect(),
         }))
     }
@@ -483,11 +499,9 @@ async fn quarantine_group(
             let created = ec2.create_group(vpc_id, &name, role).await?;
             let found = ec2.find_group(vpc_id, role).await?;
             match (created, found) {
-                (Some(id), None) => Group {
-                    id,
-                    ingress: Vec::new(),
-                    egress: Vec::new(),
-                },
+                // Created, but not described yet (eventual consistency): it has what every new
+                // group has, including the default egress rule, which revoke() removes.
+                (Some(id), None) => Group::new_with_default_egress(id),
                 (_, Some(group)) => group,
                 (None, None) => {
                     return Err(ActionError::Refused(format!(
@@ -508,12 +522,37 @@ async fn quarantine_group(
     Ok(group.id)
 }
 
+/// The quarantine groups of the VPCs seen so far: (VPC, role) → group id.
+#[derive(Default)]
+struct VpcGroups(Vec<((String, GroupRole), String)>);
+
+impl VpcGroups {
+    /// The VPC's group with `role`, from [`quarantine_group`] the first time it is asked for.
+    async fn get(
+        &mut self,
+        ctx: &Ctx<'_>,
+        vpc_id: &str,
+        role: GroupRole,
+    ) -> Result<String, ActionError> {
+        if let Some((_, id)) = self.0.iter().find(|((v, r), _)| v == vpc_id && *r == role) {
+            return Ok(id.clone());
+        }
+        let id = quarantine_group(ctx, vpc_id, role).await?;
+        self.0.push(((vpc_id.to_owned(), role), id.clone()));
+        Ok(id)
+    }
+}
+
+/// A skip when the live instance carries the exempt tag (the finding's copy of the tags may
+/// be older).
 async fn refuse_if_exempt(ctx: &Ctx<'_>, instance_id: &str) -> Result<Option<Step>, ActionError> {
     let instance = ctx.instance(instance_id).await?;
-    Ok(has_exempt_tag(ctx.settings, &instance.tags).then(|| {
+    let exempt = &ctx.settings.exempt_tag;
+    let tagged = instance.tags.iter().any(|(k, v)| exempt.matches(k, v));
+    Ok(tagged.then(|| {
         Step::Skipped(format!(
             "the instance is tagged {}={} now: exempt, alert only",
-            ctx.settings.exempt_tag.key, ctx.settings.exempt_tag.value
+            exempt.key, exempt.value
         ))
     }))
 }
@@ -532,7 +571,8 @@ pub async fn isolate(ctx: &Ctx<'_>, instance_id: &str) -> Result<Step, ActionErr
     }
     let mut moved = Vec::new();
     let mut already = Vec::new();
-    let mut groups: Vec<(String, String)> = Vec::new();
+    // Each VPC's two groups, looked up (or created) once however many interfaces it has.
+    let mut groups = VpcGroups::default();
     for interface in &instance.interfaces {
         let Some(vpc) = interface.vpc_id.as_deref() else {
             return Err(ActionError::Refused(format!(
@@ -540,19 +580,12 @@ pub async fn isolate(ctx: &Ctx<'_>, instance_id: &str) -> Result<Step, ActionErr
                 interface.id
             )));
         };
-        let isolation = match groups.iter().find(|(v, _)| v == vpc) {
-            Some((_, id)) => id.clone(),
-            None => {
-                let id = quarantine_group(ctx, vpc, GroupRole::Isolation).await?;
-                groups.push((vpc.to_owned(), id.clone()));
-                id
-            }
-        };
+        let isolation = groups.get(ctx, vpc, GroupRole::Isolation).await?;
         if interface.group_ids == [isolation.clone()] {
             already.push(format!("{} ({isolation})", interface.id));
             continue;
         }
-        let untrack = quarantine_group(ctx, vpc, GroupRole::Untrack).await?;
+        let untrack = groups.get(ctx, vpc, GroupRole::Untrack).await?;
         ctx.deps.ec2.set_groups(&interface.id, &untrack).await?;
         ctx.deps.ec2.set_groups(&interface.id, &isolation).await?;
         moved.push(format!(

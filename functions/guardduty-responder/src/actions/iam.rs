@@ -6,11 +6,12 @@
 //! after the last activity GuardDuty saw: every session used in that activity is covered.
 
 use aws_sdk_iam::Client;
+use aws_sdk_iam::error::SdkError;
 use aws_sdk_iam::types::StatusType;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::json;
-use vigil::aws::AwsCallError;
+use vigil::aws::{AwsCallError, AwsFailure};
 use vigil::policy::{Effect, PolicyDocument};
 
 use super::{ActionError, Ctx, Step};
@@ -82,40 +83,27 @@ impl Iam {
         principal: &str,
         policy: &str,
     ) -> Result<Option<String>, AwsCallError> {
-        let result = match kind {
-            PrincipalKind::User => self
-                .client
-                .get_user_policy()
-                .user_name(principal)
-                .policy_name(policy)
-                .send()
-                .await
-                .map(|o| o.policy_document)
-                .map_err(|e| {
-                    (
-                        e.code() == Some("NoSuchEntity"),
-                        AwsCallError::new("iam:GetUserPolicy", e),
-                    )
-                }),
-            PrincipalKind::Role => self
-                .client
-                .get_role_policy()
-                .role_name(principal)
-                .policy_name(policy)
-                .send()
-                .await
-                .map(|o| o.policy_document)
-                .map_err(|e| {
-                    (
-                        e.code() == Some("NoSuchEntity"),
-                        AwsCallError::new("iam:GetRolePolicy", e),
-                    )
-                }),
-        };
-        match result {
-            Ok(document) => Ok(Some(vigil::policy::decode_document(&document))),
-            Err((true, _)) => Ok(None),
-            Err((false, e)) => Err(e),
+        match kind {
+            PrincipalKind::User => document_or_none(
+                "iam:GetUserPolicy",
+                self.client
+                    .get_user_policy()
+                    .user_name(principal)
+                    .policy_name(policy)
+                    .send()
+                    .await
+                    .map(|o| o.policy_document),
+            ),
+            PrincipalKind::Role => document_or_none(
+                "iam:GetRolePolicy",
+                self.client
+                    .get_role_policy()
+                    .role_name(principal)
+                    .policy_name(policy)
+                    .send()
+                    .await
+                    .map(|o| o.policy_document),
+            ),
         }
     }
 
@@ -148,6 +136,23 @@ impl Iam {
                 .map(drop)
                 .map_err(|e| AwsCallError::new("iam:PutRolePolicy", e)),
         }
+    }
+}
+
+/// A policy document as IAM returns it, decoded. NoSuchEntity is the normal "no policy yet"
+/// answer, recognised by its code before anything is logged; only other failures become an
+/// [`AwsCallError`] (which logs them).
+fn document_or_none<E>(
+    operation: &'static str,
+    result: Result<String, SdkError<E>>,
+) -> Result<Option<String>, AwsCallError>
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
+    match result {
+        Ok(document) => Ok(Some(vigil::policy::decode_document(&document))),
+        Err(e) if e.code() == Some("NoSuchEntity") => Ok(None),
+        Err(e) => Err(AwsCallError::new(operation, e)),
     }
 }
 
@@ -281,7 +286,7 @@ pub async fn revoke_sessions(
 
 /// A principal that no longer exists cannot be contained; say so instead of a bare NotFound.
 fn refuse_missing(e: AwsCallError, label: &str, name: &str) -> ActionError {
-    if e.code.as_deref() == Some("NoSuchEntity") {
+    if e.failure == AwsFailure::NotFound {
         ActionError::Refused(format!("{label} {name} does not exist in this account"))
     } else {
         ActionError::Aws(e)
@@ -304,6 +309,37 @@ mod tests {
             .with_timezone(&Utc);
         assert_eq!(revocation_cutoff(&revoke_document(cutoff)), Some(cutoff));
         assert_eq!(revocation_cutoff(&deny_all_document()), None);
+    }
+
+    /// `document`'s one statement, checked to deny every action on every resource, as read by
+    /// the shared policy model (independently of this module's own readers: a drift in both the
+    /// writers and the readers cannot pass).
+    fn deny_everything(document: &str) -> vigil::policy::Statement {
+        let doc = PolicyDocument::parse(document).unwrap();
+        assert_eq!(doc.version.as_deref(), Some("2012-10-17"));
+        assert_eq!(doc.statements.len(), 1);
+        let s = doc.statements.into_iter().next().unwrap();
+        assert_eq!(s.effect, Effect::Deny);
+        assert_eq!(s.action, vec!["*".to_string()]);
+        assert_eq!(s.resource, vec!["*".to_string()]);
+        assert!(s.not_action.is_empty() && s.not_resource.is_empty());
+        assert!(s.principal.is_none() && s.not_principal.is_none());
+        s
+    }
+
+    #[test]
+    fn documents_deny_every_action_on_every_resource() {
+        let s = deny_everything(&deny_all_document());
+        assert!(s.condition.is_empty(), "unconditional");
+
+        let cutoff = DateTime::parse_from_rfc3339("2024-06-01T12:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let s = deny_everything(&revoke_document(cutoff));
+        assert_eq!(
+            serde_json::Value::Object(s.condition.clone()),
+            json!({"DateLessThan": {"aws:TokenIssueTime": "2024-06-01T12:00:00Z"}})
+        );
     }
 
     #[test]

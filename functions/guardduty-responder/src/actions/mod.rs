@@ -217,10 +217,10 @@ async fn run_one(planned: &Planned, ctx: &Ctx<'_>) -> Outcome {
     }
 }
 
-/// Whether `tags` carry the exempt tag of the settings (checked on the live resource too, as
-/// the finding's copy of the tags may be older).
-pub fn has_exempt_tag(settings: &ResponseSettings, tags: &[(String, String)]) -> bool {
-    tags.iter().any(|(k, v)| {
-        *k == settings.exempt_tag.key && v.eq_ignore_ascii_case(&settings.exempt_tag.value)
-    })
+/// A resource tag as the responder keeps it: `(key, value)`, a missing part empty.
+fn tag_pair(key: Option<&str>, value: Option<&str>) -> (String, String) {
+    (
+        key.unwrap_or_default().to_owned(),
+        value.unwrap_or_default().to_owned(),
+    )
 }

@@ -18,7 +18,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde_json::Value;
 use vigil::aws::AwsCallError;
 
-use super::{ActionError, Ctx, Step};
+use super::{ActionError, Ctx, Step, tag_pair};
 
 /// What the responder needs to know of a secret.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -96,12 +96,7 @@ fn info(entry: &SecretListEntry) -> SecretInfo {
         tags: entry
             .tags()
             .iter()
-            .map(|t| {
-                (
-                    t.key().unwrap_or_default().to_owned(),
-                    t.value().unwrap_or_default().to_owned(),
-                )
-            })
+            .map(|t| tag_pair(t.key(), t.value()))
             .collect(),
     }
 }

@@ -47,6 +47,18 @@ pub fn contain() -> ResponseSettings {
     }
 }
 
+/// A new VPC with `cidr`: its id.
+pub async fn vpc(ec2: &aws_sdk_ec2::Client, cidr: &str) -> String {
+    ec2.create_vpc()
+        .cidr_block(cidr)
+        .send()
+        .await
+        .expect("create VPC")
+        .vpc
+        .and_then(|v| v.vpc_id)
+        .expect("VPC id")
+}
+
 /// An event file with JSON-pointer edits applied.
 pub fn event(case: &str, edits: &[(&str, Value)]) -> Value {
     let path = format!(
@@ -72,8 +84,8 @@ impl Rig {
         let sns = aws_sdk_sns::Client::new(&sdk);
         let topic_arn = Moto::alert_topic(&sdk).await;
         // Alerts are read from a queue subscribed to the topic, as a subscriber would get
-        // them. (The harness's published_sns_messages reads moto's whole state dump, which
-        // outgrows its timeout once many accounts hold EC2 state.)
+        // them: what is asserted is what SNS delivered (attributes and all), not only what the
+        // function published.
         let sqs = aws_sdk_sqs::Client::new(&sdk);
         let queue_url = sqs
             .create_queue()
@@ -161,16 +173,7 @@ impl Rig {
     /// per subnet) and two EBS volumes.
     pub async fn seed_instance(&self) -> Seeded {
         let ec2 = &self.ec2;
-        let vpc = ec2
-            .create_vpc()
-            .cidr_block("10.20.0.0/16")
-            .send()
-            .await
-            .unwrap()
-            .vpc
-            .unwrap()
-            .vpc_id
-            .unwrap();
+        let vpc = vpc(ec2, "10.20.0.0/16").await;
         let mut subnets = Vec::new();
         for cidr in ["10.20.1.0/24", "10.20.2.0/24"] {
             subnets.push(
