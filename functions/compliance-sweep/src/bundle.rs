@@ -51,17 +51,16 @@ pub fn files(
     files.insert(FINDINGS.into(), records);
     files.insert(format!("{FINDINGS}{CHAIN_SUFFIX}"), links);
     let pretty = |v: &Value| serde_json::to_vec_pretty(v).expect("JSON values serialise");
+    let matrix = report::matrix(&outcome.findings);
+    let areas = report::areas(&outcome.findings);
     files.insert(
         "summary.json".into(),
-        pretty(&report::summary(outcome, regressions, thresholds)),
+        pretty(&report::summary(outcome, regressions, thresholds, &areas)),
     );
-    files.insert(
-        "matrix.json".into(),
-        pretty(&report::matrix(&outcome.findings)),
-    );
+    files.insert("matrix.json".into(), pretty(&matrix));
     files.insert(
         "report.html".into(),
-        report::html::render(outcome, regressions)
+        report::html::render(outcome, regressions, &matrix, &areas)
             .map_err(Error::Report)?
             .into_bytes(),
     );

@@ -97,7 +97,6 @@ pub struct Principal {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ManagedPolicy {
     pub arn: String,
-    pub name: String,
     /// The default version's document, URL-decoded.
     pub document: Option<String>,
     pub attachment_count: i32,
@@ -114,7 +113,6 @@ pub struct AuthorizationDetails {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct IamFacts {
-    pub account: String,
     pub summary: Fetched<BTreeMap<String, i32>>,
     pub credential_report: Fetched<CredentialReport>,
     pub virtual_mfa: Fetched<Vec<VirtualMfa>>,
@@ -135,7 +133,6 @@ pub struct KeyMeta {
     pub origin: String,
     pub custom_key_store: bool,
     pub deletion_date: Option<Time>,
-    pub multi_region_primary: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -250,7 +247,6 @@ pub struct Bucket {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct S3Facts {
-    pub account: String,
     /// `None` inside: no account-level configuration.
     pub account_public_access_block: Fetched<Option<PublicAccessBlock>>,
     pub buckets: Fetched<Vec<Bucket>>,
@@ -289,7 +285,6 @@ pub struct GuardDutyFacts {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TrailStatus {
     pub is_logging: bool,
-    pub latest_delivery_error: Option<String>,
     pub latest_cloudwatch_delivery: Option<Time>,
     pub latest_digest_delivery: Option<Time>,
 }
@@ -317,7 +312,6 @@ pub struct Trail {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CloudTrailFacts {
     pub region: String,
-    pub account: String,
     /// Trails visible in the region (shadow trails included), each fetched once per run.
     pub trails: Fetched<Vec<Trail>>,
     /// Per trail homed here: its bucket (public access, logging, lifecycle).
@@ -348,7 +342,6 @@ pub struct Alarm {
 /// The monitored trail's log group, what watches it, and who is told.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Monitoring {
-    pub trail_arn: String,
     pub log_group_arn: String,
     pub filters: Fetched<Vec<MetricFilter>>,
     /// Topic ARN → number of confirmed subscriptions.
@@ -358,7 +351,6 @@ pub struct Monitoring {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CloudWatchFacts {
     pub region: String,
-    pub account: String,
     pub trails: Fetched<Vec<Trail>>,
     /// For each multi-Region trail homed here with a log group.
     pub monitoring: Vec<Monitoring>,
@@ -369,7 +361,6 @@ pub struct CloudWatchFacts {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Database {
-    pub id: String,
     pub arn: String,
     pub is_cluster: bool,
     /// Instances in an Aurora/Multi-AZ cluster: the cluster's id.
@@ -381,8 +372,9 @@ pub struct Database {
     pub iam_auth: bool,
     pub backup_retention_days: i32,
     pub deletion_protection: bool,
-    /// The TLS parameter's value from the (cluster) parameter group; `None` when not set
-    /// there (engine default applies).
+    /// The TLS parameter's value from the (cluster) parameter group; `None` inside when not
+    /// set there (engine default applies). `None` outside when not read: the engine has no
+    /// TLS parameter, or RDS-03 is not judged on this database (`checks::rds::tls_judged_here`).
     pub tls_parameter: Option<Fetched<Option<String>>>,
 }
 
@@ -400,7 +392,6 @@ pub struct RdsFacts {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Function {
     pub arn: String,
-    pub name: String,
     pub variable_names: Vec<String>,
     pub hits: Vec<SecretHit>,
     /// `Environment.Error`: the variables could not be decrypted for the caller.

@@ -17,7 +17,7 @@ use crate::collect::{Collector, Seams};
 use crate::config::Config;
 use crate::error::Error;
 use crate::event::Request;
-use crate::model::{Shard, Status};
+use crate::model::{Finding, Shard, Status};
 use crate::report::{self, Counts, Regression};
 use crate::sweep::{self, Outcome};
 
@@ -99,6 +99,27 @@ pub async fn handle_request(
     deps: &Deps,
     progress: &(dyn Fn(&Shard, usize) + Sync),
 ) -> Result<Value, Error> {
+    answer_request(payload, deadline, deps, progress)
+        .await
+        .map(|a| a.answer)
+}
+
+/// An invocation's answer, with the findings behind it.
+#[derive(Debug)]
+pub struct Answered {
+    pub answer: Value,
+    /// The findings of the run, or of the part swept; none for a plan.
+    pub findings: Vec<Finding>,
+}
+
+/// [`handle_request`], also handing back the findings (the CLI prints and judges them without
+/// reading back the bundle it just wrote).
+pub async fn answer_request(
+    payload: &Value,
+    deadline: Option<SystemTime>,
+    deps: &Deps,
+    progress: &(dyn Fn(&Shard, usize) + Sync),
+) -> Result<Answered, Error> {
     let request = Request::from_json(payload)?;
     let account = deps
         .sts
@@ -114,9 +135,10 @@ pub async fn handle_request(
             let shards = plan(&collector, deps).await?;
             let run_id = new_run_id();
             let items: Vec<Value> = shards.iter().map(|s| json!({"action": "sweep", "run_id": run_id, "shards": [s.key()], "part": s.key()})).collect();
-            Ok(
-                json!({"run_id": run_id, "items": items, "parts": shards.iter().map(Shard::key).collect::<Vec<_>>()}),
-            )
+            Ok(Answered {
+                answer: json!({"run_id": run_id, "items": items, "parts": shards.iter().map(Shard::key).collect::<Vec<_>>()}),
+                findings: Vec::new(),
+            })
         }
         Request::Sweep {
             shards,
@@ -152,9 +174,10 @@ pub async fn handle_request(
             match part {
                 Some(part) => {
                     let location = deps.store.write_part(&run_id, &part, &outcome).await?;
-                    Ok(
-                        json!({"run_id": run_id, "part": part, "location": location, "totals": Counts::of(&outcome.findings)}),
-                    )
+                    Ok(Answered {
+                        answer: json!({"run_id": run_id, "part": part, "location": location, "totals": Counts::of(&outcome.findings)}),
+                        findings: outcome.findings,
+                    })
                 }
                 None => finish(outcome, deps).await,
             }
@@ -179,7 +202,7 @@ async fn plan(collector: &Collector, deps: &Deps) -> Result<Vec<Shard>, Error> {
 }
 
 /// Seals and stores the bundle, emits metrics, sends alerts; answers with the run's summary.
-async fn finish(outcome: Outcome, deps: &Deps) -> Result<Value, Error> {
+async fn finish(outcome: Outcome, deps: &Deps) -> Result<Answered, Error> {
     let previous = deps.store.latest().await?;
     let previous_findings = match &previous {
         Some(p) => deps.store.findings_of(&p.run_id).await?,
@@ -203,16 +226,20 @@ async fn finish(outcome: Outcome, deps: &Deps) -> Result<Value, Error> {
         emit_metrics(&outcome, &deps.config.metrics_namespace);
     }
     alert(&outcome, &regressions, &location, deps).await;
-    tracing::info!(run_id = %outcome.run_id, %location, pass = totals.pass, fail = totals.fail, error = totals.error, api_calls = outcome.api_calls, "sweep sealed");
-    Ok(json!({
+    tracing::info!(run_id = %outcome.run_id, %location, pass = totals.pass, fail = totals.fail, error = totals.error, api_calls = outcome.api_calls(), "sweep sealed");
+    let answer = json!({
         "run_id": outcome.run_id,
         "location": location,
         "manifest_sha256": digest,
         "signed": deps.signer.is_some(),
         "totals": totals,
         "regressions": regressions.len(),
-        "api_calls": outcome.api_calls,
-    }))
+        "api_calls": outcome.api_calls(),
+    });
+    Ok(Answered {
+        answer,
+        findings: outcome.findings,
+    })
 }
 
 fn emit_metrics(outcome: &Outcome, namespace: &str) {

@@ -1,14 +1,15 @@
 //! `compliance-sweep`: proves every night, in every enabled Region, that the account's security
-//! controls work (the catalogue in shared/CHECKS.md plus least-privilege checks), and leaves a
-//! signed evidence bundle an auditor can verify. The `vigil-sweep` CLI runs the same code
-//! locally.
+//! controls work (the rows of the reference table CHECKS.md, which is outside this repository,
+//! plus least-privilege checks; see [`catalogue`]), and leaves a signed evidence bundle an
+//! auditor can verify. The `vigil-sweep` CLI runs the same code locally.
 //!
 //! Layout:
 //! - [`model`]: services, shards (Region × service), statuses, findings, API errors.
 //! - [`catalogue`]: the checks as data (id, title, severity, seed phase, CIS v3/v4 and
 //!   Security Hub ids, remediation); [`config`]: settings and thresholds.
 //! - [`collect`]: the AWS adapters, one module per service, concurrent with a bound per service
-//!   and Region, paginated, each answer fetched once per run; [`facts`]: what they return.
+//!   and Region, paginated, each answer fetched once per run and shared by every check that
+//!   needs it; [`facts`]: what they return.
 //! - [`checks`]: pure evaluation, one function per catalogue row, one module per service.
 //! - [`sweep`]: collect and evaluate shards; merge parts of a split run.
 //! - [`report`]: summary, per-framework matrix, OCSF records, the HTML page;

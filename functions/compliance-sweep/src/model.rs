@@ -4,7 +4,7 @@
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
-use vigil::aws::AwsCallError;
+use vigil::aws::{AwsCallError, AwsFailure};
 
 /// A service the catalogue covers; also the report's "area".
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -161,14 +161,33 @@ pub struct ApiError {
     pub message: String,
 }
 
+impl ApiError {
+    /// An error the sweep states itself (not an SDK error): `failure` in the words
+    /// [`AwsFailure`] displays, as [`AwsCallError`] gives them.
+    pub fn new(
+        operation: &str,
+        failure: AwsFailure,
+        code: Option<&str>,
+        message: impl Into<String>,
+    ) -> Self {
+        ApiError {
+            operation: operation.to_owned(),
+            failure: failure.to_string(),
+            code: code.map(str::to_owned),
+            message: message.into(),
+        }
+    }
+
+    /// The call a check needed was not made (or its answer not looked up) for this resource:
+    /// `what` says so, as the message.
+    pub fn not_collected(operation: &str, what: impl Into<String>) -> Self {
+        ApiError::new(operation, AwsFailure::Other, None, what)
+    }
+}
+
 impl From<AwsCallError> for ApiError {
     fn from(e: AwsCallError) -> Self {
-        ApiError {
-            operation: e.operation.to_owned(),
-            failure: e.failure.to_string(),
-            code: e.code,
-            message: e.message,
-        }
+        ApiError::new(e.operation, e.failure, e.code.as_deref(), e.message)
     }
 }
 

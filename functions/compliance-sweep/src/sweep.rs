@@ -23,11 +23,17 @@ pub struct Outcome {
     pub finished_at: DateTime<Utc>,
     pub shards: Vec<Shard>,
     pub findings: Vec<Finding>,
-    /// HTTP attempts made to AWS, in total and per operation.
-    pub api_calls: u64,
+    /// HTTP attempts made to AWS per operation (their sum is [`Outcome::api_calls`]).
     pub calls_by_operation: BTreeMap<String, u64>,
     /// When the IAM credential report used was generated (it can be up to 4 h old).
     pub credential_report_generated_at: Option<DateTime<Utc>>,
+}
+
+impl Outcome {
+    /// HTTP attempts made to AWS in total.
+    pub fn api_calls(&self) -> u64 {
+        self.calls_by_operation.values().sum()
+    }
 }
 
 /// Collects and evaluates `shards`; `on_done` is told each finished shard (progress bar).
@@ -73,7 +79,6 @@ pub async fn run(
         finished_at: Utc::now(),
         shards: shards.to_vec(),
         findings,
-        api_calls: collector.calls.total(),
         calls_by_operation: collector.calls.by_operation(),
         credential_report_generated_at: generated,
     }
@@ -111,7 +116,6 @@ pub fn merge(parts: Vec<Outcome>) -> Option<Outcome> {
         all.finished_at = all.finished_at.max(p.finished_at);
         all.shards.extend(p.shards);
         all.findings.extend(p.findings);
-        all.api_calls += p.api_calls;
         for (op, n) in p.calls_by_operation {
             *all.calls_by_operation.entry(op).or_default() += n;
         }

@@ -18,8 +18,9 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use compliance_sweep::bundle::{self, Store};
 use compliance_sweep::catalogue::{self, CATALOGUE};
+use compliance_sweep::handler::{Answered, answer_request};
 use compliance_sweep::model::Status;
-use compliance_sweep::{Config, Deps, handle_request};
+use compliance_sweep::{Config, Deps};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::json;
 use vigil::alert::Severity;
@@ -222,24 +223,14 @@ async fn run(
         bar.inc(1);
         bar.set_message(format!("- last: {shard} ({n} findings)"));
     };
-    let answer = handle_request(&json!({"action": "sweep"}), None, &deps, &progress)
-        .await
-        .map_err(|e| e.to_string())?;
+    let Answered { answer, findings } =
+        answer_request(&json!({"action": "sweep"}), None, &deps, &progress)
+            .await
+            .map_err(|e| e.to_string())?;
     bar.finish_and_clear();
 
     let run_id = answer["run_id"].as_str().unwrap_or_default().to_owned();
     let location = answer["location"].as_str().unwrap_or_default().to_owned();
-    let findings = match &deps.store {
-        Store::Local(_) => bundle::findings_from_ocsf(
-            &std::fs::read(PathBuf::from(&location).join(bundle::FINDINGS))
-                .map_err(|e| e.to_string())?,
-        ),
-        Store::S3 { .. } => deps
-            .store
-            .findings_of(&run_id)
-            .await
-            .map_err(|e| e.to_string())?,
-    };
     print_table(&findings);
     println!();
     println!("run        {run_id}");
@@ -300,33 +291,28 @@ async fn verify(
     previous: Option<PathBuf>,
 ) -> Result<ExitCode, String> {
     let files = bundle::read_dir(&dir)?;
-    let (manifest, mut problems) = evidence::verify_contents(&files);
-    let signature: Option<SignatureFile> = files
+    // The signature file is read here only to say which key will be trusted; verify_bundle
+    // checks it (and without one there is nothing for KMS to verify).
+    let named = files
         .get(SIGNATURE)
-        .and_then(|b| serde_json::from_slice(b).ok());
-    if let Some(sig) = &signature {
-        let key = match key_id {
-            Some(k) => k,
-            None => {
-                eprintln!(
-                    "warning: no --key-id given; trusting the key the bundle names ({})",
-                    sig.key_id
-                );
-                sig.key_id.clone()
-            }
-        };
-        let sdk = vigil::aws::load_sdk_config().await;
-        // An auditor's call with their own credentials, not the function's: not recorded
-        // against the function's role (vigil::record).
-        let signer = Signer::new(aws_sdk_kms::Client::new(&sdk), key);
-        if let Some(t) = signer
-            .verify(sig)
-            .await
-            .map_err(|e| format!("could not ask KMS to verify the signature: {e}"))?
-        {
-            problems.push(t);
+        .and_then(|b| serde_json::from_slice::<SignatureFile>(b).ok())
+        .map(|sig| sig.key_id);
+    let key = match (key_id, named) {
+        (Some(k), _) => k,
+        (None, Some(named)) => {
+            eprintln!("warning: no --key-id given; trusting the key the bundle names ({named})");
+            named
         }
-    }
+        (None, None) => String::new(),
+    };
+    let sdk = vigil::aws::load_sdk_config().await;
+    // An auditor's call with their own credentials, not the function's: not recorded
+    // against the function's role (vigil::record).
+    let signer = Signer::new(aws_sdk_kms::Client::new(&sdk), key);
+    let (manifest, mut problems) = signer
+        .verify_bundle(&files)
+        .await
+        .map_err(|e| format!("could not ask KMS to verify the signature: {e}"))?;
     if let (Some(m), Some(prev)) = (&manifest, previous) {
         let bytes = std::fs::read(prev.join(evidence::MANIFEST))
             .map_err(|e| format!("{}: {e}", prev.display()))?;

@@ -2,6 +2,8 @@
 //! (judged once, in its home Region) validates, encrypts, keeps its bucket private and logged,
 //! delivers to CloudWatch Logs, and keeps its logs long enough.
 
+use vigil::aws::AwsFailure;
+
 use super::{Ctx, errors, s3};
 use crate::facts::{CloudTrailFacts, Trail};
 use crate::model::{ApiError, Finding};
@@ -154,11 +156,13 @@ pub fn ct_03_kms(t: &Trail) -> Finding {
 
 fn bucket_of<'a>(t: &Trail, f: &'a CloudTrailFacts) -> Result<&'a crate::facts::Bucket, ApiError> {
     let name = t.bucket.as_deref().unwrap_or_default();
-    f.buckets.get(name).ok_or_else(|| ApiError {
-        operation: "s3:HeadBucket".into(),
-        failure: "not found".into(),
-        code: None,
-        message: format!("trail bucket {name:?} was not found in this account"),
+    f.buckets.get(name).ok_or_else(|| {
+        ApiError::new(
+            "s3:HeadBucket",
+            AwsFailure::NotFound,
+            None,
+            format!("trail bucket {name:?} was not found in this account"),
+        )
     })
 }
 
@@ -190,12 +194,10 @@ pub fn ct_05_bucket_logging(t: &Trail, f: &CloudTrailFacts) -> Finding {
     let r = bucket_of(t, f).and_then(|b| match &b.logging_target {
         Some(Ok(v)) => Ok(v.clone()),
         Some(Err(e)) => Err(e.clone()),
-        None => Err(ApiError {
-            operation: "s3:GetBucketLogging".into(),
-            failure: "failed".into(),
-            code: None,
-            message: "not collected".into(),
-        }),
+        None => Err(ApiError::not_collected(
+            "s3:GetBucketLogging",
+            "not collected",
+        )),
     });
     match r {
         Err(e) => Finding::error("CT-05", &t.arn, TRAIL, &t.home_region, &e),
@@ -281,12 +283,12 @@ pub fn ct_07_retention(t: &Trail, f: &CloudTrailFacts, ctx: &Ctx) -> Finding {
                     &t.arn,
                     TRAIL,
                     &t.home_region,
-                    &ApiError {
-                        operation: "logs:DescribeLogGroups".into(),
-                        failure: "not found".into(),
-                        code: None,
-                        message: format!("log group {name} not found"),
-                    },
+                    &ApiError::new(
+                        "logs:DescribeLogGroups",
+                        AwsFailure::NotFound,
+                        None,
+                        format!("log group {name} not found"),
+                    ),
                 );
             }
         }
@@ -339,7 +341,6 @@ pub(crate) mod tests {
             )),
             status: Ok(TrailStatus {
                 is_logging: true,
-                latest_delivery_error: None,
                 latest_cloudwatch_delivery: Some(now() - chrono::Duration::hours(1)),
                 latest_digest_delivery: None,
             }),
@@ -390,13 +391,11 @@ pub(crate) mod tests {
         let mut stale = trail("stale", "us-east-1", true);
         stale.status = Ok(TrailStatus {
             is_logging: true,
-            latest_delivery_error: None,
             latest_cloudwatch_delivery: Some(days_ago(3)),
             latest_digest_delivery: None,
         });
         let facts = CloudTrailFacts {
             region: "us-east-1".into(),
-            account: "111122223333".into(),
             trails: Ok(vec![good.clone(), bad.clone(), stale.clone()]),
             buckets: BTreeMap::from([
                 (

@@ -349,7 +349,6 @@ mod tests {
 
     fn monitoring(filters: Vec<MetricFilter>, subscribed: usize) -> Monitoring {
         Monitoring {
-            trail_arn: "arn:aws:cloudtrail:us-east-1:111122223333:trail/main".into(),
             log_group_arn: "arn:aws:logs:us-east-1:111122223333:log-group:ct:*".into(),
             filters: Ok(filters),
             subscribers: BTreeMap::from([(
@@ -428,7 +427,6 @@ mod tests {
         let t = Thresholds::default();
         let facts = CloudWatchFacts {
             region: "eu-west-1".into(),
-            account: "111122223333".into(),
             trails: Ok(vec![]),
             monitoring: vec![],
             alarms: Ok(vec![]),

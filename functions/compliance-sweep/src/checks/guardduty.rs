@@ -40,7 +40,7 @@ pub fn evaluate(f: &GuardDutyFacts, ctx: &Ctx) -> Vec<Finding> {
         out.push(gd_01_enabled(d, &arn, &f.region));
         out.push(gd_02_features(d, &arn, &f.region, ctx));
         out.extend(gd_03_export(d, &arn, &f.region));
-        out.extend(gd_04_export_retention(d, &f.region, ctx));
+        out.extend(gd_04_export_retention(d, &arn, &f.region, ctx));
     }
     out
 }
@@ -139,10 +139,13 @@ pub fn gd_03_export(d: &Detector, arn: &str, region: &str) -> Option<Finding> {
     })
 }
 
-/// GD-04: each destination bucket keeps findings at least the threshold.
-pub fn gd_04_export_retention(d: &Detector, region: &str, ctx: &Ctx) -> Vec<Finding> {
-    let Ok(dests) = &d.destinations else {
-        return Vec::new();
+/// GD-04: each destination bucket keeps findings at least the threshold. When the
+/// destinations could not be listed, no bucket is known: ERROR on the detector (never the
+/// NOT_APPLICABLE of "nothing in scope").
+pub fn gd_04_export_retention(d: &Detector, arn: &str, region: &str, ctx: &Ctx) -> Vec<Finding> {
+    let dests = match &d.destinations {
+        Ok(dests) => dests,
+        Err(e) => return vec![Finding::error("GD-04", arn, DETECTOR, region, e)],
     };
     let days = ctx.t.findings_retention_days;
     dests
@@ -268,5 +271,11 @@ mod tests {
             &ctx(&t),
         );
         assert_eq!(one(&f, "GD-03", &arn("m")).status, Error);
+        let gd04 = one(&f, "GD-04", &arn("m"));
+        assert_eq!(gd04.status, Error, "a failed listing is never n/a");
+        assert_eq!(
+            gd04.error.as_ref().map(|e| e.operation.as_str()),
+            Some("guardduty:ListPublishingDestinations")
+        );
     }
 }

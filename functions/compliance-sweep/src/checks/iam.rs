@@ -1,8 +1,10 @@
 //! IAM: root account, credentials (credential report), password policy, and least privilege
 //! (GetAccountAuthorizationDetails policy documents read with `vigil::policy`).
 
-use std::collections::BTreeMap;
+use std::borrow::Cow;
+use std::collections::HashMap;
 
+use vigil::aws::AwsFailure;
 use vigil::policy::PolicyDocument;
 use vigil::policy::analysis::{Concern, identity_concerns};
 
@@ -43,10 +45,11 @@ pub fn evaluate(f: &IamFacts, ctx: &Ctx) -> Vec<Finding> {
     }
     match &f.authorization {
         Ok(auth) => {
+            let policies = Policies::new(auth);
             out.extend(auth.users.iter().map(iam_12_user_policies));
-            out.extend(iam_13_admin_policies(auth));
+            out.extend(iam_13_admin_policies(auth, &policies));
             out.extend(iam_14_administrator_access(auth, ctx));
-            out.extend(least_privilege(auth, ctx));
+            out.extend(least_privilege(auth, &policies, ctx));
             out.extend(
                 auth.roles
                     .iter()
@@ -117,12 +120,12 @@ pub fn iam_01_root_keys(f: &IamFacts, ctx: &Ctx) -> Option<Finding> {
 }
 
 fn missing(op: &str, what: &str) -> ApiError {
-    ApiError {
-        operation: op.to_owned(),
-        failure: "failed".into(),
-        code: None,
-        message: format!("the answer did not include {what}"),
-    }
+    ApiError::new(
+        op,
+        AwsFailure::Other,
+        None,
+        format!("the answer did not include {what}"),
+    )
 }
 
 fn root_mfa(f: &IamFacts) -> Result<bool, ApiError> {
@@ -486,15 +489,99 @@ pub fn iam_12_user_policies(user: &Principal) -> Finding {
     )
 }
 
-fn parse(doc: &str) -> Result<PolicyDocument, String> {
-    PolicyDocument::parse(doc).map_err(|e| e.to_string())
+/// The meaning of `AdministratorAccess`, which the details list only when it is in use.
+const ADMIN_DOCUMENT: &str = r#"{"Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#;
+
+/// One least-privilege concern of a policy document, with its words for findings.
+#[derive(Debug, Clone)]
+struct Noted {
+    index: usize,
+    concern: Concern,
+    /// `statement N: <concern>`, and its conditions when it has any.
+    text: String,
+}
+
+/// A document's concerns, or why it cannot be read.
+type Analysis = Result<Vec<Noted>, String>;
+
+fn analyse(doc: &str) -> Analysis {
+    let d = PolicyDocument::parse(doc).map_err(|e| e.to_string())?;
+    Ok(identity_concerns(&d)
+        .into_iter()
+        .map(|c| {
+            let text = format!("statement {}: {}", c.index, c.concern);
+            let text = if c.statement.condition.is_empty() {
+                text
+            } else {
+                format!(
+                    "{text} (with conditions {})",
+                    serde_json::Value::Object(c.statement.condition.clone())
+                )
+            };
+            Noted {
+                index: c.index,
+                concern: c.concern,
+                text,
+            }
+        })
+        .collect())
+}
+
+/// The authorization details read once per run: every policy document parsed and analysed
+/// once (a managed policy attached to 2,000 principals is not read 2,000 times), managed
+/// documents by ARN, groups by name.
+pub struct Policies<'a> {
+    analysed: HashMap<&'a str, Analysis>,
+    managed: HashMap<&'a str, &'a str>,
+    groups: HashMap<&'a str, &'a Principal>,
+}
+
+impl<'a> Policies<'a> {
+    pub fn new(auth: &'a AuthorizationDetails) -> Self {
+        let managed: HashMap<&str, &str> = auth
+            .policies
+            .iter()
+            .filter_map(|p| p.document.as_deref().map(|d| (p.arn.as_str(), d)))
+            .collect();
+        let mut groups = HashMap::new();
+        for g in &auth.groups {
+            groups.entry(g.name.as_str()).or_insert(g);
+        }
+        let inline = auth
+            .users
+            .iter()
+            .chain(&auth.groups)
+            .chain(&auth.roles)
+            .flat_map(|p| p.inline.iter().map(|(_, doc)| doc.as_str()));
+        let mut analysed = HashMap::new();
+        for doc in managed
+            .values()
+            .copied()
+            .chain(inline)
+            .chain([ADMIN_DOCUMENT])
+        {
+            analysed.entry(doc).or_insert_with(|| analyse(doc));
+        }
+        Policies {
+            analysed,
+            managed,
+            groups,
+        }
+    }
+
+    /// The analysis of `doc` (every document of the details is analysed up front).
+    fn analysis(&self, doc: &str) -> Cow<'_, Analysis> {
+        self.analysed
+            .get(doc)
+            .map_or_else(|| Cow::Owned(analyse(doc)), Cow::Borrowed)
+    }
 }
 
 /// IAM-13: attached customer-managed policies and every inline policy: no Allow * on *.
-pub fn iam_13_admin_policies(auth: &AuthorizationDetails) -> Vec<Finding> {
+pub fn iam_13_admin_policies(auth: &AuthorizationDetails, policies: &Policies) -> Vec<Finding> {
     let mut out = Vec::new();
     let mut judge = |resource: String, rtype: &str, doc: &str| {
-        let f = match parse(doc) {
+        let f = match &*policies.analysis(doc) {
             Err(e) => Finding::fail(
                 "IAM-13",
                 resource,
@@ -502,8 +589,8 @@ pub fn iam_13_admin_policies(auth: &AuthorizationDetails) -> Vec<Finding> {
                 GLOBAL,
                 format!("policy document cannot be read ({e}); fix or delete it"),
             ),
-            Ok(d) => {
-                let admin: Vec<usize> = identity_concerns(&d)
+            Ok(concerns) => {
+                let admin: Vec<usize> = concerns
                     .iter()
                     .filter(|c| c.concern == Concern::FullAdmin)
                     .map(|c| c.index)
@@ -595,18 +682,12 @@ pub fn iam_14_administrator_access(auth: &AuthorizationDetails, ctx: &Ctx) -> Ve
 }
 
 /// Every policy document that applies to a principal, with where it came from.
-fn effective_documents<'a>(
-    p: &'a Principal,
-    auth: &'a AuthorizationDetails,
-    managed: &BTreeMap<&str, &'a str>,
-) -> Vec<(String, &'a str)> {
-    const ADMIN_DOCUMENT: &str =
-        r#"{"Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#;
+fn effective_documents<'a>(p: &'a Principal, policies: &Policies<'a>) -> Vec<(String, &'a str)> {
     fn attached<'a>(
         docs: &mut Vec<(String, &'a str)>,
         list: &'a [String],
         via: &str,
-        managed: &BTreeMap<&str, &'a str>,
+        managed: &HashMap<&str, &'a str>,
     ) {
         for arn in list {
             if let Some(doc) = managed.get(arn.as_str()) {
@@ -618,10 +699,11 @@ fn effective_documents<'a>(
             }
         }
     }
+    let managed = &policies.managed;
     let mut docs: Vec<(String, &str)> = Vec::new();
     attached(&mut docs, &p.attached, "", managed);
     for g in &p.groups {
-        if let Some(group) = auth.groups.iter().find(|x| &x.name == g) {
+        if let Some(group) = policies.groups.get(g.as_str()) {
             attached(&mut docs, &group.attached, &format!("group {g}: "), managed);
             for (name, doc) in &group.inline {
                 docs.push((format!("group {g}: inline {name}"), doc));
@@ -639,12 +721,11 @@ fn is_service_role(p: &Principal) -> bool {
 }
 
 /// LP-01..03 for every user and role: concerns over all policies that apply to them.
-pub fn least_privilege(auth: &AuthorizationDetails, ctx: &Ctx) -> Vec<Finding> {
-    let managed: BTreeMap<&str, &str> = auth
-        .policies
-        .iter()
-        .filter_map(|p| p.document.as_deref().map(|d| (p.arn.as_str(), d)))
-        .collect();
+pub fn least_privilege(
+    auth: &AuthorizationDetails,
+    policies: &Policies,
+    ctx: &Ctx,
+) -> Vec<Finding> {
     let mut out = Vec::new();
     let principals = auth.users.iter().map(|p| (p, USER)).chain(
         auth.roles
@@ -657,24 +738,17 @@ pub fn least_privilege(auth: &AuthorizationDetails, ctx: &Ctx) -> Vec<Finding> {
         let mut roles = Vec::new();
         let mut sensitive = Vec::new();
         let mut unreadable = Vec::new();
-        for (source, doc) in effective_documents(p, auth, &managed) {
-            let d = match parse(doc) {
-                Ok(d) => d,
+        for (source, doc) in effective_documents(p, policies) {
+            let analysis = policies.analysis(doc);
+            let concerns = match &*analysis {
+                Ok(concerns) => concerns,
                 Err(e) => {
                     unreadable.push(format!("{source}: {e}"));
                     continue;
                 }
             };
-            for c in identity_concerns(&d) {
-                let what = format!("{source} statement {}: {}", c.index, c.concern);
-                let what = if c.statement.condition.is_empty() {
-                    what
-                } else {
-                    format!(
-                        "{what} (with conditions {})",
-                        serde_json::Value::Object(c.statement.condition.clone())
-                    )
-                };
+            for c in concerns {
+                let what = format!("{source} {}", c.text);
                 match c.concern {
                     ref k if k.is_admin() => admin.push(what),
                     Concern::PassRoleOnAny | Concern::AssumeRoleOnAny => roles.push(what),
@@ -802,7 +876,6 @@ mod tests {
 
     fn facts(rows: Vec<CredentialRow>, summary: &[(&str, i32)]) -> IamFacts {
         IamFacts {
-            account: "111122223333".into(),
             summary: Ok(summary.iter().map(|(k, v)| (k.to_string(), *v)).collect()),
             credential_report: Ok(CredentialReport {
                 generated_at: Some(now()),
@@ -1028,9 +1101,9 @@ mod tests {
             groups: vec![readers],
             roles: vec![admin_role, notaction, decrypt, breakglass, service],
             policies: vec![
-                ManagedPolicy { arn: "arn:aws:iam::111122223333:policy/star".into(), name: "star".into(), document: Some(r#"{"Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#.into()), attachment_count: 1 },
-                ManagedPolicy { arn: "arn:aws:iam::111122223333:policy/read".into(), name: "read".into(), document: Some(r#"{"Statement":[{"Effect":"Allow","Action":"s3:Get*","Resource":"arn:aws:s3:::b/*"}]}"#.into()), attachment_count: 1 },
-                ManagedPolicy { arn: "arn:aws:iam::111122223333:policy/unattached-star".into(), name: "u".into(), document: Some(r#"{"Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#.into()), attachment_count: 0 },
+                ManagedPolicy { arn: "arn:aws:iam::111122223333:policy/star".into(), document: Some(r#"{"Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#.into()), attachment_count: 1 },
+                ManagedPolicy { arn: "arn:aws:iam::111122223333:policy/read".into(), document: Some(r#"{"Statement":[{"Effect":"Allow","Action":"s3:Get*","Resource":"arn:aws:s3:::b/*"}]}"#.into()), attachment_count: 1 },
+                ManagedPolicy { arn: "arn:aws:iam::111122223333:policy/unattached-star".into(), document: Some(r#"{"Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#.into()), attachment_count: 0 },
             ],
         }
     }

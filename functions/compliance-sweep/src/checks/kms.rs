@@ -88,12 +88,7 @@ pub fn kms_01_rotation(key: &KmsKey, meta: &KeyMeta, region: &str) -> Option<Fin
 }
 
 fn not_collected(op: &str) -> crate::model::ApiError {
-    crate::model::ApiError {
-        operation: op.into(),
-        failure: "failed".into(),
-        code: None,
-        message: "the call was not made for this key".into(),
-    }
+    crate::model::ApiError::not_collected(op, "the call was not made for this key")
 }
 
 /// KMS-02: rotation period within policy; next rotation date not in the past.
@@ -251,7 +246,6 @@ mod tests {
             origin: "AWS_KMS".into(),
             custom_key_store: false,
             deletion_date: None,
-            multi_region_primary: false,
         }
     }
 

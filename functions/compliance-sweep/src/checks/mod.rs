@@ -110,12 +110,12 @@ pub(crate) mod fixtures {
     }
 
     pub fn denied(op: &str) -> ApiError {
-        ApiError {
-            operation: op.to_owned(),
-            failure: "access denied".into(),
-            code: Some("AccessDenied".into()),
-            message: "not authorized".into(),
-        }
+        ApiError::new(
+            op,
+            vigil::aws::AwsFailure::AccessDenied,
+            Some("AccessDenied"),
+            "not authorized",
+        )
     }
 
     /// The one finding of `check` for `resource` (panics if there is not exactly one).
@@ -134,5 +134,127 @@ pub(crate) mod fixtures {
             .filter(|f| f.check == check)
             .map(|f| (f.resource.clone(), f.status))
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::fixtures::{ctx, denied};
+    use super::*;
+    use crate::facts::*;
+    use crate::model::{GLOBAL, Service, Status};
+
+    /// A catalogue row that no function evaluates would get only the NOT_APPLICABLE fill-in of
+    /// [`evaluate`], silently. With every call of every service failing, each row must instead
+    /// report ERROR from its own service's evaluation.
+    #[test]
+    fn every_catalogue_row_is_evaluated_by_its_service() {
+        let t = Thresholds::default();
+        let ctx = ctx(&t);
+        let region = || "us-east-1".to_owned();
+        fn failed<T>() -> Fetched<T> {
+            Err(denied("test:Call"))
+        }
+        let all_failing = [
+            (
+                Service::Iam,
+                ShardFacts::Iam(Box::new(IamFacts {
+                    summary: failed(),
+                    credential_report: failed(),
+                    virtual_mfa: failed(),
+                    password_policy: failed(),
+                    authorization: failed(),
+                })),
+            ),
+            (
+                Service::S3,
+                ShardFacts::S3(S3Facts {
+                    account_public_access_block: failed(),
+                    buckets: failed(),
+                }),
+            ),
+            (
+                Service::Kms,
+                ShardFacts::Kms(KmsFacts {
+                    region: region(),
+                    keys: failed(),
+                }),
+            ),
+            (
+                Service::SecretsManager,
+                ShardFacts::SecretsManager(SecretsFacts {
+                    region: region(),
+                    secrets: failed(),
+                }),
+            ),
+            (
+                Service::GuardDuty,
+                ShardFacts::GuardDuty(GuardDutyFacts {
+                    region: region(),
+                    detectors: failed(),
+                }),
+            ),
+            (
+                Service::CloudTrail,
+                ShardFacts::CloudTrail(CloudTrailFacts {
+                    region: region(),
+                    trails: failed(),
+                    buckets: BTreeMap::new(),
+                    account_public_access_block: Some(failed()),
+                    log_retention: BTreeMap::new(),
+                }),
+            ),
+            (
+                Service::CloudWatch,
+                ShardFacts::CloudWatch(CloudWatchFacts {
+                    region: region(),
+                    trails: failed(),
+                    monitoring: vec![],
+                    alarms: failed(),
+                }),
+            ),
+            (
+                Service::Rds,
+                ShardFacts::Rds(RdsFacts {
+                    region: region(),
+                    instances: failed(),
+                    clusters: failed(),
+                }),
+            ),
+            (
+                Service::Lambda,
+                ShardFacts::Lambda(LambdaFacts {
+                    region: region(),
+                    functions: failed(),
+                }),
+            ),
+        ];
+        assert_eq!(
+            all_failing.iter().map(|(s, _)| *s).collect::<Vec<_>>(),
+            Service::ALL,
+            "one case per service"
+        );
+        for (service, facts) in &all_failing {
+            let shard = Shard::new(
+                if service.is_global() {
+                    GLOBAL.to_owned()
+                } else {
+                    region()
+                },
+                *service,
+            );
+            let out = evaluate(&shard, facts, &ctx);
+            for check in catalogue::of(*service) {
+                assert!(
+                    out.iter()
+                        .any(|f| f.check == check.id && f.status == Status::Error),
+                    "{}: no function of checks::{service} reports it (or its failed listing is \
+                     missing from that module's errors(&[...]) list): {out:#?}",
+                    check.id
+                );
+            }
+        }
     }
 }

@@ -53,8 +53,7 @@ fn judge(d: &Database, region: &str, ctx: &Ctx) -> Vec<Finding> {
     if !d.is_cluster {
         out.push(rds_02_not_public(d, region));
     }
-    // Aurora takes TLS from the cluster parameter group: judged on the cluster.
-    if !(in_cluster && d.engine.starts_with("aurora")) {
+    if tls_judged_here(in_cluster, &d.engine) {
         out.extend(rds_03_tls(d, region));
     }
     if !in_cluster {
@@ -63,6 +62,13 @@ fn judge(d: &Database, region: &str, ctx: &Ctx) -> Vec<Finding> {
         out.push(rds_06_deletion_protection(d, region));
     }
     out
+}
+
+/// Whether RDS-03 is judged on this database. Aurora takes TLS from the cluster parameter
+/// group, so an Aurora cluster member is judged on its cluster instead. Collection reads the
+/// TLS parameter only where this holds.
+pub fn tls_judged_here(in_cluster: bool, engine: &str) -> bool {
+    !(in_cluster && engine.starts_with("aurora"))
 }
 
 /// RDS-01: StorageEncrypted.
@@ -126,12 +132,10 @@ pub fn rds_03_tls(d: &Database, region: &str) -> Option<Finding> {
                 &d.arn,
                 rtype(d),
                 region,
-                &ApiError {
-                    operation: "rds:DescribeDBParameters".into(),
-                    failure: "failed".into(),
-                    code: None,
-                    message: "the parameter group was not read".into(),
-                },
+                &ApiError::not_collected(
+                    "rds:DescribeDBParameters",
+                    "the parameter group was not read",
+                ),
             ));
         }
     };
@@ -207,7 +211,6 @@ mod tests {
 
     fn db(id: &str, engine: &str, good: bool) -> Database {
         Database {
-            id: id.into(),
             arn: format!("arn:aws:rds:us-east-1:111122223333:db:{id}"),
             is_cluster: false,
             cluster: None,

@@ -37,12 +37,7 @@ pub fn bucket_arn(name: &str) -> String {
 }
 
 fn unasked(op: &str) -> ApiError {
-    ApiError {
-        operation: op.into(),
-        failure: "failed".into(),
-        code: None,
-        message: "not collected for this bucket".into(),
-    }
+    ApiError::not_collected(op, "not collected for this bucket")
 }
 
 fn get<'a, T>(field: &'a Option<Fetched<T>>, op: &str) -> Result<&'a T, ApiError> {
@@ -205,12 +200,10 @@ pub fn s3_04_encryption(b: &Bucket, ctx: &Ctx) -> Finding {
             arn,
             BUCKET,
             &b.region,
-            &ApiError {
-                operation: "kms:DescribeKey".into(),
-                failure: "failed".into(),
-                code: None,
-                message: format!("the manager of {k} was not looked up"),
-            },
+            &ApiError::not_collected(
+                "kms:DescribeKey",
+                format!("the manager of {k} was not looked up"),
+            ),
         ),
     }
 }
@@ -331,7 +324,6 @@ mod tests {
         let mut denied_b = bucket("denied");
         denied_b.policy = Some(Err(denied("s3:GetBucketPolicy")));
         let facts = S3Facts {
-            account: "111122223333".into(),
             account_public_access_block: Ok(None),
             buckets: Ok(vec![good, bad, managed, denied_b]),
         };
@@ -353,7 +345,6 @@ mod tests {
         assert_eq!(one(&f, "S3-04", "arn:aws:s3:::managed").status, Fail);
 
         let covered = S3Facts {
-            account: "111122223333".into(),
             account_public_access_block: Ok(Some(ALL)),
             buckets: Ok(vec![bucket("x")]),
         };

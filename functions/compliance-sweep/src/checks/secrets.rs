@@ -205,12 +205,10 @@ pub fn sm_04_customer_key(s: &Secret, region: &str, ctx: &Ctx) -> Option<Finding
             &s.arn,
             SECRET,
             region,
-            &crate::model::ApiError {
-                operation: "kms:DescribeKey".into(),
-                failure: "failed".into(),
-                code: None,
-                message: format!("the key manager of {k} was not looked up"),
-            },
+            &crate::model::ApiError::not_collected(
+                "kms:DescribeKey",
+                format!("the key manager of {k} was not looked up"),
+            ),
         ),
     })
 }

@@ -7,6 +7,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use vigil::aws::AwsFailure;
+
 use super::{Collector, api, s3, time};
 use crate::checks::cloudtrail::log_group_name;
 use crate::checks::cloudwatch::{PATTERNS, pattern_matches};
@@ -14,7 +16,7 @@ use crate::facts::{
     Alarm, CloudTrailFacts, CloudWatchFacts, EventSelectors, MetricFilter, Monitoring, Trail,
     TrailStatus,
 };
-use crate::model::{Fetched, Service};
+use crate::model::{ApiError, Fetched, Service};
 
 /// The trails visible in `region`, once per run.
 pub async fn trails(c: &Collector, region: &str) -> Fetched<Vec<Trail>> {
@@ -79,7 +81,6 @@ async fn details(
                 .map_err(|e| api("cloudtrail:GetTrailStatus", e))
                 .map(|s| TrailStatus {
                     is_logging: s.is_logging.unwrap_or(false),
-                    latest_delivery_error: s.latest_delivery_error.filter(|e| !e.is_empty()),
                     latest_cloudwatch_delivery: s
                         .latest_cloud_watch_logs_delivery_time
                         .as_ref()
@@ -136,7 +137,7 @@ pub async fn collect_trails(c: &Collector, region: &str) -> CloudTrailFacts {
             if let Some(name) = &t.bucket {
                 buckets.insert(
                     name.clone(),
-                    s3::bucket(c, name, None, s3::Need::TrailBucket).await,
+                    s3::bucket(c, name, s3::Need::TrailBucket).await,
                 );
                 account_public_access_block = Some(s3::account_block(c).await);
             }
@@ -148,7 +149,6 @@ pub async fn collect_trails(c: &Collector, region: &str) -> CloudTrailFacts {
     }
     CloudTrailFacts {
         region: region.to_owned(),
-        account: c.account.clone(),
         trails,
         buckets,
         account_public_access_block,
@@ -178,47 +178,42 @@ async fn retention(c: &Collector, region: &str, name: &str) -> Fetched<Option<i3
         .find(|g| g.log_group_name.as_deref() == Some(name))
     {
         Some(g) => Ok(g.retention_in_days),
-        None => Err(crate::model::ApiError {
-            operation: "logs:DescribeLogGroups".into(),
-            failure: "not found".into(),
-            code: Some("ResourceNotFoundException".into()),
-            message: format!("log group {name} does not exist"),
-        }),
+        None => Err(ApiError::new(
+            "logs:DescribeLogGroups",
+            AwsFailure::NotFound,
+            Some("ResourceNotFoundException"),
+            format!("log group {name} does not exist"),
+        )),
     }
 }
 
-/// Metric alarms of a Region, once per run.
+/// Metric alarms of a Region (only the Region's CloudWatch shard asks, once).
 async fn alarms(c: &Collector, region: &str) -> Fetched<Vec<Alarm>> {
-    c.shared
-        .alarms
-        .get_or(region, || async {
-            let client = c.region(region).cloudwatch.clone();
-            let pages = c
-                .limited(
-                    Service::CloudWatch,
-                    region,
-                    client
-                        .describe_alarms()
-                        .into_paginator()
-                        .send()
-                        .try_collect(),
-                )
-                .await
-                .map_err(|e| api("cloudwatch:DescribeAlarms", e))?;
-            Ok(pages
-                .into_iter()
-                .flat_map(|p| p.metric_alarms.unwrap_or_default())
-                .map(|a| Alarm {
-                    name: a.alarm_name.unwrap_or_default(),
-                    arn: a.alarm_arn.unwrap_or_default(),
-                    namespace: a.namespace,
-                    metric: a.metric_name,
-                    actions_enabled: a.actions_enabled.unwrap_or(false),
-                    alarm_actions: a.alarm_actions.unwrap_or_default(),
-                })
-                .collect())
-        })
+    let client = c.region(region).cloudwatch.clone();
+    let pages = c
+        .limited(
+            Service::CloudWatch,
+            region,
+            client
+                .describe_alarms()
+                .into_paginator()
+                .send()
+                .try_collect(),
+        )
         .await
+        .map_err(|e| api("cloudwatch:DescribeAlarms", e))?;
+    Ok(pages
+        .into_iter()
+        .flat_map(|p| p.metric_alarms.unwrap_or_default())
+        .map(|a| Alarm {
+            name: a.alarm_name.unwrap_or_default(),
+            arn: a.alarm_arn.unwrap_or_default(),
+            namespace: a.namespace,
+            metric: a.metric_name,
+            actions_enabled: a.actions_enabled.unwrap_or(false),
+            alarm_actions: a.alarm_actions.unwrap_or_default(),
+        })
+        .collect())
 }
 
 /// Confirmed subscriptions of a topic, once per run.
@@ -316,7 +311,6 @@ pub async fn collect_monitoring(c: &Collector, region: &str) -> CloudWatchFacts 
                 }
             }
             monitoring.push(Monitoring {
-                trail_arn: t.arn.clone(),
                 log_group_arn: group_arn.clone(),
                 filters,
                 subscribers: subs,
@@ -325,7 +319,6 @@ pub async fn collect_monitoring(c: &Collector, region: &str) -> CloudWatchFacts 
     }
     CloudWatchFacts {
         region: region.to_owned(),
-        account: c.account.clone(),
         trails,
         monitoring,
         alarms,

@@ -104,7 +104,7 @@ async fn detector(
                         .and_then(|a| a.strip_prefix("arn:aws:s3:::"))
                         .map(|r| r.split('/').next().unwrap_or(r).to_owned())
                 {
-                    d.bucket = Some(s3::bucket(c, &name, None, s3::Need::Retention).await);
+                    d.bucket = Some(s3::bucket(c, &name, s3::Need::Retention).await);
                 }
                 out.push(d);
             }

@@ -9,6 +9,7 @@ use aws_sdk_iam::operation::get_account_password_policy::GetAccountPasswordPolic
 use aws_sdk_iam::operation::get_credential_report::GetCredentialReportError;
 use aws_sdk_iam::types::ReportStateType;
 use chrono::DateTime;
+use vigil::aws::AwsFailure;
 
 use super::{Collector, api, time};
 use crate::facts::{
@@ -27,7 +28,6 @@ pub async fn collect(c: &Collector) -> IamFacts {
         authorization(c, &region),
     );
     IamFacts {
-        account: c.account.clone(),
         summary,
         credential_report,
         virtual_mfa,
@@ -114,11 +114,8 @@ async fn credential_report(c: &Collector, region: &str) -> Fetched<CredentialRep
             {
                 Ok(out) => {
                     let content = out.content.map(|b| b.into_inner()).unwrap_or_default();
-                    let rows = parse_report(&content).map_err(|message| ApiError {
-                        operation: "iam:GetCredentialReport".into(),
-                        failure: "failed".into(),
-                        code: None,
-                        message,
+                    let rows = parse_report(&content).map_err(|message| {
+                        ApiError::new("iam:GetCredentialReport", AwsFailure::Other, None, message)
                     })?;
                     return Ok(CredentialReport {
                         generated_at: out.generated_time.as_ref().and_then(time),
@@ -141,12 +138,12 @@ async fn credential_report(c: &Collector, region: &str) -> Fetched<CredentialRep
         tokio::time::sleep(wait).await;
         wait = (wait * 2).min(Duration::from_secs(8));
     }
-    Err(ApiError {
-        operation: "iam:GenerateCredentialReport".into(),
-        failure: "throttled".into(),
-        code: Some("ReportInProgress".into()),
-        message: "the credential report was not complete after about a minute of polling".into(),
-    })
+    Err(ApiError::new(
+        "iam:GenerateCredentialReport",
+        AwsFailure::Throttled,
+        Some("ReportInProgress"),
+        "the credential report was not complete after about a minute of polling",
+    ))
 }
 
 fn date(v: &str) -> Option<Time> {
@@ -268,7 +265,6 @@ async fn authorization(c: &Collector, region: &str) -> Fetched<AuthorizationDeta
                 .map(|d| vigil::policy::decode_document(&d));
             out.policies.push(ManagedPolicy {
                 arn: p.arn.unwrap_or_default(),
-                name: p.policy_name.unwrap_or_default(),
                 document,
                 attachment_count: p.attachment_count.unwrap_or(0),
             });

@@ -26,7 +26,6 @@ impl Listing {
         let vars: Vec<(String, SecretString)> = self.variables.into_iter().collect();
         Function {
             arn: self.arn,
-            name: self.name,
             variable_names: vars.iter().map(|(k, _)| k.clone()).collect(),
             hits: scan(&vars, salt),
             environment_error: self.error,

@@ -3,8 +3,9 @@
 //! - One [`Collector`] per run holds the SDK configuration, clients per Region (made on first
 //!   use), a semaphore per (service, Region) that bounds concurrent calls (IAM, a single global
 //!   endpoint, is serialised), the per-run memo that makes every shared answer (trails, trail
-//!   status, buckets, key managers, alarms, topic subscribers) fetched once however many shards
-//!   need it, and a counter of every HTTP attempt for the report and the benchmark.
+//!   status, the bucket listing and each call per bucket, DescribeKey per key, topic
+//!   subscribers) fetched once however many shards need it, and a counter of every HTTP
+//!   attempt for the report and the benchmark.
 //! - Every listing is paginated; per-resource calls fan out with the same bound.
 //! - A failed call becomes an [`ApiError`] in the facts, so the checks that needed it report
 //!   ERROR; collection itself never stops at an API error.
@@ -24,7 +25,6 @@ pub mod secrets;
 
 use std::collections::{BTreeMap, HashMap};
 use std::future::Future;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use aws_config::SdkConfig;
@@ -42,7 +42,7 @@ use tokio::sync::{OnceCell, Semaphore};
 use vigil::aws::AwsCallError;
 
 use crate::facts::{self, ShardFacts};
-use crate::model::{ApiError, Service, Shard};
+use crate::model::{ApiError, Fetched, Service, Shard};
 
 /// Turns an SDK error into the error findings carry (logged once, with its context).
 pub fn api<E>(operation: &'static str, err: SdkError<E, HttpResponse>) -> ApiError
@@ -52,18 +52,13 @@ where
     AwsCallError::new(operation, err).into()
 }
 
-/// Counts HTTP attempts per operation (`service:Operation`).
+/// Counts HTTP attempts per operation (`service:Operation`); the total is their sum.
 #[derive(Debug, Default)]
 pub struct CallCounter {
-    total: AtomicU64,
     by_operation: Mutex<BTreeMap<String, u64>>,
 }
 
 impl CallCounter {
-    pub fn total(&self) -> u64 {
-        self.total.load(Ordering::Relaxed)
-    }
-
     pub fn by_operation(&self) -> BTreeMap<String, u64> {
         self.by_operation
             .lock()
@@ -86,7 +81,6 @@ impl Intercept for Counting {
         _: &RuntimeComponents,
         cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
-        self.0.total.fetch_add(1, Ordering::Relaxed);
         let op = cfg.load::<Metadata>().map_or_else(
             || "unknown".to_owned(),
             |m| format!("{}:{}", m.service(), m.name()),
@@ -148,8 +142,8 @@ pub fn s3control_client(sdk: &SdkConfig) -> aws_sdk_s3control::Client {
 #[derive(Debug, Default)]
 pub struct Seams {
     /// Lambda functions per Region with their environment variables, instead of
-    /// `lambda:ListFunctions`: moto cannot hold a Lambda function without breaking its state
-    /// dump (`/moto-api/data.json` answers 500, which other tests rely on).
+    /// `lambda:ListFunctions`: tests state a function's variables directly instead of building
+    /// a deployment package for each function the emulator would have to hold.
     pub lambda_functions: Option<BTreeMap<String, Vec<lambda::Listing>>>,
     /// Publishing destinations per detector id, instead of GuardDuty's
     /// `ListPublishingDestinations` / `DescribePublishingDestination`, which moto lacks.
@@ -186,31 +180,54 @@ impl<V> Default for Memo<V> {
 }
 
 impl<V: Clone> Memo<V> {
-    pub async fn get_or<F: Future<Output = V>>(&self, key: &str, fetch: impl FnOnce() -> F) -> V {
-        let cell = self
-            .cells
+    fn cell(&self, key: &str) -> Arc<OnceCell<V>> {
+        self.cells
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .entry(key.to_owned())
             .or_default()
-            .clone();
-        cell.get_or_init(fetch).await.clone()
+            .clone()
+    }
+
+    /// The value of `key`, fetched by the first caller; the others wait for it.
+    pub async fn get_or<F: Future<Output = V>>(&self, key: &str, fetch: impl FnOnce() -> F) -> V {
+        self.cell(key).get_or_init(fetch).await.clone()
+    }
+
+    /// The value of `key` only if someone has asked for it already (waiting while it is being
+    /// fetched); `None`, without fetching, otherwise. `fetch` runs only if the first caller was
+    /// dropped before it finished.
+    pub async fn asked<F: Future<Output = V>>(
+        &self,
+        key: &str,
+        fetch: impl FnOnce() -> F,
+    ) -> Option<V> {
+        let cell = self
+            .cells
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(key)
+            .cloned()?;
+        Some(cell.get_or_init(fetch).await.clone())
+    }
+
+    /// Stores a value learnt from another answer, unless `key` has one or is being fetched.
+    pub fn seed(&self, key: &str, value: V) {
+        let _ = self.cell(key).set(value);
     }
 }
 
 /// Answers shared across shards of one run.
 #[derive(Debug, Default)]
 pub struct Shared {
-    pub trails: Memo<crate::model::Fetched<Vec<facts::Trail>>>,
-    pub trail_details: Memo<(
-        crate::model::Fetched<facts::TrailStatus>,
-        crate::model::Fetched<facts::EventSelectors>,
-    )>,
-    pub buckets: Memo<facts::Bucket>,
-    pub key_managers: Memo<crate::model::Fetched<String>>,
-    pub account_block: Memo<crate::model::Fetched<Option<facts::PublicAccessBlock>>>,
-    pub alarms: Memo<crate::model::Fetched<Vec<facts::Alarm>>>,
-    pub subscribers: Memo<crate::model::Fetched<usize>>,
+    pub trails: Memo<Fetched<Vec<facts::Trail>>>,
+    pub trail_details: Memo<(Fetched<facts::TrailStatus>, Fetched<facts::EventSelectors>)>,
+    /// ListBuckets, each bucket's Region and every per-bucket call, per bucket and call.
+    pub buckets: s3::Answers,
+    /// DescribeKey, per Region and key id (see [`kms::describe`]).
+    pub keys: Memo<Fetched<facts::KeyMeta>>,
+    pub account_block: Memo<Fetched<Option<facts::PublicAccessBlock>>>,
+    pub subscribers: Memo<Fetched<usize>>,
 }
 
 pub struct Collector {
@@ -374,38 +391,36 @@ impl Collector {
         }
     }
 
-    /// The manager (`AWS`/`CUSTOMER`) of a key named by id, ARN or alias, once per run.
-    pub async fn key_manager(&self, region: &str, key: &str) -> crate::model::Fetched<String> {
-        let key_region = key
-            .strip_prefix("arn:aws:kms:")
-            .and_then(|r| r.split(':').next())
-            .unwrap_or(region)
-            .to_owned();
-        let client = self.region(&key_region).kms.clone();
-        let memo_key = format!("{key_region}/{key}");
-        self.shared
-            .key_managers
-            .get_or(&memo_key, || async {
-                self.limited(Service::Kms, &key_region, async {
-                    client
-                        .describe_key()
-                        .key_id(key)
-                        .send()
-                        .await
-                        .map_err(|e| api("kms:DescribeKey", e))
-                        .map(|o| {
-                            o.key_metadata
-                                .and_then(|m| m.key_manager)
-                                .map_or_else(|| "UNKNOWN".to_owned(), |m| m.as_str().to_owned())
-                        })
-                })
-                .await
-            })
-            .await
+    /// The manager (`AWS`/`CUSTOMER`) of a key named by id, ARN or alias: from the one
+    /// DescribeKey per key of the run, which the KMS shard reads too.
+    pub async fn key_manager(&self, region: &str, key: &str) -> Fetched<String> {
+        kms::describe(self, region, key).await.map(|m| m.manager)
     }
 }
 
 /// `aws_smithy_types::DateTime` → chrono.
 pub fn time(t: &aws_smithy_types::DateTime) -> Option<facts::Time> {
     chrono::DateTime::from_timestamp(t.secs(), t.subsec_nanos())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn memo_fetches_once_and_only_what_was_asked() {
+        let memo: Memo<u32> = Memo::default();
+        assert_eq!(memo.asked("k", || async { 1 }).await, None, "never asked");
+        assert_eq!(memo.get_or("k", || async { 2 }).await, 2);
+        assert_eq!(memo.get_or("k", || async { 3 }).await, 2);
+        assert_eq!(memo.asked("k", || async { 4 }).await, Some(2));
+        memo.seed("k", 5);
+        memo.seed("s", 6);
+        assert_eq!(
+            memo.get_or("k", || async { 7 }).await,
+            2,
+            "a seed never overwrites"
+        );
+        assert_eq!(memo.get_or("s", || async { 8 }).await, 6);
+    }
 }

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use super::{Collector, api};
-use crate::checks::rds::tls_parameter;
+use crate::checks::rds::{tls_judged_here, tls_parameter};
 use crate::facts::{Database, RdsFacts};
 use crate::model::{Fetched, Service};
 
@@ -47,19 +47,23 @@ pub async fn collect(c: &Collector, region: &str) -> RdsFacts {
                     .unwrap_or_default()
                     .first()
                     .and_then(|g| g.db_parameter_group_name.clone());
-                let tls = tls_value(
-                    c,
-                    &client,
-                    region,
-                    &mut groups,
-                    false,
-                    group,
-                    &engine,
-                    &version,
-                )
-                .await;
+                // Not read for what RDS-03 does not judge (Aurora cluster members).
+                let tls = if tls_judged_here(i.db_cluster_identifier.is_some(), &engine) {
+                    tls_value(
+                        c,
+                        &client,
+                        region,
+                        &mut groups,
+                        false,
+                        group,
+                        &engine,
+                        &version,
+                    )
+                    .await
+                } else {
+                    None
+                };
                 out.push(Database {
-                    id: i.db_instance_identifier.clone().unwrap_or_default(),
                     arn: i.db_instance_arn.clone().unwrap_or_default(),
                     is_cluster: false,
                     cluster: i.db_cluster_identifier.clone(),
@@ -95,7 +99,6 @@ pub async fn collect(c: &Collector, region: &str) -> RdsFacts {
                 )
                 .await;
                 out.push(Database {
-                    id: cl.db_cluster_identifier.clone().unwrap_or_default(),
                     arn: cl.db_cluster_arn.clone().unwrap_or_default(),
                     is_cluster: true,
                     cluster: None,

@@ -1,16 +1,24 @@
 //! S3: account Block Public Access (S3 Control), ListBuckets, and per bucket only the calls a
-//! check needs. Bucket answers are shared per run: the trail bucket asked for by CloudTrail in
-//! every Region is read once.
+//! check needs. Every answer is kept per run, per bucket and call ([`Answers`]): a bucket that
+//! is listed, a trail bucket and a GuardDuty export bucket at once is asked each call once,
+//! whichever shard asks first. Its Region comes from ListBuckets where the answer gives it,
+//! else from one GetBucketLocation.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::Arc;
 
 use aws_sdk_s3::types::{ExpirationStatus, Permission, Type};
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use futures::StreamExt;
 
-use super::{Collector, api};
+use super::{Collector, Memo, api};
 use crate::facts::{Bucket, Encryption, LifecycleRule, ObjectLock, PublicAccessBlock, S3Facts};
 use crate::model::{Fetched, Service};
 
-/// What a caller needs of a bucket.
+/// What a caller needs of a bucket: which of the shared per-bucket answers it waits for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Need {
     /// S3-02..04: public access block, policy, encryption.
@@ -21,327 +29,367 @@ pub enum Need {
     Retention,
 }
 
+/// ListBuckets: the names in listing order, and the Region of each where the answer gives it.
+#[derive(Debug, Default)]
+pub struct Listing {
+    names: Vec<String>,
+    regions: HashMap<String, String>,
+}
+
+/// The S3 answers of one run: the listing, and each per-bucket call keyed by bucket name.
+#[derive(Debug, Default)]
+pub struct Answers {
+    listing: Memo<Fetched<Arc<Listing>>>,
+    region: Memo<Fetched<String>>,
+    public_access_block: Memo<Fetched<Option<PublicAccessBlock>>>,
+    policy: Memo<Fetched<Option<String>>>,
+    policy_is_public: Memo<Fetched<bool>>,
+    acl_public: Memo<Fetched<bool>>,
+    encryption: Memo<Fetched<Encryption>>,
+    logging_target: Memo<Fetched<Option<String>>>,
+    lifecycle: Memo<Fetched<Vec<LifecycleRule>>>,
+    object_lock: Memo<Fetched<ObjectLock>>,
+}
+
+const LISTING: &str = "ListBuckets";
+
+/// The four Block Public Access settings, as S3 and S3 Control both spell them (absent = off).
+macro_rules! block {
+    ($p:expr) => {{
+        let p = $p;
+        PublicAccessBlock {
+            block_public_acls: p.block_public_acls.unwrap_or(false),
+            ignore_public_acls: p.ignore_public_acls.unwrap_or(false),
+            block_public_policy: p.block_public_policy.unwrap_or(false),
+            restrict_public_buckets: p.restrict_public_buckets.unwrap_or(false),
+        }
+    }};
+}
+
 pub async fn collect(c: &Collector) -> S3Facts {
-    let home = c.home_region.clone();
-    let client = c.region(&home).s3.clone();
-    let (account_block, listed) = tokio::join!(
-        account_block(c),
-        c.limited(
-            Service::S3,
-            &home,
-            client
-                .list_buckets()
-                .into_paginator()
-                .items()
-                .send()
-                .try_collect()
-        ),
-    );
-    let buckets = match listed.map_err(|e| api("s3:ListBuckets", e)) {
+    let (account_block, listed) = tokio::join!(account_block(c), listing(c));
+    let buckets = match listed {
         Err(e) => Err(e),
-        Ok(list) => Ok(futures::stream::iter(list)
-            .map(|b| {
-                let name = b.name.unwrap_or_default();
-                let region = b.bucket_region;
-                async move { bucket(c, &name, region, Need::Posture).await }
-            })
+        Ok(list) => Ok(futures::stream::iter(&list.names)
+            .map(|name| bucket(c, name, Need::Posture))
             .buffered(c.width(Service::S3))
             .collect()
             .await),
     };
     S3Facts {
-        account: c.account.clone(),
         account_public_access_block: account_block,
         buckets,
     }
 }
 
-fn code<E: ProvideErrorMetadata>(
-    e: &aws_smithy_runtime_api::client::result::SdkError<
-        E,
-        aws_smithy_runtime_api::client::orchestrator::HttpResponse,
-    >,
-) -> Option<String> {
-    e.as_service_error()
-        .and_then(|s| s.code())
-        .map(str::to_owned)
+/// One S3 or S3 Control call within the bound of `region`: the answer as `read` makes it.
+/// When S3 answers with the error code of `absent` (the bucket has no such configuration),
+/// the value that stands for that; any other error is the finding's error.
+async fn ask<O, E, T>(
+    c: &Collector,
+    region: &str,
+    operation: &'static str,
+    request: impl Future<Output = Result<O, SdkError<E, HttpResponse>>>,
+    absent: Option<(&str, T)>,
+    read: impl FnOnce(O) -> T,
+) -> Fetched<T>
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
+    match c.limited(Service::S3, region, request).await {
+        Ok(o) => Ok(read(o)),
+        Err(e) => match absent {
+            Some((code, value)) if e.code() == Some(code) => Ok(value),
+            _ => Err(api(operation, e)),
+        },
+    }
 }
 
 /// s3control:GetPublicAccessBlock for the account, once per run.
 pub async fn account_block(c: &Collector) -> Fetched<Option<PublicAccessBlock>> {
-    let home = c.home_region.clone();
     c.shared
         .account_block
-        .get_or("account", || async {
-            let r = c
-                .limited(
-                    Service::S3,
-                    &home,
-                    c.s3control
-                        .get_public_access_block()
-                        .account_id(&c.account)
-                        .send(),
-                )
-                .await;
-            match r {
-                Ok(o) => Ok(o
-                    .public_access_block_configuration
-                    .map(|p| PublicAccessBlock {
-                        block_public_acls: p.block_public_acls.unwrap_or(false),
-                        ignore_public_acls: p.ignore_public_acls.unwrap_or(false),
-                        block_public_policy: p.block_public_policy.unwrap_or(false),
-                        restrict_public_buckets: p.restrict_public_buckets.unwrap_or(false),
-                    })),
-                Err(e) if code(&e).as_deref() == Some("NoSuchPublicAccessBlockConfiguration") => {
-                    Ok(None)
-                }
-                Err(e) => Err(api("s3control:GetPublicAccessBlock", e)),
-            }
+        .get_or("account", || {
+            ask(
+                c,
+                &c.home_region,
+                "s3control:GetPublicAccessBlock",
+                c.s3control
+                    .get_public_access_block()
+                    .account_id(&c.account)
+                    .send(),
+                Some(("NoSuchPublicAccessBlockConfiguration", None)),
+                |o| o.public_access_block_configuration.map(|p| block!(p)),
+            )
         })
         .await
 }
 
-/// The bucket's Region: ListBuckets gives it where supported, else GetBucketLocation.
-async fn bucket_region(c: &Collector, name: &str) -> Fetched<String> {
-    let home = c.home_region.clone();
-    let out = c
-        .limited(
-            Service::S3,
-            &home,
-            c.region(&home).s3.get_bucket_location().bucket(name).send(),
-        )
-        .await
-        .map_err(|e| api("s3:GetBucketLocation", e))?;
-    // An empty LocationConstraint means us-east-1; "EU" is the legacy name of eu-west-1.
-    Ok(
-        match out
-            .location_constraint
-            .as_ref()
-            .map(|l| l.as_str().to_owned())
-            .unwrap_or_default()
-            .as_str()
-        {
-            "" => "us-east-1".to_owned(),
-            "EU" => "eu-west-1".to_owned(),
-            other => other.to_owned(),
-        },
-    )
-}
-
-/// The facts of one bucket for `need`, fetched once per run.
-pub async fn bucket(c: &Collector, name: &str, region: Option<String>, need: Need) -> Bucket {
-    let key = format!("{name}/{need:?}");
+/// ListBuckets, once per run.
+async fn listing(c: &Collector) -> Fetched<Arc<Listing>> {
     c.shared
         .buckets
-        .get_or(&key, || fetch(c, name.to_owned(), region, need))
+        .listing
+        .get_or(LISTING, || list_buckets(c))
         .await
 }
 
-async fn fetch(c: &Collector, name: String, region: Option<String>, need: Need) -> Bucket {
-    let region = match region {
-        Some(r) => r,
-        None => match bucket_region(c, &name).await {
-            Ok(r) => r,
-            Err(e) => {
-                // Without its Region nothing else can be asked: every needed field is the error.
-                let b = Bucket {
-                    name,
-                    region: c.home_region.clone(),
-                    public_access_block: Some(Err(e.clone())),
-                    policy: Some(Err(e.clone())),
-                    policy_is_public: Some(Err(e.clone())),
-                    acl_public: Some(Err(e.clone())),
-                    encryption: Some(Err(e.clone())),
-                    logging_target: Some(Err(e.clone())),
-                    lifecycle: Some(Err(e.clone())),
-                    object_lock: Some(Err(e)),
-                };
-                return b.pick(need);
+async fn list_buckets(c: &Collector) -> Fetched<Arc<Listing>> {
+    let home = &c.home_region;
+    let client = c.region(home).s3.clone();
+    let list = c
+        .limited(
+            Service::S3,
+            home,
+            client
+                .list_buckets()
+                .into_paginator()
+                .items()
+                .send()
+                .try_collect(),
+        )
+        .await
+        .map_err(|e| api("s3:ListBuckets", e))?;
+    let mut out = Listing::default();
+    for b in list {
+        let name = b.name.unwrap_or_default();
+        if let Some(region) = b.bucket_region {
+            out.regions.insert(name.clone(), region);
+        }
+        out.names.push(name);
+    }
+    Ok(Arc::new(out))
+}
+
+/// The bucket's Region, once per bucket: from ListBuckets when this run lists the buckets (the
+/// S3 shard; never started here) and the answer gives it, else GetBucketLocation.
+async fn region_of(c: &Collector, name: &str) -> Fetched<String> {
+    let answers = &c.shared.buckets;
+    answers
+        .region
+        .get_or(name, || async {
+            if let Some(Ok(list)) = answers.listing.asked(LISTING, || list_buckets(c)).await
+                && let Some(region) = list.regions.get(name)
+            {
+                return Ok(region.clone());
             }
-        },
-    };
-    let s3 = c.region(&region).s3.clone();
+            let home = &c.home_region;
+            let client = c.region(home).s3.clone();
+            // An empty LocationConstraint means us-east-1; "EU" is the legacy name of eu-west-1.
+            ask(
+                c,
+                home,
+                "s3:GetBucketLocation",
+                client.get_bucket_location().bucket(name).send(),
+                None,
+                |o| {
+                    match o.location_constraint.as_ref().map_or("", |l| l.as_str()) {
+                        "" => "us-east-1",
+                        "EU" => "eu-west-1",
+                        other => other,
+                    }
+                    .to_owned()
+                },
+            )
+            .await
+        })
+        .await
+}
+
+/// One call of bucket `name`, once per run: the shared answer, or the error of its Region
+/// when that is not known (nothing else can be asked then).
+async fn once<T, F>(
+    c: &Collector,
+    memo: &Memo<Fetched<T>>,
+    name: &str,
+    region: &Fetched<String>,
+    call: impl FnOnce(aws_sdk_s3::Client, String) -> F,
+) -> Fetched<T>
+where
+    T: Clone,
+    F: Future<Output = Fetched<T>>,
+{
+    memo.get_or(name, || async {
+        let region = region.clone()?;
+        let s3 = c.region(&region).s3.clone();
+        call(s3, region).await
+    })
+    .await
+}
+
+/// The facts of one bucket for `need`: only the answers it needs, each shared per run.
+pub async fn bucket(c: &Collector, name: &str, need: Need) -> Bucket {
+    let region = region_of(c, name).await;
+    let a = &c.shared.buckets;
+    let posture = need == Need::Posture;
+    let trail = need == Need::TrailBucket;
+    let retention = matches!(need, Need::TrailBucket | Need::Retention);
     let mut b = Bucket {
-        name: name.clone(),
-        region: region.clone(),
+        name: name.to_owned(),
+        region: region.clone().unwrap_or_else(|_| c.home_region.clone()),
         ..Default::default()
     };
-    if matches!(need, Need::Posture | Need::TrailBucket) {
+    if posture || trail {
         b.public_access_block = Some(
-            match c
-                .limited(
-                    Service::S3,
-                    &region,
-                    s3.get_public_access_block().bucket(&name).send(),
-                )
-                .await
-            {
-                Ok(o) => Ok(o
-                    .public_access_block_configuration
-                    .map(|p| PublicAccessBlock {
-                        block_public_acls: p.block_public_acls.unwrap_or(false),
-                        ignore_public_acls: p.ignore_public_acls.unwrap_or(false),
-                        block_public_policy: p.block_public_policy.unwrap_or(false),
-                        restrict_public_buckets: p.restrict_public_buckets.unwrap_or(false),
-                    })),
-                Err(e) if code(&e).as_deref() == Some("NoSuchPublicAccessBlockConfiguration") => {
-                    Ok(None)
-                }
-                Err(e) => Err(api("s3:GetPublicAccessBlock", e)),
-            },
+            once(
+                c,
+                &a.public_access_block,
+                name,
+                &region,
+                |s3, r| async move {
+                    ask(
+                        c,
+                        &r,
+                        "s3:GetPublicAccessBlock",
+                        s3.get_public_access_block().bucket(name).send(),
+                        Some(("NoSuchPublicAccessBlockConfiguration", None)),
+                        |o| o.public_access_block_configuration.map(|p| block!(p)),
+                    )
+                    .await
+                },
+            )
+            .await,
         );
     }
-    if need == Need::Posture {
+    if posture {
         b.policy = Some(
-            match c
-                .limited(
-                    Service::S3,
-                    &region,
-                    s3.get_bucket_policy().bucket(&name).send(),
+            once(c, &a.policy, name, &region, |s3, r| async move {
+                ask(
+                    c,
+                    &r,
+                    "s3:GetBucketPolicy",
+                    s3.get_bucket_policy().bucket(name).send(),
+                    Some(("NoSuchBucketPolicy", None)),
+                    |o| o.policy,
                 )
                 .await
-            {
-                Ok(o) => Ok(o.policy),
-                Err(e) if code(&e).as_deref() == Some("NoSuchBucketPolicy") => Ok(None),
-                Err(e) => Err(api("s3:GetBucketPolicy", e)),
-            },
+            })
+            .await,
         );
-        b.encryption = Some(encryption(c, &s3, &name, &region).await);
+        b.encryption = Some(
+            once(c, &a.encryption, name, &region, |s3, r| async move {
+                encryption(c, &s3, name, &r).await
+            })
+            .await,
+        );
     }
-    if need == Need::TrailBucket {
+    if trail {
         b.policy_is_public = Some(
-            match c
-                .limited(
-                    Service::S3,
-                    &region,
-                    s3.get_bucket_policy_status().bucket(&name).send(),
+            once(c, &a.policy_is_public, name, &region, |s3, r| async move {
+                ask(
+                    c,
+                    &r,
+                    "s3:GetBucketPolicyStatus",
+                    s3.get_bucket_policy_status().bucket(name).send(),
+                    Some(("NoSuchBucketPolicy", false)),
+                    |o| o.policy_status.and_then(|s| s.is_public).unwrap_or(false),
                 )
                 .await
-            {
-                Ok(o) => Ok(o.policy_status.and_then(|s| s.is_public).unwrap_or(false)),
-                Err(e) if code(&e).as_deref() == Some("NoSuchBucketPolicy") => Ok(false),
-                Err(e) => Err(api("s3:GetBucketPolicyStatus", e)),
-            },
+            })
+            .await,
         );
         b.acl_public = Some(
-            c.limited(
-                Service::S3,
-                &region,
-                s3.get_bucket_acl().bucket(&name).send(),
-            )
-            .await
-            .map_err(|e| api("s3:GetBucketAcl", e))
-            .map(|o| {
-                o.grants.unwrap_or_default().iter().any(|g| {
-                    let public_group = g.grantee.as_ref().is_some_and(|x| {
-                        x.r#type == Type::Group
-                            && x.uri.as_deref().is_some_and(|u| {
-                                u.ends_with("/global/AllUsers")
-                                    || u.ends_with("/global/AuthenticatedUsers")
-                            })
-                    });
-                    public_group
-                        && g.permission
-                            .as_ref()
-                            .is_some_and(|p| *p != Permission::ReadAcp)
-                })
-            }),
+            once(c, &a.acl_public, name, &region, |s3, r| async move {
+                ask(
+                    c,
+                    &r,
+                    "s3:GetBucketAcl",
+                    s3.get_bucket_acl().bucket(name).send(),
+                    None,
+                    |o| {
+                        o.grants.unwrap_or_default().iter().any(|g| {
+                            let public_group = g.grantee.as_ref().is_some_and(|x| {
+                                x.r#type == Type::Group
+                                    && x.uri.as_deref().is_some_and(|u| {
+                                        u.ends_with("/global/AllUsers")
+                                            || u.ends_with("/global/AuthenticatedUsers")
+                                    })
+                            });
+                            public_group
+                                && g.permission
+                                    .as_ref()
+                                    .is_some_and(|p| *p != Permission::ReadAcp)
+                        })
+                    },
+                )
+                .await
+            })
+            .await,
         );
         b.logging_target = Some(
-            c.limited(
-                Service::S3,
-                &region,
-                s3.get_bucket_logging().bucket(&name).send(),
-            )
-            .await
-            .map_err(|e| api("s3:GetBucketLogging", e))
-            .map(|o| o.logging_enabled.map(|l| l.target_bucket)),
+            once(c, &a.logging_target, name, &region, |s3, r| async move {
+                ask(
+                    c,
+                    &r,
+                    "s3:GetBucketLogging",
+                    s3.get_bucket_logging().bucket(name).send(),
+                    None,
+                    |o| o.logging_enabled.map(|l| l.target_bucket),
+                )
+                .await
+            })
+            .await,
         );
     }
-    if matches!(need, Need::TrailBucket | Need::Retention) {
+    if retention {
         b.lifecycle = Some(
-            match c
-                .limited(
-                    Service::S3,
-                    &region,
-                    s3.get_bucket_lifecycle_configuration().bucket(&name).send(),
+            once(c, &a.lifecycle, name, &region, |s3, r| async move {
+                ask(
+                    c,
+                    &r,
+                    "s3:GetBucketLifecycleConfiguration",
+                    s3.get_bucket_lifecycle_configuration().bucket(name).send(),
+                    Some(("NoSuchLifecycleConfiguration", vec![])),
+                    |o| {
+                        o.rules
+                            .unwrap_or_default()
+                            .into_iter()
+                            .map(|r| LifecycleRule {
+                                enabled: r.status == ExpirationStatus::Enabled,
+                                expiration_days: r.expiration.and_then(|e| e.days),
+                            })
+                            .collect()
+                    },
                 )
                 .await
-            {
-                Ok(o) => Ok(o
-                    .rules
-                    .unwrap_or_default()
-                    .into_iter()
-                    .map(|r| LifecycleRule {
-                        enabled: r.status == ExpirationStatus::Enabled,
-                        expiration_days: r.expiration.and_then(|e| e.days),
-                    })
-                    .collect()),
-                Err(e) if code(&e).as_deref() == Some("NoSuchLifecycleConfiguration") => Ok(vec![]),
-                Err(e) => Err(api("s3:GetBucketLifecycleConfiguration", e)),
-            },
+            })
+            .await,
         );
         b.object_lock = Some(
-            match c
-                .limited(
-                    Service::S3,
-                    &region,
-                    s3.get_object_lock_configuration().bucket(&name).send(),
+            once(c, &a.object_lock, name, &region, |s3, r| async move {
+                ask(
+                    c,
+                    &r,
+                    "s3:GetObjectLockConfiguration",
+                    s3.get_object_lock_configuration().bucket(name).send(),
+                    Some((
+                        "ObjectLockConfigurationNotFoundError",
+                        ObjectLock::default(),
+                    )),
+                    |o| {
+                        let cfg = o.object_lock_configuration;
+                        let rule = cfg
+                            .as_ref()
+                            .and_then(|c| c.rule.as_ref())
+                            .and_then(|r| r.default_retention.as_ref());
+                        ObjectLock {
+                            enabled: cfg
+                                .as_ref()
+                                .and_then(|c| c.object_lock_enabled.as_ref())
+                                .is_some_and(|e| e.as_str() == "Enabled"),
+                            mode: rule
+                                .and_then(|r| r.mode.as_ref())
+                                .map(|m| m.as_str().to_owned()),
+                            retention_days: rule.and_then(|r| r.days.or(r.years.map(|y| y * 365))),
+                        }
+                    },
                 )
                 .await
-            {
-                Ok(o) => {
-                    let cfg = o.object_lock_configuration;
-                    let rule = cfg
-                        .as_ref()
-                        .and_then(|c| c.rule.as_ref())
-                        .and_then(|r| r.default_retention.as_ref());
-                    Ok(ObjectLock {
-                        enabled: cfg
-                            .as_ref()
-                            .and_then(|c| c.object_lock_enabled.as_ref())
-                            .is_some_and(|e| e.as_str() == "Enabled"),
-                        mode: rule
-                            .and_then(|r| r.mode.as_ref())
-                            .map(|m| m.as_str().to_owned()),
-                        retention_days: rule.and_then(|r| r.days.or(r.years.map(|y| y * 365))),
-                    })
-                }
-                Err(e) if code(&e).as_deref() == Some("ObjectLockConfigurationNotFoundError") => {
-                    Ok(ObjectLock {
-                        enabled: false,
-                        mode: None,
-                        retention_days: None,
-                    })
-                }
-                Err(e) => Err(api("s3:GetObjectLockConfiguration", e)),
-            },
+            })
+            .await,
         );
     }
     b
-}
-
-impl Bucket {
-    /// Keeps only the fields `need` asks for (so an error fills exactly those).
-    fn pick(mut self, need: Need) -> Bucket {
-        if need != Need::Posture {
-            self.policy = None;
-            self.encryption = None;
-        }
-        if need != Need::TrailBucket {
-            self.policy_is_public = None;
-            self.acl_public = None;
-            self.logging_target = None;
-        }
-        if need == Need::Posture {
-            self.lifecycle = None;
-            self.object_lock = None;
-        }
-        if need == Need::Retention {
-            self.public_access_block = None;
-        }
-        self
-    }
 }
 
 /// Default encryption. A bucket without a configuration gets SSE-S3 from AWS (since January
@@ -353,28 +401,19 @@ async fn encryption(
     name: &str,
     region: &str,
 ) -> Fetched<Encryption> {
-    let out = match c
-        .limited(
-            Service::S3,
-            region,
-            s3.get_bucket_encryption().bucket(name).send(),
-        )
-        .await
-    {
-        Ok(o) => o,
-        Err(e) if code(&e).as_deref() == Some("ServerSideEncryptionConfigurationNotFoundError") => {
-            return Ok(Encryption {
-                algorithm: "AES256".into(),
-                kms_key: None,
-                key_manager: None,
-            });
-        }
-        Err(e) => return Err(api("s3:GetBucketEncryption", e)),
-    };
-    let rule = out
-        .server_side_encryption_configuration
-        .and_then(|c| c.rules.into_iter().next())
-        .and_then(|r| r.apply_server_side_encryption_by_default);
+    let rule = ask(
+        c,
+        region,
+        "s3:GetBucketEncryption",
+        s3.get_bucket_encryption().bucket(name).send(),
+        Some(("ServerSideEncryptionConfigurationNotFoundError", None)),
+        |o| {
+            o.server_side_encryption_configuration
+                .and_then(|c| c.rules.into_iter().next())
+                .and_then(|r| r.apply_server_side_encryption_by_default)
+        },
+    )
+    .await?;
     let Some(rule) = rule else {
         return Ok(Encryption {
             algorithm: "AES256".into(),

@@ -5,20 +5,27 @@
 use minijinja::{AutoEscape, Environment, context};
 use serde_json::{Value, json};
 
-use super::{Counts, Regression, areas, matrix};
+use super::{Counts, Regression};
 use crate::catalogue;
-use crate::model::Status;
+use crate::model::{Service, Status};
 use crate::sweep::Outcome;
 
 const TEMPLATE: &str = include_str!("report.html.j2");
 
-pub fn render(outcome: &Outcome, regressions: &[Regression]) -> Result<String, String> {
+/// The page of `outcome`, from the matrix ([`super::matrix`]) and per-area counts
+/// ([`super::areas`]) the bundle computed once for its other files.
+pub fn render(
+    outcome: &Outcome,
+    regressions: &[Regression],
+    matrix: &Value,
+    areas: &[(Service, Counts)],
+) -> Result<String, String> {
     let mut env = Environment::new();
     env.set_auto_escape_callback(|_| AutoEscape::Html);
     env.add_template("report.html", TEMPLATE)
         .map_err(|e| format!("report template: {e}"))?;
-    let area_rows: Vec<Value> = areas(&outcome.findings)
-        .into_iter()
+    let area_rows: Vec<Value> = areas
+        .iter()
         .filter(|(_, c)| *c != Counts::default())
         .map(|(s, c)| {
             let total = (c.pass + c.fail + c.error + c.not_applicable).max(1) as f64;
@@ -31,7 +38,6 @@ pub fn render(outcome: &Outcome, regressions: &[Regression]) -> Result<String, S
             })
         })
         .collect();
-    let m = matrix(&outcome.findings);
     let frameworks: Vec<Value> = [
         ("Seed phases", "seed-phases"),
         ("CIS AWS Foundations v3.0.0", "cis-aws-foundations-v3.0.0"),
@@ -39,7 +45,7 @@ pub fn render(outcome: &Outcome, regressions: &[Regression]) -> Result<String, S
     ]
     .into_iter()
     .map(|(name, key)| {
-        let controls = m[key].clone();
+        let controls = matrix[key].clone();
         let failing = controls
             .as_array()
             .map_or(0, |a| a.iter().filter(|c| c["status"] == "FAIL").count());
@@ -74,7 +80,7 @@ pub fn render(outcome: &Outcome, regressions: &[Regression]) -> Result<String, S
                 started_at => outcome.started_at.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
                 finished_at => outcome.finished_at.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
                 regions => regions,
-                api_calls => outcome.api_calls,
+                api_calls => outcome.api_calls(),
                 totals => Counts::of(&outcome.findings),
                 regressions => regressions,
                 credential_report_generated_at => outcome.credential_report_generated_at.map(|t| t.to_rfc3339()),
@@ -116,11 +122,16 @@ mod tests {
                     "ok",
                 ),
             ],
-            api_calls: 7,
-            calls_by_operation: Default::default(),
+            calls_by_operation: [("kms:ListKeys".to_owned(), 7)].into(),
             credential_report_generated_at: None,
         };
-        let html = render(&outcome, &[]).unwrap();
+        let html = render(
+            &outcome,
+            &[],
+            &crate::report::matrix(&outcome.findings),
+            &crate::report::areas(&outcome.findings),
+        )
+        .unwrap();
         assert!(html.contains("&lt;script&gt;"), "resource text is escaped");
         assert_eq!(
             html.matches("<script>").count(),

@@ -85,19 +85,24 @@ pub fn regressions(previous: &[Finding], current: &[Finding]) -> Vec<Regression>
         .collect()
 }
 
-/// The summary document (`summary.json`).
-pub fn summary(outcome: &Outcome, regressions: &[Regression], thresholds: &Thresholds) -> Value {
-    let mut by_area: BTreeMap<&str, Counts> = BTreeMap::new();
+/// The summary document (`summary.json`); `areas` are the per-area counts ([`areas`]).
+pub fn summary(
+    outcome: &Outcome,
+    regressions: &[Regression],
+    thresholds: &Thresholds,
+    areas: &[(Service, Counts)],
+) -> Value {
+    let by_area: BTreeMap<&str, Counts> = areas
+        .iter()
+        .filter(|(_, c)| *c != Counts::default())
+        .map(|(s, c)| (s.as_str(), *c))
+        .collect();
     let mut by_check: BTreeMap<&str, Counts> = BTreeMap::new();
     let mut failing_by_severity: BTreeMap<&str, usize> = BTreeMap::new();
     for f in &outcome.findings {
         let Some(check) = catalogue::get(&f.check) else {
             continue;
         };
-        by_area
-            .entry(check.service.as_str())
-            .or_default()
-            .add(f.status);
         by_check.entry(check.id).or_default().add(f.status);
         if f.status == Status::Fail {
             *failing_by_severity
@@ -122,7 +127,7 @@ pub fn summary(outcome: &Outcome, regressions: &[Regression], thresholds: &Thres
             "status": by_check.get(c.id).copied().unwrap_or_default().status(),
         })).collect::<Vec<_>>(),
         "regressions": regressions,
-        "api_calls": outcome.api_calls,
+        "api_calls": outcome.api_calls(),
         "calls_by_operation": outcome.calls_by_operation,
         "credential_report_generated_at": outcome.credential_report_generated_at.map(|t| t.to_rfc3339()),
         "thresholds": thresholds,
