@@ -346,7 +346,7 @@ struct Statement {
 }
 
 fn template_roles(root: &Path) -> BTreeMap<String, Vec<Statement>> {
-    let python = root.join(".venv/bin/python");
+    let python = vigil_tests::harness::venv_python();
     let output = Command::new(&python)
         .arg(root.join("tests/least_privilege/template_roles.py"))
         .arg(root.join("template.yaml"))

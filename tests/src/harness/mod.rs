@@ -34,6 +34,12 @@ pub use moto::Moto;
 pub use postgres::Postgres;
 pub use tls::TestCa;
 
+/// The project virtualenv's Python (`<repo>/.venv`, or `$VIGIL_VENV`), which has moto, boto3
+/// and cfn-lint: for the tests' template helpers.
+pub fn venv_python() -> std::path::PathBuf {
+    moto::find_binary()
+}
+
 /// Names the env file written by `vigil-harness up`; when set, [`harness()`] connects to the
 /// services it describes instead of starting new ones.
 pub const ENV_FILE_VAR: &str = "VIGIL_HARNESS_ENV";

@@ -12,10 +12,11 @@ use std::sync::LazyLock;
 use regex::Regex;
 use secrecy::{ExposeSecret, SecretString};
 use sha2::{Digest, Sha256};
+use vigil::aws::AwsFailure;
 
 use super::{Ctx, errors};
 use crate::facts::{Function, LambdaFacts, SecretHit};
-use crate::model::Finding;
+use crate::model::{ApiError, Finding};
 
 const FUNCTION: &str = "AwsLambdaFunction";
 
@@ -99,7 +100,25 @@ fn high_entropy(value: &str) -> bool {
         && !v.contains(char::is_whitespace)
         && !v.starts_with("arn:")
         && !v.contains("://")
+        && !is_generated_name(v)
         && entropy(v) >= 4.0
+}
+
+/// A resource name as CloudFormation generates them: words joined by '-' or '.', then a random
+/// suffix of at most 13 letters and digits (`vigil-evidencebucket-3ffe75afbb42`,
+/// `stack-AlertTopic-1A2B3C4D5E6F`). Such names fill Lambda environments (bucket, queue,
+/// table names) and score as high-entropy strings; the randomness is in the short suffix only.
+fn is_generated_name(v: &str) -> bool {
+    let parts: Vec<&str> = v.split(['-', '.']).collect();
+    let Some((suffix, words)) = parts.split_last() else {
+        return false;
+    };
+    !words.is_empty()
+        && words
+            .iter()
+            .all(|w| !w.is_empty() && w.chars().all(|c| c.is_ascii_alphabetic()))
+        && (1..=13).contains(&suffix.len())
+        && suffix.chars().all(|c| c.is_ascii_alphanumeric())
 }
 
 /// Finds the variables that look like secrets. `salt` is random per run.
@@ -154,12 +173,12 @@ pub fn lam_01_no_secrets(f: &Function, region: &str) -> Finding {
             &f.arn,
             FUNCTION,
             region,
-            &crate::model::ApiError {
-                operation: "lambda:ListFunctions".into(),
-                failure: "failed".into(),
-                code: None,
-                message: format!("environment could not be decrypted for the sweep: {err}"),
-            },
+            &ApiError::new(
+                "lambda:ListFunctions",
+                AwsFailure::Other,
+                None,
+                format!("environment could not be decrypted for the sweep: {err}"),
+            ),
         );
     }
     if f.hits.is_empty() {
@@ -245,12 +264,32 @@ mod tests {
     }
 
     #[test]
+    fn generated_resource_names_are_not_high_entropy_but_long_random_parts_are() {
+        let hits = scan(
+            &vars(&[
+                ("VIGIL_EVIDENCE_BUCKET", "vigil-evidencebucket-3ffe75afbb42"),
+                (
+                    "QUEUE",
+                    "vigil-GuardDutyResponderDeadLetterQueue-1A2B3C4D5E6F",
+                ),
+                ("TABLE", "prod.orders.Sessions-Q9X2LK7PZ3MW"),
+                // A random part longer than a generated suffix, or digits among the words.
+                ("UPSTREAM", "svc-Zx8qR2vL9mK4pT7wN1sY6bH3"),
+                ("LABEL", "k9x2-Zx8qR2vL9mK4pT7wN1sY6b"),
+            ]),
+            b"salt",
+        );
+        let found: Vec<&str> = hits.iter().map(|h| h.variable.as_str()).collect();
+        assert_eq!(found, vec!["UPSTREAM", "LABEL"]);
+        assert!(hits.iter().all(|h| h.rule == "value:high-entropy"));
+    }
+
+    #[test]
     fn findings_never_carry_the_value() {
         let value = "ghp_0123456789abcdefghijklmnopqrstuvwxyzAB";
         let hits = scan(&vars(&[("GH", value)]), b"s");
         let f = Function {
             arn: "arn:aws:lambda:us-east-1:111122223333:function:f".into(),
-            name: "f".into(),
             variable_names: vec!["GH".into()],
             hits,
             environment_error: None,
