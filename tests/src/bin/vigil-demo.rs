@@ -13,6 +13,16 @@ async fn main() {
     };
     let result = demo::run_chapters(&demo).await;
     demo::heading("Where to look");
+    if let Ok(bundle) = &result {
+        demo::say(&format!(
+            "the sweep's report: {} (open it in a browser; filter by status, area or text)",
+            bundle.join("report.html").display()
+        ));
+        demo::say(&format!(
+            "its evidence: {} (findings in OCSF with their record chain, control matrix, summary, manifest and its KMS signature); the tampered copy next to it",
+            bundle.display()
+        ));
+    }
     demo::say(&format!(
         "logs of the emulator, the databases and cargo lambda watch: {}",
         demo.log_dir().display()

@@ -10,6 +10,7 @@
 //! are random) and `VIGIL_SWEEP_REGIONS` from events/demo.env.
 
 use std::collections::BTreeMap;
+use std::path::PathBuf;
 
 use serde_json::Value;
 use vigil::evidence::kms::Signer;
@@ -21,7 +22,8 @@ const BUCKET: &str = "vigil-demo-evidence-123456789012";
 const KEY_ALIAS: &str = "alias/vigil-demo-evidence-signing";
 const PREFIX: &str = "compliance-sweep/runs/";
 
-pub async fn run(demo: &Demo) -> Result<(), String> {
+/// Runs the chapter; the local copy of the evidence bundle (with report.html) is returned.
+pub async fn run(demo: &Demo) -> Result<PathBuf, String> {
     heading("Compliance sweep: every check, signed evidence, and a tampered copy caught");
     let s3 = aws_sdk_s3::Client::from_conf(
         aws_sdk_s3::config::Builder::from(&demo.sdk)
@@ -115,7 +117,7 @@ pub async fn run(demo: &Demo) -> Result<(), String> {
     say(
         "vigil-sweep verify <dir> --key-id <signing key> does the same from a terminal (exit code 3 when altered).",
     );
-    Ok(())
+    Ok(dir)
 }
 
 /// The evidence bucket and signing key, as template.yaml declares them.
