@@ -37,12 +37,18 @@ pub fn remaining_budget(deadline: SystemTime, now: SystemTime, margin: Duration)
         .saturating_sub(margin)
 }
 
-/// Why work guarded by [`within_budget`] did not finish.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Why work guarded by [`within_budget`] did not finish; its message says the times.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum OutOfTime {
     /// Less than the minimum was left: the work was not started.
-    NotStarted { left: Duration },
+    #[error(
+        "not started: {} ms left before the deadline, {} ms needed at least",
+        left.as_millis(),
+        needed.as_millis()
+    )]
+    NotStarted { left: Duration, needed: Duration },
     /// The work outlasted the time it was given and was dropped there.
+    #[error("did not finish in the {} ms left", budget.as_millis())]
     Exceeded { budget: Duration },
 }
 
@@ -57,7 +63,10 @@ pub async fn within_budget<T>(
 ) -> Result<T, OutOfTime> {
     let budget = remaining_budget(deadline, SystemTime::now(), margin);
     if budget < minimum {
-        return Err(OutOfTime::NotStarted { left: budget });
+        return Err(OutOfTime::NotStarted {
+            left: budget,
+            needed: minimum,
+        });
     }
     tokio::time::timeout(budget, work)
         .await
@@ -214,11 +223,12 @@ impl AwsCallError {
         let status = err.raw_response().map(|r| r.status().as_u16());
         let message = match (err.message(), &code, status) {
             (Some(m), _, _) => m.to_owned(),
-            // An answer without an AWS error code (an HTML 404 from an endpoint that does not
-            // serve the operation, a proxy page) would otherwise carry the raw response.
-            (None, None, Some(status)) => format!(
-                "HTTP {status} without an AWS error code: the endpoint does not serve this operation or answered something that is not AWS"
-            ),
+            // An answer with neither an AWS error code nor a message (a HEAD request's empty
+            // body, an HTML page from an endpoint or proxy that is not AWS) would otherwise
+            // carry the raw response.
+            (None, None, Some(status)) => {
+                format!("HTTP {status} with no AWS error code or message")
+            }
             (None, _, _) => aws_smithy_types::error::display::DisplayErrorContext(&err).to_string(),
         };
         tracing::warn!(
@@ -256,7 +266,12 @@ mod tests {
     async fn work_is_refused_or_cut_off_when_time_runs_out() {
         let soon = SystemTime::now() + Duration::from_millis(200);
         let refused = within_budget(soon, Duration::ZERO, Duration::from_secs(5), async { 1 });
-        assert!(matches!(refused.await, Err(OutOfTime::NotStarted { .. })));
+        let refused = refused.await.unwrap_err();
+        assert!(matches!(refused, OutOfTime::NotStarted { .. }));
+        assert!(
+            refused.to_string().ends_with("5000 ms needed at least"),
+            "{refused}"
+        );
         let slow = within_budget(soon, Duration::ZERO, Duration::ZERO, async {
             tokio::time::sleep(Duration::from_secs(30)).await;
         });

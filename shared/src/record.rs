@@ -92,14 +92,20 @@ impl Intercept for Recorder {
         if self.sink.is_none() {
             return Ok(());
         }
-        let metadata = cfg
-            .load::<Metadata>()
+        let operation = operation(cfg)
             .ok_or("the SDK named no operation (Metadata missing from the config bag)")?;
         // A recording that silently missed calls would let the test pass wrongly: fail the
         // call instead, which fails the test that made it.
-        self.record(&format!("{}:{}", metadata.service(), metadata.name()))
+        self.record(&operation)
             .map_err(|e| format!("recording the operation into {ENV}: {e}").into())
     }
+}
+
+/// `Service:Operation` of the call under way, as the SDK names it in the config bag (for
+/// interceptors from serialization on; see [`Recorder`]).
+pub fn operation(cfg: &ConfigBag) -> Option<String> {
+    cfg.load::<Metadata>()
+        .map(|m| format!("{}:{}", m.service(), m.name()))
 }
 
 /// `$krate::Client` built from an `SdkConfig` with the operation [`Recorder`] installed for

@@ -8,7 +8,7 @@ use chrono::Utc;
 use lambda_runtime::LambdaEvent;
 use serde_json::Value;
 use vigil::alert::Alerts;
-use vigil::aws::{OutOfTime, within_budget};
+use vigil::aws::within_budget;
 
 use crate::aws::Aws;
 use crate::config::Config;
@@ -29,16 +29,10 @@ pub struct Deps {
     pub aws: Aws,
     pub alerts: Alerts,
     pub config: Config,
-    /// `config.stale_after` as the diagnosis takes it.
-    stale_after: chrono::Duration,
 }
 
 impl Deps {
     pub fn new(sdk: &SdkConfig, config: Config) -> Self {
-        // `Config::from_lookup` allows at most a week; only a hand-built `Config` beyond
-        // chrono's range (about 292 million years) could fail, and means "never stale".
-        let stale_after =
-            chrono::Duration::from_std(config.stale_after).unwrap_or(chrono::Duration::MAX);
         Deps {
             aws: Aws::new(sdk, config.s3_force_path_style, config.concurrency),
             alerts: Alerts::new(
@@ -46,7 +40,6 @@ impl Deps {
                 config.alert_topic_arn.clone(),
             ),
             config,
-            stale_after,
         }
     }
 }
@@ -127,18 +120,9 @@ async fn check_within_budget(
     // Boxed: the whole check is one deeply nested future, and without a box in the chain the
     // release build exceeds rustc's query depth when laying out `main`'s future.
     let work = Box::pin(check(trigger, deps));
-    match within_budget(deadline, REPORT_MARGIN, MINIMUM_BUDGET, work).await {
-        Ok(result) => result,
-        Err(OutOfTime::NotStarted { left }) => Err(Error::Deadline(format!(
-            "{} ms left before the deadline, {} ms needed at least",
-            left.as_millis(),
-            MINIMUM_BUDGET.as_millis()
-        ))),
-        Err(OutOfTime::Exceeded { budget }) => Err(Error::Deadline(format!(
-            "the check did not finish in the {} ms left",
-            budget.as_millis()
-        ))),
-    }
+    within_budget(deadline, REPORT_MARGIN, MINIMUM_BUDGET, work)
+        .await
+        .map_err(|e| Error::Deadline(format!("the check: {e}")))?
 }
 
 async fn check(
@@ -189,10 +173,11 @@ async fn check(
         ));
     }
 
-    let settings = |now| Settings {
-        now,
-        stale_after: deps.stale_after,
-    };
+    // `Config::from_lookup` allows at most a week; only a hand-built `Config` beyond chrono's
+    // range (about 292 million years) could fail, and means "never stale".
+    let stale_after =
+        chrono::Duration::from_std(config.stale_after).unwrap_or(chrono::Duration::MAX);
+    let settings = |now| Settings { now, stale_after };
     let facts = Box::pin(facts::collect(&deps.aws, &selected, &config.account_id)).await;
     let before = diagnose::diagnose(&facts, &settings(facts.collected_at));
     let planned = repair::plan(&before, &facts, config);

@@ -8,7 +8,7 @@ use chrono::Utc;
 use lambda_runtime::LambdaEvent;
 use serde_json::{Value, json};
 use vigil::alert::{Alert, Alerts, Severity};
-use vigil::aws::remaining_budget;
+use vigil::aws::within_budget;
 use vigil::evidence::kms::Signer;
 use vigil::metrics::{MetricSet, Unit};
 
@@ -160,16 +160,9 @@ pub async fn answer_request(
             );
             let outcome = match deadline {
                 None => work.await,
-                Some(deadline) => {
-                    let left = remaining_budget(deadline, SystemTime::now(), SEAL_MARGIN);
-                    tokio::time::timeout(left, work).await.map_err(|_| {
-                        Error::Deadline(format!(
-                            "{} shard(s) did not finish in the {} s left",
-                            shards.len(),
-                            left.as_secs()
-                        ))
-                    })?
-                }
+                Some(deadline) => within_budget(deadline, SEAL_MARGIN, Duration::ZERO, work)
+                    .await
+                    .map_err(|e| Error::Deadline(format!("{} shard(s): {e}", shards.len())))?,
             };
             match part {
                 Some(part) => {

@@ -8,7 +8,7 @@ use chrono::Utc;
 use lambda_runtime::LambdaEvent;
 use serde_json::Value;
 use vigil::alert::Alerts;
-use vigil::aws::{OutOfTime, within_budget};
+use vigil::aws::within_budget;
 use vigil::events::guardduty::FindingEvent;
 use vigil::metrics::{MetricSet, Unit};
 
@@ -130,16 +130,9 @@ async fn respond(payload: Value, deadline: SystemTime, deps: &Deps) -> Result<Re
     // No minimum: actions that are all skipped need no time at all, and each action's state
     // check makes a replay after a cut-off safe.
     let work = actions::run(&decision, &ctx);
-    let outcomes = match within_budget(deadline, REPORT_MARGIN, Duration::ZERO, work).await {
-        Ok(outcomes) => outcomes,
-        Err(OutOfTime::NotStarted { left: budget } | OutOfTime::Exceeded { budget }) => {
-            return Err(Error::Deadline(format!(
-                "the actions for finding {} did not finish in the {} ms left",
-                finding.id,
-                budget.as_millis()
-            )));
-        }
-    };
+    let outcomes = within_budget(deadline, REPORT_MARGIN, Duration::ZERO, work)
+        .await
+        .map_err(|e| Error::Deadline(format!("the actions for finding {}: {e}", finding.id)))?;
     let mut report = report::build(finding, &decision, settings, outcomes);
     let alert = report::alert(&report, finding);
     report.alert_message_id = deps

@@ -8,7 +8,7 @@ use aws_config::SdkConfig;
 use lambda_runtime::LambdaEvent;
 use serde_json::Value;
 use vigil::alert::{Alert, Alerts, Severity};
-use vigil::aws::{OutOfTime, within_budget};
+use vigil::aws::within_budget;
 use vigil::metrics::{MetricSet, Unit};
 
 use crate::config::Config;
@@ -112,20 +112,9 @@ async fn run_within_budget(
     // would leave it half done for the retry to sort out.
     let needed = deps.config.connect_timeout * 3;
     let work = steps::run(event, deps, trace);
-    match within_budget(deadline, REPORT_MARGIN, needed, work).await {
-        Ok(result) => result,
-        Err(OutOfTime::NotStarted { left }) => Err(Error::Deadline(format!(
-            "{} has {} ms left and needs up to {} ms",
-            event.step,
-            left.as_millis(),
-            needed.as_millis()
-        ))),
-        Err(OutOfTime::Exceeded { budget }) => Err(Error::Deadline(format!(
-            "{} did not finish in the {} ms left",
-            event.step,
-            budget.as_millis()
-        ))),
-    }
+    within_budget(deadline, REPORT_MARGIN, needed, work)
+        .await
+        .map_err(|e| Error::Deadline(format!("{}: {e}", event.step)))?
 }
 
 fn failure_alert(secret: &str, step: &str, engine: &str, error: &Error) -> Alert {

@@ -225,7 +225,8 @@ pub fn public_statements(doc: &PolicyDocument) -> Vec<(usize, &Statement)> {
 /// when `aws:SecureTransport` is `false`, or when `s3:TlsVersion` is below a minimum.
 pub fn denies_insecure_transport(doc: &PolicyDocument, bucket_arn: &str) -> bool {
     let objects = format!("{bucket_arn}/*");
-    let covers = |s: &Statement, arn: &str| s.resource.iter().any(|r| wildcard_match(r, arn));
+    // Resource ARNs compare case-sensitively, as IAM compares them.
+    let covers = |s: &Statement, arn: &str| s.resource.iter().any(|r| wildcard_match_cased(r, arn));
     doc.statements.iter().any(|s| {
         s.effect == Effect::Deny
             && matches!(s.principal, Some(Principal::Anyone))
@@ -386,6 +387,12 @@ mod tests {
             "Resource": [arn, "arn:aws:s3:::logs/*"], "Condition": {"Bool": {"aws:SecureTransport": false}}}]}),
         );
         assert!(denies_insecure_transport(&unquoted, arn));
+        // Another bucket's ARN in other case protects nothing here.
+        let other_case = doc(
+            json!({"Statement": [{"Effect": "Deny", "Principal": "*", "Action": "s3:*",
+            "Resource": ["arn:aws:s3:::LOGS", "arn:aws:s3:::LOGS/*"], "Condition": {"Bool": {"aws:SecureTransport": "false"}}}]}),
+        );
+        assert!(!denies_insecure_transport(&other_case, arn));
     }
 
     #[test]

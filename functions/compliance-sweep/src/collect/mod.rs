@@ -33,7 +33,7 @@ use aws_smithy_runtime_api::client::interceptors::Intercept;
 use aws_smithy_runtime_api::client::interceptors::context::{
     BeforeTransmitInterceptorContextMut, BeforeTransmitInterceptorContextRef,
 };
-use aws_smithy_runtime_api::client::orchestrator::{HttpResponse, Metadata};
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_types::config_bag::ConfigBag;
@@ -81,10 +81,7 @@ impl Intercept for Counting {
         _: &RuntimeComponents,
         cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
-        let op = cfg.load::<Metadata>().map_or_else(
-            || "unknown".to_owned(),
-            |m| format!("{}:{}", m.service(), m.name()),
-        );
+        let op = vigil::record::operation(cfg).unwrap_or_else(|| "unknown".to_owned());
         *self
             .0
             .by_operation
