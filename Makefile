@@ -103,9 +103,9 @@ fmt:
 
 FUNCTIONS := secret-rotation guardduty-responder cloudtrail-delivery compliance-sweep
 
-# Each chapter warms its function up under `cargo lambda watch`, which builds it with the
-# functions' environment; a `cargo build --bin` beforehand was measured to be rebuilt there
-# anyway (its fingerprints differ), so the functions are not pre-built here.
+# Each chapter warms its function up under `cargo lambda watch`, which builds it in its own
+# target directory (target/demo, so it never invalidates the test build): a pre-build here
+# could not be reused there, so the functions are not pre-built.
 demo: venv db-servers
 	cargo run --quiet --bin vigil-demo
 

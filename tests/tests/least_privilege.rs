@@ -1,5 +1,7 @@
-//! Least privilege, proven: every function's integration tests are run again with the
-//! operation recorder on (`vigil::record`), and the AWS operations each function called are
+//! Least privilege, proven: every function's integration tests run with the operation
+//! recorder on (`vigil::record`): `make test` records its one run of the suite and points
+//! this test at the recordings (`VIGIL_RECORDED_OPERATIONS`); without them this test runs the
+//! executables itself. The AWS operations each function called are
 //! compared with the actions its role grants in `template.yaml`. No action may be granted that
 //! is never called (unless the list below says what else uses it), and none called that is
 //! not granted. `Resource: "*"` is allowed only for the actions listed in [`STAR`], each with
@@ -26,15 +28,9 @@ const FUNCTIONS: [(&str, &str); 4] = [
     ("compliance-sweep", "ComplianceSweepRole"),
 ];
 
-/// Test targets whose runs exercise the functions: every integration test of the function
-/// crates, and the rotation tests of this crate (they drive secret-rotation's handler).
-const PACKAGES: [&str; 5] = [
-    "secret-rotation",
-    "guardduty-responder",
-    "cloudtrail-delivery",
-    "compliance-sweep",
-    "vigil-tests",
-];
+/// This crate, whose rotation tests drive secret-rotation's handler: its integration tests
+/// are recorded with the function crates' own.
+const THIS_PACKAGE: &str = "vigil-tests";
 
 /// Actions whose resource-level permissions do not exist (the Service Authorization Reference
 /// lists no resource type for them), so `Resource: "*"` is the only way to grant them.
@@ -192,7 +188,7 @@ const SEAMED: &[(&str, &str, &str)] = &[
     (
         "compliance-sweep",
         "lambda:ListFunctions",
-        "moto cannot hold a Lambda function without breaking its state dump; Seams::lambda_functions",
+        "the tests state functions' variables instead of building a deployment package per function; Seams::lambda_functions",
     ),
     (
         "compliance-sweep",
@@ -251,9 +247,10 @@ fn workspace() -> PathBuf {
         .to_path_buf()
 }
 
-/// The integration-test executables of [`PACKAGES`]: one per `tests/*.rs` of each package,
-/// found beside this test's own executable (the `cargo test` running this one built them all;
-/// of several builds of one test, the newest). A nested `cargo test --no-run` would see the
+/// The integration-test executables of the function crates and [`THIS_PACKAGE`]: one per
+/// `tests/*.rs` of each package, found beside this test's own executable (built by a
+/// `cargo test --workspace` run, as `make test` does; of several builds of one test, the
+/// newest). A nested `cargo test --no-run` would see the
 /// environment cargo gives a test and rebuild much of the workspace. A benchmark can share a
 /// test's name (`sweep`, `rotation`): an executable counts only if its dep-info file (`.d`
 /// beside it) names the test's own source file.
@@ -273,9 +270,10 @@ fn test_executables(root: &Path) -> Vec<(String, PathBuf, PathBuf)> {
         })
         .collect();
     let mut found = Vec::new();
-    for package in PACKAGES {
+    let packages = FUNCTIONS.iter().map(|(f, _)| *f).chain([THIS_PACKAGE]);
+    for package in packages {
         let dir = match package {
-            "vigil-tests" => root.join("tests"),
+            THIS_PACKAGE => root.join("tests"),
             function => root.join("functions").join(function),
         };
         for entry in std::fs::read_dir(dir.join("tests")).unwrap() {
@@ -295,7 +293,7 @@ fn test_executables(root: &Path) -> Vec<(String, PathBuf, PathBuf)> {
                 .iter()
                 .filter(|(stem, _, exe)| *stem == name && built_from_source(exe))
                 .max_by_key(|(_, modified, _)| *modified)
-                .unwrap_or_else(|| panic!("no built test executable {name} in {}", deps.display()));
+                .unwrap_or_else(|| panic!("no built test executable {name} in {} (run `cargo test --workspace`, as `make test` does)", deps.display()));
             found.push((name, newest.2.clone(), dir.clone()));
         }
     }
@@ -471,27 +469,39 @@ fn each_role_grants_exactly_what_its_function_calls() {
 
 #[test]
 fn operation_names_map_to_iam_actions() {
-    let action = |s, o| normalise(iam_action(s, o));
-    assert_eq!(action("SNS", "Publish").as_deref(), Some("sns:Publish"));
-    assert_eq!(
-        action("CloudWatch Logs", "DescribeLogGroups").as_deref(),
-        Some("logs:DescribeLogGroups")
-    );
-    assert_eq!(
-        action("S3 Control", "GetPublicAccessBlock").as_deref(),
-        Some("s3:GetAccountPublicAccessBlock")
-    );
-    assert_eq!(
-        action("S3 Control", "PutPublicAccessBlock").as_deref(),
-        Some("s3:PutAccountPublicAccessBlock")
-    );
-    assert_eq!(
-        action("S3", "GetPublicAccessBlock").as_deref(),
-        Some("s3:GetBucketPublicAccessBlock")
-    );
-    assert_eq!(
-        action("Secrets Manager", "RotateSecret").as_deref(),
-        Some("secretsmanager:RotateSecret")
-    );
-    assert_eq!(action("STS", "GetCallerIdentity"), None);
+    for (service, operation, action) in [
+        ("SNS", "Publish", Some("sns:Publish")),
+        (
+            "CloudWatch Logs",
+            "DescribeLogGroups",
+            Some("logs:DescribeLogGroups"),
+        ),
+        (
+            "S3 Control",
+            "GetPublicAccessBlock",
+            Some("s3:GetAccountPublicAccessBlock"),
+        ),
+        (
+            "S3 Control",
+            "PutPublicAccessBlock",
+            Some("s3:PutAccountPublicAccessBlock"),
+        ),
+        (
+            "S3",
+            "GetPublicAccessBlock",
+            Some("s3:GetBucketPublicAccessBlock"),
+        ),
+        (
+            "Secrets Manager",
+            "RotateSecret",
+            Some("secretsmanager:RotateSecret"),
+        ),
+        ("STS", "GetCallerIdentity", None),
+    ] {
+        assert_eq!(
+            normalise(iam_action(service, operation)).as_deref(),
+            action,
+            "{service}:{operation}"
+        );
+    }
 }

@@ -10,6 +10,7 @@
 mod common;
 
 use cloudtrail_delivery::Error;
+use cloudtrail_delivery::arn::key_id;
 use cloudtrail_delivery::diagnose::CauseKind;
 use cloudtrail_delivery::report::Verdict;
 use common::{EXAMPLE_KEY_ID, Rig, kinds};
@@ -248,18 +249,10 @@ async fn disabled_key_owned_by_the_stack_is_enabled() {
     let rig = Rig::new().await;
     let key = rig.create_key("us-east-1", true, true).await;
     let (arn, bucket) = rig.healthy_trail("main", "us-east-1", true).await;
-    rig.cloudtrail("us-east-1")
-        .update_trail()
-        .name(&arn)
-        .s3_bucket_name(&bucket)
-        .kms_key_id(&key)
-        .send()
-        .await
-        .unwrap();
-    let key_id = key.rsplit('/').next().unwrap();
+    rig.encrypt_trail(&arn, &bucket, &key).await;
     rig.kms("us-east-1")
         .disable_key()
-        .key_id(key_id)
+        .key_id(key_id(&key))
         .send()
         .await
         .unwrap();
@@ -269,7 +262,7 @@ async fn disabled_key_owned_by_the_stack_is_enabled() {
     );
 
     let outcome = rig
-        .invoke(rig.event("disable-key.json", &[(EXAMPLE_KEY_ID, key_id)]))
+        .invoke(rig.event("disable-key.json", &[(EXAMPLE_KEY_ID, key_id(&key))]))
         .await
         .unwrap();
 
@@ -314,9 +307,11 @@ async fn key_pending_deletion_listed_in_config_is_rescued_in_the_right_order() {
         json!({"LatestDeliveryError": "KMS.KMSInvalidStateException"}),
     );
 
-    let key_id = key.rsplit('/').next().unwrap();
     let outcome = rig
-        .invoke(rig.event("schedule-key-deletion.json", &[(EXAMPLE_KEY_ID, key_id)]))
+        .invoke(rig.event(
+            "schedule-key-deletion.json",
+            &[(EXAMPLE_KEY_ID, key_id(&key))],
+        ))
         .await
         .unwrap();
 
@@ -347,14 +342,7 @@ async fn key_the_stack_does_not_own_is_left_alone() {
     let rig = Rig::new().await;
     let key = rig.create_key("us-east-1", false, true).await;
     let (arn, bucket) = rig.healthy_trail("main", "us-east-1", true).await;
-    rig.cloudtrail("us-east-1")
-        .update_trail()
-        .name(&arn)
-        .s3_bucket_name(&bucket)
-        .kms_key_id(&key)
-        .send()
-        .await
-        .unwrap();
+    rig.encrypt_trail(&arn, &bucket, &key).await;
     rig.kms("us-east-1")
         .disable_key()
         .key_id(&key)
@@ -434,7 +422,6 @@ async fn each_delivery_error_is_tied_to_its_cause() {
         })
         .await;
         let (arn, bucket) = rig.healthy_trail("main", "us-east-1", true).await;
-        let ct = rig.cloudtrail("us-east-1");
         let key = match case.setup {
             "disabled-key" | "pending-key" => Some(rig.create_key("us-east-1", true, true).await),
             "key-without-grant" => Some(rig.create_key("us-east-1", true, false).await),
@@ -445,13 +432,7 @@ async fn each_delivery_error_is_tied_to_its_cause() {
             _ => None,
         };
         if let Some(key) = &key {
-            ct.update_trail()
-                .name(&arn)
-                .s3_bucket_name(&bucket)
-                .kms_key_id(key)
-                .send()
-                .await
-                .unwrap();
+            rig.encrypt_trail(&arn, &bucket, key).await;
         }
         match case.setup {
             "no-policy" => {
@@ -760,14 +741,50 @@ async fn events_about_other_resources_are_ignored() {
         .await;
     let other = rig.bucket_name("website-assets");
     rig.create_bucket(&other, "us-east-1").await;
+    // Another account's key being disabled is not this trail's key either, even when its key
+    // id is the same as that of the trail's key.
+    let key = rig.create_key("us-east-1", true, true).await;
+    rig.encrypt_trail(&arn, &bucket, &key).await;
     let policy_before = rig.policy(&bucket).await;
+    let other_account = vigil_tests::harness::Moto::new_account();
+    assert_ne!(other_account, rig.account);
+    let foreign = format!("arn:aws:kms:us-east-1:{other_account}:key/{}", key_id(&key));
+    let example_key = format!("arn:aws:kms:us-east-1:{}:key/{EXAMPLE_KEY_ID}", rig.account);
+    let foreign_disable = rig.event(
+        "disable-key.json",
+        &[
+            (example_key.as_str(), foreign.as_str()),
+            (&format!("\"{EXAMPLE_KEY_ID}\""), &format!("\"{foreign}\"")),
+        ],
+    );
+    assert_eq!(
+        foreign_disable["detail"]["requestParameters"]["keyId"],
+        foreign
+    );
 
-    for (file, says) in [
-        ("unrelated-bucket-policy.json", "is not used by any"),
-        ("unrelated-call.json", "cannot stop CloudTrail log delivery"),
-        ("failed-stop-logging.json", "changed nothing"),
+    for (file, event, says) in [
+        (
+            "unrelated-bucket-policy.json",
+            rig.event("unrelated-bucket-policy.json", &[]),
+            "is not used by any",
+        ),
+        (
+            "unrelated-call.json",
+            rig.event("unrelated-call.json", &[]),
+            "cannot stop CloudTrail log delivery",
+        ),
+        (
+            "failed-stop-logging.json",
+            rig.event("failed-stop-logging.json", &[]),
+            "changed nothing",
+        ),
+        (
+            "disable-key.json (another account's key)",
+            foreign_disable,
+            "is not used by any",
+        ),
     ] {
-        let outcome = rig.invoke(rig.event(file, &[])).await.unwrap();
+        let outcome = rig.invoke(event).await.unwrap();
         let reason = outcome
             .ignored
             .as_deref()
@@ -775,37 +792,6 @@ async fn events_about_other_resources_are_ignored() {
         assert!(reason.contains(says), "{file}: {reason}");
         assert_eq!(outcome.trails_checked, 0);
     }
-    // Another account's key being disabled is not this trail's key either, even when its key
-    // id is the same as that of the trail's key.
-    let key = rig.create_key("us-east-1", true, true).await;
-    rig.cloudtrail("us-east-1")
-        .update_trail()
-        .name(&arn)
-        .s3_bucket_name(&bucket)
-        .kms_key_id(&key)
-        .send()
-        .await
-        .unwrap();
-    let key_id = key.rsplit('/').next().unwrap();
-    let other_account = vigil_tests::harness::Moto::new_account();
-    assert_ne!(other_account, rig.account);
-    let foreign = format!("arn:aws:kms:us-east-1:{other_account}:key/{key_id}");
-    let example_key = format!("arn:aws:kms:us-east-1:{}:key/{EXAMPLE_KEY_ID}", rig.account);
-    let event = rig.event(
-        "disable-key.json",
-        &[
-            (example_key.as_str(), foreign.as_str()),
-            (&format!("\"{EXAMPLE_KEY_ID}\""), &format!("\"{foreign}\"")),
-        ],
-    );
-    assert_eq!(event["detail"]["requestParameters"]["keyId"], foreign);
-    let outcome = rig.invoke(event).await.unwrap();
-    let reason = outcome
-        .ignored
-        .as_deref()
-        .unwrap_or_else(|| panic!("{outcome:#?}"));
-    assert!(reason.contains("is not used by any"), "{reason}");
-    assert_eq!(outcome.trails_checked, 0);
 
     assert!(rig.alerts().is_empty());
     assert!(rig.is_logging(&arn, "us-east-1").await);

@@ -1,11 +1,13 @@
-//! Counting the HTTP requests an SDK configuration makes, for benchmarks that report AWS calls
-//! per invocation.
+//! HTTP clients of the harness that act on every request an SDK client sends: counting them
+//! (benchmarks report AWS calls per invocation) and moto's account header ([`super::Moto`]).
 
+use std::fmt;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use aws_config::SdkConfig;
 use aws_smithy_runtime_api::box_error::BoxError;
+use aws_smithy_runtime_api::client::connector_metadata::ConnectorMetadata;
 use aws_smithy_runtime_api::client::http::{
     HttpClient, HttpConnector, HttpConnectorFuture, HttpConnectorSettings, SharedHttpClient,
     SharedHttpConnector,
@@ -24,30 +26,55 @@ use aws_smithy_types::config_bag::ConfigBag;
 /// If `sdk` has no HTTP client (the harness's configurations always have one).
 pub fn counted(sdk: &SdkConfig) -> (SdkConfig, Arc<AtomicUsize>) {
     let count = Arc::new(AtomicUsize::new(0));
-    let client = Counting {
-        inner: sdk
-            .http_client()
+    let counter = count.clone();
+    let client = Hooked::new(
+        sdk.http_client()
             .expect("the SDK config has an HTTP client"),
-        count: count.clone(),
-    };
+        move |_| {
+            counter.fetch_add(1, Ordering::Relaxed);
+        },
+    );
     (sdk.to_builder().http_client(client).build(), count)
 }
 
-#[derive(Debug, Clone)]
-struct Counting {
+type Hook = Arc<dyn Fn(&mut HttpRequest) + Send + Sync>;
+
+/// An HTTP client that runs `hook` on each request (after signing) before `inner` sends it.
+#[derive(Clone)]
+pub(crate) struct Hooked {
     inner: SharedHttpClient,
-    count: Arc<AtomicUsize>,
+    hook: Hook,
 }
 
-impl HttpClient for Counting {
+impl Hooked {
+    pub(crate) fn new(
+        inner: SharedHttpClient,
+        hook: impl Fn(&mut HttpRequest) + Send + Sync + 'static,
+    ) -> Self {
+        Hooked {
+            inner,
+            hook: Arc::new(hook),
+        }
+    }
+}
+
+impl fmt::Debug for Hooked {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Hooked")
+            .field("inner", &self.inner)
+            .finish()
+    }
+}
+
+impl HttpClient for Hooked {
     fn http_connector(
         &self,
         settings: &HttpConnectorSettings,
         components: &RuntimeComponents,
     ) -> SharedHttpConnector {
-        SharedHttpConnector::new(CountingConnector {
+        SharedHttpConnector::new(HookedConnector {
             inner: self.inner.http_connector(settings, components),
-            count: self.count.clone(),
+            hook: self.hook.clone(),
         })
     }
 
@@ -66,17 +93,28 @@ impl HttpClient for Counting {
     ) -> Result<(), BoxError> {
         self.inner.validate_final_config(components, cfg)
     }
+
+    fn connector_metadata(&self) -> Option<ConnectorMetadata> {
+        self.inner.connector_metadata()
+    }
 }
 
-#[derive(Debug)]
-struct CountingConnector {
+struct HookedConnector {
     inner: SharedHttpConnector,
-    count: Arc<AtomicUsize>,
+    hook: Hook,
 }
 
-impl HttpConnector for CountingConnector {
-    fn call(&self, request: HttpRequest) -> HttpConnectorFuture {
-        self.count.fetch_add(1, Ordering::Relaxed);
+impl fmt::Debug for HookedConnector {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HookedConnector")
+            .field("inner", &self.inner)
+            .finish()
+    }
+}
+
+impl HttpConnector for HookedConnector {
+    fn call(&self, mut request: HttpRequest) -> HttpConnectorFuture {
+        (self.hook)(&mut request);
         self.inner.call(request)
     }
 }

@@ -31,14 +31,9 @@ use rand::distr::Alphanumeric;
 pub use counting::counted;
 pub use mariadb::MariaDb;
 pub use moto::Moto;
+pub use moto::venv_python;
 pub use postgres::Postgres;
 pub use tls::TestCa;
-
-/// The project virtualenv's Python (`<repo>/.venv`, or `$VIGIL_VENV`), which has moto, boto3
-/// and cfn-lint: for the tests' template helpers.
-pub fn venv_python() -> std::path::PathBuf {
-    moto::find_binary()
-}
 
 /// Names the env file written by `vigil-harness up`; when set, [`harness()`] connects to the
 /// services it describes instead of starting new ones.
@@ -268,7 +263,7 @@ const DATABASE: &str = "app";
 fn start_services() -> Harness {
     let postgres_bin = postgres::find_binaries();
     mariadb::find_binaries();
-    let moto_bin = moto::find_binary();
+    let moto_bin = moto::venv_python();
     let dir = create_dir();
     let (ca, identity) = tls::generate(&dir);
 

@@ -8,19 +8,10 @@ use aws_config::retry::RetryConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::Credentials;
 use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode};
-use aws_smithy_runtime_api::box_error::BoxError;
-use aws_smithy_runtime_api::client::connector_metadata::ConnectorMetadata;
-use aws_smithy_runtime_api::client::http::{
-    HttpClient, HttpConnector, HttpConnectorFuture, HttpConnectorSettings, SharedHttpClient,
-    SharedHttpConnector,
-};
-use aws_smithy_runtime_api::client::orchestrator::HttpRequest;
-use aws_smithy_runtime_api::client::runtime_components::{
-    RuntimeComponents, RuntimeComponentsBuilder,
-};
-use aws_smithy_types::config_bag::ConfigBag;
 use rand::Rng;
 use serde_json::{Map, Value, json};
+
+use super::counting::Hooked;
 
 pub(crate) const REGION: &str = "us-east-1";
 pub(crate) const ACCESS_KEY_ID: &str = "testing";
@@ -79,6 +70,7 @@ impl Moto {
     pub async fn sdk_config(&self, account_id: &str) -> SdkConfig {
         // What aws-config would pick by default (hyper 1.x, rustls with aws-lc); built here
         // because the loader only chooses it later, when a service client is made.
+        let account = account_id.to_owned();
         let default_client = aws_smithy_http_client::Builder::new()
             .tls_provider(tls::Provider::Rustls(CryptoMode::AwsLc))
             .build_https();
@@ -93,10 +85,12 @@ impl Moto {
             ))
             .endpoint_url(&self.endpoint)
             .retry_config(RetryConfig::disabled())
-            .http_client(AccountHeaderClient {
-                inner: default_client,
-                account_id: account_id.to_string(),
-            })
+            .http_client(Hooked::new(default_client, move |request| {
+                // Added after signing; moto does not check signatures.
+                request
+                    .headers_mut()
+                    .insert(ACCOUNT_HEADER, account.clone());
+            }))
             .load()
             .await
     }
@@ -196,10 +190,10 @@ impl Moto {
     }
 }
 
-/// The virtualenv's Python, which runs `tests/emulator/vigil_moto.py`: moto's server with
-/// the AWS behaviours the tests rely on restored (see that file). `<repo>/.venv`, or
-/// `$VIGIL_VENV`.
-pub(crate) fn find_binary() -> PathBuf {
+/// The project virtualenv's Python (`<repo>/.venv`, or `$VIGIL_VENV`), with moto, boto3 and
+/// cfn-lint: it runs `tests/emulator/vigil_moto.py` (moto's server with the AWS behaviours
+/// the tests rely on restored) and the tests' template helpers.
+pub fn venv_python() -> PathBuf {
     let venv = std::env::var_os("VIGIL_VENV")
         .map(PathBuf::from)
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../.venv"));
@@ -237,61 +231,4 @@ pub(crate) fn spawn(binary: &Path, dir: &Path) -> (Moto, Child) {
         },
         child,
     )
-}
-
-/// The SDK's default HTTP client, with moto's account header added to every request.
-#[derive(Debug)]
-struct AccountHeaderClient {
-    inner: SharedHttpClient,
-    account_id: String,
-}
-
-impl HttpClient for AccountHeaderClient {
-    fn http_connector(
-        &self,
-        settings: &HttpConnectorSettings,
-        components: &RuntimeComponents,
-    ) -> SharedHttpConnector {
-        SharedHttpConnector::new(AccountHeaderConnector {
-            inner: self.inner.http_connector(settings, components),
-            account_id: self.account_id.clone(),
-        })
-    }
-
-    fn validate_base_client_config(
-        &self,
-        runtime_components: &RuntimeComponentsBuilder,
-        cfg: &ConfigBag,
-    ) -> Result<(), BoxError> {
-        self.inner
-            .validate_base_client_config(runtime_components, cfg)
-    }
-
-    fn validate_final_config(
-        &self,
-        runtime_components: &RuntimeComponents,
-        cfg: &ConfigBag,
-    ) -> Result<(), BoxError> {
-        self.inner.validate_final_config(runtime_components, cfg)
-    }
-
-    fn connector_metadata(&self) -> Option<ConnectorMetadata> {
-        self.inner.connector_metadata()
-    }
-}
-
-#[derive(Debug)]
-struct AccountHeaderConnector {
-    inner: SharedHttpConnector,
-    account_id: String,
-}
-
-impl HttpConnector for AccountHeaderConnector {
-    fn call(&self, mut request: HttpRequest) -> HttpConnectorFuture {
-        // Added after signing; moto does not check signatures.
-        request
-            .headers_mut()
-            .insert(ACCOUNT_HEADER, self.account_id.clone());
-        self.inner.call(request)
-    }
 }

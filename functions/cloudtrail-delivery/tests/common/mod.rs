@@ -211,6 +211,19 @@ impl Rig {
         arn
     }
 
+    /// Points the trail `arn` (kept on `bucket`: UpdateTrail needs it) at KMS key `key`.
+    pub async fn encrypt_trail(&self, arn: &str, bucket: &str, key: &str) {
+        let region = cloudtrail_delivery::arn::region(arn).expect("a trail ARN names its Region");
+        self.cloudtrail(region)
+            .update_trail()
+            .name(arn)
+            .s3_bucket_name(bucket)
+            .kms_key_id(key)
+            .send()
+            .await
+            .unwrap();
+    }
+
     pub async fn is_logging(&self, arn: &str, region: &str) -> bool {
         self.cloudtrail(region)
             .get_trail_status()
