@@ -5,8 +5,9 @@ resources, and it drops properties the sweep looks at (key rotation periods, buc
 Object Lock, trail event selectors). So this script is a small CloudFormation for the resource
 types the template uses: it reads the template with cfn-lint's loader, evaluates the parameters
 (defaults, overridden with --param) and conditions, orders resources by their references, and
-creates each with the AWS API call CloudFormation would make, resolving Ref / Fn::GetAtt /
-Fn::Sub / Fn::If / Fn::Join / Fn::Select / Fn::Split / Fn::Equals and the pseudo parameters.
+creates each with the AWS API call CloudFormation would make, resolving the intrinsic functions
+the template uses (Ref, Fn::GetAtt, Fn::Sub, Fn::If, Fn::Join and the condition functions) and
+the pseudo parameters; any other is refused.
 
 Types the emulator cannot hold or the sweep has no check on are not created; each is listed in
 the output with the reason. Lambda functions and GuardDuty publishing destinations are returned
@@ -14,7 +15,8 @@ as data (the sweep reads them through its seams; moto has no publishing-destinat
 would need a deployment package per function).
 
 Prints JSON: {"resources": {logical id: {"type", "ref", "arn"}}, "skipped": {logical id: reason},
-"functions": [{"logical_id", "name", "arn", "variables"}], "destinations": {detector id: [...]}}.
+"functions": [{"logical_id", "name", "arn", "variables"}],
+"destinations": {detector id: [{"id", "type", "destination_arn", "kms_key_arn"}]}}.
 Used by functions/compliance-sweep/tests/own_stack.rs.
 """
 
@@ -124,12 +126,6 @@ class Template:
             if key == "Fn::Join":
                 sep, parts = arg
                 return sep.join(str(p) for p in self.value(parts))
-            if key == "Fn::Select":
-                index, items = arg
-                return self.value(items)[int(self.value(index))]
-            if key == "Fn::Split":
-                sep, text = arg
-                return self.value(text).split(sep)
             if key == "Fn::Equals":
                 a, b = self.value(arg[0]), self.value(arg[1])
                 return a == b
@@ -141,6 +137,8 @@ class Template:
                 return any(self.value(a) for a in arg)
             if key == "Condition":
                 return self.condition(arg)
+            if key.startswith("Fn::"):
+                raise SystemExit(f"intrinsic function {key} is not known to this deployer")
         return {k: v for k, v in ((k, self.value(v)) for k, v in node.items()) if v is not None}
 
     # ---- order ----------------------------------------------------------------------------------
@@ -510,7 +508,8 @@ class Deployer:
 
     def create_aws_serverless_function(self, logical, p):
         # Lambda functions reach the sweep through its seam (a listing per Region), so no
-        # deployment package has to be built for the emulator. Globals apply as SAM applies them.
+        # deployment package has to be built for the emulator. Globals are merged under the function's
+        # own properties, one level deep (enough for this template's Globals).
         merged = dict(self.t.value(self.t.t.get("Globals", {}).get("Function", {})))
         merged.update(p)
         name = merged.get("FunctionName", physical_name(self.stack, logical, 64))
@@ -522,7 +521,6 @@ class Deployer:
                 "name": name,
                 "arn": arn,
                 "variables": {k: str(v) for k, v in variables.items()},
-                "kms_key_arn": merged.get("KmsKeyArn"),
             }
         )
         return {"ref": name, "Arn": arn}

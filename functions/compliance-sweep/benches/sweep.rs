@@ -4,9 +4,10 @@
 //!
 //! The wall time is bounded by how fast the one emulator process answers (the table prints
 //! the calls per second achieved), so it measures the emulator as much as the sweep; the call
-//! count per resource is the figure that carries over to AWS. The peak memory is the sweep's
-//! own: the process's high-water mark is reset after seeding. Prints a table; asserts nothing
-//! about time.
+//! count per resource is the figure that carries over to AWS. The peak memory is measured
+//! over the sweep: the process's high-water mark is reset after seeding (to the RSS then,
+//! which includes what seeding left resident; the table prints it as "before"). Prints a
+//! table; asserts nothing about time.
 
 use std::time::Instant;
 

@@ -8,8 +8,10 @@
 //! The evaluation of each row is one function in `checks::<service>`. The tests at the end of
 //! this file check the ids are unique and every row complete, that each prefix has the ids
 //! `01` up to a hand-kept count, and that the ★ rows are marked;
-//! `checks::tests::every_catalogue_row_is_evaluated_by_its_service` checks that every row has
-//! a function that evaluates it.
+//! `checks::tests::every_catalogue_row_is_evaluated_by_its_service` checks that every row is
+//! reported ERROR by its own service when that service cannot be read (so no row is left to
+//! the silent NOT_APPLICABLE fill-in); that each row's success path is evaluated is left to
+//! the per-service tests.
 
 use serde::Serialize;
 use vigil::alert::Severity;

@@ -127,8 +127,8 @@ fn subject(finding: &Finding, names: &BTreeMap<String, String>) -> String {
     if let Some(logical) = names.get(&finding.resource) {
         return logical.clone();
     }
-    // Some checks name a resource by a longer identifier (a log group ARN with `:*`, an
-    // object prefix in a bucket): the longest stack name it starts with.
+    // Checks on a role's inline policy name it `<role ARN>/inline-policy/<name>`: the longest
+    // stack name the resource starts with.
     if let Some((_, logical)) = names
         .iter()
         .filter(|(name, _)| finding.resource.starts_with(name.as_str()))

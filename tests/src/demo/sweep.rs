@@ -10,7 +10,7 @@
 //! are random) and `VIGIL_SWEEP_REGIONS` from events/demo.env.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 use vigil::evidence::kms::Signer;
@@ -21,6 +21,13 @@ use super::{ACCOUNT, Demo, bad, good, heading, say};
 const BUCKET: &str = "vigil-demo-evidence-123456789012";
 const KEY_ALIAS: &str = "alias/vigil-demo-evidence-signing";
 const PREFIX: &str = "compliance-sweep/runs/";
+
+/// Where the chapter writes the tampered copy of the bundle in `dir`.
+pub fn tampered_copy(dir: &Path) -> PathBuf {
+    let mut name = dir.file_name().unwrap_or_default().to_os_string();
+    name.push("-tampered");
+    dir.with_file_name(name)
+}
 
 /// Runs the chapter; the local copy of the evidence bundle (with report.html) is returned.
 pub async fn run(demo: &Demo) -> Result<PathBuf, String> {
@@ -98,7 +105,7 @@ pub async fn run(demo: &Demo) -> Result<PathBuf, String> {
         "findings.ocsf.jsonl".into(),
         format!("{}\n", lines.join("\n")).into_bytes(),
     );
-    let copy = dir.with_file_name(format!("{run_id}-tampered"));
+    let copy = tampered_copy(&dir);
     std::fs::create_dir_all(&copy).map_err(|e| e.to_string())?;
     for (name, bytes) in &tampered {
         std::fs::write(copy.join(name), bytes).map_err(|e| e.to_string())?;

@@ -94,13 +94,24 @@ fn entropy(s: &str) -> f64 {
         .sum()
 }
 
-fn high_entropy(value: &str) -> bool {
+/// Variable names that say the value is a resource name (the template's own
+/// `VIGIL_EVIDENCE_BUCKET`, a `..._QUEUE`, `..._TABLE`).
+const RESOURCE_NAME_SUFFIXES: &[&str] = &["BUCKET", "QUEUE", "TABLE", "TOPIC", "PARAMETER"];
+
+fn high_entropy(name: &str, value: &str) -> bool {
     let v = value.trim();
+    let names_a_resource = RESOURCE_NAME_SUFFIXES
+        .iter()
+        .any(|s| name.to_ascii_uppercase().ends_with(s));
+    // Only where the variable says it holds a resource name: a random token with a short dash
+    // suffix has the same shape.
+    if names_a_resource && is_generated_name(v) {
+        return false;
+    }
     v.len() >= 24
         && !v.contains(char::is_whitespace)
         && !v.starts_with("arn:")
         && !v.contains("://")
-        && !is_generated_name(v)
         && entropy(v) >= 4.0
 }
 
@@ -134,7 +145,7 @@ pub fn scan(variables: &[(String, SecretString)], salt: &[u8]) -> Vec<SecretHit>
                 (name_suggests_secret(name) && !is_reference(v))
                     .then(|| "name:secret-like".to_owned())
             })
-            .or_else(|| high_entropy(v).then(|| "value:high-entropy".to_owned()));
+            .or_else(|| high_entropy(name, v).then(|| "value:high-entropy".to_owned()));
         if let Some(rule) = rule {
             let mut h = Sha256::new();
             h.update(salt);
@@ -276,11 +287,13 @@ mod tests {
                 // A random part longer than a generated suffix, or digits among the words.
                 ("UPSTREAM", "svc-Zx8qR2vL9mK4pT7wN1sY6bH3"),
                 ("LABEL", "k9x2-Zx8qR2vL9mK4pT7wN1sY6b"),
+                // The shape of a generated name, but the variable does not name a resource.
+                ("UPSTREAM_ID_HINT", "ZxqRvLmKpTwNsYbHcJdFgQ-a1b2"),
             ]),
             b"salt",
         );
         let found: Vec<&str> = hits.iter().map(|h| h.variable.as_str()).collect();
-        assert_eq!(found, vec!["UPSTREAM", "LABEL"]);
+        assert_eq!(found, vec!["UPSTREAM", "LABEL", "UPSTREAM_ID_HINT"]);
         assert!(hits.iter().all(|h| h.rule == "value:high-entropy"));
     }
 

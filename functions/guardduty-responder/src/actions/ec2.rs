@@ -243,8 +243,12 @@ impl Ec2 {
         }
     }
 
-    /// Removes the group's rules as listed in `group`. A rule that is already gone
-    /// (`InvalidPermission.NotFound`) is what we want: not an error, so revoking is idempotent.
+    /// Removes the group's rules as listed in `group`, ingress and egress each in one call.
+    /// `InvalidPermission.NotFound` (a listed rule is already gone, as after a concurrent or
+    /// replayed response) is not an error. The emulator then removes none of that call's rules,
+    /// so there a rule listed with a gone one stays until the next response describes the group
+    /// again; whether AWS removes the rest (it reports `UnknownIpPermissions`) is not verified
+    /// here.
     pub async fn revoke(&self, group: &Group) -> Result<(), AwsCallError> {
         let gone = |code: Option<&str>| code == Some("InvalidPermission.NotFound");
         if !group.ingress.is_empty()
