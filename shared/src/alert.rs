@@ -9,8 +9,11 @@ use aws_sdk_sns::types::MessageAttributeValue;
 
 use crate::aws::AwsCallError;
 
-/// How urgent an alert is, in the bands GuardDuty and Security Hub use.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+/// How urgent an alert is, in the bands GuardDuty and Security Hub use. Its serde name is
+/// its name everywhere (subject, body, message attribute).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "UPPERCASE")]
 pub enum Severity {
     Info,
@@ -20,17 +23,7 @@ pub enum Severity {
     Critical,
 }
 
-impl Severity {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::Info => "INFO",
-            Severity::Low => "LOW",
-            Severity::Medium => "MEDIUM",
-            Severity::High => "HIGH",
-            Severity::Critical => "CRITICAL",
-        }
-    }
-}
+serde_plain::derive_display_from_serialize!(Severity);
 
 /// One alert: a title, the function that raised it, and facts as ordered name/value pairs.
 #[derive(Debug, Clone, PartialEq)]
@@ -69,7 +62,7 @@ impl Alert {
 
     /// `[Vigil HIGH] title`, reduced to printable ASCII on one line and cut to 100 characters.
     pub fn subject(&self) -> String {
-        let raw = format!("[Vigil {}] {}", self.severity.as_str(), self.title);
+        let raw = format!("[Vigil {}] {}", self.severity, self.title);
         let mut clean: String = raw
             .chars()
             .map(|c| {
@@ -94,9 +87,7 @@ impl Alert {
         let width = self.facts.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
         let mut out = format!(
             "{}\n\nseverity: {}\nsource: {}\n",
-            self.title,
-            self.severity.as_str(),
-            self.source
+            self.title, self.severity, self.source
         );
         for (name, value) in &self.facts {
             out.push_str(&format!("{name:<width$}: {value}\n"));
@@ -120,7 +111,7 @@ impl Alerts {
     /// Publishes the alert. It is logged in any case, so a failed publish loses nothing.
     pub async fn send(&self, alert: &Alert) -> Result<Option<String>, AwsCallError> {
         tracing::warn!(
-            severity = alert.severity.as_str(),
+            severity = %alert.severity,
             source = %alert.source,
             title = %alert.title,
             facts = ?alert.facts,
@@ -135,7 +126,7 @@ impl Alerts {
             .topic_arn(topic)
             .subject(alert.subject())
             .message(alert.body())
-            .message_attributes("severity", string_attribute(alert.severity.as_str()))
+            .message_attributes("severity", string_attribute(&alert.severity.to_string()))
             .message_attributes("source", string_attribute(&alert.source));
         for (name, value) in &alert.attributes {
             request = request.message_attributes(name, string_attribute(value));

@@ -1,5 +1,7 @@
-//! AWS SDK configuration, time budgets and error classification.
+//! AWS SDK configuration, per-Region clients, time budgets and error classification.
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
 use aws_config::{BehaviorVersion, SdkConfig, retry::RetryConfig, timeout::TimeoutConfig};
@@ -24,6 +26,87 @@ pub async fn load_sdk_config() -> SdkConfig {
         )
         .load()
         .await
+}
+
+/// The Region of `sdk`, where a function's account-wide calls go; `us-east-1` when none is
+/// configured (the Lambda runtime always sets `AWS_REGION`).
+pub fn home_region(sdk: &SdkConfig) -> String {
+    sdk.region()
+        .map_or_else(|| "us-east-1".to_owned(), |r| r.as_ref().to_owned())
+}
+
+/// Whether S3 clients address buckets by path (`endpoint/bucket/key`) instead of by host name
+/// (`bucket.endpoint/key`): only when every call goes to an endpoint override
+/// (`AWS_ENDPOINT_URL`, the local emulator), whose host cannot take a bucket name in front of
+/// it. AWS itself always gets virtual-hosted-style requests. The one place this is decided.
+pub fn s3_path_style(sdk: &SdkConfig) -> bool {
+    sdk.endpoint_url().is_some()
+}
+
+/// One set of clients per Region, built on first use from the cold-start [`SdkConfig`] (its
+/// HTTP client and credentials shared) and kept for the life of the execution environment.
+///
+/// Trails, buckets, keys and detectors live in many Regions, and each is asked about in its own
+/// Region. `T` is a function's own struct of clients; `build` makes one from a configuration
+/// whose Region is set.
+pub struct PerRegion<T> {
+    sdk: SdkConfig,
+    home: String,
+    build: Box<dyn Fn(&SdkConfig) -> T + Send + Sync>,
+    clients: Mutex<HashMap<String, Arc<T>>>,
+}
+
+impl<T> PerRegion<T> {
+    pub fn new(sdk: &SdkConfig, build: impl Fn(&SdkConfig) -> T + Send + Sync + 'static) -> Self {
+        PerRegion {
+            sdk: sdk.clone(),
+            home: home_region(sdk),
+            build: Box::new(build),
+            clients: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The function's own Region (see [`home_region`]).
+    pub fn home_region(&self) -> &str {
+        &self.home
+    }
+
+    /// The clients of the function's own Region.
+    pub fn home(&self) -> Arc<T> {
+        self.get(&self.home)
+    }
+
+    /// The clients of `region`, built on first use.
+    pub fn get(&self, region: &str) -> Arc<T> {
+        let mut clients = self.clients.lock().unwrap_or_else(|e| e.into_inner());
+        clients
+            .entry(region.to_owned())
+            .or_insert_with(|| {
+                let sdk = self
+                    .sdk
+                    .to_builder()
+                    .region(aws_config::Region::new(region.to_owned()))
+                    .build();
+                Arc::new((self.build)(&sdk))
+            })
+            .clone()
+    }
+}
+
+impl<T> std::fmt::Debug for PerRegion<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let regions: Vec<String> = self
+            .clients
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .keys()
+            .cloned()
+            .collect();
+        f.debug_struct("PerRegion")
+            .field("home", &self.home)
+            .field("regions", &regions)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Time left before `deadline`, less a safety margin for reporting the outcome.
@@ -83,21 +166,6 @@ pub fn invocation_deadline(raw_ms: u64, now: SystemTime) -> SystemTime {
         now + Duration::from_millis(raw_ms)
     } else {
         SystemTime::UNIX_EPOCH + Duration::from_millis(raw_ms)
-    }
-}
-
-/// The error a handler returns to the Lambda runtime: the type says whether a retry can help
-/// (`Vigil.Retryable.<Cause>` / `Vigil.Fatal.<Cause>`), so EventBridge retries, alarms and
-/// people can tell the two apart without reading the message.
-pub fn diagnostic(
-    retryable: bool,
-    cause: &str,
-    message: &dyn std::fmt::Display,
-) -> lambda_runtime::Diagnostic {
-    let class = if retryable { "Retryable" } else { "Fatal" };
-    lambda_runtime::Diagnostic {
-        error_type: format!("Vigil.{class}.{cause}"),
-        error_message: message.to_string(),
     }
 }
 
@@ -279,6 +347,28 @@ mod tests {
         let later = SystemTime::now() + Duration::from_secs(30);
         let done = within_budget(later, Duration::ZERO, Duration::ZERO, async { 7 });
         assert_eq!(done.await, Ok(7));
+    }
+
+    #[test]
+    fn clients_are_built_once_per_region_with_that_region() {
+        let sdk = SdkConfig::builder()
+            .region(aws_config::Region::new("eu-west-1"))
+            .behavior_version(BehaviorVersion::latest())
+            .build();
+        let built = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counter = built.clone();
+        let clients = PerRegion::new(&sdk, move |sdk| {
+            counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            sdk.region().map(|r| r.to_string())
+        });
+        assert_eq!(clients.home_region(), "eu-west-1");
+        assert_eq!(clients.home().as_deref(), Some("eu-west-1"));
+        assert_eq!(clients.get("ap-south-1").as_deref(), Some("ap-south-1"));
+        assert_eq!(clients.get("ap-south-1").as_deref(), Some("ap-south-1"));
+        assert_eq!(built.load(std::sync::atomic::Ordering::SeqCst), 2);
+        assert!(!s3_path_style(&sdk), "AWS itself gets virtual-hosted-style requests");
+        let emulator = sdk.to_builder().endpoint_url("http://127.0.0.1:5000").build();
+        assert!(s3_path_style(&emulator));
     }
 
     #[test]

@@ -9,7 +9,8 @@
 //! uses `#[serde(default)]`; `#[serde(deny_unknown_fields)]` catches misspelt keys).
 //!
 //! [`Env`] reads the deployment settings every function takes from its environment, with the
-//! same rules everywhere.
+//! same rules everywhere; [`Common`] holds the ones every function reads (where alerts go, the
+//! metrics namespace).
 
 use aws_sdk_ssm::operation::get_parameter::GetParameterError;
 use serde::de::DeserializeOwned;
@@ -78,6 +79,54 @@ impl<F: Fn(&str) -> Option<String>> Env<F> {
                 .map(str::to_owned)
                 .collect()
         })
+    }
+}
+
+/// A lookup over fixed pairs, for tests of a function's `Config::from_lookup`.
+pub fn lookup_in(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> + use<> {
+    let pairs: Vec<(String, String)> = pairs
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect();
+    move |name| {
+        pairs
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+    }
+}
+
+/// The settings every function reads from its environment.
+///
+/// | variable | default | meaning |
+/// |---|---|---|
+/// | `VIGIL_ALERT_TOPIC_ARN` | none: alerts only logged | SNS topic for alerts |
+/// | `VIGIL_METRICS_NAMESPACE` | `Vigil` | CloudWatch namespace of the EMF metrics |
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Common {
+    pub alert_topic_arn: Option<String>,
+    pub metrics_namespace: String,
+}
+
+impl Common {
+    pub const DEFAULT_NAMESPACE: &str = "Vigil";
+
+    pub fn from_env<F: Fn(&str) -> Option<String>>(env: &Env<F>) -> Self {
+        Common {
+            alert_topic_arn: env.get("VIGIL_ALERT_TOPIC_ARN"),
+            metrics_namespace: env
+                .get("VIGIL_METRICS_NAMESPACE")
+                .unwrap_or_else(|| Self::DEFAULT_NAMESPACE.to_owned()),
+        }
+    }
+}
+
+impl Default for Common {
+    fn default() -> Self {
+        Common {
+            alert_topic_arn: None,
+            metrics_namespace: Self::DEFAULT_NAMESPACE.to_owned(),
+        }
     }
 }
 
@@ -213,6 +262,23 @@ mod tests {
         let err = env.number("N", 1u32, 1, 10).unwrap_err();
         assert!(err.contains("N=\"12\"") && err.contains("1 to 10"), "{err}");
         assert_eq!(env.list("LIST"), Some(vec!["a".to_owned(), "b".to_owned()]));
+    }
+
+    #[test]
+    fn common_settings_have_one_default_everywhere() {
+        let none = Env::new(lookup_in(&[]));
+        assert_eq!(Common::from_env(&none), Common::default());
+        assert_eq!(Common::default().metrics_namespace, "Vigil");
+        let set = Env::new(lookup_in(&[
+            ("VIGIL_ALERT_TOPIC_ARN", "arn:aws:sns:us-east-1:123456789012:t"),
+            ("VIGIL_METRICS_NAMESPACE", " Team/Vigil "),
+        ]));
+        let common = Common::from_env(&set);
+        assert_eq!(
+            common.alert_topic_arn.as_deref(),
+            Some("arn:aws:sns:us-east-1:123456789012:t")
+        );
+        assert_eq!(common.metrics_namespace, "Team/Vigil");
     }
 
     #[test]

@@ -12,23 +12,12 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use serde_json::{Map, Value, json};
 
 /// The unit of a metric value, as CloudWatch names it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub enum Unit {
     Count,
     Milliseconds,
     Bytes,
     None,
-}
-
-impl Unit {
-    fn as_str(self) -> &'static str {
-        match self {
-            Unit::Count => "Count",
-            Unit::Milliseconds => "Milliseconds",
-            Unit::Bytes => "Bytes",
-            Unit::None => "None",
-        }
-    }
 }
 
 /// One EMF record: a namespace, one dimension set, and metric values.
@@ -76,7 +65,7 @@ impl MetricSet {
         let definitions: Vec<Value> = self
             .metrics
             .iter()
-            .map(|(name, _, unit)| json!({"Name": name, "Unit": unit.as_str()}))
+            .map(|(name, _, unit)| json!({"Name": name, "Unit": unit}))
             .collect();
         let mut root = Map::new();
         root.insert(

@@ -2,5 +2,5 @@
 //! throwaway PostgreSQL and MariaDB clusters with TLS on (see [`harness`]).
 
 pub mod demo;
+pub mod events;
 pub mod harness;
-pub mod rig;

@@ -28,10 +28,6 @@ const FUNCTIONS: [(&str, &str); 4] = [
     ("compliance-sweep", "ComplianceSweepRole"),
 ];
 
-/// This crate, whose rotation tests drive secret-rotation's handler: its integration tests
-/// are recorded with the function crates' own.
-const THIS_PACKAGE: &str = "vigil-tests";
-
 /// Actions whose resource-level permissions do not exist (the Service Authorization Reference
 /// lists no resource type for them), so `Resource: "*"` is the only way to grant them.
 const STAR: &[(&str, &str)] = &[
@@ -247,7 +243,7 @@ fn workspace() -> PathBuf {
         .to_path_buf()
 }
 
-/// The integration-test executables of the function crates and [`THIS_PACKAGE`]: one per
+/// The integration-test executables of the function crates: one per
 /// `tests/*.rs` of each package, found beside this test's own executable (built by a
 /// `cargo test --workspace` run, as `make test` does; of several builds of one test, the
 /// newest). A nested `cargo test --no-run` would see the
@@ -270,21 +266,14 @@ fn test_executables(root: &Path) -> Vec<(String, PathBuf, PathBuf)> {
         })
         .collect();
     let mut found = Vec::new();
-    let packages = FUNCTIONS.iter().map(|(f, _)| *f).chain([THIS_PACKAGE]);
-    for package in packages {
-        let dir = match package {
-            THIS_PACKAGE => root.join("tests"),
-            function => root.join("functions").join(function),
-        };
+    for (function, _) in FUNCTIONS {
+        let dir = root.join("functions").join(function);
         for entry in std::fs::read_dir(dir.join("tests")).unwrap() {
             let source = entry.unwrap().path();
             if source.extension().and_then(|e| e.to_str()) != Some("rs") {
                 continue;
             }
             let name = source.file_stem().unwrap().to_string_lossy().into_owned();
-            if name == "least_privilege" {
-                continue;
-            }
             let built_from_source = |exe: &Path| {
                 std::fs::read_to_string(exe.with_extension("d"))
                     .is_ok_and(|d| d.contains(&*source.to_string_lossy()))

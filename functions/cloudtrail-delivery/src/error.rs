@@ -5,6 +5,7 @@
 //! one it takes, the trail inventory could not be read, the deadline came too close, or the
 //! diagnosis could not be told to anyone.
 
+use vigil::error::Cause;
 use vigil::aws::AwsCallError;
 
 #[derive(Debug, thiserror::Error)]
@@ -24,9 +25,9 @@ pub enum Error {
     AlertNotSent(AwsCallError),
 }
 
-impl Error {
+impl Cause for Error {
     /// Whether running the same event again later, unchanged, can succeed.
-    pub fn retryable(&self) -> bool {
+    fn retryable(&self) -> bool {
         match self {
             Error::MalformedEvent(_) => false,
             Error::Inventory(e) | Error::AlertNotSent(e) => e.failure.retryable(),
@@ -35,7 +36,7 @@ impl Error {
     }
 
     /// A short name for the cause, used in metrics and the Lambda error type.
-    pub fn cause(&self) -> &'static str {
+    fn cause(&self) -> &'static str {
         match self {
             Error::MalformedEvent(_) => "MalformedEvent",
             Error::Inventory(e) if e.failure == vigil::aws::AwsFailure::AccessDenied => {
@@ -48,11 +49,7 @@ impl Error {
     }
 }
 
-impl From<Error> for lambda_runtime::Diagnostic {
-    fn from(error: Error) -> Self {
-        vigil::aws::diagnostic(error.retryable(), error.cause(), &error)
-    }
-}
+vigil::diagnostic_from!(Error);
 
 #[cfg(test)]
 mod tests {

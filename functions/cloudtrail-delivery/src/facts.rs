@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 use futures::{StreamExt, stream};
 use vigil::aws::AwsCallError;
 
-use crate::arn;
+use vigil::arn;
 use crate::aws::Aws;
 
 /// A fact, or the AWS error that kept it from being read.

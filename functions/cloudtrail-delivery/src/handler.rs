@@ -1,6 +1,7 @@
 //! One invocation: route the event, collect facts, diagnose, repair what is allowed, check
 //! again, and report (result, one alert per trail with a problem, EMF metrics).
 
+use vigil::error::Cause;
 use std::time::{Duration, Instant, SystemTime};
 
 use aws_config::SdkConfig;

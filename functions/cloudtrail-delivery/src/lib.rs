@@ -17,12 +17,11 @@
 //! - [`repair`]: which repairs may run (pure), running them, and the re-check.
 //! - [`report`]: the result, one SNS alert per trail with problems, EMF metrics.
 //! - [`handler`]: one invocation and its dependencies; [`config`]: deployment settings;
-//!   [`error`]: failures by cause, each saying whether a retry can help; [`arn`]: ARN parts.
+//!   [`error`]: failures by cause, each saying whether a retry can help; ARNs are parsed with `vigil::arn`.
 //!
 //! Never: replace a policy wholesale or change an existing statement, recreate a deleted
 //! bucket name, touch a key this stack does not own, or act on another account's resources.
 
-pub mod arn;
 pub mod aws;
 pub mod config;
 pub mod diagnose;

@@ -15,7 +15,7 @@ use vigil::aws::AwsCallError;
 use vigil::policy::PolicyDocument;
 use vigil::policy::merge::{add_statements, keeps_every_statement};
 
-use crate::arn;
+use vigil::arn;
 use crate::aws::Aws;
 use crate::config::{Config, OWNER_TAG};
 use crate::diagnose::{CauseKind, Repair, Signal, TrailDiagnosis};

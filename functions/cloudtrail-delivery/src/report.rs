@@ -5,6 +5,7 @@
 //! their evidence, what Vigil repaired and whether the re-check confirmed it, and what a person
 //! must still do, step by step.
 
+use vigil::error::Cause as _;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
@@ -310,7 +311,7 @@ pub fn account_alert(causes: &[CauseReport], account_id: &str, trigger: &str) ->
 fn add_cause(mut alert: Alert, name: &str, cause: &CauseReport) -> Alert {
     alert = alert.fact(
         name,
-        format!("[{}] {}", cause.severity.as_str(), cause.summary),
+        format!("[{}] {}", cause.severity, cause.summary),
     );
     for line in &cause.evidence {
         alert = alert.fact(format!("{name} evidence"), line);

@@ -9,7 +9,7 @@
 use serde_json::Value;
 use vigil::events::cloudtrail::{ApiCall, ApiCallEvent, DETAIL_TYPE};
 
-use crate::arn;
+use vigil::arn;
 use crate::error::Error;
 use crate::facts::TrailSettings;
 

@@ -10,7 +10,7 @@
 mod common;
 
 use cloudtrail_delivery::Error;
-use cloudtrail_delivery::arn::key_id;
+use vigil::arn::key_id;
 use cloudtrail_delivery::diagnose::CauseKind;
 use cloudtrail_delivery::report::Verdict;
 use common::{EXAMPLE_KEY_ID, Rig, kinds};

@@ -1,6 +1,7 @@
 //! Every way a sweep invocation can fail as a whole, by cause. (A single API call that fails
 //! is not one of them: it becomes an ERROR finding and the sweep goes on.)
 
+use vigil::error::Cause;
 use vigil::aws::AwsCallError;
 
 #[derive(Debug, thiserror::Error)]
@@ -26,9 +27,9 @@ pub enum Error {
     Deadline(String),
 }
 
-impl Error {
+impl Cause for Error {
     /// Whether running the same request again later, unchanged, can succeed.
-    pub fn retryable(&self) -> bool {
+    fn retryable(&self) -> bool {
         match self {
             Error::Aws(e) => e.failure.retryable(),
             Error::Deadline(_) | Error::Io(_) => true,
@@ -36,7 +37,7 @@ impl Error {
         }
     }
 
-    pub fn cause(&self) -> &'static str {
+    fn cause(&self) -> &'static str {
         match self {
             Error::BadRequest(_) => "BadRequest",
             Error::Config(_) => "Config",
@@ -49,11 +50,7 @@ impl Error {
     }
 }
 
-impl From<Error> for lambda_runtime::Diagnostic {
-    fn from(error: Error) -> Self {
-        vigil::aws::diagnostic(error.retryable(), error.cause(), &error)
-    }
-}
+vigil::diagnostic_from!(Error);
 
 #[cfg(test)]
 mod tests {

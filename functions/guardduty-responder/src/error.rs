@@ -6,6 +6,7 @@
 //! for good (access denied, resource gone) is not an invocation failure: its result and its
 //! alert list the failure.
 
+use vigil::error::Cause;
 use vigil::aws::AwsCallError;
 use vigil::config::ConfigError;
 use vigil::events::guardduty::FindingEventError;
@@ -37,9 +38,9 @@ pub enum Error {
     Deadline(String),
 }
 
-impl Error {
+impl Cause for Error {
     /// Whether invoking again with the same event, unchanged, can succeed.
-    pub fn retryable(&self) -> bool {
+    fn retryable(&self) -> bool {
         match self {
             Error::Event(_) => false,
             Error::Config(e) => e.retryable(),
@@ -49,7 +50,7 @@ impl Error {
     }
 
     /// A short name for the cause, for metrics and the Lambda error type.
-    pub fn cause(&self) -> &'static str {
+    fn cause(&self) -> &'static str {
         match self {
             Error::Event(FindingEventError::Foreign { .. }) => "ForeignEvent",
             Error::Event(FindingEventError::Malformed(_)) => "MalformedEvent",
@@ -61,11 +62,7 @@ impl Error {
     }
 }
 
-impl From<Error> for lambda_runtime::Diagnostic {
-    fn from(error: Error) -> Self {
-        vigil::aws::diagnostic(error.retryable(), error.cause(), &error)
-    }
-}
+vigil::diagnostic_from!(Error);
 
 #[cfg(test)]
 mod tests {

@@ -1,6 +1,7 @@
 //! The invocation: read the finding, decide, act, and always report (an SNS alert per finding
 //! and EMF metrics).
 
+use vigil::error::Cause;
 use std::time::{Duration, Instant, SystemTime};
 
 use aws_config::SdkConfig;
@@ -94,7 +95,7 @@ pub async fn handle_event(
                 .metric("Duration", elapsed_ms, Unit::Milliseconds)
                 .property("findingId", report.finding_id.clone())
                 .property("findingType", report.finding_type.clone())
-                .property("band", report.band.as_str())
+                .property("band", report.band.to_string())
                 .property("outcome", report.outcome)
                 .emit();
             tracing::info!(

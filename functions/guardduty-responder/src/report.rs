@@ -134,7 +134,7 @@ pub fn alert(report: &Report, finding: &Finding) -> Alert {
     .fact("type", &report.finding_type)
     .fact(
         "severity",
-        format!("{:.1} ({})", report.severity, report.band.as_str()),
+        format!("{:.1} ({})", report.severity, report.band),
     )
     .fact("account", &report.account_id)
     .fact("region", report.region.as_deref().unwrap_or("unknown"))

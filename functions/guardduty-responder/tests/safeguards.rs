@@ -3,6 +3,7 @@
 
 mod rig;
 
+use vigil::error::Cause;
 use guardduty_responder::Error;
 use guardduty_responder::actions::Status;
 use guardduty_responder::config::{Mode, ResponseSettings};

@@ -18,7 +18,10 @@ use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Notify, oneshot};
 use vigil_tests::harness::harness;
-use vigil_tests::rig::{Db, Rig, create_user, unique};
+#[path = "../tests/rig/mod.rs"]
+mod rig;
+
+use rig::{Db, Rig, create_user, unique};
 
 const ROTATIONS: usize = 20;
 

@@ -5,6 +5,7 @@
 //! should know whether waiting is enough. No message here ever contains a password: database
 //! error text is scrubbed of the credentials in play before it is stored.
 
+use vigil::error::Cause;
 use vigil::aws::AwsCallError;
 
 /// What went wrong talking to a database.
@@ -142,9 +143,9 @@ fn stuck_message(secret: &str, version: &str, cleaned: bool) -> String {
     }
 }
 
-impl Error {
+impl Cause for Error {
     /// Whether running the same step again later, unchanged, can succeed.
-    pub fn retryable(&self) -> bool {
+    fn retryable(&self) -> bool {
         match self {
             Error::Aws(e) => e.failure.retryable(),
             Error::Database(e) => matches!(e.kind, DbErrorKind::Network | DbErrorKind::Timeout),
@@ -155,7 +156,7 @@ impl Error {
     }
 
     /// A short name for the cause, used in metrics and the Lambda error type.
-    pub fn cause(&self) -> &'static str {
+    fn cause(&self) -> &'static str {
         match self {
             Error::MalformedEvent(_) => "MalformedEvent",
             Error::MalformedSecret { .. } => "MalformedSecret",
@@ -185,11 +186,7 @@ impl Error {
     }
 }
 
-impl From<Error> for lambda_runtime::Diagnostic {
-    fn from(error: Error) -> Self {
-        vigil::aws::diagnostic(error.retryable(), error.cause(), &error)
-    }
-}
+vigil::diagnostic_from!(Error);
 
 #[cfg(test)]
 mod tests {

@@ -97,6 +97,7 @@ impl RotationEvent {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use vigil::error::Cause;
     use serde_json::json;
 
     #[test]

@@ -1,6 +1,7 @@
 //! The invocation: parse the event, run the step, and always report it (EMF metrics; an SNS
 //! alert on failure).
 
+use vigil::error::Cause;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 

@@ -5,7 +5,7 @@ use aws_sdk_cloudtrail::Client;
 use chrono::{DateTime, Utc};
 use vigil::aws::AwsCallError;
 
-use crate::arn;
+use vigil::arn;
 use crate::facts::{Selectors, TrailRef, TrailSettings, TrailStatus};
 
 #[derive(Debug, Clone)]

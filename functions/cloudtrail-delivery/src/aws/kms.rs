@@ -5,7 +5,7 @@ use aws_sdk_kms::types::KeyState as SdkKeyState;
 use chrono::{DateTime, Utc};
 use vigil::aws::AwsCallError;
 
-use crate::arn;
+use vigil::arn;
 use crate::facts::{KeyInfo, KeyState};
 
 #[derive(Debug, Clone)]

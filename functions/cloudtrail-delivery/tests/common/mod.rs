@@ -213,7 +213,7 @@ impl Rig {
 
     /// Points the trail `arn` (kept on `bucket`: UpdateTrail needs it) at KMS key `key`.
     pub async fn encrypt_trail(&self, arn: &str, bucket: &str, key: &str) {
-        let region = cloudtrail_delivery::arn::region(arn).expect("a trail ARN names its Region");
+        let region = vigil::arn::region(arn).expect("a trail ARN names its Region");
         self.cloudtrail(region)
             .update_trail()
             .name(arn)

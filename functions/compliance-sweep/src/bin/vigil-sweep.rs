@@ -113,7 +113,7 @@ async fn main() -> ExitCode {
                 println!(
                     "{:<7} {:<9} {:<12} {}",
                     c.id,
-                    c.severity.as_str(),
+                    c.severity.to_string(),
                     c.service.as_str(),
                     c.title
                 );

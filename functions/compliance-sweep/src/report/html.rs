@@ -61,7 +61,7 @@ pub fn render(
                 "status": f.status,
                 "check": f.check,
                 "title": c.map_or("", |c| c.title),
-                "severity": c.map_or("INFO", |c| c.severity.as_str()),
+                "severity": c.map_or_else(|| "INFO".to_owned(), |c| c.severity.to_string()),
                 "area": c.map_or("", |c| c.service.as_str()),
                 "resource": f.resource,
                 "region": f.region,

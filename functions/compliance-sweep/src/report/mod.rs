@@ -98,7 +98,7 @@ pub fn summary(
         .map(|(s, c)| (s.as_str(), *c))
         .collect();
     let mut by_check: BTreeMap<&str, Counts> = BTreeMap::new();
-    let mut failing_by_severity: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut failing_by_severity: BTreeMap<String, usize> = BTreeMap::new();
     for f in &outcome.findings {
         let Some(check) = catalogue::get(&f.check) else {
             continue;
@@ -106,7 +106,7 @@ pub fn summary(
         by_check.entry(check.id).or_default().add(f.status);
         if f.status == Status::Fail {
             *failing_by_severity
-                .entry(check.severity.as_str())
+                .entry(check.severity.to_string())
                 .or_default() += 1;
         }
     }
@@ -122,7 +122,7 @@ pub fn summary(
         "by_area": by_area,
         "failing_by_severity": failing_by_severity,
         "checks": CATALOGUE.iter().map(|c| json!({
-            "id": c.id, "title": c.title, "severity": c.severity.as_str(), "area": c.service.as_str(),
+            "id": c.id, "title": c.title, "severity": c.severity, "area": c.service.as_str(),
             "counts": by_check.get(c.id).copied().unwrap_or_default(),
             "status": by_check.get(c.id).copied().unwrap_or_default().status(),
         })).collect::<Vec<_>>(),

@@ -1,6 +1,8 @@
 //! A rotation test rig: one isolated emulator account, the function's dependencies wired to
 //! it and to the harness databases, and helpers to seed users and secrets and drive steps.
 
+#![allow(dead_code)]
+
 use std::time::{Duration, SystemTime};
 
 use aws_sdk_secretsmanager::types::RotationRulesType;
@@ -10,7 +12,7 @@ use secret_rotation::{Config, Deps, Error, handle_event};
 use serde_json::{Value, json};
 use sqlx::{AssertSqlSafe, ConnectOptions, Connection};
 
-use crate::harness::{Harness, Moto, harness};
+use vigil_tests::harness::{Harness, Moto, harness};
 
 /// Which harness database a test works against.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -7,7 +7,9 @@ use std::sync::{Mutex, OnceLock};
 
 use secret_rotation::event::Step;
 use serde_json::json;
-use vigil_tests::rig::{Db, Rig, create_user, pg_ident, unique};
+mod rig;
+
+use rig::{Db, Rig, create_user, pg_ident, unique};
 
 static CAPTURED: Mutex<Vec<u8>> = Mutex::new(Vec::new());
 

@@ -1,10 +1,13 @@
 //! secret-rotation against the emulator (real HTTP) and real PostgreSQL / MariaDB with TLS.
 
 use secret_rotation::Error;
+use vigil::error::Cause;
 use secret_rotation::error::DbErrorKind;
 use secret_rotation::event::Step;
 use serde_json::json;
-use vigil_tests::rig::{Db, Rig, create_user, my_account, pg_ident, unique, uuid_like};
+mod rig;
+
+use rig::{Db, Rig, create_user, my_account, pg_ident, unique, uuid_like};
 
 const BOTH: [Db; 2] = [Db::Postgres, Db::MariaDb];
 

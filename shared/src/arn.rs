@@ -1,7 +1,7 @@
-//! ARNs split into their parts.
+//! ARNs split into their parts, and the names inside them that several functions read.
 //!
-//! Six colon-separated fields are all this function needs (partition, service, region,
-//! account, resource); a dedicated crate would add a dependency for one `splitn`.
+//! Six colon-separated fields are all Vigil needs (partition, service, region, account,
+//! resource); a dedicated crate would add a dependency for one `splitn`.
 
 /// `arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE`
 #[derive(Debug, Clone, PartialEq, Eq)]
