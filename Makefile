@@ -26,7 +26,7 @@ CARGO_TEST_FLAGS ?=
 help:
 	@echo "make demo    - rotate real PostgreSQL and MariaDB credentials end to end (local emulator)"
 	@echo "make test    - unit and integration tests (emulator + throwaway TLS databases)"
-	@echo "make lint    - cargo fmt --check, clippy -D warnings, and lint-template"
+	@echo "make lint    - module-cycle check, cargo fmt --check, clippy -D warnings, and lint-template"
 	@echo "make lint-template - cfn-lint, checkov, sam validate --lint on template.yaml"
 	@echo "make bench   - release-build benchmarks: cold start, rotation p50/p95, peak RSS"
 	@echo "make build   - arm64 release artefacts with cargo-lambda"
@@ -88,6 +88,7 @@ unit:
 	cargo test --workspace --lib --bins
 
 lint: lint-template
+	$(PY) scripts/check-module-cycles.py
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets -- -D warnings
 
