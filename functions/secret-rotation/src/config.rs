@@ -1,45 +1,33 @@
-//! Deployment settings, read once at cold start from the environment.
+//! Deployment settings, read once at cold start from the environment: the ones every function
+//! reads (`vigil::config::Common`: `VIGIL_ALERT_TOPIC_ARN`, `VIGIL_METRICS_NAMESPACE`) and these.
 //!
 //! | variable | default | meaning |
 //! |---|---|---|
-//! | `VIGIL_ALERT_TOPIC_ARN` | none (alerts only logged) | SNS topic for failure alerts |
 //! | `VIGIL_PASSWORD_LENGTH` | 32 | length of generated passwords |
 //! | `VIGIL_EXCLUDE_CHARACTERS` | `/@"'\` | characters never used in passwords |
 //! | `VIGIL_DB_TLS_MODE` | verify-full | disable, require or verify-full, when the secret has no `tls` |
 //! | `VIGIL_DB_CA_FILE` | none | PEM file of extra CAs trusted besides the built-in RDS bundle |
 //! | `VIGIL_CONNECT_TIMEOUT_SECS` | 5 | database connect and query timeout |
 //! | `VIGIL_CLEAN_STUCK_ROTATION` | false | remove AWSPENDING left by an unfinished earlier rotation |
-//! | `VIGIL_METRICS_NAMESPACE` | Vigil | CloudWatch namespace of the EMF metrics |
 
 use std::time::Duration;
 
-use crate::password::PasswordRules;
-use crate::secret::TlsMode;
+use vigil::config::{Common, Env};
 
+use crate::facts::TlsMode;
+use crate::password::PasswordRules;
+
+/// The function's settings; built only by [`Config::from_lookup`].
 #[derive(Debug, Clone)]
 pub struct Config {
+    /// Where alerts go and the metrics namespace, as every function reads them.
+    pub(crate) common: Common,
     pub password_rules: PasswordRules,
-    pub tls_default: TlsMode,
+    pub(crate) tls_default: TlsMode,
     /// Extra trusted CA certificates (PEM), added to the built-in RDS bundle.
     pub extra_ca_pem: Option<Vec<u8>>,
-    pub connect_timeout: Duration,
+    pub(crate) connect_timeout: Duration,
     pub clean_stuck_rotation: bool,
-    pub alert_topic_arn: Option<String>,
-    pub metrics_namespace: String,
-}
-
-impl Default for Config {
-    fn default() -> Self {
-        Config {
-            password_rules: PasswordRules::default(),
-            tls_default: TlsMode::VerifyFull,
-            extra_ca_pem: None,
-            connect_timeout: Duration::from_secs(5),
-            clean_stuck_rotation: false,
-            alert_topic_arn: None,
-            metrics_namespace: "Vigil".to_owned(),
-        }
-    }
 }
 
 impl Config {
@@ -47,16 +35,19 @@ impl Config {
     /// Any invalid value is an error naming the variable, so a bad deployment fails at start
     /// instead of half-way through a rotation.
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Config, String> {
-        let defaults = Config::default();
-        let env = vigil::config::Env::new(get);
+        let env = Env::new(get);
+        let default_rules = PasswordRules::default();
         let password_length = match env.get("VIGIL_PASSWORD_LENGTH") {
-            None => defaults.password_rules.length,
+            None => default_rules.length,
             Some(v) => v
                 .parse()
                 .map_err(|_| format!("VIGIL_PASSWORD_LENGTH={v:?} is not a whole number"))?,
         };
+        let exclude_characters = env
+            .untrimmed("VIGIL_EXCLUDE_CHARACTERS")
+            .unwrap_or(default_rules.exclude_characters);
         let tls_default = match env.get("VIGIL_DB_TLS_MODE") {
-            None => defaults.tls_default,
+            None => TlsMode::VerifyFull,
             Some(v) => TlsMode::parse(&v).ok_or_else(|| {
                 format!("VIGIL_DB_TLS_MODE={v:?}; use disable, require or verify-full")
             })?,
@@ -75,30 +66,20 @@ impl Config {
             }
         };
         let connect_timeout = Duration::from_secs(
-            env.number(
-                "VIGIL_CONNECT_TIMEOUT_SECS",
-                defaults.connect_timeout.as_secs(),
-                1,
-                300,
-            )
-            .map_err(|e| format!("{e} (seconds)"))?,
+            env.number("VIGIL_CONNECT_TIMEOUT_SECS", 5, 1, 300)
+                .map_err(|e| format!("{e} (seconds)"))?,
         );
         let clean_stuck_rotation = env.flag("VIGIL_CLEAN_STUCK_ROTATION", false)?;
         Ok(Config {
+            common: Common::from_env(&env),
             password_rules: PasswordRules {
                 length: password_length,
-                exclude_characters: env
-                    .untrimmed("VIGIL_EXCLUDE_CHARACTERS")
-                    .unwrap_or(defaults.password_rules.exclude_characters),
+                exclude_characters,
             },
             tls_default,
             extra_ca_pem,
             connect_timeout,
             clean_stuck_rotation,
-            alert_topic_arn: env.get("VIGIL_ALERT_TOPIC_ARN"),
-            metrics_namespace: env
-                .get("VIGIL_METRICS_NAMESPACE")
-                .unwrap_or(defaults.metrics_namespace),
         })
     }
 }
@@ -106,14 +87,9 @@ impl Config {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::HashMap;
 
     fn from(pairs: &[(&str, &str)]) -> Result<Config, String> {
-        let map: HashMap<String, String> = pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        Config::from_lookup(|k| map.get(k).cloned())
+        Config::from_lookup(vigil::config::lookup_in(pairs))
     }
 
     #[test]
@@ -122,7 +98,7 @@ mod tests {
         assert_eq!(c.tls_default, TlsMode::VerifyFull);
         assert_eq!(c.password_rules.length, 32);
         assert!(!c.clean_stuck_rotation);
-        assert!(c.alert_topic_arn.is_none());
+        assert!(c.common.alert_topic_arn.is_none());
     }
 
     #[test]

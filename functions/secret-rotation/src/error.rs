@@ -5,11 +5,12 @@
 //! should know whether waiting is enough. No message here ever contains a password: database
 //! error text is scrubbed of the credentials in play before it is stored.
 
-use vigil::error::Cause;
 use vigil::aws::AwsCallError;
+use vigil::error::Cause;
 
-/// What went wrong talking to a database.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What went wrong talking to a database; its serde name is the one messages use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum DbErrorKind {
     /// The server refused the user name / password.
     Authentication,
@@ -46,27 +47,18 @@ impl DbErrorKind {
             DbErrorKind::Query => "see the server's message",
         }
     }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            DbErrorKind::Authentication => "authentication",
-            DbErrorKind::Network => "network",
-            DbErrorKind::Tls => "tls",
-            DbErrorKind::Permission => "permission",
-            DbErrorKind::Timeout => "timeout",
-            DbErrorKind::Query => "query",
-        }
-    }
 }
+
+serde_plain::derive_display_from_serialize!(DbErrorKind);
 
 /// A database failure: its cause, whose credential, and the server's (scrubbed) message.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("database {} failure as {login}: {message}; {}", .kind.as_str(), .kind.advice())]
+#[error("database {kind} failure as {login}: {message}; {}", .kind.advice())]
 pub struct DbError {
     pub kind: DbErrorKind,
     /// Which credential was in use, e.g. `pending user "app_clone"`.
-    pub login: String,
-    pub message: String,
+    pub(crate) login: String,
+    pub(crate) message: String,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -109,7 +101,8 @@ pub enum Error {
     PendingMissing {
         secret: String,
         token: String,
-        step: &'static str,
+        /// The step's name, as text: `event` uses this module, so this one cannot use `event`.
+        step: String,
     },
 
     #[error("refusing to rotate secret {secret}: {reason}")]

@@ -5,47 +5,37 @@
 //! so the event is modelled here. Step names are strict: an unknown step is an error that names
 //! the four valid ones, never a silent no-op.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::error::Error;
 
-/// One of the four rotation steps, in the order Secrets Manager calls them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// One of the four rotation steps, in the order Secrets Manager calls them. Its serde name is
+/// the name in the event, and the one logs, answers, alerts and metrics use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Step {
+    #[serde(rename = "createSecret")]
     Create,
+    #[serde(rename = "setSecret")]
     Set,
+    #[serde(rename = "testSecret")]
     Test,
+    #[serde(rename = "finishSecret")]
     Finish,
 }
+
+serde_plain::derive_display_from_serialize!(Step);
 
 impl Step {
     pub const ALL: [Step; 4] = [Step::Create, Step::Set, Step::Test, Step::Finish];
 
-    /// The step's name as it appears in the event.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Step::Create => "createSecret",
-            Step::Set => "setSecret",
-            Step::Test => "testSecret",
-            Step::Finish => "finishSecret",
-        }
-    }
-
     fn parse(name: &str) -> Result<Self, Error> {
-        Step::ALL
-            .into_iter()
-            .find(|s| s.as_str() == name)
-            .ok_or_else(|| {
-                Error::MalformedEvent(format!(
-                    "unknown Step {name:?}; expected one of createSecret, setSecret, testSecret, finishSecret"
-                ))
-            })
-    }
-}
-
-impl std::fmt::Display for Step {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
+        serde_plain::from_str(name).map_err(|_| {
+            let valid: Vec<String> = Step::ALL.iter().map(Step::to_string).collect();
+            Error::MalformedEvent(format!(
+                "unknown Step {name:?}; expected one of {}",
+                valid.join(", ")
+            ))
+        })
     }
 }
 
@@ -97,8 +87,8 @@ impl RotationEvent {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use vigil::error::Cause;
     use serde_json::json;
+    use vigil::error::Cause;
 
     #[test]
     fn parses_all_fields_including_rotation_token() {
@@ -111,6 +101,16 @@ mod tests {
         .unwrap();
         assert_eq!(event.step, Step::Set);
         assert_eq!(event.rotation_token.as_deref(), Some("rt"));
+    }
+
+    #[test]
+    fn step_names_are_the_event_names() {
+        let names: Vec<String> = Step::ALL.iter().map(Step::to_string).collect();
+        assert_eq!(
+            names,
+            ["createSecret", "setSecret", "testSecret", "finishSecret"]
+        );
+        assert_eq!(Step::parse("testSecret").unwrap(), Step::Test);
     }
 
     #[test]

@@ -1,30 +1,48 @@
 //! `secret-rotation`: a Secrets Manager rotation function for PostgreSQL, MySQL and MariaDB
 //! credentials, single user or alternating users.
 //!
-//! Layout:
-//! - [`event`]: the rotation event (with `RotationToken`); [`handler`]: one invocation, its
-//!   dependencies, metrics and failure alert.
-//! - [`steps`]: checks every step shares, then `create`, `set`, `test`, `finish`.
-//! - [`secret`]: the secret's JSON; [`password`]: password rules and alternate user names.
-//! - [`engines`]: PostgreSQL and MySQL/MariaDB sessions behind one enum, and TLS roots.
-//! - [`secrets`], [`rds`]: the AWS adapters. [`config`]: deployment settings.
+//! Layout (the shape every Vigil function shares; a layer this function does not need has no
+//! file):
+//! - `main.rs`: thin: logging, config, clients built once ([`Deps::new`]), the Lambda runtime.
+//! - [`config`]: typed settings, built one way by `Config::from_lookup`, with
+//!   `vigil::config::Common` (alert topic, metrics namespace).
+//! - [`deps`]: the clients and settings lent to the handler and the steps.
 //! - [`error`]: failures by cause, each saying whether a retry can help.
+//! - [`event`]: the rotation event (with `RotationToken`) and its step.
+//! - `aws`: thin typed adapters, SDK in and plain data or `AwsCallError` out: `aws::secrets`
+//!   (Secrets Manager) and `aws::rds`.
+//! - [`facts`]: plain types describing what was read: the secret's JSON (`DbSecret`), its
+//!   versions and staging labels, the database endpoint.
+//! - [`collect`]: the I/O that fills the facts: a secret version read and parsed, an RDS
+//!   identifier resolved to its endpoint.
+//! - `steps`: the rotation core, named for what it decides. Its pure decisions are
+//!   `steps::versions` (where the token stands among the versions) and `steps::credentials`
+//!   (which user and which database the pending credential may name); `create`, `set`, `test`
+//!   and `finish` carry each step out against the database and Secrets Manager, so rotation's
+//!   changes live in its steps and there is no `actions/`. [`password`]: password rules;
+//!   [`engines`]: PostgreSQL and MySQL/MariaDB sessions behind one enum, and TLS roots.
+//! - [`report`]: the answer, the log line, the alert text and the metrics.
+//! - [`handler`]: routing and time budget only; reads no environment.
+//! - `tests/rig/mod.rs`: the integration-test rig on `vigil_tests::harness`.
 //!
 //! Guarantees: AWSCURRENT always logs in (it only moves to a version proven to log in); no
 //! password is logged, alerted or put in an error; TLS is verify-full unless a secret or the
 //! deployment says otherwise, and never silently downgraded.
 
+mod aws;
+pub mod collect;
 pub mod config;
+pub mod deps;
 pub mod engines;
 pub mod error;
 pub mod event;
+pub mod facts;
 pub mod handler;
 pub mod password;
-pub mod rds;
-pub mod secret;
-pub mod secrets;
-pub mod steps;
+pub mod report;
+mod steps;
 
 pub use config::Config;
+pub use deps::Deps;
 pub use error::Error;
-pub use handler::{Deps, handle, handle_event};
+pub use handler::{handle, handle_event};

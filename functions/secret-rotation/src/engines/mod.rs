@@ -6,38 +6,50 @@
 //! server log. Errors are classified by cause and scrubbed of every credential in play.
 
 pub mod mysql;
-pub mod postgres;
-pub mod tls;
+mod postgres;
+pub(crate) mod tls;
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use secrecy::SecretString;
+use serde::Serialize;
 
 use crate::error::{DbError, DbErrorKind};
-use crate::secret::{Engine, TlsMode};
+use crate::facts::{Engine, TlsMode};
 
 /// Where and how to connect.
 #[derive(Debug, Clone)]
-pub struct Target {
-    pub engine: Engine,
-    pub host: String,
-    pub port: u16,
-    pub dbname: Option<String>,
-    pub tls: TlsMode,
+pub(crate) struct Target {
+    pub(crate) engine: Engine,
+    pub(crate) host: String,
+    pub(crate) port: u16,
+    pub(crate) dbname: Option<String>,
+    pub(crate) tls: TlsMode,
     /// Trusted CA certificates (PEM) for verify-full.
-    pub trusted_ca_pem: Arc<Vec<u8>>,
+    pub(crate) trusted_ca_pem: Arc<Vec<u8>>,
     /// Bound on connecting and on each statement.
-    pub timeout: Duration,
+    pub(crate) timeout: Duration,
 }
+
+/// Which credential a login uses; its serde name is the one error messages and answers use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum Role {
+    Current,
+    Previous,
+    Pending,
+    Admin,
+}
+
+serde_plain::derive_display_from_serialize!(Role);
 
 /// A credential to log in with, and which one it is (for error messages).
 #[derive(Debug, Clone, Copy)]
-pub struct Login<'a> {
-    /// `current`, `previous`, `pending` or `admin`.
-    pub role: &'static str,
-    pub username: &'a str,
-    pub password: &'a SecretString,
+pub(crate) struct Login<'a> {
+    pub(crate) role: Role,
+    pub(crate) username: &'a str,
+    pub(crate) password: &'a SecretString,
 }
 
 impl Login<'_> {
@@ -47,14 +59,14 @@ impl Login<'_> {
 }
 
 /// An open connection to one of the supported engines.
-pub enum Session {
+pub(crate) enum Session {
     Postgres(postgres::PgSession),
     MySql(mysql::MySqlSession),
 }
 
 impl Session {
     /// Logs in with `login`, over TLS unless the target says `disable`.
-    pub async fn open(target: &Target, login: Login<'_>) -> Result<Session, DbError> {
+    pub(crate) async fn open(target: &Target, login: Login<'_>) -> Result<Session, DbError> {
         match target.engine {
             Engine::Postgres => Ok(Session::Postgres(
                 postgres::PgSession::open(target, login).await?,
@@ -66,7 +78,7 @@ impl Session {
     }
 
     /// Runs a query as the logged-in user and returns who the server says that is.
-    pub async fn check(&mut self) -> Result<String, DbError> {
+    pub(crate) async fn check(&mut self) -> Result<String, DbError> {
         match self {
             Session::Postgres(s) => s.check().await,
             Session::MySql(s) => s.check().await,
@@ -74,7 +86,7 @@ impl Session {
     }
 
     /// Single user: the logged-in user changes its own password.
-    pub async fn set_own_password(
+    pub(crate) async fn set_own_password(
         &mut self,
         username: &str,
         new: &SecretString,
@@ -86,7 +98,7 @@ impl Session {
     }
 
     /// Admin: set another user's password (every `user@host` account on MySQL/MariaDB).
-    pub async fn set_user_password(
+    pub(crate) async fn set_user_password(
         &mut self,
         username: &str,
         new: &SecretString,
@@ -98,7 +110,7 @@ impl Session {
     }
 
     /// Admin: create `clone` (or update it) with `original`'s privileges and `new` password.
-    pub async fn upsert_clone(
+    pub(crate) async fn upsert_clone(
         &mut self,
         original: &str,
         clone: &str,
@@ -110,7 +122,7 @@ impl Session {
         }
     }
 
-    pub async fn close(self) {
+    pub(crate) async fn close(self) {
         match self {
             Session::Postgres(s) => s.close().await,
             Session::MySql(s) => s.close().await,

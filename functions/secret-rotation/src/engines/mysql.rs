@@ -16,15 +16,15 @@ use sqlx::{AssertSqlSafe, ConnectOptions, Connection, Row};
 
 use super::{Login, Target, bounded, classify};
 use crate::error::{DbError, DbErrorKind};
-use crate::secret::TlsMode;
+use crate::facts::TlsMode;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Flavor {
+pub(crate) enum Flavor {
     MySql,
     MariaDb,
 }
 
-pub struct MySqlSession {
+pub(crate) struct MySqlSession {
     conn: MySqlConnection,
     flavor: Flavor,
     no_backslash_escapes: bool,
@@ -33,7 +33,7 @@ pub struct MySqlSession {
 }
 
 impl MySqlSession {
-    pub async fn open(target: &Target, login: Login<'_>) -> Result<Self, DbError> {
+    pub(crate) async fn open(target: &Target, login: Login<'_>) -> Result<Self, DbError> {
         let describe = login.describe();
         let mut options = MySqlConnectOptions::new()
             .host(&target.host)
@@ -79,7 +79,7 @@ impl MySqlSession {
         })
     }
 
-    pub async fn check(&mut self) -> Result<String, DbError> {
+    pub(crate) async fn check(&mut self) -> Result<String, DbError> {
         let login = self.login.clone();
         bounded(self.timeout, &login, async {
             sqlx::query_scalar::<_, String>("SELECT CURRENT_USER()")
@@ -90,7 +90,7 @@ impl MySqlSession {
         .await
     }
 
-    pub async fn set_own_password(&mut self, new: &SecretString) -> Result<(), DbError> {
+    pub(crate) async fn set_own_password(&mut self, new: &SecretString) -> Result<(), DbError> {
         let sql = match self.flavor {
             Flavor::MariaDb => format!("SET PASSWORD = '{}'", native_hash(new)),
             Flavor::MySql => format!(
@@ -101,7 +101,7 @@ impl MySqlSession {
         self.execute(sql, new).await
     }
 
-    pub async fn set_user_password(
+    pub(crate) async fn set_user_password(
         &mut self,
         user: &str,
         new: &SecretString,
@@ -117,7 +117,7 @@ impl MySqlSession {
         Ok(())
     }
 
-    pub async fn upsert_clone(
+    pub(crate) async fn upsert_clone(
         &mut self,
         original: &str,
         clone: &str,
@@ -232,7 +232,7 @@ impl MySqlSession {
         .await
     }
 
-    pub async fn close(self) {
+    pub(crate) async fn close(self) {
         let _ = self.conn.close().await;
     }
 }
@@ -250,7 +250,7 @@ fn backtick(name: &str) -> String {
 /// The `mysql_native_password` hash: `*` and the upper-case hex of SHA1(SHA1(password)).
 /// Written here because the MySQL driver crates expose only the login scramble, not the stored
 /// form; the algorithm is two SHA-1 calls.
-pub fn native_hash(password: &SecretString) -> String {
+pub(crate) fn native_hash(password: &SecretString) -> String {
     let inner = Sha1::digest(password.expose_secret().as_bytes());
     let outer = Sha1::digest(inner);
     format!("*{}", hex::encode_upper(outer))
@@ -260,7 +260,7 @@ pub fn native_hash(password: &SecretString) -> String {
 /// replaced, any `IDENTIFIED ...` clause (which would copy the original's password) removed,
 /// `REQUIRE` and `WITH ...` options kept. `None` when the line does not name `original` where
 /// a grant names its grantee.
-pub fn regrant(grant: &str, original: &str, clone: &str) -> Option<String> {
+pub(crate) fn regrant(grant: &str, original: &str, clone: &str) -> Option<String> {
     if let Some(prefix) = grant.strip_suffix(&format!(" FOR {original}"))
         && prefix.starts_with("SET DEFAULT ROLE")
     {

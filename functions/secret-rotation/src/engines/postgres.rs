@@ -7,16 +7,16 @@ use sqlx::{AssertSqlSafe, ConnectOptions, Connection};
 
 use super::{Login, Target, bounded, classify};
 use crate::error::DbError;
-use crate::secret::TlsMode;
+use crate::facts::TlsMode;
 
-pub struct PgSession {
+pub(crate) struct PgSession {
     conn: PgConnection,
     login: String,
     timeout: std::time::Duration,
 }
 
 impl PgSession {
-    pub async fn open(target: &Target, login: Login<'_>) -> Result<Self, DbError> {
+    pub(crate) async fn open(target: &Target, login: Login<'_>) -> Result<Self, DbError> {
         let describe = login.describe();
         let mut options = PgConnectOptions::new_without_pgpass()
             .host(&target.host)
@@ -47,7 +47,7 @@ impl PgSession {
         })
     }
 
-    pub async fn check(&mut self) -> Result<String, DbError> {
+    pub(crate) async fn check(&mut self) -> Result<String, DbError> {
         let login = self.login.clone();
         bounded(self.timeout, &login, async {
             sqlx::query_scalar::<_, String>("SELECT session_user::text")
@@ -60,7 +60,11 @@ impl PgSession {
 
     /// `ALTER ROLE ... PASSWORD '<verifier>'`: for the logged-in user itself, or any role when
     /// logged in as admin.
-    pub async fn set_password(&mut self, role: &str, new: &SecretString) -> Result<(), DbError> {
+    pub(crate) async fn set_password(
+        &mut self,
+        role: &str,
+        new: &SecretString,
+    ) -> Result<(), DbError> {
         let sql = format!(
             "ALTER ROLE {} PASSWORD {}",
             quote_ident(role),
@@ -72,7 +76,7 @@ impl PgSession {
     /// Alternating users: `clone` logs in with its own password, is a member of `original`,
     /// and starts every session as `original` (`SET role`), so objects it creates belong to
     /// the original role and survive the next switch.
-    pub async fn upsert_clone(
+    pub(crate) async fn upsert_clone(
         &mut self,
         original: &str,
         clone: &str,
@@ -117,7 +121,7 @@ impl PgSession {
         .await
     }
 
-    pub async fn close(self) {
+    pub(crate) async fn close(self) {
         let _ = self.conn.close().await;
     }
 }
@@ -129,14 +133,14 @@ fn verifier(password: &SecretString) -> String {
 }
 
 /// `"name"` with embedded quotes doubled: PostgreSQL's identifier quoting.
-pub fn quote_ident(name: &str) -> String {
+pub(crate) fn quote_ident(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
 }
 
 /// A string literal that is safe whatever `standard_conforming_strings` says: quotes doubled,
 /// and with backslashes present an `E''` literal with them doubled (what libpq's
 /// `PQescapeLiteral` does).
-pub fn quote_literal(value: &str) -> String {
+pub(crate) fn quote_literal(value: &str) -> String {
     let quoted = value.replace('\'', "''");
     if quoted.contains('\\') {
         format!("E'{}'", quoted.replace('\\', "\\\\"))

@@ -6,10 +6,10 @@
 //! databases, the test harness).
 
 /// The RDS certificate authorities, PEM.
-pub const RDS_CA_BUNDLE: &[u8] = include_bytes!("../../certs/rds-ca-bundle.pem");
+pub(crate) const RDS_CA_BUNDLE: &[u8] = include_bytes!("../../certs/rds-ca-bundle.pem");
 
 /// The full set of trusted roots: the RDS bundle plus any extra PEM.
-pub fn trusted_roots(extra_pem: Option<&[u8]>) -> Vec<u8> {
+pub(crate) fn trusted_roots(extra_pem: Option<&[u8]>) -> Vec<u8> {
     let mut pem = RDS_CA_BUNDLE.to_vec();
     if let Some(extra) = extra_pem {
         pem.push(b'\n');

@@ -6,17 +6,18 @@
 //! user of the pair.
 
 use crate::error::Error;
-use crate::password::alternate_username;
+use crate::report::{Outcome, StepResult};
 
-use super::{Ctx, Outcome};
+use super::Ctx;
+use super::credentials::alternate_username;
 
-pub async fn run(ctx: &Ctx<'_>) -> Result<Outcome, Error> {
+pub(super) async fn run(ctx: &Ctx<'_>) -> Result<Outcome, Error> {
     let current = ctx.current().await?;
     let secret = ctx.secret();
 
     if ctx.pending().await?.is_some() {
         return Ok(ctx.outcome(
-            "already-done",
+            StepResult::AlreadyDone,
             "a pending value for this version exists and is kept",
         ));
     }
@@ -53,7 +54,7 @@ pub async fn run(ctx: &Ctx<'_>) -> Result<Outcome, Error> {
         .await?;
     tracing::info!(secret, user = %pending.username, "stored new AWSPENDING credential");
     Ok(ctx.outcome(
-        "done",
+        StepResult::Done,
         format!(
             "new credential for user {:?} stored as AWSPENDING",
             pending.username

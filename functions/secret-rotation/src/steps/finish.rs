@@ -6,22 +6,17 @@
 //! never becomes the one applications read. Idempotent: when the version is already current,
 //! only a leftover AWSPENDING label is removed.
 
-use crate::engines::Session;
+use crate::engines::Role;
 use crate::error::Error;
-use crate::secrets::{CURRENT, PENDING};
+use crate::facts::{CURRENT, PENDING};
+use crate::report::{Outcome, StepResult};
 
-use super::{Ctx, Outcome, login};
+use super::{Ctx, log_in};
 
-pub async fn run(ctx: &Ctx<'_>) -> Result<Outcome, Error> {
+pub(super) async fn run(ctx: &Ctx<'_>) -> Result<Outcome, Error> {
     let pending = ctx.pending_required().await?;
     let target = ctx.target(&pending).await?;
-    let mut session = Session::open(
-        &target,
-        login("pending", &pending.username, &pending.password),
-    )
-    .await?;
-    session.check().await?;
-    session.close().await;
+    log_in(&target, Role::Pending, &pending).await?;
 
     let previous_current = ctx.meta.version_with(CURRENT).map(str::to_owned);
     ctx.deps
@@ -40,7 +35,7 @@ pub async fn run(ctx: &Ctx<'_>) -> Result<Outcome, Error> {
         "rotation finished"
     );
     Ok(ctx.outcome(
-        "done",
+        StepResult::Done,
         format!(
             "AWSCURRENT moved to this version from {}",
             previous_current.as_deref().unwrap_or("none")
@@ -49,9 +44,10 @@ pub async fn run(ctx: &Ctx<'_>) -> Result<Outcome, Error> {
 }
 
 /// Removes AWSPENDING from this rotation's version, so the next rotation can start.
-pub async fn drop_pending_label(ctx: &Ctx<'_>) -> Result<(), Error> {
+pub(super) async fn drop_pending_label(ctx: &Ctx<'_>) -> Result<(), Error> {
     ctx.deps
         .secrets
         .move_label(ctx.secret(), PENDING, None, Some(ctx.token()))
-        .await
+        .await?;
+    Ok(())
 }

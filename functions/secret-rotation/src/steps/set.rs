@@ -9,30 +9,26 @@
 //! privileges the first time. The database is only ever contacted at the host the AWSCURRENT
 //! secret names.
 
-use secrecy::ExposeSecret;
-
-use crate::engines::Session;
+use crate::collect;
+use crate::engines::{Role, Session, Target};
 use crate::error::{DbErrorKind, Error};
-use crate::password::original_username;
-use crate::secret::DbSecret;
-use crate::secrets::{CURRENT, PREVIOUS};
+use crate::facts::{CURRENT, DbSecret, PREVIOUS};
+use crate::report::{Outcome, StepResult};
 
-use super::{Ctx, Outcome, login, same_database};
+use super::credentials::{original_username, pending_user_allowed, same_database};
+use super::{Ctx, log_in, login};
 
-pub async fn run(ctx: &Ctx<'_>) -> Result<Outcome, Error> {
+pub(super) async fn run(ctx: &Ctx<'_>) -> Result<Outcome, Error> {
     let pending = ctx.pending_required().await?;
     if ctx.meta.version_with(CURRENT) == Some(ctx.token()) {
         // Already promoted (by an earlier setSecret of a single-user rotation, or by a
         // finishSecret that did not get to remove AWSPENDING): only prove it still logs in.
         let target = ctx.target(&pending).await?;
-        let mut session = Session::open(
-            &target,
-            login("pending", &pending.username, &pending.password),
-        )
-        .await?;
-        session.check().await?;
-        session.close().await;
-        return Ok(ctx.outcome("already-done", "this version is AWSCURRENT and logs in"));
+        log_in(&target, Role::Pending, &pending).await?;
+        return Ok(ctx.outcome(
+            StepResult::AlreadyDone,
+            "this version is AWSCURRENT and logs in",
+        ));
     }
     let current = ctx.current().await?;
     let unsafe_error = |reason: String| Error::Unsafe {
@@ -40,37 +36,18 @@ pub async fn run(ctx: &Ctx<'_>) -> Result<Outcome, Error> {
         reason,
     };
     same_database(&current, &pending, "the AWSPENDING value").map_err(unsafe_error)?;
-    if current.is_alternating() {
-        let expected = crate::password::alternate_username(&current.username, current.engine)
-            .map_err(unsafe_error)?;
-        // Never the current user: changing its password would lock out every application
-        // that holds AWSCURRENT, which alternating users exist to avoid.
-        if pending.username != expected {
-            return Err(unsafe_error(format!(
-                "alternating users: the pending user must be {expected:?}, not {:?}",
-                pending.username
-            )));
-        }
-    } else if pending.username != current.username {
-        return Err(unsafe_error(
-            "single user: the pending value names a different user than AWSCURRENT".into(),
-        ));
-    }
+    pending_user_allowed(&current, &pending).map_err(unsafe_error)?;
 
     let target = ctx.target(&pending).await?;
-    match Session::open(
-        &target,
-        login("pending", &pending.username, &pending.password),
-    )
-    .await
-    {
-        Ok(mut session) => {
-            session.check().await?;
-            session.close().await;
+    match log_in(&target, Role::Pending, &pending).await {
+        Ok(_) => {
             if !current.is_alternating() {
                 promote(ctx).await?;
             }
-            return Ok(ctx.outcome("already-done", "the pending credential already logs in"));
+            return Ok(ctx.outcome(
+                StepResult::AlreadyDone,
+                "the pending credential already logs in",
+            ));
         }
         Err(e) if e.kind == DbErrorKind::Authentication => {}
         Err(e) => return Err(e.into()),
@@ -83,21 +60,15 @@ pub async fn run(ctx: &Ctx<'_>) -> Result<Outcome, Error> {
     };
 
     // Proof before reporting success: the database now accepts the pending credential.
-    let mut session = Session::open(
-        &target,
-        login("pending", &pending.username, &pending.password),
-    )
-    .await?;
-    session.check().await?;
-    session.close().await;
+    log_in(&target, Role::Pending, &pending).await?;
     if !current.is_alternating() {
         promote(ctx).await?;
         return Ok(ctx.outcome(
-            "done",
+            StepResult::Done,
             format!("{detail}; AWSCURRENT moved to this version"),
         ));
     }
-    Ok(ctx.outcome("done", detail))
+    Ok(ctx.outcome(StepResult::Done, detail))
 }
 
 /// Single user: AWSCURRENT follows the password the database now has.
@@ -108,7 +79,8 @@ async fn promote(ctx: &Ctx<'_>) -> Result<(), Error> {
             ctx.deps
                 .secrets
                 .move_label(ctx.secret(), CURRENT, Some(ctx.token()), from)
-                .await
+                .await?;
+            Ok(())
         }
     }
 }
@@ -117,21 +89,23 @@ async fn set_as_self(
     ctx: &Ctx<'_>,
     current: &DbSecret,
     pending: &DbSecret,
-    target: &crate::engines::Target,
+    target: &Target,
 ) -> Result<String, Error> {
-    let previous = match ctx.deps.secrets.value(ctx.secret(), PREVIOUS, None).await? {
+    let previous = match collect::secret(ctx.deps, ctx.secret(), PREVIOUS, None, PREVIOUS).await {
+        Ok(previous) => previous.filter(|p| {
+            p.username == current.username && same_database(current, p, PREVIOUS).is_ok()
+        }),
         // A previous value that cannot be read is no reason to fail: it is only a fallback.
-        Some(text) => DbSecret::parse(text.expose_secret(), PREVIOUS)
-            .ok()
-            .filter(|p| {
-                p.username == current.username && same_database(current, p, PREVIOUS).is_ok()
-            }),
-        None => None,
+        Err(Error::MalformedSecret { .. }) => None,
+        Err(e) => return Err(e),
     };
     let mut last_error = None;
-    for (role, secret) in [("current", Some(current)), ("previous", previous.as_ref())] {
+    for (role, secret) in [
+        (Role::Current, Some(current)),
+        (Role::Previous, previous.as_ref()),
+    ] {
         let Some(secret) = secret else { continue };
-        match Session::open(target, login(role, &secret.username, &secret.password)).await {
+        match Session::open(target, login(role, secret)).await {
             Ok(mut session) => {
                 session
                     .set_own_password(&pending.username, &pending.password)
@@ -158,22 +132,16 @@ async fn set_as_admin(
     ctx: &Ctx<'_>,
     current: &DbSecret,
     pending: &DbSecret,
-    target: &crate::engines::Target,
+    target: &Target,
 ) -> Result<String, Error> {
     let master_arn = current.masterarn.as_deref().unwrap_or_default();
-    let admin_text = ctx
-        .deps
-        .secrets
-        .value(master_arn, CURRENT, None)
+    let which = format!("admin secret {master_arn}");
+    let admin = collect::secret(ctx.deps, master_arn, CURRENT, None, &which)
         .await?
         .ok_or_else(|| Error::MalformedSecret {
-            which: format!("admin secret {master_arn}"),
+            which: which.clone(),
             problem: "it has no AWSCURRENT value".into(),
         })?;
-    let admin = DbSecret::parse(
-        admin_text.expose_secret(),
-        &format!("admin secret {master_arn}"),
-    )?;
     if admin.host.is_some() && admin.host != current.host {
         return Err(Error::Unsafe {
             secret: ctx.secret().to_owned(),
@@ -182,8 +150,7 @@ async fn set_as_admin(
             ),
         });
     }
-    let mut session =
-        Session::open(target, login("admin", &admin.username, &admin.password)).await?;
+    let mut session = Session::open(target, login(Role::Admin, &admin)).await?;
     let original = original_username(&pending.username);
     let detail = if pending.username == original {
         session

@@ -1,28 +1,73 @@
-//! The database secret as AWS's rotation functions store it, read leniently and written back
-//! with every field it did not understand preserved.
+//! What rotation reads, as plain types: the database secret's JSON ([`DbSecret`]), what
+//! DescribeSecret says about its versions ([`SecretMeta`]) and where the database answers
+//! ([`Endpoint`]). No I/O here: `collect` and the `aws` adapters fill these.
 //!
-//! Fields: `engine` (postgres, mysql, mariadb and their aurora-/RDS spellings), `host`, `port`
+//! The secret is read the way AWS's rotation functions store it, leniently, and written back
+//! with every field it did not understand preserved. Fields: `engine` (postgres, mysql, mariadb and their aurora-/RDS spellings), `host`, `port`
 //! (number or numeric string), `username`, `password`, `dbname`, optional `masterarn`
 //! (alternating users), `dbInstanceIdentifier` / `dbClusterIdentifier` (endpoint looked up in
 //! RDS), `tls` (disable, require, verify-full) and per-secret password rules
 //! `passwordLength` / `excludeCharacters`. Error messages name the field and what is wrong with
 //! it, never its value.
 
+use std::collections::BTreeMap;
+
 use secrecy::{ExposeSecret, SecretString};
+use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::error::Error;
 
-/// Which database server family a secret is for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Engine {
+/// The staging label of the version applications read.
+pub(crate) const CURRENT: &str = "AWSCURRENT";
+/// The staging label of the version a rotation is preparing.
+pub(crate) const PENDING: &str = "AWSPENDING";
+/// The staging label of the version AWSCURRENT last moved away from.
+pub(crate) const PREVIOUS: &str = "AWSPREVIOUS";
+
+/// What `DescribeSecret` says that rotation needs: whether it is on, and which version holds
+/// which staging labels.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub(crate) struct SecretMeta {
+    pub(crate) arn: String,
+    pub(crate) rotation_enabled: bool,
+    pub(crate) versions: BTreeMap<String, Vec<String>>,
+}
+
+impl SecretMeta {
+    pub(crate) fn labels(&self, version: &str) -> Option<&[String]> {
+        self.versions.get(version).map(Vec::as_slice)
+    }
+
+    /// The version holding `label`, if any (labels are unique within a secret).
+    pub(crate) fn version_with(&self, label: &str) -> Option<&str> {
+        self.versions
+            .iter()
+            .find(|(_, labels)| labels.iter().any(|l| l == label))
+            .map(|(v, _)| v.as_str())
+    }
+}
+
+/// A resolved network endpoint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Endpoint {
+    pub host: String,
+    pub port: u16,
+}
+
+/// Which database server family a secret is for. Its serde name is the one metrics, alerts
+/// and messages use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum Engine {
     Postgres,
     MySql,
     MariaDb,
 }
 
 impl Engine {
-    pub fn parse(name: &str) -> Option<Self> {
+    /// Reads the secret's `engine`, accepting the RDS and Aurora spellings.
+    pub(crate) fn parse(name: &str) -> Option<Self> {
         match name.trim().to_ascii_lowercase().as_str() {
             "postgres" | "postgresql" | "aurora-postgresql" => Some(Engine::Postgres),
             "mysql" | "aurora-mysql" | "aurora" => Some(Engine::MySql),
@@ -31,15 +76,7 @@ impl Engine {
         }
     }
 
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Engine::Postgres => "postgres",
-            Engine::MySql => "mysql",
-            Engine::MariaDb => "mariadb",
-        }
-    }
-
-    pub fn default_port(self) -> u16 {
+    pub(crate) fn default_port(self) -> u16 {
         match self {
             Engine::Postgres => 5432,
             Engine::MySql | Engine::MariaDb => 3306,
@@ -48,7 +85,7 @@ impl Engine {
 
     /// Longest user name the server accepts, in bytes (PostgreSQL's NAMEDATALEN - 1; MySQL's
     /// 32-character limit, which MariaDB also honours for portability with replicas).
-    pub fn max_username_len(self) -> usize {
+    pub(crate) fn max_username_len(self) -> usize {
         match self {
             Engine::Postgres => 63,
             Engine::MySql | Engine::MariaDb => 32,
@@ -57,7 +94,7 @@ impl Engine {
 
     /// Password length bounds: RDS accepts 8–128 characters for PostgreSQL and 8–41 for
     /// MySQL/MariaDB master users; staying inside them keeps a rotated secret valid everywhere.
-    pub fn password_len_range(self) -> std::ops::RangeInclusive<u32> {
+    pub(crate) fn password_len_range(self) -> std::ops::RangeInclusive<u32> {
         match self {
             Engine::Postgres => 8..=128,
             Engine::MySql | Engine::MariaDb => 8..=41,
@@ -65,9 +102,12 @@ impl Engine {
     }
 }
 
+serde_plain::derive_display_from_serialize!(Engine);
+
 /// How the rotation function protects its database connections.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TlsMode {
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub(crate) enum TlsMode {
     /// Plain text. Only when asked for by name; never reached by falling back.
     Disable,
     /// Encrypted, server certificate not verified.
@@ -77,7 +117,8 @@ pub enum TlsMode {
 }
 
 impl TlsMode {
-    pub fn parse(name: &str) -> Option<Self> {
+    /// Reads a TLS mode from a secret or the deployment, accepting common spellings.
+    pub(crate) fn parse(name: &str) -> Option<Self> {
         match name.trim().to_ascii_lowercase().as_str() {
             "disable" | "disabled" | "off" => Some(TlsMode::Disable),
             "require" | "required" => Some(TlsMode::Require),
@@ -85,31 +126,25 @@ impl TlsMode {
             _ => None,
         }
     }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            TlsMode::Disable => "disable",
-            TlsMode::Require => "require",
-            TlsMode::VerifyFull => "verify-full",
-        }
-    }
 }
+
+serde_plain::derive_display_from_serialize!(TlsMode);
 
 /// A database credential secret.
 #[derive(Debug, Clone)]
 pub struct DbSecret {
-    pub engine: Engine,
-    pub host: Option<String>,
-    pub port: u16,
-    pub username: String,
-    pub password: SecretString,
-    pub dbname: Option<String>,
-    pub masterarn: Option<String>,
-    pub db_instance_identifier: Option<String>,
-    pub db_cluster_identifier: Option<String>,
-    pub tls: Option<TlsMode>,
-    pub password_length: Option<u32>,
-    pub exclude_characters: Option<String>,
+    pub(crate) engine: Engine,
+    pub(crate) host: Option<String>,
+    pub(crate) port: u16,
+    pub(crate) username: String,
+    pub(crate) password: SecretString,
+    pub(crate) dbname: Option<String>,
+    pub(crate) masterarn: Option<String>,
+    pub(crate) db_instance_identifier: Option<String>,
+    pub(crate) db_cluster_identifier: Option<String>,
+    pub(crate) tls: Option<TlsMode>,
+    pub(crate) password_length: Option<u32>,
+    pub(crate) exclude_characters: Option<String>,
     /// The secret's full JSON object, so fields Vigil does not use survive a rotation.
     raw: Map<String, Value>,
 }
@@ -230,12 +265,12 @@ impl DbSecret {
     }
 
     /// Alternating users: the secret names an admin secret that manages a `_clone` user.
-    pub fn is_alternating(&self) -> bool {
+    pub(crate) fn is_alternating(&self) -> bool {
         self.masterarn.is_some()
     }
 
     /// A copy with another user name and password; every other field is kept.
-    pub fn with_credential(&self, username: String, password: SecretString) -> Self {
+    pub(crate) fn with_credential(&self, username: String, password: SecretString) -> Self {
         DbSecret {
             username,
             password,
@@ -245,7 +280,7 @@ impl DbSecret {
 
     /// The JSON to store in Secrets Manager: the original object with `username` and
     /// `password` replaced.
-    pub fn to_secret_string(&self) -> SecretString {
+    pub(crate) fn to_secret_string(&self) -> SecretString {
         let mut raw = self.raw.clone();
         raw.insert("username".into(), Value::String(self.username.clone()));
         raw.insert(
@@ -394,5 +429,31 @@ mod tests {
         .unwrap();
         assert!(s.host.is_none());
         assert_eq!(s.db_cluster_identifier.as_deref(), Some("c1"));
+    }
+
+    #[test]
+    fn finds_versions_by_label() {
+        let meta = SecretMeta {
+            arn: "a".into(),
+            rotation_enabled: true,
+            versions: BTreeMap::from([
+                ("v1".to_owned(), vec![CURRENT.to_owned()]),
+                ("v2".to_owned(), vec![PENDING.to_owned()]),
+            ]),
+        };
+        assert_eq!(meta.version_with(CURRENT), Some("v1"));
+        assert_eq!(meta.version_with(PENDING), Some("v2"));
+        assert_eq!(meta.version_with(PREVIOUS), None);
+        assert_eq!(meta.labels("v2"), Some(&[PENDING.to_owned()][..]));
+    }
+
+    #[test]
+    fn engine_and_tls_names_are_their_serde_names() {
+        assert_eq!(Engine::MariaDb.to_string(), "mariadb");
+        assert_eq!(Engine::Postgres.to_string(), "postgres");
+        assert_eq!(TlsMode::VerifyFull.to_string(), "verify-full");
+        for mode in [TlsMode::Disable, TlsMode::Require, TlsMode::VerifyFull] {
+            assert_eq!(TlsMode::parse(&mode.to_string()), Some(mode));
+        }
     }
 }

@@ -1,54 +1,25 @@
 //! Secrets Manager adapter: the five calls rotation makes, each reduced to plain data.
 
-use std::collections::BTreeMap;
-
 use aws_sdk_secretsmanager::Client;
 use aws_sdk_secretsmanager::operation::get_secret_value::GetSecretValueError;
 use secrecy::{ExposeSecret, SecretString};
-use vigil::aws::AwsCallError;
+use vigil::aws::{AwsCallError, AwsFailure};
 
-use crate::error::Error;
+use crate::facts::{PENDING, SecretMeta};
 use crate::password::PasswordRules;
-
-pub const CURRENT: &str = "AWSCURRENT";
-pub const PENDING: &str = "AWSPENDING";
-pub const PREVIOUS: &str = "AWSPREVIOUS";
-
-/// What `DescribeSecret` says that rotation needs: whether it is on, and which version holds
-/// which staging labels.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct SecretMeta {
-    pub arn: String,
-    pub rotation_enabled: bool,
-    pub versions: BTreeMap<String, Vec<String>>,
-}
-
-impl SecretMeta {
-    pub fn labels(&self, version: &str) -> Option<&[String]> {
-        self.versions.get(version).map(Vec::as_slice)
-    }
-
-    /// The version holding `label`, if any (labels are unique within a secret).
-    pub fn version_with(&self, label: &str) -> Option<&str> {
-        self.versions
-            .iter()
-            .find(|(_, labels)| labels.iter().any(|l| l == label))
-            .map(|(v, _)| v.as_str())
-    }
-}
 
 /// The Secrets Manager calls rotation makes.
 #[derive(Debug, Clone)]
-pub struct Secrets {
+pub(crate) struct Secrets {
     client: Client,
 }
 
 impl Secrets {
-    pub fn new(client: Client) -> Self {
+    pub(crate) fn new(client: Client) -> Self {
         Secrets { client }
     }
 
-    pub async fn describe(&self, secret_id: &str) -> Result<SecretMeta, Error> {
+    pub(crate) async fn describe(&self, secret_id: &str) -> Result<SecretMeta, AwsCallError> {
         let out = self
             .client
             .describe_secret()
@@ -71,13 +42,15 @@ impl Secrets {
     /// value yet, as the AWSPENDING version has before createSecret.
     ///
     /// The stage is always named: moto keeps answering the old value for a bare request after
-    /// AWSCURRENT moved, and naming it is what AWS documents anyway.
-    pub async fn value(
+    /// AWSCURRENT moved, and naming it is what AWS documents anyway. The missing value is told
+    /// apart before `AwsCallError::new`, which logs every failure it captures: an expected
+    /// "no value yet" is not one.
+    pub(crate) async fn value(
         &self,
         secret_id: &str,
         stage: &str,
         version: Option<&str>,
-    ) -> Result<Option<SecretString>, Error> {
+    ) -> Result<Option<SecretString>, AwsCallError> {
         let result = self
             .client
             .get_secret_value()
@@ -96,18 +69,18 @@ impl Secrets {
             {
                 Ok(None)
             }
-            Err(e) => Err(AwsCallError::new("secretsmanager:GetSecretValue", e).into()),
+            Err(e) => Err(AwsCallError::new("secretsmanager:GetSecretValue", e)),
         }
     }
 
     /// Stores the pending credential under the rotation's token, labelled AWSPENDING.
-    pub async fn put_pending(
+    pub(crate) async fn put_pending(
         &self,
         secret_id: &str,
         token: &str,
         value: &SecretString,
         rotation_token: Option<&str>,
-    ) -> Result<(), Error> {
+    ) -> Result<(), AwsCallError> {
         self.client
             .put_secret_value()
             .secret_id(secret_id)
@@ -121,7 +94,10 @@ impl Secrets {
         Ok(())
     }
 
-    pub async fn random_password(&self, rules: &PasswordRules) -> Result<SecretString, Error> {
+    pub(crate) async fn random_password(
+        &self,
+        rules: &PasswordRules,
+    ) -> Result<SecretString, AwsCallError> {
         let out = self
             .client
             .get_random_password()
@@ -133,24 +109,24 @@ impl Secrets {
             .map_err(|e| AwsCallError::new("secretsmanager:GetRandomPassword", e))?;
         let password = out.random_password.unwrap_or_default();
         if password.is_empty() {
-            return Err(Error::Aws(AwsCallError {
+            return Err(AwsCallError {
                 operation: "secretsmanager:GetRandomPassword",
-                failure: vigil::aws::AwsFailure::Transient,
+                failure: AwsFailure::Transient,
                 code: None,
                 message: "returned no password".into(),
-            }));
+            });
         }
         Ok(SecretString::from(password))
     }
 
     /// Moves `label` to `to` and/or removes it from `from` (`UpdateSecretVersionStage`).
-    pub async fn move_label(
+    pub(crate) async fn move_label(
         &self,
         secret_id: &str,
         label: &str,
         to: Option<&str>,
         from: Option<&str>,
-    ) -> Result<(), Error> {
+    ) -> Result<(), AwsCallError> {
         self.client
             .update_secret_version_stage()
             .secret_id(secret_id)
@@ -161,26 +137,5 @@ impl Secrets {
             .await
             .map_err(|e| AwsCallError::new("secretsmanager:UpdateSecretVersionStage", e))?;
         Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn finds_versions_by_label() {
-        let meta = SecretMeta {
-            arn: "a".into(),
-            rotation_enabled: true,
-            versions: BTreeMap::from([
-                ("v1".to_owned(), vec![CURRENT.to_owned()]),
-                ("v2".to_owned(), vec![PENDING.to_owned()]),
-            ]),
-        };
-        assert_eq!(meta.version_with(CURRENT), Some("v1"));
-        assert_eq!(meta.version_with(PENDING), Some("v2"));
-        assert_eq!(meta.version_with(PREVIOUS), None);
-        assert_eq!(meta.labels("v2"), Some(&[PENDING.to_owned()][..]));
     }
 }
