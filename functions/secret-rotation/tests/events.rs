@@ -2,17 +2,18 @@
 //! fail with a clear error, all others are valid rotation events.
 
 use secret_rotation::event::{RotationEvent, Step};
+use vigil_tests::events;
+
+const FUNCTION: &str = "secret-rotation";
 
 #[test]
 fn sample_events_parse_or_fail_as_named() {
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../events/secret-rotation");
+    let dir = events::path(FUNCTION, "postgres-create");
+    let dir = dir.parent().expect("events dir");
     let mut seen = 0;
     for entry in std::fs::read_dir(dir).expect("events dir") {
-        let path = entry.unwrap().path();
-        let name = path.file_name().unwrap().to_string_lossy().into_owned();
-        let json: serde_json::Value =
-            serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
-        let parsed = RotationEvent::from_json(json);
+        let name = entry.unwrap().file_name().to_string_lossy().into_owned();
+        let parsed = RotationEvent::from_json(events::load(FUNCTION, &name, &[]));
         if name.starts_with("invalid-") {
             let err = parsed.expect_err(&name).to_string();
             assert!(err.starts_with("malformed rotation event"), "{name}: {err}");

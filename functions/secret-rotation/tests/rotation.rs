@@ -1,10 +1,12 @@
 //! secret-rotation against the emulator (real HTTP) and real PostgreSQL / MariaDB with TLS.
 
 use secret_rotation::Error;
-use vigil::error::Cause;
+use secret_rotation::collect::endpoint;
 use secret_rotation::error::DbErrorKind;
 use secret_rotation::event::Step;
+use secret_rotation::report::StepResult;
 use serde_json::json;
+use vigil::error::Cause;
 mod rig;
 
 use rig::{Db, Rig, create_user, my_account, pg_ident, unique, uuid_like};
@@ -95,12 +97,7 @@ async fn alternating_users_postgres_clone_inherits_and_objects_belong_to_origina
         ),
     )
     .await;
-    let admin_arn = rig
-        .create_secret(&unique("vigil/admin/pg"), &rig.admin_secret_json(db))
-        .await;
-    let mut secret = rig.secret_json(db, &user, "orig-Passw0rd");
-    secret["masterarn"] = json!(admin_arn);
-    let arn = rig.create_secret(&unique("db/alt"), &secret).await;
+    let arn = rig.alternating_secret(db, &user, "orig-Passw0rd").await;
 
     rig.rotate(&arn).await;
     let current = rig.value(&arn, "AWSCURRENT").await;
@@ -162,12 +159,7 @@ async fn alternating_users_mariadb_copies_every_host_and_grant_options() {
         ),
     )
     .await;
-    let admin_arn = rig
-        .create_secret(&unique("vigil/admin/maria"), &rig.admin_secret_json(db))
-        .await;
-    let mut secret = rig.secret_json(db, &user, "orig-Passw0rd");
-    secret["masterarn"] = json!(admin_arn);
-    let arn = rig.create_secret(&unique("db/alt"), &secret).await;
+    let arn = rig.alternating_secret(db, &user, "orig-Passw0rd").await;
 
     rig.rotate(&arn).await;
     let current = rig.value(&arn, "AWSCURRENT").await;
@@ -233,11 +225,12 @@ async fn every_step_retried_converges_and_current_always_logs_in() {
         for step in Step::ALL {
             let first = rig.step(&arn, &token, step).await.unwrap();
             let again = rig.step(&arn, &token, step).await.unwrap();
-            assert_eq!(first.result, "done", "{db:?} {step}");
+            assert_eq!(first.result, StepResult::Done, "{db:?} {step}");
             if step != Step::Test {
                 // testSecret changes nothing, so running it again simply tests again.
                 assert_ne!(
-                    again.result, "done",
+                    again.result,
+                    StepResult::Done,
                     "{db:?} {step}: a retry must find the work done"
                 );
             }
@@ -392,7 +385,7 @@ async fn configuration_test_without_immediate_rotation_checks_current() {
         let arn = single_user_secret(&rig, db, &user, "initial-Passw0rd").await;
         let token = rig.start_rotation_with(&arn, false).await;
         let outcome = rig.step(&arn, &token, Step::Test).await.unwrap();
-        assert_eq!(outcome.result, "done");
+        assert_eq!(outcome.result, StepResult::Done);
         // A token Secrets Manager never created is also only a configuration test.
         let outcome = rig.step(&arn, &uuid_like(), Step::Test).await.unwrap();
         assert!(
@@ -461,7 +454,10 @@ async fn version_checks_refuse_foreign_tokens_and_disabled_rotation() {
     assert!(matches!(err, Error::UnknownVersion { .. }), "{err}");
     // The finished version is AWSCURRENT: every step on it is a no-op.
     for step in Step::ALL {
-        assert_eq!(rig.step(&arn, &token, step).await.unwrap().result, "no-op");
+        assert_eq!(
+            rig.step(&arn, &token, step).await.unwrap().result,
+            StepResult::NoOp
+        );
     }
     let previous = rig.version_with(&arn, "AWSPREVIOUS").await.unwrap();
     let err = rig.step(&arn, &previous, Step::Finish).await.unwrap_err();
@@ -481,16 +477,7 @@ async fn failures_publish_one_alert_without_the_password_and_malformed_events_ar
     .await;
     let token = rig.start_rotation(&arn).await;
     rig.step(&arn, &token, Step::Create).await.unwrap();
-    let pending_pw = rig
-        .sm
-        .get_secret_value()
-        .secret_id(&arn)
-        .version_stage("AWSPENDING")
-        .send()
-        .await
-        .unwrap()
-        .secret_string
-        .unwrap();
+    let pending = rig.value(&arn, "AWSPENDING").await;
     let err = rig.step(&arn, &token, Step::Set).await.unwrap_err();
     assert!(
         matches!(&err, Error::Database(e) if e.kind == DbErrorKind::Authentication),
@@ -523,7 +510,6 @@ async fn failures_publish_one_alert_without_the_password_and_malformed_events_ar
         auth["MessageAttributes"]["cause"]["Value"],
         "DatabaseAuthentication"
     );
-    let pending: serde_json::Value = serde_json::from_str(&pending_pw).unwrap();
     for alert in &alerts {
         let text = alert.to_string();
         assert!(!text.contains("initial-Passw0rd"));
@@ -579,26 +565,24 @@ async fn rds_identifiers_resolve_through_the_emulator() {
         .send()
         .await
         .expect("create cluster");
-    // The function's own client (built by Deps), so the lookups count as its calls.
-    let rds = &rig.deps.rds;
+    // The function's own lookup and client (built by Deps), so the calls count as its calls.
     let parse = |extra: &str| {
-        secret_rotation::secret::DbSecret::parse(
+        secret_rotation::facts::DbSecret::parse(
             &format!(r#"{{"engine":"postgres","username":"u","password":"p"{extra}}}"#),
             "AWSCURRENT",
         )
         .unwrap()
     };
-    let instance = rds
-        .resolve(
-            &parse(r#","dbInstanceIdentifier":"orders","host":"stale.example""#),
-            "s",
-        )
-        .await
-        .unwrap();
+    let instance = endpoint(
+        &rig.deps,
+        &parse(r#","dbInstanceIdentifier":"orders","host":"stale.example""#),
+        "s",
+    )
+    .await
+    .unwrap();
     assert!(instance.host.starts_with("orders."), "{instance:?}");
     assert_eq!(instance.port, 5432);
-    let cluster = rds
-        .resolve(&parse(r#","dbClusterIdentifier":"ledger""#), "s")
+    let cluster = endpoint(&rig.deps, &parse(r#","dbClusterIdentifier":"ledger""#), "s")
         .await
         .unwrap();
     assert!(cluster.host.starts_with("ledger."), "{cluster:?}");
@@ -606,9 +590,12 @@ async fn rds_identifiers_resolve_through_the_emulator() {
         !cluster.host.contains("cluster-ro"),
         "writer endpoint expected: {cluster:?}"
     );
-    let err = rds
-        .resolve(&parse(r#","dbInstanceIdentifier":"missing""#), "s")
-        .await
-        .unwrap_err();
+    let err = endpoint(
+        &rig.deps,
+        &parse(r#","dbInstanceIdentifier":"missing""#),
+        "s",
+    )
+    .await
+    .unwrap_err();
     assert!(err.to_string().contains("does not exist"), "{err}");
 }

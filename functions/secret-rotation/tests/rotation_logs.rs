@@ -6,7 +6,6 @@ use std::io::Write;
 use std::sync::{Mutex, OnceLock};
 
 use secret_rotation::event::Step;
-use serde_json::json;
 mod rig;
 
 use rig::{Db, Rig, create_user, pg_ident, unique};
@@ -65,10 +64,7 @@ async fn passwords_never_appear_in_logs_or_the_postgres_statement_log() {
         create_user(&rig, db, &alt, &alt_initial).await;
         let admin = rig.admin_secret_json(db);
         passwords.push(admin["password"].as_str().unwrap().to_owned());
-        let admin_arn = rig.create_secret(&unique("vigil/admin/logs"), &admin).await;
-        let mut secret = rig.secret_json(db, &alt, &alt_initial);
-        secret["masterarn"] = json!(admin_arn);
-        let alt_arn = rig.create_secret(&unique("db/logsalt"), &secret).await;
+        let alt_arn = rig.alternating_secret(db, &alt, &alt_initial).await;
         passwords.push(alt_initial);
         rig.rotate(&alt_arn).await;
         passwords.push(
@@ -106,17 +102,7 @@ async fn passwords_never_appear_in_logs_or_the_postgres_statement_log() {
         }
         let token = rig.start_rotation(&broken_arn).await;
         rig.step(&broken_arn, &token, Step::Create).await.unwrap();
-        let pending = rig
-            .sm
-            .get_secret_value()
-            .secret_id(&broken_arn)
-            .version_stage("AWSPENDING")
-            .send()
-            .await
-            .unwrap()
-            .secret_string
-            .unwrap();
-        let pending: serde_json::Value = serde_json::from_str(&pending).unwrap();
+        let pending = rig.value(&broken_arn, "AWSPENDING").await;
         passwords.push(pending["password"].as_str().unwrap().to_owned());
         assert!(rig.step(&broken_arn, &token, Step::Set).await.is_err());
         passwords.extend([broken_pw, by_hand]);

@@ -7,7 +7,7 @@ use std::time::{Duration, SystemTime};
 
 use aws_sdk_secretsmanager::types::RotationRulesType;
 use secret_rotation::event::Step;
-use secret_rotation::steps::Outcome;
+use secret_rotation::report::Outcome;
 use secret_rotation::{Config, Deps, Error, handle_event};
 use serde_json::{Value, json};
 use sqlx::{AssertSqlSafe, ConnectOptions, Connection};
@@ -65,11 +65,12 @@ impl Rig {
         let sdk = h.moto.sdk_config(&account).await;
         let sns = aws_sdk_sns::Client::new(&sdk);
         let topic_arn = Moto::alert_topic(&sdk).await;
-        let mut config = Config {
-            extra_ca_pem: Some(h.ca.ca_pem.as_bytes().to_vec()),
-            alert_topic_arn: Some(topic_arn.clone()),
-            ..Config::default()
-        };
+        let ca_file = h.ca.ca_file.to_string_lossy();
+        let mut config = Config::from_lookup(vigil::config::lookup_in(&[
+            ("VIGIL_DB_CA_FILE", &ca_file),
+            ("VIGIL_ALERT_TOPIC_ARN", &topic_arn),
+        ]))
+        .expect("rig settings");
         adjust(&mut config);
         Rig {
             sm: aws_sdk_secretsmanager::Client::new(&sdk),
@@ -121,7 +122,7 @@ impl Rig {
 
     pub async fn step(&self, arn: &str, token: &str, step: Step) -> Result<Outcome, Error> {
         self.invoke(json!({
-            "Step": step.as_str(),
+            "Step": step,
             "SecretId": arn,
             "ClientRequestToken": token,
         }))
@@ -145,7 +146,7 @@ impl Rig {
                 .step(arn, &token, step)
                 .await
                 .unwrap_or_else(|e| panic!("{step} failed: {e}"));
-            assert_eq!(outcome.step, step.as_str());
+            assert_eq!(outcome.step, step);
         }
         token
     }
@@ -225,87 +226,79 @@ impl Rig {
         self.secret_json(db, user, password)
     }
 
+    /// An alternating-users secret for `user` on `db`: the harness admin stored as its own
+    /// secret, named by `masterarn`. Returns the user's secret's ARN.
+    pub async fn alternating_secret(&self, db: Db, user: &str, password: &str) -> String {
+        let admin_arn = self
+            .create_secret(&unique("vigil/admin"), &self.admin_secret_json(db))
+            .await;
+        let mut secret = self.secret_json(db, user, password);
+        secret["masterarn"] = json!(admin_arn);
+        self.create_secret(&unique("db/alt"), &secret).await
+    }
+
     /// Runs SQL as the harness admin (text protocol, several statements allowed).
     pub async fn admin_sql(&self, db: Db, sql: &str) {
         match db {
-            Db::Postgres => {
-                let mut c = self.h.postgres.admin_connect().await;
-                sqlx::raw_sql(AssertSqlSafe(sql.to_owned()))
-                    .execute(&mut c)
-                    .await
-                    .unwrap_or_else(|e| panic!("{sql}: {e}"));
-                c.close().await.ok();
-            }
-            Db::MariaDb => {
-                let mut c = self.h.mariadb.admin_connect().await;
-                sqlx::raw_sql(AssertSqlSafe(sql.to_owned()))
-                    .execute(&mut c)
-                    .await
-                    .unwrap_or_else(|e| panic!("{sql}: {e}"));
-                c.close().await.ok();
-            }
-        }
+            Db::Postgres => run_sql(self.h.postgres.admin_connect().await, sql).await,
+            Db::MariaDb => run_sql(self.h.mariadb.admin_connect().await, sql).await,
+        };
     }
 
     /// Whether `user` / `password` logs in (over verified TLS); `Err` carries the reason.
     pub async fn login(&self, db: Db, user: &str, password: &str) -> Result<(), String> {
-        match db {
-            Db::Postgres => self
-                .h
-                .postgres
-                .connect_options(user, password)
-                .connect()
+        let result = match db {
+            Db::Postgres => connect(self.h.postgres.connect_options(user, password))
                 .await
-                .map(|_| ())
-                .map_err(|e| e.to_string()),
-            Db::MariaDb => self
-                .h
-                .mariadb
-                .connect_options(user, password)
-                .connect()
+                .map(drop),
+            Db::MariaDb => connect(self.h.mariadb.connect_options(user, password))
                 .await
-                .map(|_| ())
-                .map_err(|e| e.to_string()),
-        }
+                .map(drop),
+        };
+        result.map_err(|e| e.to_string())
     }
 
-    /// Runs one query as `user`, returning the first column of the first row as text.
+    /// Runs one query as `user`, returning the first column of the last row as text.
     pub async fn query_as(&self, db: Db, user: &str, password: &str, sql: &str) -> String {
+        let refused = format!("login {user}");
         match db {
             Db::Postgres => {
-                let mut c = self
-                    .h
-                    .postgres
-                    .connect_options(user, password)
-                    .connect()
-                    .await
-                    .unwrap_or_else(|e| panic!("login {user}: {e}"));
-                let rows = sqlx::raw_sql(AssertSqlSafe(sql.to_owned()))
-                    .fetch_all(&mut c)
-                    .await
-                    .unwrap_or_else(|e| panic!("{sql}: {e}"));
-                rows.last()
-                    .map(|r| sqlx::Row::try_get::<String, _>(r, 0).unwrap_or_default())
-                    .unwrap_or_default()
+                let conn = connect(self.h.postgres.connect_options(user, password)).await;
+                run_sql(conn.expect(&refused), sql).await
             }
             Db::MariaDb => {
-                let mut c = self
-                    .h
-                    .mariadb
-                    .connect_options(user, password)
-                    .connect()
-                    .await
-                    .unwrap_or_else(|e| panic!("login {user}: {e}"));
-                let rows = sqlx::raw_sql(AssertSqlSafe(sql.to_owned()))
-                    .fetch_all(&mut c)
-                    .await
-                    .unwrap_or_else(|e| panic!("{sql}: {e}"));
-                rows.last()
-                    .map(|r| sqlx::Row::try_get::<String, _>(r, 0).unwrap_or_default())
-                    .unwrap_or_default()
+                let conn = connect(self.h.mariadb.connect_options(user, password)).await;
+                run_sql(conn.expect(&refused), sql).await
             }
         }
     }
+}
+
+async fn connect<O>(options: O) -> Result<O::Connection, sqlx::Error>
+where
+    O: ConnectOptions,
+    O::Connection: Sized,
+{
+    options.connect().await
+}
+
+/// Runs `sql` (text protocol, several statements allowed) on `conn` and closes it; returns the
+/// first column of the last row as text, empty when there is none.
+async fn run_sql<C>(mut conn: C, sql: &str) -> String
+where
+    C: Connection,
+    for<'c> &'c mut C: sqlx::Executor<'c, Database = C::Database>,
+    for<'r> String: sqlx::Decode<'r, C::Database> + sqlx::Type<C::Database>,
+    usize: sqlx::ColumnIndex<<C::Database as sqlx::Database>::Row>,
+{
+    let rows = sqlx::raw_sql(AssertSqlSafe(sql.to_owned()))
+        .fetch_all(&mut conn)
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
+    conn.close().await.ok();
+    rows.last()
+        .map(|r| sqlx::Row::try_get::<String, _>(r, 0).unwrap_or_default())
+        .unwrap_or_default()
 }
 
 /// A unique name for per-test database users (the clusters are shared by all tests).
