@@ -10,27 +10,30 @@ struct Case {
     engine: &'static str,
     user: &'static str,
     secret: &'static str,
+    /// The sample events are `events/secret-rotation/<events>-<step>.json`.
     events: &'static str,
 }
+
+const FUNCTION: &str = "secret-rotation";
 
 const CASES: [Case; 2] = [
     Case {
         engine: "postgres",
         user: "orders_app",
         secret: "vigil/demo/orders-postgres",
-        events: "events/secret-rotation/postgres",
+        events: "postgres",
     },
     Case {
         engine: "mariadb",
         user: "ledger_app",
         secret: "vigil/demo/ledger-mariadb",
-        events: "events/secret-rotation/mariadb",
+        events: "mariadb",
     },
 ];
 
 pub async fn run(demo: &Demo) -> Result<(), String> {
     heading("Secret rotation: database credentials that change without downtime");
-    demo.warm_up("secret-rotation")?;
+    demo.warm_up(FUNCTION)?;
     let sm = aws_sdk_secretsmanager::Client::new(&demo.sdk);
     for case in &CASES {
         rotate(demo, &sm, case).await?;
@@ -56,7 +59,11 @@ async fn rotate(
         .send()
         .await
         .map_err(|e| format!("create secret {}: {e:?}", case.secret))?;
-    let token = event_token(demo, &format!("{}-create.json", case.events))?;
+    let create = format!("{}-create", case.events);
+    let token = crate::events::load(FUNCTION, &create, &[])["ClientRequestToken"]
+        .as_str()
+        .map(str::to_owned)
+        .ok_or_else(|| format!("events/{FUNCTION}/{create} has no ClientRequestToken"))?;
     sm.rotate_secret()
         .secret_id(case.secret)
         .client_request_token(&token)
@@ -78,8 +85,8 @@ async fn rotate(
     ));
     say("Secrets Manager started a rotation; the function runs its four steps:");
     for step in ["create", "set", "test", "finish"] {
-        let file = format!("{}-{step}.json", case.events);
-        let answer = demo.invoke("secret-rotation", &file)?;
+        let file = crate::events::path(FUNCTION, &format!("{}-{step}", case.events));
+        let answer = demo.invoke(FUNCTION, &file.display().to_string())?;
         good(&format!(
             "{:<13} {:<12} {}",
             answer["step"].as_str().unwrap_or(step),
@@ -132,15 +139,6 @@ async fn rotate(
 
 fn yes_no(b: bool) -> &'static str {
     if b { "yes" } else { "no" }
-}
-
-fn event_token(demo: &Demo, file: &str) -> Result<String, String> {
-    let text = std::fs::read_to_string(demo.root.join(file)).map_err(|e| format!("{file}: {e}"))?;
-    let event: Value = serde_json::from_str(&text).map_err(|e| format!("{file}: {e}"))?;
-    event["ClientRequestToken"]
-        .as_str()
-        .map(str::to_owned)
-        .ok_or_else(|| format!("{file} has no ClientRequestToken"))
 }
 
 async fn value(
