@@ -4,3 +4,4 @@
 pub mod demo;
 pub mod events;
 pub mod harness;
+pub mod seed;

@@ -5,10 +5,10 @@
 //! instance and key written in (moto picks its own ids); the rendered copies go to the demo's
 //! log directory and are invoked from there.
 
-use aws_sdk_ec2::types::{Filter, ResourceType, Tag, TagSpecification};
 use serde_json::{Value, json};
 
 use super::{Demo, bad, good, heading, say};
+use crate::seed::ec2 as seed;
 
 /// The SSM parameter the responder reads under `cargo lambda watch` (see events/demo.env).
 const SETTINGS_PARAMETER: &str = "/vigil/demo/guardduty-responder";
@@ -22,7 +22,7 @@ pub async fn run(demo: &Demo) -> Result<(), String> {
     let iam = aws_sdk_iam::Client::new(&demo.sdk);
     let s3 = aws_sdk_s3::Client::from_conf(
         aws_sdk_s3::config::Builder::from(&demo.sdk)
-            .force_path_style(true)
+            .force_path_style(vigil::aws::s3_path_style(&demo.sdk))
             .build(),
     );
     aws_sdk_ssm::Client::new(&demo.sdk)
@@ -38,7 +38,11 @@ pub async fn run(demo: &Demo) -> Result<(), String> {
         "Settings in Parameter Store {SETTINGS_PARAMETER}: mode contain, default severity gates"
     ));
 
-    let (instance, web_group) = seed_instance(&ec2).await?;
+    let seed::Seeded {
+        instance,
+        web_group,
+        ..
+    } = seed::instance(&ec2).await?;
     iam.create_user()
         .user_name(USER)
         .send()
@@ -66,31 +70,12 @@ pub async fn run(demo: &Demo) -> Result<(), String> {
     let ec2_event = render(demo, "ec2-compromised", &[(INSTANCE, json!(instance))])?;
     let answer = invoke(demo, &ec2_event)?;
     tell("Backdoor:EC2/C&CActivity.B!DNS, severity 8.0", &answer);
-    let groups = interface_group_names(&ec2, &instance).await?;
-    let snapshots = ec2
-        .describe_snapshots()
-        .owner_ids("self")
-        .filters(
-            Filter::builder()
-                .name("tag:vigil:guardduty-finding")
-                .values(answer["finding_id"].as_str().unwrap_or_default())
-                .build(),
-        )
-        .send()
-        .await
-        .map_err(|e| format!("describe snapshots: {e:?}"))?
-        .snapshots()
-        .len();
-    let protected = ec2
-        .describe_instance_attribute()
-        .instance_id(&instance)
-        .attribute(aws_sdk_ec2::types::InstanceAttributeName::DisableApiTermination)
-        .send()
-        .await
-        .map_err(|e| format!("describe attribute: {e:?}"))?
-        .disable_api_termination()
-        .and_then(|v| v.value())
-        .unwrap_or(false);
+    let groups = seed::interface_group_names(&ec2, &instance).await?;
+    let snapshots =
+        seed::snapshots_of_finding(&ec2, answer["finding_id"].as_str().unwrap_or_default())
+            .await?
+            .len();
+    let protected = seed::termination_protected(&ec2, &instance).await?;
     let isolated = !groups.is_empty() && groups.iter().all(|g| g == "vigil-quarantine");
     let line = format!(
         "Now: interfaces in {groups:?} (was web, {web_group}); {snapshots} evidence snapshot(s); termination protection {}",
@@ -192,9 +177,7 @@ pub async fn run(demo: &Demo) -> Result<(), String> {
     }
 
     // A sample finding is never acted on.
-    let sample = demo
-        .root
-        .join("events/guardduty-responder/sample-ec2-ssh-bruteforce.json");
+    let sample = crate::events::path("guardduty-responder", "sample-ec2-ssh-bruteforce");
     let answer = invoke(demo, &sample.display().to_string())?;
     say(&format!(
         "A sample finding (additionalInfo.sample = true): {}",
@@ -206,133 +189,9 @@ pub async fn run(demo: &Demo) -> Result<(), String> {
     Ok(())
 }
 
-async fn seed_instance(ec2: &aws_sdk_ec2::Client) -> Result<(String, String), String> {
-    let vpc = ec2
-        .create_vpc()
-        .cidr_block("10.20.0.0/16")
-        .send()
-        .await
-        .map_err(|e| format!("create vpc: {e:?}"))?
-        .vpc
-        .and_then(|v| v.vpc_id)
-        .unwrap_or_default();
-    let mut subnets = Vec::new();
-    for cidr in ["10.20.1.0/24", "10.20.2.0/24"] {
-        subnets.push(
-            ec2.create_subnet()
-                .vpc_id(&vpc)
-                .cidr_block(cidr)
-                .send()
-                .await
-                .map_err(|e| format!("create subnet: {e:?}"))?
-                .subnet
-                .and_then(|s| s.subnet_id)
-                .unwrap_or_default(),
-        );
-    }
-    let web = ec2
-        .create_security_group()
-        .vpc_id(&vpc)
-        .group_name("web")
-        .description("web servers")
-        .send()
-        .await
-        .map_err(|e| format!("create group: {e:?}"))?
-        .group_id
-        .unwrap_or_default();
-    let run = ec2
-        .run_instances()
-        .image_id("ami-12c6146b")
-        .min_count(1)
-        .max_count(1)
-        .subnet_id(&subnets[0])
-        .security_group_ids(&web)
-        .tag_specifications(
-            TagSpecification::builder()
-                .resource_type(ResourceType::Instance)
-                .tags(Tag::builder().key("Name").value("web-1").build())
-                .build(),
-        )
-        .send()
-        .await
-        .map_err(|e| format!("run instance: {e:?}"))?;
-    let first = run.instances().first().ok_or("no instance started")?;
-    let instance = first.instance_id().unwrap_or_default().to_owned();
-    let zone = first
-        .placement()
-        .and_then(|p| p.availability_zone())
-        .unwrap_or("us-east-1a")
-        .to_owned();
-    let volume = ec2
-        .create_volume()
-        .availability_zone(zone)
-        .size(8)
-        .send()
-        .await
-        .map_err(|e| format!("create volume: {e:?}"))?
-        .volume_id
-        .unwrap_or_default();
-    ec2.attach_volume()
-        .volume_id(&volume)
-        .instance_id(&instance)
-        .device("/dev/sdf")
-        .send()
-        .await
-        .map_err(|e| format!("attach volume: {e:?}"))?;
-    let eni = ec2
-        .create_network_interface()
-        .subnet_id(&subnets[1])
-        .groups(&web)
-        .send()
-        .await
-        .map_err(|e| format!("create interface: {e:?}"))?
-        .network_interface
-        .and_then(|n| n.network_interface_id)
-        .unwrap_or_default();
-    ec2.attach_network_interface()
-        .network_interface_id(&eni)
-        .instance_id(&instance)
-        .device_index(1)
-        .send()
-        .await
-        .map_err(|e| format!("attach interface: {e:?}"))?;
-    Ok((instance, web))
-}
-
-async fn interface_group_names(
-    ec2: &aws_sdk_ec2::Client,
-    instance: &str,
-) -> Result<Vec<String>, String> {
-    let out = ec2
-        .describe_instances()
-        .instance_ids(instance)
-        .send()
-        .await
-        .map_err(|e| format!("describe instance: {e:?}"))?;
-    Ok(out
-        .reservations()
-        .iter()
-        .flat_map(|r| r.instances())
-        .flat_map(|i| i.network_interfaces())
-        .flat_map(|n| n.groups())
-        .filter_map(|g| g.group_name().map(str::to_owned))
-        .collect())
-}
-
 /// The event file with the seeded ids written in, saved beside the demo's logs.
 fn render(demo: &Demo, case: &str, edits: &[(&str, Value)]) -> Result<String, String> {
-    let source = demo
-        .root
-        .join(format!("events/guardduty-responder/{case}.json"));
-    let text =
-        std::fs::read_to_string(&source).map_err(|e| format!("read {}: {e}", source.display()))?;
-    let mut event: Value =
-        serde_json::from_str(&text).map_err(|e| format!("{}: {e}", source.display()))?;
-    for (pointer, value) in edits {
-        *event
-            .pointer_mut(pointer)
-            .ok_or_else(|| format!("{case}: no {pointer}"))? = value.clone();
-    }
+    let event = crate::events::edited("guardduty-responder", case, edits);
     let path = demo
         .log_dir()
         .join(format!("guardduty-{case}-{}.json", edits.len()));
