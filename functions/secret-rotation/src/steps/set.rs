@@ -4,9 +4,9 @@
 //! log in as the current credential, or the previous one if the current no longer works,
 //! change the password, and at once move AWSCURRENT to the new version: a user has only one
 //! password, so the old AWSCURRENT stopped working the moment it changed, and leaving the label
-//! behind until finishSecret would lock applications out between two invocations. Alternating users: log in with the admin secret named by `masterarn`
-//! and set the other user's password, creating the `_clone` user with the original's
-//! privileges the first time. The database is only ever contacted at the host the AWSCURRENT
+//! behind until finishSecret would lock applications out between two invocations.
+//! Alternating users: log in with the admin secret named by `masterarn` and set the other
+//! user's password, creating the `_clone` user with the original's privileges the first time. The database is only ever contacted at the host the AWSCURRENT
 //! secret names.
 
 use crate::collect;
