@@ -18,12 +18,13 @@ use std::collections::BTreeMap;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant, SystemTime};
 
-use guardduty_responder::{Config, Deps, handle_event};
+use guardduty_responder::{Deps, handle_event};
 use rand::SeedableRng;
 use rand::seq::SliceRandom;
-use rig::{contain, event};
+use rig::{INSTANCE_ID, contain, event};
 use serde_json::{Value, json};
 use vigil_tests::harness::{Moto, counted, harness};
+use vigil_tests::seed;
 
 const INSTANCES: usize = 30;
 const USERS: usize = 30;
@@ -42,15 +43,7 @@ async fn main() {
     let (sdk, calls) = counted(&base);
     let findings = seed(&base, &account).await;
     let topic = Moto::alert_topic(&base).await;
-    let deps = Deps::new(
-        &sdk,
-        Config {
-            response: contain(),
-            alert_topic_arn: Some(topic),
-            metrics_namespace: "VigilBench".into(),
-        },
-        true,
-    );
+    let deps = Deps::new(&sdk, rig::config(contain(), &topic, "VigilBench"));
 
     // label -> (milliseconds, calls) per finding
     let mut results: BTreeMap<String, Vec<(f64, usize)>> = BTreeMap::new();
@@ -119,23 +112,13 @@ async fn seed(sdk: &aws_config::SdkConfig, account: &str) -> Vec<(String, Value)
     let iam = aws_sdk_iam::Client::new(sdk);
     let s3 = aws_sdk_s3::Client::from_conf(
         aws_sdk_s3::config::Builder::from(sdk)
-            .force_path_style(true)
+            .force_path_style(vigil::aws::s3_path_style(sdk))
             .build(),
     );
     let sm = aws_sdk_secretsmanager::Client::new(sdk);
 
-    let vpc = rig::vpc(&ec2, "10.30.0.0/16").await;
-    let subnet = ec2
-        .create_subnet()
-        .vpc_id(&vpc)
-        .cidr_block("10.30.1.0/24")
-        .send()
-        .await
-        .unwrap()
-        .subnet
-        .unwrap()
-        .subnet_id
-        .unwrap();
+    let vpc = seed::ec2::vpc(&ec2, "10.30.0.0/16").await.unwrap();
+    let subnet = seed::ec2::subnet(&ec2, &vpc, "10.30.1.0/24").await.unwrap();
     let run = ec2
         .run_instances()
         .image_id("ami-12c6146b")
@@ -156,13 +139,7 @@ async fn seed(sdk: &aws_config::SdkConfig, account: &str) -> Vec<(String, Value)
     for (i, instance) in instances[..INSTANCES].iter().enumerate() {
         let e = event(
             "ec2-compromised",
-            &[
-                (
-                    "/detail/resource/instanceDetails/instanceId",
-                    json!(instance),
-                ),
-                ("/detail/id", id("c0", i)),
-            ],
+            &[(INSTANCE_ID, json!(instance)), ("/detail/id", id("c0", i))],
         );
         findings.push(("ec2-compromised (new)".into(), e.clone()));
         let mut again = e;
@@ -175,7 +152,7 @@ async fn seed(sdk: &aws_config::SdkConfig, account: &str) -> Vec<(String, Value)
             event(
                 "ec2-bruteforce-target",
                 &[
-                    ("/detail/resource/instanceDetails/instanceId", json!(instance)),
+                    (INSTANCE_ID, json!(instance)),
                     ("/detail/id", id("a0", i)),
                     (
                         "/detail/service/action/networkConnectionAction/remoteIpDetails/ipAddressV4",
@@ -289,10 +266,7 @@ async fn seed(sdk: &aws_config::SdkConfig, account: &str) -> Vec<(String, Value)
                 } else {
                     "below-gate"
                 },
-                &[(
-                    "/detail/resource/instanceDetails/instanceId",
-                    json!(instance),
-                )],
+                &[(INSTANCE_ID, json!(instance))],
             ),
         ));
     }

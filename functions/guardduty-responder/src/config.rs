@@ -23,13 +23,15 @@
 //! | `VIGIL_GUARDDUTY_CONFIG_PARAMETER` | none (defaults) | SSM parameter holding the JSON above |
 //! | `VIGIL_ALERT_TOPIC_ARN` | none (alerts only logged) | SNS topic for the alert sent per finding |
 //! | `VIGIL_METRICS_NAMESPACE` | Vigil | CloudWatch namespace of the EMF metrics |
-//! | `VIGIL_S3_FORCE_PATH_STYLE` | false | path-style S3 requests (for an emulator endpoint) |
+//!
+//! [`ActionKind`], the responder's action vocabulary, is defined here because the `gates`
+//! setting is keyed by it: the playbook, the actions and the report read it from here, and the
+//! settings never depend on the playbook.
 
+use aws_config::SdkConfig;
 use ipnet::IpNet;
 use serde::{Deserialize, Serialize};
-use vigil::config::Settings;
-
-use crate::playbook::ActionKind;
+use vigil::config::{Common, ConfigError, Env, Settings};
 
 /// Whether the responder changes anything.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
@@ -42,13 +44,39 @@ pub enum Mode {
     Contain,
 }
 
-impl Mode {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Mode::AlertOnly => "alert-only",
-            Mode::Contain => "contain",
-        }
-    }
+serde_plain::derive_display_from_serialize!(Mode);
+
+/// Every action the responder can take.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ActionKind {
+    IsolateInstance,
+    SnapshotVolumes,
+    TerminationProtection,
+    TagInstance,
+    BlockRemoteIps,
+    DeactivateAccessKey,
+    DenyUser,
+    RevokeSessions,
+    BlockPublicAccess,
+    RotateSecret,
+}
+
+serde_plain::derive_display_from_serialize!(ActionKind);
+
+impl ActionKind {
+    pub(crate) const ALL: [ActionKind; 10] = [
+        ActionKind::IsolateInstance,
+        ActionKind::SnapshotVolumes,
+        ActionKind::TerminationProtection,
+        ActionKind::TagInstance,
+        ActionKind::BlockRemoteIps,
+        ActionKind::DeactivateAccessKey,
+        ActionKind::DenyUser,
+        ActionKind::RevokeSessions,
+        ActionKind::BlockPublicAccess,
+        ActionKind::RotateSecret,
+    ];
 }
 
 /// Minimum finding severity (0–10) for each action. Disruptive actions default to High (7.0);
@@ -86,7 +114,7 @@ impl Default for Gates {
 }
 
 impl Gates {
-    pub fn for_action(&self, kind: ActionKind) -> f64 {
+    pub(crate) fn for_action(&self, kind: ActionKind) -> f64 {
         match kind {
             ActionKind::IsolateInstance => self.isolate_instance,
             ActionKind::SnapshotVolumes => self.snapshot_volumes,
@@ -116,7 +144,7 @@ pub struct ExemptTag {
 
 impl ExemptTag {
     /// Whether a tag `key`=`value` is this exempt tag: the key exactly, the value in any case.
-    pub fn matches(&self, key: &str, value: &str) -> bool {
+    pub(crate) fn matches(&self, key: &str, value: &str) -> bool {
         key == self.key && value.eq_ignore_ascii_case(&self.value)
     }
 }
@@ -149,7 +177,7 @@ impl Default for RuleRange {
 }
 
 impl RuleRange {
-    pub fn contains(self, rule: i32) -> bool {
+    pub(crate) fn contains(self, rule: i32) -> bool {
         (self.first..=self.last).contains(&rule)
     }
 }
@@ -187,10 +215,7 @@ impl Default for ResponseSettings {
 impl ResponseSettings {
     /// Reads the settings from `parameter` in Parameter Store (the defaults when `None`), once
     /// per cold start.
-    pub async fn load(
-        sdk: &aws_config::SdkConfig,
-        parameter: Option<&str>,
-    ) -> Result<Self, vigil::config::ConfigError> {
+    pub async fn load(sdk: &SdkConfig, parameter: Option<&str>) -> Result<Self, ConfigError> {
         vigil::config::load(&vigil::client!(aws_sdk_ssm, sdk), parameter).await
     }
 }
@@ -200,8 +225,7 @@ impl Settings for ResponseSettings {
         for (kind, gate) in self.gates.all() {
             if !(0.0..=10.0).contains(&gate) {
                 return Err(format!(
-                    "gates.{} is {gate}; use a severity from 0 to 10",
-                    kind.as_str()
+                    "gates.{kind} is {gate}; use a severity from 0 to 10"
                 ));
             }
         }
@@ -237,32 +261,23 @@ impl Settings for ResponseSettings {
 /// Everything the function is configured with.
 #[derive(Debug, Clone, Default)]
 pub struct Config {
+    pub common: Common,
     pub response: ResponseSettings,
-    pub alert_topic_arn: Option<String>,
-    pub metrics_namespace: String,
 }
 
-/// What `main` reads from the environment before it can load the response settings.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Environment {
-    pub config_parameter: Option<String>,
-    pub alert_topic_arn: Option<String>,
-    pub metrics_namespace: String,
-    pub s3_force_path_style: bool,
-}
-
-impl Environment {
-    /// Reads the variables through `get` (the process environment in `main`, a map in tests).
-    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Environment, String> {
-        let env = vigil::config::Env::new(get);
-        Ok(Environment {
-            config_parameter: env.get("VIGIL_GUARDDUTY_CONFIG_PARAMETER"),
-            alert_topic_arn: env.get("VIGIL_ALERT_TOPIC_ARN"),
-            metrics_namespace: env
-                .get("VIGIL_METRICS_NAMESPACE")
-                .unwrap_or_else(|| "Vigil".into()),
-            s3_force_path_style: env.flag("VIGIL_S3_FORCE_PATH_STYLE", false)?,
-        })
+impl Config {
+    /// Reads the environment through `get` (the process environment in `main`), then the
+    /// response settings from the parameter it names, once per cold start: a bad parameter
+    /// stops the function before any finding is half answered.
+    pub async fn load(
+        sdk: &SdkConfig,
+        get: impl Fn(&str) -> Option<String>,
+    ) -> Result<Config, ConfigError> {
+        let env = Env::new(get);
+        let common = Common::from_env(&env);
+        let parameter = env.get("VIGIL_GUARDDUTY_CONFIG_PARAMETER");
+        let response = ResponseSettings::load(sdk, parameter.as_deref()).await?;
+        Ok(Config { common, response })
     }
 }
 
@@ -344,21 +359,17 @@ mod tests {
         assert!(!tag.matches("team", "true"));
     }
 
-    #[test]
-    fn environment_is_read_and_checked() {
-        let env = Environment::from_lookup(|k| match k {
-            "VIGIL_GUARDDUTY_CONFIG_PARAMETER" => Some("/vigil/gd".into()),
-            "VIGIL_S3_FORCE_PATH_STYLE" => Some("true".into()),
-            _ => None,
-        })
-        .unwrap();
-        assert_eq!(env.config_parameter.as_deref(), Some("/vigil/gd"));
-        assert!(env.s3_force_path_style);
-        assert_eq!(env.metrics_namespace, "Vigil");
-        let err = Environment::from_lookup(|k| {
-            (k == "VIGIL_S3_FORCE_PATH_STYLE").then(|| "maybe".to_string())
-        })
-        .unwrap_err();
-        assert!(err.contains("VIGIL_S3_FORCE_PATH_STYLE"));
+    #[tokio::test]
+    async fn without_a_parameter_the_environment_and_the_defaults_are_used() {
+        let sdk = SdkConfig::builder()
+            .behavior_version(aws_config::BehaviorVersion::latest())
+            .region(aws_config::Region::new("us-east-1"))
+            .build();
+        let config = Config::load(&sdk, vigil::config::lookup_in(&[]))
+            .await
+            .unwrap();
+        assert_eq!(config.response, ResponseSettings::default());
+        assert_eq!(config.common.metrics_namespace, "Vigil");
+        assert_eq!(config.common.alert_topic_arn, None);
     }
 }

@@ -6,9 +6,9 @@
 //! for good (access denied, resource gone) is not an invocation failure: its result and its
 //! alert list the failure.
 
-use vigil::error::Cause;
 use vigil::aws::AwsCallError;
 use vigil::config::ConfigError;
+use vigil::error::Cause;
 use vigil::events::guardduty::FindingEventError;
 
 #[derive(Debug, thiserror::Error)]

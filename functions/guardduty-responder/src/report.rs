@@ -1,12 +1,42 @@
-//! What the responder says about a finding: the invocation's result and the SNS alert. Pure.
+//! What the responder says about a finding: the invocation's result, the SNS alert and the
+//! EMF metrics; and, when the invocation fails, the failure alert and metrics. Pure, apart from
+//! printing the metrics lines.
+
+use std::time::Duration;
 
 use serde::Serialize;
 use vigil::alert::{Alert, Severity};
+use vigil::error::Cause;
 use vigil::events::guardduty::Finding;
+use vigil::metrics::{MetricSet, Unit};
 
-use crate::actions::{Outcome, Status};
-use crate::config::ResponseSettings;
+use crate::actions::{ActionOutcome, Status};
+use crate::config::{Mode, ResponseSettings};
+use crate::error::Error;
 use crate::playbook::{Decision, Family};
+
+const FUNCTION: &str = "guardduty-responder";
+
+/// Who retries a failed invocation (EventBridge invokes the function asynchronously).
+const RETRY: &str = "Lambda retries the asynchronous invocation (twice)";
+
+/// One word for the whole response, also a message attribute subscribers can filter on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Outcome {
+    /// Something failed (whatever else was done).
+    Failed,
+    /// Something changed now.
+    Acted,
+    /// Everything was already in the wanted state.
+    AlreadyDone,
+    /// Alert-only mode or a dry run: actions would have run.
+    WouldAct,
+    /// No action could or may run.
+    AlertOnly,
+}
+
+serde_plain::derive_display_from_serialize!(Outcome);
 
 /// The invocation's result.
 #[derive(Debug, Clone, Serialize)]
@@ -20,19 +50,18 @@ pub struct Report {
     pub family: Family,
     pub count: u64,
     pub resource: String,
-    pub mode: &'static str,
+    pub mode: Mode,
     pub dry_run: bool,
     /// Why nothing may be done at all (sample, archived, exempt), if so.
     pub held: Option<String>,
-    /// `acted`, `already-done`, `would-act`, `alert-only` or `failed`.
-    pub outcome: &'static str,
-    pub actions: Vec<Outcome>,
+    pub outcome: Outcome,
+    pub actions: Vec<ActionOutcome>,
     /// SNS message id of the alert; `None` when no topic is configured.
     pub alert_message_id: Option<String>,
 }
 
 /// What the finding is about, in a few words.
-pub fn resource_label(finding: &Finding) -> String {
+fn resource_label(finding: &Finding) -> String {
     let r = &finding.resource;
     if let Some(id) = finding.instance_id() {
         return format!("instance {id}");
@@ -65,27 +94,27 @@ pub fn resource_label(finding: &Finding) -> String {
         .unwrap_or_else(|| "unknown resource".into())
 }
 
-/// One word for the whole response, also a message attribute subscribers can filter on.
-pub fn overall(outcomes: &[Outcome]) -> &'static str {
+/// The whole response in one word: failures first, then what changed.
+fn overall(outcomes: &[ActionOutcome]) -> Outcome {
     let any = |status| outcomes.iter().any(|o| o.status == status);
     if any(Status::Failed) {
-        "failed"
+        Outcome::Failed
     } else if any(Status::Done) {
-        "acted"
+        Outcome::Acted
     } else if any(Status::AlreadyDone) {
-        "already-done"
+        Outcome::AlreadyDone
     } else if any(Status::WouldDo) {
-        "would-act"
+        Outcome::WouldAct
     } else {
-        "alert-only"
+        Outcome::AlertOnly
     }
 }
 
-pub fn build(
+pub(crate) fn build(
     finding: &Finding,
     decision: &Decision,
     settings: &ResponseSettings,
-    actions: Vec<Outcome>,
+    actions: Vec<ActionOutcome>,
 ) -> Report {
     Report {
         finding_id: finding.id.clone(),
@@ -97,7 +126,7 @@ pub fn build(
         family: decision.family,
         count: finding.service.count,
         resource: resource_label(finding),
-        mode: settings.mode.as_str(),
+        mode: settings.mode,
         dry_run: settings.dry_run,
         held: decision.held.clone(),
         outcome: overall(&actions),
@@ -107,17 +136,17 @@ pub fn build(
 }
 
 /// The alert for a handled finding.
-pub fn alert(report: &Report, finding: &Finding) -> Alert {
+pub(crate) fn alert(report: &Report, finding: &Finding) -> Alert {
     let verb = match report.outcome {
-        "acted" => "contained",
-        "already-done" => "already handled",
-        "would-act" => "would act",
-        "failed" => "response FAILED",
-        _ => "alert only",
+        Outcome::Acted => "contained",
+        Outcome::AlreadyDone => "already handled",
+        Outcome::WouldAct => "would act",
+        Outcome::Failed => "response FAILED",
+        Outcome::AlertOnly => "alert only",
     };
     let mut alert = Alert::new(
         report.band,
-        "guardduty-responder",
+        FUNCTION,
         format!(
             "GuardDuty {} on {}: {verb}",
             report.finding_type, report.resource
@@ -139,14 +168,14 @@ pub fn alert(report: &Report, finding: &Finding) -> Alert {
     .fact("account", &report.account_id)
     .fact("region", report.region.as_deref().unwrap_or("unknown"))
     .fact("resource", &report.resource)
-    .fact("family", report.family.as_str())
+    .fact("family", report.family.to_string())
     .fact("times seen", report.count.to_string())
     .fact(
         "mode",
         if report.dry_run {
             format!("{} (dry run)", report.mode)
         } else {
-            report.mode.to_owned()
+            report.mode.to_string()
         },
     );
     if let Some(held) = &report.held {
@@ -157,37 +186,116 @@ pub fn alert(report: &Report, finding: &Finding) -> Alert {
             "actions",
             format!(
                 "none: no playbook for {} findings; look at it in the GuardDuty console",
-                report.family.as_str()
+                report.family
             ),
         );
     }
     for outcome in &report.actions {
         alert = alert.fact(
-            format!("{} {}", outcome.status.as_str(), outcome.action.as_str()),
+            format!("{} {}", outcome.status, outcome.action),
             format!("{}: {}", outcome.target, outcome.detail),
         );
     }
     alert
-        .attribute("family", report.family.as_str())
+        .attribute("family", report.family.to_string())
         .attribute("finding_type", &report.finding_type)
-        .attribute("outcome", report.outcome)
+        .attribute("outcome", report.outcome.to_string())
+}
+
+/// The error that makes Lambda retry the invocation, when an action failed in a way a retry can
+/// help (the alert has gone out first and lists every failure).
+pub(crate) fn retry_needed(report: &Report) -> Option<Error> {
+    let retryable: Vec<&ActionOutcome> = report
+        .actions
+        .iter()
+        .filter(|o| o.status == Status::Failed && o.retryable)
+        .collect();
+    (!retryable.is_empty()).then(|| Error::ActionsFailed {
+        finding: report.finding_id.clone(),
+        count: retryable.len(),
+        failures: retryable
+            .iter()
+            .map(|o| format!("{} {}: {}", o.action, o.target, o.detail))
+            .collect::<Vec<_>>()
+            .join("; "),
+    })
+}
+
+/// The metrics of a handled finding, per family.
+pub(crate) fn emit_metrics(namespace: &str, report: &Report, elapsed: Duration) {
+    let count = |status| report.actions.iter().filter(|o| o.status == status).count() as f64;
+    MetricSet::new(namespace)
+        .dimension("Function", FUNCTION)
+        .dimension("Family", report.family.to_string())
+        .metric("Findings", 1.0, Unit::Count)
+        .metric("ActionsDone", count(Status::Done), Unit::Count)
+        .metric(
+            "ActionsAlreadyDone",
+            count(Status::AlreadyDone),
+            Unit::Count,
+        )
+        .metric(
+            "ActionsSkipped",
+            count(Status::Skipped) + count(Status::WouldDo),
+            Unit::Count,
+        )
+        .metric("ActionsFailed", count(Status::Failed), Unit::Count)
+        .metric("Duration", milliseconds(elapsed), Unit::Milliseconds)
+        .property("findingId", report.finding_id.clone())
+        .property("findingType", report.finding_type.clone())
+        .property("band", report.band.to_string())
+        .property("outcome", report.outcome.to_string())
+        .emit();
+}
+
+/// The metrics of a failed invocation.
+pub(crate) fn emit_failure_metrics(namespace: &str, error: &Error, elapsed: Duration) {
+    MetricSet::new(namespace)
+        .dimension("Function", FUNCTION)
+        .dimension("Family", "unknown")
+        .metric("Errors", 1.0, Unit::Count)
+        .metric("Duration", milliseconds(elapsed), Unit::Milliseconds)
+        .property("cause", error.cause())
+        .property("retryable", error.retryable())
+        .emit();
+}
+
+fn milliseconds(elapsed: Duration) -> f64 {
+    elapsed.as_secs_f64() * 1000.0
+}
+
+/// The alert for a failed invocation: the finding was not (fully) answered. `finding` is the
+/// finding when the event could be read.
+pub(crate) fn failure_alert(error: &Error, finding: Option<&Finding>) -> Alert {
+    let title = match finding {
+        Some(f) => format!("GuardDuty {} not handled", f.kind),
+        None => "a GuardDuty event could not be handled".to_owned(),
+    };
+    let alert = vigil::error::invocation_failed(FUNCTION, title, error, RETRY);
+    match finding {
+        Some(f) => alert
+            .fact("finding", &f.id)
+            .fact("type", &f.kind)
+            .fact("account", &f.account_id)
+            .fact("region", f.region.as_deref().unwrap_or("unknown"))
+            .fact("resource", resource_label(f)),
+        None => alert,
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::playbook::ActionKind;
+    use crate::config::ActionKind;
     use vigil::events::guardduty::FindingEvent;
 
     fn finding() -> Finding {
-        let text = include_str!("../../../events/guardduty-responder/ec2-compromised.json");
-        FindingEvent::from_value(serde_json::from_str(text).unwrap())
-            .unwrap()
-            .finding
+        let event = vigil_tests::events::load("guardduty-responder", "ec2-compromised", &[]);
+        FindingEvent::from_value(event).unwrap().finding
     }
 
-    fn outcome(status: Status) -> Outcome {
-        Outcome {
+    fn outcome(status: Status) -> ActionOutcome {
+        ActionOutcome {
             action: ActionKind::IsolateInstance,
             target: "i-1".into(),
             status,
@@ -200,15 +308,18 @@ mod tests {
     fn overall_outcome_puts_failures_first() {
         assert_eq!(
             overall(&[outcome(Status::Done), outcome(Status::Failed)]),
-            "failed"
+            Outcome::Failed
         );
         assert_eq!(
             overall(&[outcome(Status::AlreadyDone), outcome(Status::Done)]),
-            "acted"
+            Outcome::Acted
         );
-        assert_eq!(overall(&[outcome(Status::AlreadyDone)]), "already-done");
-        assert_eq!(overall(&[outcome(Status::Skipped)]), "alert-only");
-        assert_eq!(overall(&[]), "alert-only");
+        assert_eq!(
+            overall(&[outcome(Status::AlreadyDone)]),
+            Outcome::AlreadyDone
+        );
+        assert_eq!(overall(&[outcome(Status::Skipped)]), Outcome::AlertOnly);
+        assert_eq!(overall(&[]), Outcome::AlertOnly);
     }
 
     #[test]
@@ -247,6 +358,67 @@ mod tests {
             alert
                 .attributes
                 .contains(&("outcome".into(), "acted".into()))
+        );
+    }
+
+    #[test]
+    fn the_answer_the_alert_and_the_metrics_use_the_serde_names() {
+        let f = finding();
+        let settings = ResponseSettings::default();
+        let decision = crate::playbook::decide(&f, &settings);
+        let outcomes = vec![outcome(Status::AlreadyDone), outcome(Status::WouldDo)];
+        let report = build(&f, &decision, &settings, outcomes);
+        let json = serde_json::to_value(&report).unwrap();
+        assert_eq!(json["mode"], "alert-only");
+        assert_eq!(json["outcome"], "already-done");
+        assert_eq!(json["actions"][1]["status"], "would-do");
+        assert_eq!(report.outcome.to_string(), "already-done");
+        let body = alert(&report, &f).body();
+        for expected in [
+            "already-done isolate-instance",
+            "would-do isolate-instance",
+            "alert-only",
+        ] {
+            assert!(body.contains(expected), "{expected} missing from\n{body}");
+        }
+    }
+
+    #[test]
+    fn a_failed_invocation_alerts_with_who_retries_and_the_finding_when_known() {
+        let f = finding();
+        let late = Error::Deadline("the actions".into());
+        let alert = failure_alert(&late, Some(&f));
+        assert_eq!(
+            alert.severity,
+            Severity::Medium,
+            "a retry follows by itself"
+        );
+        let body = alert.body();
+        for expected in [
+            "GuardDuty Backdoor:EC2/C&CActivity.B!DNS not handled",
+            "yes: Lambda retries the asynchronous invocation (twice)",
+            "a1c4e0d9f0a1b2c3d4e5f60718293a01",
+            "instance i-0a1b2c3d4e5f60001",
+        ] {
+            assert!(body.contains(expected), "{expected} missing from\n{body}");
+        }
+        assert_eq!(alert.attributes, [("cause".into(), "Deadline".into())]);
+
+        let unreadable = Error::Event(
+            vigil::events::guardduty::FindingEvent::from_value(serde_json::json!(null))
+                .unwrap_err(),
+        );
+        let alert = failure_alert(&unreadable, None);
+        assert_eq!(
+            alert.severity,
+            Severity::High,
+            "a retry cannot fix the event"
+        );
+        assert_eq!(alert.title, "a GuardDuty event could not be handled");
+        assert!(
+            alert.facts.iter().all(|(name, _)| name != "finding"),
+            "{:?}",
+            alert.facts
         );
     }
 }

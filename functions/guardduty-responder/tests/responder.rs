@@ -11,13 +11,14 @@ mod rig;
 
 use aws_sdk_ec2::types::Filter;
 use guardduty_responder::actions::Status;
-use guardduty_responder::actions::ec2::{Ec2, Group};
-use guardduty_responder::config::{ResponseSettings, RuleRange};
-use guardduty_responder::playbook::ActionKind;
-use guardduty_responder::report::Report;
+use guardduty_responder::aws::ec2::{Ec2, Group};
+use guardduty_responder::config::{ActionKind, ResponseSettings, RuleRange};
+use guardduty_responder::playbook::Family;
+use guardduty_responder::report::{Outcome, Report};
 use rig::{INSTANCE_ID, Rig, contain, event};
 use serde_json::json;
 use vigil::policy::{Effect, PolicyDocument};
+use vigil_tests::seed;
 
 fn statuses(report: &Report) -> Vec<(ActionKind, Status)> {
     report
@@ -36,7 +37,7 @@ fn all_already_done(report: &Report) {
         "replay must change nothing: {:#?}",
         report.actions
     );
-    assert_eq!(report.outcome, "already-done");
+    assert_eq!(report.outcome, Outcome::AlreadyDone);
 }
 
 /// The one statement of an inline policy the responder wrote, checked with the shared policy
@@ -125,7 +126,7 @@ async fn compromised_instance_is_isolated_snapshotted_protected_and_tagged() {
                 && t.value() == Some(finding_id.as_str()))
     );
 
-    let alerts = rig.alerts().await;
+    let alerts = rig.alerts();
     assert_eq!(alerts.len(), 1);
     let subject = alerts[0]["Subject"].as_str().unwrap();
     assert!(
@@ -152,7 +153,7 @@ async fn compromised_instance_is_isolated_snapshotted_protected_and_tagged() {
     let replay = rig.handle(&deps, again).await.expect("replay handled");
     all_already_done(&replay);
     assert_eq!(rig.ec2_state(&seeded, &finding_id).await, before);
-    let alerts = rig.alerts().await;
+    let alerts = rig.alerts();
     assert_eq!(alerts.len(), 2, "one alert per finding event");
     assert_eq!(
         alerts[1]["MessageAttributes"]["outcome"]["Value"],
@@ -206,7 +207,7 @@ async fn egress_rules(rig: &Rig, group_id: &str) -> Vec<aws_sdk_ec2::types::IpPe
 #[tokio::test]
 async fn a_new_groups_default_egress_rule_is_revoked_once_and_again_without_error() {
     let rig = Rig::new().await;
-    let vpc = rig::vpc(&rig.ec2, "10.40.0.0/16").await;
+    let vpc = seed::ec2::vpc(&rig.ec2, "10.40.0.0/16").await.unwrap();
     let id = rig
         .ec2
         .create_security_group()
@@ -249,7 +250,7 @@ async fn brute_force_from_the_instance_contains_it() {
         &[(INSTANCE_ID, json!(seeded.instance))],
     );
     let report = rig.handle(&deps, e).await.unwrap();
-    assert_eq!(report.family.as_str(), "ec2-compromised");
+    assert_eq!(report.family, Family::Ec2Compromised);
     assert_eq!(
         report.actions[0].status,
         Status::Done,
@@ -465,11 +466,8 @@ async fn root_credentials_are_never_touched() {
         statuses(&report),
         vec![(ActionKind::DenyUser, Status::Skipped)]
     );
-    assert_eq!(report.outcome, "alert-only");
-    let message = rig.alerts().await[0]["Message"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    assert_eq!(report.outcome, Outcome::AlertOnly);
+    let message = rig.alerts()[0]["Message"].as_str().unwrap().to_owned();
     assert!(message.contains("root user is never touched"), "{message}");
 }
 
@@ -660,8 +658,8 @@ async fn one_failing_action_does_not_stop_the_others() {
     );
     assert!(report.actions[1].detail.contains("does not exist"));
     assert!(!report.actions[1].retryable);
-    assert_eq!(report.outcome, "failed");
-    let alerts = rig.alerts().await;
+    assert_eq!(report.outcome, Outcome::Failed);
+    let alerts = rig.alerts();
     assert_eq!(alerts[0]["MessageAttributes"]["outcome"]["Value"], "failed");
 }
 

@@ -3,13 +3,13 @@
 
 mod rig;
 
-use vigil::error::Cause;
-use guardduty_responder::Error;
 use guardduty_responder::actions::Status;
 use guardduty_responder::config::{Mode, ResponseSettings};
+use guardduty_responder::{Config, Error};
 use rig::{INSTANCE_ID, Rig, contain, event};
 use serde_json::{Value, json};
 use vigil::config::ConfigError;
+use vigil::error::Cause;
 
 /// Handles `e` with `settings` on a seeded instance and checks nothing about it changed.
 async fn changes_nothing(case: &str, settings: ResponseSettings, edits: &[(&str, Value)]) {
@@ -39,7 +39,7 @@ async fn changes_nothing(case: &str, settings: ResponseSettings, edits: &[(&str,
         "{case}: {:#?}",
         report.actions
     );
-    let alerts = rig.alerts().await;
+    let alerts = rig.alerts();
     assert_eq!(alerts.len(), 1, "{case}: one alert");
     assert_ne!(alerts[0]["MessageAttributes"]["outcome"]["Value"], "acted");
 }
@@ -164,9 +164,33 @@ async fn malformed_and_foreign_events_fail_clearly() {
     }
     let err = rig.handle(&deps, json!(null)).await.unwrap_err();
     assert!(matches!(err, Error::Event(_)), "{err}");
+    // Nothing is alerted about as a finding; each failed invocation sends its one failure
+    // alert, High because a retry cannot fix an event.
+    let alerts = rig.alerts();
     assert!(
-        rig.alerts().await.is_empty(),
-        "nothing to alert about a non-finding"
+        alerts
+            .iter()
+            .all(|a| a["MessageAttributes"]["family"].is_null()),
+        "nothing to alert about a non-finding: {alerts:#?}"
+    );
+    let causes: Vec<(&Value, &Value)> = alerts
+        .iter()
+        .map(|a| {
+            let attributes = &a["MessageAttributes"];
+            (
+                &attributes["severity"]["Value"],
+                &attributes["cause"]["Value"],
+            )
+        })
+        .collect();
+    assert_eq!(
+        causes,
+        [
+            (&json!("HIGH"), &json!("ForeignEvent")),
+            (&json!("HIGH"), &json!("MalformedEvent")),
+            (&json!("HIGH"), &json!("MalformedEvent")),
+        ],
+        "one failure alert per failed invocation"
     );
 }
 
@@ -199,6 +223,16 @@ async fn configuration_comes_from_parameter_store_and_bad_values_stop_the_start(
         .unwrap();
     assert_eq!(good.mode, Mode::Contain);
     assert_eq!(good.allow_list.len(), 1);
+    let config = Config::load(
+        &rig.sdk,
+        vigil::config::lookup_in(&[("VIGIL_GUARDDUTY_CONFIG_PARAMETER", "/vigil/guardduty/good")]),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        config.response, good,
+        "the function reads the parameter its environment names"
+    );
 
     let defaults: ResponseSettings = ResponseSettings::load(&rig.sdk, None).await.unwrap();
     assert_eq!(defaults, ResponseSettings::default());

@@ -7,481 +7,95 @@
 //! allows all traffic in and out: with such rules AWS stops tracking flows, and the move to the
 //! rule-less group then cuts them at once (the order AWS's incident response guide gives).
 //! The all-traffic group is on the interface only between two consecutive API calls.
+//!
+//! What each action decides (which interfaces move, which volumes need a snapshot, what is
+//! tagged, what is already done) is a pure function below, over the instance as
+//! [`Ec2::describe_instance`](crate::aws::ec2::Ec2) shows it; the actions call those and the
+//! adapter in turn.
 
-use aws_sdk_ec2::Client;
-use aws_sdk_ec2::types::{
-    AttributeBooleanValue, Filter, InstanceAttributeName, IpPermission, IpRange, Ipv6Range,
-    ResourceType, Tag, TagSpecification,
-};
-use aws_smithy_types::error::metadata::ProvideErrorMetadata;
-use vigil::aws::AwsCallError;
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde::Serialize;
 
-use super::{ActionError, Ctx, Step, tag_pair};
+use super::{ActionError, Ctx, Step};
+use crate::aws::ec2::{Group, Instance, Interface};
+use crate::config::ExemptTag;
 
-/// Tag key marking the responder's security groups; the value says which of the two.
-pub const QUARANTINE_TAG: &str = "vigil:quarantine";
+/// Tag key marking the responder's security groups; the value is the group's [`GroupRole`].
+const QUARANTINE_TAG: &str = "vigil:quarantine";
 /// Tag key carrying the finding id on instances and snapshots.
-pub const FINDING_TAG: &str = "vigil:guardduty-finding";
+const FINDING_TAG: &str = "vigil:guardduty-finding";
 
-/// The two groups of a VPC that isolation uses.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum GroupRole {
+/// The two groups of a VPC that isolation uses; the serde name is the [`QUARANTINE_TAG`] value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+enum GroupRole {
     /// No rules at all: where interfaces end up.
     Isolation,
     /// All traffic in and out, so flows become untracked just before isolation.
     Untrack,
 }
 
+serde_plain::derive_display_from_serialize!(GroupRole);
+
 impl GroupRole {
-    fn tag_value(self) -> &'static str {
+    /// The group's name: the configured quarantine group name, `-untrack` added for the second.
+    fn group_name(self, base: &str) -> String {
         match self {
-            GroupRole::Isolation => "isolation",
-            GroupRole::Untrack => "untrack",
+            GroupRole::Isolation => base.to_owned(),
+            GroupRole::Untrack => format!("{base}-untrack"),
         }
     }
-}
 
-/// An instance as DescribeInstances shows it now.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct LiveInstance {
-    pub id: String,
-    pub state: Option<String>,
-    pub interfaces: Vec<Interface>,
-    pub volume_ids: Vec<String>,
-    pub tags: Vec<(String, String)>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Interface {
-    pub id: String,
-    pub subnet_id: Option<String>,
-    pub vpc_id: Option<String>,
-    pub group_ids: Vec<String>,
-}
-
-/// A security group and whether it has any rule.
-#[derive(Debug, Clone)]
-pub struct Group {
-    pub id: String,
-    pub ingress: Vec<IpPermission>,
-    pub egress: Vec<IpPermission>,
-}
-
-impl Group {
-    /// A group just created, as AWS makes every new group: no inbound rule and one outbound
-    /// rule allowing all traffic to 0.0.0.0/0.
-    pub fn new_with_default_egress(id: String) -> Self {
-        Group {
-            id,
-            ingress: Vec::new(),
-            egress: vec![
-                IpPermission::builder()
-                    .ip_protocol("-1")
-                    .ip_ranges(IpRange::builder().cidr_ip("0.0.0.0/0").build())
-                    .build(),
-            ],
-        }
-    }
-}
-
-/// A network ACL's ingress entries and tags.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Acl {
-    pub id: String,
-    pub entries: Vec<AclEntry>,
-    pub tags: Vec<(String, String)>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AclEntry {
-    pub rule: i32,
-    pub egress: bool,
-    pub deny: bool,
-    /// IPv4 or IPv6 CIDR.
-    pub cidr: Option<String>,
-}
-
-/// The EC2 calls the responder makes.
-#[derive(Debug, Clone)]
-pub struct Ec2 {
-    client: Client,
-}
-
-fn tag(key: &str, value: &str) -> Tag {
-    Tag::builder().key(key).value(value).build()
-}
-
-fn filter(name: &str, value: &str) -> Filter {
-    Filter::builder().name(name).values(value).build()
-}
-
-impl Ec2 {
-    pub fn new(client: Client) -> Self {
-        Ec2 { client }
-    }
-
-    pub async fn describe_instance(&self, id: &str) -> Result<Option<LiveInstance>, AwsCallError> {
-        let output = match self
-            .client
-            .describe_instances()
-            .instance_ids(id)
-            .send()
-            .await
-        {
-            Ok(output) => output,
-            Err(e) if e.code().is_some_and(|c| c.starts_with("InvalidInstanceID")) => {
-                return Ok(None);
-            }
-            Err(e) => return Err(AwsCallError::new("ec2:DescribeInstances", e)),
-        };
-        let Some(instance) = output
-            .reservations()
-            .iter()
-            .flat_map(|r| r.instances())
-            .find(|i| i.instance_id() == Some(id))
-        else {
-            return Ok(None);
-        };
-        let mut interfaces: Vec<(i32, Interface)> = instance
-            .network_interfaces()
-            .iter()
-            .map(|n| {
-                let index = n
-                    .attachment()
-                    .and_then(|a| a.device_index())
-                    .unwrap_or(i32::MAX);
-                let interface = Interface {
-                    id: n.network_interface_id().unwrap_or_default().to_owned(),
-                    subnet_id: n.subnet_id().map(str::to_owned),
-                    vpc_id: n.vpc_id().map(str::to_owned),
-                    group_ids: n
-                        .groups()
-                        .iter()
-                        .filter_map(|g| g.group_id().map(str::to_owned))
-                        .collect(),
-                };
-                (index, interface)
-            })
-            .collect();
-        interfaces.sort_by_key(|(index, _)| *index);
-        Ok(Some(LiveInstance {
-            id: id.to_owned(),
-            state: instance
-                .state()
-                .and_then(|s| s.name())
-                .map(|n| n.as_str().to_owned()),
-            interfaces: interfaces.into_iter().map(|(_, i)| i).collect(),
-            volume_ids: instance
-                .block_device_mappings()
-                .iter()
-                .filter_map(|b| b.ebs().and_then(|e| e.volume_id()).map(str::to_owned))
-                .collect(),
-            tags: instance
-                .tags()
-                .iter()
-                .map(|t| tag_pair(t.key(), t.value()))
-                .collect(),
-        }))
-    }
-
-    /// The VPC's group with the given role, found by tag.
-    pub async fn find_group(
-        &self,
-        vpc_id: &str,
-        role: GroupRole,
-    ) -> Result<Option<Group>, AwsCallError> {
-        let output = self
-            .client
-            .describe_security_groups()
-            .filters(filter("vpc-id", vpc_id))
-            .filters(filter(&format!("tag:{QUARANTINE_TAG}"), role.tag_value()))
-            .send()
-            .await
-            .map_err(|e| AwsCallError::new("ec2:DescribeSecurityGroups", e))?;
-        Ok(output.security_groups().first().map(|g| Group {
-            id: g.group_id().unwrap_or_default().to_owned(),
-            ingress: g.ip_permissions().to_vec(),
-            egress: g.ip_permissions_egress().to_vec(),
-        }))
-    }
-
-    /// Creates the group, tagged with its role in the same call. `Ok(None)` when a group of
-    /// that name already exists in the VPC (another invocation created it first).
-    pub async fn create_group(
-        &self,
-        vpc_id: &str,
-        name: &str,
-        role: GroupRole,
-    ) -> Result<Option<String>, AwsCallError> {
-        let description = match role {
+    fn description(self) -> &'static str {
+        match self {
             GroupRole::Isolation => {
                 "Vigil quarantine: no rules; instances moved here by the GuardDuty responder"
             }
             GroupRole::Untrack => {
                 "Vigil quarantine step: all traffic, so flows are untracked and cut by the move to the rule-less group"
             }
-        };
-        let result = self
-            .client
-            .create_security_group()
-            .vpc_id(vpc_id)
-            .group_name(name)
-            .description(description)
-            .tag_specifications(
-                TagSpecification::builder()
-                    .resource_type(ResourceType::SecurityGroup)
-                    .tags(tag(QUARANTINE_TAG, role.tag_value()))
-                    .tags(tag("Name", name))
-                    .build(),
-            )
-            .send()
-            .await;
-        match result {
-            Ok(output) => Ok(output.group_id().map(str::to_owned)),
-            Err(e) if e.code() == Some("InvalidGroup.Duplicate") => Ok(None),
-            Err(e) => Err(AwsCallError::new("ec2:CreateSecurityGroup", e)),
         }
     }
+}
 
-    /// Removes the group's rules as listed in `group`, ingress and egress each in one call.
-    /// `InvalidPermission.NotFound` (a listed rule is already gone, as after a concurrent or
-    /// replayed response) is not an error. The emulator then removes none of that call's rules,
-    /// so there a rule listed with a gone one stays until the next response describes the group
-    /// again; whether AWS removes the rest (it reports `UnknownIpPermissions`) is not verified
-    /// here.
-    pub async fn revoke(&self, group: &Group) -> Result<(), AwsCallError> {
-        let gone = |code: Option<&str>| code == Some("InvalidPermission.NotFound");
-        if !group.ingress.is_empty()
-            && let Err(e) = self
-                .client
-                .revoke_security_group_ingress()
-                .group_id(&group.id)
-                .set_ip_permissions(Some(group.ingress.clone()))
-                .send()
-                .await
-            && !gone(e.code())
-        {
-            return Err(AwsCallError::new("ec2:RevokeSecurityGroupIngress", e));
-        }
-        if !group.egress.is_empty()
-            && let Err(e) = self
-                .client
-                .revoke_security_group_egress()
-                .group_id(&group.id)
-                .set_ip_permissions(Some(group.egress.clone()))
-                .send()
-                .await
-            && !gone(e.code())
-        {
-            return Err(AwsCallError::new("ec2:RevokeSecurityGroupEgress", e));
-        }
-        Ok(())
+/// The group a creation left behind: the one described if the description already shows it;
+/// else the id just created, with what every new group has (the default egress rule, which
+/// [`upkeep`] removes from the isolation group); else nothing of ours: a group of that name
+/// exists without the tag.
+fn created_group(
+    role: GroupRole,
+    name: &str,
+    vpc_id: &str,
+    created: Option<String>,
+    found: Option<Group>,
+) -> Result<Group, ActionError> {
+    match (created, found) {
+        (_, Some(group)) => Ok(group),
+        // Created, but not described yet (eventual consistency).
+        (Some(id), None) => Ok(Group::new_with_default_egress(id)),
+        (None, None) => Err(ActionError::Refused(format!(
+            "a security group named {name} exists in {vpc_id} without the {QUARANTINE_TAG}={role} tag; tag it or rename it so Vigil can use its own"
+        ))),
     }
+}
 
-    /// All traffic in and out, IPv4 and IPv6 (the egress IPv4 rule every new group has).
-    pub async fn allow_all(&self, group_id: &str) -> Result<(), AwsCallError> {
-        let everything = IpPermission::builder()
-            .ip_protocol("-1")
-            .ip_ranges(IpRange::builder().cidr_ip("0.0.0.0/0").build())
-            .ipv6_ranges(Ipv6Range::builder().cidr_ipv6("::/0").build())
-            .build();
-        // A rule that is already there is what we want: not an error.
-        let duplicate = |code: Option<&str>| code == Some("InvalidPermission.Duplicate");
-        if let Err(e) = self
-            .client
-            .authorize_security_group_ingress()
-            .group_id(group_id)
-            .ip_permissions(everything)
-            .send()
-            .await
-            && !duplicate(e.code())
-        {
-            return Err(AwsCallError::new("ec2:AuthorizeSecurityGroupIngress", e));
-        }
-        if let Err(e) = self
-            .client
-            .authorize_security_group_egress()
-            .group_id(group_id)
-            .ip_permissions(
-                IpPermission::builder()
-                    .ip_protocol("-1")
-                    .ipv6_ranges(Ipv6Range::builder().cidr_ipv6("::/0").build())
-                    .build(),
-            )
-            .send()
-            .await
-            && !duplicate(e.code())
-        {
-            return Err(AwsCallError::new("ec2:AuthorizeSecurityGroupEgress", e));
-        }
-        Ok(())
-    }
+/// What keeps a group fit for its role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Upkeep {
+    /// Revoke every rule listed (none listed: no call).
+    Empty,
+    /// Add the all-traffic rules.
+    AllowAll,
+    Nothing,
+}
 
-    pub async fn set_groups(&self, interface_id: &str, group_id: &str) -> Result<(), AwsCallError> {
-        self.client
-            .modify_network_interface_attribute()
-            .network_interface_id(interface_id)
-            .groups(group_id)
-            .send()
-            .await
-            .map_err(|e| AwsCallError::new("ec2:ModifyNetworkInterfaceAttribute", e))?;
-        Ok(())
-    }
-
-    /// The volumes that already have a snapshot tagged with `finding_id`.
-    pub async fn snapshotted_volumes(&self, finding_id: &str) -> Result<Vec<String>, AwsCallError> {
-        let snapshots: Vec<_> = self
-            .client
-            .describe_snapshots()
-            .owner_ids("self")
-            .filters(filter(&format!("tag:{FINDING_TAG}"), finding_id))
-            .into_paginator()
-            .items()
-            .send()
-            .try_collect()
-            .await
-            .map_err(|e| AwsCallError::new("ec2:DescribeSnapshots", e))?;
-        Ok(snapshots
-            .iter()
-            .filter_map(|s| s.volume_id().map(str::to_owned))
-            .collect())
-    }
-
-    pub async fn create_snapshot(
-        &self,
-        volume_id: &str,
-        instance_id: &str,
-        finding_id: &str,
-    ) -> Result<String, AwsCallError> {
-        let output = self
-            .client
-            .create_snapshot()
-            .volume_id(volume_id)
-            .description(format!(
-                "Vigil evidence: {volume_id} of {instance_id}, GuardDuty finding {finding_id}"
-            ))
-            .tag_specifications(
-                TagSpecification::builder()
-                    .resource_type(ResourceType::Snapshot)
-                    .tags(tag(FINDING_TAG, finding_id))
-                    .tags(tag("vigil:instance-id", instance_id))
-                    .build(),
-            )
-            .send()
-            .await
-            .map_err(|e| AwsCallError::new("ec2:CreateSnapshot", e))?;
-        Ok(output.snapshot_id().unwrap_or_default().to_owned())
-    }
-
-    pub async fn termination_protected(&self, instance_id: &str) -> Result<bool, AwsCallError> {
-        let output = self
-            .client
-            .describe_instance_attribute()
-            .instance_id(instance_id)
-            .attribute(InstanceAttributeName::DisableApiTermination)
-            .send()
-            .await
-            .map_err(|e| AwsCallError::new("ec2:DescribeInstanceAttribute", e))?;
-        Ok(output
-            .disable_api_termination()
-            .and_then(|v| v.value())
-            .unwrap_or(false))
-    }
-
-    pub async fn protect_from_termination(&self, instance_id: &str) -> Result<(), AwsCallError> {
-        self.client
-            .modify_instance_attribute()
-            .instance_id(instance_id)
-            .disable_api_termination(AttributeBooleanValue::builder().value(true).build())
-            .send()
-            .await
-            .map_err(|e| AwsCallError::new("ec2:ModifyInstanceAttribute", e))?;
-        Ok(())
-    }
-
-    pub async fn tag(&self, resource_id: &str, tags: &[(&str, &str)]) -> Result<(), AwsCallError> {
-        let mut request = self.client.create_tags().resources(resource_id);
-        for (key, value) in tags {
-            request = request.tags(tag(key, value));
-        }
-        request
-            .send()
-            .await
-            .map_err(|e| AwsCallError::new("ec2:CreateTags", e))?;
-        Ok(())
-    }
-
-    /// The network ACL associated with `subnet_id`.
-    pub async fn acl_of_subnet(&self, subnet_id: &str) -> Result<Option<Acl>, AwsCallError> {
-        let output = self
-            .client
-            .describe_network_acls()
-            .filters(filter("association.subnet-id", subnet_id))
-            .send()
-            .await
-            .map_err(|e| AwsCallError::new("ec2:DescribeNetworkAcls", e))?;
-        Ok(output.network_acls().first().map(|acl| Acl {
-            id: acl.network_acl_id().unwrap_or_default().to_owned(),
-            entries: acl
-                .entries()
-                .iter()
-                .map(|e| AclEntry {
-                    rule: e.rule_number().unwrap_or_default(),
-                    egress: e.egress().unwrap_or(false),
-                    deny: e.rule_action().map(|a| a.as_str()) == Some("deny"),
-                    cidr: e.cidr_block().or(e.ipv6_cidr_block()).map(str::to_owned),
-                })
-                .collect(),
-            tags: acl
-                .tags()
-                .iter()
-                .map(|t| tag_pair(t.key(), t.value()))
-                .collect(),
-        }))
-    }
-
-    /// Adds (or, with `replace`, overwrites) an inbound deny-all-protocols entry for `cidr`.
-    pub async fn deny_inbound(
-        &self,
-        acl_id: &str,
-        rule: i32,
-        cidr: &ipnet::IpNet,
-        replace: bool,
-    ) -> Result<(), AwsCallError> {
-        use aws_sdk_ec2::types::RuleAction;
-        let (v4, v6) = match cidr {
-            ipnet::IpNet::V4(n) => (Some(n.to_string()), None),
-            ipnet::IpNet::V6(n) => (None, Some(n.to_string())),
-        };
-        if replace {
-            self.client
-                .replace_network_acl_entry()
-                .network_acl_id(acl_id)
-                .rule_number(rule)
-                .protocol("-1")
-                .rule_action(RuleAction::Deny)
-                .egress(false)
-                .set_cidr_block(v4)
-                .set_ipv6_cidr_block(v6)
-                .send()
-                .await
-                .map(drop)
-                .map_err(|e| AwsCallError::new("ec2:ReplaceNetworkAclEntry", e))
-        } else {
-            self.client
-                .create_network_acl_entry()
-                .network_acl_id(acl_id)
-                .rule_number(rule)
-                .protocol("-1")
-                .rule_action(RuleAction::Deny)
-                .egress(false)
-                .set_cidr_block(v4)
-                .set_ipv6_cidr_block(v6)
-                .send()
-                .await
-                .map(drop)
-                .map_err(|e| AwsCallError::new("ec2:CreateNetworkAclEntry", e))
-        }
+fn upkeep(role: GroupRole, group: &Group) -> Upkeep {
+    match role {
+        // A rule added to the quarantine group by hand (or a new group's default egress rule)
+        // would let the instance talk: the group must stay empty.
+        GroupRole::Isolation => Upkeep::Empty,
+        GroupRole::Untrack if group.ingress.is_empty() => Upkeep::AllowAll,
+        GroupRole::Untrack => Upkeep::Nothing,
     }
 }
 
@@ -492,36 +106,24 @@ async fn quarantine_group(
     role: GroupRole,
 ) -> Result<String, ActionError> {
     let ec2 = &ctx.deps.ec2;
-    let base = &ctx.settings.quarantine_group_name;
-    let name = match role {
-        GroupRole::Isolation => base.clone(),
-        GroupRole::Untrack => format!("{base}-untrack"),
-    };
-    let group = match ec2.find_group(vpc_id, role).await? {
+    let tag = role.to_string();
+    let tag = (QUARANTINE_TAG, tag.as_str());
+    let group = match ec2.find_group(vpc_id, tag).await? {
         Some(group) => group,
         None => {
-            let created = ec2.create_group(vpc_id, &name, role).await?;
-            let found = ec2.find_group(vpc_id, role).await?;
-            match (created, found) {
-                // Created, but not described yet (eventual consistency): it has what every new
-                // group has, including the default egress rule, which revoke() removes.
-                (Some(id), None) => Group::new_with_default_egress(id),
-                (_, Some(group)) => group,
-                (None, None) => {
-                    return Err(ActionError::Refused(format!(
-                        "a security group named {name} exists in {vpc_id} without the {QUARANTINE_TAG}={} tag; tag it or rename it so Vigil can use its own",
-                        role.tag_value()
-                    )));
-                }
-            }
+            let name = role.group_name(&ctx.settings.quarantine_group_name);
+            let tags = [tag, ("Name", name.as_str())];
+            let created = ec2
+                .create_group(vpc_id, &name, role.description(), &tags)
+                .await?;
+            let found = ec2.find_group(vpc_id, tag).await?;
+            created_group(role, &name, vpc_id, created, found)?
         }
     };
-    match role {
-        // A rule added to the quarantine group by hand (or a new group's default egress rule)
-        // would let the instance talk: the group must stay empty.
-        GroupRole::Isolation => ec2.revoke(&group).await?,
-        GroupRole::Untrack if group.ingress.is_empty() => ec2.allow_all(&group.id).await?,
-        GroupRole::Untrack => {}
+    match upkeep(role, &group) {
+        Upkeep::Empty => ec2.revoke(&group).await?,
+        Upkeep::AllowAll => ec2.allow_all(&group.id).await?,
+        Upkeep::Nothing => {}
     }
     Ok(group.id)
 }
@@ -549,43 +151,77 @@ impl VpcGroups {
 
 /// A skip when the live instance carries the exempt tag (the finding's copy of the tags may
 /// be older).
-async fn refuse_if_exempt(ctx: &Ctx<'_>, instance_id: &str) -> Result<Option<Step>, ActionError> {
-    let instance = ctx.instance(instance_id).await?;
-    let exempt = &ctx.settings.exempt_tag;
-    let tagged = instance.tags.iter().any(|(k, v)| exempt.matches(k, v));
-    Ok(tagged.then(|| {
+fn exempt(instance: &Instance, tag: &ExemptTag) -> Option<Step> {
+    let tagged = instance.tags.iter().any(|(k, v)| tag.matches(k, v));
+    tagged.then(|| {
         Step::Skipped(format!(
             "the instance is tagged {}={} now: exempt, alert only",
-            exempt.key, exempt.value
+            tag.key, tag.value
         ))
-    }))
+    })
 }
 
-/// Moves every network interface of the instance into its VPC's quarantine group.
-pub async fn isolate(ctx: &Ctx<'_>, instance_id: &str) -> Result<Step, ActionError> {
-    if let Some(skip) = refuse_if_exempt(ctx, instance_id).await? {
-        return Ok(skip);
-    }
+/// A skip when the instance is exempt now.
+async fn skip_if_exempt(ctx: &Ctx<'_>, instance_id: &str) -> Result<Option<Step>, ActionError> {
     let instance = ctx.instance(instance_id).await?;
+    Ok(exempt(instance, &ctx.settings.exempt_tag))
+}
+
+/// The interfaces isolation moves: all of them; an instance without any cannot be isolated.
+fn interfaces_to_isolate(instance: &Instance) -> Result<&[Interface], ActionError> {
     if instance.interfaces.is_empty() {
         return Err(ActionError::Refused(format!(
-            "instance {instance_id} has no network interface to isolate (state {})",
+            "instance {} has no network interface to isolate (state {})",
+            instance.id,
             instance.state.as_deref().unwrap_or("unknown")
         )));
     }
+    Ok(&instance.interfaces)
+}
+
+fn vpc_of(interface: &Interface) -> Result<&str, ActionError> {
+    interface.vpc_id.as_deref().ok_or_else(|| {
+        ActionError::Refused(format!("network interface {} is in no VPC", interface.id))
+    })
+}
+
+/// Whether the interface is in its VPC's isolation group and no other.
+fn isolated(interface: &Interface, isolation_group: &str) -> bool {
+    interface.group_ids == [isolation_group]
+}
+
+/// What isolation reports: the interfaces it moved and those already isolated.
+fn isolation_step(moved: &[String], already: &[String], group_name: &str) -> Step {
+    if moved.is_empty() {
+        return Step::AlreadyDone(format!(
+            "every network interface is already in the quarantine group: {}",
+            already.join(", ")
+        ));
+    }
+    let mut detail = format!(
+        "moved {} to the rule-less quarantine group {group_name} (established connections cut)",
+        moved.join("; ")
+    );
+    if !already.is_empty() {
+        detail.push_str(&format!("; already there: {}", already.join(", ")));
+    }
+    Step::Done(detail)
+}
+
+/// Moves every network interface of the instance into its VPC's quarantine group.
+pub(crate) async fn isolate(ctx: &Ctx<'_>, instance_id: &str) -> Result<Step, ActionError> {
+    if let Some(skip) = skip_if_exempt(ctx, instance_id).await? {
+        return Ok(skip);
+    }
+    let instance = ctx.instance(instance_id).await?;
     let mut moved = Vec::new();
     let mut already = Vec::new();
     // Each VPC's two groups, looked up (or created) once however many interfaces it has.
     let mut groups = VpcGroups::default();
-    for interface in &instance.interfaces {
-        let Some(vpc) = interface.vpc_id.as_deref() else {
-            return Err(ActionError::Refused(format!(
-                "network interface {} is in no VPC",
-                interface.id
-            )));
-        };
+    for interface in interfaces_to_isolate(instance)? {
+        let vpc = vpc_of(interface)?;
         let isolation = groups.get(ctx, vpc, GroupRole::Isolation).await?;
-        if interface.group_ids == [isolation.clone()] {
+        if isolated(interface, &isolation) {
             already.push(format!("{} ({isolation})", interface.id));
             continue;
         }
@@ -598,26 +234,44 @@ pub async fn isolate(ctx: &Ctx<'_>, instance_id: &str) -> Result<Step, ActionErr
             interface.group_ids.join(", ")
         ));
     }
-    if moved.is_empty() {
-        return Ok(Step::AlreadyDone(format!(
-            "every network interface is already in the quarantine group: {}",
-            already.join(", ")
-        )));
+    Ok(isolation_step(
+        &moved,
+        &already,
+        &ctx.settings.quarantine_group_name,
+    ))
+}
+
+/// The attached volumes without a snapshot for this finding yet (`done`: the volumes of the
+/// snapshots tagged with it).
+fn volumes_to_snapshot<'i>(instance: &'i Instance, done: &[String]) -> Vec<&'i str> {
+    instance
+        .volume_ids
+        .iter()
+        .filter(|v| !done.contains(v))
+        .map(String::as_str)
+        .collect()
+}
+
+/// What the snapshots report, given the ones started now (`"<snapshot> of <volume>"`).
+fn snapshot_step(instance: &Instance, created: &[String], finding_id: &str) -> Step {
+    if created.is_empty() {
+        return Step::AlreadyDone(format!(
+            "every volume ({}) already has a snapshot tagged {FINDING_TAG}={finding_id}",
+            instance.volume_ids.join(", ")
+        ));
     }
-    let mut detail = format!(
-        "moved {} to the rule-less quarantine group {} (established connections cut)",
-        moved.join("; "),
-        ctx.settings.quarantine_group_name
-    );
-    if !already.is_empty() {
-        detail.push_str(&format!("; already there: {}", already.join(", ")));
-    }
-    Ok(Step::Done(detail))
+    Step::Done(format!(
+        "snapshots {} tagged {FINDING_TAG}={finding_id}",
+        created.join(", ")
+    ))
 }
 
 /// Snapshots every attached EBS volume, tagged with the finding id; once per finding.
-pub async fn snapshot_volumes(ctx: &Ctx<'_>, instance_id: &str) -> Result<Step, ActionError> {
-    if let Some(skip) = refuse_if_exempt(ctx, instance_id).await? {
+pub(crate) async fn snapshot_volumes(
+    ctx: &Ctx<'_>,
+    instance_id: &str,
+) -> Result<Step, ActionError> {
+    if let Some(skip) = skip_if_exempt(ctx, instance_id).await? {
         return Ok(skip);
     }
     let instance = ctx.instance(instance_id).await?;
@@ -626,17 +280,19 @@ pub async fn snapshot_volumes(ctx: &Ctx<'_>, instance_id: &str) -> Result<Step, 
             "the instance has no EBS volume to snapshot".into(),
         ));
     }
-    let finding_id = &ctx.finding.id;
-    let done = ctx.deps.ec2.snapshotted_volumes(finding_id).await?;
+    let finding_id = ctx.finding.id.as_str();
+    let ec2 = &ctx.deps.ec2;
+    let done = ec2.snapshotted_volumes((FINDING_TAG, finding_id)).await?;
+    let tags = [
+        (FINDING_TAG, finding_id),
+        ("vigil:instance-id", instance_id),
+    ];
     let mut created = Vec::new();
     let mut failures = Vec::new();
-    for volume in instance.volume_ids.iter().filter(|v| !done.contains(v)) {
-        match ctx
-            .deps
-            .ec2
-            .create_snapshot(volume, instance_id, finding_id)
-            .await
-        {
+    for volume in volumes_to_snapshot(instance, &done) {
+        let description =
+            format!("Vigil evidence: {volume} of {instance_id}, GuardDuty finding {finding_id}");
+        match ec2.create_snapshot(volume, description, &tags).await {
             Ok(snapshot) => created.push(format!("{snapshot} of {volume}")),
             Err(e) => failures.push(e),
         }
@@ -644,23 +300,14 @@ pub async fn snapshot_volumes(ctx: &Ctx<'_>, instance_id: &str) -> Result<Step, 
     if let Some(first) = failures.into_iter().next() {
         return Err(ActionError::Aws(first));
     }
-    if created.is_empty() {
-        return Ok(Step::AlreadyDone(format!(
-            "every volume ({}) already has a snapshot tagged {FINDING_TAG}={finding_id}",
-            instance.volume_ids.join(", ")
-        )));
-    }
-    Ok(Step::Done(format!(
-        "snapshots {} tagged {FINDING_TAG}={finding_id}",
-        created.join(", ")
-    )))
+    Ok(snapshot_step(instance, &created, finding_id))
 }
 
-pub async fn protect_from_termination(
+pub(crate) async fn protect_from_termination(
     ctx: &Ctx<'_>,
     instance_id: &str,
 ) -> Result<Step, ActionError> {
-    if let Some(skip) = refuse_if_exempt(ctx, instance_id).await? {
+    if let Some(skip) = skip_if_exempt(ctx, instance_id).await? {
         return Ok(skip);
     }
     if ctx.deps.ec2.termination_protected(instance_id).await? {
@@ -672,34 +319,255 @@ pub async fn protect_from_termination(
     Ok(Step::Done("termination protection turned on".into()))
 }
 
-pub async fn tag_instance(ctx: &Ctx<'_>, instance_id: &str) -> Result<Step, ActionError> {
-    if let Some(skip) = refuse_if_exempt(ctx, instance_id).await? {
+fn tagged_with_finding(instance: &Instance, finding_id: &str) -> bool {
+    instance
+        .tags
+        .iter()
+        .any(|(k, v)| k == FINDING_TAG && v == finding_id)
+}
+
+/// The time written into `vigil:contained-at`.
+fn contained_at(now: DateTime<Utc>) -> String {
+    now.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+/// The tags that mark an instance with the finding.
+fn finding_tags<'a>(finding_id: &'a str, kind: &'a str, at: &'a str) -> [(&'a str, &'a str); 3] {
+    [
+        (FINDING_TAG, finding_id),
+        ("vigil:guardduty-type", kind),
+        ("vigil:contained-at", at),
+    ]
+}
+
+pub(crate) async fn tag_instance(ctx: &Ctx<'_>, instance_id: &str) -> Result<Step, ActionError> {
+    if let Some(skip) = skip_if_exempt(ctx, instance_id).await? {
         return Ok(skip);
     }
     let instance = ctx.instance(instance_id).await?;
     let finding_id = ctx.finding.id.as_str();
-    if instance
-        .tags
-        .iter()
-        .any(|(k, v)| k == FINDING_TAG && v == finding_id)
-    {
+    if tagged_with_finding(instance, finding_id) {
         return Ok(Step::AlreadyDone(format!(
             "already tagged {FINDING_TAG}={finding_id}"
         )));
     }
-    let at = ctx.now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let at = contained_at(ctx.now);
     ctx.deps
         .ec2
         .tag(
             instance_id,
-            &[
-                (FINDING_TAG, finding_id),
-                ("vigil:guardduty-type", ctx.finding.kind.as_str()),
-                ("vigil:contained-at", at.as_str()),
-            ],
+            &finding_tags(finding_id, &ctx.finding.kind, &at),
         )
         .await?;
     Ok(Step::Done(format!(
         "tagged {FINDING_TAG}={finding_id}, vigil:guardduty-type, vigil:contained-at={at}"
     )))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn interface(id: &str, vpc: Option<&str>, groups: &[&str]) -> Interface {
+        Interface {
+            id: id.into(),
+            subnet_id: Some("subnet-1".into()),
+            vpc_id: vpc.map(Into::into),
+            group_ids: groups.iter().map(|g| g.to_string()).collect(),
+        }
+    }
+
+    fn instance(interfaces: Vec<Interface>, volumes: &[&str], tags: &[(&str, &str)]) -> Instance {
+        Instance {
+            id: "i-1".into(),
+            state: Some("running".into()),
+            interfaces,
+            volume_ids: volumes.iter().map(|v| v.to_string()).collect(),
+            tags: tags
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn groups_are_named_and_tagged_by_role() {
+        assert_eq!(GroupRole::Isolation.group_name("q"), "q");
+        assert_eq!(GroupRole::Untrack.group_name("q"), "q-untrack");
+        assert_eq!(GroupRole::Isolation.to_string(), "isolation");
+        assert_eq!(GroupRole::Untrack.to_string(), "untrack");
+    }
+
+    #[test]
+    fn a_created_group_is_the_described_one_or_a_new_one_or_someone_elses() {
+        let described = Group {
+            id: "sg-described".into(),
+            ..Group::default()
+        };
+        let group = created_group(
+            GroupRole::Isolation,
+            "q",
+            "vpc-1",
+            Some("sg-new".into()),
+            Some(described),
+        )
+        .unwrap();
+        assert_eq!(group.id, "sg-described");
+
+        let new = created_group(
+            GroupRole::Isolation,
+            "q",
+            "vpc-1",
+            Some("sg-new".into()),
+            None,
+        )
+        .unwrap();
+        assert_eq!(new.id, "sg-new");
+        assert!(new.ingress.is_empty());
+        assert!(!new.egress.is_empty(), "a new group allows all egress");
+
+        let Err(ActionError::Refused(why)) =
+            created_group(GroupRole::Untrack, "q-untrack", "vpc-1", None, None)
+        else {
+            panic!("a group of that name without our tag is not ours")
+        };
+        assert!(
+            why.contains("q-untrack exists in vpc-1 without the vigil:quarantine=untrack tag"),
+            "{why}"
+        );
+    }
+
+    #[test]
+    fn the_isolation_group_is_always_emptied_and_the_untrack_group_opened_once() {
+        let empty = Group::default();
+        let open = Group {
+            ingress: Group::new_with_default_egress("x".into()).egress,
+            ..Group::default()
+        };
+        assert_eq!(upkeep(GroupRole::Isolation, &empty), Upkeep::Empty);
+        assert_eq!(upkeep(GroupRole::Isolation, &open), Upkeep::Empty);
+        assert_eq!(upkeep(GroupRole::Untrack, &empty), Upkeep::AllowAll);
+        assert_eq!(upkeep(GroupRole::Untrack, &open), Upkeep::Nothing);
+    }
+
+    #[test]
+    fn only_the_live_exempt_tag_skips() {
+        let tag = ExemptTag::default();
+        let tagged = instance(vec![], &[], &[("vigil:exempt", "TRUE")]);
+        let Some(Step::Skipped(why)) = exempt(&tagged, &tag) else {
+            panic!("exempt")
+        };
+        assert!(why.contains("vigil:exempt=true now"), "{why}");
+        assert_eq!(
+            exempt(&instance(vec![], &[], &[("vigil:exempt", "no")]), &tag),
+            None
+        );
+    }
+
+    #[test]
+    fn every_interface_is_isolated_and_one_already_alone_in_the_group_is_left() {
+        let i = instance(
+            vec![
+                interface("eni-1", Some("vpc-1"), &["sg-q"]),
+                interface("eni-2", Some("vpc-1"), &["sg-q", "sg-web"]),
+                interface("eni-3", Some("vpc-1"), &["sg-web"]),
+            ],
+            &[],
+            &[],
+        );
+        let interfaces = interfaces_to_isolate(&i).unwrap();
+        assert_eq!(interfaces.len(), 3, "not only the primary interface");
+        let moved: Vec<bool> = interfaces.iter().map(|n| !isolated(n, "sg-q")).collect();
+        assert_eq!(
+            moved,
+            [false, true, true],
+            "another group beside it still lets traffic in"
+        );
+        assert_eq!(vpc_of(&interfaces[0]).unwrap(), "vpc-1");
+    }
+
+    #[test]
+    fn isolation_refuses_what_it_cannot_isolate() {
+        let Err(ActionError::Refused(why)) = interfaces_to_isolate(&instance(vec![], &[], &[]))
+        else {
+            panic!("no interface")
+        };
+        assert!(
+            why.contains("no network interface to isolate (state running)"),
+            "{why}"
+        );
+        let Err(ActionError::Refused(why)) = vpc_of(&interface("eni-9", None, &[])) else {
+            panic!("no VPC")
+        };
+        assert_eq!(why, "network interface eni-9 is in no VPC");
+    }
+
+    #[test]
+    fn isolation_reports_what_moved_and_what_was_already_there() {
+        let Step::AlreadyDone(why) = isolation_step(&[], &["eni-1 (sg-q)".into()], "q") else {
+            panic!("nothing moved")
+        };
+        assert_eq!(
+            why,
+            "every network interface is already in the quarantine group: eni-1 (sg-q)"
+        );
+        let Step::Done(why) = isolation_step(
+            &["eni-2 from [sg-web] to sg-q".into()],
+            &["eni-1 (sg-q)".into()],
+            "q",
+        ) else {
+            panic!("moved")
+        };
+        assert_eq!(
+            why,
+            "moved eni-2 from [sg-web] to sg-q to the rule-less quarantine group q (established connections cut); already there: eni-1 (sg-q)"
+        );
+    }
+
+    #[test]
+    fn only_volumes_without_a_snapshot_for_the_finding_are_snapshotted() {
+        let i = instance(vec![], &["vol-1", "vol-2"], &[]);
+        assert_eq!(volumes_to_snapshot(&i, &[]), ["vol-1", "vol-2"]);
+        assert_eq!(volumes_to_snapshot(&i, &["vol-1".into()]), ["vol-2"]);
+        assert!(volumes_to_snapshot(&i, &["vol-2".into(), "vol-1".into()]).is_empty());
+
+        let Step::AlreadyDone(why) = snapshot_step(&i, &[], "f1") else {
+            panic!("none created")
+        };
+        assert_eq!(
+            why,
+            "every volume (vol-1, vol-2) already has a snapshot tagged vigil:guardduty-finding=f1"
+        );
+        let Step::Done(why) = snapshot_step(&i, &["snap-1 of vol-2".into()], "f1") else {
+            panic!("created")
+        };
+        assert_eq!(
+            why,
+            "snapshots snap-1 of vol-2 tagged vigil:guardduty-finding=f1"
+        );
+    }
+
+    #[test]
+    fn the_instance_is_marked_with_the_finding_once() {
+        let at = contained_at(
+            DateTime::parse_from_rfc3339("2024-06-01T12:00:00.250Z")
+                .unwrap()
+                .with_timezone(&Utc),
+        );
+        assert_eq!(at, "2024-06-01T12:00:00Z");
+        assert_eq!(
+            finding_tags("f1", "Backdoor:EC2/X", &at),
+            [
+                ("vigil:guardduty-finding", "f1"),
+                ("vigil:guardduty-type", "Backdoor:EC2/X"),
+                ("vigil:contained-at", "2024-06-01T12:00:00Z"),
+            ]
+        );
+        let tagged = instance(vec![], &[], &[("vigil:guardduty-finding", "f1")]);
+        assert!(tagged_with_finding(&tagged, "f1"));
+        assert!(
+            !tagged_with_finding(&tagged, "f2"),
+            "another finding tags again"
+        );
+    }
 }

@@ -5,158 +5,47 @@
 //! (`aws:TokenIssueTime`). It is "already done" when an existing revocation's cutoff is at or
 //! after the last activity GuardDuty saw: every session used in that activity is covered.
 
-use aws_sdk_iam::Client;
-use aws_sdk_iam::error::SdkError;
-use aws_sdk_iam::types::StatusType;
-use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::json;
 use vigil::aws::{AwsCallError, AwsFailure};
 use vigil::policy::{Effect, PolicyDocument};
 
 use super::{ActionError, Ctx, Step};
+use crate::aws::iam::Iam;
 use crate::playbook::PrincipalKind;
 
 /// Inline policy denying a user everything.
-pub const DENY_ALL_POLICY: &str = "vigil-guardduty-deny-all";
+const DENY_ALL_POLICY: &str = "vigil-guardduty-deny-all";
 /// Inline policy revoking sessions issued before its cutoff.
-pub const REVOKE_POLICY: &str = "vigil-guardduty-revoke-older-sessions";
+const REVOKE_POLICY: &str = "vigil-guardduty-revoke-older-sessions";
 
-/// The IAM calls the responder makes.
-#[derive(Debug, Clone)]
-pub struct Iam {
-    client: Client,
-}
-
-impl Iam {
-    pub fn new(client: Client) -> Self {
-        Iam { client }
-    }
-
-    /// The key's status (`Active` / `Inactive`); `None` when the user has no such key.
-    pub async fn key_status(
-        &self,
-        user: &str,
-        key_id: &str,
-    ) -> Result<Option<String>, AwsCallError> {
-        let keys: Vec<_> = match self
-            .client
-            .list_access_keys()
-            .user_name(user)
-            .into_paginator()
-            .items()
-            .send()
-            .try_collect()
-            .await
-        {
-            Ok(keys) => keys,
-            Err(e) if e.code() == Some("NoSuchEntity") => return Ok(None),
-            Err(e) => return Err(AwsCallError::new("iam:ListAccessKeys", e)),
-        };
-        Ok(keys
-            .iter()
-            .find(|k| k.access_key_id() == Some(key_id))
-            .map(|k| {
-                k.status()
-                    .map(|s| s.as_str())
-                    .unwrap_or("Active")
-                    .to_owned()
-            }))
-    }
-
-    pub async fn deactivate_key(&self, user: &str, key_id: &str) -> Result<(), AwsCallError> {
-        self.client
-            .update_access_key()
-            .user_name(user)
-            .access_key_id(key_id)
-            .status(StatusType::Inactive)
-            .send()
-            .await
-            .map_err(|e| AwsCallError::new("iam:UpdateAccessKey", e))?;
-        Ok(())
-    }
-
-    /// An inline policy's document, decoded; `None` when there is no such policy.
-    pub async fn inline_policy(
-        &self,
-        kind: PrincipalKind,
-        principal: &str,
-        policy: &str,
-    ) -> Result<Option<String>, AwsCallError> {
-        match kind {
-            PrincipalKind::User => document_or_none(
-                "iam:GetUserPolicy",
-                self.client
-                    .get_user_policy()
-                    .user_name(principal)
-                    .policy_name(policy)
-                    .send()
-                    .await
-                    .map(|o| o.policy_document),
-            ),
-            PrincipalKind::Role => document_or_none(
-                "iam:GetRolePolicy",
-                self.client
-                    .get_role_policy()
-                    .role_name(principal)
-                    .policy_name(policy)
-                    .send()
-                    .await
-                    .map(|o| o.policy_document),
-            ),
-        }
-    }
-
-    pub async fn put_inline_policy(
-        &self,
-        kind: PrincipalKind,
-        principal: &str,
-        policy: &str,
-        document: &str,
-    ) -> Result<(), AwsCallError> {
-        match kind {
-            PrincipalKind::User => self
-                .client
-                .put_user_policy()
-                .user_name(principal)
-                .policy_name(policy)
-                .policy_document(document)
-                .send()
-                .await
-                .map(drop)
-                .map_err(|e| AwsCallError::new("iam:PutUserPolicy", e)),
-            PrincipalKind::Role => self
-                .client
-                .put_role_policy()
-                .role_name(principal)
-                .policy_name(policy)
-                .policy_document(document)
-                .send()
-                .await
-                .map(drop)
-                .map_err(|e| AwsCallError::new("iam:PutRolePolicy", e)),
-        }
+/// The principal's inline policy `policy`, decoded; `None` when there is none.
+async fn inline_policy(
+    iam: &Iam,
+    kind: PrincipalKind,
+    name: &str,
+    policy: &str,
+) -> Result<Option<String>, AwsCallError> {
+    match kind {
+        PrincipalKind::User => iam.user_policy(name, policy).await,
+        PrincipalKind::Role => iam.role_policy(name, policy).await,
     }
 }
 
-/// A policy document as IAM returns it, decoded. NoSuchEntity is the normal "no policy yet"
-/// answer, recognised by its code before anything is logged; only other failures become an
-/// [`AwsCallError`] (which logs them).
-fn document_or_none<E>(
-    operation: &'static str,
-    result: Result<String, SdkError<E>>,
-) -> Result<Option<String>, AwsCallError>
-where
-    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-{
-    match result {
-        Ok(document) => Ok(Some(vigil::policy::decode_document(&document))),
-        Err(e) if e.code() == Some("NoSuchEntity") => Ok(None),
-        Err(e) => Err(AwsCallError::new(operation, e)),
+async fn put_inline_policy(
+    iam: &Iam,
+    kind: PrincipalKind,
+    name: &str,
+    policy: &str,
+    document: &str,
+) -> Result<(), AwsCallError> {
+    match kind {
+        PrincipalKind::User => iam.put_user_policy(name, policy, document).await,
+        PrincipalKind::Role => iam.put_role_policy(name, policy, document).await,
     }
 }
 
-pub fn deny_all_document() -> String {
+fn deny_all_document() -> String {
     json!({
         "Version": "2012-10-17",
         "Statement": [{
@@ -170,7 +59,7 @@ pub fn deny_all_document() -> String {
 }
 
 /// The `AWSRevokeOlderSessions` document with `cutoff`.
-pub fn revoke_document(cutoff: DateTime<Utc>) -> String {
+fn revoke_document(cutoff: DateTime<Utc>) -> String {
     json!({
         "Version": "2012-10-17",
         "Statement": [{
@@ -216,7 +105,11 @@ pub fn revocation_cutoff(document: &str) -> Option<DateTime<Utc>> {
         .max()
 }
 
-pub async fn deactivate_key(ctx: &Ctx<'_>, user: &str, key_id: &str) -> Result<Step, ActionError> {
+pub(crate) async fn deactivate_key(
+    ctx: &Ctx<'_>,
+    user: &str,
+    key_id: &str,
+) -> Result<Step, ActionError> {
     match ctx.deps.iam.key_status(user, key_id).await?.as_deref() {
         None => Ok(Step::AlreadyDone(format!(
             "user {user} has no key {key_id} (any more): nothing can use it"
@@ -231,63 +124,52 @@ pub async fn deactivate_key(ctx: &Ctx<'_>, user: &str, key_id: &str) -> Result<S
     }
 }
 
-pub async fn deny_user(ctx: &Ctx<'_>, user: &str) -> Result<Step, ActionError> {
+pub(crate) async fn deny_user(ctx: &Ctx<'_>, user: &str) -> Result<Step, ActionError> {
     let iam = &ctx.deps.iam;
-    let existing = iam
-        .inline_policy(PrincipalKind::User, user, DENY_ALL_POLICY)
-        .await?;
+    let existing = iam.user_policy(user, DENY_ALL_POLICY).await?;
     if existing.as_deref().is_some_and(denies_everything) {
         return Ok(Step::AlreadyDone(format!(
             "user {user} already has the inline deny-all policy {DENY_ALL_POLICY}"
         )));
     }
-    iam.put_inline_policy(
-        PrincipalKind::User,
-        user,
-        DENY_ALL_POLICY,
-        &deny_all_document(),
-    )
-    .await
-    .map_err(|e| refuse_missing(e, "user", user))?;
+    iam.put_user_policy(user, DENY_ALL_POLICY, &deny_all_document())
+        .await
+        .map_err(|e| refuse_missing(e, PrincipalKind::User, user))?;
     Ok(Step::Done(format!(
         "inline policy {DENY_ALL_POLICY} denies user {user} every action; remove it once the user is cleared"
     )))
 }
 
-pub async fn revoke_sessions(
+pub(crate) async fn revoke_sessions(
     ctx: &Ctx<'_>,
     kind: PrincipalKind,
     name: &str,
 ) -> Result<Step, ActionError> {
-    let label = match kind {
-        PrincipalKind::User => "user",
-        PrincipalKind::Role => "role",
-    };
     let iam = &ctx.deps.iam;
-    let existing = iam.inline_policy(kind, name, REVOKE_POLICY).await?;
+    let existing = inline_policy(iam, kind, name, REVOKE_POLICY).await?;
     let cutoff = existing.as_deref().and_then(revocation_cutoff);
     if let Some(cutoff) = cutoff {
         let covered = ctx.activity_time().is_none_or(|seen| cutoff >= seen);
         if covered {
             return Ok(Step::AlreadyDone(format!(
-                "{label} {name}: sessions issued before {} are already revoked, which covers the activity GuardDuty saw",
+                "{kind} {name}: sessions issued before {} are already revoked, which covers the activity GuardDuty saw",
                 cutoff.to_rfc3339_opts(SecondsFormat::Secs, true)
             )));
         }
     }
-    iam.put_inline_policy(kind, name, REVOKE_POLICY, &revoke_document(ctx.now))
+    put_inline_policy(iam, kind, name, REVOKE_POLICY, &revoke_document(ctx.now))
         .await
-        .map_err(|e| refuse_missing(e, label, name))?;
+        .map_err(|e| refuse_missing(e, kind, name))?;
     Ok(Step::Done(format!(
-        "{label} {name}: every session issued before {} is revoked (inline policy {REVOKE_POLICY})",
+        "{kind} {name}: every session issued before {} is revoked (inline policy {REVOKE_POLICY})",
         ctx.now.to_rfc3339_opts(SecondsFormat::Secs, true)
     )))
 }
 
 /// A principal that no longer exists cannot be contained; say so instead of a bare NotFound.
-fn refuse_missing(e: AwsCallError, label: &str, name: &str) -> ActionError {
+fn refuse_missing(e: AwsCallError, kind: PrincipalKind, name: &str) -> ActionError {
     if e.failure == AwsFailure::NotFound {
-        ActionError::Refused(format!("{label} {name} does not exist in this account"))
+        ActionError::Refused(format!("{kind} {name} does not exist in this account"))
     } else {
         ActionError::Aws(e)
     }

@@ -9,12 +9,16 @@
 //!
 //! Actions are independent: they run concurrently, one failing does not stop the others, and
 //! each has its own outcome.
+//!
+//! Each module holds what its actions decide (pure functions over the plain data the
+//! [`aws`](crate::aws) adapters return, unit-tested here) and the order in which they call the
+//! adapters.
 
-pub mod ec2;
+pub(crate) mod ec2;
 pub mod iam;
-pub mod network;
-pub mod rds;
-pub mod s3;
+pub(crate) mod network;
+pub(crate) mod rds;
+pub(crate) mod s3;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -22,11 +26,10 @@ use tokio::sync::OnceCell;
 use vigil::aws::AwsCallError;
 use vigil::events::guardduty::Finding;
 
-use crate::config::ResponseSettings;
-use crate::handler::Deps;
-use crate::playbook::{Action, ActionKind, Decision, Planned, Verdict};
-
-use self::ec2::LiveInstance;
+use crate::aws::ec2::Instance;
+use crate::config::{ActionKind, ResponseSettings};
+use crate::deps::Deps;
+use crate::playbook::{Action, Decision, Planned, Verdict};
 
 /// What became of one action.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -44,21 +47,11 @@ pub enum Status {
     Failed,
 }
 
-impl Status {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Status::Done => "done",
-            Status::AlreadyDone => "already done",
-            Status::WouldDo => "would do",
-            Status::Skipped => "skipped",
-            Status::Failed => "FAILED",
-        }
-    }
-}
+serde_plain::derive_display_from_serialize!(Status);
 
 /// One action's outcome, as reported in the result and the alert.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Outcome {
+pub struct ActionOutcome {
     pub action: ActionKind,
     pub target: String,
     pub status: Status,
@@ -68,15 +61,17 @@ pub struct Outcome {
 }
 
 /// Why an action failed.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ActionError {
-    Aws(AwsCallError),
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub(crate) enum ActionError {
+    #[error(transparent)]
+    Aws(#[from] AwsCallError),
     /// The resource is not in a state the action can work with (e.g. the instance is gone).
+    #[error("{0}")]
     Refused(String),
 }
 
 impl ActionError {
-    pub fn retryable(&self) -> bool {
+    fn retryable(&self) -> bool {
         match self {
             ActionError::Aws(e) => e.failure.retryable(),
             ActionError::Refused(_) => false,
@@ -84,24 +79,9 @@ impl ActionError {
     }
 }
 
-impl std::fmt::Display for ActionError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            ActionError::Aws(e) => e.fmt(f),
-            ActionError::Refused(why) => f.write_str(why),
-        }
-    }
-}
-
-impl From<AwsCallError> for ActionError {
-    fn from(e: AwsCallError) -> Self {
-        ActionError::Aws(e)
-    }
-}
-
 /// What an action that ran reports.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Step {
+pub(crate) enum Step {
     Done(String),
     AlreadyDone(String),
     Skipped(String),
@@ -109,16 +89,16 @@ pub enum Step {
 
 /// What actions share during one finding: the clients, the finding, the settings, the time of
 /// the response, and the instance (described once however many actions need it).
-pub struct Ctx<'a> {
+pub(crate) struct Ctx<'a> {
     pub deps: &'a Deps,
     pub finding: &'a Finding,
     pub settings: &'a ResponseSettings,
     pub now: DateTime<Utc>,
-    instance: OnceCell<Option<LiveInstance>>,
+    instance: OnceCell<Option<Instance>>,
 }
 
 impl<'a> Ctx<'a> {
-    pub fn new(
+    pub(crate) fn new(
         deps: &'a Deps,
         finding: &'a Finding,
         settings: &'a ResponseSettings,
@@ -134,7 +114,7 @@ impl<'a> Ctx<'a> {
     }
 
     /// The instance as it is now, or a refusal when it no longer exists.
-    pub async fn instance(&self, id: &str) -> Result<&LiveInstance, ActionError> {
+    pub(crate) async fn instance(&self, id: &str) -> Result<&Instance, ActionError> {
         let found = self
             .instance
             .get_or_try_init(|| self.deps.ec2.describe_instance(id))
@@ -148,7 +128,7 @@ impl<'a> Ctx<'a> {
 
     /// When the activity GuardDuty reported was last seen: what "already done" is measured
     /// against for revocations and rotations.
-    pub fn activity_time(&self) -> Option<DateTime<Utc>> {
+    pub(crate) fn activity_time(&self) -> Option<DateTime<Utc>> {
         let s = &self.finding.service;
         s.event_last_seen
             .or(self.finding.updated_at)
@@ -157,13 +137,13 @@ impl<'a> Ctx<'a> {
 }
 
 /// Carries out every planned action that may run; reports the others as they were decided.
-pub async fn run(decision: &Decision, ctx: &Ctx<'_>) -> Vec<Outcome> {
+pub(crate) async fn run(decision: &Decision, ctx: &Ctx<'_>) -> Vec<ActionOutcome> {
     let work = decision.planned.iter().map(|planned| run_one(planned, ctx));
     futures::future::join_all(work).await
 }
 
-async fn run_one(planned: &Planned, ctx: &Ctx<'_>) -> Outcome {
-    let outcome = |status, detail: String, retryable| Outcome {
+async fn run_one(planned: &Planned, ctx: &Ctx<'_>) -> ActionOutcome {
+    let outcome = |status, detail: String, retryable| ActionOutcome {
         action: planned.kind,
         target: planned.target.clone(),
         status,
@@ -211,16 +191,8 @@ async fn run_one(planned: &Planned, ctx: &Ctx<'_>) -> Outcome {
         Ok(Step::AlreadyDone(detail)) => outcome(Status::AlreadyDone, detail, false),
         Ok(Step::Skipped(detail)) => outcome(Status::Skipped, detail, false),
         Err(error) => {
-            tracing::error!(action = planned.kind.as_str(), target = %planned.target, %error, "action failed");
+            tracing::error!(action = %planned.kind, target = %planned.target, %error, "action failed");
             outcome(Status::Failed, error.to_string(), error.retryable())
         }
     }
-}
-
-/// A resource tag as the responder keeps it: `(key, value)`, a missing part empty.
-fn tag_pair(key: Option<&str>, value: Option<&str>) -> (String, String) {
-    (
-        key.unwrap_or_default().to_owned(),
-        value.unwrap_or_default().to_owned(),
-    )
 }

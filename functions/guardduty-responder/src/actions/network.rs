@@ -14,15 +14,15 @@ use chrono::{DateTime, Utc};
 use ipnet::IpNet;
 
 use super::{ActionError, Ctx, Step};
-use crate::actions::ec2::{Acl, AclEntry};
+use crate::aws::ec2::{Acl, AclEntry, Instance, Write};
 use crate::config::RuleRange;
 
 /// Tag key prefix recording when each reserved rule was written.
-pub const AGE_TAG_PREFIX: &str = "vigil:nacl-deny-";
+const AGE_TAG_PREFIX: &str = "vigil:nacl-deny-";
 
 /// One change to make to an ACL, or the note that none is needed.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Change {
+enum Change {
     Already {
         net: IpNet,
         rule: i32,
@@ -42,7 +42,7 @@ pub enum Change {
 }
 
 /// Plans the entries that deny `ips` in `acl`. Pure.
-pub fn plan(acl: &Acl, ips: &[IpAddr], range: RuleRange) -> Vec<Change> {
+fn plan(acl: &Acl, ips: &[IpAddr], range: RuleRange) -> Vec<Change> {
     let ours: Vec<&AclEntry> = acl
         .entries
         .iter()
@@ -102,13 +102,8 @@ pub fn plan(acl: &Acl, ips: &[IpAddr], range: RuleRange) -> Vec<Change> {
     changes
 }
 
-/// Denies `ips` inbound in the network ACL of every subnet the instance has an interface in.
-pub async fn block_remote_ips(
-    ctx: &Ctx<'_>,
-    instance_id: &str,
-    ips: &[IpAddr],
-) -> Result<Step, ActionError> {
-    let instance = ctx.instance(instance_id).await?;
+/// The subnets the instance has an interface in, each once, in interface order.
+fn subnets(instance: &Instance) -> Result<Vec<&str>, ActionError> {
     let mut subnets: Vec<&str> = Vec::new();
     for subnet in instance
         .interfaces
@@ -121,11 +116,22 @@ pub async fn block_remote_ips(
     }
     if subnets.is_empty() {
         return Err(ActionError::Refused(format!(
-            "instance {instance_id} has no interface in a subnet"
+            "instance {} has no interface in a subnet",
+            instance.id
         )));
     }
+    Ok(subnets)
+}
+
+/// Denies `ips` inbound in the network ACL of every subnet the instance has an interface in.
+pub(crate) async fn block_remote_ips(
+    ctx: &Ctx<'_>,
+    instance_id: &str,
+    ips: &[IpAddr],
+) -> Result<Step, ActionError> {
+    let instance = ctx.instance(instance_id).await?;
     let mut acls: Vec<Acl> = Vec::new();
-    for subnet in subnets {
+    for subnet in subnets(instance)? {
         let Some(acl) = ctx.deps.ec2.acl_of_subnet(subnet).await? else {
             return Err(ActionError::Refused(format!(
                 "subnet {subnet} has no network ACL association"
@@ -148,13 +154,16 @@ pub async fn block_remote_ips(
                 Change::Add { net, rule } => {
                     ctx.deps
                         .ec2
-                        .deny_inbound(&acl.id, rule, &net, false)
+                        .deny_inbound(&acl.id, rule, &net, Write::Create)
                         .await?;
                     record_age(ctx, &acl.id, rule, &stamp).await?;
                     done.push(format!("{net} denied as rule {rule} of {}", acl.id));
                 }
                 Change::Replace { net, rule, evicted } => {
-                    ctx.deps.ec2.deny_inbound(&acl.id, rule, &net, true).await?;
+                    ctx.deps
+                        .ec2
+                        .deny_inbound(&acl.id, rule, &net, Write::Replace)
+                        .await?;
                     record_age(ctx, &acl.id, rule, &stamp).await?;
                     done.push(format!(
                         "{net} denied as rule {rule} of {} (replacing the oldest entry, {})",
@@ -219,6 +228,33 @@ mod tests {
 
     fn net(text: &str) -> IpNet {
         text.parse().unwrap()
+    }
+
+    #[test]
+    fn each_subnet_of_the_instance_once() {
+        let interface = |id: &str, subnet: Option<&str>| crate::aws::ec2::Interface {
+            id: id.into(),
+            subnet_id: subnet.map(Into::into),
+            ..Default::default()
+        };
+        let instance = Instance {
+            id: "i-1".into(),
+            interfaces: vec![
+                interface("eni-1", Some("subnet-b")),
+                interface("eni-2", Some("subnet-a")),
+                interface("eni-3", Some("subnet-b")),
+                interface("eni-4", None),
+            ],
+            ..Default::default()
+        };
+        assert_eq!(subnets(&instance).unwrap(), ["subnet-b", "subnet-a"]);
+        let Err(ActionError::Refused(why)) = subnets(&Instance {
+            id: "i-2".into(),
+            ..Default::default()
+        }) else {
+            panic!("no subnet")
+        };
+        assert_eq!(why, "instance i-2 has no interface in a subnet");
     }
 
     const RANGE: RuleRange = RuleRange {

@@ -11,44 +11,32 @@
 //! "Already done" for a secret: a rotation is under way (a version holds AWSPENDING without
 //! AWSCURRENT), or the last rotation was at or after the last login GuardDuty saw.
 
-use aws_sdk_secretsmanager::Client;
-use aws_sdk_secretsmanager::types::SecretListEntry;
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::SecondsFormat;
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::Value;
-use vigil::aws::AwsCallError;
+use vigil::arn::Arn;
 
-use super::{ActionError, Ctx, Step, tag_pair};
+use super::{ActionError, Ctx, Step};
+use crate::aws::secrets::SecretInfo;
 
-/// What the responder needs to know of a secret.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct SecretInfo {
-    pub arn: String,
-    pub name: String,
-    pub rotation_enabled: bool,
-    pub last_rotated: Option<DateTime<Utc>>,
-    /// A version holding AWSPENDING but not AWSCURRENT: a rotation is under way.
-    pub pending_version: Option<String>,
-    pub tags: Vec<(String, String)>,
+/// Whether `arn` is the RDS ARN of the `kind` (`db`, `cluster`) named `name`.
+fn names(arn: &str, kind: &str, name: &str) -> bool {
+    Arn::parse(arn).is_some_and(|a| a.resource.split_once(':') == Some((kind, name)))
 }
 
 /// The database the finding names.
 #[derive(Debug, Clone, Copy)]
-pub struct Database<'a> {
-    pub instance: Option<&'a str>,
-    pub cluster: Option<&'a str>,
+struct Database<'a> {
+    instance: Option<&'a str>,
+    cluster: Option<&'a str>,
 }
 
 impl Database<'_> {
     /// Whether the secret's tags name this database.
-    pub fn tagged_on(&self, tags: &[(String, String)]) -> bool {
+    fn tagged_on(&self, tags: &[(String, String)]) -> bool {
         tags.iter().any(|(k, v)| match k.as_str() {
-            "aws:rds:primaryDBInstanceArn" => self
-                .instance
-                .is_some_and(|i| v.ends_with(&format!(":db:{i}"))),
-            "aws:rds:primaryDBClusterArn" => self
-                .cluster
-                .is_some_and(|c| v.ends_with(&format!(":cluster:{c}"))),
+            "aws:rds:primaryDBInstanceArn" => self.instance.is_some_and(|i| names(v, "db", i)),
+            "aws:rds:primaryDBClusterArn" => self.cluster.is_some_and(|c| names(v, "cluster", c)),
             "vigil:db-instance" => self.instance == Some(v.as_str()),
             "vigil:db-cluster" => self.cluster == Some(v.as_str()),
             _ => false,
@@ -56,7 +44,7 @@ impl Database<'_> {
     }
 
     /// Whether a secret value (JSON) names this database by identifier or endpoint host.
-    pub fn named_in(&self, value: &SecretString) -> bool {
+    fn named_in(&self, value: &SecretString) -> bool {
         let Ok(json) = serde_json::from_str::<Value>(value.expose_secret()) else {
             return false;
         };
@@ -69,89 +57,7 @@ impl Database<'_> {
     }
 }
 
-/// The Secrets Manager calls the responder makes.
-#[derive(Debug, Clone)]
-pub struct Secrets {
-    client: Client,
-}
-
-fn info(entry: &SecretListEntry) -> SecretInfo {
-    let pending_version = entry.secret_versions_to_stages().and_then(|versions| {
-        versions
-            .iter()
-            .find(|(_, stages)| {
-                stages.iter().any(|s| s == "AWSPENDING")
-                    && !stages.iter().any(|s| s == "AWSCURRENT")
-            })
-            .map(|(version, _)| version.clone())
-    });
-    SecretInfo {
-        arn: entry.arn().unwrap_or_default().to_owned(),
-        name: entry.name().unwrap_or_default().to_owned(),
-        rotation_enabled: entry.rotation_enabled().unwrap_or(false),
-        last_rotated: entry
-            .last_rotated_date()
-            .and_then(|d| DateTime::from_timestamp(d.secs(), d.subsec_nanos())),
-        pending_version,
-        tags: entry
-            .tags()
-            .iter()
-            .map(|t| tag_pair(t.key(), t.value()))
-            .collect(),
-    }
-}
-
-impl Secrets {
-    pub fn new(client: Client) -> Self {
-        Secrets { client }
-    }
-
-    pub async fn list(&self) -> Result<Vec<SecretInfo>, AwsCallError> {
-        // ListSecrets' paginator has no `items()` (the list is not marked as the page's
-        // items in the service model): flatten the pages here.
-        let pages: Vec<_> = self
-            .client
-            .list_secrets()
-            .into_paginator()
-            .send()
-            .try_collect()
-            .await
-            .map_err(|e| AwsCallError::new("secretsmanager:ListSecrets", e))?;
-        Ok(pages
-            .iter()
-            .flat_map(|page| page.secret_list())
-            .map(info)
-            .collect())
-    }
-
-    /// The AWSCURRENT value; `None` when the secret holds no string.
-    pub async fn current_value(&self, arn: &str) -> Result<Option<SecretString>, AwsCallError> {
-        let output = self
-            .client
-            .get_secret_value()
-            .secret_id(arn)
-            .version_stage("AWSCURRENT")
-            .send()
-            .await
-            .map_err(|e| AwsCallError::new("secretsmanager:GetSecretValue", e))?;
-        Ok(output.secret_string.map(SecretString::from))
-    }
-
-    /// Starts a rotation now; the new version id.
-    pub async fn rotate(&self, arn: &str) -> Result<String, AwsCallError> {
-        let output = self
-            .client
-            .rotate_secret()
-            .secret_id(arn)
-            .rotate_immediately(true)
-            .send()
-            .await
-            .map_err(|e| AwsCallError::new("secretsmanager:RotateSecret", e))?;
-        Ok(output.version_id.unwrap_or_default())
-    }
-}
-
-pub async fn rotate_secrets(
+pub(crate) async fn rotate_secrets(
     ctx: &Ctx<'_>,
     instance: Option<&str>,
     cluster: Option<&str>,

@@ -4,15 +4,18 @@
 
 #![allow(dead_code)]
 
-use std::sync::Mutex;
 use std::time::{Duration, SystemTime};
 
-use aws_sdk_ec2::types::{Filter, ResourceType, Tag, TagSpecification};
+use aws_sdk_ec2::types::Filter;
 use guardduty_responder::config::{Mode, ResponseSettings};
 use guardduty_responder::report::Report;
 use guardduty_responder::{Config, Deps, Error, handle_event};
 use serde_json::Value;
+use vigil::config::Common;
 use vigil_tests::harness::{Moto, harness};
+use vigil_tests::seed;
+
+pub use vigil_tests::seed::ec2::Seeded;
 
 pub struct Rig {
     pub account: String,
@@ -23,20 +26,6 @@ pub struct Rig {
     pub sm: aws_sdk_secretsmanager::Client,
     pub ssm: aws_sdk_ssm::Client,
     pub topic_arn: String,
-    sqs: aws_sdk_sqs::Client,
-    queue_url: String,
-    received: Mutex<Vec<Value>>,
-}
-
-/// What `seed_instance` made.
-#[derive(Debug, Clone)]
-pub struct Seeded {
-    pub vpc: String,
-    pub subnets: [String; 2],
-    pub web_group: String,
-    pub instance: String,
-    pub interfaces: Vec<String>,
-    pub volumes: Vec<String>,
 }
 
 /// Response settings that contain, as a deployment that answers findings would use.
@@ -47,64 +36,31 @@ pub fn contain() -> ResponseSettings {
     }
 }
 
-/// A new VPC with `cidr`: its id.
-pub async fn vpc(ec2: &aws_sdk_ec2::Client, cidr: &str) -> String {
-    ec2.create_vpc()
-        .cidr_block(cidr)
-        .send()
-        .await
-        .expect("create VPC")
-        .vpc
-        .and_then(|v| v.vpc_id)
-        .expect("VPC id")
-}
-
-/// An event file with JSON-pointer edits applied.
+/// An event of `events/guardduty-responder/` with JSON-pointer edits applied.
 pub fn event(case: &str, edits: &[(&str, Value)]) -> Value {
-    let path = format!(
-        "{}/../../events/guardduty-responder/{case}.json",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
-    let mut value: Value = serde_json::from_str(&text).unwrap();
-    for (pointer, new) in edits {
-        *value
-            .pointer_mut(pointer)
-            .unwrap_or_else(|| panic!("{case}: no {pointer}")) = new.clone();
-    }
-    value
+    vigil_tests::events::edited("guardduty-responder", case, edits)
 }
 
 pub const INSTANCE_ID: &str = "/detail/resource/instanceDetails/instanceId";
+
+/// The function's settings in a rig or bench account: alerts to `topic_arn`.
+pub fn config(response: ResponseSettings, topic_arn: &str, namespace: &str) -> Config {
+    Config {
+        common: Common {
+            alert_topic_arn: Some(topic_arn.to_owned()),
+            metrics_namespace: namespace.to_owned(),
+        },
+        response,
+    }
+}
 
 impl Rig {
     pub async fn new() -> Rig {
         let account = Moto::new_account();
         let sdk = harness().moto.sdk_config(&account).await;
-        let sns = aws_sdk_sns::Client::new(&sdk);
         let topic_arn = Moto::alert_topic(&sdk).await;
-        // Alerts are read from a queue subscribed to the topic, as a subscriber would get
-        // them: what is asserted is what SNS delivered (attributes and all), not only what the
-        // function published.
-        let sqs = aws_sdk_sqs::Client::new(&sdk);
-        let queue_url = sqs
-            .create_queue()
-            .queue_name("vigil-alerts-subscriber")
-            .send()
-            .await
-            .expect("create queue")
-            .queue_url
-            .expect("queue url");
-        let queue_arn = format!("arn:aws:sqs:us-east-1:{account}:vigil-alerts-subscriber");
-        sns.subscribe()
-            .topic_arn(&topic_arn)
-            .protocol("sqs")
-            .endpoint(queue_arn)
-            .send()
-            .await
-            .expect("subscribe queue");
         let s3 = aws_sdk_s3::config::Builder::from(&sdk)
-            .force_path_style(true)
+            .force_path_style(vigil::aws::s3_path_style(&sdk))
             .build();
         Rig {
             account,
@@ -115,193 +71,42 @@ impl Rig {
             ssm: aws_sdk_ssm::Client::new(&sdk),
             sdk,
             topic_arn,
-            sqs,
-            queue_url,
-            received: Mutex::new(Vec::new()),
         }
     }
 
     pub fn deps(&self, response: ResponseSettings) -> Deps {
-        Deps::new(
-            &self.sdk,
-            Config {
-                response,
-                alert_topic_arn: Some(self.topic_arn.clone()),
-                metrics_namespace: "VigilTest".into(),
-            },
-            true,
-        )
+        Deps::new(&self.sdk, config(response, &self.topic_arn, "VigilTest"))
     }
 
     pub async fn handle(&self, deps: &Deps, event: Value) -> Result<Report, Error> {
         handle_event(event, SystemTime::now() + Duration::from_secs(60), deps).await
     }
 
-    /// Every alert published so far, oldest first, as SNS delivers them to a subscriber
-    /// (`Subject`, `Message`, `MessageAttributes: {name: {Type, Value}}`).
-    pub async fn alerts(&self) -> Vec<Value> {
-        loop {
-            let output = self
-                .sqs
-                .receive_message()
-                .queue_url(&self.queue_url)
-                .max_number_of_messages(10)
-                .send()
-                .await
-                .expect("receive alerts");
-            let messages = output.messages();
-            if messages.is_empty() {
-                break;
-            }
-            for message in messages {
-                let body: Value =
-                    serde_json::from_str(message.body().unwrap_or_default()).expect("SNS envelope");
-                self.received.lock().unwrap().push(body);
-                self.sqs
-                    .delete_message()
-                    .queue_url(&self.queue_url)
-                    .receipt_handle(message.receipt_handle().unwrap_or_default())
-                    .send()
-                    .await
-                    .expect("delete message");
-            }
-        }
-        self.received.lock().unwrap().clone()
+    /// Every alert published in this rig's account, oldest first (`Subject`, `Message`,
+    /// `MessageAttributes: {name: {Type, Value}}`, as SNS delivers them to a subscriber).
+    pub fn alerts(&self) -> Vec<Value> {
+        harness().moto.published_sns_messages(&self.account)
     }
 
     /// A VPC with two subnets, a web group, and an instance with two network interfaces (one
     /// per subnet) and two EBS volumes.
     pub async fn seed_instance(&self) -> Seeded {
-        let ec2 = &self.ec2;
-        let vpc = vpc(ec2, "10.20.0.0/16").await;
-        let mut subnets = Vec::new();
-        for cidr in ["10.20.1.0/24", "10.20.2.0/24"] {
-            subnets.push(
-                ec2.create_subnet()
-                    .vpc_id(&vpc)
-                    .cidr_block(cidr)
-                    .send()
-                    .await
-                    .unwrap()
-                    .subnet
-                    .unwrap()
-                    .subnet_id
-                    .unwrap(),
-            );
-        }
-        let web_group = ec2
-            .create_security_group()
-            .vpc_id(&vpc)
-            .group_name("web")
-            .description("web servers")
-            .send()
-            .await
-            .unwrap()
-            .group_id
-            .unwrap();
-        let run = ec2
-            .run_instances()
-            .image_id("ami-12c6146b")
-            .min_count(1)
-            .max_count(1)
-            .subnet_id(&subnets[0])
-            .security_group_ids(&web_group)
-            .tag_specifications(
-                TagSpecification::builder()
-                    .resource_type(ResourceType::Instance)
-                    .tags(Tag::builder().key("Name").value("web-1").build())
-                    .build(),
-            )
-            .send()
-            .await
-            .unwrap();
-        let instance = run.instances()[0].instance_id().unwrap().to_owned();
-        let zone = run.instances()[0]
-            .placement()
-            .and_then(|p| p.availability_zone())
-            .unwrap_or("us-east-1a")
-            .to_owned();
-        let data = ec2
-            .create_volume()
-            .availability_zone(zone)
-            .size(8)
-            .send()
-            .await
-            .unwrap()
-            .volume_id
-            .unwrap();
-        ec2.attach_volume()
-            .volume_id(&data)
-            .instance_id(&instance)
-            .device("/dev/sdf")
-            .send()
-            .await
-            .unwrap();
-        let eni = ec2
-            .create_network_interface()
-            .subnet_id(&subnets[1])
-            .groups(&web_group)
-            .send()
-            .await
-            .unwrap()
-            .network_interface
-            .unwrap()
-            .network_interface_id
-            .unwrap();
-        ec2.attach_network_interface()
-            .network_interface_id(&eni)
-            .instance_id(&instance)
-            .device_index(1)
-            .send()
-            .await
-            .unwrap();
-        let live = self.instance(&instance).await;
-        let interfaces = live
-            .network_interfaces()
-            .iter()
-            .map(|n| n.network_interface_id().unwrap().to_owned())
-            .collect();
-        let volumes: Vec<String> = live
-            .block_device_mappings()
-            .iter()
-            .filter_map(|b| b.ebs().and_then(|e| e.volume_id()).map(str::to_owned))
-            .collect();
-        assert_eq!(volumes.len(), 2, "the seeded instance has two volumes");
-        Seeded {
-            vpc,
-            subnets: [subnets[0].clone(), subnets[1].clone()],
-            web_group,
-            instance,
-            interfaces,
-            volumes,
-        }
+        let seeded = seed::ec2::instance(&self.ec2).await.expect("seed instance");
+        assert_eq!(
+            seeded.volumes.len(),
+            2,
+            "the seeded instance has two volumes"
+        );
+        seeded
     }
 
     pub async fn instance(&self, id: &str) -> aws_sdk_ec2::types::Instance {
-        self.ec2
-            .describe_instances()
-            .instance_ids(id)
-            .send()
-            .await
-            .unwrap()
-            .reservations()[0]
-            .instances()[0]
-            .clone()
+        seed::ec2::describe(&self.ec2, id).await.unwrap()
     }
 
     /// Group ids per network interface, as the instance shows them.
     pub async fn interface_groups(&self, id: &str) -> Vec<Vec<String>> {
-        self.instance(id)
-            .await
-            .network_interfaces()
-            .iter()
-            .map(|n| {
-                n.groups()
-                    .iter()
-                    .map(|g| g.group_id().unwrap().to_owned())
-                    .collect()
-            })
-            .collect()
+        seed::ec2::interface_groups(&self.ec2, id).await.unwrap()
     }
 
     pub async fn instance_groups(&self, id: &str) -> Vec<String> {
@@ -317,33 +122,15 @@ impl Rig {
         &self,
         finding_id: &str,
     ) -> Vec<aws_sdk_ec2::types::Snapshot> {
-        self.ec2
-            .describe_snapshots()
-            .owner_ids("self")
-            .filters(
-                Filter::builder()
-                    .name("tag:vigil:guardduty-finding")
-                    .values(finding_id)
-                    .build(),
-            )
-            .send()
+        seed::ec2::snapshots_of_finding(&self.ec2, finding_id)
             .await
             .unwrap()
-            .snapshots()
-            .to_vec()
     }
 
     pub async fn termination_protected(&self, id: &str) -> bool {
-        self.ec2
-            .describe_instance_attribute()
-            .instance_id(id)
-            .attribute(aws_sdk_ec2::types::InstanceAttributeName::DisableApiTermination)
-            .send()
+        seed::ec2::termination_protected(&self.ec2, id)
             .await
             .unwrap()
-            .disable_api_termination()
-            .and_then(|v| v.value())
-            .unwrap_or(false)
     }
 
     /// Inbound entries of the subnet's network ACL: (rule, action, cidr).
