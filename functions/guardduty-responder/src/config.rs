@@ -259,7 +259,7 @@ impl Settings for ResponseSettings {
 }
 
 /// Everything the function is configured with.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Config {
     pub common: Common,
     pub response: ResponseSettings,
