@@ -17,6 +17,8 @@
 //!   is built with [`client!`], which installs the recorder).
 //! - [`evidence`]: records in a SHA-256 hash chain, a manifest chained across runs, a
 //!   KMS-signed digest, and verification that names what was altered.
+//! - [`state`]: small JSON records that survive between invocations (SSM Parameter Store, with
+//!   an expiry): repairs awaiting confirmation, the drill under way and its receipts.
 //!
 //! Functions build their clients from [`aws::load_sdk_config`] in `main`, pass them to their
 //! handlers by reference, and never read the environment inside a handler.
@@ -32,3 +34,4 @@ pub mod metrics;
 pub mod policy;
 pub mod record;
 pub mod s3;
+pub mod state;
