@@ -11,7 +11,6 @@
 
 use std::time::Instant;
 
-use compliance_sweep::bundle::Store;
 use compliance_sweep::{Config, Deps, handle_request};
 use futures::StreamExt;
 use serde_json::json;
@@ -132,9 +131,10 @@ async fn main() {
     let s3: Vec<_> = REGIONS
         .iter()
         .map(|r| {
+            let sdk = regional(r);
             aws_sdk_s3::Client::from_conf(
-                aws_sdk_s3::config::Builder::from(&regional(r))
-                    .force_path_style(true)
+                aws_sdk_s3::config::Builder::from(&sdk)
+                    .force_path_style(vigil::aws::s3_path_style(&sdk))
                     .build(),
             )
         })
@@ -183,7 +183,7 @@ async fn main() {
     let config =
         Config::from_lookup(|k| vars.iter().find(|(n, _)| *n == k).map(|(_, v)| v.clone()))
             .expect("config");
-    let mut deps = Deps::new(&sdk, config, Store::Local(dir.path().to_path_buf()));
+    let mut deps = Deps::local(&sdk, config, dir.path().to_path_buf());
     deps.emit_metrics = false;
 
     // Seeding held its own memory; measure the sweep's peak from here (Linux: writing 5 to
@@ -194,6 +194,7 @@ async fn main() {
     let answer = handle_request(&json!({"action": "sweep"}), None, &deps, &|_, _| {})
         .await
         .expect("sweep");
+    let answer = serde_json::to_value(answer).expect("answers serialise");
     let wall = started.elapsed();
     let (peak, rss_after) = memory();
 

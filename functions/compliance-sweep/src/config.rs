@@ -1,5 +1,7 @@
 //! Deployment settings and check thresholds, read once at start from the environment (the
-//! function) or the environment plus `--set NAME=VALUE` flags (the CLI).
+//! function) or the environment plus `--set NAME=VALUE` flags (the CLI), and built one way:
+//! [`Config::from_lookup`] reads each variable, then builds the struct once. The alert topic and
+//! the metrics namespace are `vigil::config::Common`.
 //!
 //! | variable | default | meaning |
 //! |---|---|---|
@@ -30,7 +32,9 @@
 //! | `VIGIL_SWEEP_RDS_BACKUP_DAYS` | 7 | RDS-05 |
 //! | `VIGIL_SWEEP_S3_REQUIRE_CMK` | true | S3-04: SSE-S3 fails when true |
 
-use crate::model::Service;
+use vigil::config::{Common, Env};
+
+use crate::facts::Service;
 
 /// What the checks compare against. Defaults are the catalogue's.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -94,8 +98,8 @@ pub struct Config {
     pub evidence_bucket: Option<String>,
     pub evidence_prefix: String,
     pub evidence_key_id: Option<String>,
-    pub alert_topic_arn: Option<String>,
-    pub metrics_namespace: String,
+    /// Where alerts go, the metrics namespace.
+    pub common: Common,
     /// `None`: the enabled Regions of the account.
     pub regions: Option<Vec<String>>,
     pub services: Vec<Service>,
@@ -103,38 +107,23 @@ pub struct Config {
     pub thresholds: Thresholds,
 }
 
-impl Default for Config {
-    fn default() -> Self {
-        Config {
-            evidence_bucket: None,
-            evidence_prefix: "compliance-sweep/".into(),
-            evidence_key_id: None,
-            alert_topic_arn: None,
-            metrics_namespace: "Vigil".into(),
-            regions: None,
-            services: Service::ALL.to_vec(),
-            concurrency: 4,
-            thresholds: Thresholds::default(),
-        }
-    }
-}
+const DEFAULT_PREFIX: &str = "compliance-sweep/";
+const DEFAULT_CONCURRENCY: usize = 4;
 
 impl Config {
     /// Reads the settings through `get`. Any invalid value is an error naming the variable
     /// and what it accepts.
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Config, String> {
-        let env = vigil::config::Env::new(get);
-        let d = Config::default();
-        let t = Thresholds::default();
+        let env = Env::new(get);
         let services = match env.list("VIGIL_SWEEP_SERVICES") {
-            None => d.services,
+            None => Service::ALL.to_vec(),
             Some(v) => v
                 .iter()
                 .map(|s| {
                     Service::parse(s).ok_or_else(|| {
                         format!(
                             "VIGIL_SWEEP_SERVICES: unknown service {s:?}; use any of {}",
-                            Service::ALL.map(Service::as_str).join(",")
+                            Service::names(",")
                         )
                     })
                 })
@@ -151,128 +140,118 @@ impl Config {
                 "VIGIL_SWEEP_REGIONS: {bad:?} is not a Region name (e.g. us-east-1)"
             ));
         }
+        let concurrency = env.number("VIGIL_SWEEP_CONCURRENCY", DEFAULT_CONCURRENCY, 1, 64)?;
+        let thresholds = thresholds(&env)?;
         Ok(Config {
             evidence_bucket: env.get("VIGIL_EVIDENCE_BUCKET"),
             evidence_prefix: env
                 .get("VIGIL_EVIDENCE_PREFIX")
-                .unwrap_or(d.evidence_prefix),
+                .unwrap_or_else(|| DEFAULT_PREFIX.to_owned()),
             evidence_key_id: env.get("VIGIL_EVIDENCE_KEY_ID"),
-            alert_topic_arn: env.get("VIGIL_ALERT_TOPIC_ARN"),
-            metrics_namespace: env
-                .get("VIGIL_METRICS_NAMESPACE")
-                .unwrap_or(d.metrics_namespace),
+            common: Common::from_env(&env),
             regions,
             services,
-            concurrency: env.number("VIGIL_SWEEP_CONCURRENCY", d.concurrency, 1, 64)?,
-            thresholds: Thresholds {
-                access_key_max_age_days: env.number(
-                    "VIGIL_SWEEP_ACCESS_KEY_MAX_AGE_DAYS",
-                    t.access_key_max_age_days,
-                    0,
-                    3650,
-                )?,
-                credential_unused_days: env.number(
-                    "VIGIL_SWEEP_CREDENTIAL_UNUSED_DAYS",
-                    t.credential_unused_days,
-                    0,
-                    3650,
-                )?,
-                root_unused_days: env.number(
-                    "VIGIL_SWEEP_ROOT_UNUSED_DAYS",
-                    t.root_unused_days,
-                    0,
-                    3650,
-                )?,
-                role_unused_days: env.number(
-                    "VIGIL_SWEEP_ROLE_UNUSED_DAYS",
-                    t.role_unused_days,
-                    0,
-                    3650,
-                )?,
-                password_min_length: env.number(
-                    "VIGIL_SWEEP_PASSWORD_MIN_LENGTH",
-                    t.password_min_length,
-                    6,
-                    128,
-                )?,
-                password_reuse: env.number(
-                    "VIGIL_SWEEP_PASSWORD_REUSE",
-                    t.password_reuse,
-                    0,
-                    24,
-                )?,
-                password_max_age_days: env.number(
-                    "VIGIL_SWEEP_PASSWORD_MAX_AGE_DAYS",
-                    t.password_max_age_days,
-                    1,
-                    1095,
-                )?,
-                admin_allow_list: env.list("VIGIL_SWEEP_ADMIN_ALLOW_LIST").unwrap_or_default(),
-                kms_max_rotation_days: env.number(
-                    "VIGIL_SWEEP_KMS_MAX_ROTATION_DAYS",
-                    t.kms_max_rotation_days,
-                    90,
-                    2560,
-                )?,
-                secret_max_rotation_days: env.number(
-                    "VIGIL_SWEEP_SECRET_MAX_ROTATION_DAYS",
-                    t.secret_max_rotation_days,
-                    1,
-                    1000,
-                )?,
-                secret_unused_days: env.number(
-                    "VIGIL_SWEEP_SECRET_UNUSED_DAYS",
-                    t.secret_unused_days,
-                    1,
-                    3650,
-                )?,
-                sensitive_secrets: env
-                    .list("VIGIL_SWEEP_SENSITIVE_SECRETS")
-                    .unwrap_or(t.sensitive_secrets),
-                guardduty_features: env
-                    .list("VIGIL_SWEEP_GUARDDUTY_FEATURES")
-                    .unwrap_or(t.guardduty_features),
-                findings_retention_days: env.number(
-                    "VIGIL_SWEEP_FINDINGS_RETENTION_DAYS",
-                    t.findings_retention_days,
-                    1,
-                    36500,
-                )?,
-                log_retention_days: env.number(
-                    "VIGIL_SWEEP_LOG_RETENTION_DAYS",
-                    t.log_retention_days,
-                    1,
-                    3653,
-                )?,
-                cloudwatch_delivery_hours: env.number(
-                    "VIGIL_SWEEP_CLOUDWATCH_DELIVERY_HOURS",
-                    t.cloudwatch_delivery_hours,
-                    1,
-                    720,
-                )?,
-                rds_backup_days: env.number(
-                    "VIGIL_SWEEP_RDS_BACKUP_DAYS",
-                    t.rds_backup_days,
-                    1,
-                    35,
-                )?,
-                s3_require_cmk: env.flag("VIGIL_SWEEP_S3_REQUIRE_CMK", t.s3_require_cmk)?,
-            },
+            concurrency,
+            thresholds,
         })
     }
+}
+
+/// The `VIGIL_SWEEP_*` thresholds, each defaulting to the catalogue's ([`Thresholds::default`]).
+fn thresholds<F: Fn(&str) -> Option<String>>(env: &Env<F>) -> Result<Thresholds, String> {
+    let t = Thresholds::default();
+    Ok(Thresholds {
+        access_key_max_age_days: env.number(
+            "VIGIL_SWEEP_ACCESS_KEY_MAX_AGE_DAYS",
+            t.access_key_max_age_days,
+            0,
+            3650,
+        )?,
+        credential_unused_days: env.number(
+            "VIGIL_SWEEP_CREDENTIAL_UNUSED_DAYS",
+            t.credential_unused_days,
+            0,
+            3650,
+        )?,
+        root_unused_days: env.number(
+            "VIGIL_SWEEP_ROOT_UNUSED_DAYS",
+            t.root_unused_days,
+            0,
+            3650,
+        )?,
+        role_unused_days: env.number(
+            "VIGIL_SWEEP_ROLE_UNUSED_DAYS",
+            t.role_unused_days,
+            0,
+            3650,
+        )?,
+        password_min_length: env.number(
+            "VIGIL_SWEEP_PASSWORD_MIN_LENGTH",
+            t.password_min_length,
+            6,
+            128,
+        )?,
+        password_reuse: env.number("VIGIL_SWEEP_PASSWORD_REUSE", t.password_reuse, 0, 24)?,
+        password_max_age_days: env.number(
+            "VIGIL_SWEEP_PASSWORD_MAX_AGE_DAYS",
+            t.password_max_age_days,
+            1,
+            1095,
+        )?,
+        admin_allow_list: env.list("VIGIL_SWEEP_ADMIN_ALLOW_LIST").unwrap_or_default(),
+        kms_max_rotation_days: env.number(
+            "VIGIL_SWEEP_KMS_MAX_ROTATION_DAYS",
+            t.kms_max_rotation_days,
+            90,
+            2560,
+        )?,
+        secret_max_rotation_days: env.number(
+            "VIGIL_SWEEP_SECRET_MAX_ROTATION_DAYS",
+            t.secret_max_rotation_days,
+            1,
+            1000,
+        )?,
+        secret_unused_days: env.number(
+            "VIGIL_SWEEP_SECRET_UNUSED_DAYS",
+            t.secret_unused_days,
+            1,
+            3650,
+        )?,
+        sensitive_secrets: env
+            .list("VIGIL_SWEEP_SENSITIVE_SECRETS")
+            .unwrap_or(t.sensitive_secrets),
+        guardduty_features: env
+            .list("VIGIL_SWEEP_GUARDDUTY_FEATURES")
+            .unwrap_or(t.guardduty_features),
+        findings_retention_days: env.number(
+            "VIGIL_SWEEP_FINDINGS_RETENTION_DAYS",
+            t.findings_retention_days,
+            1,
+            36500,
+        )?,
+        log_retention_days: env.number(
+            "VIGIL_SWEEP_LOG_RETENTION_DAYS",
+            t.log_retention_days,
+            1,
+            3653,
+        )?,
+        cloudwatch_delivery_hours: env.number(
+            "VIGIL_SWEEP_CLOUDWATCH_DELIVERY_HOURS",
+            t.cloudwatch_delivery_hours,
+            1,
+            720,
+        )?,
+        rds_backup_days: env.number("VIGIL_SWEEP_RDS_BACKUP_DAYS", t.rds_backup_days, 1, 35)?,
+        s3_require_cmk: env.flag("VIGIL_SWEEP_S3_REQUIRE_CMK", t.s3_require_cmk)?,
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::HashMap;
 
     fn from(pairs: &[(&str, &str)]) -> Result<Config, String> {
-        let map: HashMap<String, String> = pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        Config::from_lookup(|k| map.get(k).cloned())
+        Config::from_lookup(vigil::config::lookup_in(pairs))
     }
 
     #[test]
@@ -284,6 +263,7 @@ mod tests {
         assert_eq!(c.thresholds.guardduty_features.len(), 6);
         assert_eq!(c.services.len(), 9);
         assert!(c.regions.is_none());
+        assert_eq!(c.common, Common::default());
     }
 
     #[test]

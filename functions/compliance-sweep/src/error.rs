@@ -1,8 +1,8 @@
 //! Every way a sweep invocation can fail as a whole, by cause. (A single API call that fails
 //! is not one of them: it becomes an ERROR finding and the sweep goes on.)
 
-use vigil::error::Cause;
 use vigil::aws::AwsCallError;
+use vigil::error::Cause;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {

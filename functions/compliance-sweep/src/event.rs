@@ -13,10 +13,10 @@
 use serde_json::Value;
 
 use crate::error::Error;
-use crate::model::{GLOBAL, Service, Shard};
+use crate::facts::{GLOBAL, Service, Shard};
 
 #[derive(Debug, Clone, PartialEq)]
-pub enum Request {
+pub(crate) enum Request {
     /// Sweep `shards` (all when `None`). With `part`, store the result as that part of run
     /// `run_id` instead of sealing a bundle.
     Sweep {
@@ -57,7 +57,7 @@ fn shard(v: &Value) -> Result<Shard, String> {
     let service = Service::parse(&service).ok_or_else(|| {
         format!(
             "unknown service {service:?}; use one of {}",
-            Service::ALL.map(Service::as_str).join(", ")
+            Service::names(", ")
         )
     })?;
     let region = if service.is_global() {
@@ -85,7 +85,7 @@ fn string_or_strings(v: Option<&Value>) -> Vec<String> {
 }
 
 impl Request {
-    pub fn from_json(v: &Value) -> Result<Request, Error> {
+    pub(crate) fn from_json(v: &Value) -> Result<Request, Error> {
         let bad = |m: String| Error::BadRequest(m);
         let action = v.get("action").and_then(Value::as_str);
         // Only a schedule event may leave out the action: anything else without one is
@@ -155,22 +155,16 @@ impl Request {
 mod tests {
     use super::*;
     use serde_json::json;
+    use vigil_tests::events;
 
-    fn load(name: &str) -> Value {
-        let path = format!(
-            "{}/../../events/compliance-sweep/{name}",
-            env!("CARGO_MANIFEST_DIR")
-        );
-        serde_json::from_str(
-            &std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}")),
-        )
-        .unwrap()
+    fn load(case: &str) -> Value {
+        events::load("compliance-sweep", case, &[])
     }
 
     #[test]
     fn schedule_event_is_a_full_sweep() {
         assert_eq!(
-            Request::from_json(&load("schedule.json")).unwrap(),
+            Request::from_json(&load("schedule")).unwrap(),
             Request::Sweep {
                 shards: None,
                 run_id: None,
@@ -185,7 +179,7 @@ mod tests {
             shards,
             run_id,
             part,
-        } = Request::from_json(&load("shard.json")).unwrap()
+        } = Request::from_json(&load("shard")).unwrap()
         else {
             panic!()
         };
@@ -197,11 +191,8 @@ mod tests {
             ]
         );
         assert!(run_id.is_none() && part.is_none());
-        assert_eq!(
-            Request::from_json(&load("plan.json")).unwrap(),
-            Request::Plan
-        );
-        let Request::Merge { parts, .. } = Request::from_json(&load("merge.json")).unwrap() else {
+        assert_eq!(Request::from_json(&load("plan")).unwrap(), Request::Plan);
+        let Request::Merge { parts, .. } = Request::from_json(&load("merge")).unwrap() else {
             panic!()
         };
         assert_eq!(parts.len(), 2);

@@ -1,18 +1,184 @@
 //! What collection gathers, as plain data: the only input of the checks.
 //!
-//! Every value that came from an API call is a [`Fetched`]: either the data or the API error,
-//! so a check that needed it reports ERROR (never PASS). Timestamps are UTC. Nothing here holds
-//! a secret value: Lambda environment variables are reduced to detector hits before they get
-//! here (see `checks::lambda::scan`).
+//! The unit of work is a [`Shard`]: one [`Service`] in one Region (or [`GLOBAL`] for the
+//! account-wide services). Every value that came from an API call is a [`Fetched`]: either the
+//! data or the [`ApiError`], so a check that needed it reports ERROR (never PASS). Timestamps
+//! are UTC. Nothing here holds a secret value: Lambda environment variables are reduced to
+//! detector hits before they get here (see `checks::lambda::scan`).
 
 use std::collections::BTreeMap;
+use std::fmt;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-
-pub use crate::model::Fetched;
+use vigil::aws::{AwsCallError, AwsFailure};
+use vigil::s3::PublicAccessBlock;
 
 pub type Time = DateTime<Utc>;
+
+// ---- Shards ------------------------------------------------------------------------------------
+
+/// A service the catalogue covers; also the report's "area". Its serde name (`secretsmanager`)
+/// is the one every output uses: shard keys, settings, metrics, reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Service {
+    Iam,
+    S3,
+    Kms,
+    SecretsManager,
+    GuardDuty,
+    CloudTrail,
+    CloudWatch,
+    Rds,
+    Lambda,
+}
+
+serde_plain::derive_display_from_serialize!(Service);
+
+impl Service {
+    pub const ALL: [Service; 9] = [
+        Service::Iam,
+        Service::S3,
+        Service::Kms,
+        Service::SecretsManager,
+        Service::GuardDuty,
+        Service::CloudTrail,
+        Service::CloudWatch,
+        Service::Rds,
+        Service::Lambda,
+    ];
+
+    /// The name people read in tables and the report page.
+    pub fn title(self) -> &'static str {
+        match self {
+            Service::Iam => "IAM",
+            Service::S3 => "S3",
+            Service::Kms => "KMS",
+            Service::SecretsManager => "Secrets Manager",
+            Service::GuardDuty => "GuardDuty",
+            Service::CloudTrail => "CloudTrail",
+            Service::CloudWatch => "CloudWatch",
+            Service::Rds => "RDS",
+            Service::Lambda => "Lambda",
+        }
+    }
+
+    /// The service named `s` (its serde name, in any case, spaces around ignored).
+    pub fn parse(s: &str) -> Option<Service> {
+        Service::ALL
+            .into_iter()
+            .find(|v| v.to_string().eq_ignore_ascii_case(s.trim()))
+    }
+
+    /// Every service name, joined by `separator` (for messages naming what is accepted).
+    pub(crate) fn names(separator: &str) -> String {
+        Service::ALL.map(|s| s.to_string()).join(separator)
+    }
+
+    /// IAM and S3 bucket listing are account-wide: one shard per run, not per region.
+    pub fn is_global(self) -> bool {
+        matches!(self, Service::Iam | Service::S3)
+    }
+}
+
+/// The region name global shards carry.
+pub const GLOBAL: &str = "global";
+
+/// The unit of work: one service in one region (or [`GLOBAL`] for account-wide services).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Shard {
+    pub region: String,
+    pub service: Service,
+}
+
+impl Shard {
+    pub fn new(region: impl Into<String>, service: Service) -> Self {
+        Shard {
+            region: region.into(),
+            service,
+        }
+    }
+
+    /// Every shard for `services` over `regions`: global services once, the rest per region.
+    pub fn plan(regions: &[String], services: &[Service]) -> Vec<Shard> {
+        let mut shards = Vec::new();
+        for service in services {
+            if service.is_global() {
+                shards.push(Shard::new(GLOBAL, *service));
+            } else {
+                shards.extend(regions.iter().map(|r| Shard::new(r.clone(), *service)));
+            }
+        }
+        shards
+    }
+
+    /// `service@region`, used in file names and logs.
+    pub fn key(&self) -> String {
+        format!("{}@{}", self.service, self.region)
+    }
+}
+
+impl fmt::Display for Shard {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.key())
+    }
+}
+
+// ---- API errors --------------------------------------------------------------------------------
+
+/// A failed API call, as findings and evidence carry it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiError {
+    pub operation: String,
+    /// The cause in words (`access denied`, `not found`, `throttled`, ...).
+    pub failure: String,
+    pub code: Option<String>,
+    pub message: String,
+}
+
+impl ApiError {
+    /// An error the sweep states itself (not an SDK error): `failure` in the words
+    /// [`AwsFailure`] displays, as [`AwsCallError`] gives them.
+    pub fn new(
+        operation: &str,
+        failure: AwsFailure,
+        code: Option<&str>,
+        message: impl Into<String>,
+    ) -> Self {
+        ApiError {
+            operation: operation.to_owned(),
+            failure: failure.to_string(),
+            code: code.map(str::to_owned),
+            message: message.into(),
+        }
+    }
+
+    /// The call a check needed was not made (or its answer not looked up) for this resource:
+    /// `what` says so, as the message.
+    pub fn not_collected(operation: &str, what: impl Into<String>) -> Self {
+        ApiError::new(operation, AwsFailure::Other, None, what)
+    }
+}
+
+impl From<AwsCallError> for ApiError {
+    fn from(e: AwsCallError) -> Self {
+        ApiError::new(e.operation, e.failure, e.code.as_deref(), e.message)
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.operation, self.failure)?;
+        if let Some(code) = &self.code {
+            write!(f, " ({code})")?;
+        }
+        write!(f, ": {}", self.message)
+    }
+}
+
+/// What an API call gave: its data, or the error that makes dependent checks ERROR.
+pub type Fetched<T> = Result<T, ApiError>;
 
 // ---- IAM ---------------------------------------------------------------------------------------
 
@@ -188,23 +354,6 @@ pub struct SecretsFacts {
 }
 
 // ---- S3 ----------------------------------------------------------------------------------------
-
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PublicAccessBlock {
-    pub block_public_acls: bool,
-    pub ignore_public_acls: bool,
-    pub block_public_policy: bool,
-    pub restrict_public_buckets: bool,
-}
-
-impl PublicAccessBlock {
-    pub fn all(&self) -> bool {
-        self.block_public_acls
-            && self.ignore_public_acls
-            && self.block_public_policy
-            && self.restrict_public_buckets
-    }
-}
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Encryption {

@@ -1,4 +1,3 @@
-use compliance_sweep::bundle::Store;
 use compliance_sweep::{Config, Deps, handle};
 use lambda_runtime::{Error, LambdaEvent, run, service_fn};
 use serde_json::Value;
@@ -8,7 +7,6 @@ async fn main() -> Result<(), Error> {
     lambda_runtime::tracing::init_default_subscriber();
     let config = Config::from_lookup(|name| std::env::var(name).ok())?;
     let sdk = vigil::aws::load_sdk_config().await;
-    let store: Store = Deps::bucket_store(&sdk, &config)?;
-    let deps = Deps::new(&sdk, config, store);
+    let deps = Deps::new(&sdk, config)?;
     run(service_fn(|event: LambdaEvent<Value>| handle(event, &deps))).await
 }

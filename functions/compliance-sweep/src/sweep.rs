@@ -1,5 +1,6 @@
 //! One sweep: collect each shard (concurrently, bounded per service and Region by the
-//! collector), evaluate it, and gather the findings in catalogue order.
+//! collector), evaluate it, and gather the findings in catalogue order; and the merge of a run
+//! split over several invocations. Used by the handler (and through it by the CLI).
 
 use std::collections::BTreeMap;
 
@@ -7,12 +8,11 @@ use chrono::{DateTime, Utc};
 use futures::StreamExt;
 use serde::{Deserialize, Serialize};
 
-use crate::catalogue::CATALOGUE;
-use crate::checks::{self, Ctx};
+use crate::checks::catalogue::CATALOGUE;
+use crate::checks::{self, CheckId, Ctx, Finding};
 use crate::collect::Collector;
 use crate::config::Thresholds;
-use crate::facts::ShardFacts;
-use crate::model::{Finding, Shard};
+use crate::facts::{Shard, ShardFacts};
 
 /// What one run (or one part of a run) produced.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -37,7 +37,7 @@ impl Outcome {
 }
 
 /// Collects and evaluates `shards`; `on_done` is told each finished shard (progress bar).
-pub async fn run(
+pub(crate) async fn run(
     collector: &Collector,
     run_id: &str,
     shards: &[Shard],
@@ -79,36 +79,30 @@ pub async fn run(
         finished_at: Utc::now(),
         shards: shards.to_vec(),
         findings,
-        calls_by_operation: collector.calls.by_operation(),
+        calls_by_operation: collector.calls_by_operation(),
         credential_report_generated_at: generated,
     }
 }
 
 /// Catalogue order, then Region, then resource: the same run always writes the same file.
-pub fn sort(findings: &mut [Finding]) {
-    let order: BTreeMap<&str, usize> = CATALOGUE
+fn sort(findings: &mut [Finding]) {
+    let order: BTreeMap<CheckId, usize> = CATALOGUE
         .iter()
         .enumerate()
         .map(|(i, c)| (c.id, i))
         .collect();
     findings.sort_by(|a, b| {
-        (
-            order.get(a.check.as_str()),
-            &a.region,
-            &a.resource,
-            &a.detail,
-        )
-            .cmp(&(
-                order.get(b.check.as_str()),
-                &b.region,
-                &b.resource,
-                &b.detail,
-            ))
+        (order.get(&a.check), &a.region, &a.resource, &a.detail).cmp(&(
+            order.get(&b.check),
+            &b.region,
+            &b.resource,
+            &b.detail,
+        ))
     });
 }
 
 /// Joins the parts of a run split over several invocations (Step Functions Map).
-pub fn merge(parts: Vec<Outcome>) -> Option<Outcome> {
+pub(crate) fn merge(parts: Vec<Outcome>) -> Option<Outcome> {
     let mut iter = parts.into_iter();
     let mut all = iter.next()?;
     for p in iter {

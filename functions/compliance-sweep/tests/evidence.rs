@@ -2,23 +2,22 @@
 //! chain to each other, each kind of tampering fails and is named, a sharded run merges into
 //! one bundle, a regression alerts, and the CLI's exit codes.
 
-mod common;
+mod rig;
 
 use std::path::Path;
 use std::process::Command;
 
-use common::{REGION, secure};
-use compliance_sweep::bundle::{FINDINGS, findings_from_ocsf, read_dir};
-use compliance_sweep::handle_request;
+use compliance_sweep::actions::bundle::FINDINGS;
+use compliance_sweep::actions::store::{Store, read_dir};
+use compliance_sweep::report::ocsf::findings_from_ocsf;
+use rig::{REGION, secure};
 use serde_json::{Value, json};
 use vigil::evidence::kms::Signer;
 use vigil::evidence::{self, CHAIN_SUFFIX, Files, MANIFEST, SIGNATURE, SignatureFile, Tamper};
 
-async fn run(account: &common::Account, dir: &Path, services: &str) -> Value {
+async fn run(account: &rig::Account, dir: &Path, services: &str) -> Value {
     let deps = account.deps(dir, &[("VIGIL_SWEEP_SERVICES", services)]);
-    handle_request(&json!({"action": "sweep"}), None, &deps, &|_, _| {})
-        .await
-        .expect("sweep runs")
+    rig::request(&deps, json!({"action": "sweep"})).await
 }
 
 /// Everything `vigil-sweep verify` checks, as a list of what was altered.
@@ -157,7 +156,7 @@ async fn signed_bundle_verifies_chains_across_runs_and_every_tampering_fails() {
         "{p:?}"
     );
     // A signature from another key does not verify with the trusted one.
-    let other_key = common::signing_key(&s.sdk).await;
+    let other_key = rig::signing_key(&s.sdk).await;
     let resigned = Signer::new(aws_sdk_kms::Client::new(&s.sdk), &other_key)
         .sign(&sig.manifest_sha256)
         .await
@@ -180,7 +179,7 @@ async fn signed_bundle_verifies_chains_across_runs_and_every_tampering_fails() {
 async fn bundles_go_to_the_evidence_bucket_and_chain_across_runs() {
     let s = secure().await;
     let bucket = format!("evidence-{}", s.id);
-    let s3 = common::s3(&s.sdk);
+    let s3 = rig::s3(&s.sdk);
     s3.create_bucket().bucket(&bucket).send().await.unwrap();
     let dir = tempfile::tempdir().unwrap();
     let mut deps = s.deps(
@@ -190,14 +189,10 @@ async fn bundles_go_to_the_evidence_bucket_and_chain_across_runs() {
             ("VIGIL_EVIDENCE_BUCKET", bucket.as_str()),
         ],
     );
-    deps.store = compliance_sweep::Deps::bucket_store(&s.sdk, &deps.config).unwrap();
+    deps.store = Store::bucket(&s.sdk, &deps.config).unwrap();
     let sweep = json!({"action": "sweep"});
-    let first = handle_request(&sweep, None, &deps, &|_, _| {})
-        .await
-        .unwrap();
-    let second = handle_request(&sweep, None, &deps, &|_, _| {})
-        .await
-        .unwrap();
+    let first = rig::request(&deps, sweep.clone()).await;
+    let second = rig::request(&deps, sweep).await;
     let prefix = format!("s3://{bucket}/compliance-sweep/runs/");
     for run in [&first, &second] {
         assert!(
@@ -258,26 +253,21 @@ async fn sharded_run_merges_into_one_signed_bundle_like_a_single_run() {
         dir.path(),
         &[("VIGIL_SWEEP_SERVICES", "kms,secretsmanager,s3")],
     );
-    let plan = handle_request(&json!({"action": "plan"}), None, &deps, &|_, _| {})
-        .await
-        .unwrap();
+    let plan = rig::request(&deps, json!({"action": "plan"})).await;
     let items = plan["items"].as_array().unwrap();
     assert_eq!(
         plan["parts"],
         json!(["kms@us-east-1", "secretsmanager@us-east-1", "s3@global"])
     );
     for item in items {
-        let part = handle_request(item, None, &deps, &|_, _| {}).await.unwrap();
+        let part = rig::request(&deps, item.clone()).await;
         assert_eq!(part["run_id"], plan["run_id"]);
     }
-    let merged = handle_request(
-        &json!({"action": "merge", "run_id": plan["run_id"], "parts": plan["parts"]}),
-        None,
+    let merged = rig::request(
         &deps,
-        &|_, _| {},
+        json!({"action": "merge", "run_id": plan["run_id"], "parts": plan["parts"]}),
     )
-    .await
-    .unwrap();
+    .await;
     let merged_files = read_dir(Path::new(merged["location"].as_str().unwrap())).unwrap();
     assert_eq!(verify(&merged_files, &s.signing_key, &s.sdk).await, vec![]);
     let single = run(&s, dir.path(), "kms,secretsmanager,s3").await;
@@ -291,9 +281,7 @@ async fn sharded_run_merges_into_one_signed_bundle_like_a_single_run() {
         dir.path(),
         &[("VIGIL_SWEEP_REGIONS", ""), ("VIGIL_SWEEP_SERVICES", "kms")],
     );
-    let wide = handle_request(&json!({"action": "plan"}), None, &all, &|_, _| {})
-        .await
-        .unwrap();
+    let wide = rig::request(&all, json!({"action": "plan"})).await;
     let parts = wide["parts"].as_array().unwrap();
     assert!(
         parts.len() > 10 && parts.contains(&json!("kms@eu-west-1")),

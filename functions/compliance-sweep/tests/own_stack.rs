@@ -18,10 +18,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::process::Command;
 
-use compliance_sweep::collect::{Seams, lambda::Listing};
+use compliance_sweep::aws::lambda::Listing;
+use compliance_sweep::checks::{Finding, Status};
+use compliance_sweep::collect::Seams;
 use compliance_sweep::facts::PublishingDestination;
 use compliance_sweep::handler::{Answered, answer_request};
-use compliance_sweep::model::{Finding, Status};
 use compliance_sweep::{Config, Deps};
 use secrecy::SecretString;
 use serde::Deserialize;
@@ -180,8 +181,7 @@ async fn vigils_own_stack_has_no_fail_the_readme_does_not_explain() {
         .expect("the template defines ComplianceSweepFunction");
     let config = Config::from_lookup(|k| sweep_fn.variables.get(k).cloned())
         .expect("the template's sweep environment is valid");
-    let store = Deps::bucket_store(&sdk, &config).expect("the template names an evidence bucket");
-    let mut deps = Deps::new(&sdk, config, store);
+    let mut deps = Deps::new(&sdk, config).expect("the template names an evidence bucket");
     deps.emit_metrics = false;
     let listings: Vec<Listing> = deployed
         .functions
@@ -225,6 +225,7 @@ async fn vigils_own_stack_has_no_fail_the_readme_does_not_explain() {
         answer_request(&json!({"action": "sweep"}), None, &deps, &|_, _| {})
             .await
             .expect("the sweep runs over the stack");
+    let answer = serde_json::to_value(answer).expect("answers serialise");
     assert_eq!(answer["signed"], true, "{answer}");
 
     // Physical names and ARNs of the stack's resources → logical ids.
@@ -241,7 +242,9 @@ async fn vigils_own_stack_has_no_fail_the_readme_does_not_explain() {
 
     let answerable = |f: &Finding, subject: &str| {
         subject != "account" && subject != "other Regions"
-            || BASELINE_FAMILIES.iter().any(|p| f.check.starts_with(p))
+            || BASELINE_FAMILIES
+                .iter()
+                .any(|p| f.check.as_str().starts_with(p))
     };
     let mut failed: BTreeMap<(String, String), Vec<&Finding>> = BTreeMap::new();
     let mut errors = Vec::new();
@@ -250,7 +253,7 @@ async fn vigils_own_stack_has_no_fail_the_readme_does_not_explain() {
         let subject = subject(f, &names);
         match f.status {
             Status::Fail if answerable(f, &subject) => failed
-                .entry((f.check.clone(), subject))
+                .entry((f.check.to_string(), subject))
                 .or_default()
                 .push(f),
             Status::Fail => {

@@ -2,12 +2,11 @@
 //! FAIL and ERROR by default, and filters (by a shared link's `#status=...&area=...`).
 //! `make test` installs Chromium when it is missing.
 
-mod common;
+mod rig;
 
 use std::path::Path;
 use std::process::Command;
 
-use compliance_sweep::handle_request;
 use serde_json::json;
 
 /// Found on `PATH`, as `make browser` checks for it.
@@ -53,12 +52,10 @@ fn shown(report: &Path, fragment: &str) -> (usize, usize) {
 
 #[tokio::test]
 async fn report_filters_in_a_real_browser() {
-    let account = common::insecure().await;
+    let account = rig::insecure().await;
     let dir = tempfile::tempdir().unwrap();
     let deps = account.deps(dir.path(), &[("VIGIL_SWEEP_SERVICES", "kms,s3")]);
-    let run = handle_request(&json!({"action": "sweep"}), None, &deps, &|_, _| {})
-        .await
-        .expect("sweep runs");
+    let run = rig::request(&deps, json!({"action": "sweep"})).await;
     let report = Path::new(run["location"].as_str().unwrap()).join("report.html");
     let totals = &run["totals"];
     let count = |k: &str| totals[k].as_u64().unwrap() as usize;

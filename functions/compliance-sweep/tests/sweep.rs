@@ -2,16 +2,16 @@
 //! and bad resources, ERROR when an API is missing or denied, and a Lambda secret that
 //! appears in no output.
 
-mod common;
+mod rig;
 
-use common::{LEAKED_PASSWORD, REGION, all_text, insecure, root, secure, status_of};
-use compliance_sweep::bundle::{FINDINGS, findings_from_ocsf};
-use compliance_sweep::handle_request;
-use compliance_sweep::model::{Finding, Status::*};
+use compliance_sweep::actions::bundle::FINDINGS;
+use compliance_sweep::checks::{Finding, Status::*};
+use compliance_sweep::report::ocsf::findings_from_ocsf;
+use rig::{LEAKED_PASSWORD, REGION, all_text, insecure, root, secure, status_of};
 use serde_json::{Value, json};
 
 async fn sweep(
-    account: &common::Account,
+    account: &rig::Account,
     overrides: &[(&str, &str)],
     now: Option<fn() -> chrono::DateTime<chrono::Utc>>,
 ) -> (Vec<Finding>, Value, tempfile::TempDir) {
@@ -20,9 +20,7 @@ async fn sweep(
     if let Some(now) = now {
         deps.now = now;
     }
-    let answer = handle_request(&json!({"action": "sweep"}), None, &deps, &|_, _| {})
-        .await
-        .expect("sweep runs");
+    let answer = rig::request(&deps, json!({"action": "sweep"})).await;
     let bundle = std::path::PathBuf::from(answer["location"].as_str().unwrap());
     let findings = findings_from_ocsf(&std::fs::read(bundle.join(FINDINGS)).unwrap());
     (findings, answer, dir)
@@ -41,7 +39,7 @@ async fn seeded_accounts_give_exact_results_for_every_check() {
     assert_eq!(s_answer["signed"], true);
 
     let (sa, ia) = (root(&s.id), root(&i.id));
-    let expect = |findings: &[Finding], rows: &[(&str, &str, compliance_sweep::model::Status)]| {
+    let expect = |findings: &[Finding], rows: &[(&str, &str, compliance_sweep::checks::Status)]| {
         for (check, resource, status) in rows {
             assert_eq!(
                 status_of(findings, check, resource),
@@ -248,9 +246,7 @@ async fn missing_or_denied_apis_are_errors_never_passes() {
     // No GuardDuty seam: the emulator has no ListPublishingDestinations.
     let mut deps = s.deps(dir.path(), &[("VIGIL_SWEEP_SERVICES", "kms,guardduty")]);
     deps.seams = Box::new(Default::default);
-    let answer = handle_request(&json!({"action": "sweep"}), None, &deps, &|_, _| {})
-        .await
-        .unwrap();
+    let answer = rig::request(&deps, json!({"action": "sweep"})).await;
     let findings = findings_from_ocsf(
         &std::fs::read(std::path::Path::new(answer["location"].as_str().unwrap()).join(FINDINGS))
             .unwrap(),

@@ -16,10 +16,13 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use compliance_sweep::bundle::{self, Store};
-use compliance_sweep::catalogue::{self, CATALOGUE};
+use compliance_sweep::actions::store::{self, Store};
+use compliance_sweep::checks::catalogue::{self, CATALOGUE};
+use compliance_sweep::checks::{Finding, Status};
+use compliance_sweep::facts::Shard;
 use compliance_sweep::handler::{Answered, answer_request};
-use compliance_sweep::model::Status;
+use compliance_sweep::report::answer::Answer;
+use compliance_sweep::report::{Counts, areas};
 use compliance_sweep::{Config, Deps};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::json;
@@ -114,7 +117,7 @@ async fn main() -> ExitCode {
                     "{:<7} {:<9} {:<12} {}",
                     c.id,
                     c.severity.to_string(),
-                    c.service.as_str(),
+                    c.service.to_string(),
                     c.title
                 );
             }
@@ -202,11 +205,10 @@ async fn run(
             .or_else(|| std::env::var(name).ok())
     })?;
     let sdk = vigil::aws::load_sdk_config().await;
-    let store = match &config.evidence_bucket {
-        Some(_) => Deps::bucket_store(&sdk, &config).map_err(|e| e.to_string())?,
-        None => Store::Local(out.clone()),
+    let mut deps = match &config.evidence_bucket {
+        Some(_) => Deps::new(&sdk, config).map_err(|e| e.to_string())?,
+        None => Deps::local(&sdk, config, out.clone()),
     };
-    let mut deps = Deps::new(&sdk, config, store);
     deps.emit_metrics = false;
 
     let bar = if quiet {
@@ -219,7 +221,7 @@ async fn run(
             .expect("static template"),
     );
     bar.enable_steady_tick(std::time::Duration::from_millis(120));
-    let progress = |shard: &compliance_sweep::model::Shard, n: usize| {
+    let progress = |shard: &Shard, n: usize| {
         bar.inc(1);
         bar.set_message(format!("- last: {shard} ({n} findings)"));
     };
@@ -229,28 +231,30 @@ async fn run(
             .map_err(|e| e.to_string())?;
     bar.finish_and_clear();
 
-    let run_id = answer["run_id"].as_str().unwrap_or_default().to_owned();
-    let location = answer["location"].as_str().unwrap_or_default().to_owned();
+    let Answer::Sealed(sealed) = answer else {
+        return Err(format!(
+            "a sweep answered with {answer:?}, not a sealed run"
+        ));
+    };
     print_table(&findings);
     println!();
-    println!("run        {run_id}");
-    println!("evidence   {location}");
+    println!("run        {}", sealed.run_id);
+    println!("evidence   {}", sealed.location);
     if matches!(deps.store, Store::Local(_)) {
-        println!("report     {}/report.html", location);
+        println!("report     {}/report.html", sealed.location);
     }
     println!(
         "signed     {}",
-        if answer["signed"] == true {
+        if sealed.signed {
             "yes (KMS)"
         } else {
             "no (pass --key-id to sign)"
         }
     );
-    println!("api calls  {}", answer["api_calls"]);
+    println!("api calls  {}", sealed.api_calls);
 
     let failing = findings.iter().any(|f| {
-        f.status == Status::Fail
-            && threshold.is_some_and(|t| catalogue::get(&f.check).is_some_and(|c| c.severity >= t))
+        f.status == Status::Fail && threshold.is_some_and(|t| catalogue::get(f.check).severity >= t)
     });
     let erroring = fail_on_error && findings.iter().any(|f| f.status == Status::Error);
     Ok(if failing || erroring {
@@ -260,12 +264,12 @@ async fn run(
     })
 }
 
-fn print_table(findings: &[compliance_sweep::model::Finding]) {
+fn print_table(findings: &[Finding]) {
     println!(
         "{:<16} {:>6} {:>6} {:>6} {:>6}",
         "area", "pass", "fail", "error", "n/a"
     );
-    for (area, c) in compliance_sweep::report::areas(findings) {
+    for (area, c) in areas(findings) {
         if c == Default::default() {
             continue;
         }
@@ -278,7 +282,7 @@ fn print_table(findings: &[compliance_sweep::model::Finding]) {
             c.not_applicable
         );
     }
-    let t = compliance_sweep::report::Counts::of(findings);
+    let t = Counts::of(findings);
     println!(
         "{:<16} {:>6} {:>6} {:>6} {:>6}",
         "total", t.pass, t.fail, t.error, t.not_applicable
@@ -290,7 +294,7 @@ async fn verify(
     key_id: Option<String>,
     previous: Option<PathBuf>,
 ) -> Result<ExitCode, String> {
-    let files = bundle::read_dir(&dir)?;
+    let files = store::read_dir(&dir)?;
     // The signature file is read here only to say which key will be trusted; verify_bundle
     // checks it (and without one there is nothing for KMS to verify).
     let named = files

@@ -4,24 +4,28 @@
 
 use vigil::aws::AwsFailure;
 
-use super::{Ctx, errors, s3};
-use crate::facts::{CloudTrailFacts, Trail};
-use crate::model::{ApiError, Finding};
+use super::ids::{CT_01, CT_02, CT_03, CT_04, CT_05, CT_06, CT_07};
+use super::{Ctx, Finding, ResourceType, Subject, errors, s3};
+use crate::facts::{ApiError, Bucket, CloudTrailFacts, Trail};
 
-const TRAIL: &str = "AwsCloudTrailTrail";
+/// A trail, in its home Region.
+fn trail(t: &Trail) -> Subject {
+    Subject::new(ResourceType::AwsCloudTrailTrail, &t.arn).in_region(&t.home_region)
+}
 
-pub fn evaluate(f: &CloudTrailFacts, ctx: &Ctx) -> Vec<Finding> {
+/// The trails of a Region, as one subject (CT-01 and the listing's errors).
+fn region_trails(region_arn: &str, region: &str) -> Subject {
+    Subject::new(ResourceType::AwsCloudTrailTrail, region_arn).in_region(region)
+}
+
+pub(crate) fn evaluate(f: &CloudTrailFacts, ctx: &Ctx) -> Vec<Finding> {
     let region_arn = format!("arn:aws:cloudtrail:{}:{}:trail/*", f.region, ctx.account);
     let trails = match &f.trails {
         Ok(t) => t,
         Err(e) => {
             return errors(
-                &[
-                    "CT-01", "CT-02", "CT-03", "CT-04", "CT-05", "CT-06", "CT-07",
-                ],
-                &region_arn,
-                TRAIL,
-                &f.region,
+                &[CT_01, CT_02, CT_03, CT_04, CT_05, CT_06, CT_07],
+                &region_trails(&region_arn, &f.region),
                 e,
             );
         }
@@ -39,36 +43,32 @@ pub fn evaluate(f: &CloudTrailFacts, ctx: &Ctx) -> Vec<Finding> {
 }
 
 /// Whether a trail counts for CT-01: multi-Region, logging, management events read and write.
-pub fn qualifies(t: &Trail) -> Result<bool, ApiError> {
+fn qualifies(t: &Trail) -> Result<bool, ApiError> {
     let status = t.status.as_ref().map_err(Clone::clone)?;
     let selectors = t.selectors.as_ref().map_err(Clone::clone)?;
     Ok(t.multi_region && status.is_logging && selectors.management_read_write)
 }
 
 /// CT-01: this Region is covered by at least one qualifying trail.
-pub fn ct_01_region_covered(trails: &[Trail], region_arn: &str, region: &str) -> Finding {
+fn ct_01_region_covered(trails: &[Trail], region_arn: &str, region: &str) -> Finding {
+    let verdict = CT_01.on(&region_trails(region_arn, region));
     let mut first_error = None;
     for t in trails {
         match qualifies(t) {
             Ok(true) => {
-                return Finding::pass(
-                    "CT-01",
-                    region_arn,
-                    TRAIL,
-                    region,
-                    format!(
+                return verdict
+                    .pass(format!(
                         "covered by multi-Region trail {} (logging, management events read+write)",
                         t.arn
-                    ),
-                )
-                .with("trail", t.arn.clone());
+                    ))
+                    .with("trail", t.arn.clone());
             }
             Ok(false) => {}
             Err(e) => first_error = first_error.or(Some(e)),
         }
     }
     match first_error {
-        Some(e) => Finding::error("CT-01", region_arn, TRAIL, region, &e),
+        Some(e) => verdict.error(&e),
         None => {
             let seen: Vec<String> = trails
                 .iter()
@@ -81,80 +81,46 @@ pub fn ct_01_region_covered(trails: &[Trail], region_arn: &str, region: &str) ->
                     )
                 })
                 .collect();
-            Finding::fail(
-                "CT-01",
-                region_arn,
-                TRAIL,
-                region,
-                if seen.is_empty() {
-                    format!("no trail records {region}")
-                } else {
-                    format!(
-                        "no multi-Region trail logging management events read+write; trails seen: {}",
-                        seen.join(", ")
-                    )
-                },
-            )
+            verdict.fail(if seen.is_empty() {
+                format!("no trail records {region}")
+            } else {
+                format!(
+                    "no multi-Region trail logging management events read+write; trails seen: {}",
+                    seen.join(", ")
+                )
+            })
         }
     }
 }
 
 /// CT-02: log file validation on, and digests not failing (when the status says).
-pub fn ct_02_validation(t: &Trail, ctx: &Ctx) -> Finding {
+fn ct_02_validation(t: &Trail, ctx: &Ctx) -> Finding {
     if !t.log_file_validation {
-        return Finding::fail(
-            "CT-02",
-            &t.arn,
-            TRAIL,
-            &t.home_region,
-            "log file validation is off",
-        );
+        return CT_02.on(&trail(t)).fail("log file validation is off");
     }
     if let Ok(s) = &t.status
         && let Some(last) = s.latest_digest_delivery
         && (ctx.now - last).num_hours() > 25
     {
-        return Finding::fail(
-            "CT-02",
-            &t.arn,
-            TRAIL,
-            &t.home_region,
-            format!(
-                "validation is on but the last digest was delivered {} hours ago",
-                (ctx.now - last).num_hours()
-            ),
-        );
+        return CT_02.on(&trail(t)).fail(format!(
+            "validation is on but the last digest was delivered {} hours ago",
+            (ctx.now - last).num_hours()
+        ));
     }
-    Finding::pass(
-        "CT-02",
-        &t.arn,
-        TRAIL,
-        &t.home_region,
-        "log file validation is on",
-    )
+    CT_02.on(&trail(t)).pass("log file validation is on")
 }
 
 /// CT-03: SSE-KMS.
-pub fn ct_03_kms(t: &Trail) -> Finding {
+fn ct_03_kms(t: &Trail) -> Finding {
     match &t.kms_key_id {
-        Some(k) => Finding::pass(
-            "CT-03",
-            &t.arn,
-            TRAIL,
-            &t.home_region,
-            format!("logs encrypted with {k}"),
-        ),
-        None => Finding::fail(
-            "CT-03",
-            &t.arn,
-            TRAIL,
-            &t.home_region,
-            "logs are not encrypted with a KMS key (SSE-S3 only)",
-        ),
+        Some(k) => CT_03.on(&trail(t)).pass(format!("logs encrypted with {k}")),
+        None => CT_03
+            .on(&trail(t))
+            .fail("logs are not encrypted with a KMS key (SSE-S3 only)"),
     }
 }
 
-fn bucket_of<'a>(t: &Trail, f: &'a CloudTrailFacts) -> Result<&'a crate::facts::Bucket, ApiError> {
+fn bucket_of<'a>(t: &Trail, f: &'a CloudTrailFacts) -> Result<&'a Bucket, ApiError> {
     let name = t.bucket.as_deref().unwrap_or_default();
     f.buckets.get(name).ok_or_else(|| {
         ApiError::new(
@@ -167,30 +133,20 @@ fn bucket_of<'a>(t: &Trail, f: &'a CloudTrailFacts) -> Result<&'a crate::facts::
 }
 
 /// CT-04: the trail bucket is not public.
-pub fn ct_04_bucket_not_public(t: &Trail, f: &CloudTrailFacts) -> Finding {
+fn ct_04_bucket_not_public(t: &Trail, f: &CloudTrailFacts) -> Finding {
     let r = bucket_of(t, f)
         .and_then(|b| s3::public_exposure(b, f.account_public_access_block.as_ref()));
     match r {
-        Err(e) => Finding::error("CT-04", &t.arn, TRAIL, &t.home_region, &e),
-        Ok(None) => Finding::pass(
-            "CT-04",
-            &t.arn,
-            TRAIL,
-            &t.home_region,
-            "trail bucket is not public",
-        ),
-        Ok(Some(why)) => Finding::fail(
-            "CT-04",
-            &t.arn,
-            TRAIL,
-            &t.home_region,
-            format!("trail bucket is public: {why}"),
-        ),
+        Err(e) => CT_04.on(&trail(t)).error(&e),
+        Ok(None) => CT_04.on(&trail(t)).pass("trail bucket is not public"),
+        Ok(Some(why)) => CT_04
+            .on(&trail(t))
+            .fail(format!("trail bucket is public: {why}")),
     }
 }
 
 /// CT-05: server access logging on the trail bucket.
-pub fn ct_05_bucket_logging(t: &Trail, f: &CloudTrailFacts) -> Finding {
+fn ct_05_bucket_logging(t: &Trail, f: &CloudTrailFacts) -> Finding {
     let r = bucket_of(t, f).and_then(|b| match &b.logging_target {
         Some(Ok(v)) => Ok(v.clone()),
         Some(Err(e)) => Err(e.clone()),
@@ -200,110 +156,78 @@ pub fn ct_05_bucket_logging(t: &Trail, f: &CloudTrailFacts) -> Finding {
         )),
     });
     match r {
-        Err(e) => Finding::error("CT-05", &t.arn, TRAIL, &t.home_region, &e),
-        Ok(Some(target)) => Finding::pass(
-            "CT-05",
-            &t.arn,
-            TRAIL,
-            &t.home_region,
-            format!("access logs go to {target}"),
-        ),
-        Ok(None) => Finding::fail(
-            "CT-05",
-            &t.arn,
-            TRAIL,
-            &t.home_region,
-            "trail bucket has no server access logging",
-        ),
+        Err(e) => CT_05.on(&trail(t)).error(&e),
+        Ok(Some(target)) => CT_05
+            .on(&trail(t))
+            .pass(format!("access logs go to {target}")),
+        Ok(None) => CT_05
+            .on(&trail(t))
+            .fail("trail bucket has no server access logging"),
     }
 }
 
 /// CT-06: CloudWatch Logs integration, last delivery within the threshold.
-pub fn ct_06_cloudwatch(t: &Trail, ctx: &Ctx) -> Finding {
+fn ct_06_cloudwatch(t: &Trail, ctx: &Ctx) -> Finding {
     let Some(group) = &t.log_group_arn else {
-        return Finding::fail(
-            "CT-06",
-            &t.arn,
-            TRAIL,
-            &t.home_region,
-            "trail does not deliver to CloudWatch Logs",
-        );
+        return CT_06
+            .on(&trail(t))
+            .fail("trail does not deliver to CloudWatch Logs");
     };
     let status = match &t.status {
         Ok(s) => s,
-        Err(e) => return Finding::error("CT-06", &t.arn, TRAIL, &t.home_region, e),
+        Err(e) => {
+            return CT_06.on(&trail(t)).error(e);
+        }
     };
     let limit = ctx.t.cloudwatch_delivery_hours;
     match status.latest_cloudwatch_delivery {
-        Some(last) if (ctx.now - last).num_hours() < limit => Finding::pass(
-            "CT-06",
-            &t.arn,
-            TRAIL,
-            &t.home_region,
-            format!(
-                "delivers to {group}, last {} h ago",
-                (ctx.now - last).num_hours()
-            ),
-        ),
-        Some(last) => Finding::fail(
-            "CT-06",
-            &t.arn,
-            TRAIL,
-            &t.home_region,
-            format!(
-                "last delivery to {group} was {} h ago (threshold {limit} h)",
-                (ctx.now - last).num_hours()
-            ),
-        ),
-        None => Finding::fail(
-            "CT-06",
-            &t.arn,
-            TRAIL,
-            &t.home_region,
-            format!("configured for {group} but nothing was ever delivered"),
-        ),
+        Some(last) if (ctx.now - last).num_hours() < limit => CT_06.on(&trail(t)).pass(format!(
+            "delivers to {group}, last {} h ago",
+            (ctx.now - last).num_hours()
+        )),
+        Some(last) => CT_06.on(&trail(t)).fail(format!(
+            "last delivery to {group} was {} h ago (threshold {limit} h)",
+            (ctx.now - last).num_hours()
+        )),
+        None => CT_06.on(&trail(t)).fail(format!(
+            "configured for {group} but nothing was ever delivered"
+        )),
     }
 }
 
 /// CT-07: log group retention (absent = never expire) and bucket lifecycle keep logs at least
 /// the threshold.
-pub fn ct_07_retention(t: &Trail, f: &CloudTrailFacts, ctx: &Ctx) -> Finding {
+fn ct_07_retention(t: &Trail, f: &CloudTrailFacts, ctx: &Ctx) -> Finding {
     let days = ctx.t.log_retention_days;
     let mut gaps = Vec::new();
     if let Some(group_arn) = &t.log_group_arn {
-        let name = log_group_name(group_arn);
-        match f.log_retention.get(&name) {
+        let name = vigil::arn::log_group_name(group_arn).unwrap_or(group_arn);
+        match f.log_retention.get(name) {
             Some(Ok(None)) => {}
             Some(Ok(Some(r))) if *r >= days => {}
             Some(Ok(Some(r))) => gaps.push(format!("log group {name} keeps {r} days < {days}")),
-            Some(Err(e)) => return Finding::error("CT-07", &t.arn, TRAIL, &t.home_region, e),
+            Some(Err(e)) => {
+                return CT_07.on(&trail(t)).error(e);
+            }
             None => {
-                return Finding::error(
-                    "CT-07",
-                    &t.arn,
-                    TRAIL,
-                    &t.home_region,
-                    &ApiError::new(
-                        "logs:DescribeLogGroups",
-                        AwsFailure::NotFound,
-                        None,
-                        format!("log group {name} not found"),
-                    ),
-                );
+                return CT_07.on(&trail(t)).error(&ApiError::new(
+                    "logs:DescribeLogGroups",
+                    AwsFailure::NotFound,
+                    None,
+                    format!("log group {name} not found"),
+                ));
             }
         }
     }
     match bucket_of(t, f).and_then(|b| s3::keeps_for(b, days)) {
-        Err(e) => return Finding::error("CT-07", &t.arn, TRAIL, &t.home_region, &e),
+        Err(e) => {
+            return CT_07.on(&trail(t)).error(&e);
+        }
         Ok((false, why)) => gaps.push(format!("trail bucket: {why}")),
         Ok((true, _)) => {}
     }
-    Finding::verdict(
-        "CT-07",
+    CT_07.on(&trail(t)).pass_if(
         gaps.is_empty(),
-        &t.arn,
-        TRAIL,
-        &t.home_region,
         if gaps.is_empty() {
             format!("logs kept at least {days} days")
         } else {
@@ -312,20 +236,15 @@ pub fn ct_07_retention(t: &Trail, f: &CloudTrailFacts, ctx: &Ctx) -> Finding {
     )
 }
 
-/// `arn:aws:logs:r:a:log-group:NAME:*` → `NAME`.
-pub fn log_group_name(arn: &str) -> String {
-    let rest = arn.split_once(":log-group:").map_or(arn, |(_, r)| r);
-    rest.strip_suffix(":*").unwrap_or(rest).to_owned()
-}
-
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+    use crate::checks::Status::*;
     use crate::checks::fixtures::*;
     use crate::config::Thresholds;
-    use crate::facts::{Bucket, EventSelectors, LifecycleRule, PublicAccessBlock, TrailStatus};
-    use crate::model::Status::*;
+    use crate::facts::{EventSelectors, LifecycleRule, TrailStatus};
     use std::collections::BTreeMap;
+    use vigil::s3::PublicAccessBlock;
 
     pub(crate) fn trail(name: &str, home: &str, multi: bool) -> Trail {
         Trail {
@@ -357,12 +276,7 @@ pub(crate) mod tests {
             public_access_block: Some(Ok(if public {
                 None
             } else {
-                Some(PublicAccessBlock {
-                    block_public_acls: true,
-                    ignore_public_acls: true,
-                    block_public_policy: true,
-                    restrict_public_buckets: true,
-                })
+                Some(PublicAccessBlock::ALL_ON)
             })),
             policy_is_public: Some(Ok(public)),
             acl_public: Some(Ok(false)),
@@ -463,15 +377,16 @@ pub(crate) mod tests {
         assert_eq!(evaluate(&shadow, &ctx(&t))[0].status, Error);
     }
 
+    /// The log group a trail names is read with `vigil::arn` (here and in collection).
     #[test]
     fn log_group_names_from_arns() {
         assert_eq!(
-            log_group_name("arn:aws:logs:us-east-1:1:log-group:/aws/ct/x:*"),
-            "/aws/ct/x"
+            vigil::arn::log_group_name("arn:aws:logs:us-east-1:1:log-group:/aws/ct/x:*"),
+            Some("/aws/ct/x")
         );
         assert_eq!(
-            log_group_name("arn:aws:logs:us-east-1:1:log-group:plain"),
-            "plain"
+            vigil::arn::log_group_name("arn:aws:logs:us-east-1:1:log-group:plain"),
+            Some("plain")
         );
     }
 }

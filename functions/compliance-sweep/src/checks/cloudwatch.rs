@@ -4,11 +4,13 @@
 //! `build_metric_filter_pattern` does), so an equivalent filter written differently passes.
 //! CW-16: every alarm has an ALARM action with actions enabled.
 
-use super::{Ctx, catalogue_title, errors};
-use crate::facts::{Alarm, CloudWatchFacts, Monitoring};
-use crate::model::{ApiError, Finding};
+use super::ids::{CW_16, CW_PATTERNS};
+use super::{Ctx, Finding, ResourceType, Subject, catalogue, errors};
+use crate::facts::{Alarm, ApiError, CloudWatchFacts, Monitoring};
 
-const GROUP: &str = "AwsLogsLogGroup";
+fn log_group(arn: &str, region: &str) -> Subject {
+    Subject::new(ResourceType::AwsLogsLogGroup, arn).in_region(region)
+}
 
 /// The terms each CIS filter pattern must contain, in CW-01..CW-15 order.
 pub const PATTERNS: [&[&str]; 15] = [
@@ -147,11 +149,6 @@ pub const PATTERNS: [&[&str]; 15] = [
     ],
 ];
 
-/// The check id of CIS pattern `i` (0-based).
-pub fn check_id(i: usize) -> String {
-    format!("CW-{:02}", i + 1)
-}
-
 /// Spacing, quotes and case do not change what a pattern matches here.
 fn normalize(s: &str) -> String {
     s.chars()
@@ -161,28 +158,30 @@ fn normalize(s: &str) -> String {
 }
 
 /// Whether `pattern` contains every term of CIS pattern `i`, in any order.
-pub fn pattern_matches(i: usize, pattern: &str) -> bool {
+pub(crate) fn pattern_matches(i: usize, pattern: &str) -> bool {
     let p = normalize(pattern);
     PATTERNS[i].iter().all(|term| p.contains(&normalize(term)))
 }
 
-pub fn evaluate(f: &CloudWatchFacts, ctx: &Ctx) -> Vec<Finding> {
-    let ids: Vec<String> = (0..15).map(check_id).collect();
-    let id_refs: Vec<&str> = ids.iter().map(String::as_str).collect();
-    let region_arn = format!("arn:aws:logs:{}:{}:log-group:*", f.region, ctx.account);
+pub(crate) fn evaluate(f: &CloudWatchFacts, ctx: &Ctx) -> Vec<Finding> {
+    let region_groups = log_group(
+        &format!("arn:aws:logs:{}:{}:log-group:*", f.region, ctx.account),
+        &f.region,
+    );
     let mut out = Vec::new();
     match &f.trails {
-        Err(e) => out.extend(errors(&id_refs, &region_arn, GROUP, &f.region, e)),
+        Err(e) => out.extend(errors(&CW_PATTERNS, &region_groups, e)),
         Ok(trails) if f.monitoring.is_empty() => {
             let elsewhere = trails
                 .iter()
                 .find(|t| t.multi_region && t.home_region != f.region && t.log_group_arn.is_some());
-            for id in &id_refs {
+            for id in CW_PATTERNS {
+                let verdict = id.on(&region_groups);
                 out.push(match elsewhere {
-                    Some(t) => Finding::not_applicable(id, &region_arn, GROUP, &f.region, format!("monitored through trail {} in its home Region {}", t.name, t.home_region)),
-                    None if trails.iter().any(|t| t.multi_region && t.home_region == f.region) => Finding::fail(id, &region_arn, GROUP, &f.region, format!("the multi-Region trail homed in {} sends nothing to CloudWatch Logs, so there is nothing to alarm on ({})", f.region, catalogue_title(id))),
-                    None if trails.iter().any(|t| t.multi_region) => Finding::fail(id, &region_arn, GROUP, &f.region, "no multi-Region trail delivers to CloudWatch Logs"),
-                    None => Finding::fail(id, &region_arn, GROUP, &f.region, "no multi-Region trail records this Region, so nothing can be alarmed on"),
+                    Some(t) => verdict.not_applicable(format!("monitored through trail {} in its home Region {}", t.name, t.home_region)),
+                    None if trails.iter().any(|t| t.multi_region && t.home_region == f.region) => verdict.fail(format!("the multi-Region trail homed in {} sends nothing to CloudWatch Logs, so there is nothing to alarm on ({})", f.region, catalogue::get(id).title)),
+                    None if trails.iter().any(|t| t.multi_region) => verdict.fail("no multi-Region trail delivers to CloudWatch Logs"),
+                    None => verdict.fail("no multi-Region trail records this Region, so nothing can be alarmed on"),
                 });
             }
         }
@@ -199,34 +198,27 @@ pub fn evaluate(f: &CloudWatchFacts, ctx: &Ctx) -> Vec<Finding> {
 }
 
 /// CW-01..CW-15 for one monitored log group.
-pub fn cis_alarm(
+pub(crate) fn cis_alarm(
     i: usize,
     m: &Monitoring,
     alarms: &Result<Vec<Alarm>, ApiError>,
     region: &str,
 ) -> Finding {
-    let id = check_id(i);
-    let arn = &m.log_group_arn;
+    let verdict = CW_PATTERNS[i].on(&log_group(&m.log_group_arn, region));
     let filters = match &m.filters {
         Ok(f) => f,
-        Err(e) => return Finding::error(&id, arn, GROUP, region, e),
+        Err(e) => return verdict.error(e),
     };
     let matching: Vec<_> = filters
         .iter()
         .filter(|f| pattern_matches(i, &f.pattern))
         .collect();
     if matching.is_empty() {
-        return Finding::fail(
-            &id,
-            arn,
-            GROUP,
-            region,
-            "no metric filter with the CIS pattern on the trail's log group",
-        );
+        return verdict.fail("no metric filter with the CIS pattern on the trail's log group");
     }
     let alarms = match alarms {
         Ok(a) => a,
-        Err(e) => return Finding::error(&id, arn, GROUP, region, e),
+        Err(e) => return verdict.error(e),
     };
     let mut reasons = Vec::new();
     for filter in &matching {
@@ -245,24 +237,19 @@ pub fn cis_alarm(
                 {
                     match m.subscribers.get(topic) {
                         Some(Ok(n)) if *n > 0 => {
-                            return Finding::pass(
-                                &id,
-                                arn,
-                                GROUP,
-                                region,
-                                format!(
+                            return verdict
+                                .pass(format!(
                                     "filter {} → alarm {} → {topic} ({n} confirmed subscriber(s))",
                                     filter.name, alarm.name
-                                ),
-                            )
-                            .with("filter", filter.name.clone())
-                            .with("alarm", alarm.name.clone());
+                                ))
+                                .with("filter", filter.name.clone())
+                                .with("alarm", alarm.name.clone());
                         }
                         Some(Ok(_)) => reasons.push(format!(
                             "topic {topic} of alarm {} has no confirmed subscriber",
                             alarm.name
                         )),
-                        Some(Err(e)) => return Finding::error(&id, arn, GROUP, region, e),
+                        Some(Err(e)) => return verdict.error(e),
                         None => reasons.push(format!("topic {topic} was not looked up")),
                     }
                 }
@@ -282,37 +269,40 @@ pub fn cis_alarm(
             matching[0].name
         ));
     }
-    Finding::fail(&id, arn, GROUP, region, reasons.join("; "))
+    verdict.fail(reasons.join("; "))
 }
 
 /// CW-16: actions enabled and at least one ALARM action, per alarm.
-pub fn cw_16_alarm_actions(alarms: &Result<Vec<Alarm>, ApiError>, region: &str) -> Vec<Finding> {
+pub(crate) fn cw_16_alarm_actions(
+    alarms: &Result<Vec<Alarm>, ApiError>,
+    region: &str,
+) -> Vec<Finding> {
     match alarms {
-        Err(e) => vec![Finding::error(
-            "CW-16",
-            format!("arn:aws:cloudwatch:{region}:*:alarm:*"),
-            "AwsCloudWatchAlarm",
-            region,
-            e,
-        )],
+        Err(e) => vec![
+            CW_16
+                .on(&Subject::new(
+                    ResourceType::AwsCloudWatchAlarm,
+                    format!("arn:aws:cloudwatch:{region}:*:alarm:*"),
+                )
+                .in_region(region))
+                .error(e),
+        ],
         Ok(alarms) => alarms
             .iter()
             .map(|a| {
                 let ok = a.actions_enabled && !a.alarm_actions.is_empty();
-                Finding::verdict(
-                    "CW-16",
-                    ok,
-                    &a.arn,
-                    "AwsCloudWatchAlarm",
-                    region,
-                    if ok {
-                        format!("{} ALARM action(s), actions enabled", a.alarm_actions.len())
-                    } else if !a.actions_enabled {
-                        "actions are disabled".into()
-                    } else {
-                        "no ALARM action".into()
-                    },
-                )
+                CW_16
+                    .on(&Subject::new(ResourceType::AwsCloudWatchAlarm, &a.arn).in_region(region))
+                    .pass_if(
+                        ok,
+                        if ok {
+                            format!("{} ALARM action(s), actions enabled", a.alarm_actions.len())
+                        } else if !a.actions_enabled {
+                            "actions are disabled".into()
+                        } else {
+                            "no ALARM action".into()
+                        },
+                    )
             })
             .collect(),
     }
@@ -321,10 +311,10 @@ pub fn cw_16_alarm_actions(alarms: &Result<Vec<Alarm>, ApiError>, region: &str) 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::checks::Status::*;
     use crate::checks::fixtures::*;
     use crate::config::Thresholds;
     use crate::facts::MetricFilter;
-    use crate::model::Status::*;
     use std::collections::BTreeMap;
 
     /// The CIS v3 pattern text for 4.1, 4.3, 4.4 as the benchmark prints them.

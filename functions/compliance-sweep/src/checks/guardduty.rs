@@ -1,69 +1,59 @@
 //! GuardDuty: an enabled detector in the Region, the required protection features, findings
 //! exported to S3 with KMS, and the export bucket's retention.
 
-use super::{Ctx, errors, s3};
+use super::ids::{GD_01, GD_02, GD_03, GD_04};
+use super::{Ctx, Finding, ResourceType, Subject, errors, s3};
 use crate::facts::{Detector, GuardDutyFacts};
-use crate::model::Finding;
 
-const DETECTOR: &str = "AwsGuardDutyDetector";
-
-fn detector_arn(ctx: &Ctx, region: &str, id: &str) -> String {
-    format!("arn:aws:guardduty:{region}:{}:detector/{id}", ctx.account)
+/// Detector `id` (`*`: the Region's detectors) in `region`.
+fn detector(ctx: &Ctx, region: &str, id: &str) -> Subject {
+    Subject::new(
+        ResourceType::AwsGuardDutyDetector,
+        format!("arn:aws:guardduty:{region}:{}:detector/{id}", ctx.account),
+    )
+    .in_region(region)
 }
 
-pub fn evaluate(f: &GuardDutyFacts, ctx: &Ctx) -> Vec<Finding> {
-    let region_arn = format!("arn:aws:guardduty:{}:{}:detector/*", f.region, ctx.account);
+pub(crate) fn evaluate(f: &GuardDutyFacts, ctx: &Ctx) -> Vec<Finding> {
+    let region_detectors = detector(ctx, &f.region, "*");
     let detectors = match &f.detectors {
         Ok(d) => d,
         Err(e) => {
-            return errors(
-                &["GD-01", "GD-02", "GD-03", "GD-04"],
-                &region_arn,
-                DETECTOR,
-                &f.region,
-                e,
-            );
+            return errors(&[GD_01, GD_02, GD_03, GD_04], &region_detectors, e);
         }
     };
     if detectors.is_empty() {
-        return vec![Finding::fail(
-            "GD-01",
-            region_arn,
-            DETECTOR,
-            &f.region,
-            format!("no GuardDuty detector in {}", f.region),
-        )];
+        return vec![
+            GD_01
+                .on(&region_detectors)
+                .fail(format!("no GuardDuty detector in {}", f.region)),
+        ];
     }
     let mut out = Vec::new();
     for d in detectors {
-        let arn = detector_arn(ctx, &f.region, &d.id);
-        out.push(gd_01_enabled(d, &arn, &f.region));
-        out.push(gd_02_features(d, &arn, &f.region, ctx));
-        out.extend(gd_03_export(d, &arn, &f.region));
-        out.extend(gd_04_export_retention(d, &arn, &f.region, ctx));
+        let subject = detector(ctx, &f.region, &d.id);
+        out.push(gd_01_enabled(d, &subject));
+        out.push(gd_02_features(d, &subject, ctx));
+        out.extend(gd_03_export(d, &subject));
+        out.extend(gd_04_export_retention(d, &subject, &f.region, ctx));
     }
     out
 }
 
 /// GD-01: detector status ENABLED.
-pub fn gd_01_enabled(d: &Detector, arn: &str, region: &str) -> Finding {
+fn gd_01_enabled(d: &Detector, detector: &Subject) -> Finding {
     match &d.status {
-        Err(e) => Finding::error("GD-01", arn, DETECTOR, region, e),
-        Ok(s) => Finding::verdict(
-            "GD-01",
-            s == "ENABLED",
-            arn,
-            DETECTOR,
-            region,
-            format!("detector status {s}"),
-        ),
+        Err(e) => GD_01.on(detector).error(e),
+        Ok(s) => GD_01
+            .on(detector)
+            .pass_if(s == "ENABLED", format!("detector status {s}")),
     }
 }
 
 /// GD-02: every required feature ENABLED.
-pub fn gd_02_features(d: &Detector, arn: &str, region: &str, ctx: &Ctx) -> Finding {
+fn gd_02_features(d: &Detector, detector: &Subject, ctx: &Ctx) -> Finding {
     if let Err(e) = &d.status {
-        return Finding::error("GD-02", arn, DETECTOR, region, e);
+        return GD_02.on(detector).error(e);
     }
     let missing: Vec<&str> = ctx
         .t
@@ -72,50 +62,38 @@ pub fn gd_02_features(d: &Detector, arn: &str, region: &str, ctx: &Ctx) -> Findi
         .filter(|f| d.features.get(f.as_str()).is_none_or(|s| s != "ENABLED"))
         .map(String::as_str)
         .collect();
-    Finding::verdict(
-        "GD-02",
-        missing.is_empty(),
-        arn,
-        DETECTOR,
-        region,
-        if missing.is_empty() {
-            "every required feature is enabled".to_owned()
-        } else {
-            format!("not enabled: {}", missing.join(", "))
-        },
-    )
-    .with(
-        "features",
-        serde_json::to_value(&d.features).unwrap_or_default(),
-    )
+    GD_02
+        .on(detector)
+        .pass_if(
+            missing.is_empty(),
+            if missing.is_empty() {
+                "every required feature is enabled".to_owned()
+            } else {
+                format!("not enabled: {}", missing.join(", "))
+            },
+        )
+        .with(
+            "features",
+            serde_json::to_value(&d.features).unwrap_or_default(),
+        )
 }
 
 /// GD-03: at least one S3 destination with a KMS key, status PUBLISHING.
-pub fn gd_03_export(d: &Detector, arn: &str, region: &str) -> Option<Finding> {
+fn gd_03_export(d: &Detector, detector: &Subject) -> Option<Finding> {
     Some(match &d.destinations {
-        Err(e) => Finding::error("GD-03", arn, DETECTOR, region, e),
-        Ok(dests) if dests.is_empty() => Finding::fail(
-            "GD-03",
-            arn,
-            DETECTOR,
-            region,
-            "findings are not exported (no publishing destination)",
-        ),
+        Err(e) => GD_03.on(detector).error(e),
+        Ok(dests) if dests.is_empty() => GD_03
+            .on(detector)
+            .fail("findings are not exported (no publishing destination)"),
         Ok(dests) => {
             let good = dests.iter().find(|x| {
                 x.status == "PUBLISHING" && x.kms_key_arn.is_some() && x.failure_since.is_none()
             });
             match good {
-                Some(x) => Finding::pass(
-                    "GD-03",
-                    arn,
-                    DETECTOR,
-                    region,
-                    format!(
-                        "exporting to {} with KMS",
-                        x.destination_arn.as_deref().unwrap_or("?")
-                    ),
-                ),
+                Some(x) => GD_03.on(detector).pass(format!(
+                    "exporting to {} with KMS",
+                    x.destination_arn.as_deref().unwrap_or("?")
+                )),
                 None => {
                     let why: Vec<String> = dests
                         .iter()
@@ -132,7 +110,7 @@ pub fn gd_03_export(d: &Detector, arn: &str, region: &str) -> Option<Finding> {
                             )
                         })
                         .collect();
-                    Finding::fail("GD-03", arn, DETECTOR, region, why.join("; "))
+                    GD_03.on(detector).fail(why.join("; "))
                 }
             }
         }
@@ -142,20 +120,25 @@ pub fn gd_03_export(d: &Detector, arn: &str, region: &str) -> Option<Finding> {
 /// GD-04: each destination bucket keeps findings at least the threshold. When the
 /// destinations could not be listed, no bucket is known: ERROR on the detector (never the
 /// NOT_APPLICABLE of "nothing in scope").
-pub fn gd_04_export_retention(d: &Detector, arn: &str, region: &str, ctx: &Ctx) -> Vec<Finding> {
+fn gd_04_export_retention(
+    d: &Detector,
+    detector: &Subject,
+    region: &str,
+    ctx: &Ctx,
+) -> Vec<Finding> {
     let dests = match &d.destinations {
         Ok(dests) => dests,
-        Err(e) => return vec![Finding::error("GD-04", arn, DETECTOR, region, e)],
+        Err(e) => return vec![GD_04.on(detector).error(e)],
     };
     let days = ctx.t.findings_retention_days;
     dests
         .iter()
         .filter_map(|x| x.bucket.as_ref())
         .map(|b| {
-            let arn = s3::bucket_arn(&b.name);
+            let verdict = GD_04.on(&s3::bucket(&b.name, region));
             match s3::keeps_for(b, days) {
-                Err(e) => Finding::error("GD-04", arn, "AwsS3Bucket", region, &e),
-                Ok((ok, why)) => Finding::verdict("GD-04", ok, arn, "AwsS3Bucket", region, why),
+                Err(e) => verdict.error(&e),
+                Ok((ok, why)) => verdict.pass_if(ok, why),
             }
         })
         .collect()
@@ -164,10 +147,10 @@ pub fn gd_04_export_retention(d: &Detector, arn: &str, region: &str, ctx: &Ctx) 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::checks::Status::*;
     use crate::checks::fixtures::*;
     use crate::config::Thresholds;
     use crate::facts::{Bucket, LifecycleRule, PublishingDestination};
-    use crate::model::Status::*;
     use std::collections::BTreeMap;
 
     fn all_features() -> BTreeMap<String, String> {

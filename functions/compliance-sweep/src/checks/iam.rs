@@ -8,15 +8,21 @@ use vigil::aws::AwsFailure;
 use vigil::policy::PolicyDocument;
 use vigil::policy::analysis::{Concern, identity_concerns};
 
-use super::{Ctx, account_arn, errors};
-use crate::facts::{AuthorizationDetails, CredentialReport, CredentialRow, IamFacts, Principal};
-use crate::model::{ApiError, Finding, GLOBAL};
+use super::ids::{
+    IAM_01, IAM_02, IAM_03, IAM_04, IAM_05, IAM_06, IAM_07, IAM_08, IAM_09, IAM_10, IAM_11, IAM_12,
+    IAM_13, IAM_14, LP_01, LP_02, LP_03, LP_04,
+};
+use super::{Ctx, Finding, ResourceType, Status, Subject, account, errors};
+use crate::facts::{
+    ApiError, AuthorizationDetails, CredentialReport, CredentialRow, IamFacts, Principal,
+};
 
 const ADMIN_POLICY: &str = "arn:aws:iam::aws:policy/AdministratorAccess";
-const ACCOUNT: &str = "AwsAccount";
-const USER: &str = "AwsIamUser";
+const USER: ResourceType = ResourceType::AwsIamUser;
+const GROUP: ResourceType = ResourceType::AwsIamGroup;
+const ROLE: ResourceType = ResourceType::AwsIamRole;
 
-pub fn evaluate(f: &IamFacts, ctx: &Ctx) -> Vec<Finding> {
+pub(crate) fn evaluate(f: &IamFacts, ctx: &Ctx) -> Vec<Finding> {
     let mut out = Vec::new();
     out.extend(iam_01_root_keys(f, ctx));
     out.extend(iam_02_root_mfa(f, ctx));
@@ -36,10 +42,8 @@ pub fn evaluate(f: &IamFacts, ctx: &Ctx) -> Vec<Finding> {
             }
         }
         Err(e) => out.extend(errors(
-            &["IAM-06", "IAM-07", "IAM-08", "IAM-09", "IAM-10", "IAM-11"],
-            &account_arn(ctx.account),
-            ACCOUNT,
-            GLOBAL,
+            &[IAM_06, IAM_07, IAM_08, IAM_09, IAM_10, IAM_11],
+            &account(ctx.account),
             e,
         )),
     }
@@ -58,12 +62,8 @@ pub fn evaluate(f: &IamFacts, ctx: &Ctx) -> Vec<Finding> {
             );
         }
         Err(e) => out.extend(errors(
-            &[
-                "IAM-12", "IAM-13", "IAM-14", "LP-01", "LP-02", "LP-03", "LP-04",
-            ],
-            &account_arn(ctx.account),
-            ACCOUNT,
-            GLOBAL,
+            &[IAM_12, IAM_13, IAM_14, LP_01, LP_02, LP_03, LP_04],
+            &account(ctx.account),
             e,
         )),
     }
@@ -82,8 +82,8 @@ fn summary_flag(f: &IamFacts, key: &str) -> Result<Option<bool>, ApiError> {
 }
 
 /// IAM-01: AccountAccessKeysPresent and the root row's key columns.
-pub fn iam_01_root_keys(f: &IamFacts, ctx: &Ctx) -> Option<Finding> {
-    let root = account_arn(ctx.account);
+fn iam_01_root_keys(f: &IamFacts, ctx: &Ctx) -> Option<Finding> {
+    let root = account(ctx.account);
     let from_summary = summary_flag(f, "AccountAccessKeysPresent");
     let from_report = f
         .credential_report
@@ -94,23 +94,16 @@ pub fn iam_01_root_keys(f: &IamFacts, ctx: &Ctx) -> Option<Finding> {
     let present = match (from_summary, from_report) {
         (Ok(Some(s)), r) => s || r.unwrap_or(false),
         (_, Some(r)) => r,
-        (Err(e), None) => return Some(Finding::error("IAM-01", root, ACCOUNT, GLOBAL, &e)),
+        (Err(e), None) => return Some(IAM_01.on(&root).error(&e)),
         (Ok(None), None) => {
-            return Some(Finding::error(
-                "IAM-01",
-                root,
-                ACCOUNT,
-                GLOBAL,
-                &missing("iam:GetAccountSummary", "AccountAccessKeysPresent"),
-            ));
+            return Some(IAM_01.on(&root).error(&missing(
+                "iam:GetAccountSummary",
+                "AccountAccessKeysPresent",
+            )));
         }
     };
-    Some(Finding::verdict(
-        "IAM-01",
+    Some(IAM_01.on(&root).pass_if(
         !present,
-        root,
-        ACCOUNT,
-        GLOBAL,
         if present {
             "the root user has access keys"
         } else {
@@ -144,84 +137,67 @@ fn root_mfa(f: &IamFacts) -> Result<bool, ApiError> {
 }
 
 /// IAM-02: AccountMFAEnabled (or the root row's mfa_active).
-pub fn iam_02_root_mfa(f: &IamFacts, ctx: &Ctx) -> Option<Finding> {
-    let root = account_arn(ctx.account);
+fn iam_02_root_mfa(f: &IamFacts, ctx: &Ctx) -> Option<Finding> {
+    let root = account(ctx.account);
     Some(match root_mfa(f) {
-        Ok(on) => Finding::verdict(
-            "IAM-02",
+        Ok(on) => IAM_02.on(&root).pass_if(
             on,
-            root,
-            ACCOUNT,
-            GLOBAL,
             if on {
                 "root MFA is enabled"
             } else {
                 "the root user has no MFA device"
             },
         ),
-        Err(e) => Finding::error("IAM-02", root, ACCOUNT, GLOBAL, &e),
+        Err(e) => IAM_02.on(&root).error(&e),
     })
 }
 
 /// IAM-03: root MFA on, and no virtual device is the root's.
-pub fn iam_03_root_hardware_mfa(f: &IamFacts, ctx: &Ctx) -> Option<Finding> {
-    let root = account_arn(ctx.account);
+fn iam_03_root_hardware_mfa(f: &IamFacts, ctx: &Ctx) -> Option<Finding> {
+    let root = account(ctx.account);
     let mfa = match root_mfa(f) {
         Ok(m) => m,
-        Err(e) => return Some(Finding::error("IAM-03", root, ACCOUNT, GLOBAL, &e)),
+        Err(e) => return Some(IAM_03.on(&root).error(&e)),
     };
     if !mfa {
-        return Some(Finding::fail(
-            "IAM-03",
-            root,
-            ACCOUNT,
-            GLOBAL,
-            "the root user has no MFA device at all",
-        ));
+        return Some(
+            IAM_03
+                .on(&root)
+                .fail("the root user has no MFA device at all"),
+        );
     }
     Some(match &f.virtual_mfa {
-        Err(e) => Finding::error("IAM-03", root, ACCOUNT, GLOBAL, e),
+        Err(e) => IAM_03.on(&root).error(e),
         Ok(devices) => {
             let virtual_root = devices.iter().find(|d| {
                 d.serial.ends_with(":mfa/root-account-mfa-device")
                     || d.user_arn.as_deref().is_some_and(|u| u.ends_with(":root"))
             });
             match virtual_root {
-                Some(d) => Finding::fail(
-                    "IAM-03",
-                    root,
-                    ACCOUNT,
-                    GLOBAL,
-                    "the root user's MFA device is virtual",
-                )
-                .with("serial", d.serial.clone()),
-                None => Finding::pass(
-                    "IAM-03",
-                    root,
-                    ACCOUNT,
-                    GLOBAL,
-                    "the root user's MFA device is a hardware device",
-                ),
+                Some(d) => IAM_03
+                    .on(&root)
+                    .fail("the root user's MFA device is virtual")
+                    .with("serial", d.serial.clone()),
+                None => IAM_03
+                    .on(&root)
+                    .pass("the root user's MFA device is a hardware device"),
             }
         }
     })
 }
 
 /// IAM-04: the latest of root's password and key use, not the first one found.
-pub fn iam_04_root_unused(f: &IamFacts, ctx: &Ctx) -> Option<Finding> {
-    let root = account_arn(ctx.account);
+fn iam_04_root_unused(f: &IamFacts, ctx: &Ctx) -> Option<Finding> {
+    let root = account(ctx.account);
     let report = match &f.credential_report {
         Ok(r) => r,
-        Err(e) => return Some(Finding::error("IAM-04", root, ACCOUNT, GLOBAL, e)),
+        Err(e) => return Some(IAM_04.on(&root).error(e)),
     };
     let Some(row) = root_row(report) else {
-        return Some(Finding::error(
-            "IAM-04",
-            root,
-            ACCOUNT,
-            GLOBAL,
-            &missing("iam:GetCredentialReport", "the <root_account> row"),
-        ));
+        return Some(IAM_04.on(&root).error(&missing(
+            "iam:GetCredentialReport",
+            "the <root_account> row",
+        )));
     };
     let last = [
         row.password_last_used,
@@ -232,43 +208,29 @@ pub fn iam_04_root_unused(f: &IamFacts, ctx: &Ctx) -> Option<Finding> {
     .flatten()
     .max();
     Some(match last {
-        None => Finding::pass(
-            "IAM-04",
-            root,
-            ACCOUNT,
-            GLOBAL,
-            "the root user has never been used",
-        ),
+        None => IAM_04.on(&root).pass("the root user has never been used"),
         Some(t) => {
             let days = ctx.days_since(t);
-            Finding::verdict(
-                "IAM-04",
-                days >= ctx.t.root_unused_days,
-                root,
-                ACCOUNT,
-                GLOBAL,
-                format!(
-                    "the root user was last used {days} day(s) ago (threshold {})",
-                    ctx.t.root_unused_days
-                ),
-            )
-            .with("last_used", t.to_rfc3339())
+            IAM_04
+                .on(&root)
+                .pass_if(
+                    days >= ctx.t.root_unused_days,
+                    format!(
+                        "the root user was last used {days} day(s) ago (threshold {})",
+                        ctx.t.root_unused_days
+                    ),
+                )
+                .with("last_used", t.to_rfc3339())
         }
     })
 }
 
 /// IAM-05: length, reuse, the four character classes, and expiry.
-pub fn iam_05_password_policy(f: &IamFacts, ctx: &Ctx) -> Option<Finding> {
-    let root = account_arn(ctx.account);
+fn iam_05_password_policy(f: &IamFacts, ctx: &Ctx) -> Option<Finding> {
+    let root = account(ctx.account);
     Some(match &f.password_policy {
-        Err(e) => Finding::error("IAM-05", root, ACCOUNT, GLOBAL, e),
-        Ok(None) => Finding::fail(
-            "IAM-05",
-            root,
-            ACCOUNT,
-            GLOBAL,
-            "the account has no password policy (IAM defaults apply: 8 characters, no reuse prevention)",
-        ),
+        Err(e) => IAM_05.on(&root).error(e),
+        Ok(None) => IAM_05.on(&root).fail("the account has no password policy (IAM defaults apply: 8 characters, no reuse prevention)"),
         Ok(Some(p)) => {
             let t = ctx.t;
             let mut gaps = Vec::new();
@@ -303,31 +265,20 @@ pub fn iam_05_password_policy(f: &IamFacts, ctx: &Ctx) -> Option<Finding> {
                 )),
                 None => gaps.push("passwords never expire".into()),
             }
-            Finding::verdict(
-                "IAM-05",
-                gaps.is_empty(),
-                root,
-                ACCOUNT,
-                GLOBAL,
-                if gaps.is_empty() {
+            IAM_05.on(&root).pass_if(gaps.is_empty(), if gaps.is_empty() {
                     "the password policy meets every requirement".to_owned()
                 } else {
                     gaps.join("; ")
-                },
-            )
+                })
         }
     })
 }
 
 /// IAM-06: users with a console password have MFA.
-pub fn iam_06_console_mfa(row: &CredentialRow) -> Option<Finding> {
+fn iam_06_console_mfa(row: &CredentialRow) -> Option<Finding> {
     (row.password_enabled == Some(true)).then(|| {
-        Finding::verdict(
-            "IAM-06",
+        IAM_06.on(&Subject::new(USER, &row.arn)).pass_if(
             row.mfa_active,
-            &row.arn,
-            USER,
-            GLOBAL,
             if row.mfa_active {
                 "console user has MFA"
             } else {
@@ -338,7 +289,7 @@ pub fn iam_06_console_mfa(row: &CredentialRow) -> Option<Finding> {
 }
 
 /// IAM-07: console users must not hold active keys that were never used.
-pub fn iam_07_setup_keys(row: &CredentialRow) -> Option<Finding> {
+fn iam_07_setup_keys(row: &CredentialRow) -> Option<Finding> {
     if row.password_enabled != Some(true) {
         return None;
     }
@@ -347,12 +298,8 @@ pub fn iam_07_setup_keys(row: &CredentialRow) -> Option<Finding> {
         .filter(|(_, k)| k.last_used.is_none())
         .map(|(n, _)| n)
         .collect();
-    Some(Finding::verdict(
-        "IAM-07",
+    Some(IAM_07.on(&Subject::new(USER, &row.arn)).pass_if(
         unused.is_empty(),
-        &row.arn,
-        USER,
-        GLOBAL,
         if unused.is_empty() {
             "no active access key that was never used".to_owned()
         } else {
@@ -366,7 +313,7 @@ pub fn iam_07_setup_keys(row: &CredentialRow) -> Option<Finding> {
 }
 
 /// IAM-08: a password or active key not used within the threshold (since creation if never).
-pub fn iam_08_unused_credentials(row: &CredentialRow, ctx: &Ctx) -> Finding {
+fn iam_08_unused_credentials(row: &CredentialRow, ctx: &Ctx) -> Finding {
     let limit = ctx.t.credential_unused_days;
     let mut stale = Vec::new();
     if row.password_enabled == Some(true) {
@@ -387,12 +334,8 @@ pub fn iam_08_unused_credentials(row: &CredentialRow, ctx: &Ctx) -> Finding {
             ));
         }
     }
-    Finding::verdict(
-        "IAM-08",
+    IAM_08.on(&Subject::new(USER, &row.arn)).pass_if(
         stale.is_empty(),
-        &row.arn,
-        USER,
-        GLOBAL,
         if stale.is_empty() {
             format!("no credential unused for {limit} days or more")
         } else {
@@ -402,20 +345,15 @@ pub fn iam_08_unused_credentials(row: &CredentialRow, ctx: &Ctx) -> Finding {
 }
 
 /// IAM-09: at most one active key.
-pub fn iam_09_one_active_key(row: &CredentialRow) -> Finding {
+fn iam_09_one_active_key(row: &CredentialRow) -> Finding {
     let n = row.active_keys().count();
-    Finding::verdict(
-        "IAM-09",
-        n <= 1,
-        &row.arn,
-        USER,
-        GLOBAL,
-        format!("{n} active access key(s)"),
-    )
+    IAM_09
+        .on(&Subject::new(USER, &row.arn))
+        .pass_if(n <= 1, format!("{n} active access key(s)"))
 }
 
 /// IAM-10: each active key rotated within the threshold.
-pub fn iam_10_key_age(row: &CredentialRow, ctx: &Ctx) -> Option<Finding> {
+fn iam_10_key_age(row: &CredentialRow, ctx: &Ctx) -> Option<Finding> {
     let limit = ctx.t.access_key_max_age_days;
     let ages: Vec<(usize, i64)> = row
         .active_keys()
@@ -429,12 +367,8 @@ pub fn iam_10_key_age(row: &CredentialRow, ctx: &Ctx) -> Option<Finding> {
         .filter(|(_, d)| *d >= limit)
         .map(|(n, d)| format!("access key {n} is {d} days old"))
         .collect();
-    Some(Finding::verdict(
-        "IAM-10",
+    Some(IAM_10.on(&Subject::new(USER, &row.arn)).pass_if(
         old.is_empty(),
-        &row.arn,
-        USER,
-        GLOBAL,
         if old.is_empty() {
             format!("active keys younger than {limit} days")
         } else {
@@ -444,14 +378,10 @@ pub fn iam_10_key_age(row: &CredentialRow, ctx: &Ctx) -> Option<Finding> {
 }
 
 /// IAM-11: any active user access key fails (roles, not users).
-pub fn iam_11_no_long_lived_keys(row: &CredentialRow) -> Finding {
+fn iam_11_no_long_lived_keys(row: &CredentialRow) -> Finding {
     let n = row.active_keys().count();
-    Finding::verdict(
-        "IAM-11",
+    IAM_11.on(&Subject::new(USER, &row.arn)).pass_if(
         n == 0,
-        &row.arn,
-        USER,
-        GLOBAL,
         if n == 0 {
             "no active long-lived access key".to_owned()
         } else {
@@ -461,32 +391,30 @@ pub fn iam_11_no_long_lived_keys(row: &CredentialRow) -> Finding {
 }
 
 /// IAM-12: no managed policy attached to, and no inline policy on, a user.
-pub fn iam_12_user_policies(user: &Principal) -> Finding {
+fn iam_12_user_policies(user: &Principal) -> Finding {
     let direct = user.attached.len() + user.inline.len();
-    Finding::verdict(
-        "IAM-12",
-        direct == 0,
-        &user.arn,
-        USER,
-        GLOBAL,
-        if direct == 0 {
-            "permissions come only from groups".to_owned()
-        } else {
-            format!(
-                "{} attached and {} inline polic(ies) directly on the user",
-                user.attached.len(),
-                user.inline.len()
-            )
-        },
-    )
-    .with("attached", user.attached.clone())
-    .with(
-        "inline",
-        user.inline
-            .iter()
-            .map(|(n, _)| n.clone())
-            .collect::<Vec<_>>(),
-    )
+    IAM_12
+        .on(&Subject::new(USER, &user.arn))
+        .pass_if(
+            direct == 0,
+            if direct == 0 {
+                "permissions come only from groups".to_owned()
+            } else {
+                format!(
+                    "{} attached and {} inline polic(ies) directly on the user",
+                    user.attached.len(),
+                    user.inline.len()
+                )
+            },
+        )
+        .with("attached", user.attached.clone())
+        .with(
+            "inline",
+            user.inline
+                .iter()
+                .map(|(n, _)| n.clone())
+                .collect::<Vec<_>>(),
+        )
 }
 
 /// The meaning of `AdministratorAccess`, which the details list only when it is in use.
@@ -530,14 +458,14 @@ fn analyse(doc: &str) -> Analysis {
 /// The authorization details read once per run: every policy document parsed and analysed
 /// once (a managed policy attached to 2,000 principals is not read 2,000 times), managed
 /// documents by ARN, groups by name.
-pub struct Policies<'a> {
+struct Policies<'a> {
     analysed: HashMap<&'a str, Analysis>,
     managed: HashMap<&'a str, &'a str>,
     groups: HashMap<&'a str, &'a Principal>,
 }
 
 impl<'a> Policies<'a> {
-    pub fn new(auth: &'a AuthorizationDetails) -> Self {
+    fn new(auth: &'a AuthorizationDetails) -> Self {
         let managed: HashMap<&str, &str> = auth
             .policies
             .iter()
@@ -578,29 +506,21 @@ impl<'a> Policies<'a> {
 }
 
 /// IAM-13: attached customer-managed policies and every inline policy: no Allow * on *.
-pub fn iam_13_admin_policies(auth: &AuthorizationDetails, policies: &Policies) -> Vec<Finding> {
+fn iam_13_admin_policies(auth: &AuthorizationDetails, policies: &Policies) -> Vec<Finding> {
     let mut out = Vec::new();
-    let mut judge = |resource: String, rtype: &str, doc: &str| {
+    let mut judge = |resource: String, rtype: ResourceType, doc: &str| {
         let f = match &*policies.analysis(doc) {
-            Err(e) => Finding::fail(
-                "IAM-13",
-                resource,
-                rtype,
-                GLOBAL,
-                format!("policy document cannot be read ({e}); fix or delete it"),
-            ),
+            Err(e) => IAM_13.on(&Subject::new(rtype, resource)).fail(format!(
+                "policy document cannot be read ({e}); fix or delete it"
+            )),
             Ok(concerns) => {
                 let admin: Vec<usize> = concerns
                     .iter()
                     .filter(|c| c.concern == Concern::FullAdmin)
                     .map(|c| c.index)
                     .collect();
-                Finding::verdict(
-                    "IAM-13",
+                IAM_13.on(&Subject::new(rtype, resource)).pass_if(
                     admin.is_empty(),
-                    resource,
-                    rtype,
-                    GLOBAL,
                     if admin.is_empty() {
                         "no statement allows * on *".to_owned()
                     } else {
@@ -616,13 +536,13 @@ pub fn iam_13_admin_policies(auth: &AuthorizationDetails, policies: &Policies) -
             continue;
         }
         if let Some(doc) = &p.document {
-            judge(p.arn.clone(), "AwsIamPolicy", doc);
+            judge(p.arn.clone(), ResourceType::AwsIamPolicy, doc);
         }
     }
     for (list, rtype) in [
         (&auth.users, USER),
-        (&auth.groups, "AwsIamGroup"),
-        (&auth.roles, "AwsIamRole"),
+        (&auth.groups, GROUP),
+        (&auth.roles, ROLE),
     ] {
         for principal in list {
             for (name, doc) in &principal.inline {
@@ -645,38 +565,32 @@ fn allowed(ctx: &Ctx, p: &Principal) -> bool {
 }
 
 /// IAM-14: AdministratorAccess attached only to allow-listed principals.
-pub fn iam_14_administrator_access(auth: &AuthorizationDetails, ctx: &Ctx) -> Vec<Finding> {
+fn iam_14_administrator_access(auth: &AuthorizationDetails, ctx: &Ctx) -> Vec<Finding> {
     let mut out = Vec::new();
     for (list, rtype) in [
         (&auth.users, USER),
-        (&auth.groups, "AwsIamGroup"),
-        (&auth.roles, "AwsIamRole"),
+        (&auth.groups, GROUP),
+        (&auth.roles, ROLE),
     ] {
         for p in list
             .iter()
             .filter(|p| p.attached.iter().any(|a| a == ADMIN_POLICY))
         {
             if allowed(ctx, p) {
-                out.push(Finding::pass(
-                    "IAM-14",
-                    &p.arn,
-                    rtype,
-                    GLOBAL,
+                out.push(IAM_14.on(&Subject::new(rtype, &p.arn)).pass(
                     "AdministratorAccess attached, principal is on the break-glass allow-list",
                 ));
             } else {
-                out.push(Finding::fail("IAM-14", &p.arn, rtype, GLOBAL, "AdministratorAccess is attached and the principal is not on the break-glass allow-list"));
+                out.push(IAM_14.on(&Subject::new(rtype, &p.arn)).fail("AdministratorAccess is attached and the principal is not on the break-glass allow-list"));
             }
         }
     }
-    if out.iter().all(|f| f.status == crate::model::Status::Pass) {
-        out.push(Finding::pass(
-            "IAM-14",
-            account_arn(ctx.account),
-            ACCOUNT,
-            GLOBAL,
-            "AdministratorAccess is attached to no principal outside the allow-list",
-        ));
+    if out.iter().all(|f| f.status == Status::Pass) {
+        out.push(
+            IAM_14
+                .on(&account(ctx.account))
+                .pass("AdministratorAccess is attached to no principal outside the allow-list"),
+        );
     }
     out
 }
@@ -721,19 +635,16 @@ fn is_service_role(p: &Principal) -> bool {
 }
 
 /// LP-01..03 for every user and role: concerns over all policies that apply to them.
-pub fn least_privilege(
-    auth: &AuthorizationDetails,
-    policies: &Policies,
-    ctx: &Ctx,
-) -> Vec<Finding> {
+fn least_privilege(auth: &AuthorizationDetails, policies: &Policies, ctx: &Ctx) -> Vec<Finding> {
     let mut out = Vec::new();
     let principals = auth.users.iter().map(|p| (p, USER)).chain(
         auth.roles
             .iter()
             .filter(|r| !is_service_role(r))
-            .map(|p| (p, "AwsIamRole")),
+            .map(|p| (p, ROLE)),
     );
     for (p, rtype) in principals {
+        let principal = Subject::new(rtype, &p.arn);
         let mut admin = Vec::new();
         let mut roles = Vec::new();
         let mut sensitive = Vec::new();
@@ -759,43 +670,27 @@ pub fn least_privilege(
         }
         let listed = allowed(ctx, p);
         let lp01 = if admin.is_empty() {
-            Finding::pass(
-                "LP-01",
-                &p.arn,
-                rtype,
-                GLOBAL,
-                "no administrator-equivalent statement applies",
-            )
+            LP_01
+                .on(&principal)
+                .pass("no administrator-equivalent statement applies")
         } else if listed {
-            Finding::pass(
-                "LP-01",
-                &p.arn,
-                rtype,
-                GLOBAL,
-                "administrator-equivalent, but on the break-glass allow-list",
-            )
+            LP_01
+                .on(&principal)
+                .pass("administrator-equivalent, but on the break-glass allow-list")
         } else {
-            Finding::fail("LP-01", &p.arn, rtype, GLOBAL, admin.join("; "))
+            LP_01.on(&principal).fail(admin.join("; "))
         };
         out.push(lp01.with("unreadable_policies", unreadable.clone()));
-        out.push(Finding::verdict(
-            "LP-02",
+        out.push(LP_02.on(&principal).pass_if(
             roles.is_empty() || listed,
-            &p.arn,
-            rtype,
-            GLOBAL,
             if roles.is_empty() {
                 "no PassRole/AssumeRole on *".to_owned()
             } else {
                 roles.join("; ")
             },
         ));
-        out.push(Finding::verdict(
-            "LP-03",
+        out.push(LP_03.on(&principal).pass_if(
             sensitive.is_empty() || listed,
-            &p.arn,
-            rtype,
-            GLOBAL,
             if sensitive.is_empty() {
                 "no sensitive action on *".to_owned()
             } else {
@@ -807,16 +702,12 @@ pub fn least_privilege(
 }
 
 /// LP-04: role last used (or created, if never used) within the threshold.
-pub fn lp_04_unused_role(role: &Principal, ctx: &Ctx) -> Finding {
+fn lp_04_unused_role(role: &Principal, ctx: &Ctx) -> Finding {
     let limit = ctx.t.role_unused_days;
     match role.last_used.or(role.created) {
-        None => Finding::fail(
-            "LP-04",
-            &role.arn,
-            "AwsIamRole",
-            GLOBAL,
-            "no creation or last-use date: treat as unused",
-        ),
+        None => LP_04
+            .on(&Subject::new(ROLE, &role.arn))
+            .fail("no creation or last-use date: treat as unused"),
         Some(t) => {
             let days = ctx.days_since(t);
             let what = if role.last_used.is_some() {
@@ -824,12 +715,8 @@ pub fn lp_04_unused_role(role: &Principal, ctx: &Ctx) -> Finding {
             } else {
                 "never used, created"
             };
-            Finding::verdict(
-                "LP-04",
+            LP_04.on(&Subject::new(ROLE, &role.arn)).pass_if(
                 days < limit,
-                &role.arn,
-                "AwsIamRole",
-                GLOBAL,
                 format!("{what} {days} day(s) ago (threshold {limit})"),
             )
         }
@@ -839,10 +726,10 @@ pub fn lp_04_unused_role(role: &Principal, ctx: &Ctx) -> Finding {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::checks::Status::*;
     use crate::checks::fixtures::*;
     use crate::config::Thresholds;
     use crate::facts::{AccessKeyState, ManagedPolicy, PasswordPolicy, VirtualMfa};
-    use crate::model::Status::{self, *};
 
     fn user(name: &str) -> CredentialRow {
         CredentialRow {

@@ -4,23 +4,22 @@
 use vigil::policy::PolicyDocument;
 use vigil::policy::analysis::public_statements;
 
-use super::{Ctx, errors};
-use crate::facts::{KeyMeta, KmsFacts, KmsKey};
-use crate::model::Finding;
+use super::ids::{KMS_01, KMS_02, KMS_03, KMS_04};
+use super::{Ctx, Finding, ResourceType, Subject, errors};
+use crate::facts::{ApiError, KeyMeta, KmsFacts, KmsKey};
 
-const KEY: &str = "AwsKmsKey";
+const ALL: [super::CheckId; 4] = [KMS_01, KMS_02, KMS_03, KMS_04];
 
-pub fn evaluate(f: &KmsFacts, ctx: &Ctx) -> Vec<Finding> {
+fn key_subject(key: &str, region: &str) -> Subject {
+    Subject::new(ResourceType::AwsKmsKey, key).in_region(region)
+}
+
+pub(crate) fn evaluate(f: &KmsFacts, ctx: &Ctx) -> Vec<Finding> {
     let keys = match &f.keys {
         Ok(k) => k,
         Err(e) => {
-            return errors(
-                &["KMS-01", "KMS-02", "KMS-03", "KMS-04"],
-                &format!("arn:aws:kms:{}:{}:*", f.region, ctx.account),
-                KEY,
-                &f.region,
-                e,
-            );
+            let all = format!("arn:aws:kms:{}:{}:*", f.region, ctx.account);
+            return errors(&ALL, &key_subject(&all, &f.region), e);
         }
     };
     let mut out = Vec::new();
@@ -28,13 +27,7 @@ pub fn evaluate(f: &KmsFacts, ctx: &Ctx) -> Vec<Finding> {
         let meta = match &key.meta {
             Ok(m) => m,
             Err(e) => {
-                out.extend(errors(
-                    &["KMS-01", "KMS-02", "KMS-03", "KMS-04"],
-                    &key.id,
-                    KEY,
-                    &f.region,
-                    e,
-                ));
+                out.extend(errors(&ALL, &key_subject(&key.id, &f.region), e));
                 continue;
             }
         };
@@ -50,7 +43,7 @@ pub fn evaluate(f: &KmsFacts, ctx: &Ctx) -> Vec<Finding> {
 }
 
 /// Whether rotation applies: enabled symmetric AWS_KMS keys outside custom key stores.
-pub fn rotation_applies(meta: &KeyMeta) -> bool {
+pub(crate) fn rotation_applies(meta: &KeyMeta) -> bool {
     meta.state == "Enabled"
         && meta.spec == "SYMMETRIC_DEFAULT"
         && meta.origin == "AWS_KMS"
@@ -58,41 +51,37 @@ pub fn rotation_applies(meta: &KeyMeta) -> bool {
         && meta.usage == "ENCRYPT_DECRYPT"
 }
 
+/// Whether the key is waiting to be deleted (its policy is then not read or judged).
+pub(crate) fn pending_deletion(meta: &KeyMeta) -> bool {
+    meta.state == "PendingDeletion" || meta.state == "PendingReplicaDeletion"
+}
+
+fn not_collected(op: &str) -> ApiError {
+    ApiError::not_collected(op, "the call was not made for this key")
+}
+
 /// KMS-01: GetKeyRotationStatus.KeyRotationEnabled.
-pub fn kms_01_rotation(key: &KmsKey, meta: &KeyMeta, region: &str) -> Option<Finding> {
+fn kms_01_rotation(key: &KmsKey, meta: &KeyMeta, region: &str) -> Option<Finding> {
     if !rotation_applies(meta) {
         return None;
     }
+    let verdict = KMS_01.on(&key_subject(&meta.arn, region));
     Some(match &key.rotation {
-        Some(Ok(r)) => Finding::verdict(
-            "KMS-01",
+        Some(Ok(r)) => verdict.pass_if(
             r.enabled,
-            &meta.arn,
-            KEY,
-            region,
             if r.enabled {
                 "automatic rotation is on"
             } else {
                 "automatic rotation is off"
             },
         ),
-        Some(Err(e)) => Finding::error("KMS-01", &meta.arn, KEY, region, e),
-        None => Finding::error(
-            "KMS-01",
-            &meta.arn,
-            KEY,
-            region,
-            &not_collected("kms:GetKeyRotationStatus"),
-        ),
+        Some(Err(e)) => verdict.error(e),
+        None => verdict.error(&not_collected("kms:GetKeyRotationStatus")),
     })
 }
 
-fn not_collected(op: &str) -> crate::model::ApiError {
-    crate::model::ApiError::not_collected(op, "the call was not made for this key")
-}
-
 /// KMS-02: rotation period within policy; next rotation date not in the past.
-pub fn kms_02_rotation_period(
+fn kms_02_rotation_period(
     key: &KmsKey,
     meta: &KeyMeta,
     region: &str,
@@ -101,27 +90,14 @@ pub fn kms_02_rotation_period(
     if !rotation_applies(meta) {
         return None;
     }
+    let verdict = KMS_02.on(&key_subject(&meta.arn, region));
     let r = match &key.rotation {
         Some(Ok(r)) => r,
-        Some(Err(e)) => return Some(Finding::error("KMS-02", &meta.arn, KEY, region, e)),
-        None => {
-            return Some(Finding::error(
-                "KMS-02",
-                &meta.arn,
-                KEY,
-                region,
-                &not_collected("kms:GetKeyRotationStatus"),
-            ));
-        }
+        Some(Err(e)) => return Some(verdict.error(e)),
+        None => return Some(verdict.error(&not_collected("kms:GetKeyRotationStatus"))),
     };
     if !r.enabled {
-        return Some(Finding::fail(
-            "KMS-02",
-            &meta.arn,
-            KEY,
-            region,
-            "rotation is off, so there is no rotation period",
-        ));
+        return Some(verdict.fail("rotation is off, so there is no rotation period"));
     }
     let limit = ctx.t.kms_max_rotation_days;
     let mut gaps = Vec::new();
@@ -139,51 +115,39 @@ pub fn kms_02_rotation_period(
         ));
     }
     Some(
-        Finding::verdict(
-            "KMS-02",
-            gaps.is_empty(),
-            &meta.arn,
-            KEY,
-            region,
-            if gaps.is_empty() {
-                format!(
-                    "rotates every {} days, next rotation not overdue",
-                    r.period_days.unwrap_or_default()
-                )
-            } else {
-                gaps.join("; ")
-            },
-        )
-        .with("rotation_period_days", r.period_days)
-        .with("next_rotation", r.next_rotation.map(|t| t.to_rfc3339())),
+        verdict
+            .pass_if(
+                gaps.is_empty(),
+                if gaps.is_empty() {
+                    format!(
+                        "rotates every {} days, next rotation not overdue",
+                        r.period_days.unwrap_or_default()
+                    )
+                } else {
+                    gaps.join("; ")
+                },
+            )
+            .with("rotation_period_days", r.period_days)
+            .with("next_rotation", r.next_rotation.map(|t| t.to_rfc3339())),
     )
 }
 
 /// KMS-03: no Allow to `*` without a condition pinning the caller.
-pub fn kms_03_public_policy(key: &KmsKey, meta: &KeyMeta, region: &str) -> Option<Finding> {
-    if meta.state == "PendingDeletion" || meta.state == "PendingReplicaDeletion" {
+fn kms_03_public_policy(key: &KmsKey, meta: &KeyMeta, region: &str) -> Option<Finding> {
+    if pending_deletion(meta) {
         return None;
     }
+    let verdict = KMS_03.on(&key_subject(&meta.arn, region));
     Some(match &key.policy {
         Some(Ok(text)) => match PolicyDocument::parse(text) {
-            Err(e) => Finding::fail(
-                "KMS-03",
-                &meta.arn,
-                KEY,
-                region,
-                format!("key policy cannot be read ({e})"),
-            ),
+            Err(e) => verdict.fail(format!("key policy cannot be read ({e})")),
             Ok(doc) => {
                 let public: Vec<usize> = public_statements(&doc)
                     .into_iter()
                     .map(|(i, _)| i)
                     .collect();
-                Finding::verdict(
-                    "KMS-03",
+                verdict.pass_if(
                     public.is_empty(),
-                    &meta.arn,
-                    KEY,
-                    region,
                     if public.is_empty() {
                         "no statement lets everyone in".to_owned()
                     } else {
@@ -194,47 +158,39 @@ pub fn kms_03_public_policy(key: &KmsKey, meta: &KeyMeta, region: &str) -> Optio
                 )
             }
         },
-        Some(Err(e)) => Finding::error("KMS-03", &meta.arn, KEY, region, e),
-        None => Finding::error(
-            "KMS-03",
-            &meta.arn,
-            KEY,
-            region,
-            &not_collected("kms:GetKeyPolicy"),
-        ),
+        Some(Err(e)) => verdict.error(e),
+        None => verdict.error(&not_collected("kms:GetKeyPolicy")),
     })
 }
 
 /// KMS-04: KeyState PendingDeletion / PendingReplicaDeletion, with the deletion date.
-pub fn kms_04_pending_deletion(meta: &KeyMeta, region: &str) -> Finding {
-    let pending = meta.state == "PendingDeletion" || meta.state == "PendingReplicaDeletion";
-    Finding::verdict(
-        "KMS-04",
-        !pending,
-        &meta.arn,
-        KEY,
-        region,
-        if pending {
-            format!(
-                "key is {} (deletion date {})",
-                meta.state,
-                meta.deletion_date
-                    .map_or_else(|| "unknown".into(), |d| d.format("%Y-%m-%d").to_string())
-            )
-        } else {
-            format!("key state {}", meta.state)
-        },
-    )
-    .with("deletion_date", meta.deletion_date.map(|d| d.to_rfc3339()))
+fn kms_04_pending_deletion(meta: &KeyMeta, region: &str) -> Finding {
+    let pending = pending_deletion(meta);
+    KMS_04
+        .on(&key_subject(&meta.arn, region))
+        .pass_if(
+            !pending,
+            if pending {
+                format!(
+                    "key is {} (deletion date {})",
+                    meta.state,
+                    meta.deletion_date
+                        .map_or_else(|| "unknown".into(), |d| d.format("%Y-%m-%d").to_string())
+                )
+            } else {
+                format!("key state {}", meta.state)
+            },
+        )
+        .with("deletion_date", meta.deletion_date.map(|d| d.to_rfc3339()))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::checks::Status::*;
     use crate::checks::fixtures::*;
     use crate::config::Thresholds;
     use crate::facts::RotationStatus;
-    use crate::model::Status::*;
 
     fn meta(id: &str) -> KeyMeta {
         KeyMeta {

@@ -14,11 +14,13 @@ use secrecy::{ExposeSecret, SecretString};
 use sha2::{Digest, Sha256};
 use vigil::aws::AwsFailure;
 
-use super::{Ctx, errors};
-use crate::facts::{Function, LambdaFacts, SecretHit};
-use crate::model::{ApiError, Finding};
+use super::ids::LAM_01;
+use super::{Ctx, Finding, ResourceType, Subject, errors};
+use crate::facts::{ApiError, Function, LambdaFacts, SecretHit};
 
-const FUNCTION: &str = "AwsLambdaFunction";
+fn function(arn: &str, region: &str) -> Subject {
+    Subject::new(ResourceType::AwsLambdaFunction, arn).in_region(region)
+}
 
 /// Known token formats: (rule id, pattern).
 static VALUE_RULES: LazyLock<Vec<(&'static str, Regex)>> = LazyLock::new(|| {
@@ -133,7 +135,7 @@ fn is_generated_name(v: &str) -> bool {
 }
 
 /// Finds the variables that look like secrets. `salt` is random per run.
-pub fn scan(variables: &[(String, SecretString)], salt: &[u8]) -> Vec<SecretHit> {
+pub(crate) fn scan(variables: &[(String, SecretString)], salt: &[u8]) -> Vec<SecretHit> {
     let mut hits = Vec::new();
     for (name, value) in variables {
         let v = value.expose_secret();
@@ -160,13 +162,14 @@ pub fn scan(variables: &[(String, SecretString)], salt: &[u8]) -> Vec<SecretHit>
     hits
 }
 
-pub fn evaluate(f: &LambdaFacts, ctx: &Ctx) -> Vec<Finding> {
+pub(crate) fn evaluate(f: &LambdaFacts, ctx: &Ctx) -> Vec<Finding> {
     match &f.functions {
         Err(e) => errors(
-            &["LAM-01"],
-            &format!("arn:aws:lambda:{}:{}:function:*", f.region, ctx.account),
-            FUNCTION,
-            &f.region,
+            &[LAM_01],
+            &function(
+                &format!("arn:aws:lambda:{}:{}:function:*", f.region, ctx.account),
+                &f.region,
+            ),
             e,
         ),
         Ok(functions) => functions
@@ -177,54 +180,38 @@ pub fn evaluate(f: &LambdaFacts, ctx: &Ctx) -> Vec<Finding> {
 }
 
 /// LAM-01: no detector hit; variables that could not be read are an ERROR, not a pass.
-pub fn lam_01_no_secrets(f: &Function, region: &str) -> Finding {
+fn lam_01_no_secrets(f: &Function, region: &str) -> Finding {
     if let Some(err) = &f.environment_error {
-        return Finding::error(
-            "LAM-01",
-            &f.arn,
-            FUNCTION,
-            region,
-            &ApiError::new(
-                "lambda:ListFunctions",
-                AwsFailure::Other,
-                None,
-                format!("environment could not be decrypted for the sweep: {err}"),
-            ),
-        );
+        return LAM_01.on(&function(&f.arn, region)).error(&ApiError::new(
+            "lambda:ListFunctions",
+            AwsFailure::Other,
+            None,
+            format!("environment could not be decrypted for the sweep: {err}"),
+        ));
     }
     if f.hits.is_empty() {
-        return Finding::pass(
-            "LAM-01",
-            &f.arn,
-            FUNCTION,
-            region,
-            format!(
-                "{} variable(s), none looks like a secret",
-                f.variable_names.len()
-            ),
-        );
+        return LAM_01.on(&function(&f.arn, region)).pass(format!(
+            "{} variable(s), none looks like a secret",
+            f.variable_names.len()
+        ));
     }
     let names: Vec<String> = f
         .hits
         .iter()
         .map(|h| format!("{} ({})", h.variable, h.rule))
         .collect();
-    Finding::fail(
-        "LAM-01",
-        &f.arn,
-        FUNCTION,
-        region,
-        format!("secret-like value(s) in {}", names.join(", ")),
-    )
-    .with("hits", serde_json::to_value(&f.hits).unwrap_or_default())
+    LAM_01
+        .on(&function(&f.arn, region))
+        .fail(format!("secret-like value(s) in {}", names.join(", ")))
+        .with("hits", serde_json::to_value(&f.hits).unwrap_or_default())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::checks::Status::*;
     use crate::checks::fixtures::*;
     use crate::config::Thresholds;
-    use crate::model::Status::*;
 
     fn vars(pairs: &[(&str, &str)]) -> Vec<(String, SecretString)> {
         pairs

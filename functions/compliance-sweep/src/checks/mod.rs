@@ -1,30 +1,39 @@
-//! Evaluation: pure functions from collected facts to findings, one function per catalogue
-//! row, grouped by service. No I/O, no clock: `now` comes in with the thresholds.
+//! The pure decision: collected facts in, findings out. No I/O, no clock: `now` comes in with
+//! the thresholds.
+//!
+//! - [`catalogue`]: the checks as data (id, title, severity, seed phase, CIS v3/v4 and
+//!   Security Hub ids, remediation); [`ids`]: their ids as typed constants.
+//! - [`finding`]: what a check concludes, built as `CHECK_ID.on(&subject).pass_if(ok, detail)`.
+//! - one module per service, one function per catalogue row.
 //!
 //! [`evaluate`] runs a shard's checks and then makes sure every check of that service said
 //! something for the shard: a check with nothing in scope yields NOT_APPLICABLE rather than
 //! silence.
 
-pub mod cloudtrail;
+pub mod catalogue;
+pub(crate) mod cloudtrail;
 pub mod cloudwatch;
-pub mod guardduty;
-pub mod iam;
-pub mod kms;
-pub mod lambda;
-pub mod rds;
-pub mod s3;
-pub mod secrets;
+pub mod finding;
+pub(crate) mod guardduty;
+pub(crate) mod iam;
+pub mod ids;
+pub(crate) mod kms;
+pub(crate) mod lambda;
+pub(crate) mod rds;
+pub(crate) mod s3;
+pub(crate) mod secrets;
 
 use chrono::{DateTime, Utc};
 
-use crate::catalogue;
+pub use finding::{Finding, ResourceType, Status, Subject};
+pub use ids::CheckId;
+
 use crate::config::Thresholds;
-use crate::facts::ShardFacts;
-use crate::model::{ApiError, Finding, Shard};
+use crate::facts::{ApiError, Shard, ShardFacts};
 
 /// What every check may consult besides its facts.
 #[derive(Debug, Clone)]
-pub struct Ctx<'a> {
+pub(crate) struct Ctx<'a> {
     pub now: DateTime<Utc>,
     pub t: &'a Thresholds,
     pub account: &'a str,
@@ -38,7 +47,7 @@ impl Ctx<'_> {
 }
 
 /// Runs the checks of one shard.
-pub fn evaluate(shard: &Shard, facts: &ShardFacts, ctx: &Ctx) -> Vec<Finding> {
+pub(crate) fn evaluate(shard: &Shard, facts: &ShardFacts, ctx: &Ctx) -> Vec<Finding> {
     let mut out = match facts {
         ShardFacts::Iam(f) => iam::evaluate(f, ctx),
         ShardFacts::S3(f) => s3::evaluate(f, ctx),
@@ -50,42 +59,33 @@ pub fn evaluate(shard: &Shard, facts: &ShardFacts, ctx: &Ctx) -> Vec<Finding> {
         ShardFacts::Rds(f) => rds::evaluate(f, ctx),
         ShardFacts::Lambda(f) => lambda::evaluate(f, ctx),
     };
+    let region = Subject::new(
+        ResourceType::AwsAccount,
+        format!("arn:aws:::{}:{}", ctx.account, shard.region),
+    )
+    .in_region(&shard.region);
     for check in catalogue::of(shard.service) {
         if !out.iter().any(|f| f.check == check.id) {
-            out.push(Finding::not_applicable(
-                check.id,
-                format!("arn:aws:::{}:{}", ctx.account, shard.region),
-                "AwsAccount",
-                &shard.region,
-                format!("nothing in scope for this check in {}", shard.region),
-            ));
+            out.push(check.id.on(&region).not_applicable(format!(
+                "nothing in scope for this check in {}",
+                shard.region
+            )));
         }
     }
     out
 }
 
 /// ERROR findings for each of `checks` when the listing they all depend on failed.
-pub fn errors(
-    checks: &[&str],
-    resource: &str,
-    rtype: &str,
-    region: &str,
-    error: &ApiError,
-) -> Vec<Finding> {
-    checks
-        .iter()
-        .map(|c| Finding::error(c, resource, rtype, region, error))
-        .collect()
+pub(crate) fn errors(checks: &[CheckId], subject: &Subject, error: &ApiError) -> Vec<Finding> {
+    checks.iter().map(|c| c.on(subject).error(error)).collect()
 }
 
-/// A check's title, for messages.
-pub fn catalogue_title(id: &str) -> &'static str {
-    catalogue::get(id).map_or("?", |c| c.title)
-}
-
-/// The account "resource" of account-level findings.
-pub fn account_arn(account: &str) -> String {
-    format!("arn:aws:iam::{account}:root")
+/// The account, as the subject of account-level findings.
+pub(crate) fn account(account: &str) -> Subject {
+    Subject::new(
+        ResourceType::AwsAccount,
+        format!("arn:aws:iam::{account}:root"),
+    )
 }
 
 #[cfg(test)]
@@ -128,7 +128,7 @@ pub(crate) mod fixtures {
         matching[0]
     }
 
-    pub fn statuses(findings: &[Finding], check: &str) -> Vec<(String, crate::model::Status)> {
+    pub fn statuses(findings: &[Finding], check: &str) -> Vec<(String, Status)> {
         findings
             .iter()
             .filter(|f| f.check == check)
@@ -144,7 +144,6 @@ mod tests {
     use super::fixtures::{ctx, denied};
     use super::*;
     use crate::facts::*;
-    use crate::model::{GLOBAL, Service, Status};
 
     /// A catalogue row that no function evaluates would get only the NOT_APPLICABLE fill-in of
     /// [`evaluate`], silently. With every call of every service failing, each row must instead

@@ -2,19 +2,21 @@
 //! backups, deletion protection. Settings that belong to a cluster are judged on the cluster,
 //! not again on each of its instances.
 
-use super::{Ctx, errors};
-use crate::facts::{Database, RdsFacts};
-use crate::model::{ApiError, Finding};
+use super::ids::{RDS_01, RDS_02, RDS_03, RDS_04, RDS_05, RDS_06};
+use super::{Ctx, Finding, ResourceType, Subject, errors};
+use crate::facts::{ApiError, Database, RdsFacts};
 
-pub fn evaluate(f: &RdsFacts, ctx: &Ctx) -> Vec<Finding> {
+pub(crate) fn evaluate(f: &RdsFacts, ctx: &Ctx) -> Vec<Finding> {
     let mut out = Vec::new();
-    let all = ["RDS-01", "RDS-02", "RDS-03", "RDS-04", "RDS-05", "RDS-06"];
+    let all = [RDS_01, RDS_02, RDS_03, RDS_04, RDS_05, RDS_06];
     match &f.instances {
         Err(e) => out.extend(errors(
             &all,
-            &format!("arn:aws:rds:{}:{}:db:*", f.region, ctx.account),
-            "AwsRdsDbInstance",
-            &f.region,
+            &Subject::new(
+                ResourceType::AwsRdsDbInstance,
+                format!("arn:aws:rds:{}:{}:db:*", f.region, ctx.account),
+            )
+            .in_region(&f.region),
             e,
         )),
         Ok(list) => list
@@ -23,10 +25,12 @@ pub fn evaluate(f: &RdsFacts, ctx: &Ctx) -> Vec<Finding> {
     }
     match &f.clusters {
         Err(e) => out.extend(errors(
-            &["RDS-01", "RDS-03", "RDS-04", "RDS-05", "RDS-06"],
-            &format!("arn:aws:rds:{}:{}:cluster:*", f.region, ctx.account),
-            "AwsRdsDbCluster",
-            &f.region,
+            &[RDS_01, RDS_03, RDS_04, RDS_05, RDS_06],
+            &Subject::new(
+                ResourceType::AwsRdsDbCluster,
+                format!("arn:aws:rds:{}:{}:cluster:*", f.region, ctx.account),
+            )
+            .in_region(&f.region),
             e,
         )),
         Ok(list) => list
@@ -36,12 +40,13 @@ pub fn evaluate(f: &RdsFacts, ctx: &Ctx) -> Vec<Finding> {
     out
 }
 
-fn rtype(d: &Database) -> &'static str {
-    if d.is_cluster {
-        "AwsRdsDbCluster"
+fn database(d: &Database, region: &str) -> Subject {
+    let kind = if d.is_cluster {
+        ResourceType::AwsRdsDbCluster
     } else {
-        "AwsRdsDbInstance"
-    }
+        ResourceType::AwsRdsDbInstance
+    };
+    Subject::new(kind, &d.arn).in_region(region)
 }
 
 fn judge(d: &Database, region: &str, ctx: &Ctx) -> Vec<Finding> {
@@ -67,18 +72,14 @@ fn judge(d: &Database, region: &str, ctx: &Ctx) -> Vec<Finding> {
 /// Whether RDS-03 is judged on this database. Aurora takes TLS from the cluster parameter
 /// group, so an Aurora cluster member is judged on its cluster instead. Collection reads the
 /// TLS parameter only where this holds.
-pub fn tls_judged_here(in_cluster: bool, engine: &str) -> bool {
+pub(crate) fn tls_judged_here(in_cluster: bool, engine: &str) -> bool {
     !(in_cluster && engine.starts_with("aurora"))
 }
 
 /// RDS-01: StorageEncrypted.
-pub fn rds_01_encrypted(d: &Database, region: &str) -> Finding {
-    Finding::verdict(
-        "RDS-01",
+fn rds_01_encrypted(d: &Database, region: &str) -> Finding {
+    RDS_01.on(&database(d, region)).pass_if(
         d.encrypted,
-        &d.arn,
-        rtype(d),
-        region,
         if d.encrypted {
             "storage encrypted"
         } else {
@@ -88,13 +89,9 @@ pub fn rds_01_encrypted(d: &Database, region: &str) -> Finding {
 }
 
 /// RDS-02: PubliclyAccessible false.
-pub fn rds_02_not_public(d: &Database, region: &str) -> Finding {
-    Finding::verdict(
-        "RDS-02",
+fn rds_02_not_public(d: &Database, region: &str) -> Finding {
+    RDS_02.on(&database(d, region)).pass_if(
         !d.public,
-        &d.arn,
-        rtype(d),
-        region,
         if d.public {
             "publicly accessible"
         } else {
@@ -104,7 +101,7 @@ pub fn rds_02_not_public(d: &Database, region: &str) -> Finding {
 }
 
 /// Which parameter forces TLS for an engine, and its default when the group does not set it.
-pub fn tls_parameter(engine: &str, version: &str) -> Option<(&'static str, &'static str)> {
+pub(crate) fn tls_parameter(engine: &str, version: &str) -> Option<(&'static str, &'static str)> {
     let major: u32 = version
         .split('.')
         .next()
@@ -121,22 +118,22 @@ pub fn tls_parameter(engine: &str, version: &str) -> Option<(&'static str, &'sta
 }
 
 /// RDS-03: `rds.force_ssl=1` or `require_secure_transport=ON/1`, engine default if unset.
-pub fn rds_03_tls(d: &Database, region: &str) -> Option<Finding> {
+fn rds_03_tls(d: &Database, region: &str) -> Option<Finding> {
     let (name, default) = tls_parameter(&d.engine, &d.engine_version)?;
     let value = match &d.tls_parameter {
         Some(Ok(v)) => v.clone(),
-        Some(Err(e)) => return Some(Finding::error("RDS-03", &d.arn, rtype(d), region, e)),
+        Some(Err(e)) => {
+            return Some(RDS_03.on(&database(d, region)).error(e));
+        }
         None => {
-            return Some(Finding::error(
-                "RDS-03",
-                &d.arn,
-                rtype(d),
-                region,
-                &ApiError::not_collected(
-                    "rds:DescribeDBParameters",
-                    "the parameter group was not read",
-                ),
-            ));
+            return Some(
+                RDS_03
+                    .on(&database(d, region))
+                    .error(&ApiError::not_collected(
+                        "rds:DescribeDBParameters",
+                        "the parameter group was not read",
+                    )),
+            );
         }
     };
     let (shown, from) = match &value {
@@ -144,24 +141,17 @@ pub fn rds_03_tls(d: &Database, region: &str) -> Option<Finding> {
         None => (default.to_owned(), "engine default"),
     };
     let on = matches!(shown.to_ascii_lowercase().as_str(), "1" | "on" | "true");
-    Some(Finding::verdict(
-        "RDS-03",
-        on,
-        &d.arn,
-        rtype(d),
-        region,
-        format!("{name}={shown} ({from})"),
-    ))
+    Some(
+        RDS_03
+            .on(&database(d, region))
+            .pass_if(on, format!("{name}={shown} ({from})")),
+    )
 }
 
 /// RDS-04: IAMDatabaseAuthenticationEnabled.
-pub fn rds_04_iam_auth(d: &Database, region: &str) -> Finding {
-    Finding::verdict(
-        "RDS-04",
+fn rds_04_iam_auth(d: &Database, region: &str) -> Finding {
+    RDS_04.on(&database(d, region)).pass_if(
         d.iam_auth,
-        &d.arn,
-        rtype(d),
-        region,
         if d.iam_auth {
             "IAM authentication on"
         } else {
@@ -171,14 +161,10 @@ pub fn rds_04_iam_auth(d: &Database, region: &str) -> Finding {
 }
 
 /// RDS-05: BackupRetentionPeriod at least the threshold.
-pub fn rds_05_backups(d: &Database, region: &str, ctx: &Ctx) -> Finding {
+fn rds_05_backups(d: &Database, region: &str, ctx: &Ctx) -> Finding {
     let min = ctx.t.rds_backup_days;
-    Finding::verdict(
-        "RDS-05",
+    RDS_05.on(&database(d, region)).pass_if(
         d.backup_retention_days >= min,
-        &d.arn,
-        rtype(d),
-        region,
         format!(
             "automated backups kept {} days (threshold {min})",
             d.backup_retention_days
@@ -187,13 +173,9 @@ pub fn rds_05_backups(d: &Database, region: &str, ctx: &Ctx) -> Finding {
 }
 
 /// RDS-06: DeletionProtection.
-pub fn rds_06_deletion_protection(d: &Database, region: &str) -> Finding {
-    Finding::verdict(
-        "RDS-06",
+fn rds_06_deletion_protection(d: &Database, region: &str) -> Finding {
+    RDS_06.on(&database(d, region)).pass_if(
         d.deletion_protection,
-        &d.arn,
-        rtype(d),
-        region,
         if d.deletion_protection {
             "deletion protection on"
         } else {
@@ -205,9 +187,9 @@ pub fn rds_06_deletion_protection(d: &Database, region: &str) -> Finding {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::checks::Status::*;
     use crate::checks::fixtures::*;
     use crate::config::Thresholds;
-    use crate::model::Status::*;
 
     fn db(id: &str, engine: &str, good: bool) -> Database {
         Database {

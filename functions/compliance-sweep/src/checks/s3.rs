@@ -5,20 +5,18 @@
 use vigil::policy::PolicyDocument;
 use vigil::policy::analysis::denies_insecure_transport;
 
-use super::{Ctx, account_arn, errors};
-use crate::facts::{Bucket, Fetched, LifecycleRule, ObjectLock, PublicAccessBlock, S3Facts};
-use crate::model::{ApiError, Finding, GLOBAL};
+use vigil::s3::PublicAccessBlock;
 
-const BUCKET: &str = "AwsS3Bucket";
+use super::ids::{S3_01, S3_02, S3_03, S3_04};
+use super::{Ctx, Finding, ResourceType, Subject, account, errors};
+use crate::facts::{ApiError, Bucket, Fetched, LifecycleRule, ObjectLock, S3Facts};
 
-pub fn evaluate(f: &S3Facts, ctx: &Ctx) -> Vec<Finding> {
+pub(crate) fn evaluate(f: &S3Facts, ctx: &Ctx) -> Vec<Finding> {
     let mut out = vec![s3_01_account_block(&f.account_public_access_block, ctx)];
     match &f.buckets {
         Err(e) => out.extend(errors(
-            &["S3-02", "S3-03", "S3-04"],
-            "arn:aws:s3:::*",
-            BUCKET,
-            GLOBAL,
+            &[S3_02, S3_03, S3_04],
+            &Subject::new(ResourceType::AwsS3Bucket, "arn:aws:s3:::*"),
             e,
         )),
         Ok(buckets) => {
@@ -32,8 +30,13 @@ pub fn evaluate(f: &S3Facts, ctx: &Ctx) -> Vec<Finding> {
     out
 }
 
-pub fn bucket_arn(name: &str) -> String {
+fn bucket_arn(name: &str) -> String {
     format!("arn:aws:s3:::{name}")
+}
+
+/// Bucket `name`, judged in `region`.
+pub(super) fn bucket(name: &str, region: &str) -> Subject {
+    Subject::new(ResourceType::AwsS3Bucket, bucket_arn(name)).in_region(region)
 }
 
 fn unasked(op: &str) -> ApiError {
@@ -49,20 +52,12 @@ fn get<'a, T>(field: &'a Option<Fetched<T>>, op: &str) -> Result<&'a T, ApiError
 }
 
 /// S3-01: all four account-level settings.
-pub fn s3_01_account_block(pab: &Fetched<Option<PublicAccessBlock>>, ctx: &Ctx) -> Finding {
-    let account = account_arn(ctx.account);
+fn s3_01_account_block(pab: &Fetched<Option<PublicAccessBlock>>, ctx: &Ctx) -> Finding {
+    let verdict = S3_01.on(&account(ctx.account));
     match pab {
-        Err(e) => Finding::error("S3-01", account, "AwsAccount", GLOBAL, e),
-        Ok(None) => Finding::fail(
-            "S3-01",
-            account,
-            "AwsAccount",
-            GLOBAL,
-            "no account-level Block Public Access configuration",
-        ),
-        Ok(Some(p)) => {
-            Finding::verdict("S3-01", p.all(), account, "AwsAccount", GLOBAL, describe(p))
-        }
+        Err(e) => verdict.error(e),
+        Ok(None) => verdict.fail("no account-level Block Public Access configuration"),
+        Ok(Some(p)) => verdict.pass_if(p.all_on(), describe(p)),
     }
 }
 
@@ -85,86 +80,56 @@ fn describe(p: &PublicAccessBlock) -> String {
 }
 
 /// S3-02: the bucket's own settings, or the account's, turn all four on.
-pub fn s3_02_bucket_block(b: &Bucket, account: &Fetched<Option<PublicAccessBlock>>) -> Finding {
-    let arn = bucket_arn(&b.name);
+fn s3_02_bucket_block(b: &Bucket, account: &Fetched<Option<PublicAccessBlock>>) -> Finding {
+    let verdict = S3_02.on(&bucket(&b.name, &b.region));
     if let Ok(Some(a)) = account
-        && a.all()
+        && a.all_on()
     {
-        return Finding::pass(
-            "S3-02",
-            arn,
-            BUCKET,
-            &b.region,
-            "covered by the account-level Block Public Access",
-        );
+        return verdict.pass("covered by the account-level Block Public Access");
     }
     match get(&b.public_access_block, "s3:GetPublicAccessBlock") {
-        Err(e) => Finding::error("S3-02", arn, BUCKET, &b.region, &e),
-        Ok(None) => Finding::fail(
-            "S3-02",
-            arn,
-            BUCKET,
-            &b.region,
-            "no bucket-level Block Public Access and the account does not cover it",
-        ),
-        Ok(Some(p)) => Finding::verdict("S3-02", p.all(), arn, BUCKET, &b.region, describe(p)),
+        Err(e) => verdict.error(&e),
+        Ok(None) => {
+            verdict.fail("no bucket-level Block Public Access and the account does not cover it")
+        }
+        Ok(Some(p)) => verdict.pass_if(p.all_on(), describe(p)),
     }
 }
 
 /// S3-03: a Deny without TLS on the bucket and its objects.
-pub fn s3_03_tls_only(b: &Bucket) -> Finding {
+fn s3_03_tls_only(b: &Bucket) -> Finding {
     let arn = bucket_arn(&b.name);
+    let verdict = S3_03.on(&bucket(&b.name, &b.region));
     match get(&b.policy, "s3:GetBucketPolicy") {
-        Err(e) => Finding::error("S3-03", arn, BUCKET, &b.region, &e),
-        Ok(None) => Finding::fail(
-            "S3-03",
-            arn,
-            BUCKET,
-            &b.region,
-            "no bucket policy, so requests without TLS are not denied",
-        ),
+        Err(e) => verdict.error(&e),
+        Ok(None) => verdict.fail("no bucket policy, so requests without TLS are not denied"),
         Ok(Some(text)) => match PolicyDocument::parse(text) {
-            Err(e) => Finding::fail(
-                "S3-03",
-                arn,
-                BUCKET,
-                &b.region,
-                format!("bucket policy cannot be read ({e})"),
-            ),
+            Err(e) => verdict.fail(format!("bucket policy cannot be read ({e})")),
             Ok(doc) => {
                 let ok = denies_insecure_transport(&doc, &arn);
-                Finding::verdict(
-                    "S3-03",
-                    ok,
-                    arn,
-                    BUCKET,
-                    &b.region,
-                    if ok {
+                verdict.pass_if(ok, if ok {
                         "policy denies requests without TLS"
                     } else {
                         "policy has no Deny for aws:SecureTransport=false on the bucket and bucket/*"
-                    },
-                )
+                    })
             }
         },
     }
 }
 
 /// S3-04: default encryption with a customer-managed KMS key (SSE-S3 fails when required).
-pub fn s3_04_encryption(b: &Bucket, ctx: &Ctx) -> Finding {
-    let arn = bucket_arn(&b.name);
+pub(crate) fn s3_04_encryption(b: &Bucket, ctx: &Ctx) -> Finding {
+    let verdict = S3_04.on(&bucket(&b.name, &b.region));
     let enc = match get(&b.encryption, "s3:GetBucketEncryption") {
-        Err(e) => return Finding::error("S3-04", arn, BUCKET, &b.region, &e),
+        Err(e) => {
+            return verdict.error(&e);
+        }
         Ok(e) => e,
     };
     let kms = enc.algorithm == "aws:kms" || enc.algorithm == "aws:kms:dsse";
     if !kms {
-        return Finding::verdict(
-            "S3-04",
+        return verdict.pass_if(
             !ctx.t.s3_require_cmk,
-            arn,
-            BUCKET,
-            &b.region,
             format!(
                 "default encryption {} (not a customer-managed KMS key)",
                 enc.algorithm
@@ -172,50 +137,30 @@ pub fn s3_04_encryption(b: &Bucket, ctx: &Ctx) -> Finding {
         );
     }
     match (&enc.kms_key, &enc.key_manager) {
-        (None, _) => Finding::fail(
-            "S3-04",
-            arn,
-            BUCKET,
-            &b.region,
-            "SSE-KMS with the AWS managed key aws/s3",
-        ),
-        (Some(k), _) if k.ends_with("alias/aws/s3") => Finding::fail(
-            "S3-04",
-            arn,
-            BUCKET,
-            &b.region,
-            "SSE-KMS with the AWS managed key aws/s3",
-        ),
-        (Some(k), Some(Ok(m))) => Finding::verdict(
-            "S3-04",
+        (None, _) => verdict.fail("SSE-KMS with the AWS managed key aws/s3"),
+        (Some(k), _) if k.ends_with("alias/aws/s3") => {
+            verdict.fail("SSE-KMS with the AWS managed key aws/s3")
+        }
+        (Some(k), Some(Ok(m))) => verdict.pass_if(
             m == "CUSTOMER",
-            arn,
-            BUCKET,
-            &b.region,
             format!("{} with key {k} managed by {m}", enc.algorithm),
         ),
-        (Some(_), Some(Err(e))) => Finding::error("S3-04", arn, BUCKET, &b.region, e),
-        (Some(k), None) => Finding::error(
-            "S3-04",
-            arn,
-            BUCKET,
-            &b.region,
-            &ApiError::not_collected(
-                "kms:DescribeKey",
-                format!("the manager of {k} was not looked up"),
-            ),
-        ),
+        (Some(_), Some(Err(e))) => verdict.error(e),
+        (Some(k), None) => verdict.error(&ApiError::not_collected(
+            "kms:DescribeKey",
+            format!("the manager of {k} was not looked up"),
+        )),
     }
 }
 
 /// Whether a bucket is public through ACLs or policy, given its and the account's settings.
 /// `Ok(None)` = not public; `Ok(Some(why))` = public.
-pub fn public_exposure(
+pub(crate) fn public_exposure(
     b: &Bucket,
     account: Option<&Fetched<Option<PublicAccessBlock>>>,
 ) -> Result<Option<String>, ApiError> {
-    let account_all = matches!(account, Some(Ok(Some(a))) if a.all());
-    let bucket_all = matches!(&b.public_access_block, Some(Ok(Some(p))) if p.all());
+    let account_all = matches!(account, Some(Ok(Some(a))) if a.all_on());
+    let bucket_all = matches!(&b.public_access_block, Some(Ok(Some(p))) if p.all_on());
     if account_all || bucket_all {
         return Ok(None);
     }
@@ -229,7 +174,7 @@ pub fn public_exposure(
 }
 
 /// The shortest lifecycle expiration of enabled rules (`None` = nothing expires).
-pub fn shortest_expiration(rules: &[LifecycleRule]) -> Option<i32> {
+pub(crate) fn shortest_expiration(rules: &[LifecycleRule]) -> Option<i32> {
     rules
         .iter()
         .filter(|r| r.enabled)
@@ -239,7 +184,7 @@ pub fn shortest_expiration(rules: &[LifecycleRule]) -> Option<i32> {
 
 /// Whether objects are kept at least `days`: no enabled expiration sooner, or Object Lock
 /// default retention at least that long.
-pub fn keeps_for(b: &Bucket, days: i32) -> Result<(bool, String), ApiError> {
+pub(crate) fn keeps_for(b: &Bucket, days: i32) -> Result<(bool, String), ApiError> {
     let rules = get(&b.lifecycle, "s3:GetBucketLifecycleConfiguration")?;
     let lock: Option<&ObjectLock> = match &b.object_lock {
         Some(Ok(l)) => Some(l),
@@ -271,17 +216,12 @@ pub fn keeps_for(b: &Bucket, days: i32) -> Result<(bool, String), ApiError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::checks::Status::*;
     use crate::checks::fixtures::*;
     use crate::config::Thresholds;
     use crate::facts::Encryption;
-    use crate::model::Status::*;
 
-    const ALL: PublicAccessBlock = PublicAccessBlock {
-        block_public_acls: true,
-        ignore_public_acls: true,
-        block_public_policy: true,
-        restrict_public_buckets: true,
-    };
+    const ALL: PublicAccessBlock = PublicAccessBlock::ALL_ON;
 
     fn bucket(name: &str) -> Bucket {
         Bucket {

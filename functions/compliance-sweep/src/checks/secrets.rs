@@ -3,24 +3,30 @@
 
 use vigil::policy::analysis::wildcard_match;
 
-use super::{Ctx, errors};
-use crate::facts::{Secret, SecretsFacts};
-use crate::model::Finding;
+use super::ids::{SM_01, SM_02, SM_03, SM_04, SM_05};
+use super::{Ctx, Finding, ResourceType, Subject, errors};
+use crate::facts::{ApiError, Secret, SecretsFacts};
 
-const SECRET: &str = "AwsSecretsManagerSecret";
+const SECRET: ResourceType = ResourceType::AwsSecretsManagerSecret;
 
-pub fn evaluate(f: &SecretsFacts, ctx: &Ctx) -> Vec<Finding> {
+fn secret(s: &Secret, region: &str) -> Subject {
+    Subject::new(SECRET, &s.arn).in_region(region)
+}
+
+pub(crate) fn evaluate(f: &SecretsFacts, ctx: &Ctx) -> Vec<Finding> {
     let secrets = match &f.secrets {
         Ok(s) => s,
         Err(e) => {
             return errors(
-                &["SM-01", "SM-02", "SM-03", "SM-04", "SM-05"],
-                &format!(
-                    "arn:aws:secretsmanager:{}:{}:secret:*",
-                    f.region, ctx.account
-                ),
-                SECRET,
-                &f.region,
+                &[SM_01, SM_02, SM_03, SM_04, SM_05],
+                &Subject::new(
+                    SECRET,
+                    format!(
+                        "arn:aws:secretsmanager:{}:{}:secret:*",
+                        f.region, ctx.account
+                    ),
+                )
+                .in_region(&f.region),
                 e,
             );
         }
@@ -42,7 +48,7 @@ pub fn evaluate(f: &SecretsFacts, ctx: &Ctx) -> Vec<Finding> {
 
 /// The rotation interval in days: AutomaticallyAfterDays, or a `rate(N days|hours)` schedule.
 /// `None` for cron schedules (SM-02 then goes by NextRotationDate).
-pub fn interval_days(s: &Secret) -> Option<i64> {
+fn interval_days(s: &Secret) -> Option<i64> {
     if let Some(d) = s.rotation_days {
         return Some(d);
     }
@@ -58,42 +64,30 @@ pub fn interval_days(s: &Secret) -> Option<i64> {
 }
 
 /// SM-01: rotation enabled, interval within policy.
-pub fn sm_01_rotation_enabled(s: &Secret, region: &str, ctx: &Ctx) -> Finding {
+fn sm_01_rotation_enabled(s: &Secret, region: &str, ctx: &Ctx) -> Finding {
     let limit = ctx.t.secret_max_rotation_days;
     if !s.rotation_enabled {
-        return Finding::fail("SM-01", &s.arn, SECRET, region, "automatic rotation is off");
+        return SM_01
+            .on(&secret(s, region))
+            .fail("automatic rotation is off");
     }
     match interval_days(s) {
-        Some(d) if d > limit => Finding::fail(
-            "SM-01",
-            &s.arn,
-            SECRET,
-            region,
-            format!("rotates every {d} days > {limit}"),
-        ),
-        Some(d) => Finding::pass(
-            "SM-01",
-            &s.arn,
-            SECRET,
-            region,
-            format!("rotates every {d} days"),
-        ),
-        None => Finding::pass(
-            "SM-01",
-            &s.arn,
-            SECRET,
-            region,
-            format!(
-                "rotates on schedule {}",
-                s.schedule_expression.as_deref().unwrap_or("?")
-            ),
-        ),
+        Some(d) if d > limit => SM_01
+            .on(&secret(s, region))
+            .fail(format!("rotates every {d} days > {limit}")),
+        Some(d) => SM_01
+            .on(&secret(s, region))
+            .pass(format!("rotates every {d} days")),
+        None => SM_01.on(&secret(s, region)).pass(format!(
+            "rotates on schedule {}",
+            s.schedule_expression.as_deref().unwrap_or("?")
+        )),
     }
 }
 
 /// SM-02: last rotation (or creation) no older than the secret's own interval (+1 day grace
 /// for the rotation window).
-pub fn sm_02_rotated_on_schedule(s: &Secret, region: &str, ctx: &Ctx) -> Option<Finding> {
+fn sm_02_rotated_on_schedule(s: &Secret, region: &str, ctx: &Ctx) -> Option<Finding> {
     if !s.rotation_enabled {
         return None;
     }
@@ -106,39 +100,27 @@ pub fn sm_02_rotated_on_schedule(s: &Secret, region: &str, ctx: &Ctx) -> Option<
             } else {
                 "never rotated, created"
             };
-            Finding::verdict(
-                "SM-02",
+            SM_02.on(&secret(s, region)).pass_if(
                 age <= d + 1,
-                &s.arn,
-                SECRET,
-                region,
                 format!("{what} {age} day(s) ago, schedule every {d} days"),
             )
         }
         _ => match s.next_rotation {
-            Some(next) => Finding::verdict(
-                "SM-02",
+            Some(next) => SM_02.on(&secret(s, region)).pass_if(
                 next >= ctx.now,
-                &s.arn,
-                SECRET,
-                region,
                 format!("next rotation date {}", next.format("%Y-%m-%d")),
             ),
-            None => Finding::fail(
-                "SM-02",
-                &s.arn,
-                SECRET,
-                region,
-                "rotation is on but neither an interval nor a next rotation date is known",
-            ),
+            None => SM_02
+                .on(&secret(s, region))
+                .fail("rotation is on but neither an interval nor a next rotation date is known"),
         },
     })
 }
 
 /// SM-03: a version labelled AWSPENDING but not AWSCURRENT means a rotation never finished.
-pub fn sm_03_rotation_not_stuck(s: &Secret, region: &str) -> Finding {
+fn sm_03_rotation_not_stuck(s: &Secret, region: &str) -> Finding {
     match &s.versions {
-        Err(e) => Finding::error("SM-03", &s.arn, SECRET, region, e),
+        Err(e) => SM_03.on(&secret(s, region)).error(e),
         Ok(versions) => {
             let stuck: Vec<&String> = versions
                 .iter()
@@ -149,16 +131,10 @@ pub fn sm_03_rotation_not_stuck(s: &Secret, region: &str) -> Finding {
                 .map(|(v, _)| v)
                 .collect();
             match stuck.first() {
-                None => Finding::pass("SM-03", &s.arn, SECRET, region, "no unfinished rotation"),
-                Some(v) => Finding::fail(
-                    "SM-03",
-                    &s.arn,
-                    SECRET,
-                    region,
-                    format!(
-                        "version {v} is AWSPENDING but not AWSCURRENT: the last rotation did not finish"
-                    ),
-                ),
+                None => SM_03.on(&secret(s, region)).pass("no unfinished rotation"),
+                Some(v) => SM_03.on(&secret(s, region)).fail(format!(
+                    "version {v} is AWSPENDING but not AWSCURRENT: the last rotation did not finish"
+                )),
             }
         }
     }
@@ -174,56 +150,37 @@ fn sensitive(s: &Secret, ctx: &Ctx) -> bool {
 }
 
 /// SM-04: sensitive secrets are encrypted with a customer-managed key.
-pub fn sm_04_customer_key(s: &Secret, region: &str, ctx: &Ctx) -> Option<Finding> {
+fn sm_04_customer_key(s: &Secret, region: &str, ctx: &Ctx) -> Option<Finding> {
     if !sensitive(s, ctx) {
         return None;
     }
     let aws_default = |why: &str| {
-        Finding::fail(
-            "SM-04",
-            &s.arn,
-            SECRET,
-            region,
-            format!("encrypted with the AWS managed key ({why})"),
-        )
+        SM_04
+            .on(&secret(s, region))
+            .fail(format!("encrypted with the AWS managed key ({why})"))
     };
     Some(match (s.kms_key_id.as_deref(), &s.key_manager) {
         (None, _) => aws_default("no KmsKeyId"),
         (Some(k), _) if k.ends_with("alias/aws/secretsmanager") => aws_default(k),
-        (Some(k), Some(Ok(m))) => Finding::verdict(
-            "SM-04",
-            m == "CUSTOMER",
-            &s.arn,
-            SECRET,
-            region,
-            format!("key {k} is managed by {m}"),
-        )
-        .with("kms_key", k),
-        (Some(_), Some(Err(e))) => Finding::error("SM-04", &s.arn, SECRET, region, e),
-        (Some(k), None) => Finding::error(
-            "SM-04",
-            &s.arn,
-            SECRET,
-            region,
-            &crate::model::ApiError::not_collected(
-                "kms:DescribeKey",
-                format!("the key manager of {k} was not looked up"),
-            ),
-        ),
+        (Some(k), Some(Ok(m))) => SM_04
+            .on(&secret(s, region))
+            .pass_if(m == "CUSTOMER", format!("key {k} is managed by {m}"))
+            .with("kms_key", k),
+        (Some(_), Some(Err(e))) => SM_04.on(&secret(s, region)).error(e),
+        (Some(k), None) => SM_04.on(&secret(s, region)).error(&ApiError::not_collected(
+            "kms:DescribeKey",
+            format!("the key manager of {k} was not looked up"),
+        )),
     })
 }
 
 /// SM-05: accessed within the threshold (day granularity); never accessed counts from creation.
-pub fn sm_05_unused(s: &Secret, region: &str, ctx: &Ctx) -> Finding {
+fn sm_05_unused(s: &Secret, region: &str, ctx: &Ctx) -> Finding {
     let limit = ctx.t.secret_unused_days;
     match s.last_accessed.or(s.created) {
-        None => Finding::fail(
-            "SM-05",
-            &s.arn,
-            SECRET,
-            region,
-            "no access or creation date: cannot show it is used",
-        ),
+        None => SM_05
+            .on(&secret(s, region))
+            .fail("no access or creation date: cannot show it is used"),
         Some(t) => {
             let days = ctx.days_since(t);
             let what = if s.last_accessed.is_some() {
@@ -231,12 +188,8 @@ pub fn sm_05_unused(s: &Secret, region: &str, ctx: &Ctx) -> Finding {
             } else {
                 "never accessed, created"
             };
-            Finding::verdict(
-                "SM-05",
+            SM_05.on(&secret(s, region)).pass_if(
                 days < limit,
-                &s.arn,
-                SECRET,
-                region,
                 format!("{what} {days} day(s) ago (threshold {limit})"),
             )
         }
@@ -246,9 +199,9 @@ pub fn sm_05_unused(s: &Secret, region: &str, ctx: &Ctx) -> Finding {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::checks::Status::*;
     use crate::checks::fixtures::*;
     use crate::config::Thresholds;
-    use crate::model::Status::*;
     use std::collections::BTreeMap;
 
     fn secret(name: &str) -> Secret {

@@ -7,56 +7,37 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use vigil::aws::AwsFailure;
-
-use super::{Collector, api, s3, time};
-use crate::checks::cloudtrail::log_group_name;
+use super::{Collector, s3};
+use crate::aws::{cloudtrail, cloudwatch, logs, sns};
 use crate::checks::cloudwatch::{PATTERNS, pattern_matches};
 use crate::facts::{
-    Alarm, CloudTrailFacts, CloudWatchFacts, EventSelectors, MetricFilter, Monitoring, Trail,
+    Alarm, CloudTrailFacts, CloudWatchFacts, EventSelectors, Fetched, Monitoring, Service, Trail,
     TrailStatus,
 };
-use crate::model::{ApiError, Fetched, Service};
 
 /// The trails visible in `region`, once per run.
-pub async fn trails(c: &Collector, region: &str) -> Fetched<Vec<Trail>> {
-    c.shared
-        .trails
-        .get_or(region, || describe(c, region.to_owned()))
-        .await
+async fn trails(c: &Collector, region: &str) -> Fetched<Vec<Trail>> {
+    c.shared.trails.get_or(region, || describe(c, region)).await
 }
 
-async fn describe(c: &Collector, region: String) -> Fetched<Vec<Trail>> {
-    let client = c.region(&region).cloudtrail.clone();
-    let out = c
+async fn describe(c: &Collector, region: &str) -> Fetched<Vec<Trail>> {
+    let client = c.region(region).cloudtrail.clone();
+    let listed = c
         .limited(
             Service::CloudTrail,
-            &region,
-            client.describe_trails().include_shadow_trails(true).send(),
+            region,
+            cloudtrail::describe_trails(&client),
         )
-        .await
-        .map_err(|e| api("cloudtrail:DescribeTrails", e))?;
+        .await?;
     let mut seen = BTreeSet::new();
     let mut trails = Vec::new();
-    for t in out.trail_list.unwrap_or_default() {
-        let arn = t.trail_arn.clone().unwrap_or_default();
-        if !seen.insert(arn.clone()) {
+    for t in listed {
+        if !seen.insert(t.arn.clone()) {
             continue;
         }
-        let home = t.home_region.clone().unwrap_or_else(|| region.clone());
-        let (status, selectors) = details(c, &arn, &home).await;
-        trails.push(Trail {
-            arn,
-            name: t.name.unwrap_or_default(),
-            home_region: home,
-            multi_region: t.is_multi_region_trail.unwrap_or(false),
-            log_file_validation: t.log_file_validation_enabled.unwrap_or(false),
-            kms_key_id: t.kms_key_id,
-            bucket: t.s3_bucket_name,
-            log_group_arn: t.cloud_watch_logs_log_group_arn,
-            status,
-            selectors,
-        });
+        let home = t.home_region.clone().unwrap_or_else(|| region.to_owned());
+        let (status, selectors) = details(c, &t.arn, &home).await;
+        trails.push(t.into_trail(home, status, selectors));
     }
     Ok(trails)
 }
@@ -75,59 +56,27 @@ async fn details(
                 .limited(
                     Service::CloudTrail,
                     home,
-                    client.get_trail_status().name(arn).send(),
+                    cloudtrail::trail_status(&client, arn),
                 )
-                .await
-                .map_err(|e| api("cloudtrail:GetTrailStatus", e))
-                .map(|s| TrailStatus {
-                    is_logging: s.is_logging.unwrap_or(false),
-                    latest_cloudwatch_delivery: s
-                        .latest_cloud_watch_logs_delivery_time
-                        .as_ref()
-                        .and_then(time),
-                    latest_digest_delivery: s.latest_digest_delivery_time.as_ref().and_then(time),
-                });
+                .await;
             let selectors = c
                 .limited(
                     Service::CloudTrail,
                     home,
-                    client.get_event_selectors().trail_name(arn).send(),
+                    cloudtrail::event_selectors(&client, arn),
                 )
-                .await
-                .map_err(|e| api("cloudtrail:GetEventSelectors", e))
-                .map(|s| {
-                    let basic = s.event_selectors.unwrap_or_default().iter().any(|e| {
-                        e.include_management_events.unwrap_or(true)
-                            && e.read_write_type
-                                .as_ref()
-                                .is_none_or(|r| r.as_str() == "All")
-                    });
-                    // Advanced selectors: management events without a readOnly restriction.
-                    let advanced = s
-                        .advanced_event_selectors
-                        .unwrap_or_default()
-                        .iter()
-                        .any(|a| {
-                            let fields = &a.field_selectors;
-                            fields.iter().any(|f| {
-                                f.field == "eventCategory"
-                                    && f.equals
-                                        .as_deref()
-                                        .unwrap_or_default()
-                                        .iter()
-                                        .any(|v| v == "Management")
-                            }) && !fields.iter().any(|f| f.field == "readOnly")
-                        });
-                    EventSelectors {
-                        management_read_write: basic || advanced,
-                    }
-                });
+                .await;
             (status, selectors)
         })
         .await
 }
 
-pub async fn collect_trails(c: &Collector, region: &str) -> CloudTrailFacts {
+/// The log group name of a trail's log-group ARN (the ARN itself if it names none).
+fn log_group_name(arn: &str) -> &str {
+    vigil::arn::log_group_name(arn).unwrap_or(arn)
+}
+
+pub(super) async fn collect_trails(c: &Collector, region: &str) -> CloudTrailFacts {
     let trails = trails(c, region).await;
     let mut buckets = BTreeMap::new();
     let mut log_retention = BTreeMap::new();
@@ -143,7 +92,11 @@ pub async fn collect_trails(c: &Collector, region: &str) -> CloudTrailFacts {
             }
             if let Some(group) = &t.log_group_arn {
                 let name = log_group_name(group);
-                log_retention.insert(name.clone(), retention(c, region, &name).await);
+                let client = c.region(region).logs.clone();
+                let retention = c
+                    .limited(Service::CloudWatch, region, logs::retention(&client, name))
+                    .await;
+                log_retention.insert(name.to_owned(), retention);
             }
         }
     }
@@ -156,102 +109,36 @@ pub async fn collect_trails(c: &Collector, region: &str) -> CloudTrailFacts {
     }
 }
 
-/// The log group's retention (`None` = never expire).
-async fn retention(c: &Collector, region: &str, name: &str) -> Fetched<Option<i32>> {
-    let client = c.region(region).logs.clone();
-    let groups = c
-        .limited(
-            Service::CloudWatch,
-            region,
-            client
-                .describe_log_groups()
-                .log_group_name_prefix(name)
-                .into_paginator()
-                .items()
-                .send()
-                .try_collect(),
-        )
-        .await
-        .map_err(|e| api("logs:DescribeLogGroups", e))?;
-    match groups
-        .into_iter()
-        .find(|g| g.log_group_name.as_deref() == Some(name))
-    {
-        Some(g) => Ok(g.retention_in_days),
-        None => Err(ApiError::new(
-            "logs:DescribeLogGroups",
-            AwsFailure::NotFound,
-            Some("ResourceNotFoundException"),
-            format!("log group {name} does not exist"),
-        )),
-    }
-}
-
-/// Metric alarms of a Region (only the Region's CloudWatch shard asks, once).
-async fn alarms(c: &Collector, region: &str) -> Fetched<Vec<Alarm>> {
-    let client = c.region(region).cloudwatch.clone();
-    let pages = c
-        .limited(
-            Service::CloudWatch,
-            region,
-            client
-                .describe_alarms()
-                .into_paginator()
-                .send()
-                .try_collect(),
-        )
-        .await
-        .map_err(|e| api("cloudwatch:DescribeAlarms", e))?;
-    Ok(pages
-        .into_iter()
-        .flat_map(|p| p.metric_alarms.unwrap_or_default())
-        .map(|a| Alarm {
-            name: a.alarm_name.unwrap_or_default(),
-            arn: a.alarm_arn.unwrap_or_default(),
-            namespace: a.namespace,
-            metric: a.metric_name,
-            actions_enabled: a.actions_enabled.unwrap_or(false),
-            alarm_actions: a.alarm_actions.unwrap_or_default(),
-        })
-        .collect())
-}
-
-/// Confirmed subscriptions of a topic, once per run.
+/// Confirmed subscriptions of a topic, once per run, asked in the topic's Region.
 async fn subscribers(c: &Collector, topic: &str) -> Fetched<usize> {
-    let region = topic.split(':').nth(3).unwrap_or(&c.home_region).to_owned();
+    let region = vigil::arn::region(topic)
+        .unwrap_or(&c.home_region)
+        .to_owned();
     c.shared
         .subscribers
         .get_or(topic, || async {
             let client = c.region(&region).sns.clone();
-            let subs = c
-                .limited(
-                    Service::CloudWatch,
-                    &region,
-                    client
-                        .list_subscriptions_by_topic()
-                        .topic_arn(topic)
-                        .into_paginator()
-                        .items()
-                        .send()
-                        .try_collect(),
-                )
-                .await
-                .map_err(|e| api("sns:ListSubscriptionsByTopic", e))?;
-            Ok(subs
-                .iter()
-                .filter(|s| {
-                    s.subscription_arn
-                        .as_deref()
-                        .is_some_and(|a| a.starts_with("arn:"))
-                })
-                .count())
+            c.limited(
+                Service::CloudWatch,
+                &region,
+                sns::confirmed_subscriptions(&client, topic),
+            )
+            .await
         })
         .await
 }
 
-pub async fn collect_monitoring(c: &Collector, region: &str) -> CloudWatchFacts {
+pub(super) async fn collect_monitoring(c: &Collector, region: &str) -> CloudWatchFacts {
     let trails = trails(c, region).await;
-    let alarms = alarms(c, region).await;
+    let clients = c.region(region);
+    // Only the Region's CloudWatch shard asks for its alarms, once.
+    let alarms = c
+        .limited(
+            Service::CloudWatch,
+            region,
+            cloudwatch::alarms(&clients.cloudwatch),
+        )
+        .await;
     let mut monitoring = Vec::new();
     if let Ok(list) = &trails {
         for t in list
@@ -261,59 +148,21 @@ pub async fn collect_monitoring(c: &Collector, region: &str) -> CloudWatchFacts 
             let Some(group_arn) = &t.log_group_arn else {
                 continue;
             };
-            let name = log_group_name(group_arn);
-            let client = c.region(region).logs.clone();
-            let filters: Fetched<Vec<MetricFilter>> = c
+            let filters = c
                 .limited(
                     Service::CloudWatch,
                     region,
-                    client
-                        .describe_metric_filters()
-                        .log_group_name(&name)
-                        .into_paginator()
-                        .items()
-                        .send()
-                        .try_collect(),
+                    logs::metric_filters(&clients.logs, log_group_name(group_arn)),
                 )
-                .await
-                .map_err(|e| api("logs:DescribeMetricFilters", e))
-                .map(|list| {
-                    list.into_iter()
-                        .map(|f| MetricFilter {
-                            name: f.filter_name.unwrap_or_default(),
-                            pattern: f.filter_pattern.unwrap_or_default(),
-                            metrics: f
-                                .metric_transformations
-                                .unwrap_or_default()
-                                .into_iter()
-                                .map(|m| (m.metric_namespace, m.metric_name))
-                                .collect(),
-                        })
-                        .collect()
-                });
-            // Only the topics of alarms that watch a CIS filter's metric need a lookup.
-            let mut subs = BTreeMap::new();
-            if let (Ok(filters), Ok(alarms)) = (&filters, &alarms) {
-                let metrics: BTreeSet<(String, String)> = filters
-                    .iter()
-                    .filter(|f| (0..PATTERNS.len()).any(|i| pattern_matches(i, &f.pattern)))
-                    .flat_map(|f| f.metrics.clone())
-                    .collect();
-                let topics: BTreeSet<String> = alarms
-                    .iter()
-                    .filter(|a| matches!((&a.namespace, &a.metric), (Some(n), Some(m)) if metrics.contains(&(n.clone(), m.clone()))))
-                    .flat_map(|a| a.alarm_actions.clone())
-                    .filter(|a| a.starts_with("arn:aws:sns:"))
-                    .collect();
-                for topic in topics {
-                    let n = subscribers(c, &topic).await;
-                    subs.insert(topic, n);
-                }
-            }
+                .await;
+            let subscribers = match (&filters, &alarms) {
+                (Ok(filters), Ok(alarms)) => alarm_subscribers(c, filters, alarms).await,
+                _ => BTreeMap::new(),
+            };
             monitoring.push(Monitoring {
                 log_group_arn: group_arn.clone(),
                 filters,
-                subscribers: subs,
+                subscribers,
             });
         }
     }
@@ -323,4 +172,30 @@ pub async fn collect_monitoring(c: &Collector, region: &str) -> CloudWatchFacts 
         monitoring,
         alarms,
     }
+}
+
+/// The subscribers of the topics of alarms that watch a CIS filter's metric: only those need a
+/// lookup.
+async fn alarm_subscribers(
+    c: &Collector,
+    filters: &[crate::facts::MetricFilter],
+    alarms: &[Alarm],
+) -> BTreeMap<String, Fetched<usize>> {
+    let metrics: BTreeSet<(String, String)> = filters
+        .iter()
+        .filter(|f| (0..PATTERNS.len()).any(|i| pattern_matches(i, &f.pattern)))
+        .flat_map(|f| f.metrics.clone())
+        .collect();
+    let topics: BTreeSet<String> = alarms
+        .iter()
+        .filter(|a| matches!((&a.namespace, &a.metric), (Some(n), Some(m)) if metrics.contains(&(n.clone(), m.clone()))))
+        .flat_map(|a| a.alarm_actions.clone())
+        .filter(|a| a.starts_with("arn:aws:sns:"))
+        .collect();
+    let mut subs = BTreeMap::new();
+    for topic in topics {
+        let n = subscribers(c, &topic).await;
+        subs.insert(topic, n);
+    }
+    subs
 }

@@ -1,31 +1,24 @@
-//! IAM, account-wide: the credential report (generated and polled with back-off), one
-//! paginated GetAccountAuthorizationDetails instead of per-entity calls, the account summary,
-//! virtual MFA devices and the password policy.
+//! IAM, account-wide: the account summary, virtual MFA devices, the password policy, the
+//! credential report (generated and polled with back-off) and the authorization details, all
+//! through the one IAM bound (IAM is serialised).
 
-use std::collections::BTreeMap;
 use std::time::Duration;
 
-use aws_sdk_iam::operation::get_account_password_policy::GetAccountPasswordPolicyError;
-use aws_sdk_iam::operation::get_credential_report::GetCredentialReportError;
-use aws_sdk_iam::types::ReportStateType;
-use chrono::DateTime;
 use vigil::aws::AwsFailure;
 
-use super::{Collector, api, time};
-use crate::facts::{
-    AccessKeyState, AuthorizationDetails, CredentialReport, CredentialRow, IamFacts, ManagedPolicy,
-    PasswordPolicy, Principal, Time, VirtualMfa,
-};
-use crate::model::{ApiError, Fetched, Service};
+use super::Collector;
+use crate::aws::iam;
+use crate::facts::{ApiError, CredentialReport, Fetched, IamFacts, Service};
 
-pub async fn collect(c: &Collector) -> IamFacts {
-    let region = c.home_region.clone();
+pub(super) async fn collect(c: &Collector) -> IamFacts {
+    let client = &c.clients.iam;
+    let region = c.home_region.as_str();
     let (summary, credential_report, virtual_mfa, password_policy, authorization) = tokio::join!(
-        c.limited(Service::Iam, &region, summary(c)),
-        credential_report(c, &region),
-        c.limited(Service::Iam, &region, virtual_mfa(c)),
-        c.limited(Service::Iam, &region, password_policy(c)),
-        authorization(c, &region),
+        c.limited(Service::Iam, region, iam::summary(client)),
+        credential_report(c),
+        c.limited(Service::Iam, region, iam::virtual_mfa_devices(client)),
+        c.limited(Service::Iam, region, iam::password_policy(client)),
+        c.limited(Service::Iam, region, iam::authorization_details(client)),
     );
     IamFacts {
         summary,
@@ -36,104 +29,26 @@ pub async fn collect(c: &Collector) -> IamFacts {
     }
 }
 
-async fn summary(c: &Collector) -> Fetched<BTreeMap<String, i32>> {
-    let out = c
-        .iam
-        .get_account_summary()
-        .send()
-        .await
-        .map_err(|e| api("iam:GetAccountSummary", e))?;
-    Ok(out
-        .summary_map
-        .unwrap_or_default()
-        .into_iter()
-        .map(|(k, v)| (k.as_str().to_owned(), v))
-        .collect())
-}
-
-async fn virtual_mfa(c: &Collector) -> Fetched<Vec<VirtualMfa>> {
-    let devices = c
-        .iam
-        .list_virtual_mfa_devices()
-        .into_paginator()
-        .items()
-        .send()
-        .try_collect()
-        .await
-        .map_err(|e| api("iam:ListVirtualMFADevices", e))?;
-    Ok(devices
-        .into_iter()
-        .map(|d| VirtualMfa {
-            serial: d.serial_number,
-            user_arn: d.user.map(|u| u.arn),
-        })
-        .collect())
-}
-
-async fn password_policy(c: &Collector) -> Fetched<Option<PasswordPolicy>> {
-    match c.iam.get_account_password_policy().send().await {
-        Ok(out) => Ok(out.password_policy.map(|p| PasswordPolicy {
-            minimum_length: p.minimum_password_length.unwrap_or(0),
-            reuse_prevention: p.password_reuse_prevention,
-            require_symbols: p.require_symbols,
-            require_numbers: p.require_numbers,
-            require_uppercase: p.require_uppercase_characters,
-            require_lowercase: p.require_lowercase_characters,
-            max_age_days: p.max_password_age.filter(|d| *d > 0),
-        })),
-        Err(e)
-            if matches!(
-                e.as_service_error(),
-                Some(GetAccountPasswordPolicyError::NoSuchEntityException(_))
-            ) =>
-        {
-            Ok(None)
-        }
-        Err(e) => Err(api("iam:GetAccountPasswordPolicy", e)),
-    }
-}
-
 /// Generate, poll with back-off until COMPLETE, get. AWS reuses a report younger than four
 /// hours; its generation time goes into the evidence.
-async fn credential_report(c: &Collector, region: &str) -> Fetched<CredentialReport> {
+async fn credential_report(c: &Collector) -> Fetched<CredentialReport> {
+    let client = &c.clients.iam;
+    let region = c.home_region.as_str();
     let mut wait = Duration::from_millis(250);
     for _ in 0..12 {
-        let state = c
+        let complete = c
             .limited(
                 Service::Iam,
                 region,
-                c.iam.generate_credential_report().send(),
+                iam::generate_credential_report(client),
             )
-            .await
-            .map_err(|e| api("iam:GenerateCredentialReport", e))?
-            .state;
-        if state == Some(ReportStateType::Complete) {
-            match c
-                .limited(Service::Iam, region, c.iam.get_credential_report().send())
-                .await
-            {
-                Ok(out) => {
-                    let content = out.content.map(|b| b.into_inner()).unwrap_or_default();
-                    let rows = parse_report(&content).map_err(|message| {
-                        ApiError::new("iam:GetCredentialReport", AwsFailure::Other, None, message)
-                    })?;
-                    return Ok(CredentialReport {
-                        generated_at: out.generated_time.as_ref().and_then(time),
-                        rows,
-                    });
-                }
-                // In progress (404) or expired (410): generate again after the wait.
-                Err(e)
-                    if matches!(
-                        e.as_service_error(),
-                        Some(
-                            GetCredentialReportError::CredentialReportNotReadyException(_)
-                                | GetCredentialReportError::CredentialReportExpiredException(_)
-                                | GetCredentialReportError::CredentialReportNotPresentException(_)
-                        )
-                    ) => {}
-                Err(e) => return Err(api("iam:GetCredentialReport", e)),
-            }
+            .await?;
+        if complete
+            && let Some(report) = c
+                .limited(Service::Iam, region, iam::credential_report(client))
+                .await?
+        {
+            return Ok(report);
         }
         tokio::time::sleep(wait).await;
         wait = (wait * 2).min(Duration::from_secs(8));
@@ -144,172 +59,4 @@ async fn credential_report(c: &Collector, region: &str) -> Fetched<CredentialRep
         Some("ReportInProgress"),
         "the credential report was not complete after about a minute of polling",
     ))
-}
-
-fn date(v: &str) -> Option<Time> {
-    DateTime::parse_from_rfc3339(v).ok().map(|d| d.to_utc())
-}
-
-/// Parses the report CSV by column name (AWS may add columns).
-pub fn parse_report(content: &[u8]) -> Result<Vec<CredentialRow>, String> {
-    let mut reader = csv::Reader::from_reader(content);
-    let headers = reader
-        .headers()
-        .map_err(|e| format!("credential report header: {e}"))?
-        .clone();
-    let col = |name: &str| headers.iter().position(|h| h == name);
-    let need =
-        |name: &str| col(name).ok_or_else(|| format!("credential report has no {name} column"));
-    let (user, arn, mfa) = (need("user")?, need("arn")?, need("mfa_active")?);
-    let mut rows = Vec::new();
-    for record in reader.records() {
-        let r = record.map_err(|e| format!("credential report row: {e}"))?;
-        let get = |name: &str| col(name).and_then(|i| r.get(i)).unwrap_or("");
-        let key = |n: u8| AccessKeyState {
-            active: get(&format!("access_key_{n}_active")) == "true",
-            last_rotated: date(get(&format!("access_key_{n}_last_rotated"))),
-            last_used: date(get(&format!("access_key_{n}_last_used_date"))),
-        };
-        rows.push(CredentialRow {
-            user: r.get(user).unwrap_or_default().to_owned(),
-            arn: r.get(arn).unwrap_or_default().to_owned(),
-            user_creation_time: date(get("user_creation_time")),
-            password_enabled: match get("password_enabled") {
-                "true" => Some(true),
-                "false" => Some(false),
-                _ => None,
-            },
-            password_last_used: date(get("password_last_used")),
-            mfa_active: r.get(mfa) == Some("true"),
-            keys: [key(1), key(2)],
-        });
-    }
-    Ok(rows)
-}
-
-async fn authorization(c: &Collector, region: &str) -> Fetched<AuthorizationDetails> {
-    let pages = c
-        .limited(
-            Service::Iam,
-            region,
-            c.iam
-                .get_account_authorization_details()
-                .into_paginator()
-                .send()
-                .try_collect(),
-        )
-        .await
-        .map_err(|e| api("iam:GetAccountAuthorizationDetails", e))?;
-    let mut out = AuthorizationDetails::default();
-    let inline = |list: Vec<aws_sdk_iam::types::PolicyDetail>| -> Vec<(String, String)> {
-        list.into_iter()
-            .map(|p| {
-                (
-                    p.policy_name.unwrap_or_default(),
-                    p.policy_document
-                        .map(|d| vigil::policy::decode_document(&d))
-                        .unwrap_or_default(),
-                )
-            })
-            .collect()
-    };
-    let attached = |list: Vec<aws_sdk_iam::types::AttachedPolicy>| -> Vec<String> {
-        list.into_iter().filter_map(|p| p.policy_arn).collect()
-    };
-    for page in pages {
-        for u in page.user_detail_list.unwrap_or_default() {
-            out.users.push(Principal {
-                name: u.user_name.unwrap_or_default(),
-                arn: u.arn.unwrap_or_default(),
-                attached: attached(u.attached_managed_policies.unwrap_or_default()),
-                inline: inline(u.user_policy_list.unwrap_or_default()),
-                groups: u.group_list.unwrap_or_default(),
-                created: u.create_date.as_ref().and_then(time),
-                path: u.path.unwrap_or_default(),
-                ..Default::default()
-            });
-        }
-        for g in page.group_detail_list.unwrap_or_default() {
-            out.groups.push(Principal {
-                name: g.group_name.unwrap_or_default(),
-                arn: g.arn.unwrap_or_default(),
-                attached: attached(g.attached_managed_policies.unwrap_or_default()),
-                inline: inline(g.group_policy_list.unwrap_or_default()),
-                path: g.path.unwrap_or_default(),
-                ..Default::default()
-            });
-        }
-        for r in page.role_detail_list.unwrap_or_default() {
-            out.roles.push(Principal {
-                name: r.role_name.unwrap_or_default(),
-                arn: r.arn.unwrap_or_default(),
-                attached: attached(r.attached_managed_policies.unwrap_or_default()),
-                inline: inline(r.role_policy_list.unwrap_or_default()),
-                created: r.create_date.as_ref().and_then(time),
-                last_used: r
-                    .role_last_used
-                    .and_then(|u| u.last_used_date)
-                    .as_ref()
-                    .and_then(time),
-                path: r.path.unwrap_or_default(),
-                ..Default::default()
-            });
-        }
-        for p in page.policies.unwrap_or_default() {
-            let document = p
-                .policy_version_list
-                .unwrap_or_default()
-                .into_iter()
-                .find(|v| v.is_default_version)
-                .and_then(|v| v.document)
-                .map(|d| vigil::policy::decode_document(&d));
-            out.policies.push(ManagedPolicy {
-                arn: p.arn.unwrap_or_default(),
-                document,
-                attachment_count: p.attachment_count.unwrap_or(0),
-            });
-        }
-    }
-    Ok(out)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn report_rows_by_column_name() {
-        let csv = "user,arn,user_creation_time,password_enabled,password_last_used,password_last_changed,password_next_rotation,mfa_active,access_key_1_active,access_key_1_last_rotated,access_key_1_last_used_date,access_key_1_last_used_region,access_key_1_last_used_service,access_key_2_active,access_key_2_last_rotated,access_key_2_last_used_date,access_key_2_last_used_region,access_key_2_last_used_service,cert_1_active,cert_1_last_rotated,cert_2_active,cert_2_last_rotated\n\
-<root_account>,arn:aws:iam::1:root,2020-01-01T00:00:00+00:00,not_supported,2024-05-01T10:00:00+00:00,not_supported,not_supported,true,false,N/A,N/A,N/A,N/A,false,N/A,N/A,N/A,N/A,false,N/A,false,N/A\n\
-alice,arn:aws:iam::1:user/alice,2023-01-01T00:00:00+00:00,true,no_information,N/A,N/A,false,true,2023-01-01T00:00:00+00:00,N/A,N/A,N/A,false,N/A,N/A,N/A,N/A,false,N/A,false,N/A\n";
-        let rows = parse_report(csv.as_bytes()).unwrap();
-        assert_eq!(rows.len(), 2);
-        assert!(rows[0].is_root());
-        assert_eq!(rows[0].password_enabled, None);
-        assert!(rows[0].mfa_active);
-        assert!(rows[0].password_last_used.is_some());
-        assert_eq!(rows[1].password_enabled, Some(true));
-        assert_eq!(rows[1].password_last_used, None);
-        assert!(
-            rows[1].keys[0].active
-                && rows[1].keys[0].last_used.is_none()
-                && rows[1].keys[0].last_rotated.is_some()
-        );
-        assert!(
-            parse_report(b"user,arn\nx,y\n").is_err(),
-            "mfa_active column is required"
-        );
-    }
-
-    #[test]
-    fn documents_are_url_decoded_when_encoded() {
-        assert_eq!(
-            vigil::policy::decode_document("%7B%22Statement%22%3A%5B%5D%7D"),
-            r#"{"Statement":[]}"#
-        );
-        assert_eq!(
-            vigil::policy::decode_document(r#"{"a":"50%"}"#),
-            r#"{"a":"50%"}"#
-        );
-    }
 }

@@ -4,35 +4,23 @@
 
 use futures::StreamExt;
 
-use super::{Collector, api, time};
-use crate::checks::kms::rotation_applies;
-use crate::facts::{KeyMeta, KmsFacts, KmsKey, RotationStatus};
-use crate::model::{Fetched, Service};
+use super::Collector;
+use crate::aws::kms;
+use crate::checks::kms::{pending_deletion, rotation_applies};
+use crate::facts::{Fetched, KeyMeta, KmsFacts, KmsKey, Service};
 
-pub async fn collect(c: &Collector, region: &str) -> KmsFacts {
+pub(super) async fn collect(c: &Collector, region: &str) -> KmsFacts {
     let client = c.region(region).kms.clone();
     let listed = c
-        .limited(
-            Service::Kms,
-            region,
-            client
-                .list_keys()
-                .into_paginator()
-                .items()
-                .send()
-                .try_collect(),
-        )
-        .await
-        .map_err(|e| api("kms:ListKeys", e));
+        .limited(Service::Kms, region, kms::list_keys(&client))
+        .await;
     let keys = match listed {
         Err(e) => Err(e),
-        Ok(list) => Ok(
-            futures::stream::iter(list.into_iter().filter_map(|k| k.key_id))
-                .map(|id| key(c, &client, region, id))
-                .buffered(c.width(Service::Kms))
-                .collect()
-                .await,
-        ),
+        Ok(ids) => Ok(futures::stream::iter(ids)
+            .map(|id| key(c, &client, region, id))
+            .buffered(c.width(Service::Kms))
+            .collect()
+            .await),
     };
     KmsFacts {
         region: region.to_owned(),
@@ -43,72 +31,31 @@ pub async fn collect(c: &Collector, region: &str) -> KmsFacts {
 /// Where a key named by id, key ARN or alias (name or ARN) is asked, and the memo key of its
 /// DescribeKey: `REGION/KEY-ID` for an id or key ARN, `REGION/alias/NAME` for an alias.
 fn spelled(region: &str, key: &str) -> (String, String) {
-    // arn:PARTITION:kms:REGION:ACCOUNT:key/ID or arn:PARTITION:kms:REGION:ACCOUNT:alias/NAME
-    let parts: Vec<&str> = key.splitn(6, ':').collect();
-    if let [_, _, "kms", region, _, resource] = parts[..] {
-        let resource = resource.strip_prefix("key/").unwrap_or(resource);
-        return (region.to_owned(), format!("{region}/{resource}"));
+    match vigil::arn::Arn::parse(key) {
+        Some(arn) if arn.service == "kms" => {
+            let resource = arn.resource.strip_prefix("key/").unwrap_or(arn.resource);
+            (arn.region.to_owned(), format!("{}/{resource}", arn.region))
+        }
+        _ => (region.to_owned(), format!("{region}/{key}")),
     }
-    (region.to_owned(), format!("{region}/{key}"))
 }
 
 /// DescribeKey once per key and run, however the key is named (id, key ARN: one answer; an
 /// alias's answer is also kept under the key id it names). The KMS shard and the key-manager
 /// lookups of S3 and Secrets Manager read the same answers.
-pub async fn describe(c: &Collector, region: &str, key: &str) -> Fetched<KeyMeta> {
+pub(super) async fn describe(c: &Collector, region: &str, key: &str) -> Fetched<KeyMeta> {
     let (region, memo_key) = spelled(region, key);
     c.shared
         .keys
         .get_or(&memo_key, || async {
             let client = c.region(&region).kms.clone();
-            let out = c
-                .limited(
-                    Service::Kms,
-                    &region,
-                    client.describe_key().key_id(key).send(),
-                )
-                .await
-                .map_err(|e| api("kms:DescribeKey", e))?;
-            let m = out.key_metadata.unwrap_or_else(|| {
-                aws_sdk_kms::types::KeyMetadata::builder()
-                    .key_id(key)
-                    .build()
-                    .expect("key id set")
-            });
-            let meta = KeyMeta {
-                arn: m.arn.clone().unwrap_or_else(|| key.to_owned()),
-                manager: m
-                    .key_manager
-                    .as_ref()
-                    .map_or("UNKNOWN", |x| x.as_str())
-                    .to_owned(),
-                state: m
-                    .key_state
-                    .as_ref()
-                    .map_or("UNKNOWN", |x| x.as_str())
-                    .to_owned(),
-                spec: m
-                    .key_spec
-                    .as_ref()
-                    .map_or("UNKNOWN", |x| x.as_str())
-                    .to_owned(),
-                usage: m
-                    .key_usage
-                    .as_ref()
-                    .map_or("UNKNOWN", |x| x.as_str())
-                    .to_owned(),
-                origin: m
-                    .origin
-                    .as_ref()
-                    .map_or("UNKNOWN", |x| x.as_str())
-                    .to_owned(),
-                custom_key_store: m.custom_key_store_id.is_some(),
-                deletion_date: m.deletion_date.as_ref().and_then(time),
-            };
-            if memo_key.contains("/alias/") && m.key_id != key {
+            let (key_id, meta) = c
+                .limited(Service::Kms, &region, kms::describe_key(&client, key))
+                .await?;
+            if memo_key.contains("/alias/") && key_id != key {
                 c.shared
                     .keys
-                    .seed(&format!("{region}/{}", m.key_id), Ok(meta.clone()));
+                    .seed(&format!("{region}/{key_id}"), Ok(meta.clone()));
             }
             Ok(meta)
         })
@@ -121,38 +68,18 @@ async fn key(c: &Collector, client: &aws_sdk_kms::Client, region: &str, id: Stri
         Ok(m) if m.manager == "CUSTOMER" => {
             let rotation = if rotation_applies(m) {
                 Some(
-                    c.limited(
-                        Service::Kms,
-                        region,
-                        client.get_key_rotation_status().key_id(&id).send(),
-                    )
-                    .await
-                    .map_err(|e| api("kms:GetKeyRotationStatus", e))
-                    .map(|o| RotationStatus {
-                        enabled: o.key_rotation_enabled,
-                        period_days: o.rotation_period_in_days,
-                        next_rotation: o.next_rotation_date.as_ref().and_then(time),
-                    }),
+                    c.limited(Service::Kms, region, kms::rotation_status(client, &id))
+                        .await,
                 )
             } else {
                 None
             };
-            let policy = if m.state == "PendingDeletion" || m.state == "PendingReplicaDeletion" {
+            let policy = if pending_deletion(m) {
                 None
             } else {
                 Some(
-                    c.limited(
-                        Service::Kms,
-                        region,
-                        client
-                            .get_key_policy()
-                            .key_id(&id)
-                            .policy_name("default")
-                            .send(),
-                    )
-                    .await
-                    .map_err(|e| api("kms:GetKeyPolicy", e))
-                    .map(|o| o.policy.unwrap_or_default()),
+                    c.limited(Service::Kms, region, kms::key_policy(client, &id))
+                        .await,
                 )
             };
             (rotation, policy)

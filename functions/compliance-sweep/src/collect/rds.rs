@@ -1,116 +1,42 @@
-//! RDS per Region: DescribeDBInstances and DescribeDBClusters (paginated), and the TLS
-//! parameter of each distinct (cluster) parameter group, read once per group.
+//! RDS per Region: instances and clusters, and the TLS parameter of each distinct (cluster)
+//! parameter group, read once per group.
 
 use std::collections::BTreeMap;
 
-use super::{Collector, api};
+use super::Collector;
+use crate::aws::rds::{self, Listed};
 use crate::checks::rds::{tls_judged_here, tls_parameter};
-use crate::facts::{Database, RdsFacts};
-use crate::model::{Fetched, Service};
+use crate::facts::{Database, Fetched, RdsFacts, Service};
 
-pub async fn collect(c: &Collector, region: &str) -> RdsFacts {
+/// TLS parameter values read so far: (cluster group?, group, parameter) → value.
+type Groups = BTreeMap<(bool, String, &'static str), Fetched<Option<String>>>;
+
+pub(super) async fn collect(c: &Collector, region: &str) -> RdsFacts {
     let client = c.region(region).rds.clone();
     let (instances, clusters) = tokio::join!(
-        c.limited(
-            Service::Rds,
-            region,
-            client
-                .describe_db_instances()
-                .into_paginator()
-                .items()
-                .send()
-                .try_collect()
-        ),
-        c.limited(
-            Service::Rds,
-            region,
-            client
-                .describe_db_clusters()
-                .into_paginator()
-                .items()
-                .send()
-                .try_collect()
-        ),
+        c.limited(Service::Rds, region, rds::db_instances(&client)),
+        c.limited(Service::Rds, region, rds::db_clusters(&client)),
     );
-    let mut groups: BTreeMap<(bool, String, &'static str), Fetched<Option<String>>> =
-        BTreeMap::new();
-    let instances = match instances.map_err(|e| api("rds:DescribeDBInstances", e)) {
+    let mut groups = Groups::new();
+    let instances = match instances {
         Err(e) => Err(e),
         Ok(list) => {
             let mut out = Vec::new();
-            for i in list {
-                let engine = i.engine.clone().unwrap_or_default();
-                let version = i.engine_version.clone().unwrap_or_default();
-                let group = i
-                    .db_parameter_groups
-                    .as_deref()
-                    .unwrap_or_default()
-                    .first()
-                    .and_then(|g| g.db_parameter_group_name.clone());
+            for listed in list {
+                let d = &listed.database;
                 // Not read for what RDS-03 does not judge (Aurora cluster members).
-                let tls = if tls_judged_here(i.db_cluster_identifier.is_some(), &engine) {
-                    tls_value(
-                        c,
-                        &client,
-                        region,
-                        &mut groups,
-                        false,
-                        group,
-                        &engine,
-                        &version,
-                    )
-                    .await
-                } else {
-                    None
-                };
-                out.push(Database {
-                    arn: i.db_instance_arn.clone().unwrap_or_default(),
-                    is_cluster: false,
-                    cluster: i.db_cluster_identifier.clone(),
-                    engine,
-                    engine_version: version,
-                    encrypted: i.storage_encrypted.unwrap_or(false),
-                    public: i.publicly_accessible.unwrap_or(false),
-                    iam_auth: i.iam_database_authentication_enabled.unwrap_or(false),
-                    backup_retention_days: i.backup_retention_period.unwrap_or(0),
-                    deletion_protection: i.deletion_protection.unwrap_or(false),
-                    tls_parameter: tls,
-                });
+                let judged = tls_judged_here(d.cluster.is_some(), &d.engine);
+                out.push(with_tls(c, &client, region, &mut groups, listed, judged).await);
             }
             Ok(out)
         }
     };
-    let clusters = match clusters.map_err(|e| api("rds:DescribeDBClusters", e)) {
+    let clusters = match clusters {
         Err(e) => Err(e),
         Ok(list) => {
             let mut out = Vec::new();
-            for cl in list {
-                let engine = cl.engine.clone().unwrap_or_default();
-                let version = cl.engine_version.clone().unwrap_or_default();
-                let tls = tls_value(
-                    c,
-                    &client,
-                    region,
-                    &mut groups,
-                    true,
-                    cl.db_cluster_parameter_group.clone(),
-                    &engine,
-                    &version,
-                )
-                .await;
-                out.push(Database {
-                    arn: cl.db_cluster_arn.clone().unwrap_or_default(),
-                    is_cluster: true,
-                    cluster: None,
-                    engine,
-                    engine_version: version,
-                    encrypted: cl.storage_encrypted.unwrap_or(false),
-                    public: cl.publicly_accessible.unwrap_or(false),
-                    iam_auth: cl.iam_database_authentication_enabled.unwrap_or(false),
-                    backup_retention_days: cl.backup_retention_period.unwrap_or(0),
-                    deletion_protection: cl.deletion_protection.unwrap_or(false),
-                    tls_parameter: tls,
-                });
+            for listed in list {
+                out.push(with_tls(c, &client, region, &mut groups, listed, true).await);
             }
             Ok(out)
         }
@@ -122,62 +48,56 @@ pub async fn collect(c: &Collector, region: &str) -> RdsFacts {
     }
 }
 
-/// The TLS parameter's value in a parameter group (`None` if the group does not set it, so
-/// the engine default applies). Default groups (`default.*`) set nothing.
-#[allow(clippy::too_many_arguments)]
+/// The database with its TLS parameter, read when `judged` (RDS-03 judges it).
+async fn with_tls(
+    c: &Collector,
+    client: &aws_sdk_rds::Client,
+    region: &str,
+    groups: &mut Groups,
+    listed: Listed,
+    judged: bool,
+) -> Database {
+    let Listed {
+        database,
+        parameter_group,
+    } = listed;
+    let tls_parameter = if judged {
+        tls_value(c, client, region, groups, &database, parameter_group).await
+    } else {
+        None
+    };
+    Database {
+        tls_parameter,
+        ..database
+    }
+}
+
+/// The TLS parameter's value in a parameter group (`None` inside if the group does not set
+/// it, so the engine default applies; `None` outside when the engine has no such parameter).
+/// Default groups (`default.*`) set nothing.
 async fn tls_value(
     c: &Collector,
     client: &aws_sdk_rds::Client,
     region: &str,
-    cache: &mut BTreeMap<(bool, String, &'static str), Fetched<Option<String>>>,
-    cluster: bool,
+    groups: &mut Groups,
+    d: &Database,
     group: Option<String>,
-    engine: &str,
-    version: &str,
 ) -> Option<Fetched<Option<String>>> {
-    let (name, _) = tls_parameter(engine, version)?;
+    let (name, _) = tls_parameter(&d.engine, &d.engine_version)?;
     let Some(group) = group.filter(|g| !g.starts_with("default.")) else {
         return Some(Ok(None));
     };
-    let key = (cluster, group.clone(), name);
-    if let Some(v) = cache.get(&key) {
+    let key = (d.is_cluster, group, name);
+    if let Some(v) = groups.get(&key) {
         return Some(v.clone());
     }
-    let value = if cluster {
-        c.limited(
+    let value = c
+        .limited(
             Service::Rds,
             region,
-            client
-                .describe_db_cluster_parameters()
-                .db_cluster_parameter_group_name(&group)
-                .into_paginator()
-                .items()
-                .send()
-                .try_collect(),
+            rds::parameter_value(client, d.is_cluster, &key.1, name),
         )
-        .await
-        .map_err(|e| api("rds:DescribeDBClusterParameters", e))
-    } else {
-        c.limited(
-            Service::Rds,
-            region,
-            client
-                .describe_db_parameters()
-                .db_parameter_group_name(&group)
-                .into_paginator()
-                .items()
-                .send()
-                .try_collect(),
-        )
-        .await
-        .map_err(|e| api("rds:DescribeDBParameters", e))
-    }
-    .map(|params| {
-        params
-            .into_iter()
-            .find(|p| p.parameter_name.as_deref() == Some(name))
-            .and_then(|p| p.parameter_value)
-    });
-    cache.insert(key, value.clone());
+        .await;
+    groups.insert(key, value.clone());
     Some(value)
 }

@@ -1,26 +1,23 @@
-//! S3: account Block Public Access (S3 Control), ListBuckets, and per bucket only the calls a
-//! check needs. Every answer is kept per run, per bucket and call ([`Answers`]): a bucket that
-//! is listed, a trail bucket and a GuardDuty export bucket at once is asked each call once,
-//! whichever shard asks first. Its Region comes from ListBuckets where the answer gives it,
-//! else from one GetBucketLocation.
+//! S3: account Block Public Access (S3 Control), the bucket listing, and per bucket only the
+//! calls a check needs. Every answer is kept per run, per bucket and call ([`Answers`]): a
+//! bucket that is listed, a trail bucket and a GuardDuty export bucket at once is asked each
+//! call once, whichever shard asks first. Its Region comes from ListBuckets where the answer
+//! gives it, else from one GetBucketLocation.
 
 use std::collections::HashMap;
 use std::future::Future;
 use std::sync::Arc;
 
-use aws_sdk_s3::types::{ExpirationStatus, Permission, Type};
-use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
-use aws_smithy_runtime_api::client::result::SdkError;
-use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use futures::StreamExt;
+use vigil::s3::PublicAccessBlock;
 
-use super::{Collector, Memo, api};
-use crate::facts::{Bucket, Encryption, LifecycleRule, ObjectLock, PublicAccessBlock, S3Facts};
-use crate::model::{Fetched, Service};
+use super::{Collector, Memo};
+use crate::aws::{s3, s3control};
+use crate::facts::{Bucket, Encryption, Fetched, LifecycleRule, ObjectLock, S3Facts, Service};
 
 /// What a caller needs of a bucket: which of the shared per-bucket answers it waits for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Need {
+pub(super) enum Need {
     /// S3-02..04: public access block, policy, encryption.
     Posture,
     /// CT-04/05/07: public access block, policy status, ACL, logging, lifecycle, Object Lock.
@@ -31,14 +28,14 @@ pub enum Need {
 
 /// ListBuckets: the names in listing order, and the Region of each where the answer gives it.
 #[derive(Debug, Default)]
-pub struct Listing {
+struct Listing {
     names: Vec<String>,
     regions: HashMap<String, String>,
 }
 
 /// The S3 answers of one run: the listing, and each per-bucket call keyed by bucket name.
 #[derive(Debug, Default)]
-pub struct Answers {
+pub(super) struct Answers {
     listing: Memo<Fetched<Arc<Listing>>>,
     region: Memo<Fetched<String>>,
     public_access_block: Memo<Fetched<Option<PublicAccessBlock>>>,
@@ -53,20 +50,7 @@ pub struct Answers {
 
 const LISTING: &str = "ListBuckets";
 
-/// The four Block Public Access settings, as S3 and S3 Control both spell them (absent = off).
-macro_rules! block {
-    ($p:expr) => {{
-        let p = $p;
-        PublicAccessBlock {
-            block_public_acls: p.block_public_acls.unwrap_or(false),
-            ignore_public_acls: p.ignore_public_acls.unwrap_or(false),
-            block_public_policy: p.block_public_policy.unwrap_or(false),
-            restrict_public_buckets: p.restrict_public_buckets.unwrap_or(false),
-        }
-    }};
-}
-
-pub async fn collect(c: &Collector) -> S3Facts {
+pub(super) async fn collect(c: &Collector) -> S3Facts {
     let (account_block, listed) = tokio::join!(account_block(c), listing(c));
     let buckets = match listed {
         Err(e) => Err(e),
@@ -82,44 +66,15 @@ pub async fn collect(c: &Collector) -> S3Facts {
     }
 }
 
-/// One S3 or S3 Control call within the bound of `region`: the answer as `read` makes it.
-/// When S3 answers with the error code of `absent` (the bucket has no such configuration),
-/// the value that stands for that; any other error is the finding's error.
-async fn ask<O, E, T>(
-    c: &Collector,
-    region: &str,
-    operation: &'static str,
-    request: impl Future<Output = Result<O, SdkError<E, HttpResponse>>>,
-    absent: Option<(&str, T)>,
-    read: impl FnOnce(O) -> T,
-) -> Fetched<T>
-where
-    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-{
-    match c.limited(Service::S3, region, request).await {
-        Ok(o) => Ok(read(o)),
-        Err(e) => match absent {
-            Some((code, value)) if e.code() == Some(code) => Ok(value),
-            _ => Err(api(operation, e)),
-        },
-    }
-}
-
 /// s3control:GetPublicAccessBlock for the account, once per run.
-pub async fn account_block(c: &Collector) -> Fetched<Option<PublicAccessBlock>> {
+pub(super) async fn account_block(c: &Collector) -> Fetched<Option<PublicAccessBlock>> {
     c.shared
         .account_block
         .get_or("account", || {
-            ask(
-                c,
+            c.limited(
+                Service::S3,
                 &c.home_region,
-                "s3control:GetPublicAccessBlock",
-                c.s3control
-                    .get_public_access_block()
-                    .account_id(&c.account)
-                    .send(),
-                Some(("NoSuchPublicAccessBlockConfiguration", None)),
-                |o| o.public_access_block_configuration.map(|p| block!(p)),
+                s3control::account_public_access_block(&c.clients.s3control, &c.account),
             )
         })
         .await
@@ -138,22 +93,11 @@ async fn list_buckets(c: &Collector) -> Fetched<Arc<Listing>> {
     let home = &c.home_region;
     let client = c.region(home).s3.clone();
     let list = c
-        .limited(
-            Service::S3,
-            home,
-            client
-                .list_buckets()
-                .into_paginator()
-                .items()
-                .send()
-                .try_collect(),
-        )
-        .await
-        .map_err(|e| api("s3:ListBuckets", e))?;
+        .limited(Service::S3, home, s3::list_buckets(&client))
+        .await?;
     let mut out = Listing::default();
-    for b in list {
-        let name = b.name.unwrap_or_default();
-        if let Some(region) = b.bucket_region {
+    for (name, region) in list {
+        if let Some(region) = region {
             out.regions.insert(name.clone(), region);
         }
         out.names.push(name);
@@ -175,29 +119,15 @@ async fn region_of(c: &Collector, name: &str) -> Fetched<String> {
             }
             let home = &c.home_region;
             let client = c.region(home).s3.clone();
-            // An empty LocationConstraint means us-east-1; "EU" is the legacy name of eu-west-1.
-            ask(
-                c,
-                home,
-                "s3:GetBucketLocation",
-                client.get_bucket_location().bucket(name).send(),
-                None,
-                |o| {
-                    match o.location_constraint.as_ref().map_or("", |l| l.as_str()) {
-                        "" => "us-east-1",
-                        "EU" => "eu-west-1",
-                        other => other,
-                    }
-                    .to_owned()
-                },
-            )
-            .await
+            c.limited(Service::S3, home, s3::bucket_region(&client, name))
+                .await
         })
         .await
 }
 
-/// One call of bucket `name`, once per run: the shared answer, or the error of its Region
-/// when that is not known (nothing else can be asked then).
+/// One call of bucket `name`, once per run: the shared answer, or the error of its Region when
+/// that is not known (nothing else can be asked then). `call` gets the client and the name of
+/// the bucket's Region.
 async fn once<T, F>(
     c: &Collector,
     memo: &Memo<Fetched<T>>,
@@ -211,14 +141,14 @@ where
 {
     memo.get_or(name, || async {
         let region = region.clone()?;
-        let s3 = c.region(&region).s3.clone();
-        call(s3, region).await
+        let client = c.region(&region).s3.clone();
+        call(client, region).await
     })
     .await
 }
 
 /// The facts of one bucket for `need`: only the answers it needs, each shared per run.
-pub async fn bucket(c: &Collector, name: &str, need: Need) -> Bucket {
+pub(super) async fn bucket(c: &Collector, name: &str, need: Need) -> Bucket {
     let region = region_of(c, name).await;
     let a = &c.shared.buckets;
     let posture = need == Need::Posture;
@@ -237,15 +167,8 @@ pub async fn bucket(c: &Collector, name: &str, need: Need) -> Bucket {
                 name,
                 &region,
                 |s3, r| async move {
-                    ask(
-                        c,
-                        &r,
-                        "s3:GetPublicAccessBlock",
-                        s3.get_public_access_block().bucket(name).send(),
-                        Some(("NoSuchPublicAccessBlockConfiguration", None)),
-                        |o| o.public_access_block_configuration.map(|p| block!(p)),
-                    )
-                    .await
+                    c.limited(Service::S3, &r, s3::public_access_block(&s3, name))
+                        .await
                 },
             )
             .await,
@@ -254,15 +177,7 @@ pub async fn bucket(c: &Collector, name: &str, need: Need) -> Bucket {
     if posture {
         b.policy = Some(
             once(c, &a.policy, name, &region, |s3, r| async move {
-                ask(
-                    c,
-                    &r,
-                    "s3:GetBucketPolicy",
-                    s3.get_bucket_policy().bucket(name).send(),
-                    Some(("NoSuchBucketPolicy", None)),
-                    |o| o.policy,
-                )
-                .await
+                c.limited(Service::S3, &r, s3::policy(&s3, name)).await
             })
             .await,
         );
@@ -276,57 +191,21 @@ pub async fn bucket(c: &Collector, name: &str, need: Need) -> Bucket {
     if trail {
         b.policy_is_public = Some(
             once(c, &a.policy_is_public, name, &region, |s3, r| async move {
-                ask(
-                    c,
-                    &r,
-                    "s3:GetBucketPolicyStatus",
-                    s3.get_bucket_policy_status().bucket(name).send(),
-                    Some(("NoSuchBucketPolicy", false)),
-                    |o| o.policy_status.and_then(|s| s.is_public).unwrap_or(false),
-                )
-                .await
+                c.limited(Service::S3, &r, s3::policy_is_public(&s3, name))
+                    .await
             })
             .await,
         );
         b.acl_public = Some(
             once(c, &a.acl_public, name, &region, |s3, r| async move {
-                ask(
-                    c,
-                    &r,
-                    "s3:GetBucketAcl",
-                    s3.get_bucket_acl().bucket(name).send(),
-                    None,
-                    |o| {
-                        o.grants.unwrap_or_default().iter().any(|g| {
-                            let public_group = g.grantee.as_ref().is_some_and(|x| {
-                                x.r#type == Type::Group
-                                    && x.uri.as_deref().is_some_and(|u| {
-                                        u.ends_with("/global/AllUsers")
-                                            || u.ends_with("/global/AuthenticatedUsers")
-                                    })
-                            });
-                            public_group
-                                && g.permission
-                                    .as_ref()
-                                    .is_some_and(|p| *p != Permission::ReadAcp)
-                        })
-                    },
-                )
-                .await
+                c.limited(Service::S3, &r, s3::acl_public(&s3, name)).await
             })
             .await,
         );
         b.logging_target = Some(
             once(c, &a.logging_target, name, &region, |s3, r| async move {
-                ask(
-                    c,
-                    &r,
-                    "s3:GetBucketLogging",
-                    s3.get_bucket_logging().bucket(name).send(),
-                    None,
-                    |o| o.logging_enabled.map(|l| l.target_bucket),
-                )
-                .await
+                c.limited(Service::S3, &r, s3::logging_target(&s3, name))
+                    .await
             })
             .await,
         );
@@ -334,57 +213,13 @@ pub async fn bucket(c: &Collector, name: &str, need: Need) -> Bucket {
     if retention {
         b.lifecycle = Some(
             once(c, &a.lifecycle, name, &region, |s3, r| async move {
-                ask(
-                    c,
-                    &r,
-                    "s3:GetBucketLifecycleConfiguration",
-                    s3.get_bucket_lifecycle_configuration().bucket(name).send(),
-                    Some(("NoSuchLifecycleConfiguration", vec![])),
-                    |o| {
-                        o.rules
-                            .unwrap_or_default()
-                            .into_iter()
-                            .map(|r| LifecycleRule {
-                                enabled: r.status == ExpirationStatus::Enabled,
-                                expiration_days: r.expiration.and_then(|e| e.days),
-                            })
-                            .collect()
-                    },
-                )
-                .await
+                c.limited(Service::S3, &r, s3::lifecycle(&s3, name)).await
             })
             .await,
         );
         b.object_lock = Some(
             once(c, &a.object_lock, name, &region, |s3, r| async move {
-                ask(
-                    c,
-                    &r,
-                    "s3:GetObjectLockConfiguration",
-                    s3.get_object_lock_configuration().bucket(name).send(),
-                    Some((
-                        "ObjectLockConfigurationNotFoundError",
-                        ObjectLock::default(),
-                    )),
-                    |o| {
-                        let cfg = o.object_lock_configuration;
-                        let rule = cfg
-                            .as_ref()
-                            .and_then(|c| c.rule.as_ref())
-                            .and_then(|r| r.default_retention.as_ref());
-                        ObjectLock {
-                            enabled: cfg
-                                .as_ref()
-                                .and_then(|c| c.object_lock_enabled.as_ref())
-                                .is_some_and(|e| e.as_str() == "Enabled"),
-                            mode: rule
-                                .and_then(|r| r.mode.as_ref())
-                                .map(|m| m.as_str().to_owned()),
-                            retention_days: rule.and_then(|r| r.days.or(r.years.map(|y| y * 365))),
-                        }
-                    },
-                )
-                .await
+                c.limited(Service::S3, &r, s3::object_lock(&s3, name)).await
             })
             .await,
         );
@@ -392,42 +227,30 @@ pub async fn bucket(c: &Collector, name: &str, need: Need) -> Bucket {
     b
 }
 
-/// Default encryption. A bucket without a configuration gets SSE-S3 from AWS (since January
-/// 2023 GetBucketEncryption always answers it); the emulator still answers
-/// ServerSideEncryptionConfigurationNotFoundError, read here as that default.
+/// Default encryption, with the manager of the KMS key it names. A bucket without a
+/// configuration is read as AWS's default, SSE-S3 (see `aws::s3::default_encryption`).
 async fn encryption(
     c: &Collector,
     s3: &aws_sdk_s3::Client,
     name: &str,
     region: &str,
 ) -> Fetched<Encryption> {
-    let rule = ask(
-        c,
-        region,
-        "s3:GetBucketEncryption",
-        s3.get_bucket_encryption().bucket(name).send(),
-        Some(("ServerSideEncryptionConfigurationNotFoundError", None)),
-        |o| {
-            o.server_side_encryption_configuration
-                .and_then(|c| c.rules.into_iter().next())
-                .and_then(|r| r.apply_server_side_encryption_by_default)
-        },
-    )
-    .await?;
-    let Some(rule) = rule else {
+    let rule = c
+        .limited(Service::S3, region, s3::default_encryption(s3, name))
+        .await?;
+    let Some((algorithm, kms_key)) = rule else {
         return Ok(Encryption {
             algorithm: "AES256".into(),
             kms_key: None,
             key_manager: None,
         });
     };
-    let kms_key = rule.kms_master_key_id.clone();
     let key_manager = match &kms_key {
         Some(k) if !k.ends_with("alias/aws/s3") => Some(c.key_manager(region, k).await),
         _ => None,
     };
     Ok(Encryption {
-        algorithm: rule.sse_algorithm.as_str().to_owned(),
+        algorithm,
         kms_key,
         key_manager,
     })

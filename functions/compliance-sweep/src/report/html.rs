@@ -6,15 +6,16 @@ use minijinja::{AutoEscape, Environment, context};
 use serde_json::{Value, json};
 
 use super::{Counts, Regression};
-use crate::catalogue;
-use crate::model::{Service, Status};
+use crate::checks::Status;
+use crate::checks::catalogue;
+use crate::facts::Service;
 use crate::sweep::Outcome;
 
 const TEMPLATE: &str = include_str!("report.html.j2");
 
 /// The page of `outcome`, from the matrix ([`super::matrix`]) and per-area counts
 /// ([`super::areas`]) the bundle computed once for its other files.
-pub fn render(
+pub(crate) fn render(
     outcome: &Outcome,
     regressions: &[Regression],
     matrix: &Value,
@@ -31,7 +32,7 @@ pub fn render(
             let total = (c.pass + c.fail + c.error + c.not_applicable).max(1) as f64;
             let part = |status: Status, n: usize| json!({"status": status, "count": n, "width": ((n as f64) * 1000.0 / total).round() / 10.0});
             json!({
-                "id": s.as_str(),
+                "id": s,
                 "title": s.title(),
                 "counts": c,
                 "parts": [part(Status::Pass, c.pass), part(Status::Fail, c.fail), part(Status::Error, c.error), part(Status::NotApplicable, c.not_applicable)],
@@ -56,17 +57,17 @@ pub fn render(
         .findings
         .iter()
         .map(|f| {
-            let c = catalogue::get(&f.check);
+            let c = catalogue::get(f.check);
             json!({
                 "status": f.status,
                 "check": f.check,
-                "title": c.map_or("", |c| c.title),
-                "severity": c.map_or_else(|| "INFO".to_owned(), |c| c.severity.to_string()),
-                "area": c.map_or("", |c| c.service.as_str()),
+                "title": c.title,
+                "severity": c.severity.to_string(),
+                "area": c.service,
                 "resource": f.resource,
                 "region": f.region,
                 "detail": f.detail,
-                "remediation": c.map_or("", |c| c.remediation),
+                "remediation": c.remediation,
             })
         })
         .collect();
@@ -95,11 +96,14 @@ pub fn render(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Finding, Service, Shard};
+    use crate::checks::ids::{KMS_01, KMS_04};
+    use crate::checks::{ResourceType, Subject};
+    use crate::facts::Shard;
     use chrono::Utc;
 
     #[test]
     fn page_is_self_contained_escaped_and_lists_failures_with_remediation() {
+        let key = |arn: &str| Subject::new(ResourceType::AwsKmsKey, arn).in_region("us-east-1");
         let outcome = Outcome {
             run_id: "r1".into(),
             account: "111122223333".into(),
@@ -107,20 +111,10 @@ mod tests {
             finished_at: Utc::now(),
             shards: vec![Shard::new("us-east-1", Service::Kms)],
             findings: vec![
-                Finding::fail(
-                    "KMS-01",
-                    "arn:aws:kms:us-east-1:1:key/<script>",
-                    "AwsKmsKey",
-                    "us-east-1",
-                    "automatic rotation is off",
-                ),
-                Finding::pass(
-                    "KMS-04",
-                    "arn:aws:kms:us-east-1:1:key/a",
-                    "AwsKmsKey",
-                    "us-east-1",
-                    "ok",
-                ),
+                KMS_01
+                    .on(&key("arn:aws:kms:us-east-1:1:key/<script>"))
+                    .fail("automatic rotation is off"),
+                KMS_04.on(&key("arn:aws:kms:us-east-1:1:key/a")).pass("ok"),
             ],
             calls_by_operation: [("kms:ListKeys".to_owned(), 7)].into(),
             credential_report_generated_at: None,

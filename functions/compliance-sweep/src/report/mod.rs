@@ -1,8 +1,13 @@
-//! What a run tells people and auditors: the summary (counts per status, area, severity and
-//! check; regressions against the previous run), the per-framework matrix (seed phases, CIS
-//! v3.0.0, CIS v4.0.1), the OCSF findings ([`ocsf`]) and the HTML page ([`html`]).
+//! What a run tells people and auditors: the invocation's answer ([`answer`]), the alerts
+//! ([`alerts`]) and the metrics ([`metrics`]); and in the evidence bundle the summary (counts
+//! per status, area, severity and check; regressions against the previous run), the
+//! per-framework matrix (seed phases, CIS v3.0.0, CIS v4.0.1), the OCSF findings ([`ocsf`])
+//! and the HTML page ([`html`]).
 
-pub mod html;
+pub mod alerts;
+pub mod answer;
+pub(crate) mod html;
+pub(crate) mod metrics;
 pub mod ocsf;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -10,10 +15,14 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use crate::catalogue::{self, CATALOGUE, Phase};
+use crate::checks::catalogue::{self, CATALOGUE, Phase};
+use crate::checks::{CheckId, Finding, Status};
 use crate::config::Thresholds;
-use crate::model::{Finding, Service, Status};
+use crate::facts::Service;
 use crate::sweep::Outcome;
+
+/// The function's name in alerts and metrics.
+pub(crate) const FUNCTION: &str = "compliance-sweep";
 
 /// Counts per status.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -57,27 +66,37 @@ impl Counts {
 /// A check that passed on a resource last run and fails now.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Regression {
-    pub check: String,
+    pub check: CheckId,
     pub resource: String,
     pub region: String,
     pub detail: String,
 }
 
+/// What sealing a run left behind (see `actions::seal_and_store`).
+#[derive(Debug)]
+pub(crate) struct SealedRun {
+    /// Where the bundle went (a directory or an `s3://` prefix).
+    pub location: String,
+    pub manifest_sha256: String,
+    /// Checks that passed on a resource in the previous run and fail now.
+    pub regressions: Vec<Regression>,
+}
+
 /// Finds regressions: same (check, resource, Region), PASS before, FAIL now.
-pub fn regressions(previous: &[Finding], current: &[Finding]) -> Vec<Regression> {
-    let passed: BTreeSet<(&str, &str, &str)> = previous
+pub(crate) fn regressions(previous: &[Finding], current: &[Finding]) -> Vec<Regression> {
+    let passed: BTreeSet<(CheckId, &str, &str)> = previous
         .iter()
         .filter(|f| f.status == Status::Pass)
-        .map(|f| (f.check.as_str(), f.resource.as_str(), f.region.as_str()))
+        .map(|f| (f.check, f.resource.as_str(), f.region.as_str()))
         .collect();
     current
         .iter()
         .filter(|f| {
             f.status == Status::Fail
-                && passed.contains(&(f.check.as_str(), f.resource.as_str(), f.region.as_str()))
+                && passed.contains(&(f.check, f.resource.as_str(), f.region.as_str()))
         })
         .map(|f| Regression {
-            check: f.check.clone(),
+            check: f.check,
             resource: f.resource.clone(),
             region: f.region.clone(),
             detail: f.detail.clone(),
@@ -86,23 +105,21 @@ pub fn regressions(previous: &[Finding], current: &[Finding]) -> Vec<Regression>
 }
 
 /// The summary document (`summary.json`); `areas` are the per-area counts ([`areas`]).
-pub fn summary(
+pub(crate) fn summary(
     outcome: &Outcome,
     regressions: &[Regression],
     thresholds: &Thresholds,
     areas: &[(Service, Counts)],
 ) -> Value {
-    let by_area: BTreeMap<&str, Counts> = areas
+    let by_area: BTreeMap<String, Counts> = areas
         .iter()
         .filter(|(_, c)| *c != Counts::default())
-        .map(|(s, c)| (s.as_str(), *c))
+        .map(|(s, c)| (s.to_string(), *c))
         .collect();
-    let mut by_check: BTreeMap<&str, Counts> = BTreeMap::new();
+    let mut by_check: BTreeMap<CheckId, Counts> = BTreeMap::new();
     let mut failing_by_severity: BTreeMap<String, usize> = BTreeMap::new();
     for f in &outcome.findings {
-        let Some(check) = catalogue::get(&f.check) else {
-            continue;
-        };
+        let check = catalogue::get(f.check);
         by_check.entry(check.id).or_default().add(f.status);
         if f.status == Status::Fail {
             *failing_by_severity
@@ -122,9 +139,9 @@ pub fn summary(
         "by_area": by_area,
         "failing_by_severity": failing_by_severity,
         "checks": CATALOGUE.iter().map(|c| json!({
-            "id": c.id, "title": c.title, "severity": c.severity, "area": c.service.as_str(),
-            "counts": by_check.get(c.id).copied().unwrap_or_default(),
-            "status": by_check.get(c.id).copied().unwrap_or_default().status(),
+            "id": c.id, "title": c.title, "severity": c.severity, "area": c.service,
+            "counts": by_check.get(&c.id).copied().unwrap_or_default(),
+            "status": by_check.get(&c.id).copied().unwrap_or_default().status(),
         })).collect::<Vec<_>>(),
         "regressions": regressions,
         "api_calls": outcome.api_calls(),
@@ -135,10 +152,8 @@ pub fn summary(
 }
 
 /// Controls of one framework: control id → check ids.
-fn framework(
-    controls: impl Iterator<Item = (String, &'static str)>,
-) -> BTreeMap<String, Vec<&'static str>> {
-    let mut out: BTreeMap<String, Vec<&str>> = BTreeMap::new();
+fn framework(controls: impl Iterator<Item = (String, CheckId)>) -> BTreeMap<String, Vec<CheckId>> {
+    let mut out: BTreeMap<String, Vec<CheckId>> = BTreeMap::new();
     for (control, check) in controls {
         out.entry(control).or_default().push(check);
     }
@@ -146,12 +161,12 @@ fn framework(
 }
 
 /// The per-framework matrix (`matrix.json`): each control with its checks, counts and status.
-pub fn matrix(findings: &[Finding]) -> Value {
-    let mut per_check: BTreeMap<&str, Counts> = BTreeMap::new();
+pub(crate) fn matrix(findings: &[Finding]) -> Value {
+    let mut per_check: BTreeMap<CheckId, Counts> = BTreeMap::new();
     for f in findings {
-        per_check.entry(f.check.as_str()).or_default().add(f.status);
+        per_check.entry(f.check).or_default().add(f.status);
     }
-    let render = |fw: BTreeMap<String, Vec<&'static str>>| -> Value {
+    let render = |fw: BTreeMap<String, Vec<CheckId>>| -> Value {
         let controls: Vec<Value> = fw
             .into_iter()
             .map(|(control, checks)| {
@@ -201,7 +216,7 @@ pub fn areas(findings: &[Finding]) -> Vec<(Service, Counts)> {
                 Counts::of(
                     findings
                         .iter()
-                        .filter(|f| catalogue::get(&f.check).is_some_and(|c| c.service == *s)),
+                        .filter(|f| catalogue::get(f.check).service == *s),
                 ),
             )
         })
@@ -211,9 +226,12 @@ pub fn areas(findings: &[Finding]) -> Vec<(Service, Counts)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::checks::{ResourceType, Subject};
 
     fn f(check: &str, status: Status, resource: &str) -> Finding {
-        Finding::new(check, status, resource, "T", "us-east-1", "d")
+        let check = catalogue::find(check).unwrap().id;
+        let subject = Subject::new(ResourceType::AwsKmsKey, resource).in_region("us-east-1");
+        Finding::new(check, status, subject, "d")
     }
 
     #[test]

@@ -13,10 +13,11 @@
 //! the silent NOT_APPLICABLE fill-in); that each row's success path is evaluated is left to
 //! the per-service tests.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use vigil::alert::Severity;
 
-use crate::model::Service;
+use super::ids::*;
+use crate::facts::Service;
 
 /// The seed phase whose completion criterion a check proves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -56,7 +57,7 @@ impl Phase {
 /// One catalogue row.
 #[derive(Debug, Clone, Serialize)]
 pub struct Check {
-    pub id: &'static str,
+    pub id: CheckId,
     pub title: &'static str,
     pub service: Service,
     pub severity: Severity,
@@ -76,7 +77,7 @@ use Severity::*;
 // One positional row per check keeps the catalogue a readable table.
 #[allow(clippy::too_many_arguments)]
 const fn row(
-    id: &'static str,
+    id: CheckId,
     title: &'static str,
     service: Service,
     severity: Severity,
@@ -108,7 +109,7 @@ const fn star(mut c: Check) -> Check {
 const CW_REMEDIATION: &str = "Create a metric filter with the CIS pattern on the multi-Region trail's CloudWatch Logs group, an alarm on its metric with an SNS action, and at least one confirmed subscription on that topic (aws logs put-metric-filter; aws cloudwatch put-metric-alarm).";
 
 macro_rules! cw {
-    ($id:literal, $n:literal, $cis:literal, $sh:expr, $sev:expr) => {
+    ($id:expr, $n:literal, $cis:literal, $sh:expr, $sev:expr) => {
         row(
             $id,
             concat!("Metric filter and alarm for ", $n),
@@ -126,7 +127,7 @@ macro_rules! cw {
 pub const CATALOGUE: &[Check] = &[
     // ---- IAM -----------------------------------------------------------------------------------
     row(
-        "IAM-01",
+        IAM_01,
         "No root access keys",
         S::Iam,
         Critical,
@@ -137,7 +138,7 @@ pub const CATALOGUE: &[Check] = &[
         "Sign in as root, delete its access keys (Security credentials page); use IAM roles instead.",
     ),
     row(
-        "IAM-02",
+        IAM_02,
         "Root account has MFA",
         S::Iam,
         Critical,
@@ -148,7 +149,7 @@ pub const CATALOGUE: &[Check] = &[
         "Sign in as root and assign an MFA device (Security credentials > Multi-factor authentication).",
     ),
     row(
-        "IAM-03",
+        IAM_03,
         "Root account has hardware MFA",
         S::Iam,
         High,
@@ -159,7 +160,7 @@ pub const CATALOGUE: &[Check] = &[
         "Replace the root account's virtual MFA device with a hardware (FIDO or TOTP token) device.",
     ),
     star(row(
-        "IAM-04",
+        IAM_04,
         "Root account not used recently",
         S::Iam,
         High,
@@ -170,7 +171,7 @@ pub const CATALOGUE: &[Check] = &[
         "Stop using the root user for daily work: use IAM Identity Center or roles; find what used root in CloudTrail (userIdentity.type = Root).",
     )),
     row(
-        "IAM-05",
+        IAM_05,
         "Strong password policy (length, reuse, complexity, expiry)",
         S::Iam,
         Medium,
@@ -183,7 +184,7 @@ pub const CATALOGUE: &[Check] = &[
         "aws iam update-account-password-policy --minimum-password-length 14 --password-reuse-prevention 24 --require-uppercase-characters --require-lowercase-characters --require-numbers --require-symbols --max-password-age 90",
     ),
     row(
-        "IAM-06",
+        IAM_06,
         "MFA for every console user",
         S::Iam,
         High,
@@ -194,7 +195,7 @@ pub const CATALOGUE: &[Check] = &[
         "Assign an MFA device to each user with a console password, or remove the password (aws iam delete-login-profile).",
     ),
     row(
-        "IAM-07",
+        IAM_07,
         "No access keys created at user setup and never used",
         S::Iam,
         Medium,
@@ -205,7 +206,7 @@ pub const CATALOGUE: &[Check] = &[
         "Delete access keys that were never used by users who also have a console password (aws iam delete-access-key).",
     ),
     row(
-        "IAM-08",
+        IAM_08,
         "Credentials unused for the threshold are disabled",
         S::Iam,
         Medium,
@@ -216,7 +217,7 @@ pub const CATALOGUE: &[Check] = &[
         "Deactivate access keys and remove console passwords not used within the threshold (aws iam update-access-key --status Inactive; aws iam delete-login-profile).",
     ),
     row(
-        "IAM-09",
+        IAM_09,
         "At most one active access key per user",
         S::Iam,
         Medium,
@@ -227,7 +228,7 @@ pub const CATALOGUE: &[Check] = &[
         "Deactivate and delete the older of the two active access keys after moving clients to the newer one.",
     ),
     row(
-        "IAM-10",
+        IAM_10,
         "Access keys rotated within the threshold",
         S::Iam,
         Medium,
@@ -238,7 +239,7 @@ pub const CATALOGUE: &[Check] = &[
         "Create a new access key, move clients to it, deactivate and delete the old one; better, replace the user with a role.",
     ),
     star(row(
-        "IAM-11",
+        IAM_11,
         "No IAM users with active long-lived access keys",
         S::Iam,
         High,
@@ -249,7 +250,7 @@ pub const CATALOGUE: &[Check] = &[
         "Replace long-lived user access keys with roles (workloads) or IAM Identity Center (people), then delete the keys.",
     )),
     row(
-        "IAM-12",
+        IAM_12,
         "Users get permissions only through groups",
         S::Iam,
         Low,
@@ -260,7 +261,7 @@ pub const CATALOGUE: &[Check] = &[
         "Detach managed policies and delete inline policies from users; grant them through groups or roles.",
     ),
     row(
-        "IAM-13",
+        IAM_13,
         "No policies granting full *:* administrative privileges",
         S::Iam,
         High,
@@ -271,7 +272,7 @@ pub const CATALOGUE: &[Check] = &[
         "Replace Action \"*\" on Resource \"*\" with the actions and resources the principal needs (IAM Access Analyzer policy generation helps).",
     ),
     row(
-        "IAM-14",
+        IAM_14,
         "AdministratorAccess not attached outside the break-glass allow-list",
         S::Iam,
         High,
@@ -283,7 +284,7 @@ pub const CATALOGUE: &[Check] = &[
     ),
     // ---- least privilege beyond the catalogue --------------------------------------------------------
     star(row(
-        "LP-01",
+        LP_01,
         "No principal with administrator-equivalent access (incl. NotAction)",
         S::Iam,
         High,
@@ -294,7 +295,7 @@ pub const CATALOGUE: &[Check] = &[
         "Remove statements that allow *, iam:*, or everything via NotAction on every resource from the principal's inline, attached and group policies.",
     )),
     star(row(
-        "LP-02",
+        LP_02,
         "No iam:PassRole or sts:AssumeRole on every resource",
         S::Iam,
         High,
@@ -305,7 +306,7 @@ pub const CATALOGUE: &[Check] = &[
         "Name the role ARNs the principal may pass or assume instead of \"*\" (and add iam:PassedToService for PassRole).",
     )),
     star(row(
-        "LP-03",
+        LP_03,
         "No sensitive actions (kms:Decrypt, secretsmanager:GetSecretValue) on every resource",
         S::Iam,
         High,
@@ -316,7 +317,7 @@ pub const CATALOGUE: &[Check] = &[
         "Name the key and secret ARNs the principal needs, or constrain with kms:ViaService and resource tags.",
     )),
     star(row(
-        "LP-04",
+        LP_04,
         "No roles unused for the threshold",
         S::Iam,
         Low,
@@ -328,7 +329,7 @@ pub const CATALOGUE: &[Check] = &[
     )),
     // ---- KMS ----------------------------------------------------------------------------------------
     row(
-        "KMS-01",
+        KMS_01,
         "Rotation enabled for customer-managed symmetric keys",
         S::Kms,
         Medium,
@@ -339,7 +340,7 @@ pub const CATALOGUE: &[Check] = &[
         "aws kms enable-key-rotation --key-id KEY --rotation-period-in-days 365",
     ),
     star(row(
-        "KMS-02",
+        KMS_02,
         "Rotation period within policy and next rotation not overdue",
         S::Kms,
         Medium,
@@ -350,7 +351,7 @@ pub const CATALOGUE: &[Check] = &[
         "aws kms enable-key-rotation --key-id KEY --rotation-period-in-days 365 (or less); if overdue, check the key state and rotate on demand (aws kms rotate-key-on-demand).",
     )),
     row(
-        "KMS-03",
+        KMS_03,
         "Key policy not open to everyone",
         S::Kms,
         Critical,
@@ -361,7 +362,7 @@ pub const CATALOGUE: &[Check] = &[
         "Remove Principal \"*\" statements from the key policy, or add a condition pinning callers (kms:CallerAccount, aws:PrincipalOrgID).",
     ),
     row(
-        "KMS-04",
+        KMS_04,
         "No keys pending deletion",
         S::Kms,
         High,
@@ -373,7 +374,7 @@ pub const CATALOGUE: &[Check] = &[
     ),
     // ---- Secrets Manager ----------------------------------------------------------------------------
     row(
-        "SM-01",
+        SM_01,
         "Automatic rotation enabled, interval within policy",
         S::SecretsManager,
         High,
@@ -384,7 +385,7 @@ pub const CATALOGUE: &[Check] = &[
         "aws secretsmanager rotate-secret --secret-id SECRET --rotation-lambda-arn FN --rotation-rules AutomaticallyAfterDays=30",
     ),
     row(
-        "SM-02",
+        SM_02,
         "Rotated within its own schedule",
         S::SecretsManager,
         High,
@@ -395,7 +396,7 @@ pub const CATALOGUE: &[Check] = &[
         "Look at the rotation function's logs for the last failure, fix it, then aws secretsmanager rotate-secret --secret-id SECRET.",
     ),
     star(row(
-        "SM-03",
+        SM_03,
         "Last rotation succeeded (no stuck AWSPENDING)",
         S::SecretsManager,
         High,
@@ -406,7 +407,7 @@ pub const CATALOGUE: &[Check] = &[
         "Find why the rotation failed (function logs), then remove the stale AWSPENDING label (aws secretsmanager update-secret-version-stage --remove-from-version-id) and rotate again.",
     )),
     row(
-        "SM-04",
+        SM_04,
         "Sensitive secrets use a customer-managed KMS key",
         S::SecretsManager,
         Medium,
@@ -417,7 +418,7 @@ pub const CATALOGUE: &[Check] = &[
         "aws secretsmanager update-secret --secret-id SECRET --kms-key-id CMK (then rotate so every version is re-encrypted).",
     ),
     row(
-        "SM-05",
+        SM_05,
         "No unused secrets",
         S::SecretsManager,
         Low,
@@ -429,7 +430,7 @@ pub const CATALOGUE: &[Check] = &[
     ),
     // ---- GuardDuty ---------------------------------------------------------------------------------
     row(
-        "GD-01",
+        GD_01,
         "GuardDuty detector enabled in every enabled Region",
         S::GuardDuty,
         High,
@@ -440,7 +441,7 @@ pub const CATALOGUE: &[Check] = &[
         "aws guardduty create-detector --enable (or update-detector --enable) in the Region.",
     ),
     row(
-        "GD-02",
+        GD_02,
         "Required GuardDuty protection features enabled",
         S::GuardDuty,
         Medium,
@@ -461,7 +462,7 @@ pub const CATALOGUE: &[Check] = &[
         "aws guardduty update-detector --detector-id ID --features Name=FEATURE,Status=ENABLED for each missing feature.",
     ),
     star(row(
-        "GD-03",
+        GD_03,
         "Findings exported to S3 with KMS, destination PUBLISHING",
         S::GuardDuty,
         Medium,
@@ -472,7 +473,7 @@ pub const CATALOGUE: &[Check] = &[
         "aws guardduty create-publishing-destination --destination-type S3 --destination-properties DestinationArn=BUCKET_ARN,KmsKeyArn=KEY_ARN; fix bucket and key policies if the status is not PUBLISHING.",
     )),
     star(row(
-        "GD-04",
+        GD_04,
         "Findings export bucket keeps findings long enough",
         S::GuardDuty,
         Medium,
@@ -484,7 +485,7 @@ pub const CATALOGUE: &[Check] = &[
     )),
     // ---- CloudTrail --------------------------------------------------------------------------------
     row(
-        "CT-01",
+        CT_01,
         "Multi-Region trail logging management events (read and write)",
         S::CloudTrail,
         Critical,
@@ -495,7 +496,7 @@ pub const CATALOGUE: &[Check] = &[
         "aws cloudtrail create-trail --is-multi-region-trail ...; aws cloudtrail start-logging; event selectors ReadWriteType=All with management events.",
     ),
     row(
-        "CT-02",
+        CT_02,
         "Log file validation enabled",
         S::CloudTrail,
         Medium,
@@ -506,7 +507,7 @@ pub const CATALOGUE: &[Check] = &[
         "aws cloudtrail update-trail --name TRAIL --enable-log-file-validation",
     ),
     row(
-        "CT-03",
+        CT_03,
         "Trail logs encrypted with a KMS key",
         S::CloudTrail,
         Medium,
@@ -517,7 +518,7 @@ pub const CATALOGUE: &[Check] = &[
         "aws cloudtrail update-trail --name TRAIL --kms-key-id CMK (the key policy must allow cloudtrail.amazonaws.com).",
     ),
     row(
-        "CT-04",
+        CT_04,
         "Trail bucket not publicly accessible",
         S::CloudTrail,
         Critical,
@@ -528,7 +529,7 @@ pub const CATALOGUE: &[Check] = &[
         "Turn on all four Block Public Access settings on the trail bucket and remove public ACL grants and public policy statements.",
     ),
     row(
-        "CT-05",
+        CT_05,
         "Trail bucket has server access logging",
         S::CloudTrail,
         Low,
@@ -539,7 +540,7 @@ pub const CATALOGUE: &[Check] = &[
         "aws s3api put-bucket-logging --bucket TRAIL_BUCKET --bucket-logging-status file://logging.json (target: a separate log bucket).",
     ),
     row(
-        "CT-06",
+        CT_06,
         "Trail delivers to CloudWatch Logs (delivered within the threshold)",
         S::CloudTrail,
         Medium,
@@ -550,7 +551,7 @@ pub const CATALOGUE: &[Check] = &[
         "aws cloudtrail update-trail --name TRAIL --cloud-watch-logs-log-group-arn ARN --cloud-watch-logs-role-arn ROLE",
     ),
     star(row(
-        "CT-07",
+        CT_07,
         "Trail logs retained at least the threshold",
         S::CloudTrail,
         Medium,
@@ -562,100 +563,94 @@ pub const CATALOGUE: &[Check] = &[
     )),
     // ---- CloudWatch (CIS 4.x) ------------------------------------------------------------------------
     cw!(
-        "CW-01",
+        CW_01,
         "unauthorized API calls",
         "4.1",
         &["CloudWatch.2"],
         Medium
     ),
     cw!(
-        "CW-02",
+        CW_02,
         "console sign-in without MFA",
         "4.2",
         &["CloudWatch.3"],
         Medium
     ),
+    cw!(CW_03, "root account usage", "4.3", &["CloudWatch.1"], High),
     cw!(
-        "CW-03",
-        "root account usage",
-        "4.3",
-        &["CloudWatch.1"],
-        High
-    ),
-    cw!(
-        "CW-04",
+        CW_04,
         "IAM policy changes",
         "4.4",
         &["CloudWatch.4"],
         Medium
     ),
     cw!(
-        "CW-05",
+        CW_05,
         "CloudTrail configuration changes",
         "4.5",
         &["CloudWatch.5"],
         High
     ),
     cw!(
-        "CW-06",
+        CW_06,
         "console authentication failures",
         "4.6",
         &["CloudWatch.6"],
         Low
     ),
     cw!(
-        "CW-07",
+        CW_07,
         "disabling or scheduled deletion of CMKs",
         "4.7",
         &["CloudWatch.7"],
         Medium
     ),
     cw!(
-        "CW-08",
+        CW_08,
         "S3 bucket policy changes",
         "4.8",
         &["CloudWatch.8"],
         Medium
     ),
     cw!(
-        "CW-09",
+        CW_09,
         "AWS Config configuration changes",
         "4.9",
         &["CloudWatch.9"],
         Low
     ),
     cw!(
-        "CW-10",
+        CW_10,
         "security group changes",
         "4.10",
         &["CloudWatch.10"],
         Medium
     ),
     cw!(
-        "CW-11",
+        CW_11,
         "network ACL changes",
         "4.11",
         &["CloudWatch.11"],
         Medium
     ),
     cw!(
-        "CW-12",
+        CW_12,
         "network gateway changes",
         "4.12",
         &["CloudWatch.12"],
         Medium
     ),
     cw!(
-        "CW-13",
+        CW_13,
         "route table changes",
         "4.13",
         &["CloudWatch.13"],
         Medium
     ),
-    cw!("CW-14", "VPC changes", "4.14", &["CloudWatch.14"], Medium),
-    cw!("CW-15", "AWS Organizations changes", "4.15", &[], Medium),
+    cw!(CW_14, "VPC changes", "4.14", &["CloudWatch.14"], Medium),
+    cw!(CW_15, "AWS Organizations changes", "4.15", &[], Medium),
     row(
-        "CW-16",
+        CW_16,
         "Alarms have an ALARM action and actions enabled",
         S::CloudWatch,
         Medium,
@@ -667,7 +662,7 @@ pub const CATALOGUE: &[Check] = &[
     ),
     // ---- RDS ----------------------------------------------------------------------------------------
     row(
-        "RDS-01",
+        RDS_01,
         "Storage encrypted",
         S::Rds,
         High,
@@ -678,7 +673,7 @@ pub const CATALOGUE: &[Check] = &[
         "Encryption cannot be turned on in place: snapshot, copy the snapshot with --kms-key-id CMK, restore, switch over.",
     ),
     row(
-        "RDS-02",
+        RDS_02,
         "Not publicly accessible",
         S::Rds,
         Critical,
@@ -689,7 +684,7 @@ pub const CATALOGUE: &[Check] = &[
         "aws rds modify-db-instance --db-instance-identifier DB --no-publicly-accessible --apply-immediately",
     ),
     row(
-        "RDS-03",
+        RDS_03,
         "TLS required for connections",
         S::Rds,
         High,
@@ -700,7 +695,7 @@ pub const CATALOGUE: &[Check] = &[
         "Set rds.force_ssl=1 (PostgreSQL, SQL Server) or require_secure_transport=ON (MySQL, MariaDB; the cluster parameter group for Aurora) in a custom parameter group attached to the database.",
     ),
     row(
-        "RDS-04",
+        RDS_04,
         "IAM database authentication enabled",
         S::Rds,
         Medium,
@@ -711,7 +706,7 @@ pub const CATALOGUE: &[Check] = &[
         "aws rds modify-db-instance --db-instance-identifier DB --enable-iam-database-authentication (modify-db-cluster for Aurora)",
     ),
     row(
-        "RDS-05",
+        RDS_05,
         "Automated backups retained at least the threshold",
         S::Rds,
         Medium,
@@ -722,7 +717,7 @@ pub const CATALOGUE: &[Check] = &[
         "aws rds modify-db-instance --db-instance-identifier DB --backup-retention-period 7",
     ),
     row(
-        "RDS-06",
+        RDS_06,
         "Deletion protection enabled",
         S::Rds,
         Low,
@@ -734,7 +729,7 @@ pub const CATALOGUE: &[Check] = &[
     ),
     // ---- S3 -----------------------------------------------------------------------------------------
     row(
-        "S3-01",
+        S3_01,
         "Account-level Block Public Access (all four settings)",
         S::S3,
         High,
@@ -745,7 +740,7 @@ pub const CATALOGUE: &[Check] = &[
         "aws s3control put-public-access-block --account-id ACCOUNT --public-access-block-configuration BlockPublicAcls=true,IgnorePublicAcls=true,BlockPublicPolicy=true,RestrictPublicBuckets=true",
     ),
     row(
-        "S3-02",
+        S3_02,
         "Bucket-level Block Public Access (or covered by the account)",
         S::S3,
         High,
@@ -756,7 +751,7 @@ pub const CATALOGUE: &[Check] = &[
         "aws s3api put-public-access-block --bucket BUCKET --public-access-block-configuration BlockPublicAcls=true,IgnorePublicAcls=true,BlockPublicPolicy=true,RestrictPublicBuckets=true",
     ),
     row(
-        "S3-03",
+        S3_03,
         "Bucket policy denies requests without TLS",
         S::S3,
         Medium,
@@ -767,7 +762,7 @@ pub const CATALOGUE: &[Check] = &[
         "Add a Deny statement for Principal \"*\", Action s3:*, Resource [bucket ARN, bucket ARN/*] with Condition Bool aws:SecureTransport=false.",
     ),
     row(
-        "S3-04",
+        S3_04,
         "Default encryption with a customer-managed KMS key",
         S::S3,
         Medium,
@@ -779,7 +774,7 @@ pub const CATALOGUE: &[Check] = &[
     ),
     // ---- Lambda -------------------------------------------------------------------------------------
     star(row(
-        "LAM-01",
+        LAM_01,
         "No secrets in Lambda environment variables",
         S::Lambda,
         High,
@@ -791,14 +786,33 @@ pub const CATALOGUE: &[Check] = &[
     )),
 ];
 
-/// The catalogue row for `id`.
-pub fn get(id: &str) -> Option<&'static Check> {
+/// The catalogue row of `id` (every id has one: see the tests below).
+pub fn get(id: CheckId) -> &'static Check {
+    CATALOGUE
+        .iter()
+        .find(|c| c.id == id)
+        .expect("every check id has a catalogue row")
+}
+
+/// The catalogue row whose id is written `id`.
+pub fn find(id: &str) -> Option<&'static Check> {
     CATALOGUE.iter().find(|c| c.id == id)
 }
 
 /// The rows of one service.
 pub fn of(service: Service) -> impl Iterator<Item = &'static Check> {
     CATALOGUE.iter().filter(move |c| c.service == service)
+}
+
+/// A stored id (a part of a split run, a record of the previous run) is read back through its
+/// row: an id the catalogue does not have is an error, not a new check.
+impl<'de> Deserialize<'de> for CheckId {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        find(&text)
+            .map(|c| c.id)
+            .ok_or_else(|| serde::de::Error::custom(format!("unknown check id {text:?}")))
+    }
 }
 
 #[cfg(test)]
@@ -835,7 +849,7 @@ mod tests {
             expected.extend((1..=n).map(|i| format!("{prefix}-{i:02}")));
         }
         for id in expected {
-            assert!(get(&id).is_some(), "{id} missing");
+            assert!(find(&id).is_some(), "{id} missing");
         }
     }
 
@@ -844,7 +858,7 @@ mod tests {
         for id in [
             "IAM-04", "IAM-11", "KMS-02", "SM-03", "GD-03", "GD-04", "CT-07", "LAM-01",
         ] {
-            assert!(get(id).unwrap().beyond_prowler, "{id}");
+            assert!(find(id).unwrap().beyond_prowler, "{id}");
         }
     }
 }

@@ -1,0 +1,46 @@
+//! Where the sweep changes things: it writes evidence. A run's bundle is built
+//! ([`bundle::files`]), sealed (manifest chained to the previous run's, KMS signature) and
+//! stored ([`store::Store`]), and `latest.json` moves to it.
+
+pub mod bundle;
+pub mod store;
+
+use vigil::evidence::kms::Signer;
+
+use crate::config::Thresholds;
+use crate::error::Error;
+use crate::report::{self, SealedRun};
+use crate::sweep::Outcome;
+use store::Store;
+
+/// Compares the run with the previous one, builds, seals (signing with `signer`, if any) and
+/// stores its bundle, chained to the previous bundle.
+pub(crate) async fn seal_and_store(
+    outcome: &Outcome,
+    store: &Store,
+    signer: Option<&Signer>,
+    thresholds: &Thresholds,
+) -> Result<SealedRun, Error> {
+    let previous = store.latest().await?;
+    let previous_findings = match &previous {
+        Some(p) => store.findings_of(&p.run_id).await?,
+        None => Vec::new(),
+    };
+    let regressions = report::regressions(&previous_findings, &outcome.findings);
+    let mut files = bundle::files(outcome, &regressions, thresholds)?;
+    let manifest_sha256 = bundle::seal(
+        &mut files,
+        outcome,
+        previous.as_ref().map(|p| p.manifest_sha256.as_str()),
+        signer,
+    )
+    .await?;
+    let location = store
+        .write_bundle(&outcome.run_id, &files, &manifest_sha256)
+        .await?;
+    Ok(SealedRun {
+        location,
+        manifest_sha256,
+        regressions,
+    })
+}

@@ -1,0 +1,201 @@
+//! Where bundles live: the evidence bucket (`<prefix>runs/<run id>/…`, with
+//! `<prefix>latest.json` naming the newest) or a local directory (the CLI, tests); and the
+//! parts of a run split over several invocations.
+
+use std::path::{Path, PathBuf};
+
+use aws_config::SdkConfig;
+use serde::{Deserialize, Serialize};
+use vigil::evidence::Files;
+
+use super::bundle::FINDINGS;
+use crate::aws::s3;
+use crate::checks::Finding;
+use crate::config::Config;
+use crate::error::Error;
+use crate::report::ocsf::findings_from_ocsf;
+use crate::sweep::Outcome;
+
+/// Points at the newest bundle, so the next run can chain to it and compare with it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct Latest {
+    pub run_id: String,
+    pub manifest_sha256: String,
+}
+
+/// Where bundles and run parts are kept.
+#[derive(Debug, Clone)]
+pub enum Store {
+    S3 {
+        client: aws_sdk_s3::Client,
+        bucket: String,
+        prefix: String,
+    },
+    Local(PathBuf),
+}
+
+impl Store {
+    /// The evidence bucket the configuration names (`VIGIL_EVIDENCE_BUCKET`).
+    pub fn bucket(sdk: &SdkConfig, config: &Config) -> Result<Store, Error> {
+        let bucket = config.evidence_bucket.clone().ok_or_else(|| {
+            Error::Config("VIGIL_EVIDENCE_BUCKET is not set; name the evidence bucket".into())
+        })?;
+        let client = vigil::client!(aws_sdk_s3, sdk, |b| b
+            .force_path_style(vigil::aws::s3_path_style(sdk)));
+        Ok(Store::S3 {
+            client,
+            bucket,
+            prefix: config.evidence_prefix.clone(),
+        })
+    }
+
+    async fn put(&self, key: &str, bytes: Vec<u8>, content_type: &str) -> Result<String, Error> {
+        match self {
+            Store::Local(dir) => {
+                let path = dir.join(key);
+                if let Some(parent) = path.parent() {
+                    std::fs::create_dir_all(parent)
+                        .map_err(|e| Error::Io(format!("create {}: {e}", parent.display())))?;
+                }
+                std::fs::write(&path, bytes)
+                    .map_err(|e| Error::Io(format!("write {}: {e}", path.display())))?;
+                Ok(path.display().to_string())
+            }
+            Store::S3 {
+                client,
+                bucket,
+                prefix,
+            } => {
+                let full = format!("{prefix}{key}");
+                s3::put_object(client, bucket, &full, bytes, content_type).await?;
+                Ok(format!("s3://{bucket}/{full}"))
+            }
+        }
+    }
+
+    async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, Error> {
+        match self {
+            Store::Local(dir) => match std::fs::read(dir.join(key)) {
+                Ok(b) => Ok(Some(b)),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+                Err(e) => Err(Error::Io(format!("read {}: {e}", dir.join(key).display()))),
+            },
+            Store::S3 {
+                client,
+                bucket,
+                prefix,
+            } => s3::get_object(client, bucket, &format!("{prefix}{key}")).await,
+        }
+    }
+
+    /// The newest bundle, if any.
+    pub(crate) async fn latest(&self) -> Result<Option<Latest>, Error> {
+        match self.get("latest.json").await? {
+            None => Ok(None),
+            Some(b) => serde_json::from_slice(&b).map(Some).map_err(|e| {
+                Error::Report(format!(
+                    "latest.json is unreadable ({e}); remove it to start a new chain"
+                ))
+            }),
+        }
+    }
+
+    /// The findings of a stored run (for regressions), empty when it cannot be read.
+    pub(crate) async fn findings_of(&self, run_id: &str) -> Result<Vec<Finding>, Error> {
+        Ok(self
+            .get(&format!("runs/{run_id}/{FINDINGS}"))
+            .await?
+            .map(|b| findings_from_ocsf(&b))
+            .unwrap_or_default())
+    }
+
+    /// Writes a sealed bundle, then moves `latest.json` to it. Returns where it went.
+    pub(crate) async fn write_bundle(
+        &self,
+        run_id: &str,
+        files: &Files,
+        manifest_sha256: &str,
+    ) -> Result<String, Error> {
+        let mut location = String::new();
+        for (name, bytes) in files {
+            let kind = if name.ends_with(".html") {
+                "text/html; charset=utf-8"
+            } else {
+                "application/json"
+            };
+            location = self
+                .put(&format!("runs/{run_id}/{name}"), bytes.clone(), kind)
+                .await?;
+        }
+        let latest = Latest {
+            run_id: run_id.to_owned(),
+            manifest_sha256: manifest_sha256.to_owned(),
+        };
+        self.put(
+            "latest.json",
+            serde_json::to_vec_pretty(&latest).expect("serialises"),
+            "application/json",
+        )
+        .await?;
+        Ok(location
+            .rsplit_once('/')
+            .map_or(location.clone(), |(dir, _)| dir.to_owned()))
+    }
+
+    /// Stores one invocation's part of a split run.
+    pub(crate) async fn write_part(
+        &self,
+        run_id: &str,
+        part: &str,
+        outcome: &Outcome,
+    ) -> Result<String, Error> {
+        self.put(
+            &format!("parts/{run_id}/{part}.json"),
+            serde_json::to_vec(outcome).expect("outcome serialises"),
+            "application/json",
+        )
+        .await
+    }
+
+    /// Reads the parts named (as written by [`Store::write_part`]).
+    pub(crate) async fn read_parts(
+        &self,
+        run_id: &str,
+        parts: &[String],
+    ) -> Result<Vec<Outcome>, Error> {
+        let mut out = Vec::new();
+        for p in parts {
+            let bytes = self
+                .get(&format!("parts/{run_id}/{p}.json"))
+                .await?
+                .ok_or_else(|| {
+                    Error::BadRequest(format!(
+                        "part {p} of run {run_id} was not found; did its Map iteration fail?"
+                    ))
+                })?;
+            out.push(
+                serde_json::from_slice(&bytes)
+                    .map_err(|e| Error::Report(format!("part {p} is unreadable: {e}")))?,
+            );
+        }
+        Ok(out)
+    }
+}
+
+/// Reads a bundle directory from disk (for `vigil-sweep verify`).
+pub fn read_dir(dir: &Path) -> Result<Files, String> {
+    let mut files = Files::new();
+    let entries = std::fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    for entry in entries {
+        let entry = entry.map_err(|e| e.to_string())?;
+        if entry.file_type().map_err(|e| e.to_string())?.is_file() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            files.insert(
+                name,
+                std::fs::read(entry.path())
+                    .map_err(|e| format!("{}: {e}", entry.path().display()))?,
+            );
+        }
+    }
+    Ok(files)
+}

@@ -1,0 +1,111 @@
+//! RDS: instances and clusters, and one parameter's value in a (cluster) parameter group.
+
+use super::api;
+use crate::facts::{Database, Fetched};
+
+/// A database with the parameter group its TLS setting comes from. `tls_parameter` is `None`
+/// (not read): collection reads the group where RDS-03 judges the database.
+pub(crate) struct Listed {
+    pub database: Database,
+    pub parameter_group: Option<String>,
+}
+
+pub(crate) async fn db_instances(client: &aws_sdk_rds::Client) -> Fetched<Vec<Listed>> {
+    let instances = client
+        .describe_db_instances()
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .await
+        .map_err(|e| api("rds:DescribeDBInstances", e))?;
+    Ok(instances
+        .into_iter()
+        .map(|i| Listed {
+            parameter_group: i
+                .db_parameter_groups
+                .as_deref()
+                .unwrap_or_default()
+                .first()
+                .and_then(|g| g.db_parameter_group_name.clone()),
+            database: Database {
+                arn: i.db_instance_arn.unwrap_or_default(),
+                is_cluster: false,
+                cluster: i.db_cluster_identifier,
+                engine: i.engine.unwrap_or_default(),
+                engine_version: i.engine_version.unwrap_or_default(),
+                encrypted: i.storage_encrypted.unwrap_or(false),
+                public: i.publicly_accessible.unwrap_or(false),
+                iam_auth: i.iam_database_authentication_enabled.unwrap_or(false),
+                backup_retention_days: i.backup_retention_period.unwrap_or(0),
+                deletion_protection: i.deletion_protection.unwrap_or(false),
+                tls_parameter: None,
+            },
+        })
+        .collect())
+}
+
+pub(crate) async fn db_clusters(client: &aws_sdk_rds::Client) -> Fetched<Vec<Listed>> {
+    let clusters = client
+        .describe_db_clusters()
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .await
+        .map_err(|e| api("rds:DescribeDBClusters", e))?;
+    Ok(clusters
+        .into_iter()
+        .map(|c| Listed {
+            parameter_group: c.db_cluster_parameter_group,
+            database: Database {
+                arn: c.db_cluster_arn.unwrap_or_default(),
+                is_cluster: true,
+                cluster: None,
+                engine: c.engine.unwrap_or_default(),
+                engine_version: c.engine_version.unwrap_or_default(),
+                encrypted: c.storage_encrypted.unwrap_or(false),
+                public: c.publicly_accessible.unwrap_or(false),
+                iam_auth: c.iam_database_authentication_enabled.unwrap_or(false),
+                backup_retention_days: c.backup_retention_period.unwrap_or(0),
+                deletion_protection: c.deletion_protection.unwrap_or(false),
+                tls_parameter: None,
+            },
+        })
+        .collect())
+}
+
+/// The value of parameter `name` in a DB parameter group, or in a DB cluster parameter group
+/// when `cluster` (`None` when the group does not set it).
+pub(crate) async fn parameter_value(
+    client: &aws_sdk_rds::Client,
+    cluster: bool,
+    group: &str,
+    name: &str,
+) -> Fetched<Option<String>> {
+    let parameters = if cluster {
+        client
+            .describe_db_cluster_parameters()
+            .db_cluster_parameter_group_name(group)
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(|e| api("rds:DescribeDBClusterParameters", e))?
+    } else {
+        client
+            .describe_db_parameters()
+            .db_parameter_group_name(group)
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(|e| api("rds:DescribeDBParameters", e))?
+    };
+    Ok(parameters
+        .into_iter()
+        .find(|p| p.parameter_name.as_deref() == Some(name))
+        .and_then(|p| p.parameter_value))
+}

@@ -1,0 +1,242 @@
+//! S3: the bucket listing, the per-bucket reads the checks need, and the evidence bucket's
+//! objects (put and get). A bucket without a configuration answers an error code that stands
+//! for "none" (no policy, no lifecycle, ...): read here as that value.
+
+use aws_sdk_s3::primitives::ByteStream;
+use aws_sdk_s3::types::{ExpirationStatus, Permission, Type};
+use vigil::aws::AwsCallError;
+use vigil::s3::PublicAccessBlock;
+
+use super::{answer, api};
+use crate::error::Error;
+use crate::facts::{Fetched, LifecycleRule, ObjectLock};
+
+/// ListBuckets: each bucket's name, and its Region where the answer gives it.
+pub(crate) async fn list_buckets(
+    client: &aws_sdk_s3::Client,
+) -> Fetched<Vec<(String, Option<String>)>> {
+    let buckets = client
+        .list_buckets()
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .await
+        .map_err(|e| api("s3:ListBuckets", e))?;
+    Ok(buckets
+        .into_iter()
+        .map(|b| (b.name.unwrap_or_default(), b.bucket_region))
+        .collect())
+}
+
+/// GetBucketLocation, as a Region name.
+pub(crate) async fn bucket_region(client: &aws_sdk_s3::Client, bucket: &str) -> Fetched<String> {
+    answer(
+        "s3:GetBucketLocation",
+        client.get_bucket_location().bucket(bucket).send().await,
+        None,
+        // An empty LocationConstraint means us-east-1; "EU" is the legacy name of eu-west-1.
+        |o| {
+            match o.location_constraint.as_ref().map_or("", |l| l.as_str()) {
+                "" => "us-east-1",
+                "EU" => "eu-west-1",
+                other => other,
+            }
+            .to_owned()
+        },
+    )
+}
+
+/// The bucket's own Block Public Access (`None`: not configured).
+pub(crate) async fn public_access_block(
+    client: &aws_sdk_s3::Client,
+    bucket: &str,
+) -> Fetched<Option<PublicAccessBlock>> {
+    answer(
+        "s3:GetPublicAccessBlock",
+        client.get_public_access_block().bucket(bucket).send().await,
+        Some(("NoSuchPublicAccessBlockConfiguration", None)),
+        |o| {
+            o.public_access_block_configuration
+                .map(|p| public_access_block!(p))
+        },
+    )
+}
+
+/// The bucket policy document (`None`: no policy).
+pub(crate) async fn policy(client: &aws_sdk_s3::Client, bucket: &str) -> Fetched<Option<String>> {
+    answer(
+        "s3:GetBucketPolicy",
+        client.get_bucket_policy().bucket(bucket).send().await,
+        Some(("NoSuchBucketPolicy", None)),
+        |o| o.policy,
+    )
+}
+
+/// Whether S3 judges the bucket policy public.
+pub(crate) async fn policy_is_public(client: &aws_sdk_s3::Client, bucket: &str) -> Fetched<bool> {
+    answer(
+        "s3:GetBucketPolicyStatus",
+        client
+            .get_bucket_policy_status()
+            .bucket(bucket)
+            .send()
+            .await,
+        Some(("NoSuchBucketPolicy", false)),
+        |o| o.policy_status.and_then(|s| s.is_public).unwrap_or(false),
+    )
+}
+
+/// Whether the ACL grants AllUsers or AuthenticatedUsers more than reading the ACL.
+pub(crate) async fn acl_public(client: &aws_sdk_s3::Client, bucket: &str) -> Fetched<bool> {
+    answer(
+        "s3:GetBucketAcl",
+        client.get_bucket_acl().bucket(bucket).send().await,
+        None,
+        |o| {
+            o.grants.unwrap_or_default().iter().any(|g| {
+                let public_group = g.grantee.as_ref().is_some_and(|x| {
+                    x.r#type == Type::Group
+                        && x.uri.as_deref().is_some_and(|u| {
+                            u.ends_with("/global/AllUsers")
+                                || u.ends_with("/global/AuthenticatedUsers")
+                        })
+                });
+                public_group
+                    && g.permission
+                        .as_ref()
+                        .is_some_and(|p| *p != Permission::ReadAcp)
+            })
+        },
+    )
+}
+
+/// The default encryption rule: algorithm and KMS key. `None` when the bucket has no
+/// configuration: since January 2023 AWS always answers one (SSE-S3 by default); the emulator
+/// still answers ServerSideEncryptionConfigurationNotFoundError.
+pub(crate) async fn default_encryption(
+    client: &aws_sdk_s3::Client,
+    bucket: &str,
+) -> Fetched<Option<(String, Option<String>)>> {
+    answer(
+        "s3:GetBucketEncryption",
+        client.get_bucket_encryption().bucket(bucket).send().await,
+        Some(("ServerSideEncryptionConfigurationNotFoundError", None)),
+        |o| {
+            o.server_side_encryption_configuration
+                .and_then(|c| c.rules.into_iter().next())
+                .and_then(|r| r.apply_server_side_encryption_by_default)
+                .map(|r| (r.sse_algorithm.as_str().to_owned(), r.kms_master_key_id))
+        },
+    )
+}
+
+/// Where server access logs go (`None`: not logged).
+pub(crate) async fn logging_target(
+    client: &aws_sdk_s3::Client,
+    bucket: &str,
+) -> Fetched<Option<String>> {
+    answer(
+        "s3:GetBucketLogging",
+        client.get_bucket_logging().bucket(bucket).send().await,
+        None,
+        |o| o.logging_enabled.map(|l| l.target_bucket),
+    )
+}
+
+pub(crate) async fn lifecycle(
+    client: &aws_sdk_s3::Client,
+    bucket: &str,
+) -> Fetched<Vec<LifecycleRule>> {
+    answer(
+        "s3:GetBucketLifecycleConfiguration",
+        client
+            .get_bucket_lifecycle_configuration()
+            .bucket(bucket)
+            .send()
+            .await,
+        Some(("NoSuchLifecycleConfiguration", vec![])),
+        |o| {
+            o.rules
+                .unwrap_or_default()
+                .into_iter()
+                .map(|r| LifecycleRule {
+                    enabled: r.status == ExpirationStatus::Enabled,
+                    expiration_days: r.expiration.and_then(|e| e.days),
+                })
+                .collect()
+        },
+    )
+}
+
+pub(crate) async fn object_lock(client: &aws_sdk_s3::Client, bucket: &str) -> Fetched<ObjectLock> {
+    answer(
+        "s3:GetObjectLockConfiguration",
+        client
+            .get_object_lock_configuration()
+            .bucket(bucket)
+            .send()
+            .await,
+        Some((
+            "ObjectLockConfigurationNotFoundError",
+            ObjectLock::default(),
+        )),
+        |o| {
+            let cfg = o.object_lock_configuration;
+            let rule = cfg
+                .as_ref()
+                .and_then(|c| c.rule.as_ref())
+                .and_then(|r| r.default_retention.as_ref());
+            ObjectLock {
+                enabled: cfg
+                    .as_ref()
+                    .and_then(|c| c.object_lock_enabled.as_ref())
+                    .is_some_and(|e| e.as_str() == "Enabled"),
+                mode: rule
+                    .and_then(|r| r.mode.as_ref())
+                    .map(|m| m.as_str().to_owned()),
+                retention_days: rule.and_then(|r| r.days.or(r.years.map(|y| y * 365))),
+            }
+        },
+    )
+}
+
+/// Writes an object of the evidence bucket (encrypted by the bucket's default encryption).
+pub(crate) async fn put_object(
+    client: &aws_sdk_s3::Client,
+    bucket: &str,
+    key: &str,
+    bytes: Vec<u8>,
+    content_type: &str,
+) -> Result<(), AwsCallError> {
+    client
+        .put_object()
+        .bucket(bucket)
+        .key(key)
+        .body(ByteStream::from(bytes))
+        .content_type(content_type)
+        .send()
+        .await
+        .map_err(|e| AwsCallError::new("s3:PutObject", e))?;
+    Ok(())
+}
+
+/// Reads an object of the evidence bucket (`None`: no such key).
+pub(crate) async fn get_object(
+    client: &aws_sdk_s3::Client,
+    bucket: &str,
+    key: &str,
+) -> Result<Option<Vec<u8>>, Error> {
+    match client.get_object().bucket(bucket).key(key).send().await {
+        Ok(o) => Ok(Some(
+            o.body
+                .collect()
+                .await
+                .map_err(|e| Error::Io(format!("read s3://{bucket}/{key}: {e}")))?
+                .into_bytes()
+                .to_vec(),
+        )),
+        Err(e) if e.as_service_error().is_some_and(|s| s.is_no_such_key()) => Ok(None),
+        Err(e) => Err(Error::Aws(AwsCallError::new("s3:GetObject", e))),
+    }
+}

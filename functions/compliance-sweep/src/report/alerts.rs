@@ -1,0 +1,133 @@
+//! The alerts a run sends: one for regressions, one for checks that could not be evaluated,
+//! nothing when neither happened; and the alert of a failed invocation.
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+use vigil::alert::{Alert, Severity};
+
+use super::{FUNCTION, Regression};
+use crate::checks::Status;
+use crate::error::Error;
+use crate::sweep::Outcome;
+
+/// Who retries a failed invocation.
+const RETRY: &str =
+    "the next nightly run, or Lambda's retry of the asynchronous invocation, tries again";
+
+/// How many regressions or failing operations an alert lists; the rest are in summary.json.
+const LISTED: usize = 20;
+
+/// One alert for regressions, one for ERRORs; none when neither happened.
+pub(crate) fn of_run(outcome: &Outcome, regressions: &[Regression], location: &str) -> Vec<Alert> {
+    let mut alerts = Vec::new();
+    if !regressions.is_empty() {
+        let mut a = Alert::new(
+            Severity::High,
+            FUNCTION,
+            format!(
+                "{} compliance regression(s) in account {}",
+                regressions.len(),
+                outcome.account
+            ),
+        )
+        .fact("run", outcome.run_id.clone())
+        .fact("evidence", location)
+        .attribute("kind", "regression");
+        for r in regressions.iter().take(LISTED) {
+            a = a.fact(
+                format!("{} {}", r.check, r.region),
+                format!("{}: {}", r.resource, r.detail),
+            );
+        }
+        if regressions.len() > LISTED {
+            a = a.fact(
+                "more",
+                format!("{} more in summary.json", regressions.len() - LISTED),
+            );
+        }
+        alerts.push(a);
+    }
+    let errors: Vec<_> = outcome
+        .findings
+        .iter()
+        .filter(|f| f.status == Status::Error)
+        .collect();
+    if !errors.is_empty() {
+        let mut by_op: BTreeMap<String, (usize, String)> = BTreeMap::new();
+        for f in &errors {
+            let (op, msg) = f
+                .error
+                .as_ref()
+                .map_or(("unknown".to_owned(), f.detail.clone()), |e| {
+                    (e.operation.clone(), e.to_string())
+                });
+            let entry = by_op.entry(op).or_insert((0, msg));
+            entry.0 += 1;
+        }
+        let mut a = Alert::new(
+            Severity::Medium,
+            FUNCTION,
+            format!(
+                "{} check(s) could not be evaluated in account {}",
+                errors.len(),
+                outcome.account
+            ),
+        )
+        .fact("run", outcome.run_id.clone())
+        .fact("evidence", location)
+        .fact(
+            "what to do",
+            "an ERROR is never a pass: grant the sweep role the missing permission or fix the call named below",
+        )
+        .attribute("kind", "error");
+        for (op, (n, msg)) in by_op.iter().take(LISTED) {
+            a = a.fact(op.clone(), format!("{n} finding(s); {msg}"));
+        }
+        alerts.push(a);
+    }
+    alerts
+}
+
+/// The alert of an invocation that failed as a whole: no evidence was sealed for `request`.
+pub(crate) fn invocation_failed(error: &Error, request: &Value) -> Alert {
+    let action = request
+        .get("action")
+        .and_then(Value::as_str)
+        .unwrap_or("sweep (schedule)");
+    let mut alert = vigil::error::invocation_failed(
+        FUNCTION,
+        "compliance sweep did not complete",
+        error,
+        RETRY,
+    )
+    .fact("request", action);
+    if let Some(run_id) = request.get("run_id").and_then(Value::as_str) {
+        alert = alert.fact("run", run_id);
+    }
+    alert.fact(
+        "evidence",
+        "none sealed by this invocation; the last sealed run stays the latest",
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn failure_alert_says_who_retries_and_what_was_asked() {
+        let alert = invocation_failed(
+            &Error::Deadline("3 shard(s)".into()),
+            &json!({"action": "merge", "run_id": "r1"}),
+        );
+        assert_eq!(alert.severity, Severity::Medium);
+        let body = alert.body();
+        assert!(body.contains(RETRY), "{body}");
+        assert!(body.contains("merge") && body.contains("r1"), "{body}");
+        let alert = invocation_failed(&Error::BadRequest("no action".into()), &json!({}));
+        assert_eq!(alert.severity, Severity::High);
+        assert!(alert.body().contains("sweep (schedule)"));
+    }
+}
