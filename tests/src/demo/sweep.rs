@@ -34,7 +34,7 @@ pub async fn run(demo: &Demo) -> Result<PathBuf, String> {
     heading("Compliance sweep: every check, signed evidence, and a tampered copy caught");
     let s3 = aws_sdk_s3::Client::from_conf(
         aws_sdk_s3::config::Builder::from(&demo.sdk)
-            .force_path_style(true)
+            .force_path_style(vigil::aws::s3_path_style(&demo.sdk))
             .build(),
     );
     let kms = aws_sdk_kms::Client::new(&demo.sdk);
