@@ -1,161 +1,131 @@
 //! `make bench` for secret-rotation, on the release build:
 //! - cold start: process spawn to the first response through the Lambda Runtime API;
-//! - a full four-step rotation (RotateSecret, then createSecret → finishSecret through the
-//!   Runtime API), 20+ times for PostgreSQL and for MariaDB: p50 and p95;
+//! - full four-step rotations through the Runtime API, interleaved across the cases, per
+//!   rotation: wall time p50 and p95 (RotateSecret, which only Secrets Manager runs, is timed
+//!   apart), Secrets Manager calls, database connections, failed logins, TLS handshakes and
+//!   HelloRetryRequests;
 //! - the function process's peak RSS.
 //!
-//! The Runtime API is a minimal in-process server (two routes: `next` and `response`/`error`)
-//! so what is timed is the function, not a development tool around it. Figures are printed,
-//! never asserted: machines here are shared and noisy.
+//! Timings come from rotations that talk to the database directly. The counts come from a
+//! second, shorter pass whose secrets point at counting proxies in front of the databases
+//! (`rotation/proxy.rs`), and failed logins from the servers themselves (PostgreSQL's
+//! `log_connections` log, MariaDB's `Access_denied_errors`). Every AWS call of the function
+//! goes through a counting proxy in front of the emulator.
+//!
+//! Comparison: with `VIGIL_BENCH_COMPARE_WITH=<shell command>`, that command is started once
+//! and fed the same kind of PostgreSQL single-user rotation as one more case: one event JSON
+//! per line on its stdin, one answer line per event on its stdout (a line starting with
+//! `error` is a failure). It gets `AWS_ENDPOINT_URL` and `SECRETS_MANAGER_ENDPOINT` (the
+//! counting proxy), the emulator's credentials and Region. Its secret has the fields AWS's
+//! rotation templates read (no `tls`).
+//!
+//! Figures are printed, never asserted: machines here are shared and noisy.
 
-use std::collections::VecDeque;
-use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::process::Stdio;
+use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
-use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{Notify, oneshot};
+use sqlx::{Connection, Row};
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use vigil_tests::harness::harness;
+#[path = "rotation/proxy.rs"]
+mod proxy;
 #[path = "../tests/rig/mod.rs"]
 mod rig;
+#[path = "rotation/runtime.rs"]
+mod runtime;
 
+use proxy::{AwsCounts, DbCounts};
 use rig::{Db, Rig, create_user, unique};
+use runtime::{RuntimeApi, runtime_api, spawn_function};
 
+/// Timed rotations per case.
 const ROTATIONS: usize = 20;
+/// Counted rotations per case (through the proxies).
+const COUNTED: usize = 3;
+/// Names the comparison command (see the module doc).
+const COMPARE_VAR: &str = "VIGIL_BENCH_COMPARE_WITH";
+const STEPS: [&str; 4] = ["createSecret", "setSecret", "testSecret", "finishSecret"];
 
-/// Where the function's answer to one invocation goes: `Ok` for a response, `Err` for an error.
-type Reply = oneshot::Sender<Result<Value, Value>>;
-
-/// A queue of invocations the function pulls through `GET .../invocation/next`.
-#[derive(Default)]
-struct RuntimeApi {
-    queue: Mutex<VecDeque<(String, Value, Reply)>>,
-    ready: Notify,
+/// A rotation function under test.
+enum Function {
+    /// This crate's release binary, through the Runtime API.
+    Vigil(std::sync::Arc<RuntimeApi>),
+    /// The comparison command.
+    Other {
+        /// Killed when dropped.
+        _child: tokio::process::Child,
+        stdin: tokio::process::ChildStdin,
+        stdout: tokio::io::Lines<BufReader<tokio::process::ChildStdout>>,
+    },
 }
 
-impl RuntimeApi {
-    async fn invoke(&self, event: Value) -> Result<Value, Value> {
-        let (tx, rx) = oneshot::channel();
-        let id = format!("req-{:016x}", rand::random::<u64>());
-        self.queue.lock().unwrap().push_back((id, event, tx));
-        self.ready.notify_one();
-        rx.await.expect("function answered")
-    }
-}
-
-type Pending = Arc<Mutex<Vec<(String, Reply)>>>;
-
-async fn serve(listener: TcpListener, api: Arc<RuntimeApi>) {
-    let pending: Pending = Arc::default();
-    loop {
-        let Ok((stream, _)) = listener.accept().await else {
-            return;
-        };
-        tokio::spawn(connection(stream, api.clone(), pending.clone()));
-    }
-}
-
-/// One keep-alive connection from the runtime client: requests with Content-Length bodies.
-async fn connection(stream: TcpStream, api: Arc<RuntimeApi>, pending: Pending) {
-    let (read, mut write) = stream.into_split();
-    let mut reader = BufReader::new(read);
-    loop {
-        let mut request_line = String::new();
-        if reader.read_line(&mut request_line).await.unwrap_or(0) == 0 {
-            return;
-        }
-        let mut length = 0usize;
-        loop {
-            let mut header = String::new();
-            reader.read_line(&mut header).await.unwrap_or(0);
-            let header = header.trim_end();
-            if header.is_empty() {
-                break;
-            }
-            if let Some((name, value)) = header.split_once(':')
-                && name.eq_ignore_ascii_case("content-length")
-            {
-                length = value.trim().parse().unwrap_or(0);
-            }
-        }
-        let mut body = vec![0; length];
-        reader.read_exact(&mut body).await.unwrap_or_default();
-        let path = request_line
-            .split_whitespace()
-            .nth(1)
-            .unwrap_or("")
-            .to_owned();
-        let response = if path.ends_with("/invocation/next") {
-            let (id, event, tx) = loop {
-                let next = api.queue.lock().unwrap().pop_front();
-                match next {
-                    Some(item) => break item,
-                    None => api.ready.notified().await,
+impl Function {
+    async fn invoke(&mut self, event: Value) -> Result<(), String> {
+        match self {
+            Function::Vigil(api) => api.invoke(event).await.map(drop).map_err(|e| e.to_string()),
+            Function::Other { stdin, stdout, .. } => {
+                let line = format!("{event}\n");
+                stdin
+                    .write_all(line.as_bytes())
+                    .await
+                    .map_err(|e| e.to_string())?;
+                match stdout.next_line().await {
+                    Ok(Some(answer)) if !answer.starts_with("error") => Ok(()),
+                    Ok(answer) => Err(format!("{answer:?}")),
+                    Err(e) => Err(e.to_string()),
                 }
-            };
-            pending.lock().unwrap().push((id.clone(), tx));
-            let deadline =
-                SystemTime::now().duration_since(UNIX_EPOCH).unwrap() + Duration::from_secs(60);
-            let body = event.to_string();
-            format!(
-                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nLambda-Runtime-Aws-Request-Id: {id}\r\nLambda-Runtime-Deadline-Ms: {}\r\nLambda-Runtime-Invoked-Function-Arn: arn:aws:lambda:us-east-1:123456789012:function:secret-rotation\r\nLambda-Runtime-Trace-Id: Root=1-00000000-000000000000000000000000\r\nContent-Length: {}\r\n\r\n{body}",
-                deadline.as_millis(),
-                body.len()
-            )
-        } else {
-            let id = path.split('/').nth(4).unwrap_or("").to_owned();
-            let value: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
-            let sender = {
-                let mut pending = pending.lock().unwrap();
-                pending
-                    .iter()
-                    .position(|(p, _)| *p == id)
-                    .map(|i| pending.remove(i).1)
-            };
-            if let Some(tx) = sender {
-                let _ = tx.send(if path.ends_with("/error") {
-                    Err(value)
-                } else {
-                    Ok(value)
-                });
             }
-            "HTTP/1.1 202 Accepted\r\nContent-Length: 0\r\n\r\n".to_owned()
-        };
-        // A stopped function process leaves its `next` request behind; each cold-start run
-        // has a Runtime API of its own, so no later invocation is handed to it.
-        if write.write_all(response.as_bytes()).await.is_err() {
-            return;
         }
     }
 }
 
-async fn runtime_api() -> (u16, Arc<RuntimeApi>) {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let api = Arc::new(RuntimeApi::default());
-    tokio::spawn(serve(listener, api.clone()));
-    (port, api)
+/// One row of the table: who rotates what, over which secrets.
+struct Case {
+    label: String,
+    db: Db,
+    /// Index into the functions.
+    function: usize,
+    /// Talks to the database directly: timed.
+    timed: String,
+    /// Talks to the database through a counting proxy: counted.
+    counted: String,
+    proxy: proxy::SharedDbCounts,
+    times: Vec<Duration>,
+    rotate_secret: Vec<Duration>,
+    counts: Counts,
 }
 
-fn spawn_function(port: u16, account_env: &[(&'static str, String)]) -> Child {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_secret-rotation"));
-    command
-        .env_clear()
-        .env("AWS_LAMBDA_RUNTIME_API", format!("http://127.0.0.1:{port}"))
-        .env("AWS_LAMBDA_FUNCTION_NAME", "secret-rotation")
-        .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "256")
-        .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
-        .env("AWS_LAMBDA_LOG_LEVEL", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit());
-    for (k, v) in account_env {
-        command.env(k, v);
+#[derive(Debug, Default, Clone, Copy)]
+struct Counts {
+    aws: usize,
+    db: DbCounts,
+    failed_logins: usize,
+}
+
+/// Server-side failed-login counters.
+struct FailedLogins {
+    pg_log: std::path::PathBuf,
+    mariadb: sqlx::MySqlConnection,
+}
+
+impl FailedLogins {
+    async fn read(&mut self, db: Db) -> usize {
+        match db {
+            Db::Postgres => std::fs::read_to_string(&self.pg_log)
+                .unwrap_or_default()
+                .matches("password authentication failed for user")
+                .count(),
+            Db::MariaDb => {
+                let row = sqlx::query("SHOW GLOBAL STATUS LIKE 'Access_denied_errors'")
+                    .fetch_one(&mut self.mariadb)
+                    .await
+                    .expect("MariaDB status");
+                let value: String = row.get(1);
+                value.parse().unwrap_or(0)
+            }
+        }
     }
-    command
-        .spawn()
-        .expect("start the release secret-rotation binary")
 }
 
 fn peak_rss_kib(pid: u32) -> Option<u64> {
@@ -176,21 +146,28 @@ fn ms(d: Duration) -> String {
     format!("{:.1} ms", d.as_secs_f64() * 1000.0)
 }
 
-#[tokio::main]
-async fn main() {
-    let h = harness();
-    // The function sees moto's default account (it sends no account header).
-    let rig = Rig::in_default_account().await;
-    let mut env: Vec<(&'static str, String)> = h
-        .env_vars()
-        .into_iter()
-        .filter(|(k, _)| k.starts_with("AWS_") || *k == "VIGIL_DB_CA_FILE")
-        .collect();
-    env.push(("VIGIL_ALERT_TOPIC_ARN", rig.topic_arn.clone()));
+fn total(counts: &AwsCounts) -> usize {
+    counts.lock().unwrap().values().sum()
+}
 
-    println!("secret-rotation benchmark (release build, local emulator, TLS databases)");
-    // Cold start: spawn, then the first invocation answered. A configuration test on a
-    // secret with no rotation is the cheapest real answer: one DescribeSecret.
+/// One rotation of `arn`: RotateSecret (timed apart), then the four steps.
+async fn rotate(rig: &Rig, function: &mut Function, arn: &str) -> (Duration, Duration) {
+    let started = Instant::now();
+    let token = rig.start_rotation(arn).await;
+    let rotate_secret = started.elapsed();
+    let started = Instant::now();
+    for step in STEPS {
+        let event = json!({"Step": step, "SecretId": arn, "ClientRequestToken": token});
+        if let Err(e) = function.invoke(event).await {
+            panic!("{arn} {step} failed: {e}");
+        }
+    }
+    (started.elapsed(), rotate_secret)
+}
+
+async fn cold_start(rig: &Rig, env: &[(&'static str, String)]) {
+    // A configuration test on a secret with no rotation is the cheapest real answer: one
+    // DescribeSecret.
     let probe = rig
         .create_secret(
             &unique("bench/probe"),
@@ -203,7 +180,7 @@ async fn main() {
         // take the following run's invocation.
         let (port, api) = runtime_api().await;
         let started = Instant::now();
-        let mut child = spawn_function(port, &env);
+        let mut child = spawn_function(port, env);
         let answer = api
             .invoke(json!({"Step": "createSecret", "SecretId": probe, "ClientRequestToken": "t"}))
             .await;
@@ -221,38 +198,168 @@ async fn main() {
         ms(percentile(&cold, 50.0)),
         ms(percentile(&cold, 95.0))
     );
+}
+
+/// A user on `db` and its secret twice: pointing at the server, and at a counting proxy.
+async fn case(rig: &Rig, label: &str, db: Db, function: usize, extra: &[(&str, Value)]) -> Case {
+    let user = unique("bench");
+    let initial = "Bench-initial-1";
+    create_user(rig, db, &user, initial).await;
+    let mut secret = rig.secret_json(db, &user, initial);
+    for (field, value) in extra {
+        secret[*field] = value.clone();
+    }
+    let server_port = secret["port"].as_u64().unwrap() as u16;
+    let (proxy_port, proxy) = proxy::database(server_port).await;
+    let timed = rig.create_secret(&unique("bench/db"), &secret).await;
+    secret["port"] = json!(proxy_port);
+    let counted = rig.create_secret(&unique("bench/db"), &secret).await;
+    Case {
+        label: label.to_owned(),
+        db,
+        function,
+        timed,
+        counted,
+        proxy,
+        times: Vec::new(),
+        rotate_secret: Vec::new(),
+        counts: Counts::default(),
+    }
+}
+
+fn spawn_comparison(command: &str, aws_endpoint: &str) -> Function {
+    let mut child = tokio::process::Command::new("sh")
+        .arg("-c")
+        .arg(command)
+        .env("AWS_ENDPOINT_URL", aws_endpoint)
+        .env("SECRETS_MANAGER_ENDPOINT", aws_endpoint)
+        .env("AWS_DEFAULT_REGION", "us-east-1")
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("start the comparison command");
+    let stdin = child.stdin.take().unwrap();
+    let stdout = BufReader::new(child.stdout.take().unwrap()).lines();
+    Function::Other {
+        _child: child,
+        stdin,
+        stdout,
+    }
+}
+
+#[tokio::main]
+async fn main() {
+    let h = harness();
+    // The function sees moto's default account (it sends no account header).
+    let rig = Rig::in_default_account().await;
+    let moto = h.moto.endpoint.trim_start_matches("http://").to_owned();
+    let (aws_port, aws_counts) = proxy::aws(moto).await;
+    let aws_endpoint = format!("http://127.0.0.1:{aws_port}");
+    let mut env: Vec<(&'static str, String)> = h
+        .env_vars()
+        .into_iter()
+        .filter(|(k, _)| k.starts_with("AWS_") || *k == "VIGIL_DB_CA_FILE")
+        .map(|(k, v)| match k {
+            "AWS_ENDPOINT_URL" => (k, aws_endpoint.clone()),
+            _ => (k, v),
+        })
+        .collect();
+    env.push(("VIGIL_ALERT_TOPIC_ARN", rig.topic_arn.clone()));
+
+    println!("secret-rotation benchmark (release build, local emulator, TLS databases)");
+    cold_start(&rig, &env).await;
 
     let (port, api) = runtime_api().await;
     let mut child = spawn_function(port, &env);
-    for db in [Db::Postgres, Db::MariaDb] {
-        let user = unique("bench");
-        let initial = "Bench-initial-1";
-        create_user(&rig, db, &user, initial).await;
-        let arn = rig
-            .create_secret(&unique("bench/db"), &rig.secret_json(db, &user, initial))
-            .await;
-        let mut times = Vec::with_capacity(ROTATIONS);
-        for _ in 0..ROTATIONS {
-            let started = Instant::now();
-            let token = rig.start_rotation(&arn).await;
-            for step in ["createSecret", "setSecret", "testSecret", "finishSecret"] {
-                let answer = api
-                    .invoke(json!({"Step": step, "SecretId": arn, "ClientRequestToken": token}))
-                    .await;
-                if let Err(e) = answer {
-                    panic!("{db:?} {step} failed: {e}");
-                }
-            }
-            times.push(started.elapsed());
+    let mut functions = vec![Function::Vigil(api)];
+    let mut cases = vec![
+        case(&rig, "vigil postgres verify-full", Db::Postgres, 0, &[]).await,
+        case(
+            &rig,
+            "vigil postgres tls disable",
+            Db::Postgres,
+            0,
+            &[("tls", json!("disable"))],
+        )
+        .await,
+        case(&rig, "vigil mariadb verify-full", Db::MariaDb, 0, &[]).await,
+    ];
+    if let Ok(command) = std::env::var(COMPARE_VAR) {
+        functions.push(spawn_comparison(&command, &aws_endpoint));
+        cases.push(case(&rig, "comparison postgres", Db::Postgres, 1, &[]).await);
+    }
+
+    // Warm-up: one rotation per case, not recorded.
+    for case in &cases {
+        rotate(&rig, &mut functions[case.function], &case.timed).await;
+    }
+    for _ in 0..ROTATIONS {
+        for case in cases.iter_mut() {
+            let (time, rotate_secret) =
+                rotate(&rig, &mut functions[case.function], &case.timed).await;
+            case.times.push(time);
+            case.rotate_secret.push(rotate_secret);
         }
-        times.sort();
+    }
+
+    let mut failed = FailedLogins {
+        pg_log: h.postgres.log_path(),
+        mariadb: h.mariadb.admin_connect().await,
+    };
+    for case in cases.iter_mut() {
+        let aws_before = total(&aws_counts);
+        let failed_before = failed.read(case.db).await;
+        let proxy_before = *case.proxy.lock().unwrap();
+        for _ in 0..COUNTED {
+            rotate(&rig, &mut functions[case.function], &case.counted).await;
+        }
+        // The proxy counts a connection's handshakes when it closes.
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let proxy_after = *case.proxy.lock().unwrap();
+        case.counts = Counts {
+            aws: total(&aws_counts) - aws_before,
+            db: DbCounts {
+                connections: proxy_after.connections - proxy_before.connections,
+                handshakes: proxy_after.handshakes - proxy_before.handshakes,
+                hello_retries: proxy_after.hello_retries - proxy_before.hello_retries,
+            },
+            failed_logins: failed.read(case.db).await - failed_before,
+        };
+    }
+    let _ = failed.mariadb.close().await;
+
+    println!(
+        "\nper rotation ({ROTATIONS} timed rotations per case, interleaved; counts from {COUNTED} more):"
+    );
+    println!(
+        "{:<28} {:>10} {:>10} {:>9} {:>6} {:>8} {:>7} {:>5}  RotateSecret p50",
+        "case", "p50", "p95", "SM calls", "conns", "failed", "TLS hs", "HRR"
+    );
+    let per = |n: usize| format!("{:.1}", n as f64 / COUNTED as f64);
+    for case in cases.iter_mut() {
+        case.times.sort();
+        case.rotate_secret.sort();
         println!(
-            "full rotation, {:<8} ({ROTATIONS} rotations): p50 {}  p95 {}  max {}",
-            db.engine(),
-            ms(percentile(&times, 50.0)),
-            ms(percentile(&times, 95.0)),
-            ms(*times.last().unwrap())
+            "{:<28} {:>10} {:>10} {:>9} {:>6} {:>8} {:>7} {:>5}  {}",
+            case.label,
+            ms(percentile(&case.times, 50.0)),
+            ms(percentile(&case.times, 95.0)),
+            per(case.counts.aws),
+            per(case.counts.db.connections),
+            per(case.counts.failed_logins),
+            per(case.counts.db.handshakes),
+            per(case.counts.db.hello_retries),
+            ms(percentile(&case.rotate_secret, 50.0)),
         );
+    }
+    println!("\nAWS calls of every function in the whole run, by operation:");
+    for (operation, n) in aws_counts.lock().unwrap().iter() {
+        println!("  {operation:<45} {n}");
     }
     match peak_rss_kib(child.id()) {
         Some(kib) => println!(
@@ -263,5 +370,6 @@ async fn main() {
     }
     let _ = child.kill();
     let _ = child.wait();
+    drop(functions);
     h.shutdown();
 }

@@ -6,7 +6,7 @@
 //! | `VIGIL_PASSWORD_LENGTH` | 32 | length of generated passwords |
 //! | `VIGIL_EXCLUDE_CHARACTERS` | `/@"'\` | characters never used in passwords |
 //! | `VIGIL_DB_TLS_MODE` | verify-full | disable, require or verify-full, when the secret has no `tls` |
-//! | `VIGIL_DB_CA_FILE` | none | PEM file of extra CAs trusted besides the built-in RDS bundle |
+//! | `VIGIL_DB_CA_FILE` | none | PEM file of extra CAs trusted besides the built-in RDS bundle (nothing else is trusted) |
 //! | `VIGIL_CONNECT_TIMEOUT_SECS` | 5 | database connect and query timeout |
 //! | `VIGIL_CLEAN_STUCK_ROTATION` | false | remove AWSPENDING left by an unfinished earlier rotation |
 
@@ -62,6 +62,8 @@ impl Config {
                         "VIGIL_DB_CA_FILE={path:?} holds no PEM certificate"
                     ));
                 }
+                crate::engines::tls::Tls::new(Some(&pem))
+                    .map_err(|e| format!("VIGIL_DB_CA_FILE={path:?}: {e}"))?;
                 Some(pem)
             }
         };

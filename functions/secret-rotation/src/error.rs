@@ -22,6 +22,8 @@ pub enum DbErrorKind {
     Permission,
     /// The server did not answer in time.
     Timeout,
+    /// The server lacks what rotation needs (a Redis server without ACL users).
+    Unsupported,
     /// Any other server-side error.
     Query,
 }
@@ -43,6 +45,9 @@ impl DbErrorKind {
             }
             DbErrorKind::Timeout => {
                 "the server did not answer within the connect timeout (VIGIL_CONNECT_TIMEOUT_SECS); check network reachability and server load"
+            }
+            DbErrorKind::Unsupported => {
+                "the server lacks a feature rotation needs: Redis and Valkey users need ACL support (Redis 6.0 or later, any Valkey); the database and the secret were not changed"
             }
             DbErrorKind::Query => "see the server's message",
         }
@@ -114,6 +119,15 @@ pub enum Error {
     #[error("database endpoint for secret {secret}: {problem}")]
     Endpoint { secret: String, problem: String },
 
+    #[error("admin secret {arn} (the secret's masterarn): {problem}")]
+    AdminSecret { arn: String, problem: String },
+
+    #[error("{what} is busy: {problem}; the step will be retried")]
+    Busy { what: String, problem: String },
+
+    #[error("cannot roll back secret {secret}: {reason}")]
+    Rollback { secret: String, reason: String },
+
     #[error(transparent)]
     Database(#[from] DbError),
 
@@ -142,7 +156,7 @@ impl Cause for Error {
         match self {
             Error::Aws(e) => e.failure.retryable(),
             Error::Database(e) => matches!(e.kind, DbErrorKind::Network | DbErrorKind::Timeout),
-            Error::Deadline(_) => true,
+            Error::Deadline(_) | Error::Busy { .. } => true,
             Error::StuckRotation { cleaned, .. } => *cleaned,
             _ => false,
         }
@@ -161,12 +175,16 @@ impl Cause for Error {
             Error::Unsafe { .. } => "Unsafe",
             Error::PasswordRules { .. } => "PasswordRules",
             Error::Endpoint { .. } => "Endpoint",
+            Error::AdminSecret { .. } => "AdminSecret",
+            Error::Busy { .. } => "Busy",
+            Error::Rollback { .. } => "Rollback",
             Error::Database(e) => match e.kind {
                 DbErrorKind::Authentication => "DatabaseAuthentication",
                 DbErrorKind::Network => "DatabaseNetwork",
                 DbErrorKind::Tls => "DatabaseTls",
                 DbErrorKind::Permission => "DatabasePermission",
                 DbErrorKind::Timeout => "DatabaseTimeout",
+                DbErrorKind::Unsupported => "DatabaseUnsupported",
                 DbErrorKind::Query => "DatabaseQuery",
             },
             Error::Aws(e) => match e.failure {

@@ -3,12 +3,14 @@
 //! ([`Endpoint`]). No I/O here: `collect` and the `aws` adapters fill these.
 //!
 //! The secret is read the way AWS's rotation functions store it, leniently, and written back
-//! with every field it did not understand preserved. Fields: `engine` (postgres, mysql, mariadb and their aurora-/RDS spellings), `host`, `port`
-//! (number or numeric string), `username`, `password`, `dbname`, optional `masterarn`
-//! (alternating users), `dbInstanceIdentifier` / `dbClusterIdentifier` (endpoint looked up in
-//! RDS), `tls` (disable, require, verify-full) and per-secret password rules
-//! `passwordLength` / `excludeCharacters`. Error messages name the field and what is wrong with
-//! it, never its value.
+//! with every field it did not understand preserved. Fields: `engine` (postgres, mysql,
+//! mariadb and their aurora-/RDS spellings; redis or valkey), `host`, `port` (number or numeric
+//! string), `username`, `password`, `dbname`, optional `masterarn` (SQL: alternating users;
+//! Redis: the user that runs `ACL SETUSER`), `dbInstanceIdentifier` / `dbClusterIdentifier`
+//! (endpoint looked up in RDS), `user_arn` (an ElastiCache RBAC user, changed through the
+//! ElastiCache API; `engine` and `host` are then optional), `tls` (disable, require,
+//! verify-full) and per-secret password rules `passwordLength` / `excludeCharacters`. Error
+//! messages name the field and what is wrong with it, never its value.
 
 use std::collections::BTreeMap;
 
@@ -31,12 +33,23 @@ pub(crate) const PREVIOUS: &str = "AWSPREVIOUS";
 pub(crate) struct SecretMeta {
     pub(crate) arn: String,
     pub(crate) rotation_enabled: bool,
+    /// `rds` for a master secret RDS manages.
+    pub(crate) owning_service: Option<String>,
+    pub(crate) tags: Vec<(String, String)>,
     pub(crate) versions: BTreeMap<String, Vec<String>>,
 }
 
 impl SecretMeta {
     pub(crate) fn labels(&self, version: &str) -> Option<&[String]> {
         self.versions.get(version).map(Vec::as_slice)
+    }
+
+    /// The value of tag `key`, compared without case as AWS's own rotation functions do.
+    pub(crate) fn tag(&self, key: &str) -> Option<&str> {
+        self.tags
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(key))
+            .map(|(_, v)| v.as_str())
     }
 
     /// The version holding `label`, if any (labels are unique within a secret).
@@ -46,6 +59,22 @@ impl SecretMeta {
             .find(|(_, labels)| labels.iter().any(|l| l == label))
             .map(|(v, _)| v.as_str())
     }
+}
+
+/// One version's value, as GetSecretValue returned it.
+#[derive(Debug, Clone)]
+pub(crate) struct SecretValue {
+    pub(crate) arn: String,
+    pub(crate) version: String,
+    pub(crate) text: SecretString,
+}
+
+/// A version read and parsed: its secret's ARN, its version id and its credential.
+#[derive(Debug, Clone)]
+pub(crate) struct Version {
+    pub(crate) arn: String,
+    pub(crate) id: String,
+    pub(crate) secret: DbSecret,
 }
 
 /// A resolved network endpoint.
@@ -63,6 +92,10 @@ pub(crate) enum Engine {
     Postgres,
     MySql,
     MariaDb,
+    /// Redis or Valkey ACL users on a server Vigil logs in to.
+    Redis,
+    /// ElastiCache RBAC users (Redis or Valkey), changed through the ElastiCache API.
+    ElastiCache,
 }
 
 impl Engine {
@@ -72,14 +105,21 @@ impl Engine {
             "postgres" | "postgresql" | "aurora-postgresql" => Some(Engine::Postgres),
             "mysql" | "aurora-mysql" | "aurora" => Some(Engine::MySql),
             "mariadb" => Some(Engine::MariaDb),
+            "redis" | "valkey" => Some(Engine::Redis),
             _ => None,
         }
+    }
+
+    /// SQL databases: users with one password each, rotated single-user or alternating.
+    pub(crate) fn is_sql(self) -> bool {
+        matches!(self, Engine::Postgres | Engine::MySql | Engine::MariaDb)
     }
 
     pub(crate) fn default_port(self) -> u16 {
         match self {
             Engine::Postgres => 5432,
             Engine::MySql | Engine::MariaDb => 3306,
+            Engine::Redis | Engine::ElastiCache => 6379,
         }
     }
 
@@ -89,15 +129,18 @@ impl Engine {
         match self {
             Engine::Postgres => 63,
             Engine::MySql | Engine::MariaDb => 32,
+            Engine::Redis | Engine::ElastiCache => 128,
         }
     }
 
     /// Password length bounds: RDS accepts 8–128 characters for PostgreSQL and 8–41 for
     /// MySQL/MariaDB master users; staying inside them keeps a rotated secret valid everywhere.
+    /// ElastiCache takes 16–128; self-managed Redis gets the same bounds.
     pub(crate) fn password_len_range(self) -> std::ops::RangeInclusive<u32> {
         match self {
             Engine::Postgres => 8..=128,
             Engine::MySql | Engine::MariaDb => 8..=41,
+            Engine::Redis | Engine::ElastiCache => 16..=128,
         }
     }
 }
@@ -142,6 +185,8 @@ pub struct DbSecret {
     pub(crate) masterarn: Option<String>,
     pub(crate) db_instance_identifier: Option<String>,
     pub(crate) db_cluster_identifier: Option<String>,
+    /// An ElastiCache user's ARN (`arn:aws:elasticache:…:user:<id>`).
+    pub(crate) user_arn: Option<String>,
     pub(crate) tls: Option<TlsMode>,
     pub(crate) password_length: Option<u32>,
     pub(crate) exclude_characters: Option<String>,
@@ -150,7 +195,7 @@ pub struct DbSecret {
 }
 
 const KNOWN_ENGINES: &str =
-    "postgres, mysql, mariadb (also postgresql, aurora-postgresql, aurora-mysql)";
+    "postgres, mysql, mariadb (also postgresql, aurora-postgresql, aurora-mysql), redis, valkey";
 
 impl DbSecret {
     /// Parses the secret's `SecretString`. `which` names the version in error messages
@@ -170,16 +215,26 @@ impl DbSecret {
             return Err(bad("it is JSON but not an object; expected {\"engine\": ..., \"host\": ..., \"username\": ..., \"password\": ...}".into()));
         };
 
-        let engine_name = string_field(&raw, "engine").map_err(&bad)?.ok_or_else(|| {
-            bad(format!(
-                "field `engine` is missing; set it to one of {KNOWN_ENGINES}"
-            ))
-        })?;
-        let engine = Engine::parse(&engine_name).ok_or_else(|| {
-            bad(format!(
-                "engine {engine_name:?} is not supported; use one of {KNOWN_ENGINES}"
-            ))
-        })?;
+        let user_arn = string_field(&raw, "user_arn")
+            .map_err(&bad)?
+            .filter(|a| !a.is_empty());
+        let engine = match (string_field(&raw, "engine").map_err(&bad)?, &user_arn) {
+            (None, Some(_)) => Engine::ElastiCache,
+            (None, None) => {
+                return Err(bad(format!(
+                    "field `engine` is missing; set it to one of {KNOWN_ENGINES}"
+                )));
+            }
+            (Some(name), _) => match (Engine::parse(&name), &user_arn) {
+                (Some(Engine::Redis), Some(_)) => Engine::ElastiCache,
+                (Some(engine), _) => engine,
+                (None, _) => {
+                    return Err(bad(format!(
+                        "engine {name:?} is not supported; use one of {KNOWN_ENGINES}"
+                    )));
+                }
+            },
+        };
         let username = string_field(&raw, "username")
             .map_err(&bad)?
             .filter(|u| !u.is_empty())
@@ -204,7 +259,11 @@ impl DbSecret {
             .filter(|h| !h.is_empty());
         let db_instance_identifier = string_field(&raw, "dbInstanceIdentifier").map_err(&bad)?;
         let db_cluster_identifier = string_field(&raw, "dbClusterIdentifier").map_err(&bad)?;
-        if host.is_none() && db_instance_identifier.is_none() && db_cluster_identifier.is_none() {
+        if host.is_none()
+            && db_instance_identifier.is_none()
+            && db_cluster_identifier.is_none()
+            && engine != Engine::ElastiCache
+        {
             return Err(bad(
                 "no `host`, `dbInstanceIdentifier` or `dbClusterIdentifier`; one is needed to reach the database".into(),
             ));
@@ -257,6 +316,7 @@ impl DbSecret {
                 .filter(|m| !m.is_empty()),
             db_instance_identifier,
             db_cluster_identifier,
+            user_arn,
             tls,
             password_length,
             exclude_characters: string_field(&raw, "excludeCharacters").map_err(&bad)?,
@@ -264,9 +324,39 @@ impl DbSecret {
         })
     }
 
-    /// Alternating users: the secret names an admin secret that manages a `_clone` user.
+    /// Alternating users: a SQL secret that names an admin secret managing a `_clone` user.
+    /// (A Redis secret's `masterarn` names the user that changes ACLs; it alternates nothing.)
     pub(crate) fn is_alternating(&self) -> bool {
-        self.masterarn.is_some()
+        self.masterarn.is_some() && self.engine.is_sql()
+    }
+
+    /// An admin secret RDS manages for an instance or cluster: its value holds only
+    /// `username` and `password`, and where it works comes from the database it belongs to.
+    pub(crate) fn is_managed_value(text: &str) -> bool {
+        serde_json::from_str::<Map<String, Value>>(text).is_ok_and(|map| {
+            let mut keys: Vec<&str> = map.keys().map(String::as_str).collect();
+            keys.sort_unstable();
+            keys == ["password", "username"]
+        })
+    }
+
+    /// The admin credential of an RDS-managed secret, placed at the database RDS reports.
+    pub(crate) fn managed(
+        text: &str,
+        which: &str,
+        engine: Engine,
+        host: String,
+        port: u16,
+    ) -> Result<Self, Error> {
+        let mut raw: Map<String, Value> =
+            serde_json::from_str(text).map_err(|e| Error::MalformedSecret {
+                which: which.to_owned(),
+                problem: format!("it is not JSON ({e})"),
+            })?;
+        raw.insert("engine".into(), Value::String(engine.to_string()));
+        raw.insert("host".into(), Value::String(host));
+        raw.insert("port".into(), Value::from(port));
+        DbSecret::parse(&Value::Object(raw).to_string(), which)
     }
 
     /// A copy with another user name and password; every other field is kept.
@@ -436,6 +526,8 @@ mod tests {
         let meta = SecretMeta {
             arn: "a".into(),
             rotation_enabled: true,
+            owning_service: None,
+            tags: vec![("aws:rds:primaryDBInstanceArn".into(), "arn:db".into())],
             versions: BTreeMap::from([
                 ("v1".to_owned(), vec![CURRENT.to_owned()]),
                 ("v2".to_owned(), vec![PENDING.to_owned()]),
@@ -445,6 +537,7 @@ mod tests {
         assert_eq!(meta.version_with(PENDING), Some("v2"));
         assert_eq!(meta.version_with(PREVIOUS), None);
         assert_eq!(meta.labels("v2"), Some(&[PENDING.to_owned()][..]));
+        assert_eq!(meta.tag("aws:rds:primarydbinstancearn"), Some("arn:db"));
     }
 
     #[test]

@@ -1,3 +1,7 @@
+// The handler's future nests the drivers' connection futures deeply; computing its layout
+// needs more than the default 128 levels.
+#![recursion_limit = "256"]
+
 use lambda_runtime::{Error, LambdaEvent, run, service_fn};
 use secret_rotation::{Config, Deps, handle};
 use serde_json::Value;

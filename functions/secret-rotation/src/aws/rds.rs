@@ -1,13 +1,15 @@
-//! RDS adapter: the endpoint RDS reports for a cluster (its writer) or an instance.
+//! RDS adapter: where a cluster (its writer) or an instance answers, and its engine.
 
 use aws_sdk_rds::Client;
 use vigil::aws::AwsCallError;
 
-/// What RDS reports as a database's address; the port when RDS gives one.
+/// What RDS reports about a database: its address, the port when RDS gives one, and its
+/// engine name (`postgres`, `aurora-mysql`, …).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Address {
     pub(crate) host: String,
     pub(crate) port: Option<u16>,
+    pub(crate) engine: Option<String>,
 }
 
 /// The RDS calls rotation makes.
@@ -21,7 +23,7 @@ impl Rds {
         Rds { client }
     }
 
-    /// The writer endpoint of `cluster`; `None` while the cluster has none yet.
+    /// The writer endpoint of `cluster` (identifier or ARN); `None` while it has none yet.
     pub(crate) async fn cluster_writer(
         &self,
         cluster: &str,
@@ -38,11 +40,12 @@ impl Rds {
             c.endpoint.map(|host| Address {
                 host,
                 port: port(c.port),
+                engine: c.engine,
             })
         }))
     }
 
-    /// The endpoint of `instance`; `None` while the instance has none yet.
+    /// The endpoint of `instance` (identifier or ARN); `None` while it has none yet.
     pub(crate) async fn instance_endpoint(
         &self,
         instance: &str,
@@ -54,16 +57,15 @@ impl Rds {
             .send()
             .await
             .map_err(|e| AwsCallError::new("rds:DescribeDBInstances", e))?;
-        let endpoint = out
-            .db_instances
-            .unwrap_or_default()
-            .into_iter()
-            .next()
-            .and_then(|i| i.endpoint);
-        Ok(endpoint.and_then(|e| {
-            e.address.map(|host| Address {
-                host,
-                port: port(e.port),
+        let found = out.db_instances.unwrap_or_default().into_iter().next();
+        Ok(found.and_then(|i| {
+            let engine = i.engine;
+            i.endpoint.and_then(|e| {
+                e.address.map(|host| Address {
+                    host,
+                    port: port(e.port),
+                    engine,
+                })
             })
         }))
     }

@@ -1,12 +1,12 @@
-//! Secrets Manager adapter: the five calls rotation makes, each reduced to plain data.
+//! Secrets Manager adapter: the four calls rotation makes, each reduced to plain data.
 
 use aws_sdk_secretsmanager::Client;
 use aws_sdk_secretsmanager::operation::get_secret_value::GetSecretValueError;
+use aws_sdk_secretsmanager::operation::put_secret_value::PutSecretValueError;
 use secrecy::{ExposeSecret, SecretString};
-use vigil::aws::{AwsCallError, AwsFailure};
+use vigil::aws::AwsCallError;
 
-use crate::facts::{PENDING, SecretMeta};
-use crate::password::PasswordRules;
+use crate::facts::{PENDING, SecretMeta, SecretValue};
 
 /// The Secrets Manager calls rotation makes.
 #[derive(Debug, Clone)]
@@ -30,6 +30,13 @@ impl Secrets {
         Ok(SecretMeta {
             arn: out.arn.unwrap_or_else(|| secret_id.to_owned()),
             rotation_enabled: out.rotation_enabled.unwrap_or(false),
+            owning_service: out.owning_service,
+            tags: out
+                .tags
+                .unwrap_or_default()
+                .into_iter()
+                .filter_map(|t| Some((t.key?, t.value.unwrap_or_default())))
+                .collect(),
             versions: out
                 .version_ids_to_stages
                 .unwrap_or_default()
@@ -38,50 +45,59 @@ impl Secrets {
         })
     }
 
-    /// The value of `stage` (optionally pinned to `version`); `None` when that version has no
-    /// value yet, as the AWSPENDING version has before createSecret.
+    /// The value of `stage` and/or `version`; `None` when that version has no value yet (as
+    /// the AWSPENDING version has before createSecret) or does not hold `stage`.
     ///
-    /// The stage is always named: moto keeps answering the old value for a bare request after
-    /// AWSCURRENT moved, and naming it is what AWS documents anyway. The missing value is told
-    /// apart before `AwsCallError::new`, which logs every failure it captures: an expected
-    /// "no value yet" is not one.
+    /// The stage is always named when there is one: moto keeps answering the old value for a
+    /// bare request after AWSCURRENT moved, and naming it is what AWS documents anyway. A
+    /// missing value is told apart before `AwsCallError::new`, which logs every failure it
+    /// captures: an expected "no value yet" is not one. (moto answers a version that does not
+    /// hold the stage with InvalidRequestException, AWS with ResourceNotFoundException.)
     pub(crate) async fn value(
         &self,
         secret_id: &str,
-        stage: &str,
+        stage: Option<&str>,
         version: Option<&str>,
-    ) -> Result<Option<SecretString>, AwsCallError> {
+    ) -> Result<Option<SecretValue>, AwsCallError> {
         let result = self
             .client
             .get_secret_value()
             .secret_id(secret_id)
-            .version_stage(stage)
+            .set_version_stage(stage.map(str::to_owned))
             .set_version_id(version.map(str::to_owned))
             .send()
             .await;
         match result {
-            Ok(out) => Ok(out.secret_string.map(SecretString::from)),
-            Err(e)
-                if matches!(
-                    e.as_service_error(),
-                    Some(GetSecretValueError::ResourceNotFoundException(_))
-                ) =>
-            {
-                Ok(None)
-            }
-            Err(e) => Err(AwsCallError::new("secretsmanager:GetSecretValue", e)),
+            Ok(out) => Ok(out.secret_string.map(|text| SecretValue {
+                arn: out.arn.unwrap_or_else(|| secret_id.to_owned()),
+                version: out.version_id.unwrap_or_default(),
+                text: SecretString::from(text),
+            })),
+            Err(e) => match e.as_service_error() {
+                Some(GetSecretValueError::ResourceNotFoundException(_)) => Ok(None),
+                Some(GetSecretValueError::InvalidRequestException(r))
+                    if version.is_some()
+                        && r.message().is_some_and(|m| m.contains("not associated")) =>
+                {
+                    Ok(None)
+                }
+                _ => Err(AwsCallError::new("secretsmanager:GetSecretValue", e)),
+            },
         }
     }
 
-    /// Stores the pending credential under the rotation's token, labelled AWSPENDING.
+    /// Stores the pending credential under the rotation's token, labelled AWSPENDING. `false`
+    /// when that version holds a value already (a retried createSecret): a version's value
+    /// never changes, so Secrets Manager refuses another one and the first one stays.
     pub(crate) async fn put_pending(
         &self,
         secret_id: &str,
         token: &str,
         value: &SecretString,
         rotation_token: Option<&str>,
-    ) -> Result<(), AwsCallError> {
-        self.client
+    ) -> Result<bool, AwsCallError> {
+        let result = self
+            .client
             .put_secret_value()
             .secret_id(secret_id)
             .client_request_token(token)
@@ -89,34 +105,19 @@ impl Secrets {
             .version_stages(PENDING)
             .set_rotation_token(rotation_token.map(str::to_owned))
             .send()
-            .await
-            .map_err(|e| AwsCallError::new("secretsmanager:PutSecretValue", e))?;
-        Ok(())
-    }
-
-    pub(crate) async fn random_password(
-        &self,
-        rules: &PasswordRules,
-    ) -> Result<SecretString, AwsCallError> {
-        let out = self
-            .client
-            .get_random_password()
-            .password_length(i64::from(rules.length))
-            .exclude_characters(&rules.exclude_characters)
-            .require_each_included_type(true)
-            .send()
-            .await
-            .map_err(|e| AwsCallError::new("secretsmanager:GetRandomPassword", e))?;
-        let password = out.random_password.unwrap_or_default();
-        if password.is_empty() {
-            return Err(AwsCallError {
-                operation: "secretsmanager:GetRandomPassword",
-                failure: AwsFailure::Transient,
-                code: None,
-                message: "returned no password".into(),
-            });
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(e)
+                if matches!(
+                    e.as_service_error(),
+                    Some(PutSecretValueError::ResourceExistsException(_))
+                ) =>
+            {
+                Ok(false)
+            }
+            Err(e) => Err(AwsCallError::new("secretsmanager:PutSecretValue", e)),
         }
-        Ok(SecretString::from(password))
     }
 
     /// Moves `label` to `to` and/or removes it from `from` (`UpdateSecretVersionStage`).

@@ -2,12 +2,15 @@
 //!
 //! Every statement that carries an identifier quotes it; nothing from a secret is spliced
 //! into SQL unquoted. Passwords reach PostgreSQL only as SCRAM-SHA-256 verifiers computed
-//! here and MariaDB only as `mysql_native_password` hashes, so the clear text never lands in a
-//! server log. Errors are classified by cause and scrubbed of every credential in play.
+//! here, MariaDB only as `mysql_native_password` hashes and Redis only as SHA-256 hashes, so
+//! the clear text never lands in a server log. Every connection sets `TCP_NODELAY` and uses
+//! the process's one TLS configuration ([`tls`]). Errors are classified by cause and scrubbed
+//! of every credential in play.
 
 pub mod mysql;
 mod postgres;
-pub(crate) mod tls;
+pub(crate) mod redis;
+pub mod tls;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -17,6 +20,7 @@ use serde::Serialize;
 
 use crate::error::{DbError, DbErrorKind};
 use crate::facts::{Engine, TlsMode};
+use tls::Tls;
 
 /// Where and how to connect.
 #[derive(Debug, Clone)]
@@ -26,10 +30,20 @@ pub(crate) struct Target {
     pub(crate) port: u16,
     pub(crate) dbname: Option<String>,
     pub(crate) tls: TlsMode,
-    /// Trusted CA certificates (PEM) for verify-full.
-    pub(crate) trusted_ca_pem: Arc<Vec<u8>>,
+    /// The process's TLS configurations and trusted roots.
+    pub(crate) trust: Tls,
     /// Bound on connecting and on each statement.
     pub(crate) timeout: Duration,
+}
+
+impl Target {
+    /// The rustls configuration for this target's mode (`disable` never asks).
+    pub(crate) fn tls_config(&self) -> &Arc<rustls::ClientConfig> {
+        match self.tls {
+            TlsMode::VerifyFull => &self.trust.verify_full,
+            TlsMode::Require | TlsMode::Disable => &self.trust.require,
+        }
+    }
 }
 
 /// Which credential a login uses; its serde name is the one error messages and answers use.
@@ -62,6 +76,7 @@ impl Login<'_> {
 pub(crate) enum Session {
     Postgres(postgres::PgSession),
     MySql(mysql::MySqlSession),
+    Redis(redis::RedisSession),
 }
 
 impl Session {
@@ -74,6 +89,9 @@ impl Session {
             Engine::MySql | Engine::MariaDb => Ok(Session::MySql(
                 mysql::MySqlSession::open(target, login).await?,
             )),
+            Engine::Redis | Engine::ElastiCache => Ok(Session::Redis(
+                redis::RedisSession::open(target, login).await?,
+            )),
         }
     }
 
@@ -82,6 +100,7 @@ impl Session {
         match self {
             Session::Postgres(s) => s.check().await,
             Session::MySql(s) => s.check().await,
+            Session::Redis(s) => s.check().await,
         }
     }
 
@@ -94,6 +113,7 @@ impl Session {
         match self {
             Session::Postgres(s) => s.set_password(username, new).await,
             Session::MySql(s) => s.set_own_password(new).await,
+            Session::Redis(_) => Err(self.not_sql()),
         }
     }
 
@@ -106,6 +126,7 @@ impl Session {
         match self {
             Session::Postgres(s) => s.set_password(username, new).await,
             Session::MySql(s) => s.set_user_password(username, new).await,
+            Session::Redis(_) => Err(self.not_sql()),
         }
     }
 
@@ -119,6 +140,23 @@ impl Session {
         match self {
             Session::Postgres(s) => s.upsert_clone(original, clone, new).await,
             Session::MySql(s) => s.upsert_clone(original, clone, new).await,
+            Session::Redis(_) => Err(self.not_sql()),
+        }
+    }
+
+    /// The ACL commands of a Redis session; `None` for SQL databases.
+    pub(crate) fn redis(&mut self) -> Option<&mut redis::RedisSession> {
+        match self {
+            Session::Redis(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    fn not_sql(&self) -> DbError {
+        DbError {
+            kind: DbErrorKind::Unsupported,
+            login: String::new(),
+            message: "Redis users are rotated with ACL passwords, not SQL".into(),
         }
     }
 
@@ -126,6 +164,7 @@ impl Session {
         match self {
             Session::Postgres(s) => s.close().await,
             Session::MySql(s) => s.close().await,
+            Session::Redis(s) => s.close().await,
         }
     }
 }
@@ -146,27 +185,9 @@ pub(crate) async fn bounded<T>(
     }
 }
 
-/// Sorts a driver error by cause and removes every secret string from its text.
-pub(crate) fn classify(err: sqlx::Error, login: &str, scrub: &[&str]) -> DbError {
-    let kind = match &err {
-        sqlx::Error::Database(db) => {
-            let mysql_number = db
-                .try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>()
-                .map(|e| e.number());
-            match (db.code().as_deref(), mysql_number) {
-                (_, Some(1045)) | (Some("28P01" | "28000"), None) => DbErrorKind::Authentication,
-                (_, Some(1044 | 1142 | 1143 | 1227 | 1410 | 1396)) | (Some("42501"), None) => {
-                    DbErrorKind::Permission
-                }
-                _ => DbErrorKind::Query,
-            }
-        }
-        sqlx::Error::Tls(_) => DbErrorKind::Tls,
-        sqlx::Error::Io(io) if is_tls_io(io) => DbErrorKind::Tls,
-        sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut => DbErrorKind::Network,
-        _ => DbErrorKind::Query,
-    };
-    let mut message = err.to_string();
+/// A [`DbError`] whose message has every secret string (4 characters or more) replaced.
+pub(crate) fn scrubbed(kind: DbErrorKind, login: &str, message: String, scrub: &[&str]) -> DbError {
+    let mut message = message;
     for secret in scrub.iter().filter(|s| s.len() >= 4) {
         message = message.replace(secret, "***");
     }
@@ -177,10 +198,49 @@ pub(crate) fn classify(err: sqlx::Error, login: &str, scrub: &[&str]) -> DbError
     }
 }
 
-/// rustls reports certificate failures through `io::Error` of kind `InvalidData`.
-fn is_tls_io(io: &std::io::Error) -> bool {
-    io.kind() == std::io::ErrorKind::InvalidData
-        || io.to_string().to_ascii_lowercase().contains("certificate")
+/// An error and its sources, outermost first: drivers wrap the useful part (a certificate
+/// problem, a refused connection) a level or two down.
+pub(crate) fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = err.to_string();
+    let mut source = err.source();
+    while let Some(inner) = source {
+        let inner_text = inner.to_string();
+        if !text.contains(&inner_text) {
+            text.push_str(": ");
+            text.push_str(&inner_text);
+        }
+        source = inner.source();
+    }
+    text
+}
+
+/// The cause of an error that is not the server's answer: TLS when rustls or a certificate is
+/// behind it (rustls reports through `io::Error` of kind `InvalidData`), a timeout, or else
+/// the network.
+pub(crate) fn io_kind(err: &(dyn std::error::Error + 'static)) -> DbErrorKind {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    while let Some(e) = source {
+        if e.downcast_ref::<rustls::Error>().is_some() {
+            return DbErrorKind::Tls;
+        }
+        if let Some(io) = e.downcast_ref::<std::io::Error>() {
+            if io.kind() == std::io::ErrorKind::InvalidData {
+                return DbErrorKind::Tls;
+            }
+            if io.kind() == std::io::ErrorKind::TimedOut {
+                return DbErrorKind::Timeout;
+            }
+        }
+        source = e.source();
+    }
+    let text = error_chain(err).to_ascii_lowercase();
+    if text.contains("certificate") || text.contains("tls") {
+        DbErrorKind::Tls
+    } else if text.contains("timed out") || text.contains("timeout") {
+        DbErrorKind::Timeout
+    } else {
+        DbErrorKind::Network
+    }
 }
 
 #[cfg(test)]
@@ -189,23 +249,28 @@ mod tests {
 
     #[test]
     fn scrubs_secrets_from_driver_messages() {
-        let err = sqlx::Error::Protocol("near 'IDENTIFIED BY 'hunter2-secret''".into());
-        let db = classify(err, "pending user \"u\"", &["hunter2-secret"]);
+        let db = scrubbed(
+            DbErrorKind::Query,
+            "pending user \"u\"",
+            "near 'IDENTIFIED BY 'hunter2-secret''".into(),
+            &["hunter2-secret"],
+        );
         assert!(!db.message.contains("hunter2-secret"), "{}", db.message);
         assert!(db.message.contains("***"));
     }
 
     #[test]
     fn io_errors_are_network_unless_about_certificates() {
-        let refused = sqlx::Error::Io(std::io::Error::new(
-            std::io::ErrorKind::ConnectionRefused,
-            "refused",
-        ));
-        assert_eq!(classify(refused, "x", &[]).kind, DbErrorKind::Network);
-        let bad_cert = sqlx::Error::Io(std::io::Error::new(
+        let refused = std::io::Error::new(std::io::ErrorKind::ConnectionRefused, "refused");
+        assert_eq!(io_kind(&refused), DbErrorKind::Network);
+        let bad_cert = std::io::Error::new(
             std::io::ErrorKind::InvalidData,
             "invalid peer certificate: UnknownIssuer",
+        );
+        assert_eq!(io_kind(&bad_cert), DbErrorKind::Tls);
+        let wrapped = std::io::Error::other(rustls::Error::InvalidCertificate(
+            rustls::CertificateError::UnknownIssuer,
         ));
-        assert_eq!(classify(bad_cert, "x", &[]).kind, DbErrorKind::Tls);
+        assert_eq!(io_kind(&wrapped), DbErrorKind::Tls);
     }
 }

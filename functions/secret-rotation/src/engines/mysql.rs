@@ -1,5 +1,6 @@
-//! MySQL and MariaDB. The server's own `VERSION()` decides the flavour, whatever the secret's
-//! `engine` says (RDS MariaDB secrets often say `mysql`).
+//! MySQL and MariaDB through mysql_async. The server's handshake decides the flavour, whatever
+//! the secret's `engine` says (RDS MariaDB secrets often say `mysql`): MariaDB reports a major
+//! version of 10 or more, MySQL 5, 8 or 9.
 //!
 //! MariaDB gets passwords as `mysql_native_password` hashes (`'*' + SHA1(SHA1(pw))`), so the
 //! clear text never reaches it. MySQL 8's default plugin, `caching_sha2_password`, has no
@@ -8,15 +9,28 @@
 //! its general and slow logs. Accounts are named `user`@`host` with backtick quoting, which
 //! no `sql_mode` changes. Alternating users copy the original's exact accounts (every host,
 //! not only `%`) and grants, options such as `WITH GRANT OPTION` included.
+//!
+//! Why mysql_async (and not sqlx, used before): sqlx 0.9.0 never sets `TCP_NODELAY` and has no
+//! hook to set it, so each TLS login stalled twice on Nagle's algorithm; its TLS always adds
+//! the public web roots. mysql_async sets `TCP_NODELAY` by default, can switch its built-in
+//! roots off (trust is exactly the RDS bundle plus `VIGIL_DB_CA_FILE`), and with
+//! `prefer_socket(false)` and the two settings below given, it opens one TCP connection and
+//! runs no query of its own at login.
 
 use secrecy::{ExposeSecret, SecretString};
 use sha1::{Digest, Sha1};
-use sqlx::mysql::{MySqlConnectOptions, MySqlConnection, MySqlSslMode};
-use sqlx::{AssertSqlSafe, ConnectOptions, Connection, Row};
 
-use super::{Login, Target, bounded, classify};
+use mysql_async::prelude::Queryable;
+use mysql_async::{Conn, OptsBuilder, SslOpts};
+
+use super::{Login, Target, bounded, scrubbed};
 use crate::error::{DbError, DbErrorKind};
 use crate::facts::TlsMode;
+
+/// What mysql_async would otherwise ask the server for with `SELECT @@max_allowed_packet,
+/// @@wait_timeout` after every login: rotation's statements are small and its sessions short.
+const MAX_ALLOWED_PACKET: usize = 4 * 1024 * 1024;
+const WAIT_TIMEOUT_SECS: usize = 60;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Flavor {
@@ -25,7 +39,7 @@ pub(crate) enum Flavor {
 }
 
 pub(crate) struct MySqlSession {
-    conn: MySqlConnection,
+    conn: Conn,
     flavor: Flavor,
     no_backslash_escapes: bool,
     login: String,
@@ -35,45 +49,61 @@ pub(crate) struct MySqlSession {
 impl MySqlSession {
     pub(crate) async fn open(target: &Target, login: Login<'_>) -> Result<Self, DbError> {
         let describe = login.describe();
-        let mut options = MySqlConnectOptions::new()
-            .host(&target.host)
-            .port(target.port)
-            .username(login.username)
-            .password(login.password.expose_secret())
-            .ssl_mode(match target.tls {
-                TlsMode::Disable => MySqlSslMode::Disabled,
-                TlsMode::Require => MySqlSslMode::Required,
-                TlsMode::VerifyFull => MySqlSslMode::VerifyIdentity,
-            })
-            .disable_statement_logging();
-        if let Some(db) = &target.dbname {
-            options = options.database(db);
-        }
-        if target.tls == TlsMode::VerifyFull {
-            options = options.ssl_ca_from_pem(target.trusted_ca_pem.to_vec());
-        }
-        let (conn, version, sql_mode) = bounded(target.timeout, &describe, async {
-            let scrub = [login.password.expose_secret()];
-            let mut conn = MySqlConnection::connect_with(&options)
+        let password = login.password.expose_secret();
+        let ssl = match target.tls {
+            TlsMode::Disable => None,
+            TlsMode::Require => Some(
+                SslOpts::default()
+                    .with_disable_built_in_roots(true)
+                    .with_danger_accept_invalid_certs(true),
+            ),
+            TlsMode::VerifyFull => Some(
+                SslOpts::default()
+                    .with_disable_built_in_roots(true)
+                    .with_root_certs(vec![target.trust.roots_pem.to_vec().into()]),
+            ),
+        };
+        let options = OptsBuilder::default()
+            .ip_or_hostname(target.host.clone())
+            .tcp_port(target.port)
+            .user(Some(login.username))
+            .pass(Some(password))
+            .db_name(target.dbname.clone())
+            .prefer_socket(false)
+            .tcp_nodelay(true)
+            .max_allowed_packet(Some(MAX_ALLOWED_PACKET))
+            .wait_timeout(Some(WAIT_TIMEOUT_SECS))
+            .stmt_cache_size(0)
+            .ssl_opts(ssl);
+        let mut conn = bounded(target.timeout, &describe, async {
+            Conn::new(options)
                 .await
-                .map_err(|e| classify(e, &describe, &scrub))?;
-            let row = sqlx::query("SELECT VERSION(), @@SESSION.sql_mode")
-                .fetch_one(&mut conn)
-                .await
-                .map_err(|e| classify(e, &describe, &scrub))?;
-            let version: String = row.try_get(0).map_err(|e| classify(e, &describe, &scrub))?;
-            let sql_mode: String = row.try_get(1).map_err(|e| classify(e, &describe, &scrub))?;
-            Ok((conn, version, sql_mode))
+                .map_err(|e| classify(&e, &describe, &[password]))
         })
         .await?;
+        let flavor = if conn.server_version().0 >= 10 {
+            Flavor::MariaDb
+        } else {
+            Flavor::MySql
+        };
+        // Only MySQL gets a literal, whose escaping depends on sql_mode.
+        let no_backslash_escapes = match flavor {
+            Flavor::MariaDb => false,
+            Flavor::MySql => {
+                bounded(target.timeout, &describe, async {
+                    let mode: Option<String> = conn
+                        .query_first("SELECT @@SESSION.sql_mode")
+                        .await
+                        .map_err(|e| classify(&e, &describe, &[]))?;
+                    Ok(mode.unwrap_or_default().contains("NO_BACKSLASH_ESCAPES"))
+                })
+                .await?
+            }
+        };
         Ok(MySqlSession {
             conn,
-            flavor: if version.contains("MariaDB") {
-                Flavor::MariaDb
-            } else {
-                Flavor::MySql
-            },
-            no_backslash_escapes: sql_mode.contains("NO_BACKSLASH_ESCAPES"),
+            flavor,
+            no_backslash_escapes,
             login: describe,
             timeout: target.timeout,
         })
@@ -82,10 +112,12 @@ impl MySqlSession {
     pub(crate) async fn check(&mut self) -> Result<String, DbError> {
         let login = self.login.clone();
         bounded(self.timeout, &login, async {
-            sqlx::query_scalar::<_, String>("SELECT CURRENT_USER()")
-                .fetch_one(&mut self.conn)
+            let user: Option<String> = self
+                .conn
+                .query_first("SELECT CURRENT_USER()")
                 .await
-                .map_err(|e| classify(e, &login, &[]))
+                .map_err(|e| classify(&e, &login, &[]))?;
+            Ok(user.unwrap_or_default())
         })
         .await
     }
@@ -164,13 +196,13 @@ impl MySqlSession {
     async fn hosts_of(&mut self, user: &str) -> Result<Vec<String>, DbError> {
         let login = self.login.clone();
         bounded(self.timeout, &login, async {
-            sqlx::query_scalar::<_, String>(
-                "SELECT CAST(Host AS CHAR) FROM mysql.user WHERE User = ? ORDER BY Host",
-            )
-            .bind(user)
-            .fetch_all(&mut self.conn)
-            .await
-            .map_err(|e| classify(e, &login, &[]))
+            self.conn
+                .exec(
+                    "SELECT CAST(Host AS CHAR) FROM mysql.user WHERE User = ? ORDER BY Host",
+                    (user,),
+                )
+                .await
+                .map_err(|e| classify(&e, &login, &[]))
         })
         .await
     }
@@ -179,14 +211,10 @@ impl MySqlSession {
         let login = self.login.clone();
         let sql = format!("SHOW GRANTS FOR {account}");
         bounded(self.timeout, &login, async {
-            let rows = sqlx::raw_sql(AssertSqlSafe(sql))
-                .fetch_all(&mut self.conn)
+            self.conn
+                .query(sql)
                 .await
-                .map_err(|e| classify(e, &login, &[]))?;
-            rows.iter()
-                .map(|row| row.try_get::<String, _>(0))
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(|e| classify(e, &login, &[]))
+                .map_err(|e| classify(&e, &login, &[]))
         })
         .await
     }
@@ -223,18 +251,34 @@ impl MySqlSession {
         let secret = new.expose_secret();
         let escaped = self.literal(secret);
         bounded(self.timeout, &login, async {
-            sqlx::raw_sql(AssertSqlSafe(sql))
-                .execute(&mut self.conn)
+            self.conn
+                .query_drop(sql)
                 .await
-                .map(|_| ())
-                .map_err(|e| classify(e, &login, &[secret, escaped.trim_matches('\'')]))
+                .map_err(|e| classify(&e, &login, &[secret, escaped.trim_matches('\'')]))
         })
         .await
     }
 
     pub(crate) async fn close(self) {
-        let _ = self.conn.close().await;
+        let _ = tokio::time::timeout(self.timeout, self.conn.disconnect()).await;
     }
+}
+
+/// Sorts a driver error by cause and removes every secret string from its text.
+fn classify(err: &mysql_async::Error, login: &str, scrub: &[&str]) -> DbError {
+    let kind = match err {
+        mysql_async::Error::Server(server) => match server.code {
+            1045 => DbErrorKind::Authentication,
+            1044 | 1142 | 1143 | 1227 | 1410 | 1396 => DbErrorKind::Permission,
+            _ => DbErrorKind::Query,
+        },
+        mysql_async::Error::Io(_) => super::io_kind(err),
+        mysql_async::Error::Driver(mysql_async::DriverError::ConnectionClosed) => {
+            DbErrorKind::Network
+        }
+        _ => DbErrorKind::Query,
+    };
+    scrubbed(kind, login, super::error_chain(err), scrub)
 }
 
 /// `` `user`@`host` `` with backticks doubled. Backtick quoting means the same under every

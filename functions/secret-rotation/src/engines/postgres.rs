@@ -1,16 +1,29 @@
-//! PostgreSQL: passwords go to the server as SCRAM-SHA-256 verifiers built on the client with
-//! `postgres-protocol`, so `log_statement = all` records a verifier, never the password.
+//! PostgreSQL through tokio-postgres: passwords go to the server as SCRAM-SHA-256 verifiers
+//! built on the client with `postgres-protocol`, so `log_statement = all` records a verifier,
+//! never the password.
+//!
+//! Why tokio-postgres (and not sqlx, used before): sqlx 0.9.0 dropped `TCP_NODELAY` (its fix is
+//! merged upstream but unreleased) and offers no way to set it or to pass a socket, so every
+//! login stalled on Nagle's algorithm waiting for the server's delayed ACK; it also builds a
+//! new rustls configuration per connection and always adds the public web roots to the CA
+//! file. tokio-postgres sets `TCP_NODELAY` on its sockets, and with tokio-postgres-rustls it
+//! takes the process's one rustls configuration (exact roots, P-256 first). It speaks SCRAM
+//! with channel binding and uses the same `postgres-protocol` crate as the verifiers.
 
 use secrecy::{ExposeSecret, SecretString};
-use sqlx::postgres::{PgConnectOptions, PgConnection, PgSslMode};
-use sqlx::{AssertSqlSafe, ConnectOptions, Connection};
+use tokio::task::JoinHandle;
+use tokio_postgres::config::SslMode;
+use tokio_postgres::error::SqlState;
+use tokio_postgres::{Client, Config, NoTls};
+use tokio_postgres_rustls::MakeRustlsConnect;
 
-use super::{Login, Target, bounded, classify};
-use crate::error::DbError;
+use super::{Login, Target, bounded, scrubbed};
+use crate::error::{DbError, DbErrorKind};
 use crate::facts::TlsMode;
 
 pub(crate) struct PgSession {
-    conn: PgConnection,
+    client: Client,
+    connection: JoinHandle<()>,
     login: String,
     timeout: std::time::Duration,
 }
@@ -18,30 +31,38 @@ pub(crate) struct PgSession {
 impl PgSession {
     pub(crate) async fn open(target: &Target, login: Login<'_>) -> Result<Self, DbError> {
         let describe = login.describe();
-        let mut options = PgConnectOptions::new_without_pgpass()
+        let password = login.password.expose_secret();
+        let mut config = Config::new();
+        config
             .host(&target.host)
             .port(target.port)
-            .username(login.username)
-            .password(login.password.expose_secret())
-            .database(target.dbname.as_deref().unwrap_or("postgres"))
+            .user(login.username)
+            .password(password)
+            .dbname(target.dbname.as_deref().unwrap_or("postgres"))
             .application_name("vigil-secret-rotation")
+            .connect_timeout(target.timeout)
             .ssl_mode(match target.tls {
-                TlsMode::Disable => PgSslMode::Disable,
-                TlsMode::Require => PgSslMode::Require,
-                TlsMode::VerifyFull => PgSslMode::VerifyFull,
-            })
-            .disable_statement_logging();
-        if target.tls == TlsMode::VerifyFull {
-            options = options.ssl_root_cert_from_pem(target.trusted_ca_pem.to_vec());
-        }
-        let conn = bounded(target.timeout, &describe, async {
-            PgConnection::connect_with(&options)
-                .await
-                .map_err(|e| classify(e, &describe, &[login.password.expose_secret()]))
+                TlsMode::Disable => SslMode::Disable,
+                TlsMode::Require | TlsMode::VerifyFull => SslMode::Require,
+            });
+        let fail = |e: tokio_postgres::Error| classify(&e, &describe, &[password]);
+        let (client, connection) = bounded(target.timeout, &describe, async {
+            match target.tls {
+                TlsMode::Disable => {
+                    let (client, connection) = config.connect(NoTls).await.map_err(fail)?;
+                    Ok((client, spawn(connection)))
+                }
+                TlsMode::Require | TlsMode::VerifyFull => {
+                    let tls = MakeRustlsConnect::new(target.tls_config().as_ref().clone());
+                    let (client, connection) = config.connect(tls).await.map_err(fail)?;
+                    Ok((client, spawn(connection)))
+                }
+            }
         })
         .await?;
         Ok(PgSession {
-            conn,
+            client,
+            connection,
             login: describe,
             timeout: target.timeout,
         })
@@ -50,10 +71,12 @@ impl PgSession {
     pub(crate) async fn check(&mut self) -> Result<String, DbError> {
         let login = self.login.clone();
         bounded(self.timeout, &login, async {
-            sqlx::query_scalar::<_, String>("SELECT session_user::text")
-                .fetch_one(&mut self.conn)
+            let row = self
+                .client
+                .query_one("SELECT session_user::text", &[])
                 .await
-                .map_err(|e| classify(e, &login, &[]))
+                .map_err(|e| classify(&e, &login, &[]))?;
+            Ok(row.get(0))
         })
         .await
     }
@@ -83,14 +106,16 @@ impl PgSession {
         new: &SecretString,
     ) -> Result<(), DbError> {
         let login = self.login.clone();
-        let exists = bounded(self.timeout, &login, async {
-            sqlx::query_scalar::<_, bool>(
-                "SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1)",
-            )
-            .bind(clone)
-            .fetch_one(&mut self.conn)
-            .await
-            .map_err(|e| classify(e, &login, &[]))
+        let exists: bool = bounded(self.timeout, &login, async {
+            let row = self
+                .client
+                .query_one(
+                    "SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1)",
+                    &[&clone],
+                )
+                .await
+                .map_err(|e| classify(&e, &login, &[]))?;
+            Ok(row.get(0))
         })
         .await?;
         let (clone_q, original_q) = (quote_ident(clone), quote_ident(original));
@@ -112,18 +137,49 @@ impl PgSession {
     async fn execute(&mut self, sql: String, new: &SecretString) -> Result<(), DbError> {
         let login = self.login.clone();
         bounded(self.timeout, &login, async {
-            sqlx::raw_sql(AssertSqlSafe(sql))
-                .execute(&mut self.conn)
+            self.client
+                .batch_execute(&sql)
                 .await
-                .map(|_| ())
-                .map_err(|e| classify(e, &login, &[new.expose_secret()]))
+                .map_err(|e| classify(&e, &login, &[new.expose_secret()]))
         })
         .await
     }
 
+    /// Logs out (Terminate) and waits, briefly, for the connection to end.
     pub(crate) async fn close(self) {
-        let _ = self.conn.close().await;
+        drop(self.client);
+        let _ = tokio::time::timeout(self.timeout, self.connection).await;
     }
+}
+
+/// Drives the connection (tokio-postgres hands its socket to a future of its own).
+fn spawn<F>(connection: F) -> JoinHandle<()>
+where
+    F: Future<Output = Result<(), tokio_postgres::Error>> + Send + 'static,
+{
+    tokio::spawn(async move {
+        if let Err(e) = connection.await {
+            tracing::debug!(error = %e, "PostgreSQL connection ended with an error");
+        }
+    })
+}
+
+/// Sorts a driver error by cause and removes every secret string from its text.
+fn classify(err: &tokio_postgres::Error, login: &str, scrub: &[&str]) -> DbError {
+    let kind = match err.code() {
+        Some(code) if *code == SqlState::INVALID_PASSWORD => DbErrorKind::Authentication,
+        Some(code) if *code == SqlState::INVALID_AUTHORIZATION_SPECIFICATION => {
+            DbErrorKind::Authentication
+        }
+        Some(code) if *code == SqlState::INSUFFICIENT_PRIVILEGE => DbErrorKind::Permission,
+        Some(_) => DbErrorKind::Query,
+        None => super::io_kind(err),
+    };
+    let message = match err.as_db_error() {
+        Some(db) => format!("{}: {}", db.severity(), db.message()),
+        None => super::error_chain(err),
+    };
+    scrubbed(kind, login, message, scrub)
 }
 
 /// A SCRAM-SHA-256 verifier with a fresh random salt (RFC 5802 / 7677, the form PostgreSQL

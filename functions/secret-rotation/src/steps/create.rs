@@ -1,27 +1,27 @@
 //! createSecret: store a new credential as AWSPENDING under the rotation's token.
 //!
-//! Idempotent: a pending value already stored for this token is kept, so a retried
-//! createSecret never generates a second password for the same version. The new password
-//! comes from GetRandomPassword; for alternating users the pending version names the other
-//! user of the pair.
+//! Idempotent: Secrets Manager never changes a version's value, so when a retried createSecret
+//! finds this version holding one already, that value is kept and no second password is made
+//! for the same version. The new password is drawn by `password`; for alternating users the
+//! pending version names the other user of the pair. A `masterarn` must name an existing
+//! secret before anything is stored.
 
+use crate::collect;
 use crate::error::Error;
 use crate::report::{Outcome, StepResult};
 
-use super::Ctx;
 use super::credentials::alternate_username;
+use super::{Ctx, Scheme};
 
 pub(super) async fn run(ctx: &Ctx<'_>) -> Result<Outcome, Error> {
-    let current = ctx.current().await?;
+    let current = ctx.current().await?.secret;
     let secret = ctx.secret();
-
-    if ctx.pending().await?.is_some() {
-        return Ok(ctx.outcome(
-            StepResult::AlreadyDone,
-            "a pending value for this version exists and is kept",
-        ));
+    let scheme = Scheme::of(&current);
+    if let Some(master_arn) = &current.masterarn
+        && matches!(scheme, Scheme::AlternatingUsers | Scheme::RedisAcl)
+    {
+        collect::admin_exists(ctx.deps, master_arn).await?;
     }
-
     let rules = ctx
         .deps
         .config
@@ -31,7 +31,7 @@ pub(super) async fn run(ctx: &Ctx<'_>) -> Result<Outcome, Error> {
             secret: secret.to_owned(),
             problem,
         })?;
-    let username = if current.is_alternating() {
+    let username = if scheme == Scheme::AlternatingUsers {
         alternate_username(&current.username, current.engine).map_err(|problem| {
             Error::PasswordRules {
                 secret: secret.to_owned(),
@@ -41,9 +41,9 @@ pub(super) async fn run(ctx: &Ctx<'_>) -> Result<Outcome, Error> {
     } else {
         current.username.clone()
     };
-    let password = ctx.deps.secrets.random_password(&rules).await?;
-    let pending = current.with_credential(username, password);
-    ctx.deps
+    let pending = current.with_credential(username, rules.generate());
+    let stored = ctx
+        .deps
         .secrets
         .put_pending(
             secret,
@@ -52,11 +52,17 @@ pub(super) async fn run(ctx: &Ctx<'_>) -> Result<Outcome, Error> {
             ctx.event.rotation_token.as_deref(),
         )
         .await?;
-    tracing::info!(secret, user = %pending.username, "stored new AWSPENDING credential");
+    if !stored {
+        return Ok(ctx.outcome(
+            StepResult::AlreadyDone,
+            "a pending value for this version exists and is kept",
+        ));
+    }
+    tracing::info!(secret, user = %pending.username, %scheme, "stored new AWSPENDING credential");
     Ok(ctx.outcome(
         StepResult::Done,
         format!(
-            "new credential for user {:?} stored as AWSPENDING",
+            "new credential for user {:?} stored as AWSPENDING ({scheme})",
             pending.username
         ),
     ))

@@ -1,8 +1,43 @@
-//! Which credential the pending version may hold, decided without I/O: the user it names
-//! (alternating users flip `app` ↔ `app_clone`; a single user keeps its name) and the database
-//! it points at (the one AWSCURRENT names, so no password is ever sent elsewhere).
+//! Which credential the pending version may hold, decided without I/O: how the secret's
+//! credential changes ([`Scheme`]), the user it names (alternating users flip `app` ↔
+//! `app_clone`; everyone else keeps the name) and the database it points at (the one AWSCURRENT
+//! names, so no password is ever sent elsewhere).
+
+use serde::Serialize;
 
 use crate::facts::{DbSecret, Engine};
+
+/// How a secret's credential is rotated; its serde name is the one answers and the CLI use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub(crate) enum Scheme {
+    /// A SQL user changes its own password.
+    SingleUser,
+    /// An admin (`masterarn`) sets the password of the other user of an `app`/`app_clone` pair.
+    AlternatingUsers,
+    /// A Redis/Valkey ACL user holds the old and the new password until finishSecret.
+    RedisAcl,
+    /// An ElastiCache RBAC user, changed through the ElastiCache API, likewise.
+    ElastiCacheUser,
+}
+
+serde_plain::derive_display_from_serialize!(Scheme);
+
+impl Scheme {
+    pub(crate) fn of(secret: &DbSecret) -> Scheme {
+        match secret.engine {
+            Engine::Redis => Scheme::RedisAcl,
+            Engine::ElastiCache => Scheme::ElastiCacheUser,
+            _ if secret.is_alternating() => Scheme::AlternatingUsers,
+            _ => Scheme::SingleUser,
+        }
+    }
+
+    /// Whether the user holds two passwords between setSecret and finishSecret.
+    pub(crate) fn two_passwords(self) -> bool {
+        matches!(self, Scheme::RedisAcl | Scheme::ElastiCacheUser)
+    }
+}
 
 /// The suffix alternating-users rotation appends to the original user name.
 const CLONE_SUFFIX: &str = "_clone";
@@ -16,7 +51,7 @@ pub(crate) fn alternate_username(current: &str, engine: Engine) -> Result<String
     };
     let length = match engine {
         Engine::Postgres => next.len(),
-        Engine::MySql | Engine::MariaDb => next.chars().count(),
+        _ => next.chars().count(),
     };
     if length > engine.max_username_len() {
         return Err(format!(
@@ -86,6 +121,34 @@ pub(crate) fn same_database(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn scheme_follows_engine_and_masterarn() {
+        let parse = |text: &str| DbSecret::parse(text, "AWSCURRENT").unwrap();
+        let base = r#""host":"h","username":"u","password":"p""#;
+        assert_eq!(
+            Scheme::of(&parse(&format!(r#"{{"engine":"postgres",{base}}}"#))),
+            Scheme::SingleUser
+        );
+        assert_eq!(
+            Scheme::of(&parse(&format!(
+                r#"{{"engine":"mysql","masterarn":"a",{base}}}"#
+            ))),
+            Scheme::AlternatingUsers
+        );
+        let redis = parse(&format!(r#"{{"engine":"valkey","masterarn":"a",{base}}}"#));
+        assert_eq!(Scheme::of(&redis), Scheme::RedisAcl);
+        assert!(
+            !redis.is_alternating(),
+            "a Redis masterarn only runs ACL SETUSER"
+        );
+        let cache = parse(
+            r#"{"username":"u","password":"p","user_arn":"arn:aws:elasticache:us-east-1:1:user:u"}"#,
+        );
+        assert_eq!(Scheme::of(&cache), Scheme::ElastiCacheUser);
+        assert!(Scheme::ElastiCacheUser.two_passwords());
+        assert_eq!(Scheme::RedisAcl.to_string(), "redis-acl");
+    }
 
     #[test]
     fn alternating_names_flip_and_respect_limits() {

@@ -1,50 +1,85 @@
 //! finishSecret: promote the pending version to AWSCURRENT and take AWSPENDING off it.
-//! (Single-user rotations were promoted in setSecret already; finishSecret then only removes
-//! AWSPENDING.)
 //!
-//! Before promoting, the pending credential must still log in: a version that does not work
-//! never becomes the one applications read. Idempotent: when the version is already current,
-//! only a leftover AWSPENDING label is removed.
+//! Single-user rotations were promoted in setSecret already; finishSecret then only removes
+//! AWSPENDING. Alternating users: testSecret proved the pending credential in this rotation,
+//! so AWSCURRENT moves without another login. Redis/Valkey and ElastiCache users: AWSCURRENT
+//! moves first, then the old password is removed from the user (no application reads it any
+//! more), and AWSPENDING comes off last, so a retry after a failure in between still finds the
+//! rotation unfinished and removes the old password then. Idempotent: when the version is
+//! already current, only the old password and a leftover AWSPENDING label are removed.
 
-use crate::engines::Role;
+use secrecy::ExposeSecret;
+
 use crate::error::Error;
-use crate::facts::{CURRENT, PENDING};
+use crate::facts::{CURRENT, DbSecret, PENDING, SecretMeta};
 use crate::report::{Outcome, StepResult};
 
-use super::{Ctx, log_in};
+use super::set::{cache_user_id, redis_admin};
+use super::{Ctx, Scheme};
 
-pub(super) async fn run(ctx: &Ctx<'_>) -> Result<Outcome, Error> {
-    let pending = ctx.pending_required().await?;
-    let target = ctx.target(&pending).await?;
-    log_in(&target, Role::Pending, &pending).await?;
-
-    let previous_current = ctx.meta.version_with(CURRENT).map(str::to_owned);
-    ctx.deps
-        .secrets
-        .move_label(
-            ctx.secret(),
-            CURRENT,
-            Some(ctx.token()),
-            previous_current.as_deref(),
-        )
-        .await?;
+/// The token is AWSPENDING only: alternating users, Redis and ElastiCache users.
+pub(super) async fn run(ctx: &Ctx<'_>, meta: &SecretMeta) -> Result<Outcome, Error> {
+    let current = ctx.current().await?;
+    let scheme = Scheme::of(&current.secret);
+    let from = meta.version_with(CURRENT).unwrap_or(&current.id).to_owned();
+    ctx.promote(&from).await?;
+    if scheme.two_passwords() {
+        let pending = ctx.pending().await?.secret;
+        remove_old_password(ctx, &current.secret, &pending).await?;
+    }
     drop_pending_label(ctx).await?;
-    tracing::info!(
-        secret = ctx.secret(),
-        version = ctx.token(),
-        "rotation finished"
-    );
+    tracing::info!(secret = ctx.secret(), version = ctx.token(), %scheme, "rotation finished");
     Ok(ctx.outcome(
         StepResult::Done,
-        format!(
-            "AWSCURRENT moved to this version from {}",
-            previous_current.as_deref().unwrap_or("none")
-        ),
+        format!("AWSCURRENT moved to this version from {from}"),
     ))
 }
 
+/// The token is AWSCURRENT and still AWSPENDING: a single-user rotation promoted in
+/// setSecret, or a retry after AWSCURRENT moved.
+pub(super) async fn run_promoted(ctx: &Ctx<'_>) -> Result<Outcome, Error> {
+    let current = ctx.current().await?;
+    if Scheme::of(&current.secret).two_passwords()
+        && let Some(previous) = ctx.previous().await?
+        && previous.id != current.id
+    {
+        remove_old_password(ctx, &previous.secret, &current.secret).await?;
+    }
+    drop_pending_label(ctx).await?;
+    Ok(ctx.outcome(
+        StepResult::Done,
+        "AWSPENDING removed from the current version",
+    ))
+}
+
+/// Removes `old`'s password from the user, which keeps `new`'s.
+async fn remove_old_password(ctx: &Ctx<'_>, old: &DbSecret, new: &DbSecret) -> Result<(), Error> {
+    match Scheme::of(new) {
+        Scheme::RedisAcl if old.password.expose_secret() != new.password.expose_secret() => {
+            let target = ctx.target(new).await?;
+            let mut session = redis_admin(ctx, new, &target).await?;
+            let acl = session
+                .redis()
+                .expect("a Redis target opens a Redis session");
+            let removed = acl.remove_password(&new.username, &old.password).await;
+            session.close().await;
+            removed?;
+        }
+        Scheme::ElastiCacheUser => {
+            let id = cache_user_id(ctx, new)?;
+            ctx.cache_user_active(&id).await?;
+            ctx.deps
+                .elasticache
+                .set_passwords(&id, &[&new.password])
+                .await?;
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
 /// Removes AWSPENDING from this rotation's version, so the next rotation can start.
-pub(super) async fn drop_pending_label(ctx: &Ctx<'_>) -> Result<(), Error> {
+async fn drop_pending_label(ctx: &Ctx<'_>) -> Result<(), Error> {
     ctx.deps
         .secrets
         .move_label(ctx.secret(), PENDING, None, Some(ctx.token()))

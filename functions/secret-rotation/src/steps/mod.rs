@@ -4,9 +4,24 @@
 //! Before any step: rotation must be enabled on the secret, and the event's token must be a
 //! version of it. A token that is already AWSCURRENT means the work is done (a retry after
 //! success) and succeeds without touching anything; otherwise the token must be AWSPENDING.
-//! Single-user rotation moves AWSCURRENT in setSecret, right after the database accepted the
-//! new password, so AWSCURRENT logs in at every step boundary; until finishSecret removes
-//! AWSPENDING from that version, set, test and finish still do their work on it.
+//! setSecret and testSecret start by reading the token's AWSPENDING value, which only a
+//! version holding AWSPENDING has: when it is there, that read is the check, and
+//! DescribeSecret is only called to explain why it is not. Each version is read at most once
+//! per invocation.
+//!
+//! How a credential changes depends on its [`Scheme`]:
+//! - single user: setSecret logs in as the current credential (the pending one only when the
+//!   current one is refused, as after a retry; the previous one last), changes the password,
+//!   proves the new one with a fresh login and at once moves AWSCURRENT, so AWSCURRENT logs in
+//!   at every step boundary; until finishSecret removes AWSPENDING from that version, set, test
+//!   and finish still do their work on it;
+//! - alternating users: setSecret, as the admin named by `masterarn` (an RDS-managed master
+//!   secret works), sets the other user's password; testSecret proves it; finishSecret moves
+//!   AWSCURRENT;
+//! - Redis/Valkey ACL users and ElastiCache users hold two passwords for a while: setSecret
+//!   adds the new one, testSecret proves it, finishSecret moves AWSCURRENT and then removes the
+//!   old one.
+//!
 //! The one exception is testSecret for a token with no pending value, which Secrets Manager
 //! sends when rotation is configured without rotating immediately: it checks that the current
 //! credential logs in, proving the configuration.
@@ -23,13 +38,17 @@ mod test;
 mod versions;
 
 use std::sync::OnceLock;
+use std::time::{Duration, Instant};
 
+pub(crate) use credentials::Scheme;
+
+use crate::aws::elasticache::CacheUser;
 use crate::collect;
 use crate::deps::Deps;
 use crate::engines::{Login, Role, Session, Target};
 use crate::error::{DbError, Error};
 use crate::event::{RotationEvent, Step};
-use crate::facts::{CURRENT, DbSecret, Endpoint, Engine, PENDING, SecretMeta};
+use crate::facts::{CURRENT, DbSecret, Endpoint, Engine, PENDING, PREVIOUS, Version};
 use crate::report::{Outcome, StepResult};
 
 use versions::{VersionState, stale_pending, version_state};
@@ -43,15 +62,15 @@ pub(crate) struct Trace {
 /// One step's view of the rotation.
 struct Ctx<'a> {
     event: &'a RotationEvent,
-    meta: SecretMeta,
+    /// The secret's ARN, as Secrets Manager answered it (the event may carry a name).
+    arn: String,
     deps: &'a Deps,
     trace: &'a Trace,
 }
 
 impl Ctx<'_> {
-    /// The secret's ARN, as DescribeSecret gave it (the event may carry a name).
     fn secret(&self) -> &str {
-        &self.meta.arn
+        &self.arn
     }
 
     fn token(&self) -> &str {
@@ -61,47 +80,55 @@ impl Ctx<'_> {
     fn outcome(&self, result: StepResult, detail: impl Into<String>) -> Outcome {
         Outcome {
             step: self.event.step,
-            secret: self.meta.arn.clone(),
+            secret: self.arn.clone(),
             version: self.event.client_request_token.clone(),
             result,
             detail: detail.into(),
         }
     }
 
-    /// The AWSCURRENT credential, parsed.
-    async fn current(&self) -> Result<DbSecret, Error> {
-        let secret = collect::secret(self.deps, self.secret(), CURRENT, None, CURRENT)
+    fn noted(&self, version: Version) -> Version {
+        let _ = self.trace.engine.set(version.secret.engine);
+        version
+    }
+
+    /// The AWSCURRENT version, parsed.
+    async fn current(&self) -> Result<Version, Error> {
+        let version = collect::secret(self.deps, self.secret(), Some(CURRENT), None, CURRENT)
             .await?
             .ok_or_else(|| Error::MalformedSecret {
                 which: CURRENT.into(),
                 problem: "the secret has no AWSCURRENT value".into(),
             })?;
-        let _ = self.trace.engine.set(secret.engine);
-        Ok(secret)
+        Ok(self.noted(version))
     }
 
-    /// The AWSPENDING value of this rotation's version, if createSecret stored one.
-    async fn pending(&self) -> Result<Option<DbSecret>, Error> {
-        let pending = collect::secret(
+    /// The AWSPENDING value of this rotation's version.
+    async fn pending(&self) -> Result<Version, Error> {
+        let version = collect::secret(
             self.deps,
             self.secret(),
-            PENDING,
+            Some(PENDING),
             Some(self.token()),
             PENDING,
         )
-        .await?;
-        if let Some(secret) = &pending {
-            let _ = self.trace.engine.set(secret.engine);
-        }
-        Ok(pending)
-    }
-
-    async fn pending_required(&self) -> Result<DbSecret, Error> {
-        self.pending().await?.ok_or_else(|| Error::PendingMissing {
+        .await?
+        .ok_or_else(|| Error::PendingMissing {
             secret: self.secret().to_owned(),
             token: self.token().to_owned(),
             step: self.event.step.to_string(),
-        })
+        })?;
+        Ok(self.noted(version))
+    }
+
+    /// The AWSPREVIOUS version, if there is one with a value that parses.
+    async fn previous(&self) -> Result<Option<Version>, Error> {
+        match collect::secret(self.deps, self.secret(), Some(PREVIOUS), None, PREVIOUS).await {
+            Ok(previous) => Ok(previous),
+            // A previous value that cannot be read is no reason to fail: it is only a fallback.
+            Err(Error::MalformedSecret { .. }) => Ok(None),
+            Err(e) => Err(e),
+        }
     }
 
     /// Connection settings for `secret`: its endpoint (resolved through RDS when it names an
@@ -114,9 +141,54 @@ impl Ctx<'_> {
             port,
             dbname: secret.dbname.clone(),
             tls: secret.tls.unwrap_or(self.deps.config.tls_default),
-            trusted_ca_pem: self.deps.trusted_ca_pem.clone(),
+            trust: self.deps.trust.clone(),
             timeout: self.deps.config.connect_timeout,
         })
+    }
+
+    /// The admin credential `masterarn` names, refused unless it is for `target`'s server:
+    /// the admin password is only ever sent to its own database.
+    async fn admin(&self, master_arn: &str, target: &Target) -> Result<DbSecret, Error> {
+        let admin = collect::admin(self.deps, master_arn).await?;
+        let elsewhere = admin.host.as_ref().is_some_and(|host| *host != target.host)
+            || (admin.host.is_some() && admin.port != target.port);
+        if elsewhere {
+            return Err(Error::Unsafe {
+                secret: self.secret().to_owned(),
+                reason: format!(
+                    "the admin secret {master_arn} is for another server than this secret; the admin password is only sent to its own database"
+                ),
+            });
+        }
+        Ok(admin)
+    }
+
+    /// Moves AWSCURRENT to this rotation's version from `from`.
+    async fn promote(&self, from: &str) -> Result<(), Error> {
+        self.deps
+            .secrets
+            .move_label(self.secret(), CURRENT, Some(self.token()), Some(from))
+            .await?;
+        Ok(())
+    }
+
+    /// Waits until the ElastiCache user `id` is `active` (a change is applied), within the
+    /// connect timeout.
+    async fn cache_user_active(&self, id: &str) -> Result<CacheUser, Error> {
+        let until = Instant::now() + self.deps.config.connect_timeout;
+        loop {
+            let user = self.deps.elasticache.user(id).await?;
+            if user.status == "active" {
+                return Ok(user);
+            }
+            if Instant::now() >= until {
+                return Err(Error::Busy {
+                    what: format!("ElastiCache user {id}"),
+                    problem: format!("its status is {:?}, not active", user.status),
+                });
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
     }
 }
 
@@ -129,13 +201,13 @@ fn login(role: Role, secret: &DbSecret) -> Login<'_> {
     }
 }
 
-/// Logs in with `secret`'s credential, runs a query and logs out: the proof that a credential
-/// works. Returns who the server says the session belongs to.
-async fn log_in(target: &Target, role: Role, secret: &DbSecret) -> Result<String, DbError> {
-    let mut session = Session::open(target, login(role, secret)).await?;
-    let user = session.check().await?;
-    session.close().await;
-    Ok(user)
+/// Logs in with `secret`'s credential and logs out: the proof that a credential works.
+async fn log_in(target: &Target, role: Role, secret: &DbSecret) -> Result<(), DbError> {
+    Session::open(target, login(role, secret))
+        .await?
+        .close()
+        .await;
+    Ok(())
 }
 
 /// Runs the event's step after the checks every step shares.
@@ -144,6 +216,24 @@ pub(crate) async fn run(
     deps: &Deps,
     trace: &Trace,
 ) -> Result<Outcome, Error> {
+    if matches!(event.step, Step::Set | Step::Test) {
+        let token = event.client_request_token.as_str();
+        let pending =
+            collect::secret(deps, &event.secret_id, Some(PENDING), Some(token), PENDING).await?;
+        if let Some(pending) = pending {
+            let ctx = Ctx {
+                event,
+                arn: pending.arn.clone(),
+                deps,
+                trace,
+            };
+            let pending = ctx.noted(pending);
+            return match event.step {
+                Step::Set => set::run(&ctx, pending).await,
+                _ => test::run(&ctx, pending).await,
+            };
+        }
+    }
     let meta = deps.secrets.describe(&event.secret_id).await?;
     if !meta.rotation_enabled {
         return Err(Error::RotationNotEnabled {
@@ -153,57 +243,51 @@ pub(crate) async fn run(
     let state = version_state(&meta, &event.client_request_token);
     let ctx = Ctx {
         event,
-        meta,
+        arn: meta.arn.clone(),
         deps,
         trace,
     };
     match (state, event.step) {
-        // Single-user rotation promotes in setSecret (see `set`); until finishSecret takes
-        // AWSPENDING off, the rotation is still under way on the current version.
-        (VersionState::Current { also_pending: true }, Step::Set) => set::run(&ctx).await,
-        (VersionState::Current { also_pending: true }, Step::Test) => test::run(&ctx).await,
         (VersionState::Current { also_pending: true }, Step::Finish) => {
-            finish::drop_pending_label(&ctx).await?;
-            Ok(ctx.outcome(
-                StepResult::Done,
-                "AWSPENDING removed from the current version",
-            ))
+            finish::run_promoted(&ctx).await
         }
         (VersionState::Current { .. }, _) => {
             Ok(ctx.outcome(StepResult::NoOp, "this version is already AWSCURRENT"))
         }
         (VersionState::Pending, Step::Create) => create::run(&ctx).await,
-        (VersionState::Pending, Step::Set) => set::run(&ctx).await,
-        (VersionState::Pending, Step::Test) => test::run(&ctx).await,
-        (VersionState::Pending, Step::Finish) => finish::run(&ctx).await,
-        (VersionState::NotAVersion | VersionState::Other(_), Step::Test) => {
-            test::check_current(&ctx).await
-        }
+        (VersionState::Pending, Step::Finish) => finish::run(&ctx, &meta).await,
+        // Set and Test found no pending value above.
+        (VersionState::Pending, Step::Set) => Err(Error::PendingMissing {
+            secret: ctx.arn.clone(),
+            token: event.client_request_token.clone(),
+            step: event.step.to_string(),
+        }),
+        (_, Step::Test) => test::check_current(&ctx).await,
         (VersionState::NotAVersion | VersionState::Other(_), _)
-            if stale_pending(&ctx.meta, &event.client_request_token).is_some() =>
+            if stale_pending(&meta, &event.client_request_token).is_some() =>
         {
-            let version = stale_pending(&ctx.meta, &event.client_request_token)
+            let version = stale_pending(&meta, &event.client_request_token)
                 .unwrap_or_default()
                 .to_owned();
             let cleaned = deps.config.clean_stuck_rotation;
             if cleaned {
-                tracing::warn!(secret = %ctx.meta.arn, %version, "removing AWSPENDING left by an unfinished rotation");
+                tracing::warn!(secret = %meta.arn, %version, "removing AWSPENDING left by an unfinished rotation");
                 deps.secrets
-                    .move_label(&ctx.meta.arn, PENDING, None, Some(&version))
+                    .move_label(&meta.arn, PENDING, None, Some(&version))
                     .await?;
             }
             Err(Error::StuckRotation {
-                secret: ctx.meta.arn.clone(),
+                secret: meta.arn.clone(),
                 version,
                 cleaned,
             })
         }
         (VersionState::NotAVersion, _) => Err(Error::UnknownVersion {
-            secret: ctx.meta.arn.clone(),
+            secret: meta.arn.clone(),
             token: event.client_request_token.clone(),
         }),
         (VersionState::Other(labels), _) => Err(Error::NotPending {
-            secret: ctx.meta.arn.clone(),
+            secret: meta.arn.clone(),
             token: event.client_request_token.clone(),
             labels: if labels.is_empty() {
                 "none".into()

@@ -42,6 +42,8 @@ mod tests {
         SecretMeta {
             arn: "arn".into(),
             rotation_enabled: true,
+            owning_service: None,
+            tags: Vec::new(),
             versions: pairs
                 .iter()
                 .map(|(v, ls)| (v.to_string(), ls.iter().map(|l| l.to_string()).collect()))
