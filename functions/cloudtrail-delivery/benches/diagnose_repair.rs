@@ -14,16 +14,16 @@
 //! The healthy poll and the ignored events only read, so one seeded account serves all their
 //! rounds, and being cheap they run [`CHEAP_ROUNDS`]: enough for a p95 that is not the max.
 
-#[path = "../tests/common/mod.rs"]
-mod common;
+#[path = "../tests/rig/mod.rs"]
+mod rig;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant, SystemTime};
 
-use cloudtrail_delivery::report::Outcome;
+use cloudtrail_delivery::report::{Outcome, RepairStatus};
 use cloudtrail_delivery::{Deps, handle_event};
-use common::Rig;
+use rig::Rig;
 use serde_json::{Value, json};
 
 /// Rounds of the scenarios that seed a fresh account each time (too few for a p95).
@@ -35,7 +35,7 @@ const REGIONS: [&str; 4] = ["us-east-1", "us-west-2", "eu-west-1", "ap-southeast
 /// The rig's function dependencies, rebuilt on a counting HTTP client.
 fn counted(rig: &Rig) -> (Deps, Arc<AtomicUsize>) {
     let (sdk, count) = vigil_tests::harness::counted(&rig.sdk);
-    (Deps::new(&sdk, rig.deps.config.clone()), count)
+    (Deps::new(&sdk, rig.config.clone()), count)
 }
 
 struct Sample {
@@ -64,12 +64,7 @@ async fn broken_single_trail() -> (Rig, Value) {
         .healthy_trail("management-events", "us-east-1", true)
         .await;
     break_policy(&rig, &bucket, &arn).await;
-    rig.cloudtrail("us-east-1")
-        .stop_logging()
-        .name(&arn)
-        .send()
-        .await
-        .unwrap();
+    rig.stop_logging(&arn).await;
     rig.set_status(&arn, json!({"LatestDeliveryError": "AccessDenied"}));
     let event = rig.event("stop-logging.json", &[]);
     (rig, event)
@@ -101,12 +96,7 @@ async fn twenty_trails(broken: bool) -> Rig {
                 .await;
             match (broken, k % 4) {
                 (true, 1) => {
-                    rig.cloudtrail(region)
-                        .stop_logging()
-                        .name(&arn)
-                        .send()
-                        .await
-                        .unwrap();
+                    rig.stop_logging(&arn).await;
                 }
                 (true, 3) => {
                     break_policy(&rig, &bucket, &arn).await;
@@ -173,7 +163,7 @@ fn repaired(outcome: &Outcome) -> (usize, usize) {
         .flat_map(|c| &c.repairs);
     repairs.fold((0, 0), |(done, verified), r| {
         (
-            done + usize::from(r.status == "done"),
+            done + usize::from(r.status == RepairStatus::Done),
             verified + usize::from(r.verified == Some(true)),
         )
     })
@@ -240,7 +230,7 @@ async fn main() {
         &format!(
             "{} causes, {done} repairs, {verified} verified, {}",
             last.trails[0].causes.len(),
-            last.trails[0].verdict.as_str()
+            last.trails[0].verdict
         ),
     );
     let last = &healthy[healthy.len() - 1].outcome;

@@ -10,67 +10,47 @@
 //! | `VIGIL_TRAIL_REPAIR_KMS_KEY` | true | CancelKeyDeletion / EnableKey on an owned key |
 //! | `VIGIL_TRAIL_STALE_AFTER_MINUTES` | 180 | no delivery for this long while logging is a problem |
 //! | `VIGIL_TRAIL_CONCURRENCY` | 8 | AWS calls in flight at once per kind of fact (trails, buckets, keys, log groups) |
-//! | `VIGIL_S3_FORCE_PATH_STYLE` | false | path-style S3 addressing (S3-compatible endpoints, the local emulator) |
-//! | `VIGIL_ALERT_TOPIC_ARN` | none (alerts only logged) | SNS topic for diagnoses |
-//! | `VIGIL_METRICS_NAMESPACE` | Vigil | CloudWatch namespace of the EMF metrics |
+//!
+//! and the settings every function reads (`vigil::config::Common`: `VIGIL_ALERT_TOPIC_ARN`,
+//! `VIGIL_METRICS_NAMESPACE`). S3 path-style addressing follows the endpoint
+//! (`vigil::aws::s3_path_style`), so it is no setting here.
 
 use std::time::Duration;
 
+use vigil::config::{Common, Env};
+
 /// The tag that marks a KMS key as owned by a Vigil stack: `vigil:owner=<stack name>`.
-pub const OWNER_TAG: &str = "vigil:owner";
+pub(crate) const OWNER_TAG: &str = "vigil:owner";
+
+const DEFAULT_STALE_MINUTES: u64 = 180;
+const DEFAULT_CONCURRENCY: usize = 8;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Config {
-    pub account_id: String,
-    pub stack_name: Option<String>,
-    pub owned_key_arns: Vec<String>,
-    pub repair: RepairSwitches,
-    pub stale_after: Duration,
-    pub concurrency: usize,
-    pub s3_force_path_style: bool,
-    pub alert_topic_arn: Option<String>,
-    pub metrics_namespace: String,
+    pub(crate) account_id: String,
+    pub(crate) stack_name: Option<String>,
+    pub(crate) owned_key_arns: Vec<String>,
+    pub(crate) repair: RepairSwitches,
+    pub(crate) stale_after: Duration,
+    /// At least 1 (`from_lookup` allows 1 to 64).
+    pub(crate) concurrency: usize,
+    pub(crate) common: Common,
 }
 
 /// Which safe repairs are on. Each can be turned off on its own; off means "diagnose and
 /// alert only".
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RepairSwitches {
-    pub start_logging: bool,
-    pub bucket_policy: bool,
-    pub kms_key: bool,
-}
-
-impl Default for RepairSwitches {
-    fn default() -> Self {
-        RepairSwitches {
-            start_logging: true,
-            bucket_policy: true,
-            kms_key: true,
-        }
-    }
+pub(crate) struct RepairSwitches {
+    pub(crate) start_logging: bool,
+    pub(crate) bucket_policy: bool,
+    pub(crate) kms_key: bool,
 }
 
 impl Config {
-    /// Settings for `account_id` with every default.
-    pub fn for_account(account_id: impl Into<String>) -> Self {
-        Config {
-            account_id: account_id.into(),
-            stack_name: None,
-            owned_key_arns: Vec::new(),
-            repair: RepairSwitches::default(),
-            stale_after: Duration::from_secs(180 * 60),
-            concurrency: 8,
-            s3_force_path_style: false,
-            alert_topic_arn: None,
-            metrics_namespace: "Vigil".to_owned(),
-        }
-    }
-
     /// Reads the settings through `get` (the process environment in `main`, a map in tests).
     /// Any invalid value is an error naming the variable and what it accepts.
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Config, String> {
-        let env = vigil::config::Env::new(get);
+        let env = Env::new(get);
         let account_id = env.get("VIGIL_ACCOUNT_ID").ok_or(
             "VIGIL_ACCOUNT_ID is not set; set it to this account's 12-digit id (the template passes AWS::AccountId)",
         )?;
@@ -79,17 +59,15 @@ impl Config {
                 "VIGIL_ACCOUNT_ID={account_id:?} is not a 12-digit AWS account id"
             ));
         }
-        let mut config = Config::for_account(account_id);
-        config.stack_name = env.get("VIGIL_STACK_NAME");
-        for arn in env.list("VIGIL_TRAIL_OWNED_KEY_ARNS").unwrap_or_default() {
-            if !(arn.starts_with("arn:") && arn.contains(":kms:") && arn.contains(":key/")) {
-                return Err(format!(
-                    "VIGIL_TRAIL_OWNED_KEY_ARNS: {arn:?} is not a KMS key ARN (arn:aws:kms:REGION:ACCOUNT:key/KEY-ID)"
-                ));
-            }
-            config.owned_key_arns.push(arn);
+        let owned_key_arns = env.list("VIGIL_TRAIL_OWNED_KEY_ARNS").unwrap_or_default();
+        if let Some(arn) = owned_key_arns.iter().find(|arn| {
+            !(arn.starts_with("arn:") && arn.contains(":kms:") && arn.contains(":key/"))
+        }) {
+            return Err(format!(
+                "VIGIL_TRAIL_OWNED_KEY_ARNS: {arn:?} is not a KMS key ARN (arn:aws:kms:REGION:ACCOUNT:key/KEY-ID)"
+            ));
         }
-        config.repair = RepairSwitches {
+        let repair = RepairSwitches {
             start_logging: env.flag("VIGIL_TRAIL_REPAIR_START_LOGGING", true)?,
             bucket_policy: env.flag("VIGIL_TRAIL_REPAIR_BUCKET_POLICY", true)?,
             kms_key: env.flag("VIGIL_TRAIL_REPAIR_KMS_KEY", true)?,
@@ -97,39 +75,52 @@ impl Config {
         let stale_minutes = env
             .number(
                 "VIGIL_TRAIL_STALE_AFTER_MINUTES",
-                config.stale_after.as_secs() / 60,
+                DEFAULT_STALE_MINUTES,
                 15,
                 10_080,
             )
             .map_err(|e| format!("{e} (minutes; CloudTrail delivers about every 5 minutes)"))?;
-        config.stale_after = Duration::from_secs(stale_minutes * 60);
-        config.concurrency = env.number("VIGIL_TRAIL_CONCURRENCY", config.concurrency, 1, 64)?;
-        config.s3_force_path_style = env.flag("VIGIL_S3_FORCE_PATH_STYLE", false)?;
-        config.alert_topic_arn = env.get("VIGIL_ALERT_TOPIC_ARN");
-        if let Some(ns) = env.get("VIGIL_METRICS_NAMESPACE") {
-            config.metrics_namespace = ns;
-        }
-        Ok(config)
+        let concurrency = env.number("VIGIL_TRAIL_CONCURRENCY", DEFAULT_CONCURRENCY, 1, 64)?;
+        Ok(Config {
+            account_id,
+            stack_name: env.get("VIGIL_STACK_NAME"),
+            owned_key_arns,
+            repair,
+            stale_after: Duration::from_secs(stale_minutes * 60),
+            concurrency,
+            common: Common::from_env(&env),
+        })
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::HashMap;
+    use vigil::config::lookup_in;
 
     fn from(pairs: &[(&str, &str)]) -> Result<Config, String> {
-        let map: HashMap<String, String> = pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        Config::from_lookup(|k| map.get(k).cloned())
+        Config::from_lookup(lookup_in(pairs))
     }
 
     #[test]
     fn defaults_repair_safely_and_need_only_the_account() {
         let c = from(&[("VIGIL_ACCOUNT_ID", "123456789012")]).unwrap();
-        assert_eq!(c, Config::for_account("123456789012"));
+        assert_eq!(
+            c,
+            Config {
+                account_id: "123456789012".into(),
+                stack_name: None,
+                owned_key_arns: Vec::new(),
+                repair: RepairSwitches {
+                    start_logging: true,
+                    bucket_policy: true,
+                    kms_key: true,
+                },
+                stale_after: Duration::from_secs(180 * 60),
+                concurrency: 8,
+                common: Common::default(),
+            }
+        );
         assert!(c.repair.start_logging && c.repair.bucket_policy && c.repair.kms_key);
         assert!(c.owned_key_arns.is_empty());
         assert_eq!(c.stale_after, Duration::from_secs(3 * 3600));
@@ -145,14 +136,14 @@ mod tests {
                 "arn:aws:kms:us-east-1:123456789012:key/a, arn:aws:kms:eu-west-1:123456789012:key/b",
             ),
             ("VIGIL_STACK_NAME", "vigil"),
-            ("VIGIL_S3_FORCE_PATH_STYLE", "true"),
+            ("VIGIL_ALERT_TOPIC_ARN", "arn:aws:sns:us-east-1:123456789012:vigil"),
         ])
         .unwrap();
         assert!(!c.repair.bucket_policy);
         assert!(c.repair.start_logging);
         assert_eq!(c.owned_key_arns.len(), 2);
         assert_eq!(c.stack_name.as_deref(), Some("vigil"));
-        assert!(c.s3_force_path_style);
+        assert!(c.common.alert_topic_arn.is_some());
     }
 
     #[test]

@@ -5,8 +5,8 @@
 //! one it takes, the trail inventory could not be read, the deadline came too close, or the
 //! diagnosis could not be told to anyone.
 
-use vigil::error::Cause;
 use vigil::aws::AwsCallError;
+use vigil::error::Cause;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {

@@ -1,49 +1,29 @@
 //! One invocation: route the event, collect facts, diagnose, repair what is allowed, check
-//! again, and report (result, one alert per trail with a problem, EMF metrics).
+//! again, and report (see `report`: the answer, one alert per trail with a problem, EMF
+//! metrics, or the failure alert), all within the Lambda deadline.
 
-use vigil::error::Cause;
 use std::time::{Duration, Instant, SystemTime};
 
-use aws_config::SdkConfig;
 use chrono::Utc;
 use lambda_runtime::LambdaEvent;
 use serde_json::Value;
-use vigil::alert::Alerts;
+use vigil::alert::Alert;
 use vigil::aws::within_budget;
+use vigil::error::Cause;
 
-use crate::aws::Aws;
-use crate::config::Config;
+use crate::collect;
+use crate::deps::Deps;
 use crate::diagnose::{self, Settings};
 use crate::error::Error;
-use crate::facts::{self, TrailSettings};
+use crate::event::{Routing, Target, Trigger, route, select};
+use crate::facts::TrailSettings;
 use crate::repair;
 use crate::report::{self, Outcome};
-use crate::trigger::{Routing, Target, Trigger, route, select};
 
 /// Time kept back from the Lambda deadline for reporting.
 const REPORT_MARGIN: Duration = Duration::from_secs(3);
 /// Less than this left and a check is not started: it could not finish.
 const MINIMUM_BUDGET: Duration = Duration::from_secs(5);
-
-/// What the handler works with, built once per cold start.
-pub struct Deps {
-    pub aws: Aws,
-    pub alerts: Alerts,
-    pub config: Config,
-}
-
-impl Deps {
-    pub fn new(sdk: &SdkConfig, config: Config) -> Self {
-        Deps {
-            aws: Aws::new(sdk, config.s3_force_path_style, config.concurrency),
-            alerts: Alerts::new(
-                vigil::client!(aws_sdk_sns, sdk),
-                config.alert_topic_arn.clone(),
-            ),
-            config,
-        }
-    }
-}
 
 /// The Lambda entry point.
 pub async fn handle(event: LambdaEvent<Value>, deps: &Deps) -> Result<Outcome, Error> {
@@ -70,7 +50,7 @@ pub async fn handle_event(
             Err(error),
         ),
     };
-    let namespace = &deps.config.metrics_namespace;
+    let namespace = &deps.config.common.metrics_namespace;
     match result {
         Ok((mut outcome, alerts)) => {
             let mut failure = None;
@@ -117,7 +97,7 @@ async fn check_within_budget(
     trigger: &Trigger,
     deadline: SystemTime,
     deps: &Deps,
-) -> Result<(Outcome, Vec<vigil::alert::Alert>), Error> {
+) -> Result<(Outcome, Vec<Alert>), Error> {
     // Boxed: the whole check is one deeply nested future, and without a box in the chain the
     // release build exceeds rustc's query depth when laying out `main`'s future.
     let work = Box::pin(check(trigger, deps));
@@ -126,10 +106,7 @@ async fn check_within_budget(
         .map_err(|e| Error::Deadline(format!("the check: {e}")))?
 }
 
-async fn check(
-    trigger: &Trigger,
-    deps: &Deps,
-) -> Result<(Outcome, Vec<vigil::alert::Alert>), Error> {
+async fn check(trigger: &Trigger, deps: &Deps) -> Result<(Outcome, Vec<Alert>), Error> {
     let target = match route(trigger)? {
         Routing::Ignore(reason) => {
             tracing::info!(%reason, "event ignored");
@@ -141,23 +118,18 @@ async fn check(
         Routing::Check(target) => target,
     };
     let config = &deps.config;
-    let inventory = facts::inventory(&deps.aws)
-        .await
-        .map_err(Error::Inventory)?;
+    let inventory = collect::inventory(deps).await.map_err(Error::Inventory)?;
     let selected: Vec<TrailSettings> = select(&target, &inventory).into_iter().cloned().collect();
 
     let mut account = Vec::new();
-    let call = trigger.call();
-    let whole_account = target == Target::AllTrails
-        || call.is_some_and(|c| matches!(c.event_name.as_str(), "DeleteTrail" | "UpdateTrail"));
-    if whole_account {
+    if trigger.concerns_account(&target) {
         account.extend(diagnose::account_causes(
             &inventory,
             &config.account_id,
-            deps.aws.home_region(),
+            deps.regions.home_region(),
         ));
     }
-    if let (Target::Trail { name, .. }, Some(call)) = (&target, call)
+    if let (Target::Trail { name, .. }, Some(call)) = (&target, trigger.call())
         && selected.is_empty()
     {
         account.push(diagnose::trail_missing(name, call));
@@ -174,15 +146,15 @@ async fn check(
         ));
     }
 
-    // `Config::from_lookup` allows at most a week; only a hand-built `Config` beyond chrono's
-    // range (about 292 million years) could fail, and means "never stale".
+    // `Config::from_lookup` allows at most a week; only a duration beyond chrono's range
+    // (about 292 million years) could fail, and means "never stale".
     let stale_after =
         chrono::Duration::from_std(config.stale_after).unwrap_or(chrono::Duration::MAX);
     let settings = |now| Settings { now, stale_after };
-    let facts = Box::pin(facts::collect(&deps.aws, &selected, &config.account_id)).await;
+    let facts = Box::pin(collect::facts(deps, &selected)).await;
     let before = diagnose::diagnose(&facts, &settings(facts.collected_at));
     let planned = repair::plan(&before, &facts, config);
-    let executed = Box::pin(repair::execute(&planned, &deps.aws, &config.account_id)).await;
+    let executed = Box::pin(repair::execute(&planned, deps)).await;
     // Only trails a repair was done for are checked again: for the others the report reads
     // the first diagnosis (see report::trail_reports).
     let repaired = repair::repaired_trails(&planned, &executed);
@@ -194,36 +166,15 @@ async fn check(
     let after = if recheck.is_empty() {
         Vec::new()
     } else {
-        let again = Box::pin(facts::collect(&deps.aws, &recheck, &config.account_id)).await;
+        let again = Box::pin(collect::facts(deps, &recheck)).await;
         diagnose::diagnose(&again, &settings(Utc::now()))
     };
     let trails = report::trail_reports(&before, &planned, &executed, &after);
-    let account: Vec<_> = account
-        .iter()
-        .map(|c| report::cause_report(c, Vec::new(), false))
-        .collect();
-    let described = trigger.describe();
-    let mut alerts: Vec<_> = trails
-        .iter()
-        .filter_map(|t| report::trail_alert(t, &described))
-        .collect();
-    alerts.extend(report::account_alert(
-        &account,
+    Ok(report::checked(
+        trigger,
+        target.to_string(),
         &config.account_id,
-        &described,
-    ));
-    let outcome = Outcome {
-        trigger: described,
-        target: target.to_string(),
-        ignored: None,
-        trails_checked: trails.len(),
-        trails_healthy: trails
-            .iter()
-            .filter(|t| t.verdict == report::Verdict::Healthy)
-            .count(),
-        account,
+        &account,
         trails,
-        alerts_sent: 0,
-    };
-    Ok((outcome, alerts))
+    ))
 }

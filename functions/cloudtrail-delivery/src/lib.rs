@@ -7,31 +7,51 @@
 //! encrypt, does its CloudWatch Logs log group exist, what errors does `GetTrailStatus`
 //! report, has anything been delivered lately, and is there a multi-region trail at all.
 //!
-//! Layout:
-//! - [`trigger`]: the two events (schedule; "AWS API Call via CloudTrail" for calls that can
-//!   stop delivery) and which trails each concerns; irrelevant calls are ignored up front.
-//! - [`facts`]: what is true, as plain data, collected concurrently through [`aws`] (one
-//!   adapter per service, per-region clients; trails queried by ARN in their home region).
-//! - [`diagnose`]: facts → causes, each with evidence, severity, possible repairs and exact
-//!   steps for a person. Pure.
-//! - [`repair`]: which repairs may run (pure), running them, and the re-check.
-//! - [`report`]: the result, one SNS alert per trail with problems, EMF metrics.
-//! - [`handler`]: one invocation and its dependencies; [`config`]: deployment settings;
-//!   [`error`]: failures by cause, each saying whether a retry can help; ARNs are parsed with `vigil::arn`.
+//! Layout (the shape every Vigil function shares; a layer this function does not need has no
+//! file):
+//! - `main.rs`: thin: logging, config, clients built once ([`Deps::new`]), the Lambda runtime.
+//! - `config`: typed settings ([`Config`]), built one way by `Config::from_lookup`, with
+//!   `vigil::config::Common` (alert topic, metrics namespace).
+//! - `deps`: the clients and settings lent to the handler, the collector and the repairs
+//!   ([`Deps`]).
+//! - `error`: failures by cause ([`Error`]), each saying whether a retry can help.
+//! - `event`: the two events (schedule; "AWS API Call via CloudTrail" for calls that can stop
+//!   delivery), which resource each is about and which trails it concerns; irrelevant calls
+//!   are ignored up front. The API-call model itself is `vigil::events::cloudtrail`.
+//! - `aws`: thin typed adapters, one per service (`cloudtrail`, `s3`, `kms`, `logs`,
+//!   `organizations`), SDK in and plain data or `AwsCallError` out; `aws::RegionClients` is
+//!   one Region's set, kept in a `vigil::aws::PerRegion`.
+//! - `facts`: plain types describing what was read (trail settings and status, bucket, key,
+//!   log group), each fact kept as the error that prevented it when it could not be read.
+//! - `collect`: the I/O that fills the facts, concurrently, each resource asked of its own
+//!   Region (a trail in its home Region, by ARN).
+//! - [`diagnose`]: the pure decision, facts → causes, each with evidence, severity, possible
+//!   repairs; `diagnose::runbook` holds each cause's summary and steps for a person.
+//! - `repair`: where the function changes things: which repairs may run (pure), running
+//!   them, and which causes the re-check found gone.
+//! - [`report`]: the answer, one alert per trail with problems, the failure alert, the EMF
+//!   metrics.
+//! - `handler.rs`: routing and time budget only; reads no environment.
+//! - `tests/rig/mod.rs`: the integration-test rig on `vigil_tests::harness`.
 //!
 //! Never: replace a policy wholesale or change an existing statement, recreate a deleted
 //! bucket name, touch a key this stack does not own, or act on another account's resources.
+//! When an invocation fails, one failure alert says so and the error goes back to Lambda: the
+//! next scheduled poll, or Lambda's retry of the asynchronous invocation, tries again.
 
-pub mod aws;
-pub mod config;
+mod aws;
+mod collect;
+mod config;
+mod deps;
 pub mod diagnose;
-pub mod error;
-pub mod facts;
-pub mod handler;
-pub mod repair;
+mod error;
+mod event;
+mod facts;
+mod handler;
+mod repair;
 pub mod report;
-pub mod trigger;
 
 pub use config::Config;
+pub use deps::Deps;
 pub use error::Error;
-pub use handler::{Deps, handle, handle_event};
+pub use handler::{handle, handle_event};

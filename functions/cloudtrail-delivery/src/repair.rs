@@ -11,34 +11,34 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use futures::{StreamExt, stream};
 use serde_json::Value;
+use vigil::arn;
 use vigil::aws::AwsCallError;
 use vigil::policy::PolicyDocument;
 use vigil::policy::merge::{add_statements, keeps_every_statement};
 
-use vigil::arn;
-use crate::aws::Aws;
 use crate::config::{Config, OWNER_TAG};
+use crate::deps::Deps;
 use crate::diagnose::{CauseKind, Repair, Signal, TrailDiagnosis};
 use crate::facts::{BucketLocation, Facts};
 
 /// Whether a proposed repair may run.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Decision {
+pub(crate) enum Decision {
     Go,
     Skip(String),
 }
 
 /// A repair proposed for one cause of one trail, and the decision on it.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Planned {
-    pub trail_arn: String,
-    pub cause: (CauseKind, String),
-    pub repair: Repair,
-    pub decision: Decision,
+pub(crate) struct Planned {
+    pub(crate) trail_arn: String,
+    pub(crate) cause: (CauseKind, String),
+    pub(crate) repair: Repair,
+    pub(crate) decision: Decision,
 }
 
 /// Decides, for every repair the diagnosis proposes, whether it may run.
-pub fn plan(diagnoses: &[TrailDiagnosis], facts: &Facts, config: &Config) -> Vec<Planned> {
+pub(crate) fn plan(diagnoses: &[TrailDiagnosis], facts: &Facts, config: &Config) -> Vec<Planned> {
     let mut out = Vec::new();
     for diagnosis in diagnoses {
         for cause in &diagnosis.causes {
@@ -120,22 +120,23 @@ fn decide(repair: &Repair, trail_arn: &str, facts: &Facts, config: &Config) -> D
 
 /// What happened when a repair ran.
 #[derive(Debug, Clone, PartialEq)]
-pub enum RunResult {
+pub(crate) enum RunResult {
     Done(String),
     Failed(String),
 }
 
 /// One action as run (repairs proposed by several causes or trails run once).
 #[derive(Debug, Clone, PartialEq)]
-pub struct Executed {
-    pub repair: Repair,
-    pub result: RunResult,
+pub(crate) struct Executed {
+    pub(crate) repair: Repair,
+    pub(crate) result: RunResult,
 }
 
 /// Runs every repair decided `Go`, each distinct action once: policy merges one per bucket
 /// (all missing statements in one write), key actions in order per key (CancelKeyDeletion
 /// leaves a key disabled, so EnableKey must follow it).
-pub async fn execute(planned: &[Planned], aws: &Aws, account_id: &str) -> Vec<Executed> {
+pub(crate) async fn execute(planned: &[Planned], deps: &Deps) -> Vec<Executed> {
+    let account_id = deps.config.account_id.as_str();
     let mut starts = BTreeSet::new();
     let mut merges: BTreeMap<(String, String), Vec<Value>> = BTreeMap::new();
     let mut keys: BTreeMap<(String, String), (bool, bool)> = BTreeMap::new();
@@ -164,11 +165,12 @@ pub async fn execute(planned: &[Planned], aws: &Aws, account_id: &str) -> Vec<Ex
             }
         }
     }
-    let limit = aws.concurrency();
+    let limit = deps.config.concurrency;
     let starts = stream::iter(starts)
         .map(|(trail_arn, region)| async move {
-            let result = aws
-                .region(&region)
+            let result = deps
+                .regions
+                .get(&region)
                 .cloudtrail
                 .start_logging(&trail_arn)
                 .await;
@@ -181,7 +183,7 @@ pub async fn execute(planned: &[Planned], aws: &Aws, account_id: &str) -> Vec<Ex
         .collect::<Vec<_>>();
     let merges = stream::iter(merges)
         .map(|((bucket, region), statements)| async move {
-            let result = merge_bucket_policy(aws, &bucket, &region, account_id, &statements).await;
+            let result = merge_bucket_policy(deps, &bucket, &region, account_id, &statements).await;
             Executed {
                 result,
                 repair: Repair::AddBucketStatements {
@@ -195,7 +197,8 @@ pub async fn execute(planned: &[Planned], aws: &Aws, account_id: &str) -> Vec<Ex
         .collect::<Vec<_>>();
     let keys = stream::iter(keys)
         .map(|((key_arn, region), (cancel, enable))| async move {
-            let kms = &aws.region(&region).kms;
+            let clients = deps.regions.get(&region);
+            let kms = &clients.kms;
             let mut done = Vec::new();
             if cancel {
                 let result = kms.cancel_deletion(&key_arn).await;
@@ -252,13 +255,14 @@ fn outcome(result: Result<String, AwsCallError>) -> RunResult {
 /// S3 has no conditional PutBucketPolicy, so a change made between this read and write would
 /// be lost; the window is one round trip, and the next check sees the result.
 async fn merge_bucket_policy(
-    aws: &Aws,
+    deps: &Deps,
     bucket: &str,
     region: &str,
     account_id: &str,
     statements: &[Value],
 ) -> RunResult {
-    let s3 = &aws.region(region).s3;
+    let clients = deps.regions.get(region);
+    let s3 = &clients.s3;
     let current = match s3.policy(bucket, account_id).await {
         Ok(current) => current,
         Err(e) => return RunResult::Failed(e.to_string()),
@@ -302,7 +306,7 @@ async fn merge_bucket_policy(
 }
 
 /// The result of a repair as it applies to one planned repair: the action that ran for it.
-pub fn result_for<'a>(executed: &'a [Executed], planned: &Planned) -> Option<&'a RunResult> {
+pub(crate) fn result_for<'a>(executed: &'a [Executed], planned: &Planned) -> Option<&'a RunResult> {
     executed
         .iter()
         .find(|e| same_action(&e.repair, &planned.repair))
@@ -312,7 +316,10 @@ pub fn result_for<'a>(executed: &'a [Executed], planned: &Planned) -> Option<&'a
 /// The trails a repair was done for: the only ones the re-check needs to look at again. A
 /// trail whose repairs were skipped, failed or not run reports its first diagnosis as it is
 /// (`report::trail_reports` reads no re-check for it).
-pub fn repaired_trails<'a>(planned: &'a [Planned], executed: &[Executed]) -> BTreeSet<&'a str> {
+pub(crate) fn repaired_trails<'a>(
+    planned: &'a [Planned],
+    executed: &[Executed],
+) -> BTreeSet<&'a str> {
     planned
         .iter()
         .filter(|p| matches!(result_for(executed, p), Some(RunResult::Done(_))))
@@ -340,7 +347,7 @@ fn same_action(ran: &Repair, wanted: &Repair) -> bool {
 
 /// Whether a repaired cause is gone after the repair: its (kind, subject) no longer appears in
 /// the trail's new diagnosis.
-pub fn verified(after: &TrailDiagnosis, cause: &(CauseKind, String)) -> bool {
+pub(crate) fn verified(after: &TrailDiagnosis, cause: &(CauseKind, String)) -> bool {
     !after
         .causes
         .iter()
@@ -350,7 +357,7 @@ pub fn verified(after: &TrailDiagnosis, cause: &(CauseKind, String)) -> bool {
 /// Status errors that only report the attempt before the repair: CloudTrail rewrites them at
 /// its next delivery (about every 5 minutes). A cause left after the repair that consists only
 /// of such signals is expected to clear, not a new problem.
-pub fn residual(after_cause_signals: &[Signal], fixed_signals: &[Signal]) -> bool {
+pub(crate) fn residual(after_cause_signals: &[Signal], fixed_signals: &[Signal]) -> bool {
     !after_cause_signals.is_empty()
         && after_cause_signals
             .iter()
@@ -361,7 +368,7 @@ pub fn residual(after_cause_signals: &[Signal], fixed_signals: &[Signal]) -> boo
 mod tests {
     use super::*;
     use crate::diagnose::Cause;
-    use crate::facts::{BucketFacts, KeyFacts, KeyInfo, KeyState};
+    use crate::facts::{BucketFacts, KeyFacts, KeyState};
     use vigil::alert::Severity;
 
     const ACCOUNT: &str = "111122223333";
@@ -384,16 +391,8 @@ mod tests {
             keys: [(
                 KEY.to_owned(),
                 KeyFacts {
-                    id: KEY.into(),
-                    region: "us-east-1".into(),
-                    key: Ok(Some(KeyInfo {
-                        arn: KEY.into(),
-                        account: ACCOUNT.into(),
-                        state: KeyState::Disabled,
-                        deletion_date: None,
-                    })),
-                    policy: None,
                     tags: Some(Ok(key_tags)),
+                    ..KeyFacts::sample(KEY, KeyState::Disabled)
                 },
             )]
             .into(),
@@ -438,14 +437,20 @@ mod tests {
         ]
     }
 
+    /// The settings with `pairs` set besides the account, read as `main` reads them.
+    fn config(pairs: &[(&str, &str)]) -> Config {
+        let mut all = vec![("VIGIL_ACCOUNT_ID", ACCOUNT)];
+        all.extend_from_slice(pairs);
+        Config::from_lookup(vigil::config::lookup_in(&all)).unwrap()
+    }
+
     fn decisions(planned: &[Planned]) -> Vec<bool> {
         planned.iter().map(|p| p.decision == Decision::Go).collect()
     }
 
     #[test]
     fn owned_resources_are_repaired_by_default() {
-        let mut config = Config::for_account(ACCOUNT);
-        config.stack_name = Some("vigil".into());
+        let config = config(&[("VIGIL_STACK_NAME", "vigil")]);
         let f = facts(
             BucketLocation::Owned {
                 region: "us-east-1".into(),
@@ -458,13 +463,16 @@ mod tests {
 
     #[test]
     fn untagged_keys_foreign_buckets_and_org_trails_are_left_alone() {
-        let mut config = Config::for_account(ACCOUNT);
-        config.stack_name = Some("vigil".into());
+        let config_tagged = config(&[("VIGIL_STACK_NAME", "vigil")]);
         let f = facts(
             BucketLocation::NotOwned,
             vec![(OWNER_TAG.into(), "another-stack".into())],
         );
-        let planned = plan(&diagnosis("999999999999", all_repairs()), &f, &config);
+        let planned = plan(
+            &diagnosis("999999999999", all_repairs()),
+            &f,
+            &config_tagged,
+        );
         assert_eq!(decisions(&planned), vec![false, false, false]);
         let reasons: Vec<String> = planned
             .iter()
@@ -482,18 +490,22 @@ mod tests {
         assert!(reasons[2].contains("vigil:owner=vigil"), "{}", reasons[2]);
 
         // A key named in the configuration counts as owned, tag or not.
-        config.owned_key_arns = vec![KEY.into()];
-        let planned = plan(&diagnosis(ACCOUNT, all_repairs()), &f, &config);
+        let listed = config(&[
+            ("VIGIL_STACK_NAME", "vigil"),
+            ("VIGIL_TRAIL_OWNED_KEY_ARNS", KEY),
+        ]);
+        let planned = plan(&diagnosis(ACCOUNT, all_repairs()), &f, &listed);
         assert_eq!(decisions(&planned), vec![true, false, true]);
     }
 
     #[test]
     fn each_switch_turns_its_repair_off() {
-        let mut config = Config::for_account(ACCOUNT);
-        config.owned_key_arns = vec![KEY.into()];
-        config.repair.start_logging = false;
-        config.repair.bucket_policy = false;
-        config.repair.kms_key = false;
+        let config = config(&[
+            ("VIGIL_TRAIL_OWNED_KEY_ARNS", KEY),
+            ("VIGIL_TRAIL_REPAIR_START_LOGGING", "false"),
+            ("VIGIL_TRAIL_REPAIR_BUCKET_POLICY", "false"),
+            ("VIGIL_TRAIL_REPAIR_KMS_KEY", "false"),
+        ]);
         let f = facts(
             BucketLocation::Owned {
                 region: "us-east-1".into(),

@@ -1,30 +1,46 @@
-//! The invocation's result, its alerts and its metrics, built from the diagnoses before and
-//! after repair. Pure except for [`emit_metrics`], which prints EMF lines.
+//! The invocation's answer, its alerts and its metrics, built from the diagnoses before and
+//! after repair. Pure except for the `emit_*` functions, which print EMF lines.
 //!
 //! One alert per trail with a problem (plus one for account-wide problems): the causes with
 //! their evidence, what Vigil repaired and whether the re-check confirmed it, and what a person
-//! must still do, step by step.
+//! must still do, step by step. A check that could not run sends the failure alert every
+//! function sends (`vigil::error::invocation_failed`).
 
-use vigil::error::Cause as _;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
 use serde::Serialize;
 use vigil::alert::{Alert, Severity};
+use vigil::error::Cause as _;
 use vigil::metrics::{MetricSet, Unit};
 
 use crate::diagnose::{Cause, CauseKind, Signal, TrailDiagnosis};
+use crate::error::Error;
+use crate::event::Trigger;
 use crate::repair::{self, Decision, Executed, Planned, RunResult};
-use crate::trigger::Trigger;
 
-pub const SOURCE: &str = "cloudtrail-delivery";
+const SOURCE: &str = "cloudtrail-delivery";
+
+/// Who tries again after a check that failed for a reason that can pass.
+const RETRY: &str =
+    "the next scheduled poll, or Lambda's retry of the asynchronous invocation, tries again";
+
+/// What became of one proposed repair.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RepairStatus {
+    Done,
+    Failed,
+    Skipped,
+}
+
+serde_plain::derive_display_from_serialize!(RepairStatus);
 
 /// What happened to one proposed repair.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RepairReport {
     pub action: String,
-    /// `done`, `failed` or `skipped`.
-    pub status: &'static str,
+    pub status: RepairStatus,
     pub detail: String,
     /// For a repair that ran: whether the re-check found its cause gone.
     pub verified: Option<bool>,
@@ -44,6 +60,8 @@ pub struct CauseReport {
     pub steps: Vec<String>,
 }
 
+/// A trail's state after the check, in one word; its serde name is the one the answer, the
+/// alert and its `verdict` attribute use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Verdict {
@@ -56,16 +74,7 @@ pub enum Verdict {
     NeedsAPerson,
 }
 
-impl Verdict {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Verdict::Healthy => "healthy",
-            Verdict::RepairedVerified => "repaired and verified",
-            Verdict::RepairedNotVerified => "repaired, NOT verified",
-            Verdict::NeedsAPerson => "needs a person",
-        }
-    }
-}
+serde_plain::derive_display_from_serialize!(Verdict);
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct TrailReport {
@@ -96,7 +105,7 @@ pub struct Outcome {
 }
 
 impl Outcome {
-    pub fn ignored(trigger: &Trigger, target: String, reason: String) -> Self {
+    pub(crate) fn ignored(trigger: &Trigger, target: String, reason: String) -> Self {
         Outcome {
             trigger: trigger.describe(),
             target,
@@ -110,8 +119,43 @@ impl Outcome {
     }
 }
 
+/// The answer and the alerts of a check that ran: one alert per trail with a problem, and one
+/// for the account-wide causes. `alerts_sent` is counted as they are published.
+pub(crate) fn checked(
+    trigger: &Trigger,
+    target: String,
+    account_id: &str,
+    account: &[Cause],
+    trails: Vec<TrailReport>,
+) -> (Outcome, Vec<Alert>) {
+    let account: Vec<CauseReport> = account
+        .iter()
+        .map(|c| cause_report(c, Vec::new(), false))
+        .collect();
+    let described = trigger.describe();
+    let mut alerts: Vec<Alert> = trails
+        .iter()
+        .filter_map(|t| trail_alert(t, &described))
+        .collect();
+    alerts.extend(account_alert(&account, account_id, &described));
+    let outcome = Outcome {
+        trigger: described,
+        target,
+        ignored: None,
+        trails_checked: trails.len(),
+        trails_healthy: trails
+            .iter()
+            .filter(|t| t.verdict == Verdict::Healthy)
+            .count(),
+        account,
+        trails,
+        alerts_sent: 0,
+    };
+    (outcome, alerts)
+}
+
 /// Puts the diagnoses, the repair decisions and results, and the re-check together.
-pub fn trail_reports(
+pub(crate) fn trail_reports(
     before: &[TrailDiagnosis],
     planned: &[Planned],
     executed: &[Executed],
@@ -137,31 +181,31 @@ pub fn trail_reports(
                     .map(|p| match (&p.decision, repair::result_for(executed, p)) {
                         (Decision::Skip(reason), _) => RepairReport {
                             action: p.repair.describe(),
-                            status: "skipped",
+                            status: RepairStatus::Skipped,
                             detail: reason.clone(),
                             verified: None,
                         },
                         (Decision::Go, Some(RunResult::Done(detail))) => RepairReport {
                             action: p.repair.describe(),
-                            status: "done",
+                            status: RepairStatus::Done,
                             detail: detail.clone(),
                             verified: Some(gone),
                         },
                         (Decision::Go, Some(RunResult::Failed(error))) => RepairReport {
                             action: p.repair.describe(),
-                            status: "failed",
+                            status: RepairStatus::Failed,
                             detail: error.clone(),
                             verified: None,
                         },
                         (Decision::Go, None) => RepairReport {
                             action: p.repair.describe(),
-                            status: "failed",
+                            status: RepairStatus::Failed,
                             detail: "not run".into(),
                             verified: None,
                         },
                     })
                     .collect();
-                let resolved = !repairs.is_empty() && repairs.iter().all(|r| r.status == "done") && gone;
+                let resolved = !repairs.is_empty() && repairs.iter().all(|r| r.status == RepairStatus::Done) && gone;
                 if resolved {
                     fixed_signals.extend(cause.explains.iter().cloned());
                 }
@@ -188,7 +232,7 @@ pub fn trail_reports(
             } else if causes
                 .iter()
                 .flat_map(|c| &c.repairs)
-                .any(|r| r.status == "done" && r.verified == Some(false))
+                .any(|r| r.status == RepairStatus::Done && r.verified == Some(false))
             {
                 Verdict::RepairedNotVerified
             } else {
@@ -222,7 +266,7 @@ fn signals(signals: &[Signal]) -> String {
         .join(", ")
 }
 
-pub fn cause_report(cause: &Cause, repairs: Vec<RepairReport>, resolved: bool) -> CauseReport {
+fn cause_report(cause: &Cause, repairs: Vec<RepairReport>, resolved: bool) -> CauseReport {
     CauseReport {
         kind: cause.kind,
         subject: cause.subject.clone(),
@@ -240,7 +284,7 @@ pub fn cause_report(cause: &Cause, repairs: Vec<RepairReport>, resolved: bool) -
 }
 
 /// The alert for a trail with problems; `None` for a healthy one.
-pub fn trail_alert(report: &TrailReport, trigger: &str) -> Option<Alert> {
+fn trail_alert(report: &TrailReport, trigger: &str) -> Option<Alert> {
     if report.verdict == Verdict::Healthy {
         return None;
     }
@@ -267,15 +311,15 @@ pub fn trail_alert(report: &TrailReport, trigger: &str) -> Option<Alert> {
             "CloudTrail {}: {problems} problem{} - {}",
             report.trail_name,
             if problems == 1 { "" } else { "s" },
-            report.verdict.as_str()
+            report.verdict
         ),
     )
     .fact("trail", &report.trail_arn)
     .fact("home region", &report.home_region)
     .fact("checked because", trigger)
-    .fact("verdict", report.verdict.as_str())
+    .fact("verdict", report.verdict.to_string())
     .attribute("trail", &report.trail_arn)
-    .attribute("verdict", report.verdict.as_str());
+    .attribute("verdict", report.verdict.to_string());
     for (i, cause) in report.causes.iter().enumerate() {
         alert = add_cause(alert, &format!("cause {}", i + 1), cause);
     }
@@ -289,7 +333,7 @@ pub fn trail_alert(report: &TrailReport, trigger: &str) -> Option<Alert> {
 }
 
 /// The alert for account-wide problems (no multi-region trail, a deleted trail).
-pub fn account_alert(causes: &[CauseReport], account_id: &str, trigger: &str) -> Option<Alert> {
+fn account_alert(causes: &[CauseReport], account_id: &str, trigger: &str) -> Option<Alert> {
     let worst = causes.iter().map(|c| c.severity).max()?;
     let title = match causes {
         [one] => format!("CloudTrail: {}", one.summary),
@@ -301,7 +345,7 @@ pub fn account_alert(causes: &[CauseReport], account_id: &str, trigger: &str) ->
     let mut alert = Alert::new(worst, SOURCE, title)
         .fact("account", account_id)
         .fact("checked because", trigger)
-        .attribute("verdict", Verdict::NeedsAPerson.as_str());
+        .attribute("verdict", Verdict::NeedsAPerson.to_string());
     for (i, cause) in causes.iter().enumerate() {
         alert = add_cause(alert, &format!("cause {}", i + 1), cause);
     }
@@ -309,10 +353,7 @@ pub fn account_alert(causes: &[CauseReport], account_id: &str, trigger: &str) ->
 }
 
 fn add_cause(mut alert: Alert, name: &str, cause: &CauseReport) -> Alert {
-    alert = alert.fact(
-        name,
-        format!("[{}] {}", cause.severity, cause.summary),
-    );
+    alert = alert.fact(name, format!("[{}] {}", cause.severity, cause.summary));
     for line in &cause.evidence {
         alert = alert.fact(format!("{name} evidence"), line);
     }
@@ -336,36 +377,26 @@ fn add_cause(mut alert: Alert, name: &str, cause: &CauseReport) -> Alert {
     alert
 }
 
-/// The alert when the check itself could not run: until it can, delivery is not watched.
-pub fn failure_alert(trigger: &str, error: &crate::error::Error) -> Alert {
-    let severity = match error {
-        crate::error::Error::MalformedEvent(_) => Severity::Low,
-        e if e.retryable() => Severity::Medium,
-        _ => Severity::High,
-    };
-    Alert::new(
-        severity,
+/// The alert when the check itself could not run: until one runs, delivery is not watched.
+pub(crate) fn failure_alert(trigger: &str, error: &Error) -> Alert {
+    vigil::error::invocation_failed(
         SOURCE,
         format!("CloudTrail delivery check failed: {}", error.cause()),
+        error,
+        RETRY,
     )
     .fact("checked because", trigger)
-    .fact("error", error.to_string())
     .fact(
-        "retry can help",
-        if error.retryable() {
-            "yes: Lambda retries the event twice, and the schedule runs the check again"
-        } else {
-            "no: fix the cause above; until then CloudTrail delivery is not being watched"
-        },
+        "meanwhile",
+        "CloudTrail delivery is not being watched until a check runs",
     )
-    .attribute("cause", error.cause())
 }
 
 /// EMF metrics for an invocation that failed.
-pub fn emit_failure_metrics(
+pub(crate) fn emit_failure_metrics(
     namespace: &str,
     trigger: &str,
-    error: &crate::error::Error,
+    error: &Error,
     elapsed: Duration,
 ) {
     MetricSet::new(namespace)
@@ -383,7 +414,7 @@ pub fn emit_failure_metrics(
 }
 
 /// EMF metrics for the invocation: totals by trigger, and one count per cause kind found.
-pub fn emit_metrics(namespace: &str, trigger: &str, outcome: &Outcome, elapsed: Duration) {
+pub(crate) fn emit_metrics(namespace: &str, trigger: &str, outcome: &Outcome, elapsed: Duration) {
     let causes: usize =
         outcome.trails.iter().map(|t| t.causes.len()).sum::<usize>() + outcome.account.len();
     let repairs: Vec<&RepairReport> = outcome
@@ -399,7 +430,11 @@ pub fn emit_metrics(namespace: &str, trigger: &str, outcome: &Outcome, elapsed: 
         .metric("TrailsChecked", outcome.trails_checked as f64, Unit::Count)
         .metric("TrailsHealthy", outcome.trails_healthy as f64, Unit::Count)
         .metric("CausesFound", causes as f64, Unit::Count)
-        .metric("RepairsDone", count(&|r| r.status == "done"), Unit::Count)
+        .metric(
+            "RepairsDone",
+            count(&|r| r.status == RepairStatus::Done),
+            Unit::Count,
+        )
         .metric(
             "RepairsVerified",
             count(&|r| r.verified == Some(true)),
@@ -407,7 +442,7 @@ pub fn emit_metrics(namespace: &str, trigger: &str, outcome: &Outcome, elapsed: 
         )
         .metric(
             "RepairsFailed",
-            count(&|r| r.status == "failed"),
+            count(&|r| r.status == RepairStatus::Failed),
             Unit::Count,
         )
         .metric("AlertsSent", outcome.alerts_sent as f64, Unit::Count)
@@ -430,7 +465,7 @@ pub fn emit_metrics(namespace: &str, trigger: &str, outcome: &Outcome, elapsed: 
     for (kind, n) in by_kind {
         MetricSet::new(namespace)
             .dimension("Function", SOURCE)
-            .dimension("Cause", kind.as_str())
+            .dimension("Cause", kind.to_string())
             .metric("CauseFound", n as f64, Unit::Count)
             .emit();
     }
@@ -511,7 +546,7 @@ mod tests {
 
         let alert = trail_alert(r, "StopLogging by alice").unwrap();
         assert_eq!(alert.severity, Severity::Medium);
-        assert!(alert.subject().contains("repaired and verified"));
+        assert!(alert.subject().contains("repaired-verified"));
         let body = alert.body();
         assert!(body.contains("verified by re-check"), "{body}");
         assert!(body.contains("clears at the next delivery"), "{body}");
@@ -549,7 +584,7 @@ mod tests {
         );
         let r = &reports[0];
         assert_eq!(r.verdict, Verdict::NeedsAPerson);
-        assert_eq!(r.causes[0].repairs[0].status, "skipped");
+        assert_eq!(r.causes[0].repairs[0].status, RepairStatus::Skipped);
         let alert = trail_alert(r, "scheduled health check").unwrap();
         assert_eq!(alert.severity, Severity::High);
         assert!(alert.body().contains("cause 1 you must, step 1: do this"));
@@ -557,7 +592,6 @@ mod tests {
 
     #[test]
     fn a_check_that_cannot_run_says_whether_waiting_helps() {
-        use crate::error::Error;
         use vigil::aws::{AwsCallError, AwsFailure};
         let denied = Error::Inventory(AwsCallError {
             operation: "cloudtrail:ListTrails",
@@ -570,8 +604,9 @@ mod tests {
         assert!(alert.body().contains("not being watched"));
         let late = failure_alert("x", &Error::Deadline("1 ms left".into()));
         assert_eq!(late.severity, Severity::Medium);
+        // The one failure policy: no retry can help a malformed event, so a person must act.
         let malformed = failure_alert("x", &Error::MalformedEvent("no detail-type".into()));
-        assert_eq!(malformed.severity, Severity::Low);
+        assert_eq!(malformed.severity, Severity::High);
     }
 
     #[test]

@@ -7,14 +7,14 @@
 //! - ListTrails lists every region's trails, and ExpectedBucketOwner is enforced, as in AWS.
 //! - EnableKey refuses a key pending deletion, as in AWS (so the repair order is tested).
 
-mod common;
+mod rig;
 
 use cloudtrail_delivery::Error;
-use vigil::arn::key_id;
 use cloudtrail_delivery::diagnose::CauseKind;
-use cloudtrail_delivery::report::Verdict;
-use common::{EXAMPLE_KEY_ID, Rig, kinds};
+use cloudtrail_delivery::report::{RepairStatus, Verdict};
+use rig::{EXAMPLE_KEY_ID, Rig, kinds};
 use serde_json::json;
+use vigil::arn::key_id;
 
 #[tokio::test]
 async fn stopped_trail_is_started_verified_and_reported() {
@@ -22,12 +22,7 @@ async fn stopped_trail_is_started_verified_and_reported() {
     let (arn, _) = rig
         .healthy_trail("management-events", "us-east-1", true)
         .await;
-    rig.cloudtrail("us-east-1")
-        .stop_logging()
-        .name(&arn)
-        .send()
-        .await
-        .unwrap();
+    rig.stop_logging(&arn).await;
 
     let outcome = rig
         .invoke(rig.event("stop-logging.json", &[]))
@@ -37,7 +32,7 @@ async fn stopped_trail_is_started_verified_and_reported() {
     assert_eq!(kinds(&outcome, &arn), vec![CauseKind::LoggingStopped]);
     let trail = &outcome.trails[0];
     assert_eq!(trail.verdict, Verdict::RepairedVerified, "{trail:#?}");
-    assert_eq!(trail.causes[0].repairs[0].status, "done");
+    assert_eq!(trail.causes[0].repairs[0].status, RepairStatus::Done);
     assert_eq!(trail.causes[0].repairs[0].verified, Some(true));
     assert!(rig.is_logging(&arn, "us-east-1").await);
 
@@ -45,8 +40,7 @@ async fn stopped_trail_is_started_verified_and_reported() {
     assert_eq!(alerts.len(), 1, "{alerts:#?}");
     let subject = alerts[0]["Subject"].as_str().unwrap();
     assert!(
-        subject.contains("CloudTrail management-events")
-            && subject.contains("repaired and verified"),
+        subject.contains("CloudTrail management-events") && subject.contains("repaired-verified"),
         "{subject}"
     );
     let body = alerts[0]["Message"].as_str().unwrap();
@@ -54,7 +48,7 @@ async fn stopped_trail_is_started_verified_and_reported() {
     assert!(body.contains("user/alice from 198.51.100.7"), "{body}");
     assert_eq!(
         alerts[0]["MessageAttributes"]["verdict"]["Value"],
-        "repaired and verified"
+        "repaired-verified"
     );
 }
 
@@ -278,11 +272,11 @@ async fn disabled_key_owned_by_the_stack_is_enabled() {
 #[tokio::test]
 async fn key_pending_deletion_listed_in_config_is_rescued_in_the_right_order() {
     let account = vigil_tests::harness::Moto::new_account();
-    let key = Rig::in_account(account.clone(), |_| {})
+    let key = Rig::in_account(account.clone(), &[])
         .await
         .create_key("us-east-1", false, true)
         .await;
-    let rig = Rig::in_account(account, |c| c.owned_key_arns = vec![key.clone()]).await;
+    let rig = Rig::in_account(account, &[("VIGIL_TRAIL_OWNED_KEY_ARNS", &key)]).await;
     let bucket = rig.bucket_name("logs");
     rig.create_bucket(&bucket, "us-east-1").await;
     let arn = rig.trail_arn("main", "us-east-1");
@@ -316,17 +310,17 @@ async fn key_pending_deletion_listed_in_config_is_rescued_in_the_right_order() {
         .unwrap();
 
     assert_eq!(kinds(&outcome, &arn), vec![CauseKind::KeyPendingDeletion]);
-    let repairs: Vec<(&str, &str)> = outcome.trails[0].causes[0]
+    let repairs: Vec<(&str, RepairStatus)> = outcome.trails[0].causes[0]
         .repairs
         .iter()
         .map(|r| (r.action.as_str(), r.status))
         .collect();
     assert!(
-        repairs[0].0.starts_with("CancelKeyDeletion") && repairs[0].1 == "done",
+        repairs[0].0.starts_with("CancelKeyDeletion") && repairs[0].1 == RepairStatus::Done,
         "{repairs:?}"
     );
     assert!(
-        repairs[1].0.starts_with("EnableKey") && repairs[1].1 == "done",
+        repairs[1].0.starts_with("EnableKey") && repairs[1].1 == RepairStatus::Done,
         "{repairs:?}"
     );
     assert_eq!(
@@ -354,7 +348,7 @@ async fn key_the_stack_does_not_own_is_left_alone() {
 
     let cause = &outcome.trails[0].causes[0];
     assert_eq!(cause.kind, CauseKind::KeyDisabled);
-    assert_eq!(cause.repairs[0].status, "skipped");
+    assert_eq!(cause.repairs[0].status, RepairStatus::Skipped);
     assert!(
         cause.repairs[0].detail.contains("vigil:owner=vigil-test"),
         "{}",
@@ -415,11 +409,11 @@ async fn each_delivery_error_is_tied_to_its_cause() {
         },
     ];
     for case in cases {
-        let rig = Rig::with_config(|c| {
-            c.repair.start_logging = false;
-            c.repair.bucket_policy = false;
-            c.repair.kms_key = false;
-        })
+        let rig = Rig::with_env(&[
+            ("VIGIL_TRAIL_REPAIR_START_LOGGING", "false"),
+            ("VIGIL_TRAIL_REPAIR_BUCKET_POLICY", "false"),
+            ("VIGIL_TRAIL_REPAIR_KMS_KEY", "false"),
+        ])
         .await;
         let (arn, bucket) = rig.healthy_trail("main", "us-east-1", true).await;
         let key = match case.setup {
@@ -560,12 +554,7 @@ async fn trails_are_checked_in_their_home_regions() {
         .await;
     let (eu, eu_bucket) = rig.healthy_trail("eu-data", "eu-west-1", false).await;
     let (ap, _) = rig.healthy_trail("ap-data", "ap-southeast-2", false).await;
-    rig.cloudtrail("eu-west-1")
-        .stop_logging()
-        .name(&eu)
-        .send()
-        .await
-        .unwrap();
+    rig.stop_logging(&eu).await;
     rig.s3("eu-west-1")
         .delete_bucket_policy()
         .bucket(&eu_bucket)
@@ -821,13 +810,14 @@ async fn malformed_events_are_clear_errors() {
         let diagnostic: lambda_runtime::Diagnostic = err.into();
         assert_eq!(diagnostic.error_type, "Vigil.Fatal.MalformedEvent");
     }
-    // Each refusal is also told to a person (low severity): a rule or a caller sends wrong events.
+    // Each refusal is also told to a person, as every failed invocation is: no retry can help,
+    // so the severity is high (a rule or a caller sends wrong events).
     let alerts = rig.alerts();
     assert_eq!(alerts.len(), 3, "{alerts:#?}");
     for alert in alerts {
         assert_eq!(
             alert["Subject"],
-            "[Vigil LOW] CloudTrail delivery check failed: MalformedEvent"
+            "[Vigil HIGH] CloudTrail delivery check failed: MalformedEvent"
         );
         assert!(
             alert["Message"]

@@ -5,21 +5,21 @@ use aws_sdk_cloudtrail::Client;
 use chrono::{DateTime, Utc};
 use vigil::aws::AwsCallError;
 
-use vigil::arn;
 use crate::facts::{Selectors, TrailRef, TrailSettings, TrailStatus};
+use vigil::arn;
 
 #[derive(Debug, Clone)]
-pub struct CloudTrail {
+pub(crate) struct CloudTrail {
     client: Client,
 }
 
 impl CloudTrail {
-    pub fn new(client: Client) -> Self {
+    pub(crate) fn new(client: Client) -> Self {
         CloudTrail { client }
     }
 
     /// Every trail of the account, whatever its home region (paginated).
-    pub async fn list_trails(&self) -> Result<Vec<TrailRef>, AwsCallError> {
+    pub(crate) async fn list_trails(&self) -> Result<Vec<TrailRef>, AwsCallError> {
         let mut stream = self.client.list_trails().into_paginator().items().send();
         let mut trails = Vec::new();
         while let Some(item) = stream.next().await {
@@ -35,7 +35,7 @@ impl CloudTrail {
     }
 
     /// The trails this region knows, shadow and organization trails included.
-    pub async fn describe_trails(&self) -> Result<Vec<TrailSettings>, AwsCallError> {
+    pub(crate) async fn describe_trails(&self) -> Result<Vec<TrailSettings>, AwsCallError> {
         let out = self
             .client
             .describe_trails()
@@ -72,7 +72,7 @@ impl CloudTrail {
     }
 
     /// `GetTrailStatus` by full ARN (shadow trails are found only that way).
-    pub async fn status(&self, trail_arn: &str) -> Result<TrailStatus, AwsCallError> {
+    pub(crate) async fn status(&self, trail_arn: &str) -> Result<TrailStatus, AwsCallError> {
         let out = self
             .client
             .get_trail_status()
@@ -94,7 +94,7 @@ impl CloudTrail {
     }
 
     /// Whether the trail's selectors let management events through.
-    pub async fn event_selectors(&self, trail_arn: &str) -> Result<Selectors, AwsCallError> {
+    pub(crate) async fn event_selectors(&self, trail_arn: &str) -> Result<Selectors, AwsCallError> {
         let out = self
             .client
             .get_event_selectors()
@@ -144,7 +144,7 @@ impl CloudTrail {
         })
     }
 
-    pub async fn start_logging(&self, trail_arn: &str) -> Result<(), AwsCallError> {
+    pub(crate) async fn start_logging(&self, trail_arn: &str) -> Result<(), AwsCallError> {
         self.client
             .start_logging()
             .name(trail_arn)

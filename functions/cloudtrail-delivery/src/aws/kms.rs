@@ -5,21 +5,21 @@ use aws_sdk_kms::types::KeyState as SdkKeyState;
 use chrono::{DateTime, Utc};
 use vigil::aws::AwsCallError;
 
-use vigil::arn;
 use crate::facts::{KeyInfo, KeyState};
+use vigil::arn;
 
 #[derive(Debug, Clone)]
-pub struct Kms {
+pub(crate) struct Kms {
     client: Client,
 }
 
 impl Kms {
-    pub fn new(client: Client) -> Self {
+    pub(crate) fn new(client: Client) -> Self {
         Kms { client }
     }
 
     /// The key's metadata; `None` when it does not exist (deleted, or never did).
-    pub async fn describe(&self, key: &str) -> Result<Option<KeyInfo>, AwsCallError> {
+    pub(crate) async fn describe(&self, key: &str) -> Result<Option<KeyInfo>, AwsCallError> {
         let out = match self.client.describe_key().key_id(key).send().await {
             Ok(out) => out,
             Err(err)
@@ -61,7 +61,7 @@ impl Kms {
     }
 
     /// The key policy (KMS keys have exactly one, named `default`).
-    pub async fn policy(&self, key_arn: &str) -> Result<String, AwsCallError> {
+    pub(crate) async fn policy(&self, key_arn: &str) -> Result<String, AwsCallError> {
         let out = self
             .client
             .get_key_policy()
@@ -74,7 +74,7 @@ impl Kms {
     }
 
     /// The key's tags (paginated).
-    pub async fn tags(&self, key_arn: &str) -> Result<Vec<(String, String)>, AwsCallError> {
+    pub(crate) async fn tags(&self, key_arn: &str) -> Result<Vec<(String, String)>, AwsCallError> {
         let mut stream = self
             .client
             .list_resource_tags()
@@ -90,7 +90,7 @@ impl Kms {
         Ok(tags)
     }
 
-    pub async fn cancel_deletion(&self, key_arn: &str) -> Result<(), AwsCallError> {
+    pub(crate) async fn cancel_deletion(&self, key_arn: &str) -> Result<(), AwsCallError> {
         self.client
             .cancel_key_deletion()
             .key_id(key_arn)
@@ -100,7 +100,7 @@ impl Kms {
         Ok(())
     }
 
-    pub async fn enable(&self, key_arn: &str) -> Result<(), AwsCallError> {
+    pub(crate) async fn enable(&self, key_arn: &str) -> Result<(), AwsCallError> {
         self.client
             .enable_key()
             .key_id(key_arn)

@@ -4,18 +4,18 @@ use aws_sdk_cloudwatchlogs::Client;
 use vigil::aws::AwsCallError;
 
 #[derive(Debug, Clone)]
-pub struct Logs {
+pub(crate) struct Logs {
     client: Client,
 }
 
 impl Logs {
-    pub fn new(client: Client) -> Self {
+    pub(crate) fn new(client: Client) -> Self {
         Logs { client }
     }
 
     /// Whether a log group named exactly `name` exists (listed by prefix, paginated, stopping
     /// at the first exact match).
-    pub async fn log_group_exists(&self, name: &str) -> Result<bool, AwsCallError> {
+    pub(crate) async fn log_group_exists(&self, name: &str) -> Result<bool, AwsCallError> {
         let mut stream = self
             .client
             .describe_log_groups()

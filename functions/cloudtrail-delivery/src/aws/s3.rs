@@ -13,20 +13,20 @@ use vigil::aws::AwsCallError;
 use crate::facts::BucketLocation;
 
 #[derive(Debug, Clone)]
-pub struct S3 {
+pub(crate) struct S3 {
     client: Client,
 }
 
 /// What `HeadBucket` in one region learnt.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Located {
+pub(crate) enum Located {
     Here(BucketLocation),
     /// The bucket is in another region; ask there.
     Elsewhere(String),
 }
 
 impl S3 {
-    pub fn new(client: Client) -> Self {
+    pub(crate) fn new(client: Client) -> Self {
         S3 { client }
     }
 
@@ -40,7 +40,11 @@ impl S3 {
 
     /// `HeadBucket` with this account as the expected owner: 200 is ours, 404 is gone, 403 is
     /// someone else's (or hidden from this role); a 301 names the bucket's region.
-    pub async fn locate(&self, bucket: &str, account_id: &str) -> Result<Located, AwsCallError> {
+    pub(crate) async fn locate(
+        &self,
+        bucket: &str,
+        account_id: &str,
+    ) -> Result<Located, AwsCallError> {
         let result = self
             .client
             .head_bucket()
@@ -69,7 +73,7 @@ impl S3 {
     }
 
     /// The bucket policy text; `None` when the bucket has none.
-    pub async fn policy(
+    pub(crate) async fn policy(
         &self,
         bucket: &str,
         account_id: &str,
@@ -89,7 +93,7 @@ impl S3 {
     }
 
     /// Writes the bucket policy, only if this account owns the bucket.
-    pub async fn put_policy(
+    pub(crate) async fn put_policy(
         &self,
         bucket: &str,
         account_id: &str,

@@ -14,14 +14,14 @@ use vigil::policy::{Principal, Statement, condition_strings};
 
 /// A request made by an AWS service principal.
 #[derive(Debug, Clone)]
-pub struct ServiceRequest<'a> {
-    pub service: &'a str,
-    pub action: &'a str,
-    pub resource: &'a str,
+pub(crate) struct ServiceRequest<'a> {
+    pub(crate) service: &'a str,
+    pub(crate) action: &'a str,
+    pub(crate) resource: &'a str,
     /// Condition keys the request carries, with their values (keys compared case-insensitively).
-    pub present: Vec<(&'a str, String)>,
+    pub(crate) present: Vec<(&'a str, String)>,
     /// Keys the request is known not to carry.
-    pub absent: &'a [&'a str],
+    pub(crate) absent: &'a [&'a str],
 }
 
 impl<'a> ServiceRequest<'a> {
@@ -29,7 +29,7 @@ impl<'a> ServiceRequest<'a> {
     /// carrying the keys every such request carries (`aws:SourceArn`, `aws:SourceAccount`,
     /// `aws:SecureTransport`, `aws:PrincipalIsAWSService`, `aws:PrincipalServiceName`) and
     /// none of [`ABSENT_FOR_SERVICE_PRINCIPALS`]. The caller adds the action's own keys.
-    pub fn on_behalf_of(
+    pub(crate) fn on_behalf_of(
         service: &'a str,
         action: &'a str,
         resource: &'a str,
@@ -54,7 +54,7 @@ impl<'a> ServiceRequest<'a> {
 
 /// Keys that describe an IAM principal or a network path; a service principal's request has
 /// none of them.
-pub const ABSENT_FOR_SERVICE_PRINCIPALS: &[&str] = &[
+pub(crate) const ABSENT_FOR_SERVICE_PRINCIPALS: &[&str] = &[
     "aws:PrincipalArn",
     "aws:PrincipalAccount",
     "aws:PrincipalOrgID",
@@ -74,7 +74,7 @@ pub const ABSENT_FOR_SERVICE_PRINCIPALS: &[&str] = &[
 
 /// Three-valued: a statement applies, does not, or cannot be decided from what is known.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Applies {
+pub(crate) enum Applies {
     Yes,
     No,
     Unknown,
@@ -82,24 +82,24 @@ pub enum Applies {
 
 /// The result of one condition test.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ConditionTest {
-    pub operator: String,
-    pub key: String,
-    pub values: Vec<String>,
-    pub outcome: Applies,
+pub(crate) struct ConditionTest {
+    pub(crate) operator: String,
+    pub(crate) key: String,
+    pub(crate) values: Vec<String>,
+    pub(crate) outcome: Applies,
 }
 
 /// How a statement matched a request, part by part, so a diagnosis can say what is wrong.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Match {
-    pub principal: bool,
-    pub action: bool,
-    pub resource: bool,
-    pub conditions: Vec<ConditionTest>,
+pub(crate) struct Match {
+    pub(crate) principal: bool,
+    pub(crate) action: bool,
+    pub(crate) resource: bool,
+    pub(crate) conditions: Vec<ConditionTest>,
 }
 
 impl Match {
-    pub fn applies(&self) -> Applies {
+    pub(crate) fn applies(&self) -> Applies {
         if !(self.principal && self.action && self.resource) {
             return Applies::No;
         }
@@ -115,12 +115,12 @@ impl Match {
     }
 
     /// The conditions that fail or cannot be decided.
-    pub fn unmet(&self) -> impl Iterator<Item = &ConditionTest> {
+    pub(crate) fn unmet(&self) -> impl Iterator<Item = &ConditionTest> {
         self.conditions.iter().filter(|t| t.outcome != Applies::Yes)
     }
 
     /// Whether a condition on `key` with one of `operators` was present and met.
-    pub fn met_condition(&self, key: &str, operators: &[&str]) -> bool {
+    pub(crate) fn met_condition(&self, key: &str, operators: &[&str]) -> bool {
         self.conditions.iter().any(|t| {
             t.key.eq_ignore_ascii_case(key)
                 && t.outcome == Applies::Yes
@@ -132,7 +132,7 @@ impl Match {
 }
 
 /// Evaluates `statement` against `request`.
-pub fn evaluate(statement: &Statement, request: &ServiceRequest<'_>) -> Match {
+pub(crate) fn evaluate(statement: &Statement, request: &ServiceRequest<'_>) -> Match {
     let principal = match (&statement.principal, &statement.not_principal) {
         (Some(p), _) => principal_names(p, request.service),
         (None, Some(np)) => !principal_names(np, request.service),
@@ -269,7 +269,7 @@ fn bool_applies(b: bool) -> Applies {
 }
 
 /// A short description of a condition test for evidence: `StringEquals aws:SourceArn = [..]`.
-pub fn describe(test: &ConditionTest) -> String {
+pub(crate) fn describe(test: &ConditionTest) -> String {
     format!(
         "{} {} = {}",
         test.operator,

@@ -18,19 +18,19 @@ use super::access::{ABSENT_FOR_SERVICE_PRINCIPALS, ServiceRequest};
 use super::grant::{self, Finding, Hardening};
 use crate::facts::TrailSettings;
 
-pub const CLOUDTRAIL: &str = "cloudtrail.amazonaws.com";
-pub const OWNER_FULL_CONTROL: &str = "bucket-owner-full-control";
+pub(crate) const CLOUDTRAIL: &str = "cloudtrail.amazonaws.com";
+pub(crate) const OWNER_FULL_CONTROL: &str = "bucket-owner-full-control";
 
 /// One statement CloudTrail needs in the bucket policy.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Required {
-    pub kind: CauseKind,
+pub(crate) struct Required {
+    pub(crate) kind: CauseKind,
     /// What it is for, in words.
-    pub purpose: &'static str,
+    pub(crate) purpose: &'static str,
     /// The statement Vigil adds when it is missing.
-    pub statement: Value,
+    pub(crate) statement: Value,
     /// What the statement must cover, for evidence (`arn:aws:s3:::b/AWSLogs/1/*`).
-    pub resource: String,
+    pub(crate) resource: String,
     action: &'static str,
     /// Sample objects CloudTrail writes (or the bucket, for the ACL check).
     samples: Vec<String>,
@@ -38,7 +38,7 @@ pub struct Required {
 
 /// The statements `trail` needs in its bucket's policy. `organization_id` is required for an
 /// organization trail's extra write statement (without it that statement is not checked).
-pub fn requirements(trail: &TrailSettings, organization_id: Option<&str>) -> Vec<Required> {
+pub(crate) fn requirements(trail: &TrailSettings, organization_id: Option<&str>) -> Vec<Required> {
     let p = trail.partition();
     let bucket = &trail.bucket;
     let base = match &trail.prefix {
@@ -119,7 +119,7 @@ pub fn requirements(trail: &TrailSettings, organization_id: Option<&str>) -> Vec
 }
 
 /// Checks one requirement against the policy (`None`: the bucket has no policy).
-pub fn check(
+pub(crate) fn check(
     document: Option<&PolicyDocument>,
     required: &Required,
     trail: &TrailSettings,
@@ -183,7 +183,7 @@ const SSE_KMS_KEYS: [&str; 2] = [
 ];
 
 /// A Sid suffix from the trail name: letters and digits only (Sids elsewhere allow no more).
-pub fn sid_suffix(trail_name: &str) -> String {
+pub(crate) fn sid_suffix(trail_name: &str) -> String {
     let clean: String = trail_name
         .chars()
         .filter(char::is_ascii_alphanumeric)
@@ -204,19 +204,8 @@ mod tests {
 
     fn trail() -> TrailSettings {
         TrailSettings {
-            arn: ARN.into(),
-            name: "main".into(),
-            home_region: "us-east-1".into(),
-            bucket: "logs".into(),
             prefix: Some("audit".into()),
-            multi_region: true,
-            organization: false,
-            kms_key_id: None,
-            log_group_arn: None,
-            log_role_arn: None,
-            sns_topic_arn: None,
-            custom_event_selectors: false,
-            log_file_validation: true,
+            ..TrailSettings::sample(ARN, "logs")
         }
     }
 

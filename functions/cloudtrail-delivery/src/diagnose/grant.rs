@@ -14,14 +14,14 @@ use super::access::{self, Applies, ServiceRequest};
 /// A condition a complete grant carries besides granting, e.g. `s3:x-amz-acl =
 /// bucket-owner-full-control` on CloudTrail's write statement.
 #[derive(Debug, Clone, Copy)]
-pub struct Hardening {
-    pub key: &'static str,
-    pub operators: &'static [&'static str],
+pub(crate) struct Hardening {
+    pub(crate) key: &'static str,
+    pub(crate) operators: &'static [&'static str],
 }
 
 /// What is wrong with the statement closest to granting.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Problem {
+pub(crate) enum Problem {
     /// Its `Resource` does not cover what CloudTrail writes or reads.
     ResourceNotCovered {
         resources: Vec<String>,
@@ -66,7 +66,7 @@ impl std::fmt::Display for Problem {
 
 /// The verdict for one required permission.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Finding {
+pub(crate) enum Finding {
     Satisfied,
     /// An explicit Deny applies to CloudTrail's request.
     Denied {
@@ -89,7 +89,7 @@ pub enum Finding {
 }
 
 /// A statement's name for evidence: its Sid, or its position.
-pub fn label(statement: &Statement, index: usize) -> String {
+pub(crate) fn label(statement: &Statement, index: usize) -> String {
     match &statement.sid {
         Some(sid) if !sid.is_empty() => format!("\"{sid}\""),
         _ => format!("#{} (no Sid)", index + 1),
@@ -98,7 +98,7 @@ pub fn label(statement: &Statement, index: usize) -> String {
 
 /// Checks that `document` grants every request in `requests` (all must be allowed; e.g. the
 /// log files and the digest files of one trail).
-pub fn check(
+pub(crate) fn check(
     document: &PolicyDocument,
     requests: &[ServiceRequest<'_>],
     expected_resource: &str,
@@ -222,6 +222,6 @@ fn problems(
 }
 
 /// The statement JSON to add, pretty-printed for a person's instructions.
-pub fn pretty(statement: &Value) -> String {
+pub(crate) fn pretty(statement: &Value) -> String {
     serde_json::to_string_pretty(statement).unwrap_or_default()
 }

@@ -15,7 +15,7 @@ use super::grant::{self, Finding};
 use crate::facts::TrailSettings;
 
 /// The statements to add to the key policy for `trail`.
-pub fn required_statements(trail: &TrailSettings) -> Vec<Value> {
+pub(crate) fn required_statements(trail: &TrailSettings) -> Vec<Value> {
     let p = trail.partition();
     let account = trail.account();
     let suffix = sid_suffix(&trail.name);
@@ -42,7 +42,7 @@ pub fn required_statements(trail: &TrailSettings) -> Vec<Value> {
 }
 
 /// Whether the key policy lets CloudTrail generate data keys for `trail`.
-pub fn check(document: &PolicyDocument, trail: &TrailSettings, key_arn: &str) -> Finding {
+pub(crate) fn check(document: &PolicyDocument, trail: &TrailSettings, key_arn: &str) -> Finding {
     let mut request = ServiceRequest::on_behalf_of(
         CLOUDTRAIL,
         "kms:GenerateDataKey",
@@ -63,19 +63,12 @@ mod tests {
 
     fn trail() -> TrailSettings {
         TrailSettings {
-            arn: "arn:aws:cloudtrail:us-east-1:111122223333:trail/main".into(),
-            name: "main".into(),
-            home_region: "us-east-1".into(),
-            bucket: "logs".into(),
-            prefix: None,
-            multi_region: true,
-            organization: false,
             kms_key_id: Some(KEY.into()),
-            log_group_arn: None,
-            log_role_arn: None,
-            sns_topic_arn: None,
-            custom_event_selectors: false,
             log_file_validation: false,
+            ..TrailSettings::sample(
+                "arn:aws:cloudtrail:us-east-1:111122223333:trail/main",
+                "logs",
+            )
         }
     }
 

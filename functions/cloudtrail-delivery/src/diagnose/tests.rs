@@ -9,7 +9,10 @@ use vigil::alert::Severity;
 use vigil::aws::{AwsCallError, AwsFailure};
 
 use super::*;
-use crate::facts::{BucketFacts, KeyFacts, KeyInfo, LogGroupFacts, Selectors};
+use crate::facts::{
+    BucketFacts, BucketLocation, KeyFacts, KeyState, LogGroupFacts, Selectors, TrailSettings,
+    TrailStatus,
+};
 
 const ACCOUNT: &str = "111122223333";
 const TRAIL: &str = "arn:aws:cloudtrail:us-east-1:111122223333:trail/management-events";
@@ -29,21 +32,7 @@ fn settings() -> Settings {
 }
 
 fn trail() -> TrailSettings {
-    TrailSettings {
-        arn: TRAIL.into(),
-        name: "management-events".into(),
-        home_region: "us-east-1".into(),
-        bucket: BUCKET.into(),
-        prefix: None,
-        multi_region: true,
-        organization: false,
-        kms_key_id: None,
-        log_group_arn: None,
-        log_role_arn: None,
-        sns_topic_arn: None,
-        custom_event_selectors: false,
-        log_file_validation: true,
-    }
+    TrailSettings::sample(TRAIL, BUCKET)
 }
 
 fn good_policy(t: &TrailSettings) -> String {
@@ -144,22 +133,13 @@ fn with_key(f: &mut Facts, state: KeyState, policy: Option<Value>) {
         statements.extend(key_policy::required_statements(&t));
         json!({"Version": "2012-10-17", "Statement": statements})
     });
-    f.keys.insert(
-        KEY.into(),
-        KeyFacts {
-            id: KEY.into(),
-            region: "us-east-1".into(),
-            key: Ok(Some(KeyInfo {
-                arn: KEY.into(),
-                account: ACCOUNT.into(),
-                state,
-                deletion_date: (state == KeyState::PendingDeletion)
-                    .then(|| now() + Duration::days(7)),
-            })),
-            policy: Some(Ok(policy.to_string())),
-            tags: Some(Ok(vec![])),
-        },
-    );
+    let mut key = KeyFacts::sample(KEY, state);
+    if let Ok(Some(info)) = &mut key.key {
+        info.deletion_date =
+            (state == KeyState::PendingDeletion).then(|| now() + Duration::days(7));
+    }
+    key.policy = Some(Ok(policy.to_string()));
+    f.keys.insert(KEY.into(), key);
 }
 
 #[test]

@@ -1,4 +1,5 @@
-//! What started an invocation and which trails it concerns.
+//! The events the function receives, what started an invocation, and which trails it
+//! concerns.
 //!
 //! Two EventBridge rules invoke the function (template.yaml): a schedule (check every trail)
 //! and "AWS API Call via CloudTrail" for the calls that can stop log delivery. An API call is
@@ -7,23 +8,25 @@
 //! call. Anything else is a clear error, never a silent no-op.
 
 use serde_json::Value;
+use vigil::arn;
 use vigil::events::cloudtrail::{ApiCall, ApiCallEvent, DETAIL_TYPE};
 
-use vigil::arn;
 use crate::error::Error;
 use crate::facts::TrailSettings;
 
 /// The `detail-type` of EventBridge schedule events.
-pub const SCHEDULED: &str = "Scheduled Event";
+pub(crate) const SCHEDULED: &str = "Scheduled Event";
 
+/// What started an invocation: the schedule, or an API call (the model shared with the other
+/// functions, `vigil::events::cloudtrail`).
 #[derive(Debug, Clone, PartialEq)]
-pub enum Trigger {
+pub(crate) enum Trigger {
     Schedule,
     ApiCall(Box<ApiCallEvent>),
 }
 
 impl Trigger {
-    pub fn parse(payload: Value) -> Result<Trigger, Error> {
+    pub(crate) fn parse(payload: Value) -> Result<Trigger, Error> {
         match payload.get("detail-type").and_then(Value::as_str) {
             Some(SCHEDULED) => Ok(Trigger::Schedule),
             Some(DETAIL_TYPE) => ApiCallEvent::from_value(payload)
@@ -39,7 +42,7 @@ impl Trigger {
     }
 
     /// A short name for metrics: `Schedule` or the API call's name.
-    pub fn name(&self) -> &str {
+    pub(crate) fn name(&self) -> &str {
         match self {
             Trigger::Schedule => "Schedule",
             Trigger::ApiCall(e) => &e.detail.event_name,
@@ -47,7 +50,7 @@ impl Trigger {
     }
 
     /// What started this, for people.
-    pub fn describe(&self) -> String {
+    pub(crate) fn describe(&self) -> String {
         match self {
             Trigger::Schedule => "scheduled health check".into(),
             Trigger::ApiCall(e) => format!(
@@ -59,17 +62,26 @@ impl Trigger {
         }
     }
 
-    pub fn call(&self) -> Option<&ApiCall> {
+    pub(crate) fn call(&self) -> Option<&ApiCall> {
         match self {
             Trigger::ApiCall(e) => Some(&e.detail),
             Trigger::Schedule => None,
         }
     }
+
+    /// Whether the account-wide causes (is there a multi-region trail?) are checked too: on
+    /// the schedule, and after a call that deletes or changes a trail.
+    pub(crate) fn concerns_account(&self, target: &Target) -> bool {
+        *target == Target::AllTrails
+            || self
+                .call()
+                .is_some_and(|c| matches!(c.event_name.as_str(), "DeleteTrail" | "UpdateTrail"))
+    }
 }
 
 /// The resource an event is about.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Target {
+pub(crate) enum Target {
     AllTrails,
     /// A trail name or ARN, and the region the call was made in.
     Trail {
@@ -82,13 +94,13 @@ pub enum Target {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Routing {
+pub(crate) enum Routing {
     Check(Target),
     Ignore(String),
 }
 
 /// Where the event leads. Pure.
-pub fn route(trigger: &Trigger) -> Result<Routing, Error> {
+pub(crate) fn route(trigger: &Trigger) -> Result<Routing, Error> {
     let call = match trigger {
         Trigger::Schedule => return Ok(Routing::Check(Target::AllTrails)),
         Trigger::ApiCall(e) => &e.detail,
@@ -153,7 +165,7 @@ pub fn route(trigger: &Trigger) -> Result<Routing, Error> {
 }
 
 /// The trails `target` concerns. Pure.
-pub fn select<'a>(target: &Target, trails: &'a [TrailSettings]) -> Vec<&'a TrailSettings> {
+pub(crate) fn select<'a>(target: &Target, trails: &'a [TrailSettings]) -> Vec<&'a TrailSettings> {
     match target {
         Target::AllTrails => trails.iter().collect(),
         Target::Trail { name, region } => {
@@ -207,11 +219,7 @@ mod tests {
     use super::*;
 
     fn event(name: &str) -> Value {
-        let path = format!(
-            "{}/../../events/cloudtrail-delivery/{name}",
-            env!("CARGO_MANIFEST_DIR")
-        );
-        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
+        vigil_tests::events::load("cloudtrail-delivery", name, &[])
     }
 
     fn routed(name: &str) -> Routing {
@@ -220,13 +228,6 @@ mod tests {
 
     fn trail(name: &str, region: &str) -> TrailSettings {
         TrailSettings {
-            arn: format!("arn:aws:cloudtrail:{region}:123456789012:trail/{name}"),
-            name: name.into(),
-            home_region: region.into(),
-            bucket: "vigil-trail-logs-123456789012".into(),
-            prefix: None,
-            multi_region: true,
-            organization: false,
             kms_key_id: Some(
                 "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
                     .into(),
@@ -235,10 +236,10 @@ mod tests {
                 "arn:aws:logs:us-east-1:123456789012:log-group:CloudTrail/management-events:*"
                     .into(),
             ),
-            log_role_arn: None,
-            sns_topic_arn: None,
-            custom_event_selectors: false,
-            log_file_validation: true,
+            ..TrailSettings::sample(
+                &format!("arn:aws:cloudtrail:{region}:123456789012:trail/{name}"),
+                "vigil-trail-logs-123456789012",
+            )
         }
     }
 

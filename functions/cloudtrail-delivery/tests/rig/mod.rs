@@ -1,6 +1,7 @@
-//! The test rig: one fresh emulator account per test, with what a trail needs (bucket, bucket
-//! policy, KMS key, log group, SNS topic for alerts) and the function's dependencies pointed at
-//! it.
+//! The integration-test rig of cloudtrail-delivery, on the shared harness: one fresh emulator
+//! account per test, with what a trail needs (bucket, bucket policy, KMS key, log group, SNS
+//! topic for alerts) and the function's dependencies pointed at it. Used by `tests/*.rs`
+//! (`mod rig;`) and the bench (`#[path = "../tests/rig/mod.rs"] mod rig;`).
 //!
 //! Emulator gap worked around: moto's GetTrailStatus never reports delivery errors. The patch
 //! tests/emulator/patches/cloudtrail.py adds `POST /moto-api/vigil/cloudtrail/trail-status`, through
@@ -18,6 +19,7 @@ use cloudtrail_delivery::{Config, Deps, Error, handle_event};
 use serde_json::{Value, json};
 use vigil_tests::harness::{Moto, harness};
 
+const FUNCTION: &str = "cloudtrail-delivery";
 pub const STACK: &str = "vigil-test";
 pub const EXAMPLE_ACCOUNT: &str = "123456789012";
 pub const EXAMPLE_KEY_ID: &str = "1234abcd-12ab-34cd-56ef-1234567890ab";
@@ -25,31 +27,38 @@ pub const EXAMPLE_KEY_ID: &str = "1234abcd-12ab-34cd-56ef-1234567890ab";
 pub struct Rig {
     pub account: String,
     pub sdk: SdkConfig,
+    /// The function's settings, as `main` reads them from its environment.
+    pub config: Config,
     pub deps: Deps,
     pub topic_arn: String,
 }
 
 impl Rig {
     pub async fn new() -> Rig {
-        Rig::with_config(|_| {}).await
+        Rig::with_env(&[]).await
     }
 
-    /// A rig whose function configuration is adjusted by `adjust`.
-    pub async fn with_config(adjust: impl FnOnce(&mut Config)) -> Rig {
+    /// A rig whose function environment also has `env` (`VIGIL_TRAIL_REPAIR_KMS_KEY=false`...).
+    pub async fn with_env(env: &[(&str, &str)]) -> Rig {
         let account = Moto::new_account();
-        Rig::in_account(account, adjust).await
+        Rig::in_account(account, env).await
     }
 
-    pub async fn in_account(account: String, adjust: impl FnOnce(&mut Config)) -> Rig {
+    /// A rig in `account` (shared with another rig), with `env` as in [`Rig::with_env`].
+    pub async fn in_account(account: String, env: &[(&str, &str)]) -> Rig {
         let sdk = harness().moto.sdk_config(&account).await;
         let topic_arn = Moto::alert_topic(&sdk).await;
-        let mut config = Config::for_account(&account);
-        config.stack_name = Some(STACK.into());
-        config.s3_force_path_style = true;
-        config.alert_topic_arn = Some(topic_arn.clone());
-        adjust(&mut config);
+        let mut vars = vec![
+            ("VIGIL_ACCOUNT_ID", account.as_str()),
+            ("VIGIL_STACK_NAME", STACK),
+            ("VIGIL_ALERT_TOPIC_ARN", topic_arn.as_str()),
+        ];
+        vars.extend_from_slice(env);
+        let config = Config::from_lookup(vigil::config::lookup_in(&vars))
+            .unwrap_or_else(|e| panic!("the rig's settings: {e}"));
         Rig {
-            deps: Deps::new(&sdk, config),
+            deps: Deps::new(&sdk, config.clone()),
+            config,
             account,
             sdk,
             topic_arn,
@@ -68,7 +77,7 @@ impl Rig {
         aws_sdk_s3::Client::from_conf(
             aws_sdk_s3::config::Builder::from(&self.sdk)
                 .region(Region::new(region.to_owned()))
-                .force_path_style(true)
+                .force_path_style(vigil::aws::s3_path_style(&self.sdk))
                 .build(),
         )
     }
@@ -224,6 +233,17 @@ impl Rig {
             .unwrap();
     }
 
+    /// Stops the trail `arn` in its home Region, as someone's StopLogging would.
+    pub async fn stop_logging(&self, arn: &str) {
+        let region = vigil::arn::region(arn).expect("a trail ARN names its Region");
+        self.cloudtrail(region)
+            .stop_logging()
+            .name(arn)
+            .send()
+            .await
+            .unwrap();
+    }
+
     pub async fn is_logging(&self, arn: &str, region: &str) -> bool {
         self.cloudtrail(region)
             .get_trail_status()
@@ -274,7 +294,7 @@ impl Rig {
     }
 
     pub async fn key_state(&self, key_arn: &str) -> String {
-        let region = key_arn.split(':').nth(3).unwrap();
+        let region = vigil::arn::region(key_arn).expect("a key ARN names its Region");
         self.kms(region)
             .describe_key()
             .key_id(key_arn)
@@ -337,18 +357,11 @@ impl Rig {
     }
 
     /// `events/cloudtrail-delivery/<file>`, moved into this account: the example account id
-    /// becomes the rig's, and each `(from, to)` pair is replaced in the text.
+    /// becomes the rig's, then each `(from, to)` pair is replaced in the text.
     pub fn event(&self, file: &str, replace: &[(&str, &str)]) -> Value {
-        let path = format!(
-            "{}/../../events/cloudtrail-delivery/{file}",
-            env!("CARGO_MANIFEST_DIR")
-        );
-        let mut text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
-        text = text.replace(EXAMPLE_ACCOUNT, &self.account);
-        for (from, to) in replace {
-            text = text.replace(from, to);
-        }
-        serde_json::from_str(&text).unwrap()
+        let mut all = vec![(EXAMPLE_ACCOUNT, self.account.as_str())];
+        all.extend_from_slice(replace);
+        vigil_tests::events::load(FUNCTION, file, &all)
     }
 
     pub async fn invoke(&self, event: Value) -> Result<Outcome, Error> {
