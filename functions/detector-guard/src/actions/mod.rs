@@ -1,0 +1,30 @@
+//! Where the function changes things: the repairs (`repair`), the drills (`drill`), and the
+//! state it keeps between invocations ([`save_awaiting`]).
+
+pub(crate) mod drill;
+pub(crate) mod repair;
+
+use std::collections::BTreeMap;
+
+use chrono::Utc;
+use vigil::state::Awaiting;
+
+use crate::collect::awaiting_key;
+use crate::deps::Deps;
+
+/// Writes each Region's repairs awaiting confirmation that changed in this invocation. A write
+/// that fails is logged: it costs at most one alert more at the next check.
+pub(crate) async fn save_awaiting(deps: &Deps, changed: &BTreeMap<String, Awaiting>) {
+    let Some(store) = &deps.state else {
+        return;
+    };
+    let now = Utc::now();
+    for (region, awaiting) in changed {
+        if let Err(e) = store
+            .put(&awaiting_key(region), awaiting, now, awaiting.ttl(now))
+            .await
+        {
+            tracing::warn!(%region, error = %e, "repairs awaiting confirmation could not be saved");
+        }
+    }
+}
