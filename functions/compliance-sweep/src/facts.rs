@@ -83,7 +83,7 @@ impl Service {
 }
 
 /// The region name global shards carry.
-pub const GLOBAL: &str = "global";
+pub(crate) const GLOBAL: &str = "global";
 
 /// The unit of work: one service in one region (or [`GLOBAL`] for account-wide services).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -185,7 +185,7 @@ pub type Fetched<T> = Result<T, ApiError>;
 /// One row of the IAM credential report. Dates are `None` for `N/A`, `no_information`,
 /// `not_supported`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct CredentialRow {
+pub(crate) struct CredentialRow {
     pub user: String,
     pub arn: String,
     pub user_creation_time: Option<Time>,
@@ -197,18 +197,18 @@ pub struct CredentialRow {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct AccessKeyState {
+pub(crate) struct AccessKeyState {
     pub active: bool,
     pub last_rotated: Option<Time>,
     pub last_used: Option<Time>,
 }
 
 impl CredentialRow {
-    pub fn is_root(&self) -> bool {
+    pub(crate) fn is_root(&self) -> bool {
         self.user == "<root_account>"
     }
 
-    pub fn active_keys(&self) -> impl Iterator<Item = (usize, &AccessKeyState)> {
+    pub(crate) fn active_keys(&self) -> impl Iterator<Item = (usize, &AccessKeyState)> {
         self.keys
             .iter()
             .enumerate()
@@ -218,7 +218,7 @@ impl CredentialRow {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CredentialReport {
+pub(crate) struct CredentialReport {
     /// `GetCredentialReport.GeneratedTime`: findings from the report can be up to 4 h older
     /// than the run.
     pub generated_at: Option<Time>,
@@ -226,7 +226,7 @@ pub struct CredentialReport {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct PasswordPolicy {
+pub(crate) struct PasswordPolicy {
     pub minimum_length: i32,
     pub reuse_prevention: Option<i32>,
     pub require_symbols: bool,
@@ -237,14 +237,14 @@ pub struct PasswordPolicy {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct VirtualMfa {
+pub(crate) struct VirtualMfa {
     pub serial: String,
     pub user_arn: Option<String>,
 }
 
 /// A principal (user, group or role) with its own policies.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct Principal {
+pub(crate) struct Principal {
     pub name: String,
     pub arn: String,
     /// Managed policy ARNs attached directly.
@@ -261,7 +261,7 @@ pub struct Principal {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ManagedPolicy {
+pub(crate) struct ManagedPolicy {
     pub arn: String,
     /// The default version's document, URL-decoded.
     pub document: Option<String>,
@@ -270,7 +270,7 @@ pub struct ManagedPolicy {
 
 /// `GetAccountAuthorizationDetails`, all pages.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct AuthorizationDetails {
+pub(crate) struct AuthorizationDetails {
     pub users: Vec<Principal>,
     pub groups: Vec<Principal>,
     pub roles: Vec<Principal>,
@@ -278,7 +278,7 @@ pub struct AuthorizationDetails {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct IamFacts {
+pub(crate) struct IamFacts {
     pub summary: Fetched<BTreeMap<String, i32>>,
     pub credential_report: Fetched<CredentialReport>,
     pub virtual_mfa: Fetched<Vec<VirtualMfa>>,
@@ -290,7 +290,7 @@ pub struct IamFacts {
 // ---- KMS ---------------------------------------------------------------------------------------
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct KeyMeta {
+pub(crate) struct KeyMeta {
     pub arn: String,
     pub manager: String,
     pub state: String,
@@ -302,14 +302,14 @@ pub struct KeyMeta {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct RotationStatus {
+pub(crate) struct RotationStatus {
     pub enabled: bool,
     pub period_days: Option<i32>,
     pub next_rotation: Option<Time>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct KmsKey {
+pub(crate) struct KmsKey {
     pub id: String,
     pub meta: Fetched<KeyMeta>,
     /// Only fetched for customer-managed keys: `None` otherwise, or where it does not apply
@@ -319,7 +319,7 @@ pub struct KmsKey {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct KmsFacts {
+pub(crate) struct KmsFacts {
     pub region: String,
     pub keys: Fetched<Vec<KmsKey>>,
 }
@@ -327,7 +327,7 @@ pub struct KmsFacts {
 // ---- Secrets Manager ---------------------------------------------------------------------------
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Secret {
+pub(crate) struct Secret {
     pub arn: String,
     pub name: String,
     pub rotation_enabled: bool,
@@ -348,7 +348,7 @@ pub struct Secret {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct SecretsFacts {
+pub(crate) struct SecretsFacts {
     pub region: String,
     pub secrets: Fetched<Vec<Secret>>,
 }
@@ -395,7 +395,7 @@ pub struct Bucket {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct S3Facts {
+pub(crate) struct S3Facts {
     /// `None` inside: no account-level configuration.
     pub account_public_access_block: Fetched<Option<PublicAccessBlock>>,
     pub buckets: Fetched<Vec<Bucket>>,
@@ -415,7 +415,7 @@ pub struct PublishingDestination {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Detector {
+pub(crate) struct Detector {
     pub id: String,
     pub status: Fetched<String>,
     /// Feature name → status, from `Features` (and legacy `DataSources`).
@@ -424,7 +424,7 @@ pub struct Detector {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct GuardDutyFacts {
+pub(crate) struct GuardDutyFacts {
     pub region: String,
     pub detectors: Fetched<Vec<Detector>>,
 }
@@ -432,20 +432,20 @@ pub struct GuardDutyFacts {
 // ---- CloudTrail and CloudWatch -----------------------------------------------------------------
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct TrailStatus {
+pub(crate) struct TrailStatus {
     pub is_logging: bool,
     pub latest_cloudwatch_delivery: Option<Time>,
     pub latest_digest_delivery: Option<Time>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct EventSelectors {
+pub(crate) struct EventSelectors {
     /// Basic selectors: management events included with ReadWriteType All.
     pub management_read_write: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Trail {
+pub(crate) struct Trail {
     pub arn: String,
     pub name: String,
     pub home_region: String,
@@ -459,7 +459,7 @@ pub struct Trail {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CloudTrailFacts {
+pub(crate) struct CloudTrailFacts {
     pub region: String,
     /// Trails visible in the region (shadow trails included), each fetched once per run.
     pub trails: Fetched<Vec<Trail>>,
@@ -471,7 +471,7 @@ pub struct CloudTrailFacts {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct MetricFilter {
+pub(crate) struct MetricFilter {
     pub name: String,
     pub pattern: String,
     /// (namespace, metric name)
@@ -479,7 +479,7 @@ pub struct MetricFilter {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Alarm {
+pub(crate) struct Alarm {
     pub name: String,
     pub arn: String,
     pub namespace: Option<String>,
@@ -490,7 +490,7 @@ pub struct Alarm {
 
 /// The monitored trail's log group, what watches it, and who is told.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Monitoring {
+pub(crate) struct Monitoring {
     pub log_group_arn: String,
     pub filters: Fetched<Vec<MetricFilter>>,
     /// Topic ARN → number of confirmed subscriptions.
@@ -498,7 +498,7 @@ pub struct Monitoring {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CloudWatchFacts {
+pub(crate) struct CloudWatchFacts {
     pub region: String,
     pub trails: Fetched<Vec<Trail>>,
     /// For each multi-Region trail homed here with a log group.
@@ -509,7 +509,7 @@ pub struct CloudWatchFacts {
 // ---- RDS ---------------------------------------------------------------------------------------
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Database {
+pub(crate) struct Database {
     pub arn: String,
     pub is_cluster: bool,
     /// Instances in an Aurora/Multi-AZ cluster: the cluster's id.
@@ -528,7 +528,7 @@ pub struct Database {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct RdsFacts {
+pub(crate) struct RdsFacts {
     pub region: String,
     pub instances: Fetched<Vec<Database>>,
     pub clusters: Fetched<Vec<Database>>,
@@ -539,7 +539,7 @@ pub struct RdsFacts {
 /// A Lambda function, with its environment reduced to what the detectors found: never the
 /// values themselves.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Function {
+pub(crate) struct Function {
     pub arn: String,
     pub variable_names: Vec<String>,
     pub hits: Vec<SecretHit>,
@@ -549,7 +549,7 @@ pub struct Function {
 
 /// A variable that looks like it holds a secret.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SecretHit {
+pub(crate) struct SecretHit {
     pub variable: String,
     pub rule: String,
     /// SHA-256 of a per-run random salt followed by the value: equal values within one run
@@ -558,7 +558,7 @@ pub struct SecretHit {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct LambdaFacts {
+pub(crate) struct LambdaFacts {
     pub region: String,
     pub functions: Fetched<Vec<Function>>,
 }
@@ -566,7 +566,7 @@ pub struct LambdaFacts {
 /// The facts of one shard.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "service", rename_all = "lowercase")]
-pub enum ShardFacts {
+pub(crate) enum ShardFacts {
     /// Boxed: the IAM facts are by far the largest.
     Iam(Box<IamFacts>),
     S3(S3Facts),

@@ -16,7 +16,7 @@ use crate::facts::{Shard, ShardFacts};
 
 /// What one run (or one part of a run) produced.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Outcome {
+pub(crate) struct Outcome {
     pub run_id: String,
     pub account: String,
     pub started_at: DateTime<Utc>,
@@ -31,7 +31,7 @@ pub struct Outcome {
 
 impl Outcome {
     /// HTTP attempts made to AWS in total.
-    pub fn api_calls(&self) -> u64 {
+    pub(crate) fn api_calls(&self) -> u64 {
         self.calls_by_operation.values().sum()
     }
 }

@@ -4,52 +4,11 @@
 use std::collections::BTreeMap;
 
 use super::{api, time};
-use crate::facts::{Fetched, Secret, Time};
+use crate::facts::{Fetched, Secret};
 
-/// A secret as ListSecrets gives it.
-#[derive(Debug, Clone)]
-pub(crate) struct Listed {
-    pub arn: String,
-    pub name: String,
-    pub rotation_enabled: bool,
-    pub rotation_days: Option<i64>,
-    pub schedule_expression: Option<String>,
-    pub last_rotated: Option<Time>,
-    pub next_rotation: Option<Time>,
-    pub last_accessed: Option<Time>,
-    pub created: Option<Time>,
-    pub kms_key_id: Option<String>,
-    pub primary_region: Option<String>,
-    pub tags: BTreeMap<String, String>,
-}
-
-impl Listed {
-    /// The secret's facts, with what the other calls found.
-    pub(crate) fn into_secret(
-        self,
-        versions: Fetched<BTreeMap<String, Vec<String>>>,
-        key_manager: Option<Fetched<String>>,
-    ) -> Secret {
-        Secret {
-            arn: self.arn,
-            name: self.name,
-            rotation_enabled: self.rotation_enabled,
-            rotation_days: self.rotation_days,
-            schedule_expression: self.schedule_expression,
-            last_rotated: self.last_rotated,
-            next_rotation: self.next_rotation,
-            last_accessed: self.last_accessed,
-            created: self.created,
-            kms_key_id: self.kms_key_id,
-            primary_region: self.primary_region,
-            tags: self.tags,
-            versions,
-            key_manager,
-        }
-    }
-}
-
-pub(crate) async fn list_secrets(client: &aws_sdk_secretsmanager::Client) -> Fetched<Vec<Listed>> {
+/// The secrets as ListSecrets gives them: without their versions (an empty list here) and
+/// the manager of their key (`None` here), which collection asks for next.
+pub(crate) async fn list_secrets(client: &aws_sdk_secretsmanager::Client) -> Fetched<Vec<Secret>> {
     let pages = client
         .list_secrets()
         .into_paginator()
@@ -62,7 +21,7 @@ pub(crate) async fn list_secrets(client: &aws_sdk_secretsmanager::Client) -> Fet
         .flat_map(|p| p.secret_list.unwrap_or_default())
         .map(|s| {
             let rules = s.rotation_rules.as_ref();
-            Listed {
+            Secret {
                 arn: s.arn.clone().unwrap_or_default(),
                 name: s.name.clone().unwrap_or_default(),
                 rotation_enabled: s.rotation_enabled.unwrap_or(false),
@@ -80,6 +39,8 @@ pub(crate) async fn list_secrets(client: &aws_sdk_secretsmanager::Client) -> Fet
                     .into_iter()
                     .filter_map(|t| Some((t.key?, t.value.unwrap_or_default())))
                     .collect(),
+                versions: Ok(BTreeMap::new()),
+                key_manager: None,
             }
         })
         .collect())

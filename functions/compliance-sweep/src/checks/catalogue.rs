@@ -795,12 +795,12 @@ pub fn get(id: CheckId) -> &'static Check {
 }
 
 /// The catalogue row whose id is written `id`.
-pub fn find(id: &str) -> Option<&'static Check> {
+pub(crate) fn find(id: &str) -> Option<&'static Check> {
     CATALOGUE.iter().find(|c| c.id == id)
 }
 
 /// The rows of one service.
-pub fn of(service: Service) -> impl Iterator<Item = &'static Check> {
+pub(crate) fn of(service: Service) -> impl Iterator<Item = &'static Check> {
     CATALOGUE.iter().filter(move |c| c.service == service)
 }
 

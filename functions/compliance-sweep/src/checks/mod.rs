@@ -41,7 +41,7 @@ pub(crate) struct Ctx<'a> {
 
 impl Ctx<'_> {
     /// Whole days from `then` to now (0 for the future).
-    pub fn days_since(&self, then: DateTime<Utc>) -> i64 {
+    pub(crate) fn days_since(&self, then: DateTime<Utc>) -> i64 {
         (self.now - then).num_days().max(0)
     }
 }

@@ -4,7 +4,7 @@
 use futures::StreamExt;
 
 use super::Collector;
-use crate::aws::secrets::{self, Listed};
+use crate::aws::secrets;
 use crate::facts::{Secret, SecretsFacts, Service};
 
 pub(super) async fn collect(c: &Collector, region: &str) -> SecretsFacts {
@@ -34,18 +34,22 @@ async fn secret(
     c: &Collector,
     client: &aws_sdk_secretsmanager::Client,
     region: &str,
-    s: Listed,
+    listed: Secret,
 ) -> Secret {
     let versions = c
         .limited(
             Service::SecretsManager,
             region,
-            secrets::version_stages(client, &s.arn),
+            secrets::version_stages(client, &listed.arn),
         )
         .await;
-    let key_manager = match s.kms_key_id.as_deref() {
+    let key_manager = match listed.kms_key_id.as_deref() {
         Some(k) if !k.ends_with("alias/aws/secretsmanager") => Some(c.key_manager(region, k).await),
         _ => None,
     };
-    s.into_secret(versions, key_manager)
+    Secret {
+        versions,
+        key_manager,
+        ..listed
+    }
 }

@@ -4,7 +4,7 @@
 //! per-framework matrix (seed phases, CIS v3.0.0, CIS v4.0.1), the OCSF findings ([`ocsf`])
 //! and the HTML page ([`html`]).
 
-pub mod alerts;
+pub(crate) mod alerts;
 pub mod answer;
 pub(crate) mod html;
 pub(crate) mod metrics;
@@ -65,7 +65,7 @@ impl Counts {
 
 /// A check that passed on a resource last run and fails now.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
-pub struct Regression {
+pub(crate) struct Regression {
     pub check: CheckId,
     pub resource: String,
     pub region: String,

@@ -465,7 +465,7 @@ async fn guardduty(
     for f in &d.features {
         create = create.features(
             aws_sdk_guardduty::types::DetectorFeatureConfiguration::builder()
-                .name((*f).into())
+                .name(f.as_str().into())
                 .status(aws_sdk_guardduty::types::FeatureStatus::Enabled)
                 .build(),
         );

@@ -2,6 +2,8 @@
 //! the catalogue wants it, and [`INSECURE`] lists the changes that make every check fail, each
 //! named for what it breaks. `seed` (in `seed.rs`) creates whatever a spec describes.
 
+use compliance_sweep::config::Thresholds;
+
 use super::{LEAKED_PASSWORD, REGION};
 
 /// A whole account as the tests seed it. Resources carry the short name the assertions use
@@ -170,7 +172,7 @@ pub struct Secret {
 #[derive(Debug, Clone)]
 pub struct Detector {
     pub enabled: bool,
-    pub features: Vec<&'static str>,
+    pub features: Vec<String>,
     /// GuardDuty's publishing destination (given through the sweep's seam: the emulator has
     /// no publishing-destination API).
     pub export: Export,
@@ -236,16 +238,6 @@ pub struct Function {
     pub name: &'static str,
     pub env: Vec<(&'static str, String)>,
 }
-
-/// The features GD-02 requires by default.
-pub const GUARDDUTY_FEATURES: [&str; 6] = [
-    "S3_DATA_EVENTS",
-    "EKS_AUDIT_LOGS",
-    "EBS_MALWARE_PROTECTION",
-    "RDS_LOGIN_EVENTS",
-    "LAMBDA_NETWORK_LOGS",
-    "RUNTIME_MONITORING",
-];
 
 fn document(statements: &str) -> String {
     format!(r#"{{"Version":"2012-10-17","Statement":{statements}}}"#)
@@ -328,7 +320,8 @@ impl Spec {
             }],
             detector: Detector {
                 enabled: true,
-                features: GUARDDUTY_FEATURES.to_vec(),
+                // What GD-02 requires by default.
+                features: Thresholds::default().guardduty_features,
                 export: Export {
                     status: "PUBLISHING",
                     encrypted_with: Some("good-key"),
@@ -581,7 +574,7 @@ pub const INSECURE: &[Change] = &[
         name: "the detector disabled, with S3 protection only (GD-01, GD-02)",
         make: |s| {
             s.detector.enabled = false;
-            s.detector.features = vec!["S3_DATA_EVENTS"];
+            s.detector.features = vec!["S3_DATA_EVENTS".into()];
         },
     },
     Change {
