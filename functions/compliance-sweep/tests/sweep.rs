@@ -290,3 +290,35 @@ async fn missing_or_denied_apis_are_errors_never_passes() {
         "{subjects:?}"
     );
 }
+
+#[tokio::test]
+async fn a_failed_invocation_sends_one_alert_and_returns_its_error() {
+    let id = vigil_tests::harness::Moto::new_account();
+    let sdk = vigil_tests::harness::harness().moto.sdk_config(&id).await;
+    let topic = vigil_tests::harness::Moto::alert_topic(&sdk).await;
+    let config = compliance_sweep::Config::from_lookup(vigil::config::lookup_in(&[(
+        "VIGIL_ALERT_TOPIC_ARN",
+        topic.as_str(),
+    )]))
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let deps = compliance_sweep::Deps::local(&sdk, config, dir.path().to_path_buf());
+    let event = lambda_runtime::LambdaEvent::new(json!({"action": "nuke"}), Default::default());
+    let error = compliance_sweep::handle(event, &deps).await.unwrap_err();
+    assert!(
+        matches!(error, compliance_sweep::Error::BadRequest(_)),
+        "{error}"
+    );
+    let published = vigil_tests::harness::harness()
+        .moto
+        .published_sns_messages(&id);
+    assert_eq!(published.len(), 1, "{published:?}");
+    assert_eq!(
+        published[0]["Subject"],
+        "[Vigil HIGH] compliance sweep did not complete"
+    );
+    assert_eq!(
+        published[0]["MessageAttributes"]["cause"]["Value"],
+        "BadRequest"
+    );
+}
