@@ -14,7 +14,8 @@
 //!   "protectedPrincipals": ["break-glass-*", "arn:aws:iam::*:role/OrgAdmin"],
 //!   "exemptTag": {"key": "vigil:exempt", "value": "true"},
 //!   "quarantineGroupName": "vigil-quarantine",
-//!   "naclRuleRange": {"first": 90, "last": 99}
+//!   "naclRuleRange": {"first": 90, "last": 99},
+//!   "quarantineReaders": ["arn:aws:iam::*:role/SecurityForensics"] // may still read a quarantined S3 object
 //! }
 //! ```
 //!
@@ -23,6 +24,14 @@
 //! | `VIGIL_GUARDDUTY_CONFIG_PARAMETER` | none (defaults) | SSM parameter holding the JSON above |
 //! | `VIGIL_ALERT_TOPIC_ARN` | none (alerts only logged) | SNS topic for the alert sent per finding |
 //! | `VIGIL_METRICS_NAMESPACE` | Vigil | CloudWatch namespace of the EMF metrics |
+//! | `VIGIL_GUARDDUTY_MEMBER_ROLE` | none (other accounts: alert only) | role name the responder assumes in a finding's account when it is not its own |
+//! | `VIGIL_GUARDDUTY_MEMBER_EXTERNAL_ID` | none (required with the role) | external id the member role's trust policy requires |
+//! | `VIGIL_OWN_PRINCIPALS` | none | comma-separated ARNs (wildcards allowed) of the stack's own roles and users: never acted on, whatever `protectedPrincipals` says |
+//! | `VIGIL_GUARDDUTY_RECORD_PREFIX` | `/vigil/guardduty-responder/responses` | SSM path under which each response's record (what release undoes) is kept |
+//!
+//! Infrastructure settings (accounts, own principals, records) come from the environment,
+//! because the template grants the permissions that go with them; how findings are answered
+//! comes from Parameter Store, which operators tune without a deployment.
 //!
 //! [`ActionKind`], the responder's action vocabulary, is defined here because the `gates`
 //! setting is keyed by it: the playbook, the actions and the report read it from here, and the
@@ -60,12 +69,16 @@ pub enum ActionKind {
     RevokeSessions,
     BlockPublicAccess,
     RotateSecret,
+    StopTask,
+    TagService,
+    StopInvocations,
+    QuarantineObject,
 }
 
 serde_plain::derive_display_from_serialize!(ActionKind);
 
 impl ActionKind {
-    pub(crate) const ALL: [ActionKind; 10] = [
+    pub(crate) const ALL: [ActionKind; 14] = [
         ActionKind::IsolateInstance,
         ActionKind::SnapshotVolumes,
         ActionKind::TerminationProtection,
@@ -76,6 +89,10 @@ impl ActionKind {
         ActionKind::RevokeSessions,
         ActionKind::BlockPublicAccess,
         ActionKind::RotateSecret,
+        ActionKind::StopTask,
+        ActionKind::TagService,
+        ActionKind::StopInvocations,
+        ActionKind::QuarantineObject,
     ];
 }
 
@@ -94,6 +111,10 @@ pub struct Gates {
     pub revoke_sessions: f64,
     pub block_public_access: f64,
     pub rotate_secret: f64,
+    pub stop_task: f64,
+    pub tag_service: f64,
+    pub stop_invocations: f64,
+    pub quarantine_object: f64,
 }
 
 impl Default for Gates {
@@ -109,6 +130,11 @@ impl Default for Gates {
             revoke_sessions: 7.0,
             block_public_access: 4.0,
             rotate_secret: 4.0,
+            stop_task: 7.0,
+            tag_service: 4.0,
+            stop_invocations: 7.0,
+            // Blocks reads of one object version that holds malware; nothing else changes.
+            quarantine_object: 4.0,
         }
     }
 }
@@ -126,10 +152,14 @@ impl Gates {
             ActionKind::RevokeSessions => self.revoke_sessions,
             ActionKind::BlockPublicAccess => self.block_public_access,
             ActionKind::RotateSecret => self.rotate_secret,
+            ActionKind::StopTask => self.stop_task,
+            ActionKind::TagService => self.tag_service,
+            ActionKind::StopInvocations => self.stop_invocations,
+            ActionKind::QuarantineObject => self.quarantine_object,
         }
     }
 
-    fn all(&self) -> [(ActionKind, f64); 10] {
+    fn all(&self) -> [(ActionKind, f64); 14] {
         ActionKind::ALL.map(|kind| (kind, self.for_action(kind)))
     }
 }
@@ -195,6 +225,9 @@ pub struct ResponseSettings {
     pub exempt_tag: ExemptTag,
     pub quarantine_group_name: String,
     pub nacl_rule_range: RuleRange,
+    /// IAM principal ARNs (wildcards allowed) that may still read an S3 object quarantined for
+    /// malware; nobody else can.
+    pub quarantine_readers: Vec<String>,
 }
 
 impl Default for ResponseSettings {
@@ -208,6 +241,7 @@ impl Default for ResponseSettings {
             exempt_tag: ExemptTag::default(),
             quarantine_group_name: "vigil-quarantine".into(),
             nacl_rule_range: RuleRange::default(),
+            quarantine_readers: Vec::new(),
         }
     }
 }
@@ -254,15 +288,83 @@ impl Settings for ResponseSettings {
         {
             return Err(format!("protectedPrincipals has an empty entry {p:?}"));
         }
+        if let Some(r) = self
+            .quarantine_readers
+            .iter()
+            .find(|r| !r.starts_with("arn:"))
+        {
+            return Err(format!(
+                "quarantineReaders has {r:?}; use IAM principal ARNs (wildcards allowed)"
+            ));
+        }
         Ok(())
     }
 }
+
+impl RuleRange {
+    /// How many rule numbers the range holds.
+    pub(crate) fn size(self) -> usize {
+        usize::try_from(self.last - self.first + 1).unwrap_or(0)
+    }
+}
+
+/// The role the responder assumes in a finding's account when that is not its own (GuardDuty
+/// administrator accounts receive every member's findings).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MemberRole {
+    /// The role's name, the same in every member account.
+    pub name: String,
+    /// The external id the role's trust policy requires.
+    pub external_id: String,
+}
+
+impl MemberRole {
+    /// From the two variables: neither (no member role), or both, well formed.
+    fn from_parts(name: Option<String>, external_id: Option<String>) -> Result<Option<Self>, String> {
+        let valid = |s: &str, extra: &str, max: usize| {
+            (2..=max).contains(&s.len())
+                && s.chars().all(|c| c.is_ascii_alphanumeric() || "_+=,.@-".contains(c) || extra.contains(c))
+        };
+        match (name, external_id) {
+            (None, None) => Ok(None),
+            (Some(name), Some(external_id)) => {
+                if !valid(&name, "", 64) {
+                    return Err(format!(
+                        "VIGIL_GUARDDUTY_MEMBER_ROLE {name:?} is not an IAM role name (2-64 of letters, digits, _+=,.@-)"
+                    ));
+                }
+                if !valid(&external_id, ":/", 1224) {
+                    return Err(
+                        "VIGIL_GUARDDUTY_MEMBER_EXTERNAL_ID must be 2-1224 of letters, digits, _+=,.@:/-".into(),
+                    );
+                }
+                Ok(Some(MemberRole { name, external_id }))
+            }
+            (Some(_), None) => Err(
+                "VIGIL_GUARDDUTY_MEMBER_ROLE is set without VIGIL_GUARDDUTY_MEMBER_EXTERNAL_ID; the member role is assumed only with an external id".into(),
+            ),
+            (None, Some(_)) => Err(
+                "VIGIL_GUARDDUTY_MEMBER_EXTERNAL_ID is set without VIGIL_GUARDDUTY_MEMBER_ROLE".into(),
+            ),
+        }
+    }
+}
+
+/// Where the record of each response is kept, by default.
+pub const DEFAULT_RECORD_PREFIX: &str = "/vigil/guardduty-responder/responses";
 
 /// Everything the function is configured with.
 #[derive(Debug, Clone)]
 pub struct Config {
     pub common: Common,
     pub response: ResponseSettings,
+    /// The role to assume in other accounts; `None`: findings of other accounts are only
+    /// alerted about.
+    pub member_role: Option<MemberRole>,
+    /// ARN patterns of the stack's own roles and users: never acted on.
+    pub own_principals: Vec<String>,
+    /// SSM path of the response records.
+    pub record_prefix: String,
 }
 
 impl Config {
@@ -276,8 +378,37 @@ impl Config {
         let env = Env::new(get);
         let common = Common::from_env(&env);
         let parameter = env.get("VIGIL_GUARDDUTY_CONFIG_PARAMETER");
+        let invalid = |problem: String| ConfigError::Invalid {
+            parameter: "environment".into(),
+            problem,
+        };
+        let member_role = MemberRole::from_parts(
+            env.get("VIGIL_GUARDDUTY_MEMBER_ROLE"),
+            env.get("VIGIL_GUARDDUTY_MEMBER_EXTERNAL_ID"),
+        )
+        .map_err(invalid)?;
+        let own_principals = env.list("VIGIL_OWN_PRINCIPALS").unwrap_or_default();
+        if let Some(p) = own_principals.iter().find(|p| !p.starts_with("arn:")) {
+            return Err(invalid(format!(
+                "VIGIL_OWN_PRINCIPALS has {p:?}; use IAM role or user ARNs (wildcards allowed)"
+            )));
+        }
+        let record_prefix = env
+            .get("VIGIL_GUARDDUTY_RECORD_PREFIX")
+            .unwrap_or_else(|| DEFAULT_RECORD_PREFIX.to_owned());
+        if !record_prefix.starts_with('/') || record_prefix.ends_with('/') {
+            return Err(invalid(format!(
+                "VIGIL_GUARDDUTY_RECORD_PREFIX {record_prefix:?}; use an SSM path such as {DEFAULT_RECORD_PREFIX}"
+            )));
+        }
         let response = ResponseSettings::load(sdk, parameter.as_deref()).await?;
-        Ok(Config { common, response })
+        Ok(Config {
+            common,
+            response,
+            member_role,
+            own_principals,
+            record_prefix,
+        })
     }
 }
 
@@ -371,5 +502,65 @@ mod tests {
         assert_eq!(config.response, ResponseSettings::default());
         assert_eq!(config.common.metrics_namespace, "Vigil");
         assert_eq!(config.common.alert_topic_arn, None);
+        assert_eq!(config.member_role, None, "other accounts: alert only");
+        assert!(config.own_principals.is_empty());
+        assert_eq!(config.record_prefix, DEFAULT_RECORD_PREFIX);
+    }
+
+    #[tokio::test]
+    async fn the_member_role_comes_with_its_external_id_or_not_at_all() {
+        let sdk = SdkConfig::builder()
+            .behavior_version(aws_config::BehaviorVersion::latest())
+            .region(aws_config::Region::new("us-east-1"))
+            .build();
+        let config = Config::load(
+            &sdk,
+            vigil::config::lookup_in(&[
+                ("VIGIL_GUARDDUTY_MEMBER_ROLE", "vigil-guardduty-member"),
+                ("VIGIL_GUARDDUTY_MEMBER_EXTERNAL_ID", "vigil-7f3a"),
+                (
+                    "VIGIL_OWN_PRINCIPALS",
+                    "arn:aws:iam::123456789012:role/vigil-*, arn:aws:iam::123456789012:role/x",
+                ),
+            ]),
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            config.member_role,
+            Some(MemberRole {
+                name: "vigil-guardduty-member".into(),
+                external_id: "vigil-7f3a".into()
+            })
+        );
+        assert_eq!(config.own_principals.len(), 2);
+        for (pairs, expected) in [
+            (
+                vec![
+                    ("VIGIL_GUARDDUTY_MEMBER_ROLE", "r"),
+                    ("VIGIL_GUARDDUTY_MEMBER_EXTERNAL_ID", "x1"),
+                ],
+                "MEMBER_ROLE \"r\" is not an IAM role name",
+            ),
+            (
+                vec![("VIGIL_GUARDDUTY_MEMBER_ROLE", "role")],
+                "without VIGIL_GUARDDUTY_MEMBER_EXTERNAL_ID",
+            ),
+            (
+                vec![("VIGIL_GUARDDUTY_MEMBER_EXTERNAL_ID", "x1")],
+                "without VIGIL_GUARDDUTY_MEMBER_ROLE",
+            ),
+            (vec![("VIGIL_OWN_PRINCIPALS", "vigil-*")], "VIGIL_OWN_PRINCIPALS"),
+            (
+                vec![("VIGIL_GUARDDUTY_RECORD_PREFIX", "records")],
+                "VIGIL_GUARDDUTY_RECORD_PREFIX",
+            ),
+        ] {
+            let err = Config::load(&sdk, vigil::config::lookup_in(&pairs))
+                .await
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains(expected), "{err} should mention {expected}");
+        }
     }
 }

@@ -28,8 +28,14 @@ pub enum Error {
         failures: String,
     },
 
-    #[error("the alert for finding {finding} could not be published: {source}")]
-    Alert {
+    #[error("the function could not tell which account it runs in (sts:GetCallerIdentity): {0}; nothing was done")]
+    Identity(AwsCallError),
+
+    #[error("malformed release request: {0}")]
+    BadRelease(String),
+
+    #[error("the response record of finding {finding} could not be read: {source}")]
+    Record {
         finding: String,
         source: AwsCallError,
     },
@@ -45,7 +51,8 @@ impl Cause for Error {
             Error::Event(_) => false,
             Error::Config(e) => e.retryable(),
             Error::ActionsFailed { .. } | Error::Deadline(_) => true,
-            Error::Alert { source, .. } => source.failure.retryable(),
+            Error::Identity(e) | Error::Record { source: e, .. } => e.failure.retryable(),
+            Error::BadRelease(_) => false,
         }
     }
 
@@ -56,7 +63,9 @@ impl Cause for Error {
             Error::Event(FindingEventError::Malformed(_)) => "MalformedEvent",
             Error::Config(_) => "Config",
             Error::ActionsFailed { .. } => "ActionsFailed",
-            Error::Alert { .. } => "AlertFailed",
+            Error::Identity(_) => "Identity",
+            Error::BadRelease(_) => "MalformedRelease",
+            Error::Record { .. } => "RecordUnreadable",
             Error::Deadline(_) => "Deadline",
         }
     }

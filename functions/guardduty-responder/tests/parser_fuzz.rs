@@ -5,7 +5,7 @@
 use std::sync::LazyLock;
 
 use guardduty_responder::config::{Mode, ResponseSettings};
-use guardduty_responder::playbook::decide;
+use guardduty_responder::playbook::{Scope, decide};
 use proptest::prelude::*;
 use serde_json::{Map, Value};
 use vigil::events::guardduty::FindingEvent;
@@ -91,8 +91,14 @@ fn settings() -> [ResponseSettings; 2] {
 
 fn check(value: Value) {
     if let Ok(event) = FindingEvent::from_value(value) {
+        let scope = Scope {
+            own_account: "123456789012".into(),
+            own_role: Some("vigil-responder".into()),
+            member_role: Some("vigil-member".into()),
+            own_principals: vec!["arn:aws:iam::*:role/vigil-*".into()],
+        };
         for s in settings() {
-            let decision = decide(&event.finding, &s);
+            let decision = decide(&event.finding, &s, &scope);
             assert!(decision.planned.iter().all(|p| !p.reason.is_empty()));
         }
     }

@@ -10,11 +10,18 @@
 //! `severity` must be a number from 0 to 10. `detail.accountId` (not the envelope's account,
 //! which is the GuardDuty administrator's in a multi-account setup) is the affected account.
 //!
+//! What a safeguard reads is never guessed: [`Finding::sample`] and [`Finding::archived`]
+//! answer [`Flag::Unreadable`] (not "no") when the `service` block, `additionalInfo` or
+//! `archived` is missing or holds something else than a yes or a no, and a responder must not
+//! act on such a finding. `service` is optional in GuardDuty's API, so a finding without it
+//! still parses; [`Finding::service`] then reads as empty.
+//!
 //! The finding type reads `ThreatPurpose:ResourceType/ThreatFamily.Mechanism!Artifact`
 //! ([`FindingType`]); responders match on its parts by prefix rather than keeping a list of
 //! every type, so new types of a known family are handled on the day GuardDuty adds them.
 
 use std::net::IpAddr;
+use std::sync::LazyLock;
 
 use chrono::{DateTime, TimeZone, Utc};
 use serde::{Deserialize, Deserializer};
@@ -81,8 +88,9 @@ pub struct Finding {
     pub kind: String,
     #[serde(default, deserialize_with = "null_as_default")]
     pub resource: Resource,
-    #[serde(default, deserialize_with = "null_as_default")]
-    pub service: Service,
+    /// `None` when the finding has no `service` block (see [`Finding::service`]).
+    #[serde(default, rename = "service")]
+    pub service_block: Option<Service>,
     #[serde(deserialize_with = "severity")]
     pub severity: f64,
     #[serde(default, deserialize_with = "time_seconds_or_iso")]
@@ -93,6 +101,18 @@ pub struct Finding {
     pub title: Option<String>,
     #[serde(default)]
     pub description: Option<String>,
+    /// Set on an ordinary finding that is one signal of an attack sequence.
+    #[serde(default)]
+    pub associated_attack_sequence_arn: Option<String>,
+}
+
+/// A yes/no fact a safeguard depends on, as far as the finding tells it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Flag {
+    Yes,
+    No,
+    /// Missing or not a yes or a no: why.
+    Unreadable(String),
 }
 
 /// What the finding is about.
@@ -112,6 +132,142 @@ pub struct Resource {
     pub rds_db_instance_details: Option<RdsDbInstanceDetails>,
     #[serde(default)]
     pub rds_db_user_details: Option<RdsDbUserDetails>,
+    #[serde(default)]
+    pub ecs_cluster_details: Option<EcsClusterDetails>,
+    #[serde(default)]
+    pub container_details: Option<ContainerDetails>,
+    #[serde(default)]
+    pub eks_cluster_details: Option<EksClusterDetails>,
+    #[serde(default)]
+    pub kubernetes_details: Option<KubernetesDetails>,
+    #[serde(default)]
+    pub lambda_details: Option<LambdaDetails>,
+}
+
+/// An ECS cluster and the task the finding is about (Runtime Monitoring, Malware Protection).
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EcsClusterDetails {
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub arn: Option<String>,
+    #[serde(default)]
+    pub task_details: Option<EcsTaskDetails>,
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub tags: Vec<Tag>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EcsTaskDetails {
+    #[serde(default)]
+    pub arn: Option<String>,
+    #[serde(default)]
+    pub definition_arn: Option<String>,
+    #[serde(default, deserialize_with = "lenient_string")]
+    pub version: Option<String>,
+    #[serde(default)]
+    pub started_by: Option<String>,
+    /// `service:<name>` for a service's tasks (the ECS convention), `family:<name>` otherwise.
+    #[serde(default)]
+    pub group: Option<String>,
+    /// `FARGATE` or `EC2`.
+    #[serde(default)]
+    pub launch_type: Option<String>,
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub containers: Vec<ContainerDetails>,
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub tags: Vec<Tag>,
+}
+
+/// A container as GuardDuty describes it (no image digest: read it from the task).
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ContainerDetails {
+    #[serde(default)]
+    pub container_runtime: Option<String>,
+    #[serde(default)]
+    pub id: Option<String>,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub image: Option<String>,
+    #[serde(default)]
+    pub security_context: Option<SecurityContext>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SecurityContext {
+    #[serde(default, deserialize_with = "lenient_bool")]
+    pub privileged: Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EksClusterDetails {
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub arn: Option<String>,
+    #[serde(default)]
+    pub vpc_id: Option<String>,
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub tags: Vec<Tag>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct KubernetesDetails {
+    #[serde(default)]
+    pub kubernetes_user_details: Option<KubernetesUser>,
+    #[serde(default)]
+    pub kubernetes_workload_details: Option<KubernetesWorkload>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct KubernetesUser {
+    /// `system:node:<node name>` for a node's own identity.
+    #[serde(default)]
+    pub username: Option<String>,
+    #[serde(default)]
+    pub uid: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct KubernetesWorkload {
+    #[serde(default)]
+    pub name: Option<String>,
+    /// `pods`, `deployments`, `daemonsets`, ...
+    #[serde(default, rename = "type")]
+    pub kind: Option<String>,
+    #[serde(default)]
+    pub namespace: Option<String>,
+    #[serde(default)]
+    pub service_account_name: Option<String>,
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub containers: Vec<ContainerDetails>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LambdaDetails {
+    #[serde(default)]
+    pub function_arn: Option<String>,
+    #[serde(default)]
+    pub function_name: Option<String>,
+    #[serde(default, deserialize_with = "lenient_string")]
+    pub function_version: Option<String>,
+    #[serde(default)]
+    pub revision_id: Option<String>,
+    /// The execution role's ARN.
+    #[serde(default)]
+    pub role: Option<String>,
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub tags: Vec<Tag>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
@@ -199,6 +355,26 @@ pub struct S3BucketDetail {
     pub tags: Vec<Tag>,
     #[serde(default)]
     pub public_access: Option<PublicAccess>,
+    /// The scanned objects (Malware Protection for S3).
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub s3_object_details: Vec<S3ObjectDetail>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct S3ObjectDetail {
+    #[serde(default)]
+    pub object_arn: Option<String>,
+    #[serde(default)]
+    pub key: Option<String>,
+    #[serde(default)]
+    pub e_tag: Option<String>,
+    /// Hash of the threat found.
+    #[serde(default)]
+    pub hash: Option<String>,
+    /// The scanned version; absent when the bucket is not versioned.
+    #[serde(default)]
+    pub version_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
@@ -259,6 +435,178 @@ pub struct Service {
     pub event_first_seen: Option<DateTime<Utc>>,
     #[serde(default, deserialize_with = "time_seconds_or_iso")]
     pub event_last_seen: Option<DateTime<Utc>>,
+    /// `Correlation` for attack sequences.
+    #[serde(default)]
+    pub feature_name: Option<String>,
+    #[serde(default)]
+    pub detection: Option<Detection>,
+}
+
+/// Extended Threat Detection: what correlated findings add up to.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Detection {
+    #[serde(default)]
+    pub sequence: Option<Sequence>,
+}
+
+/// An attack sequence: who acted, on what, seen through which signals.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Sequence {
+    #[serde(default)]
+    pub uid: Option<String>,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub actors: Vec<SequenceActor>,
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub resources: Vec<SequenceResource>,
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub signals: Vec<SequenceSignal>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SequenceActor {
+    #[serde(default)]
+    pub id: Option<String>,
+    #[serde(default)]
+    pub user: Option<ActorUser>,
+    #[serde(default)]
+    pub session: Option<ActorSession>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ActorUser {
+    /// User or role name.
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub uid: Option<String>,
+    /// `IAMUser`, `AssumedRole`, `Root`, ...
+    #[serde(default, rename = "type")]
+    pub kind: Option<String>,
+    /// The access key id used.
+    #[serde(default)]
+    pub credential_uid: Option<String>,
+    #[serde(default)]
+    pub account: Option<ActorAccount>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ActorAccount {
+    #[serde(default)]
+    pub uid: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ActorSession {
+    /// The role ARN of an assumed-role session.
+    #[serde(default)]
+    pub issuer: Option<String>,
+}
+
+/// A resource a sequence names; `accountId` and `region` are its owner's.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SequenceResource {
+    /// An id or an ARN, depending on the type.
+    #[serde(default)]
+    pub uid: Option<String>,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub account_id: Option<String>,
+    #[serde(default)]
+    pub region: Option<String>,
+    /// `EC2_INSTANCE`, `ACCESS_KEY`, `S3_BUCKET`, `S3_OBJECT`, `ECS_TASK`, `EKS_CLUSTER`, ...
+    #[serde(default)]
+    pub resource_type: Option<String>,
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub tags: Vec<Tag>,
+    #[serde(default)]
+    pub data: Option<SequenceResourceData>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SequenceResourceData {
+    #[serde(default)]
+    pub s3_bucket: Option<SequenceBucket>,
+    #[serde(default)]
+    pub access_key: Option<SequenceAccessKey>,
+    #[serde(default)]
+    pub s3_object: Option<SequenceObject>,
+    #[serde(default)]
+    pub ecs_task: Option<SequenceEcsTask>,
+    #[serde(default)]
+    pub ec2_instance: Option<Value>,
+    #[serde(default)]
+    pub eks_cluster: Option<Value>,
+    #[serde(default)]
+    pub kubernetes_workload: Option<Value>,
+    /// Everything else (Auto Scaling groups, launch templates, ... with their
+    /// `ec2InstanceUids`).
+    #[serde(flatten)]
+    pub other: serde_json::Map<String, Value>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SequenceBucket {
+    /// `PUBLIC` or `NOT_PUBLIC`.
+    #[serde(default)]
+    pub effective_permission: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SequenceAccessKey {
+    #[serde(default)]
+    pub principal_id: Option<String>,
+    #[serde(default)]
+    pub user_name: Option<String>,
+    #[serde(default)]
+    pub user_type: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SequenceObject {
+    #[serde(default)]
+    pub key: Option<String>,
+    #[serde(default)]
+    pub version_id: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SequenceEcsTask {
+    #[serde(default)]
+    pub task_definition_arn: Option<String>,
+    #[serde(default)]
+    pub launch_type: Option<String>,
+}
+
+/// One signal of a sequence; for `FINDING` signals `uid` is the member finding's ARN and
+/// `name` its type.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SequenceSignal {
+    #[serde(default)]
+    pub uid: Option<String>,
+    #[serde(default, rename = "type")]
+    pub kind: Option<String>,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub resource_uids: Vec<String>,
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub actor_ids: Vec<String>,
 }
 
 /// Whether the resource in the finding did the activity or had it done to it.
@@ -377,12 +725,15 @@ pub struct RemoteIpDetails {
 }
 
 impl RemoteIpDetails {
-    /// The remote address, IPv4 preferred; `None` when absent or not an address.
+    /// The remote address in canonical form (an IPv4-mapped IPv6 address such as
+    /// `::ffff:203.0.113.7` is the IPv4 address it carries), IPv4 preferred; `None` when absent
+    /// or not an address.
     pub fn ip(&self) -> Option<IpAddr> {
         [&self.ip_address_v4, &self.ip_address_v6]
             .into_iter()
             .flatten()
-            .find_map(|text| text.trim().parse().ok())
+            .find_map(|text| text.trim().parse::<IpAddr>().ok())
+            .map(|ip| ip.to_canonical())
     }
 }
 
@@ -505,21 +856,76 @@ impl Finding {
         band(self.severity)
     }
 
-    /// A sample finding (CreateSampleFindings or the console's "Generate sample findings").
-    pub fn is_sample(&self) -> bool {
-        match self.service.additional_info.get("sample") {
-            Some(Value::Bool(b)) => *b,
-            Some(Value::String(s)) => s.eq_ignore_ascii_case("true"),
-            _ => false,
+    /// What GuardDuty saw; empty when the finding has no `service` block.
+    pub fn service(&self) -> &Service {
+        static EMPTY: LazyLock<Service> = LazyLock::new(Service::default);
+        self.service_block.as_ref().unwrap_or(&EMPTY)
+    }
+
+    /// Whether this is a sample finding (CreateSampleFindings or the console's "Generate
+    /// sample findings"): `additionalInfo.sample`, or `sample` inside the JSON text of
+    /// `additionalInfo.value`. Unreadable when the `service` block or `additionalInfo` is
+    /// missing, or `sample` is neither a yes nor a no.
+    pub fn sample(&self) -> Flag {
+        let Some(service) = &self.service_block else {
+            return Flag::Unreadable("the finding has no service block".into());
+        };
+        let info = &service.additional_info;
+        if !info.is_object() {
+            return Flag::Unreadable(if info.is_null() {
+                "service.additionalInfo is missing".into()
+            } else {
+                format!("service.additionalInfo is not an object: {}", short(info))
+            });
+        }
+        let nested = match info.get("value") {
+            Some(Value::String(text)) => serde_json::from_str::<Value>(text)
+                .ok()
+                .and_then(|v| v.get("sample").cloned()),
+            _ => None,
+        };
+        match info.get("sample").cloned().or(nested) {
+            None | Some(Value::Null) => Flag::No,
+            Some(Value::Bool(true)) => Flag::Yes,
+            Some(Value::Bool(false)) => Flag::No,
+            Some(Value::String(s)) if s.eq_ignore_ascii_case("true") => Flag::Yes,
+            Some(Value::String(s)) if s.eq_ignore_ascii_case("false") => Flag::No,
+            Some(other) => Flag::Unreadable(format!(
+                "service.additionalInfo.sample is {}, not true or false",
+                short(&other)
+            )),
         }
     }
 
+    /// Whether the finding is archived; unreadable when `service.archived` is missing.
+    pub fn archived(&self) -> Flag {
+        let Some(service) = &self.service_block else {
+            return Flag::Unreadable("the finding has no service block".into());
+        };
+        match service.archived {
+            Some(true) => Flag::Yes,
+            Some(false) => Flag::No,
+            None => Flag::Unreadable("service.archived is missing".into()),
+        }
+    }
+
+    /// A sample finding, as far as the finding says so ([`Finding::sample`] is the fail-safe
+    /// reading).
+    pub fn is_sample(&self) -> bool {
+        self.sample() == Flag::Yes
+    }
+
     pub fn is_archived(&self) -> bool {
-        self.service.archived.unwrap_or(false)
+        self.archived() == Flag::Yes
+    }
+
+    /// The attack sequence of an Extended Threat Detection finding.
+    pub fn sequence(&self) -> Option<&Sequence> {
+        self.service().detection.as_ref()?.sequence.as_ref()
     }
 
     pub fn action_type(&self) -> Option<&str> {
-        self.service
+        self.service()
             .action
             .as_ref()
             .and_then(|a| a.action_type.as_deref())
@@ -527,7 +933,7 @@ impl Finding {
 
     /// The network direction of a connection finding (`INBOUND` / `OUTBOUND`), upper-cased.
     pub fn connection_direction(&self) -> Option<String> {
-        self.service
+        self.service()
             .action
             .as_ref()?
             .network_connection_action
@@ -539,7 +945,7 @@ impl Finding {
 
     /// Every remote address the finding names, in order, without repeats.
     pub fn remote_ips(&self) -> Vec<IpAddr> {
-        let Some(action) = &self.service.action else {
+        let Some(action) = &self.service().action else {
             return Vec::new();
         };
         let details = action
@@ -582,6 +988,15 @@ impl Finding {
             .instance_id
             .as_deref()
             .filter(|id| !id.is_empty())
+    }
+}
+
+/// A JSON value for a message, cut to a few dozen characters.
+fn short(value: &Value) -> String {
+    let text = value.to_string();
+    match text.char_indices().nth(40) {
+        Some((at, _)) => format!("{}...", &text[..at]),
+        None => text,
     }
 }
 
@@ -709,8 +1124,8 @@ mod tests {
         assert_eq!(f.account_id, "123456789012");
         assert_eq!(f.instance_id(), Some("i-1"));
         assert_eq!(f.band(), Severity::Medium);
-        assert_eq!(f.service.count, 3);
-        assert_eq!(f.service.resource_role, Some(ResourceRole::Target));
+        assert_eq!(f.service().count, 3);
+        assert_eq!(f.service().resource_role, Some(ResourceRole::Target));
         assert_eq!(f.connection_direction().as_deref(), Some("INBOUND"));
         assert!(!f.is_sample() && !f.is_archived());
         let details = f.resource.instance_details.as_ref().unwrap();
@@ -719,7 +1134,7 @@ mod tests {
             "2023-11-14T22:13:20+00:00"
         );
         assert_eq!(f.created_at.unwrap().timestamp_millis(), 1_700_000_000_500);
-        let remote = f.service.action.as_ref().unwrap();
+        let remote = f.service().action.as_ref().unwrap();
         let org = remote
             .network_connection_action
             .as_ref()
@@ -747,8 +1162,70 @@ mod tests {
         e["detail"]["resource"]["instanceDetails"]["launchTime"] = json!("2016-08-02T02:05:06Z");
         let f = FindingEvent::from_value(e).unwrap().finding;
         assert_eq!(f.band(), Severity::High);
-        assert_eq!(f.service.count, 12);
+        assert_eq!(f.service().count, 12);
         assert!(f.is_archived() && f.is_sample());
+    }
+
+    #[test]
+    fn what_safeguards_read_is_never_guessed() {
+        let f = FindingEvent::from_value(event()).unwrap().finding;
+        assert_eq!((f.sample(), f.archived()), (Flag::No, Flag::No));
+
+        let mut no_service = event();
+        no_service["detail"]
+            .as_object_mut()
+            .unwrap()
+            .remove("service");
+        let f = FindingEvent::from_value(no_service).unwrap().finding;
+        assert!(matches!(f.sample(), Flag::Unreadable(why) if why.contains("no service block")));
+        assert!(matches!(f.archived(), Flag::Unreadable(_)));
+        assert!(
+            !f.is_sample() && !f.is_archived(),
+            "not known to be a sample"
+        );
+        assert_eq!(f.service().count, 0, "an absent service reads as empty");
+
+        for (edit, expected) in [
+            (json!({"sample": true}), Flag::Yes),
+            (
+                json!({"value": "{\"sample\":true}", "type": "default"}),
+                Flag::Yes,
+            ),
+            (json!({"value": "{}", "type": "default"}), Flag::No),
+            (json!({"sample": "maybe"}), Flag::Unreadable(String::new())),
+            (json!({"sample": 1}), Flag::Unreadable(String::new())),
+            (json!(null), Flag::Unreadable(String::new())),
+            (json!("sample"), Flag::Unreadable(String::new())),
+        ] {
+            let mut e = event();
+            e["detail"]["service"]["additionalInfo"] = edit.clone();
+            let got = FindingEvent::from_value(e).unwrap().finding.sample();
+            match expected {
+                Flag::Unreadable(_) => {
+                    assert!(matches!(got, Flag::Unreadable(_)), "{edit}: {got:?}")
+                }
+                other => assert_eq!(got, other, "{edit}"),
+            }
+        }
+        let mut no_archived = event();
+        no_archived["detail"]["service"]
+            .as_object_mut()
+            .unwrap()
+            .remove("archived");
+        let f = FindingEvent::from_value(no_archived).unwrap().finding;
+        assert!(matches!(f.archived(), Flag::Unreadable(why) if why.contains("archived")));
+    }
+
+    #[test]
+    fn mapped_ipv6_addresses_read_as_ipv4() {
+        let mut e = event();
+        e["detail"]["service"]["action"]["networkConnectionAction"]["remoteIpDetails"] =
+            json!({"ipAddressV6": "::ffff:203.0.113.7"});
+        let f = FindingEvent::from_value(e).unwrap().finding;
+        assert_eq!(
+            f.remote_ips(),
+            vec!["203.0.113.7".parse::<IpAddr>().unwrap()]
+        );
     }
 
     #[test]

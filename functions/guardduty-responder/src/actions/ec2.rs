@@ -16,7 +16,9 @@
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 
+use super::record::Undo;
 use super::{ActionError, Ctx, Step};
+use crate::aws::Clients;
 use crate::aws::ec2::{Group, Instance, Interface};
 use crate::config::ExemptTag;
 
@@ -99,53 +101,116 @@ fn upkeep(role: GroupRole, group: &Group) -> Upkeep {
     }
 }
 
-/// The VPC's group with `role`, created (and for isolation, emptied of rules) if needed.
-async fn quarantine_group(
+/// Whether a group has no rules but, at most, the default egress rule every new group has:
+/// an untagged group like this can be taken over.
+fn is_empty_group(group: &Group) -> bool {
+    group.ingress.is_empty()
+        && (group.egress.is_empty()
+            || format!("{:?}", group.egress)
+                == format!("{:?}", Group::new_with_default_egress(String::new()).egress))
+}
+
+/// The names tried for a role's group: the configured one, then names beside it when that one
+/// is taken by a group that is not the responder's.
+fn names_to_try(base: &str) -> [String; 3] {
+    [base.to_owned(), format!("{base}-vigil"), format!("{base}-vigil-2")]
+}
+
+/// Creates the VPC's group for `role`. A group of the same name without the responder's tag
+/// is never used as it is: an empty one is tagged and used; one with rules is left alone,
+/// reported in `notes`, and a tagged group is created beside it under another name.
+async fn create_group(
     ctx: &Ctx<'_>,
     vpc_id: &str,
     role: GroupRole,
-) -> Result<String, ActionError> {
-    let ec2 = &ctx.deps.ec2;
-    let tag = role.to_string();
-    let tag = (QUARANTINE_TAG, tag.as_str());
-    let group = match ec2.find_group(vpc_id, tag).await? {
-        Some(group) => group,
-        None => {
-            let name = role.group_name(&ctx.settings.quarantine_group_name);
-            let tags = [tag, ("Name", name.as_str())];
-            let created = ec2
-                .create_group(vpc_id, &name, role.description(), &tags)
-                .await?;
-            let found = ec2.find_group(vpc_id, tag).await?;
-            created_group(role, &name, vpc_id, created, found)?
+    notes: &mut Vec<String>,
+) -> Result<Group, ActionError> {
+    let ec2 = &ctx.aws.ec2;
+    let value = role.to_string();
+    let tag = (QUARANTINE_TAG, value.as_str());
+    let base = role.group_name(&ctx.settings.quarantine_group_name);
+    let mut refusal = None;
+    for name in names_to_try(&base) {
+        let tags = [tag, ("Name", name.as_str())];
+        let created = ec2
+            .create_group(vpc_id, &name, role.description(), &tags)
+            .await?;
+        match created_group(role, &name, vpc_id, created, None) {
+            Ok(group) => {
+                if name != base {
+                    notes.push(format!("created the tagged group {name} ({}) beside it", group.id));
+                }
+                return Ok(group);
+            }
+            Err(why) => refusal = Some(why),
         }
-    };
-    match upkeep(role, &group) {
-        Upkeep::Empty => ec2.revoke(&group).await?,
-        Upkeep::AllowAll => ec2.allow_all(&group.id).await?,
-        Upkeep::Nothing => {}
+        match ec2.group_named(vpc_id, &name, QUARANTINE_TAG).await? {
+            Some(group) if group.quarantine.as_deref() == Some(value.as_str()) => return Ok(group),
+            Some(group) if is_empty_group(&group) => {
+                ec2.tag(&group.id, &[tag]).await?;
+                notes.push(format!(
+                    "the security group {name} ({}) existed without the {QUARANTINE_TAG} tag and without rules: tagged {QUARANTINE_TAG}={value} and used",
+                    group.id
+                ));
+                return Ok(group);
+            }
+            Some(group) => notes.push(format!(
+                "a security group named {name} ({}) exists in {vpc_id} without the {QUARANTINE_TAG}={value} tag and with rules: left alone (rename or delete it)",
+                group.id
+            )),
+            None => {}
+        }
     }
-    Ok(group.id)
+    Err(refusal.unwrap_or_else(|| {
+        ActionError::Refused(format!("no name left for the {role} group in {vpc_id}"))
+    }))
 }
 
-/// The quarantine groups of the VPCs seen so far: (VPC, role) → group id.
+/// The quarantine groups of the VPCs seen so far: (VPC, role) → group id, each VPC's two
+/// groups found by their tag in one call, created when missing, kept fit for their role.
 #[derive(Default)]
-struct VpcGroups(Vec<((String, GroupRole), String)>);
+struct VpcGroups {
+    ids: Vec<((String, GroupRole), String)>,
+    notes: Vec<String>,
+}
 
 impl VpcGroups {
-    /// The VPC's group with `role`, from [`quarantine_group`] the first time it is asked for.
-    async fn get(
-        &mut self,
-        ctx: &Ctx<'_>,
-        vpc_id: &str,
-        role: GroupRole,
-    ) -> Result<String, ActionError> {
-        if let Some((_, id)) = self.0.iter().find(|((v, r), _)| v == vpc_id && *r == role) {
-            return Ok(id.clone());
+    /// Both groups of the VPC, looked up (and if need be created) the first time it is seen.
+    async fn of(&mut self, ctx: &Ctx<'_>, vpc_id: &str) -> Result<(String, String), ActionError> {
+        let id = |ids: &[((String, GroupRole), String)], role| {
+            ids.iter()
+                .find(|((v, r), _)| v == vpc_id && *r == role)
+                .map(|(_, id)| id.clone())
+        };
+        if let (Some(i), Some(u)) = (
+            id(&self.ids, GroupRole::Isolation),
+            id(&self.ids, GroupRole::Untrack),
+        ) {
+            return Ok((i, u));
         }
-        let id = quarantine_group(ctx, vpc_id, role).await?;
-        self.0.push(((vpc_id.to_owned(), role), id.clone()));
-        Ok(id)
+        let roles = [GroupRole::Isolation, GroupRole::Untrack].map(|r| r.to_string());
+        let found = ctx
+            .aws
+            .ec2
+            .tagged_groups(vpc_id, QUARANTINE_TAG, &[&roles[0], &roles[1]])
+            .await?;
+        for role in [GroupRole::Isolation, GroupRole::Untrack] {
+            let value = role.to_string();
+            let group = match found.iter().find(|g| g.quarantine.as_deref() == Some(&value)) {
+                Some(group) => group.clone(),
+                None => create_group(ctx, vpc_id, role, &mut self.notes).await?,
+            };
+            match upkeep(role, &group) {
+                Upkeep::Empty => ctx.aws.ec2.revoke(&group).await?,
+                Upkeep::AllowAll => ctx.aws.ec2.allow_all(&group.id).await?,
+                Upkeep::Nothing => {}
+            }
+            self.ids.push(((vpc_id.to_owned(), role), group.id));
+        }
+        Ok((
+            id(&self.ids, GroupRole::Isolation).unwrap_or_default(),
+            id(&self.ids, GroupRole::Untrack).unwrap_or_default(),
+        ))
     }
 }
 
@@ -164,7 +229,7 @@ fn exempt(instance: &Instance, tag: &ExemptTag) -> Option<Step> {
 /// A skip when the instance is exempt now.
 async fn skip_if_exempt(ctx: &Ctx<'_>, instance_id: &str) -> Result<Option<Step>, ActionError> {
     let instance = ctx.instance(instance_id).await?;
-    Ok(exempt(instance, &ctx.settings.exempt_tag))
+    Ok(exempt(&instance, &ctx.settings.exempt_tag))
 }
 
 /// The interfaces isolation moves: all of them; an instance without any cannot be isolated.
@@ -208,37 +273,246 @@ fn isolation_step(moved: &[String], already: &[String], group_name: &str) -> Ste
     Step::Done(detail)
 }
 
+/// Tag key prefix on an instance recording an interface's original groups:
+/// `vigil:sg:<interface>` (and `…:2`, `…:3` when the list is longer than a tag value holds).
+const GROUPS_TAG: &str = "vigil:sg:";
+/// A tag value holds at most 256 characters.
+const TAG_VALUE_MAX: usize = 255;
+
+/// The tags recording `groups` as the original groups of `interface`.
+fn groups_tags(interface: &str, groups: &[String]) -> Vec<(String, String)> {
+    let mut chunks: Vec<String> = vec![String::new()];
+    for g in groups {
+        let last = chunks.last_mut().expect("one chunk");
+        if !last.is_empty() && last.len() + 1 + g.len() > TAG_VALUE_MAX {
+            chunks.push(g.clone());
+        } else {
+            if !last.is_empty() {
+                last.push(' ');
+            }
+            last.push_str(g);
+        }
+    }
+    chunks
+        .into_iter()
+        .enumerate()
+        .map(|(i, v)| {
+            let key = if i == 0 {
+                format!("{GROUPS_TAG}{interface}")
+            } else {
+                format!("{GROUPS_TAG}{interface}:{}", i + 1)
+            };
+            (key, v)
+        })
+        .collect()
+}
+
+/// The original groups recorded on the instance, per interface, in interface order.
+fn recorded_groups(instance: &Instance) -> Vec<(String, Vec<String>)> {
+    let mut out = Vec::new();
+    for interface in &instance.interfaces {
+        let key = format!("{GROUPS_TAG}{}", interface.id);
+        let mut parts: Vec<(usize, &str)> = instance
+            .tags
+            .iter()
+            .filter_map(|(k, v)| {
+                let rest = k.strip_prefix(&key)?;
+                let n = match rest.strip_prefix(':') {
+                    None if rest.is_empty() => 1,
+                    Some(n) => n.parse().ok()?,
+                    None => return None,
+                };
+                Some((n, v.as_str()))
+            })
+            .collect();
+        if parts.is_empty() {
+            continue;
+        }
+        parts.sort();
+        let groups = parts
+            .iter()
+            .flat_map(|(_, v)| v.split_whitespace().map(str::to_owned))
+            .collect();
+        out.push((interface.id.clone(), groups));
+    }
+    out
+}
+
+/// The record tags keys on the instance.
+fn record_keys(instance: &Instance) -> Vec<String> {
+    instance
+        .tags
+        .iter()
+        .filter(|(k, _)| k.starts_with(GROUPS_TAG))
+        .map(|(k, _)| k.clone())
+        .collect()
+}
+
 /// Moves every network interface of the instance into its VPC's quarantine group.
+///
+/// The fewest calls AWS allows: DescribeInstances (the interfaces and their groups, shared
+/// with the other EC2 actions), one DescribeSecurityGroups per VPC (both quarantine groups by
+/// tag), one CreateTags on the instance recording every moved interface's original groups
+/// before anything moves (what release restores from), and two
+/// ModifyNetworkInterfaceAttribute per interface: AWS sets groups per interface
+/// (ModifyInstanceAttribute reaches only the primary one), and the stop in the all-traffic
+/// group is what makes existing connections untracked so the move to the rule-less group cuts
+/// them (AWS's incident response guide; a single move leaves tracked connections open).
 pub(crate) async fn isolate(ctx: &Ctx<'_>, instance_id: &str) -> Result<Step, ActionError> {
     if let Some(skip) = skip_if_exempt(ctx, instance_id).await? {
         return Ok(skip);
     }
     let instance = ctx.instance(instance_id).await?;
-    let mut moved = Vec::new();
-    let mut already = Vec::new();
-    // Each VPC's two groups, looked up (or created) once however many interfaces it has.
+    let interfaces = interfaces_to_isolate(&instance)?;
     let mut groups = VpcGroups::default();
-    for interface in interfaces_to_isolate(instance)? {
+    let mut plan: Vec<(&Interface, String, String)> = Vec::new();
+    let mut already = Vec::new();
+    for interface in interfaces {
         let vpc = vpc_of(interface)?;
-        let isolation = groups.get(ctx, vpc, GroupRole::Isolation).await?;
+        let (isolation, untrack) = groups.of(ctx, vpc).await?;
         if isolated(interface, &isolation) {
             already.push(format!("{} ({isolation})", interface.id));
-            continue;
+        } else {
+            plan.push((interface, isolation, untrack));
         }
-        let untrack = groups.get(ctx, vpc, GroupRole::Untrack).await?;
-        ctx.deps.ec2.set_groups(&interface.id, &untrack).await?;
-        ctx.deps.ec2.set_groups(&interface.id, &isolation).await?;
+    }
+    // What the interfaces are in now, unless a response already recorded it (an interface
+    // caught between the two moves is in a quarantine group: its record is the earlier one).
+    let recorded = recorded_groups(&instance);
+    let mut tags: Vec<(String, String)> = Vec::new();
+    for (interface, isolation, untrack) in &plan {
+        let ours = interface
+            .group_ids
+            .iter()
+            .any(|g| g == isolation || g == untrack);
+        if !ours && !recorded.iter().any(|(id, _)| *id == interface.id) {
+            tags.extend(groups_tags(&interface.id, &interface.group_ids));
+        }
+    }
+    if !tags.is_empty() {
+        let pairs: Vec<(&str, &str)> = tags.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        ctx.aws.ec2.tag(instance_id, &pairs).await?;
+    }
+    let mut moved = Vec::new();
+    for (interface, isolation, untrack) in &plan {
+        ctx.aws.ec2.set_groups(&interface.id, std::slice::from_ref(untrack)).await?;
+        ctx.aws.ec2.set_groups(&interface.id, std::slice::from_ref(isolation)).await?;
         moved.push(format!(
             "{} from [{}] to {isolation}",
             interface.id,
             interface.group_ids.join(", ")
         ));
     }
-    Ok(isolation_step(
-        &moved,
-        &already,
-        &ctx.settings.quarantine_group_name,
-    ))
+    let mut originals = recorded;
+    for (interface, _, _) in &plan {
+        if !originals.iter().any(|(id, _)| *id == interface.id)
+            && tags.iter().any(|(k, _)| k == &format!("{GROUPS_TAG}{}", interface.id))
+        {
+            originals.push((interface.id.clone(), interface.group_ids.clone()));
+        }
+    }
+    if !originals.is_empty() {
+        ctx.remember(Undo::RestoreGroups {
+            instance_id: instance_id.to_owned(),
+            interfaces: originals,
+        });
+    }
+    let step = isolation_step(&moved, &already, &ctx.settings.quarantine_group_name);
+    Ok(with_notes(step, &groups.notes))
+}
+
+/// The step with notes about the groups appended.
+fn with_notes(step: Step, notes: &[String]) -> Step {
+    if notes.is_empty() {
+        return step;
+    }
+    let add = |d: String| format!("{d}; {}", notes.join("; "));
+    match step {
+        Step::Done(d) => Step::Done(add(d)),
+        Step::AlreadyDone(d) => Step::AlreadyDone(add(d)),
+        Step::Skipped(d) => Step::Skipped(add(d)),
+    }
+}
+
+/// Release: each interface back in its original groups, read back to check, then the record
+/// tags removed.
+pub(crate) async fn restore_groups(
+    aws: &Clients,
+    instance_id: &str,
+    interfaces: &[(String, Vec<String>)],
+) -> Result<Step, ActionError> {
+    let Some(instance) = aws.ec2.describe_instance(instance_id).await? else {
+        return Err(ActionError::Refused(format!("instance {instance_id} no longer exists")));
+    };
+    let current = |id: &str, inst: &Instance| {
+        inst.interfaces
+            .iter()
+            .find(|i| i.id == id)
+            .map(|i| sorted(&i.group_ids))
+    };
+    let mut restored = Vec::new();
+    let mut gone = Vec::new();
+    for (interface, groups) in interfaces {
+        match current(interface, &instance) {
+            None => gone.push(interface.clone()),
+            Some(now) if now == sorted(groups) => {}
+            Some(_) => {
+                aws.ec2.set_groups(interface, groups).await?;
+                restored.push(format!("{interface} back in [{}]", groups.join(", ")));
+            }
+        }
+    }
+    let Some(after) = aws.ec2.describe_instance(instance_id).await? else {
+        return Err(ActionError::Refused(format!("instance {instance_id} no longer exists")));
+    };
+    let wrong: Vec<String> = interfaces
+        .iter()
+        .filter(|(id, groups)| current(id, &after).is_some_and(|now| now != sorted(groups)))
+        .map(|(id, _)| id.clone())
+        .collect();
+    if !wrong.is_empty() {
+        return Err(ActionError::Refused(format!(
+            "read back, {} still not in their original groups",
+            wrong.join(", ")
+        )));
+    }
+    let keys = record_keys(&after);
+    if !keys.is_empty() {
+        aws.ec2.untag(instance_id, &keys).await?;
+    }
+    let mut detail = if restored.is_empty() {
+        "every interface was already in its original groups".to_owned()
+    } else {
+        format!("{} (read back: as recorded)", restored.join("; "))
+    };
+    if !gone.is_empty() {
+        detail.push_str(&format!("; no longer attached: {}", gone.join(", ")));
+    }
+    Ok(if restored.is_empty() {
+        Step::AlreadyDone(detail)
+    } else {
+        Step::Done(detail)
+    })
+}
+
+fn sorted(groups: &[String]) -> Vec<String> {
+    let mut g = groups.to_vec();
+    g.sort();
+    g
+}
+
+/// Release: termination protection off again (the response turned it on).
+pub(crate) async fn unprotect(aws: &Clients, instance_id: &str) -> Result<Step, ActionError> {
+    if !aws.ec2.termination_protected(instance_id).await? {
+        return Ok(Step::AlreadyDone("termination protection is already off".into()));
+    }
+    aws.ec2.protect_from_termination(instance_id, false).await?;
+    if aws.ec2.termination_protected(instance_id).await? {
+        return Err(ActionError::Refused(
+            "read back, termination protection is still on".into(),
+        ));
+    }
+    Ok(Step::Done("termination protection off (read back)".into()))
 }
 
 /// The attached volumes without a snapshot for this finding yet (`done`: the volumes of the
@@ -281,7 +555,7 @@ pub(crate) async fn snapshot_volumes(
         ));
     }
     let finding_id = ctx.finding.id.as_str();
-    let ec2 = &ctx.deps.ec2;
+    let ec2 = &ctx.aws.ec2;
     let done = ec2.snapshotted_volumes((FINDING_TAG, finding_id)).await?;
     let tags = [
         (FINDING_TAG, finding_id),
@@ -289,7 +563,7 @@ pub(crate) async fn snapshot_volumes(
     ];
     let mut created = Vec::new();
     let mut failures = Vec::new();
-    for volume in volumes_to_snapshot(instance, &done) {
+    for volume in volumes_to_snapshot(&instance, &done) {
         let description =
             format!("Vigil evidence: {volume} of {instance_id}, GuardDuty finding {finding_id}");
         match ec2.create_snapshot(volume, description, &tags).await {
@@ -300,7 +574,7 @@ pub(crate) async fn snapshot_volumes(
     if let Some(first) = failures.into_iter().next() {
         return Err(ActionError::Aws(first));
     }
-    Ok(snapshot_step(instance, &created, finding_id))
+    Ok(snapshot_step(&instance, &created, finding_id))
 }
 
 pub(crate) async fn protect_from_termination(
@@ -310,12 +584,15 @@ pub(crate) async fn protect_from_termination(
     if let Some(skip) = skip_if_exempt(ctx, instance_id).await? {
         return Ok(skip);
     }
-    if ctx.deps.ec2.termination_protected(instance_id).await? {
+    if ctx.aws.ec2.termination_protected(instance_id).await? {
         return Ok(Step::AlreadyDone(
             "termination protection is already on".into(),
         ));
     }
-    ctx.deps.ec2.protect_from_termination(instance_id).await?;
+    ctx.aws.ec2.protect_from_termination(instance_id, true).await?;
+    ctx.remember(Undo::UnprotectInstance {
+        instance_id: instance_id.to_owned(),
+    });
     Ok(Step::Done("termination protection turned on".into()))
 }
 
@@ -346,13 +623,13 @@ pub(crate) async fn tag_instance(ctx: &Ctx<'_>, instance_id: &str) -> Result<Ste
     }
     let instance = ctx.instance(instance_id).await?;
     let finding_id = ctx.finding.id.as_str();
-    if tagged_with_finding(instance, finding_id) {
+    if tagged_with_finding(&instance, finding_id) {
         return Ok(Step::AlreadyDone(format!(
             "already tagged {FINDING_TAG}={finding_id}"
         )));
     }
     let at = contained_at(ctx.now);
-    ctx.deps
+    ctx.aws
         .ec2
         .tag(
             instance_id,
@@ -388,6 +665,51 @@ mod tests {
                 .map(|(k, v)| (k.to_string(), v.to_string()))
                 .collect(),
         }
+    }
+
+    #[test]
+    fn original_groups_are_recorded_in_tags_and_read_back() {
+        let groups: Vec<String> = (0..16).map(|i| format!("sg-0123456789abcde{i:02}")).collect();
+        let tags = groups_tags("eni-1", &groups);
+        assert!(tags.len() > 1, "16 groups do not fit one tag value");
+        assert!(tags.iter().all(|(_, v)| v.len() <= TAG_VALUE_MAX));
+        assert_eq!(tags[0].0, "vigil:sg:eni-1");
+        assert_eq!(tags[1].0, "vigil:sg:eni-1:2");
+        let mut i = instance(
+            vec![
+                interface("eni-1", Some("vpc-1"), &["sg-q"]),
+                interface("eni-2", Some("vpc-1"), &["sg-q"]),
+                interface("eni-10", Some("vpc-1"), &["sg-q"]),
+            ],
+            &[],
+            &[],
+        );
+        i.tags = tags;
+        i.tags.extend(groups_tags("eni-10", &["sg-web".to_string()]));
+        assert_eq!(
+            recorded_groups(&i),
+            vec![
+                ("eni-1".to_string(), groups.clone()),
+                ("eni-10".to_string(), vec!["sg-web".to_string()])
+            ],
+            "eni-1's record is not eni-10's"
+        );
+        assert_eq!(record_keys(&i).len(), 3);
+    }
+
+    #[test]
+    fn only_an_empty_untagged_group_is_taken_over() {
+        assert!(is_empty_group(&Group::default()));
+        assert!(is_empty_group(&Group::new_with_default_egress("sg-1".into())));
+        let with_rule = Group {
+            ingress: Group::new_with_default_egress("x".into()).egress,
+            ..Group::default()
+        };
+        assert!(!is_empty_group(&with_rule));
+        assert_eq!(
+            names_to_try("vigil-quarantine"),
+            ["vigil-quarantine", "vigil-quarantine-vigil", "vigil-quarantine-vigil-2"]
+        );
     }
 
     #[test]

@@ -10,7 +10,9 @@ use serde_json::json;
 use vigil::aws::{AwsCallError, AwsFailure};
 use vigil::policy::{Effect, PolicyDocument};
 
+use super::record::Undo;
 use super::{ActionError, Ctx, Step};
+use crate::aws::Clients;
 use crate::aws::iam::Iam;
 use crate::playbook::PrincipalKind;
 
@@ -110,13 +112,17 @@ pub(crate) async fn deactivate_key(
     user: &str,
     key_id: &str,
 ) -> Result<Step, ActionError> {
-    match ctx.deps.iam.key_status(user, key_id).await?.as_deref() {
+    match ctx.aws.iam.key_status(user, key_id).await?.as_deref() {
         None => Ok(Step::AlreadyDone(format!(
             "user {user} has no key {key_id} (any more): nothing can use it"
         ))),
         Some("Inactive") => Ok(Step::AlreadyDone(format!("{key_id} is already inactive"))),
         Some(_) => {
-            ctx.deps.iam.deactivate_key(user, key_id).await?;
+            ctx.aws.iam.deactivate_key(user, key_id).await?;
+            ctx.remember(Undo::ReactivateKey {
+                user_name: user.to_owned(),
+                access_key_id: key_id.to_owned(),
+            });
             Ok(Step::Done(format!(
                 "{key_id} deactivated (not deleted: reactivate it once it is rotated out, or delete it)"
             )))
@@ -125,9 +131,14 @@ pub(crate) async fn deactivate_key(
 }
 
 pub(crate) async fn deny_user(ctx: &Ctx<'_>, user: &str) -> Result<Step, ActionError> {
-    let iam = &ctx.deps.iam;
+    let iam = &ctx.aws.iam;
     let existing = iam.user_policy(user, DENY_ALL_POLICY).await?;
+    let undo = Undo::RemoveUserPolicy {
+        user_name: user.to_owned(),
+        policy: DENY_ALL_POLICY.to_owned(),
+    };
     if existing.as_deref().is_some_and(denies_everything) {
+        ctx.remember(undo);
         return Ok(Step::AlreadyDone(format!(
             "user {user} already has the inline deny-all policy {DENY_ALL_POLICY}"
         )));
@@ -135,6 +146,7 @@ pub(crate) async fn deny_user(ctx: &Ctx<'_>, user: &str) -> Result<Step, ActionE
     iam.put_user_policy(user, DENY_ALL_POLICY, &deny_all_document())
         .await
         .map_err(|e| refuse_missing(e, PrincipalKind::User, user))?;
+    ctx.remember(undo);
     Ok(Step::Done(format!(
         "inline policy {DENY_ALL_POLICY} denies user {user} every action; remove it once the user is cleared"
     )))
@@ -145,12 +157,23 @@ pub(crate) async fn revoke_sessions(
     kind: PrincipalKind,
     name: &str,
 ) -> Result<Step, ActionError> {
-    let iam = &ctx.deps.iam;
+    let iam = &ctx.aws.iam;
     let existing = inline_policy(iam, kind, name, REVOKE_POLICY).await?;
     let cutoff = existing.as_deref().and_then(revocation_cutoff);
+    let undo = match kind {
+        PrincipalKind::User => Undo::RemoveUserPolicy {
+            user_name: name.to_owned(),
+            policy: REVOKE_POLICY.to_owned(),
+        },
+        PrincipalKind::Role => Undo::RemoveRolePolicy {
+            role_name: name.to_owned(),
+            policy: REVOKE_POLICY.to_owned(),
+        },
+    };
     if let Some(cutoff) = cutoff {
         let covered = ctx.activity_time().is_none_or(|seen| cutoff >= seen);
         if covered {
+            ctx.remember(undo);
             return Ok(Step::AlreadyDone(format!(
                 "{kind} {name}: sessions issued before {} are already revoked, which covers the activity GuardDuty saw",
                 cutoff.to_rfc3339_opts(SecondsFormat::Secs, true)
@@ -160,10 +183,61 @@ pub(crate) async fn revoke_sessions(
     put_inline_policy(iam, kind, name, REVOKE_POLICY, &revoke_document(ctx.now))
         .await
         .map_err(|e| refuse_missing(e, kind, name))?;
+    ctx.remember(undo);
     Ok(Step::Done(format!(
         "{kind} {name}: every session issued before {} is revoked (inline policy {REVOKE_POLICY})",
         ctx.now.to_rfc3339_opts(SecondsFormat::Secs, true)
     )))
+}
+
+/// Release: deletes the responder's inline policy from the user or role, and reads back that
+/// it is gone.
+pub(crate) async fn remove_policy(
+    aws: &Clients,
+    kind: PrincipalKind,
+    name: &str,
+    policy: &str,
+) -> Result<Step, ActionError> {
+    let iam = &aws.iam;
+    if inline_policy(iam, kind, name, policy).await?.is_none() {
+        return Ok(Step::AlreadyDone(format!("{kind} {name} has no policy {policy}")));
+    }
+    match kind {
+        PrincipalKind::User => iam.delete_user_policy(name, policy).await?,
+        PrincipalKind::Role => iam.delete_role_policy(name, policy).await?,
+    }
+    if inline_policy(iam, kind, name, policy).await?.is_some() {
+        return Err(ActionError::Refused(format!(
+            "read back, {kind} {name} still has policy {policy}"
+        )));
+    }
+    Ok(Step::Done(format!(
+        "policy {policy} removed from {kind} {name} (read back: gone)"
+    )))
+}
+
+/// Release (asked for explicitly): reactivates the key the response deactivated.
+pub(crate) async fn reactivate_key(
+    aws: &Clients,
+    user: &str,
+    key_id: &str,
+) -> Result<Step, ActionError> {
+    match aws.iam.key_status(user, key_id).await?.as_deref() {
+        None => Err(ActionError::Refused(format!(
+            "user {user} has no key {key_id} any more"
+        ))),
+        Some("Active") => Ok(Step::AlreadyDone(format!("{key_id} is already active"))),
+        Some(_) => {
+            aws.iam.activate_key(user, key_id).await?;
+            match aws.iam.key_status(user, key_id).await?.as_deref() {
+                Some("Active") => Ok(Step::Done(format!("{key_id} active again (read back)"))),
+                other => Err(ActionError::Refused(format!(
+                    "read back, {key_id} is {}",
+                    other.unwrap_or("gone")
+                ))),
+            }
+        }
+    }
 }
 
 /// A principal that no longer exists cannot be contained; say so instead of a bare NotFound.

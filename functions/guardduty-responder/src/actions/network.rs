@@ -13,7 +13,9 @@ use std::net::IpAddr;
 use chrono::{DateTime, Utc};
 use ipnet::IpNet;
 
+use super::record::Undo;
 use super::{ActionError, Ctx, Step};
+use crate::aws::Clients;
 use crate::aws::ec2::{Acl, AclEntry, Instance, Write};
 use crate::config::RuleRange;
 
@@ -131,8 +133,8 @@ pub(crate) async fn block_remote_ips(
 ) -> Result<Step, ActionError> {
     let instance = ctx.instance(instance_id).await?;
     let mut acls: Vec<Acl> = Vec::new();
-    for subnet in subnets(instance)? {
-        let Some(acl) = ctx.deps.ec2.acl_of_subnet(subnet).await? else {
+    for subnet in subnets(&instance)? {
+        let Some(acl) = ctx.aws.ec2.acl_of_subnet(subnet).await? else {
             return Err(ActionError::Refused(format!(
                 "subnet {subnet} has no network ACL association"
             )));
@@ -146,13 +148,20 @@ pub(crate) async fn block_remote_ips(
     let mut already = Vec::new();
     let mut no_room = Vec::new();
     for acl in &acls {
+        let mut ours: Vec<(i32, String)> = Vec::new();
         for change in plan(acl, ips, ctx.settings.nacl_rule_range) {
+            if let Change::Already { net, rule }
+            | Change::Add { net, rule }
+            | Change::Replace { net, rule, .. } = &change
+            {
+                ours.push((*rule, net.to_string()));
+            }
             match change {
                 Change::Already { net, rule } => {
                     already.push(format!("{net} (rule {rule} of {})", acl.id));
                 }
                 Change::Add { net, rule } => {
-                    ctx.deps
+                    ctx.aws
                         .ec2
                         .deny_inbound(&acl.id, rule, &net, Write::Create)
                         .await?;
@@ -160,7 +169,7 @@ pub(crate) async fn block_remote_ips(
                     done.push(format!("{net} denied as rule {rule} of {}", acl.id));
                 }
                 Change::Replace { net, rule, evicted } => {
-                    ctx.deps
+                    ctx.aws
                         .ec2
                         .deny_inbound(&acl.id, rule, &net, Write::Replace)
                         .await?;
@@ -173,6 +182,12 @@ pub(crate) async fn block_remote_ips(
                 }
                 Change::NoRoom { net } => no_room.push(format!("{net} in {}", acl.id)),
             }
+        }
+        if !ours.is_empty() {
+            ctx.remember(Undo::RemoveAclEntries {
+                acl_id: acl.id.clone(),
+                entries: ours,
+            });
         }
     }
     if !no_room.is_empty() {
@@ -198,6 +213,59 @@ pub(crate) async fn block_remote_ips(
     Ok(Step::Done(done.join("; ")))
 }
 
+/// Release: removes the entries the response wrote, each only while it still denies the
+/// address it was written for (a later response may have reused the rule number), then reads
+/// the ACL back.
+pub(crate) async fn remove_entries(
+    aws: &Clients,
+    acl_id: &str,
+    entries: &[(i32, String)],
+) -> Result<Step, ActionError> {
+    let Some(acl) = aws.ec2.acl(acl_id).await? else {
+        return Ok(Step::AlreadyDone(format!("network ACL {acl_id} no longer exists")));
+    };
+    let still = |acl: &Acl, rule: i32, cidr: &str| {
+        acl.entries.iter().any(|e| {
+            !e.egress
+                && e.deny
+                && e.rule == rule
+                && e.cidr.as_deref().and_then(|c| c.parse::<IpNet>().ok())
+                    == cidr.parse::<IpNet>().ok()
+        })
+    };
+    let mut removed = Vec::new();
+    for (rule, cidr) in entries {
+        if still(&acl, *rule, cidr) {
+            aws.ec2.delete_inbound(acl_id, *rule).await?;
+            removed.push(format!("rule {rule} ({cidr})"));
+        }
+    }
+    if removed.is_empty() {
+        return Ok(Step::AlreadyDone(format!(
+            "none of the response's entries is in {acl_id} any more"
+        )));
+    }
+    if let Some(after) = aws.ec2.acl(acl_id).await?
+        && let Some((rule, cidr)) = entries.iter().find(|(r, c)| still(&after, *r, c))
+    {
+        return Err(ActionError::Refused(format!(
+            "read back, rule {rule} ({cidr}) is still in {acl_id}"
+        )));
+    }
+    let keys: Vec<String> = entries
+        .iter()
+        .map(|(rule, _)| format!("{AGE_TAG_PREFIX}{rule}"))
+        .filter(|k| acl.tags.iter().any(|(t, _)| t == k))
+        .collect();
+    if !keys.is_empty() {
+        aws.ec2.untag(acl_id, &keys).await?;
+    }
+    Ok(Step::Done(format!(
+        "removed {} from {acl_id} (read back: gone)",
+        removed.join(", ")
+    )))
+}
+
 async fn record_age(
     ctx: &Ctx<'_>,
     acl_id: &str,
@@ -205,7 +273,7 @@ async fn record_age(
     stamp: &str,
 ) -> Result<(), ActionError> {
     let key = format!("{AGE_TAG_PREFIX}{rule}");
-    ctx.deps.ec2.tag(acl_id, &[(key.as_str(), stamp)]).await?;
+    ctx.aws.ec2.tag(acl_id, &[(key.as_str(), stamp)]).await?;
     Ok(())
 }
 

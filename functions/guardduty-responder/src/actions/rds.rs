@@ -63,7 +63,7 @@ pub(crate) async fn rotate_secrets(
     cluster: Option<&str>,
 ) -> Result<Step, ActionError> {
     let db = Database { instance, cluster };
-    let secrets = &ctx.deps.secrets;
+    let secrets = &ctx.aws.secrets;
     let all = secrets.list().await?;
     let mut found: Vec<&SecretInfo> = all.iter().filter(|s| db.tagged_on(&s.tags)).collect();
     if found.is_empty() {

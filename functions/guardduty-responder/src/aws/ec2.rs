@@ -39,6 +39,8 @@ pub(crate) struct Interface {
 #[derive(Debug, Clone, Default)]
 pub struct Group {
     pub(crate) id: String,
+    /// The value of its `vigil:quarantine` tag, if any.
+    pub(crate) quarantine: Option<String>,
     pub(crate) ingress: Rules,
     pub(crate) egress: Rules,
 }
@@ -59,6 +61,7 @@ impl Group {
     pub fn new_with_default_egress(id: String) -> Self {
         Group {
             id,
+            quarantine: None,
             ingress: Rules::default(),
             egress: Rules(vec![
                 IpPermission::builder()
@@ -87,6 +90,27 @@ pub(crate) struct AclEntry {
     pub cidr: Option<String>,
 }
 
+fn acl(acl: &aws_sdk_ec2::types::NetworkAcl) -> Acl {
+    Acl {
+        id: acl.network_acl_id().unwrap_or_default().to_owned(),
+        entries: acl
+            .entries()
+            .iter()
+            .map(|e| AclEntry {
+                rule: e.rule_number().unwrap_or_default(),
+                egress: e.egress().unwrap_or(false),
+                deny: e.rule_action() == Some(&RuleAction::Deny),
+                cidr: e.cidr_block().or(e.ipv6_cidr_block()).map(str::to_owned),
+            })
+            .collect(),
+        tags: acl
+            .tags()
+            .iter()
+            .map(|t| tag_pair(t.key(), t.value()))
+            .collect(),
+    }
+}
+
 /// Whether [`Ec2::deny_inbound`] adds an entry or overwrites the one with its rule number.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Write {
@@ -98,6 +122,20 @@ pub(crate) enum Write {
 #[derive(Debug, Clone)]
 pub struct Ec2 {
     client: Client,
+}
+
+/// A described group, with the value of its tag `key`.
+fn group(g: &aws_sdk_ec2::types::SecurityGroup, key: &str) -> Group {
+    Group {
+        id: g.group_id().unwrap_or_default().to_owned(),
+        quarantine: g
+            .tags()
+            .iter()
+            .find(|t| t.key() == Some(key))
+            .and_then(|t| t.value().map(str::to_owned)),
+        ingress: Rules(g.ip_permissions().to_vec()),
+        egress: Rules(g.ip_permissions_egress().to_vec()),
+    }
 }
 
 fn tag(key: &str, value: &str) -> Tag {
@@ -190,25 +228,44 @@ impl Ec2 {
         }))
     }
 
-    /// The VPC's first group tagged `key`=`value`.
-    pub(crate) async fn find_group(
+    /// The VPC's groups carrying tag `key` with any of `values`, in one call.
+    pub(crate) async fn tagged_groups(
         &self,
         vpc_id: &str,
-        (key, value): (&str, &str),
+        key: &str,
+        values: &[&str],
+    ) -> Result<Vec<Group>, AwsCallError> {
+        let mut tag = Filter::builder().name(format!("tag:{key}"));
+        for v in values {
+            tag = tag.values(*v);
+        }
+        let output = self
+            .client
+            .describe_security_groups()
+            .filters(filter("vpc-id", vpc_id))
+            .filters(tag.build())
+            .send()
+            .await
+            .map_err(|e| AwsCallError::new("ec2:DescribeSecurityGroups", e))?;
+        Ok(output.security_groups().iter().map(|g| group(g, key)).collect())
+    }
+
+    /// The VPC's group named `name`, whatever its tags.
+    pub(crate) async fn group_named(
+        &self,
+        vpc_id: &str,
+        name: &str,
+        key: &str,
     ) -> Result<Option<Group>, AwsCallError> {
         let output = self
             .client
             .describe_security_groups()
             .filters(filter("vpc-id", vpc_id))
-            .filters(filter(&format!("tag:{key}"), value))
+            .filters(filter("group-name", name))
             .send()
             .await
             .map_err(|e| AwsCallError::new("ec2:DescribeSecurityGroups", e))?;
-        Ok(output.security_groups().first().map(|g| Group {
-            id: g.group_id().unwrap_or_default().to_owned(),
-            ingress: Rules(g.ip_permissions().to_vec()),
-            egress: Rules(g.ip_permissions_egress().to_vec()),
-        }))
+        Ok(output.security_groups().first().map(|g| group(g, key)))
     }
 
     /// Creates the group with its tags in the same call. `Ok(None)` when a group of that name
@@ -310,16 +367,16 @@ impl Ec2 {
         Ok(())
     }
 
-    /// Puts the interface in exactly one group.
+    /// Puts the interface in exactly these groups.
     pub(crate) async fn set_groups(
         &self,
         interface_id: &str,
-        group_id: &str,
+        group_ids: &[String],
     ) -> Result<(), AwsCallError> {
         self.client
             .modify_network_interface_attribute()
             .network_interface_id(interface_id)
-            .groups(group_id)
+            .set_groups(Some(group_ids.to_vec()))
             .send()
             .await
             .map_err(|e| AwsCallError::new("ec2:ModifyNetworkInterfaceAttribute", e))?;
@@ -385,14 +442,16 @@ impl Ec2 {
             .unwrap_or(false))
     }
 
+    /// Turns termination protection on (`true`) or off.
     pub(crate) async fn protect_from_termination(
         &self,
         instance_id: &str,
+        on: bool,
     ) -> Result<(), AwsCallError> {
         self.client
             .modify_instance_attribute()
             .instance_id(instance_id)
-            .disable_api_termination(AttributeBooleanValue::builder().value(true).build())
+            .disable_api_termination(AttributeBooleanValue::builder().value(on).build())
             .send()
             .await
             .map_err(|e| AwsCallError::new("ec2:ModifyInstanceAttribute", e))?;
@@ -415,6 +474,51 @@ impl Ec2 {
         Ok(())
     }
 
+    /// Removes the tags with these keys from the resource.
+    pub(crate) async fn untag(&self, resource_id: &str, keys: &[String]) -> Result<(), AwsCallError> {
+        let mut request = self.client.delete_tags().resources(resource_id);
+        for key in keys {
+            request = request.tags(Tag::builder().key(key).build());
+        }
+        request
+            .send()
+            .await
+            .map_err(|e| AwsCallError::new("ec2:DeleteTags", e))?;
+        Ok(())
+    }
+
+    /// The network ACL by id; `None` when it is gone.
+    pub(crate) async fn acl(&self, acl_id: &str) -> Result<Option<Acl>, AwsCallError> {
+        match self
+            .client
+            .describe_network_acls()
+            .network_acl_ids(acl_id)
+            .send()
+            .await
+        {
+            Ok(output) => Ok(output.network_acls().first().map(acl)),
+            Err(e) if e.code() == Some("InvalidNetworkAclID.NotFound") => Ok(None),
+            Err(e) => Err(AwsCallError::new("ec2:DescribeNetworkAcls", e)),
+        }
+    }
+
+    /// Removes an inbound entry; an entry already gone is not an error.
+    pub(crate) async fn delete_inbound(&self, acl_id: &str, rule: i32) -> Result<(), AwsCallError> {
+        match self
+            .client
+            .delete_network_acl_entry()
+            .network_acl_id(acl_id)
+            .rule_number(rule)
+            .egress(false)
+            .send()
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(e) if e.code() == Some("InvalidNetworkAclEntry.NotFound") => Ok(()),
+            Err(e) => Err(AwsCallError::new("ec2:DeleteNetworkAclEntry", e)),
+        }
+    }
+
     /// The network ACL associated with `subnet_id`.
     pub(crate) async fn acl_of_subnet(&self, subnet_id: &str) -> Result<Option<Acl>, AwsCallError> {
         let output = self
@@ -424,24 +528,7 @@ impl Ec2 {
             .send()
             .await
             .map_err(|e| AwsCallError::new("ec2:DescribeNetworkAcls", e))?;
-        Ok(output.network_acls().first().map(|acl| Acl {
-            id: acl.network_acl_id().unwrap_or_default().to_owned(),
-            entries: acl
-                .entries()
-                .iter()
-                .map(|e| AclEntry {
-                    rule: e.rule_number().unwrap_or_default(),
-                    egress: e.egress().unwrap_or(false),
-                    deny: e.rule_action() == Some(&RuleAction::Deny),
-                    cidr: e.cidr_block().or(e.ipv6_cidr_block()).map(str::to_owned),
-                })
-                .collect(),
-            tags: acl
-                .tags()
-                .iter()
-                .map(|t| tag_pair(t.key(), t.value()))
-                .collect(),
-        }))
+        Ok(output.network_acls().first().map(acl))
     }
 
     /// Writes an inbound deny-all-protocols entry for `cidr` as rule number `rule`.

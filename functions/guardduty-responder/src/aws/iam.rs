@@ -64,6 +64,48 @@ impl Iam {
         Ok(())
     }
 
+    pub(crate) async fn activate_key(&self, user: &str, key_id: &str) -> Result<(), AwsCallError> {
+        self.client
+            .update_access_key()
+            .user_name(user)
+            .access_key_id(key_id)
+            .status(StatusType::Active)
+            .send()
+            .await
+            .map_err(|e| AwsCallError::new("iam:UpdateAccessKey", e))?;
+        Ok(())
+    }
+
+    pub(crate) async fn delete_user_policy(&self, user: &str, policy: &str) -> Result<(), AwsCallError> {
+        match self
+            .client
+            .delete_user_policy()
+            .user_name(user)
+            .policy_name(policy)
+            .send()
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(e) if e.code() == Some("NoSuchEntity") => Ok(()),
+            Err(e) => Err(AwsCallError::new("iam:DeleteUserPolicy", e)),
+        }
+    }
+
+    pub(crate) async fn delete_role_policy(&self, role: &str, policy: &str) -> Result<(), AwsCallError> {
+        match self
+            .client
+            .delete_role_policy()
+            .role_name(role)
+            .policy_name(policy)
+            .send()
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(e) if e.code() == Some("NoSuchEntity") => Ok(()),
+            Err(e) => Err(AwsCallError::new("iam:DeleteRolePolicy", e)),
+        }
+    }
+
     /// The user's inline policy, decoded; `None` when there is no such policy.
     pub(crate) async fn user_policy(
         &self,

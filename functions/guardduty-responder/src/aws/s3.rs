@@ -1,7 +1,7 @@
-//! S3: a bucket's public access block.
+//! S3: a bucket's public access block and policy, and an object version's tags.
 
 use aws_sdk_s3::Client;
-use aws_sdk_s3::types::PublicAccessBlockConfiguration;
+use aws_sdk_s3::types::{PublicAccessBlockConfiguration, Tag, Tagging};
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use vigil::aws::AwsCallError;
 use vigil::s3::PublicAccessBlock;
@@ -77,6 +77,105 @@ impl S3 {
             .send()
             .await
             .map_err(|e| AwsCallError::new("s3:PutBucketPublicAccessBlock", e))?;
+        Ok(())
+    }
+
+    /// The tags of an object version (the current one when `version` is `None`); `None` when
+    /// the object or version does not exist.
+    pub(crate) async fn object_tags(
+        &self,
+        bucket: &str,
+        key: &str,
+        version: Option<&str>,
+    ) -> Result<Option<Vec<(String, String)>>, AwsCallError> {
+        match self
+            .client
+            .get_object_tagging()
+            .bucket(bucket)
+            .key(key)
+            .set_version_id(version.map(str::to_owned))
+            .send()
+            .await
+        {
+            Ok(output) => Ok(Some(
+                output
+                    .tag_set()
+                    .iter()
+                    .map(|t| (t.key().to_owned(), t.value().to_owned()))
+                    .collect(),
+            )),
+            Err(e) if matches!(e.code(), Some("NoSuchKey" | "NoSuchVersion" | "NoSuchBucket")) => {
+                Ok(None)
+            }
+            Err(e) => Err(AwsCallError::new("s3:GetObjectTagging", e)),
+        }
+    }
+
+    /// Replaces the tag set of an object version (S3 has no call that adds one tag).
+    pub(crate) async fn put_object_tags(
+        &self,
+        bucket: &str,
+        key: &str,
+        version: Option<&str>,
+        tags: &[(String, String)],
+    ) -> Result<(), AwsCallError> {
+        let tag_set: Vec<Tag> = tags
+            .iter()
+            .filter_map(|(k, v)| Tag::builder().key(k).value(v).build().ok())
+            .collect();
+        let tagging = Tagging::builder()
+            .set_tag_set(Some(tag_set))
+            .build()
+            .map_err(|e| AwsCallError {
+                operation: "s3:PutObjectTagging",
+                failure: vigil::aws::AwsFailure::InvalidRequest,
+                code: None,
+                message: e.to_string(),
+            })?;
+        self.client
+            .put_object_tagging()
+            .bucket(bucket)
+            .key(key)
+            .set_version_id(version.map(str::to_owned))
+            .tagging(tagging)
+            .send()
+            .await
+            .map_err(|e| AwsCallError::new("s3:PutObjectTagging", e))?;
+        Ok(())
+    }
+
+    /// The bucket policy's text; `None` when the bucket has none.
+    pub(crate) async fn bucket_policy(&self, bucket: &str) -> Result<Option<String>, AwsCallError> {
+        match self.client.get_bucket_policy().bucket(bucket).send().await {
+            Ok(output) => Ok(output.policy),
+            Err(e) if e.code() == Some("NoSuchBucketPolicy") => Ok(None),
+            Err(e) => Err(AwsCallError::new("s3:GetBucketPolicy", e)),
+        }
+    }
+
+    pub(crate) async fn put_bucket_policy(
+        &self,
+        bucket: &str,
+        policy: &str,
+    ) -> Result<(), AwsCallError> {
+        self.client
+            .put_bucket_policy()
+            .bucket(bucket)
+            .policy(policy)
+            .send()
+            .await
+            .map_err(|e| AwsCallError::new("s3:PutBucketPolicy", e))?;
+        Ok(())
+    }
+
+    /// Removes the bucket policy (S3 refuses a policy without statements).
+    pub(crate) async fn delete_bucket_policy(&self, bucket: &str) -> Result<(), AwsCallError> {
+        self.client
+            .delete_bucket_policy()
+            .bucket(bucket)
+            .send()
+            .await
+            .map_err(|e| AwsCallError::new("s3:DeleteBucketPolicy", e))?;
         Ok(())
     }
 }

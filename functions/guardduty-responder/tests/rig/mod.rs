@@ -1,15 +1,24 @@
 //! A responder test rig: one isolated emulator account with an alert topic, the function's
 //! dependencies wired to it, seeding helpers, and the events of `events/guardduty-responder/`
 //! pointed at what was seeded.
+//!
+//! The function runs as it does on Lambda: as a session of its own role
+//! ([`FUNCTION_ROLE`]) in the rig's account, with no account header on its requests, so the
+//! emulator tells accounts apart by the credentials alone (an assumed role's access key
+//! belongs to the role's account). That is what lets a member role assumed in another
+//! account reach that account's resources. The tests' own clients use the harness's account
+//! header. The events' placeholder account `123456789012` is the rig's account when handled.
 
 #![allow(dead_code)]
 
 use std::time::{Duration, SystemTime};
 
+use aws_credential_types::Credentials;
 use aws_sdk_ec2::types::Filter;
-use guardduty_responder::config::{Mode, ResponseSettings};
-use guardduty_responder::report::Report;
-use guardduty_responder::{Config, Deps, Error, handle_event};
+use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode};
+use guardduty_responder::config::{DEFAULT_RECORD_PREFIX, MemberRole, Mode, ResponseSettings};
+use guardduty_responder::report::{ReleaseReport, Report};
+use guardduty_responder::{Config, Deps, Error, handle_event, handle_release};
 use serde_json::Value;
 use vigil::config::Common;
 use vigil_tests::harness::{Moto, harness};
@@ -17,9 +26,19 @@ use vigil_tests::seed;
 
 pub use vigil_tests::seed::ec2::Seeded;
 
+/// The role the function runs as in the rig's account.
+pub const FUNCTION_ROLE: &str = "vigil-test-GuardDutyResponderRole";
+/// The member role's name and external id in the member-account tests.
+pub const MEMBER_ROLE: &str = "vigil-guardduty-member";
+pub const EXTERNAL_ID: &str = "vigil-test-external-id";
+/// The account the event files name.
+pub const EVENTS_ACCOUNT: &str = "123456789012";
+
 pub struct Rig {
     pub account: String,
     pub sdk: aws_config::SdkConfig,
+    /// What the function runs with: its role's session, no account header.
+    pub function_sdk: aws_config::SdkConfig,
     pub ec2: aws_sdk_ec2::Client,
     pub iam: aws_sdk_iam::Client,
     pub s3: aws_sdk_s3::Client,
@@ -51,7 +70,62 @@ pub fn config(response: ResponseSettings, topic_arn: &str, namespace: &str) -> C
             metrics_namespace: namespace.to_owned(),
         },
         response,
+        member_role: None,
+        own_principals: Vec::new(),
+        record_prefix: DEFAULT_RECORD_PREFIX.to_owned(),
     }
+}
+
+/// A trust policy letting anyone in the emulator assume the role, with `external_id` when
+/// given.
+fn trust(external_id: Option<&str>) -> String {
+    let condition = external_id
+        .map(|id| format!(r#","Condition":{{"StringEquals":{{"sts:ExternalId":"{id}"}}}}"#))
+        .unwrap_or_default();
+    format!(
+        r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"AWS":"*"}},"Action":"sts:AssumeRole"{condition}}}]}}"#
+    )
+}
+
+/// Creates `role` in the account of `iam` (trusting anyone, with `external_id` when given).
+pub async fn create_role(iam: &aws_sdk_iam::Client, role: &str, external_id: Option<&str>) {
+    iam.create_role()
+        .role_name(role)
+        .assume_role_policy_document(trust(external_id))
+        .send()
+        .await
+        .expect("create role");
+}
+
+/// An SDK configuration acting as a session of `role` in `account` (created there first),
+/// with no account header: the emulator finds the account from the credentials.
+pub async fn as_role(account_sdk: &aws_config::SdkConfig, account: &str, role: &str) -> aws_config::SdkConfig {
+    create_role(&aws_sdk_iam::Client::new(account_sdk), role, None).await;
+    let c = aws_sdk_sts::Client::new(account_sdk)
+        .assume_role()
+        .role_arn(format!("arn:aws:iam::{account}:role/{role}"))
+        .role_session_name("guardduty-responder")
+        .send()
+        .await
+        .expect("assume the function's role")
+        .credentials
+        .expect("credentials");
+    let plain = aws_smithy_http_client::Builder::new()
+        .tls_provider(tls::Provider::Rustls(CryptoMode::AwsLc))
+        .build_https();
+    account_sdk
+        .to_builder()
+        .http_client(plain)
+        .credentials_provider(aws_credential_types::provider::SharedCredentialsProvider::new(
+            Credentials::new(
+                c.access_key_id,
+                c.secret_access_key,
+                Some(c.session_token),
+                None,
+                "vigil-test",
+            ),
+        ))
+        .build()
 }
 
 impl Rig {
@@ -59,6 +133,7 @@ impl Rig {
         let account = Moto::new_account();
         let sdk = harness().moto.sdk_config(&account).await;
         let topic_arn = Moto::alert_topic(&sdk).await;
+        let function_sdk = as_role(&sdk, &account, FUNCTION_ROLE).await;
         let s3 = aws_sdk_s3::config::Builder::from(&sdk)
             .force_path_style(vigil::aws::s3_path_style(&sdk))
             .build();
@@ -70,16 +145,52 @@ impl Rig {
             sm: aws_sdk_secretsmanager::Client::new(&sdk),
             ssm: aws_sdk_ssm::Client::new(&sdk),
             sdk,
+            function_sdk,
             topic_arn,
         }
     }
 
     pub fn deps(&self, response: ResponseSettings) -> Deps {
-        Deps::new(&self.sdk, config(response, &self.topic_arn, "VigilTest"))
+        self.deps_with(config(response, &self.topic_arn, "VigilTest"))
     }
 
-    pub async fn handle(&self, deps: &Deps, event: Value) -> Result<Report, Error> {
+    /// The function's dependencies with a whole configuration.
+    pub fn deps_with(&self, config: Config) -> Deps {
+        Deps::new(&self.function_sdk, config)
+    }
+
+    /// Settings that also reach member accounts through [`MEMBER_ROLE`].
+    pub fn member_config(&self, response: ResponseSettings) -> Config {
+        Config {
+            member_role: Some(MemberRole {
+                name: MEMBER_ROLE.into(),
+                external_id: EXTERNAL_ID.into(),
+            }),
+            ..config(response, &self.topic_arn, "VigilTest")
+        }
+    }
+
+    /// Handles a finding event; the events' placeholder account is this rig's.
+    pub async fn handle(&self, deps: &Deps, mut event: Value) -> Result<Report, Error> {
+        if event.pointer("/detail/accountId") == Some(&Value::from(EVENTS_ACCOUNT)) {
+            event["detail"]["accountId"] = Value::from(self.account.clone());
+        }
         handle_event(event, SystemTime::now() + Duration::from_secs(60), deps).await
+    }
+
+    /// Handles a release request for `finding_id`.
+    pub async fn release(
+        &self,
+        deps: &Deps,
+        finding_id: &str,
+        reactivate_keys: bool,
+    ) -> Result<ReleaseReport, Error> {
+        let request = serde_json::json!({
+            "source": "vigil.guardduty-responder",
+            "detail-type": "Release GuardDuty Response",
+            "detail": {"findingId": finding_id, "reactivateAccessKeys": reactivate_keys, "requestedBy": "test"}
+        });
+        handle_release(request, SystemTime::now() + Duration::from_secs(60), deps).await
     }
 
     /// Every alert published in this rig's account, oldest first (`Subject`, `Message`,
