@@ -33,6 +33,7 @@ Restored, because detector-guard repairs and proves these and a seam would prove
 """
 
 import json
+import time
 import uuid
 from datetime import datetime, timezone
 
@@ -126,7 +127,8 @@ _original_to_json = models.Detector.to_json
 
 def to_json(self):
     out = _original_to_json(self)
-    now = _now()
+    # A feature's updatedAt is a timestamp (epoch seconds on the wire), not a string.
+    now = time.time()
     out["features"] = [
         {"name": name, "status": "ENABLED", "updatedAt": now} for name in FOUNDATIONAL
     ] + [
