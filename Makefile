@@ -102,7 +102,7 @@ lint-template: venv $(CHECKOV_STAMP) $(SAM_STAMP)
 fmt:
 	cargo fmt --all
 
-FUNCTIONS := secret-rotation guardduty-responder cloudtrail-delivery compliance-sweep
+FUNCTIONS := secret-rotation guardduty-responder cloudtrail-delivery compliance-sweep detector-guard
 
 # Each chapter warms its function up under `cargo lambda watch`, which builds it in its own
 # target directory (target/demo, so it never invalidates the test build): a pre-build here
@@ -113,7 +113,7 @@ demo: venv db-servers
 # Release builds; each benchmark prints its figures (nothing is asserted on timings).
 # One `--workspace` build for all of them: `-p` per crate would resolve features per crate
 # and rebuild the SDK in release once per benchmark. `make bench BENCHES="sweep"` runs one.
-BENCHES := rotation respond diagnose_repair sweep
+BENCHES := rotation respond diagnose_repair sweep guard
 
 bench: venv db-servers
 	cargo bench --workspace $(addprefix --bench ,$(BENCHES))

@@ -21,11 +21,12 @@ use serde_json::Value;
 const RECORDED: &str = "VIGIL_RECORDED_OPERATIONS";
 
 /// Each function and its execution role in template.yaml.
-const FUNCTIONS: [(&str, &str); 4] = [
+const FUNCTIONS: [(&str, &str); 5] = [
     ("secret-rotation", "SecretRotationRole"),
     ("guardduty-responder", "GuardDutyResponderRole"),
     ("cloudtrail-delivery", "CloudTrailDeliveryRole"),
     ("compliance-sweep", "ComplianceSweepRole"),
+    ("detector-guard", "DetectorGuardRole"),
 ];
 
 /// Actions whose resource-level permissions do not exist (the Service Authorization Reference
@@ -75,6 +76,15 @@ const STAR: &[(&str, &str)] = &[
     ),
     ("kms:ListKeys", "lists the Region's keys"),
     ("guardduty:ListDetectors", "lists the Region's detectors"),
+    (
+        "guardduty:CreateDetector",
+        "creates the Region's detector; no detector ARN exists before it",
+    ),
+    ("events:ListRules", "lists the event bus's rules"),
+    (
+        "events:TestEventPattern",
+        "matches a pattern against an event; touches no resource",
+    ),
     ("lambda:ListFunctions", "lists the Region's functions"),
     ("s3:ListAllMyBuckets", "lists the account's buckets"),
     (
@@ -109,7 +119,7 @@ const IMPLIED: &[Implied] = &[
     Implied {
         action: "sqs:SendMessage",
         why: "Lambda sends a failed asynchronous invocation to the dead-letter queue with the role",
-        functions: &["guardduty-responder", "cloudtrail-delivery"],
+        functions: &["guardduty-responder", "cloudtrail-delivery", "detector-guard"],
         needs: &[],
     },
     Implied {
