@@ -52,15 +52,15 @@ $(SAM_STAMP): requirements-sam.txt
 # The harness runs its own throwaway clusters from these binaries; the system services are
 # never used. Installed with apt when missing and possible.
 db-servers:
-	@if ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && command -v mariadb-install-db >/dev/null && command -v mariadbd >/dev/null; then \
+	@if ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && command -v mariadb-install-db >/dev/null && command -v mariadbd >/dev/null && command -v redis-server >/dev/null; then \
 	  exit 0; \
 	fi; \
 	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	  echo "installing PostgreSQL and MariaDB server packages with apt-get"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql mariadb-server >/dev/null; \
+	  echo "installing PostgreSQL, MariaDB and Redis server packages with apt-get"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql mariadb-server redis-server >/dev/null; \
 	else \
-	  echo "error: PostgreSQL and MariaDB server binaries are missing." >&2; \
-	  echo "install them (Debian/Ubuntu: sudo apt-get install postgresql mariadb-server) and run make again" >&2; \
+	  echo "error: PostgreSQL, MariaDB or Redis server binaries are missing." >&2; \
+	  echo "install them (Debian/Ubuntu: sudo apt-get install postgresql mariadb-server redis-server) and run make again" >&2; \
 	  exit 1; \
 	fi
 

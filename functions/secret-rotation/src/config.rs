@@ -26,7 +26,7 @@ pub struct Config {
     pub(crate) tls_default: TlsMode,
     /// Extra trusted CA certificates (PEM), added to the built-in RDS bundle.
     pub extra_ca_pem: Option<Vec<u8>>,
-    pub(crate) connect_timeout: Duration,
+    pub connect_timeout: Duration,
     pub clean_stuck_rotation: bool,
 }
 

@@ -32,7 +32,13 @@ pub async fn handle_event(
     let trace = Trace::default();
     let (step, secret, result) = match RotationEvent::from_json(payload) {
         Ok(event) => {
-            let result = run_within_budget(&event, deadline, deps, &trace).await;
+            let engine = || trace.engine.get().map(ToString::to_string);
+            let result = run_within_budget(&event, deadline, deps, &trace)
+                .await
+                .map(|outcome| Outcome {
+                    engine: engine(),
+                    ..outcome
+                });
             (Some(event.step), Some(event.secret_id), result)
         }
         Err(e) => (None, None, Err(e)),

@@ -1,5 +1,7 @@
 //! `secret-rotation`: a Secrets Manager rotation function for PostgreSQL, MySQL and MariaDB
-//! credentials, single user or alternating users.
+//! credentials (single user or alternating users, the admin may be an RDS-managed master
+//! secret), Redis/Valkey ACL users and ElastiCache RBAC users; and `vigil-rotation`, the CLI
+//! for a manual override (`status`, `rollback`).
 //!
 //! Layout (the shape every Vigil function shares; a layer this function does not need has no
 //! file):
@@ -10,7 +12,7 @@
 //! - [`error`]: failures by cause, each saying whether a retry can help.
 //! - [`event`]: the rotation event (with `RotationToken`) and its step.
 //! - `aws`: thin typed adapters, SDK in and plain data or `AwsCallError` out: `aws::secrets`
-//!   (Secrets Manager) and `aws::rds`.
+//!   (Secrets Manager), `aws::rds` and `aws::elasticache`.
 //! - [`facts`]: plain types describing what was read: the secret's JSON (`DbSecret`), its
 //!   versions and staging labels, the database endpoint.
 //! - [`collect`]: the I/O that fills the facts: a secret version read and parsed, an RDS
@@ -19,8 +21,10 @@
 //!   `steps::versions` (where the token stands among the versions) and `steps::credentials`
 //!   (which user and which database the pending credential may name); `create`, `set`, `test`
 //!   and `finish` carry each step out against the database and Secrets Manager, so rotation's
-//!   changes live in its steps and there is no `actions/`. [`password`]: password rules;
-//!   [`engines`]: PostgreSQL and MySQL/MariaDB sessions behind one enum, and TLS roots.
+//!   changes live in its steps and there is no `actions/`. [`password`]: password rules and
+//!   generation; [`engines`]: PostgreSQL, MySQL/MariaDB and Redis sessions behind one enum, and
+//!   the one TLS configuration. [`manual`]: the manual override (status, rollback) the
+//!   `vigil-rotation` CLI (`src/bin/vigil-rotation.rs`) runs.
 //! - [`report`]: the answer, the log line, the alert text and the metrics.
 //! - [`handler`]: routing and time budget only; reads no environment.
 //! - `tests/rig/mod.rs`: the integration-test rig on `vigil_tests::harness`.
@@ -38,6 +42,7 @@ pub mod error;
 pub mod event;
 pub mod facts;
 pub mod handler;
+pub mod manual;
 pub mod password;
 pub mod report;
 mod steps;

@@ -40,6 +40,8 @@ pub struct Outcome {
     pub version: String,
     pub result: StepResult,
     pub detail: String,
+    /// The engine of the secret, once a version was read (the metrics' `Engine` dimension).
+    pub engine: Option<String>,
 }
 
 /// One invocation as its report names it: the step, the secret as the event named it, and
@@ -192,6 +194,7 @@ mod tests {
             version: "v".into(),
             result: StepResult::AlreadyDone,
             detail: String::new(),
+            engine: None,
         });
         let doc = invocation()
             .metrics("Vigil", &ok, Duration::from_millis(5))

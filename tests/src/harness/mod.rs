@@ -1,5 +1,6 @@
 //! The services integration tests run against: a moto server standing in for AWS, and throwaway
-//! PostgreSQL and MariaDB clusters with TLS on, all on free loopback ports under one temp dir.
+//! PostgreSQL and MariaDB clusters and a Redis server with TLS on, all on free loopback ports
+//! under one temp dir.
 //!
 //! [`harness()`] starts them once per test process and shares them between tests; tests stay
 //! isolated by using a fresh AWS account id ([`Moto::new_account`]) and their own roles and
@@ -11,6 +12,7 @@ mod counting;
 mod mariadb;
 mod moto;
 mod postgres;
+mod redis;
 mod tls;
 
 use std::collections::HashMap;
@@ -33,6 +35,7 @@ pub use mariadb::MariaDb;
 pub use moto::Moto;
 pub use moto::venv_python;
 pub use postgres::Postgres;
+pub use redis::Redis;
 pub use tls::TestCa;
 
 /// Names the env file written by `vigil-harness up`; when set, [`harness()`] connects to the
@@ -48,6 +51,7 @@ pub struct Harness {
     pub moto: Moto,
     pub postgres: Postgres,
     pub mariadb: MariaDb,
+    pub redis: Redis,
     pub ca: TestCa,
     dir: PathBuf,
     /// Empty when the services belong to another process (`VIGIL_HARNESS_ENV`).
@@ -171,6 +175,14 @@ impl Harness {
                     .unwrap_or_default(),
                 ca.ca_pem.clone(),
             ),
+            redis: Redis::new(
+                get("VIGIL_REDIS_HOST")?,
+                port("VIGIL_REDIS_PORT")?,
+                get("VIGIL_REDIS_ADMIN_USER")?,
+                get("VIGIL_REDIS_ADMIN_PASSWORD")?,
+                get("VIGIL_REDIS_LOG")?.into(),
+                ca.ca_file.clone(),
+            ),
             ca,
             dir: get("VIGIL_HARNESS_DIR")?.into(),
             children: Mutex::new(Vec::new()),
@@ -208,6 +220,14 @@ impl Harness {
             ),
             ("VIGIL_MARIADB_DATABASE", self.mariadb.database.clone()),
             ("VIGIL_MARIADB_LOG", path(&self.mariadb.log_path())),
+            ("VIGIL_REDIS_HOST", self.redis.host.clone()),
+            ("VIGIL_REDIS_PORT", self.redis.port.to_string()),
+            ("VIGIL_REDIS_ADMIN_USER", self.redis.admin_user.clone()),
+            (
+                "VIGIL_REDIS_ADMIN_PASSWORD",
+                self.redis.admin_password.clone(),
+            ),
+            ("VIGIL_REDIS_LOG", path(&self.redis.log_path())),
             ("VIGIL_DB_CA_FILE", path(&self.ca.ca_file)),
             ("VIGIL_UNTRUSTED_CA_FILE", path(&self.ca.untrusted_ca_file)),
             ("VIGIL_HARNESS_DIR", path(&self.dir)),
@@ -263,6 +283,7 @@ const DATABASE: &str = "app";
 fn start_services() -> Harness {
     let postgres_bin = postgres::find_binaries();
     mariadb::find_binaries();
+    redis::find_binaries();
     let moto_bin = moto::venv_python();
     let dir = create_dir();
     let (ca, identity) = tls::generate(&dir);
@@ -276,6 +297,7 @@ fn start_services() -> Harness {
     });
     let (pg_child, pg) = postgres::spawn(&pg_cluster, &ca);
     let (mariadb_child, mariadb) = mariadb::spawn(&mariadb_cluster, &ca);
+    let (redis_child, redis) = redis::spawn(&dir, &identity, &ca);
 
     let mut servers = vec![
         Server {
@@ -294,19 +316,25 @@ fn start_services() -> Harness {
             child: mariadb_child,
             stop_signal: libc::SIGTERM,
         },
+        Server {
+            name: "redis-server",
+            child: redis_child,
+            stop_signal: libc::SIGTERM,
+        },
     ];
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .expect("build the harness's tokio runtime");
-    let [moto_server, pg_server, mariadb_server] = &mut servers[..] else {
-        unreachable!("three servers were pushed")
+    let [moto_server, pg_server, mariadb_server, redis_server] = &mut servers[..] else {
+        unreachable!("four servers were pushed")
     };
     runtime.block_on(async {
         tokio::join!(
             moto.wait_ready(&mut moto_server.child),
             pg.bootstrap(&mut pg_server.child, &pg_cluster),
             mariadb.bootstrap(&mut mariadb_server.child, &mariadb_cluster),
+            redis.bootstrap(&mut redis_server.child),
         )
     });
 
@@ -314,6 +342,7 @@ fn start_services() -> Harness {
         moto,
         postgres: pg,
         mariadb,
+        redis,
         ca,
         dir,
         children: Mutex::new(servers),

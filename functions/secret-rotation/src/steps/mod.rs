@@ -41,6 +41,7 @@ use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 pub(crate) use credentials::Scheme;
+pub(crate) use test::log_in_as;
 
 use crate::aws::elasticache::CacheUser;
 use crate::collect;
@@ -84,6 +85,7 @@ impl Ctx<'_> {
             version: self.event.client_request_token.clone(),
             result,
             detail: detail.into(),
+            engine: None,
         }
     }
 
@@ -131,19 +133,8 @@ impl Ctx<'_> {
         }
     }
 
-    /// Connection settings for `secret`: its endpoint (resolved through RDS when it names an
-    /// instance or cluster) and its TLS mode, or the deployment's default.
     async fn target(&self, secret: &DbSecret) -> Result<Target, Error> {
-        let Endpoint { host, port } = collect::endpoint(self.deps, secret, self.secret()).await?;
-        Ok(Target {
-            engine: secret.engine,
-            host,
-            port,
-            dbname: secret.dbname.clone(),
-            tls: secret.tls.unwrap_or(self.deps.config.tls_default),
-            trust: self.deps.trust.clone(),
-            timeout: self.deps.config.connect_timeout,
-        })
+        target(self.deps, secret, self.secret()).await
     }
 
     /// The admin credential `masterarn` names, refused unless it is for `target`'s server:
@@ -190,6 +181,21 @@ impl Ctx<'_> {
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
     }
+}
+
+/// Connection settings for `secret` (of secret `arn`): its endpoint (resolved through RDS when
+/// it names an instance or cluster) and its TLS mode, or the deployment's default.
+pub(crate) async fn target(deps: &Deps, secret: &DbSecret, arn: &str) -> Result<Target, Error> {
+    let Endpoint { host, port } = collect::endpoint(deps, secret, arn).await?;
+    Ok(Target {
+        engine: secret.engine,
+        host,
+        port,
+        dbname: secret.dbname.clone(),
+        tls: secret.tls.unwrap_or(deps.config.tls_default),
+        trust: deps.trust.clone(),
+        timeout: deps.config.connect_timeout,
+    })
 }
 
 /// `secret`'s credential, used as `role`.

@@ -301,6 +301,133 @@ where
         .unwrap_or_default()
 }
 
+impl Rig {
+    /// Creates (or resets) the Redis ACL user `user` with `password` and `rules`.
+    pub fn redis_user(&self, user: &str, password: &str, rules: &[&str]) {
+        let password = format!(">{password}");
+        let mut args = vec!["ACL", "SETUSER", user, "reset", "on", password.as_str()];
+        args.extend_from_slice(rules);
+        self.h.redis.admin(&args);
+    }
+
+    /// Whether `user` / `password` logs in to the harness Redis (over verified TLS; redis-cli
+    /// runs AUTH before the command).
+    pub fn redis_login(&self, user: &str, password: &str) -> Result<(), String> {
+        let output = self
+            .h
+            .redis
+            .cli(user, password, &["ACL", "WHOAMI"])
+            .output()
+            .map_err(|e| e.to_string())?;
+        let text = String::from_utf8_lossy(&output.stdout).trim().to_owned();
+        // NOPERM: logged in, but the user may not run ACL WHOAMI.
+        if text == user || text.starts_with("NOPERM") {
+            Ok(())
+        } else {
+            Err(format!("{text}{}", String::from_utf8_lossy(&output.stderr)))
+        }
+    }
+
+    /// `user`'s ACL rules without its password hashes (`ACL LIST` line).
+    pub fn redis_rules(&self, user: &str) -> String {
+        let list = self.h.redis.admin(&["ACL", "LIST"]);
+        let line = list
+            .lines()
+            .find(|l| l.starts_with(&format!("user {user} ")))
+            .unwrap_or_else(|| panic!("no ACL user {user}: {list}"));
+        line.split_whitespace()
+            .filter(|token| !token.starts_with('#'))
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    /// How many passwords `user` holds.
+    pub fn redis_password_count(&self, user: &str) -> usize {
+        let list = self.h.redis.admin(&["ACL", "LIST"]);
+        list.lines()
+            .find(|l| l.starts_with(&format!("user {user} ")))
+            .map_or(0, |l| {
+                l.split_whitespace().filter(|t| t.starts_with('#')).count()
+            })
+    }
+
+    /// The JSON of a secret for the Redis ACL user `user` on the harness server.
+    pub fn redis_secret_json(&self, user: &str, password: &str) -> Value {
+        json!({
+            "engine": "redis",
+            "host": self.h.redis.host,
+            "port": self.h.redis.port,
+            "username": user,
+            "password": password,
+        })
+    }
+
+    /// The harness Redis admin as a secret (for a Redis secret's `masterarn`).
+    pub async fn redis_admin_secret(&self) -> String {
+        let admin = self.redis_secret_json(&self.h.redis.admin_user, &self.h.redis.admin_password);
+        self.create_secret(&unique("vigil/admin/redis"), &admin)
+            .await
+    }
+
+    /// `POST /moto-api/vigil/rds/endpoint` (tests/emulator/patches/rds_managed_secret.py):
+    /// RDS reports `db`'s harness server as the endpoint of instance `instance`.
+    pub fn point_instance_at(&self, instance: &str, db: Db) {
+        let (host, port) = match db {
+            Db::Postgres => (&self.h.postgres.host, self.h.postgres.port),
+            Db::MariaDb => (&self.h.mariadb.host, self.h.mariadb.port),
+        };
+        let url = format!("{}/moto-api/vigil/rds/endpoint", self.h.moto.endpoint);
+        let body = json!({"account_id": self.account, "db_instance_identifier": instance,
+            "address": host, "port": port});
+        ureq::post(&url)
+            .header("content-type", "application/json")
+            .send(body.to_string())
+            .unwrap_or_else(|e| panic!("POST {url}: {e}"));
+    }
+
+    /// The passwords the emulator's ElastiCache user holds
+    /// (`GET /moto-api/vigil/elasticache/users`, tests/emulator/patches/elasticache.py).
+    pub fn cache_user_passwords(&self, user_id: &str) -> Vec<String> {
+        let url = format!(
+            "{}/moto-api/vigil/elasticache/users?account_id={}",
+            self.h.moto.endpoint, self.account
+        );
+        let mut response = ureq::get(&url)
+            .call()
+            .unwrap_or_else(|e| panic!("GET {url}: {e}"));
+        let users: Value = serde_json::from_reader(response.body_mut().as_reader())
+            .unwrap_or_else(|e| panic!("GET {url}: {e}"));
+        users[user_id]["passwords"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|p| p.as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
+
+/// Logins PostgreSQL logged for `user` (`log_connections`): (authorized, over TLS, failed).
+pub fn pg_logins(user: &str) -> (usize, usize, usize) {
+    let log = std::fs::read_to_string(vigil_tests::harness::harness().postgres.log_path())
+        .expect("PostgreSQL log");
+    let authorized: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains(&format!("connection authorized: user={user} ")))
+        .collect();
+    let tls = authorized
+        .iter()
+        .filter(|l| l.contains("SSL enabled"))
+        .count();
+    let failed = log
+        .matches(&format!(
+            "password authentication failed for user \"{user}\""
+        ))
+        .count();
+    (authorized.len(), tls, failed)
+}
+
 /// A unique name for per-test database users (the clusters are shared by all tests).
 pub fn unique(prefix: &str) -> String {
     format!("{prefix}_{:08x}", rand::random::<u32>())
