@@ -3,7 +3,7 @@
 //! A finding is built in one way, which names each part: the check id (typed), then the
 //! subject (a typed resource kind, the resource, its Region), then the verdict with its detail:
 //!
-//! ```ignore
+//! ```text
 //! let key = Subject::new(ResourceType::KmsKey, &meta.arn).in_region(region);
 //! KMS_01.on(&key).pass_if(enabled, "automatic rotation is on")
 //! ```
