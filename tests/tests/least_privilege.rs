@@ -33,10 +33,6 @@ const FUNCTIONS: [(&str, &str); 5] = [
 /// lists no resource type for them), so `Resource: "*"` is the only way to grant them.
 const STAR: &[(&str, &str)] = &[
     (
-        "secretsmanager:GetRandomPassword",
-        "generates a password; touches no secret",
-    ),
-    (
         "secretsmanager:ListSecrets",
         "lists the account's secrets; no resource type",
     ),
