@@ -5,7 +5,7 @@
 //!
 //! The emulator never reports delivery errors by itself; the chapter tells it what CloudTrail's
 //! last delivery attempt reported (tests/emulator/patches/cloudtrail.py), taken from the
-//! real-shaped GetTrailStatus answer in tests/fixtures of the function.
+//! real-shaped GetTrailStatus answer the function's tests use ([`FAILED_DELIVERY`]).
 
 use serde_json::{Value, json};
 
@@ -14,10 +14,18 @@ use super::{ACCOUNT, Demo, bad, good, heading, say};
 const REGION: &str = "us-east-1";
 const TRAIL: &str = "management-events";
 const BUCKET: &str = "vigil-trail-logs-123456789012";
-/// What GetTrailStatus reported for a trail whose bucket policy refused CloudTrail
-/// (functions/cloudtrail-delivery/tests/fixtures/gettrailstatus-accessdenied.json).
-const FAILED_DELIVERY: &str = r#"{"LatestDeliveryError": "AccessDenied", "LatestDeliveryTime": 1710490951.527,
-  "LatestDigestDeliveryError": "AccessDenied", "LatestDigestDeliveryTime": 1710487074.399}"#;
+/// What GetTrailStatus reported for a trail whose bucket policy refused CloudTrail: the
+/// function's test fixture, of which the chapter sets the delivery fields ([`DELIVERY_FIELDS`]).
+const FAILED_DELIVERY: &str = include_str!(
+    "../../../functions/cloudtrail-delivery/tests/fixtures/gettrailstatus-accessdenied.json"
+);
+/// The fields a delivery attempt sets; `IsLogging` stays as the stopped trail has it.
+const DELIVERY_FIELDS: [&str; 4] = [
+    "LatestDeliveryError",
+    "LatestDeliveryTime",
+    "LatestDigestDeliveryError",
+    "LatestDigestDeliveryTime",
+];
 
 pub async fn run(demo: &Demo) -> Result<(), String> {
     heading(
@@ -27,7 +35,7 @@ pub async fn run(demo: &Demo) -> Result<(), String> {
     let ct = aws_sdk_cloudtrail::Client::new(&demo.sdk);
     let s3 = aws_sdk_s3::Client::from_conf(
         aws_sdk_s3::config::Builder::from(&demo.sdk)
-            .force_path_style(true)
+            .force_path_style(vigil::aws::s3_path_style(&demo.sdk))
             .build(),
     );
     let trail_arn = format!("arn:aws:cloudtrail:{REGION}:{ACCOUNT}:trail/{TRAIL}");
@@ -76,8 +84,14 @@ pub async fn run(demo: &Demo) -> Result<(), String> {
         .send()
         .await
         .map_err(|e| format!("stop logging: {e:?}"))?;
-    let failed: Value = serde_json::from_str(FAILED_DELIVERY).map_err(|e| e.to_string())?;
-    demo.h.moto.set_trail_status(ACCOUNT, &trail_arn, failed);
+    let fixture: Value = serde_json::from_str(FAILED_DELIVERY).map_err(|e| e.to_string())?;
+    let failed: serde_json::Map<String, Value> = DELIVERY_FIELDS
+        .iter()
+        .map(|&field| (field.to_owned(), fixture[field].clone()))
+        .collect();
+    demo.h
+        .moto
+        .set_trail_status(ACCOUNT, &trail_arn, Value::Object(failed));
     bad(
         "Someone rewrote the bucket policy (the write statement now covers old-prefix/AWSLogs/ only) and stopped the trail; CloudTrail reports LatestDeliveryError AccessDenied",
     );
