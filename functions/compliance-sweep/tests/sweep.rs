@@ -243,7 +243,10 @@ async fn missing_or_denied_apis_are_errors_never_passes() {
         .key_metadata
         .unwrap()
         .key_id;
-    // No GuardDuty seam: the emulator has no ListPublishingDestinations.
+    // No GuardDuty seam, and the role may not list the publishing destinations.
+    vigil_tests::harness::harness()
+        .moto
+        .deny(&s.id, &["guardduty:ListPublishingDestinations"]);
     let mut deps = s.deps(dir.path(), &[("VIGIL_SWEEP_SERVICES", "kms,guardduty")]);
     deps.seams = Box::new(Default::default);
     let answer = rig::request(&deps, json!({"action": "sweep"})).await;

@@ -112,6 +112,22 @@ impl Moto {
             .unwrap_or_else(|e| panic!("POST {url}: {e}"));
     }
 
+    /// Makes `operations` (`service:Action`, as IAM spells them) answer AccessDenied for
+    /// `account_id`, as AWS does when a role lacks the permission; an empty list allows all
+    /// again. moto enforces no permissions by itself; tests/emulator/patches/deny.py adds this.
+    ///
+    /// # Panics
+    ///
+    /// If the emulator refuses.
+    pub fn deny(&self, account_id: &str, operations: &[&str]) {
+        let url = format!("{}/moto-api/vigil/deny", self.endpoint);
+        let body = serde_json::json!({"account_id": account_id, "operations": operations});
+        ureq::post(&url)
+            .header("content-type", "application/json")
+            .send(body.to_string())
+            .unwrap_or_else(|e| panic!("POST {url}: {e}"));
+    }
+
     /// The messages published to SNS topics of `account_id`, oldest first per topic, as
     /// objects with `TopicArn`, `MessageId`, `Message`, `Subject` (null when none was sent),
     /// `MessageAttributes` (`{name: {"Type": "String", "Value": "..."}}`, the shape SNS delivers
