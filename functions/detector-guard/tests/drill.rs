@@ -167,24 +167,7 @@ async fn a_suppression_rule_that_archives_high_findings_breaks_the_drill() {
     let rig = Rig::seeded().await;
     let (queue, target) = rig.routing(None).await;
     let id = rig.seeded_ref().detector_id.clone();
-    rig.gd()
-        .create_filter()
-        .detector_id(&id)
-        .name("hide-high-findings")
-        .action(aws_sdk_guardduty::types::FilterAction::Archive)
-        .finding_criteria(
-            aws_sdk_guardduty::types::FindingCriteria::builder()
-                .criterion(
-                    "severity",
-                    aws_sdk_guardduty::types::Condition::builder()
-                        .greater_than_or_equal(7)
-                        .build(),
-                )
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap();
+    rig.archive_high_findings(&id).await;
     let deps = rig.deps(&[
         ("VIGIL_DRILL_TARGET_ARN", target.as_str()),
         ("VIGIL_DRILL_WAIT_SECONDS", "0"),

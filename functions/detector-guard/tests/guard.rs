@@ -435,24 +435,7 @@ async fn a_suppression_rule_is_reported_with_who_made_it_and_never_deleted() {
     let rig = Rig::seeded().await;
     let deps = rig.deps(&[]);
     let id = rig.seeded_ref().detector_id.clone();
-    rig.gd()
-        .create_filter()
-        .detector_id(&id)
-        .name("hide-high-findings")
-        .action(aws_sdk_guardduty::types::FilterAction::Archive)
-        .finding_criteria(
-            aws_sdk_guardduty::types::FindingCriteria::builder()
-                .criterion(
-                    "severity",
-                    aws_sdk_guardduty::types::Condition::builder()
-                        .greater_than_or_equal(7)
-                        .build(),
-                )
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap();
+    rig.archive_high_findings(&id).await;
     let outcome = rig.check(&deps, "create-filter-archive").await;
     let r = region(&outcome);
     assert_eq!(kinds(&outcome), vec![CauseKind::SuppressionRule]);

@@ -431,6 +431,28 @@ impl Rig {
             .and_then(|f| f.status().map(|s| s.as_str().to_owned()))
     }
 
+    /// A suppression rule: `hide-high-findings`, ARCHIVE for severity 7 and above.
+    pub async fn archive_high_findings(&self, detector_id: &str) {
+        self.gd()
+            .create_filter()
+            .detector_id(detector_id)
+            .name("hide-high-findings")
+            .action(aws_sdk_guardduty::types::FilterAction::Archive)
+            .finding_criteria(
+                aws_sdk_guardduty::types::FindingCriteria::builder()
+                    .criterion(
+                        "severity",
+                        aws_sdk_guardduty::types::Condition::builder()
+                            .greater_than_or_equal(7)
+                            .build(),
+                    )
+                    .build(),
+            )
+            .send()
+            .await
+            .unwrap();
+    }
+
     // ---- drills --------------------------------------------------------------------------
 
     /// A queue standing in for the responder function as the routing rule's target, and the
