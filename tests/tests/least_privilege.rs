@@ -115,7 +115,11 @@ const IMPLIED: &[Implied] = &[
     Implied {
         action: "sqs:SendMessage",
         why: "Lambda sends a failed asynchronous invocation to the dead-letter queue with the role",
-        functions: &["guardduty-responder", "cloudtrail-delivery", "detector-guard"],
+        functions: &[
+            "guardduty-responder",
+            "cloudtrail-delivery",
+            "detector-guard",
+        ],
         needs: &[],
     },
     Implied {
