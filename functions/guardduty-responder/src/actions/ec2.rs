@@ -104,10 +104,7 @@ fn upkeep(role: GroupRole, group: &Group) -> Upkeep {
 /// Whether a group has no rules but, at most, the default egress rule every new group has:
 /// an untagged group like this can be taken over.
 fn is_empty_group(group: &Group) -> bool {
-    group.ingress.is_empty()
-        && (group.egress.is_empty()
-            || format!("{:?}", group.egress)
-                == format!("{:?}", Group::new_with_default_egress(String::new()).egress))
+    group.ingress.is_empty() && (group.egress.is_empty() || group.egress.is_default_egress())
 }
 
 /// The names tried for a role's group: the configured one, then names beside it when that one

@@ -53,6 +53,22 @@ impl Rules {
     pub(crate) fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
+
+    /// Whether these are exactly the egress rule every new group gets: all traffic to
+    /// 0.0.0.0/0.
+    pub(crate) fn is_default_egress(&self) -> bool {
+        match self.0.as_slice() {
+            [p] => {
+                p.ip_protocol() == Some("-1")
+                    && p.ip_ranges().len() == 1
+                    && p.ip_ranges()[0].cidr_ip() == Some("0.0.0.0/0")
+                    && p.ipv6_ranges().is_empty()
+                    && p.user_id_group_pairs().is_empty()
+                    && p.prefix_list_ids().is_empty()
+            }
+            _ => false,
+        }
+    }
 }
 
 impl Group {

@@ -330,3 +330,217 @@ impl Rig {
             .to_vec()
     }
 }
+
+/// An ECS task as [`Rig::seed_task`] runs it.
+pub struct SeededTask {
+    pub cluster_arn: String,
+    pub task_arn: String,
+    pub service_arn: String,
+    pub interface: String,
+}
+
+/// The smallest zip file there is (an empty archive): Lambda's emulator stores the code and
+/// never runs it.
+const EMPTY_ZIP: [u8; 22] = [
+    0x50, 0x4b, 0x05, 0x06, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+];
+
+impl Rig {
+    pub fn ecs(&self) -> aws_sdk_ecs::Client {
+        aws_sdk_ecs::Client::new(&self.sdk)
+    }
+
+    pub fn lambda(&self) -> aws_sdk_lambda::Client {
+        aws_sdk_lambda::Client::new(&self.sdk)
+    }
+
+    /// A Fargate task of service `web` in cluster `storefront`, in awsvpc mode.
+    pub async fn seed_task(&self) -> SeededTask {
+        seed_task(&self.sdk).await
+    }
+
+    /// A function `name` with execution role `<name>-role` and, when given, a reservation.
+    pub async fn seed_function(&self, name: &str, reserved: Option<i32>) -> String {
+        seed_function(&self.sdk, &self.account, name, reserved).await
+    }
+
+    /// A versioned bucket with one object; the object's version id.
+    pub async fn seed_object(&self, bucket: &str, key: &str, tags: &[(&str, &str)]) -> String {
+        seed_object(&self.s3, bucket, key, tags).await
+    }
+
+    /// The alerts as text, oldest first.
+    pub fn alert_messages(&self) -> Vec<String> {
+        self.alerts()
+            .iter()
+            .map(|a| a["Message"].as_str().unwrap_or_default().to_owned())
+            .collect()
+    }
+}
+
+/// See [`Rig::seed_task`].
+pub async fn seed_task(sdk: &aws_config::SdkConfig) -> SeededTask {
+    let ec2 = aws_sdk_ec2::Client::new(sdk);
+    let ecs = aws_sdk_ecs::Client::new(sdk);
+    let vpc = seed::ec2::vpc(&ec2, "10.50.0.0/16").await.unwrap();
+    let subnet = seed::ec2::subnet(&ec2, &vpc, "10.50.1.0/24").await.unwrap();
+    let group = ec2
+        .create_security_group()
+        .vpc_id(&vpc)
+        .group_name("web-tasks")
+        .description("web tasks")
+        .send()
+        .await
+        .unwrap()
+        .group_id
+        .unwrap();
+    let cluster_arn = ecs
+        .create_cluster()
+        .cluster_name("storefront")
+        .send()
+        .await
+        .unwrap()
+        .cluster
+        .unwrap()
+        .cluster_arn
+        .unwrap();
+    ecs.register_task_definition()
+        .family("web")
+        .network_mode(aws_sdk_ecs::types::NetworkMode::Awsvpc)
+        .requires_compatibilities(aws_sdk_ecs::types::Compatibility::Fargate)
+        .cpu("256")
+        .memory("512")
+        .container_definitions(
+            aws_sdk_ecs::types::ContainerDefinition::builder()
+                .name("web")
+                .image("public.ecr.aws/nginx/nginx:1.25")
+                .cpu(256)
+                .memory(512)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let service_arn = ecs
+        .create_service()
+        .cluster("storefront")
+        .service_name("web")
+        .task_definition("web")
+        .desired_count(0)
+        .send()
+        .await
+        .unwrap()
+        .service
+        .unwrap()
+        .service_arn
+        .unwrap();
+    let task = ecs
+        .run_task()
+        .cluster("storefront")
+        .task_definition("web")
+        .launch_type(aws_sdk_ecs::types::LaunchType::Fargate)
+        .group("service:web")
+        .network_configuration(
+            aws_sdk_ecs::types::NetworkConfiguration::builder()
+                .awsvpc_configuration(
+                    aws_sdk_ecs::types::AwsVpcConfiguration::builder()
+                        .subnets(&subnet)
+                        .security_groups(&group)
+                        .build()
+                        .unwrap(),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap()
+        .tasks()[0]
+        .clone();
+    let interface = task
+        .attachments()
+        .iter()
+        .flat_map(|a| a.details())
+        .find(|d| d.name() == Some("networkInterfaceId"))
+        .and_then(|d| d.value().map(str::to_owned))
+        .unwrap_or_default();
+    SeededTask {
+        cluster_arn,
+        task_arn: task.task_arn().unwrap().to_owned(),
+        service_arn,
+        interface,
+    }
+}
+
+/// See [`Rig::seed_function`].
+pub async fn seed_function(
+    sdk: &aws_config::SdkConfig,
+    account: &str,
+    name: &str,
+    reserved: Option<i32>,
+) -> String {
+    let role = format!("{name}-role");
+    create_role(&aws_sdk_iam::Client::new(sdk), &role, None).await;
+    let lambda = aws_sdk_lambda::Client::new(sdk);
+    let arn = lambda
+        .create_function()
+        .function_name(name)
+        .runtime(aws_sdk_lambda::types::Runtime::Python312)
+        .handler("index.handler")
+        .role(format!("arn:aws:iam::{account}:role/{role}"))
+        .code(
+            aws_sdk_lambda::types::FunctionCode::builder()
+                .zip_file(aws_smithy_types::Blob::new(EMPTY_ZIP.to_vec()))
+                .build(),
+        )
+        .send()
+        .await
+        .expect("create function")
+        .function_arn
+        .unwrap();
+    if let Some(n) = reserved {
+        lambda
+            .put_function_concurrency()
+            .function_name(name)
+            .reserved_concurrent_executions(n)
+            .send()
+            .await
+            .unwrap();
+    }
+    arn
+}
+
+/// See [`Rig::seed_object`].
+pub async fn seed_object(
+    s3: &aws_sdk_s3::Client,
+    bucket: &str,
+    key: &str,
+    tags: &[(&str, &str)],
+) -> String {
+    s3.create_bucket().bucket(bucket).send().await.unwrap();
+    s3.put_bucket_versioning()
+        .bucket(bucket)
+        .versioning_configuration(
+            aws_sdk_s3::types::VersioningConfiguration::builder()
+                .status(aws_sdk_s3::types::BucketVersioningStatus::Enabled)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let tagging = tags
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join("&");
+    let mut put = s3
+        .put_object()
+        .bucket(bucket)
+        .key(key)
+        .body(aws_sdk_s3::primitives::ByteStream::from_static(
+            b"X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*",
+        ));
+    if !tagging.is_empty() {
+        put = put.tagging(tagging);
+    }
+    put.send().await.unwrap().version_id.unwrap()
+}
