@@ -9,7 +9,7 @@
 //! Timings come from rotations that talk to the database directly. The counts come from a
 //! second, shorter pass whose secrets point at counting proxies in front of the databases
 //! (`rotation/proxy.rs`), and failed logins from the servers themselves (PostgreSQL's
-//! `log_connections` log, MariaDB's `Access_denied_errors`). Every AWS call of the function
+//! `log_connections` log, MariaDB's `Access_denied_errors`, Redis's `acl_access_denied_auth`). Every AWS call of the function
 //! goes through a counting proxy in front of the emulator.
 //!
 //! Comparison: with `VIGIL_BENCH_COMPARE_WITH=<shell command>`, that command is started once
@@ -54,7 +54,7 @@ enum Function {
     /// The comparison command.
     Other {
         /// Killed when dropped.
-        _child: tokio::process::Child,
+        _child: Box<tokio::process::Child>,
         stdin: tokio::process::ChildStdin,
         stdout: tokio::io::Lines<BufReader<tokio::process::ChildStdout>>,
     },
@@ -80,10 +80,17 @@ impl Function {
     }
 }
 
+/// Which server a case rotates on.
+#[derive(Debug, Clone, Copy)]
+enum Server {
+    Sql(Db),
+    Redis,
+}
+
 /// One row of the table: who rotates what, over which secrets.
 struct Case {
     label: String,
-    db: Db,
+    server: Server,
     /// Index into the functions.
     function: usize,
     /// Talks to the database directly: timed.
@@ -110,13 +117,20 @@ struct FailedLogins {
 }
 
 impl FailedLogins {
-    async fn read(&mut self, db: Db) -> usize {
-        match db {
-            Db::Postgres => std::fs::read_to_string(&self.pg_log)
+    async fn read(&mut self, server: Server) -> usize {
+        match server {
+            Server::Redis => harness()
+                .redis
+                .admin(&["INFO", "stats"])
+                .lines()
+                .find_map(|l| l.strip_prefix("acl_access_denied_auth:"))
+                .and_then(|v| v.trim().parse().ok())
+                .unwrap_or(0),
+            Server::Sql(Db::Postgres) => std::fs::read_to_string(&self.pg_log)
                 .unwrap_or_default()
                 .matches("password authentication failed for user")
                 .count(),
-            Db::MariaDb => {
+            Server::Sql(Db::MariaDb) => {
                 let row = sqlx::query("SHOW GLOBAL STATUS LIKE 'Access_denied_errors'")
                     .fetch_one(&mut self.mariadb)
                     .await
@@ -201,11 +215,27 @@ async fn cold_start(rig: &Rig, env: &[(&'static str, String)]) {
 }
 
 /// A user on `db` and its secret twice: pointing at the server, and at a counting proxy.
-async fn case(rig: &Rig, label: &str, db: Db, function: usize, extra: &[(&str, Value)]) -> Case {
+async fn case(
+    rig: &Rig,
+    label: &str,
+    server: Server,
+    function: usize,
+    extra: &[(&str, Value)],
+) -> Case {
     let user = unique("bench");
-    let initial = "Bench-initial-1";
-    create_user(rig, db, &user, initial).await;
-    let mut secret = rig.secret_json(db, &user, initial);
+    let initial = "Bench-initial-Passw0rd-1";
+    let mut secret = match server {
+        Server::Sql(db) => {
+            create_user(rig, db, &user, initial).await;
+            rig.secret_json(db, &user, initial)
+        }
+        Server::Redis => {
+            rig.redis_user(&user, initial, &["~*", "+@all"]);
+            let mut secret = rig.redis_secret_json(&user, initial);
+            secret["masterarn"] = json!(rig.redis_admin_secret().await);
+            secret
+        }
+    };
     for (field, value) in extra {
         secret[*field] = value.clone();
     }
@@ -216,7 +246,7 @@ async fn case(rig: &Rig, label: &str, db: Db, function: usize, extra: &[(&str, V
     let counted = rig.create_secret(&unique("bench/db"), &secret).await;
     Case {
         label: label.to_owned(),
-        db,
+        server,
         function,
         timed,
         counted,
@@ -246,7 +276,7 @@ fn spawn_comparison(command: &str, aws_endpoint: &str) -> Function {
     let stdin = child.stdin.take().unwrap();
     let stdout = BufReader::new(child.stdout.take().unwrap()).lines();
     Function::Other {
-        _child: child,
+        _child: Box::new(child),
         stdin,
         stdout,
     }
@@ -277,21 +307,30 @@ async fn main() {
     let (port, api) = runtime_api().await;
     let mut child = spawn_function(port, &env);
     let mut functions = vec![Function::Vigil(api)];
+    let pg = Server::Sql(Db::Postgres);
     let mut cases = vec![
-        case(&rig, "vigil postgres verify-full", Db::Postgres, 0, &[]).await,
+        case(&rig, "vigil postgres verify-full", pg, 0, &[]).await,
         case(
             &rig,
             "vigil postgres tls disable",
-            Db::Postgres,
+            pg,
             0,
             &[("tls", json!("disable"))],
         )
         .await,
-        case(&rig, "vigil mariadb verify-full", Db::MariaDb, 0, &[]).await,
+        case(
+            &rig,
+            "vigil mariadb verify-full",
+            Server::Sql(Db::MariaDb),
+            0,
+            &[],
+        )
+        .await,
+        case(&rig, "vigil redis verify-full", Server::Redis, 0, &[]).await,
     ];
     if let Ok(command) = std::env::var(COMPARE_VAR) {
         functions.push(spawn_comparison(&command, &aws_endpoint));
-        cases.push(case(&rig, "comparison postgres", Db::Postgres, 1, &[]).await);
+        cases.push(case(&rig, "comparison postgres", pg, 1, &[]).await);
     }
 
     // Warm-up: one rotation per case, not recorded.
@@ -313,7 +352,7 @@ async fn main() {
     };
     for case in cases.iter_mut() {
         let aws_before = total(&aws_counts);
-        let failed_before = failed.read(case.db).await;
+        let failed_before = failed.read(case.server).await;
         let proxy_before = *case.proxy.lock().unwrap();
         for _ in 0..COUNTED {
             rotate(&rig, &mut functions[case.function], &case.counted).await;
@@ -328,7 +367,7 @@ async fn main() {
                 handshakes: proxy_after.handshakes - proxy_before.handshakes,
                 hello_retries: proxy_after.hello_retries - proxy_before.hello_retries,
             },
-            failed_logins: failed.read(case.db).await - failed_before,
+            failed_logins: failed.read(case.server).await - failed_before,
         };
     }
     let _ = failed.mariadb.close().await;

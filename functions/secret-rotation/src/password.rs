@@ -90,7 +90,7 @@ impl PasswordRules {
         ];
         let wanted: Vec<_> = classes
             .iter()
-            .filter(|class| alphabet.iter().any(|c| class(c)))
+            .filter(|class| alphabet.iter().any(class))
             .collect();
         let mut rng = rand::rng();
         loop {

@@ -221,7 +221,10 @@ async fn elasticache_user_holds_both_passwords_until_finish() {
     assert!(outcome.detail.contains("logs in"), "{}", outcome.detail);
     assert_eq!(outcome.engine.as_deref(), Some("elasticache"));
     rig.step(&arn, &token, Step::Finish).await.unwrap();
-    assert_eq!(rig.cache_user_passwords(&user), [pending.clone()]);
+    assert_eq!(
+        rig.cache_user_passwords(&user),
+        std::slice::from_ref(&pending)
+    );
     assert_eq!(rig.value(&arn, "AWSCURRENT").await["password"], pending);
     mirror(&rig.cache_user_passwords(&user));
     assert!(rig.redis_login(&user, initial).is_err());
