@@ -222,6 +222,35 @@ async fn case(
     function: usize,
     extra: &[(&str, Value)],
 ) -> Case {
+    let server_port = match server {
+        Server::Sql(Db::Postgres) => rig.h.postgres.port,
+        Server::Sql(Db::MariaDb) => rig.h.mariadb.port,
+        Server::Redis => rig.h.redis.port,
+    };
+    let (proxy_port, proxy) = proxy::database(server_port).await;
+    // Each secret has a user of its own: a rotation changes its user's password.
+    let timed = user_secret(rig, server, extra, None).await;
+    let counted = user_secret(rig, server, extra, Some(proxy_port)).await;
+    Case {
+        label: label.to_owned(),
+        server,
+        function,
+        timed,
+        counted,
+        proxy,
+        times: Vec::new(),
+        rotate_secret: Vec::new(),
+        counts: Counts::default(),
+    }
+}
+
+/// A new user on `server` and its secret (with `extra` fields, and `port` when given).
+async fn user_secret(
+    rig: &Rig,
+    server: Server,
+    extra: &[(&str, Value)],
+    port: Option<u16>,
+) -> String {
     let user = unique("bench");
     let initial = "Bench-initial-Passw0rd-1";
     let mut secret = match server {
@@ -239,22 +268,10 @@ async fn case(
     for (field, value) in extra {
         secret[*field] = value.clone();
     }
-    let server_port = secret["port"].as_u64().unwrap() as u16;
-    let (proxy_port, proxy) = proxy::database(server_port).await;
-    let timed = rig.create_secret(&unique("bench/db"), &secret).await;
-    secret["port"] = json!(proxy_port);
-    let counted = rig.create_secret(&unique("bench/db"), &secret).await;
-    Case {
-        label: label.to_owned(),
-        server,
-        function,
-        timed,
-        counted,
-        proxy,
-        times: Vec::new(),
-        rotate_secret: Vec::new(),
-        counts: Counts::default(),
+    if let Some(port) = port {
+        secret["port"] = json!(port);
     }
+    rig.create_secret(&unique("bench/db"), &secret).await
 }
 
 fn spawn_comparison(command: &str, aws_endpoint: &str) -> Function {

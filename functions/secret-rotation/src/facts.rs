@@ -61,6 +61,28 @@ impl SecretMeta {
     }
 }
 
+#[cfg(test)]
+impl SecretMeta {
+    /// Rotation enabled, with `versions` and their labels: for the pure decisions' tests.
+    pub(crate) fn with_versions(versions: &[(&str, &[&str])]) -> SecretMeta {
+        SecretMeta {
+            arn: "arn".into(),
+            rotation_enabled: true,
+            owning_service: None,
+            tags: Vec::new(),
+            versions: versions
+                .iter()
+                .map(|(v, labels)| {
+                    (
+                        (*v).to_owned(),
+                        labels.iter().map(|l| (*l).to_owned()).collect(),
+                    )
+                })
+                .collect(),
+        }
+    }
+}
+
 /// One version's value, as GetSecretValue returned it.
 #[derive(Debug, Clone)]
 pub(crate) struct SecretValue {

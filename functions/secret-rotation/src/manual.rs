@@ -226,7 +226,6 @@ pub async fn rollback(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::BTreeMap;
 
     fn version(id: &str, user: &str, extra: &str) -> Version {
         Version {
@@ -241,16 +240,11 @@ mod tests {
     }
 
     fn meta(pairs: &[(&str, &str)]) -> SecretMeta {
-        SecretMeta {
-            arn: "arn".into(),
-            rotation_enabled: true,
-            owning_service: None,
-            tags: Vec::new(),
-            versions: pairs
-                .iter()
-                .map(|(v, l)| (v.to_string(), vec![l.to_string()]))
-                .collect::<BTreeMap<_, _>>(),
-        }
+        let labelled: Vec<(&str, &[&str])> = pairs
+            .iter()
+            .map(|(v, l)| (*v, std::slice::from_ref(l)))
+            .collect();
+        SecretMeta::with_versions(&labelled)
     }
 
     #[test]

@@ -43,10 +43,7 @@ async fn status_and_rollback_of_a_single_user_print_every_step_and_no_password()
 
     let first = rig.version_with(&arn, "AWSCURRENT").await.unwrap();
     let token = rig.rotate(&arn).await;
-    let new_password = rig.value(&arn, "AWSCURRENT").await["password"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let new_password = rig.password(&arn, "AWSCURRENT").await;
 
     let (ok, text) = cli(&rig, &["status", &arn]);
     assert!(ok, "{text}");

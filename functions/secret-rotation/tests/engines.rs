@@ -95,12 +95,7 @@ async fn redis_acl_user_rotates_by_hash_with_no_lockout_and_keeps_its_rules() {
     secret["masterarn"] = json!(rig.redis_admin_secret().await);
     let arn = rig.create_secret(&unique("redis/app"), &secret).await;
 
-    let token = rig.start_rotation(&arn).await;
-    rig.step(&arn, &token, Step::Create).await.unwrap();
-    let pending = rig.value(&arn, "AWSPENDING").await["password"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let (token, pending) = rig.created(&arn).await;
     assert!(pending.len() >= 16);
     rig.step(&arn, &token, Step::Set).await.unwrap();
     // Two passwords at once: applications on the current one keep working.
@@ -121,10 +116,7 @@ async fn redis_acl_user_rotates_by_hash_with_no_lockout_and_keeps_its_rules() {
     assert_eq!(rig.redis_rules(&user), rules, "other rules kept exactly");
 
     rig.rotate(&arn).await;
-    let next = rig.value(&arn, "AWSCURRENT").await["password"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let next = rig.password(&arn, "AWSCURRENT").await;
     rig.redis_login(&user, &next).expect("second rotation");
     assert!(rig.redis_login(&user, &pending).is_err());
     assert_eq!(rig.redis_rules(&user), rules);
@@ -205,12 +197,7 @@ async fn elasticache_user_holds_both_passwords_until_finish() {
         "port": rig.h.redis.port,
     });
     let arn = rig.create_secret(&unique("elasticache/app"), &secret).await;
-    let token = rig.start_rotation(&arn).await;
-    rig.step(&arn, &token, Step::Create).await.unwrap();
-    let pending = rig.value(&arn, "AWSPENDING").await["password"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let (token, pending) = rig.created(&arn).await;
     rig.step(&arn, &token, Step::Set).await.unwrap();
     assert_eq!(
         rig.cache_user_passwords(&user),

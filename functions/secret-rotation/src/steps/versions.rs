@@ -36,19 +36,9 @@ pub(crate) fn stale_pending<'m>(meta: &'m SecretMeta, token: &str) -> Option<&'m
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::BTreeMap;
 
     fn meta(pairs: &[(&str, &[&str])]) -> SecretMeta {
-        SecretMeta {
-            arn: "arn".into(),
-            rotation_enabled: true,
-            owning_service: None,
-            tags: Vec::new(),
-            versions: pairs
-                .iter()
-                .map(|(v, ls)| (v.to_string(), ls.iter().map(|l| l.to_string()).collect()))
-                .collect::<BTreeMap<_, _>>(),
-        }
+        SecretMeta::with_versions(pairs)
     }
 
     #[test]

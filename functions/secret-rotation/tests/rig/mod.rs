@@ -166,6 +166,23 @@ impl Rig {
         serde_json::from_str(&text).expect("secret JSON")
     }
 
+    /// The `password` of the secret's value under `stage`.
+    pub async fn password(&self, arn: &str, stage: &str) -> String {
+        self.value(arn, stage).await["password"]
+            .as_str()
+            .expect("a password")
+            .to_owned()
+    }
+
+    /// Starts a rotation and runs createSecret; returns the token and the pending password.
+    pub async fn created(&self, arn: &str) -> (String, String) {
+        let token = self.start_rotation(arn).await;
+        self.step(arn, &token, Step::Create)
+            .await
+            .unwrap_or_else(|e| panic!("createSecret failed: {e}"));
+        (token, self.password(arn, "AWSPENDING").await)
+    }
+
     /// version id → labels.
     pub async fn labels(&self, arn: &str) -> std::collections::BTreeMap<String, Vec<String>> {
         self.sm
