@@ -1,10 +1,13 @@
 //! Benchmark: per-finding handling time (p50, p95) and AWS calls per finding, over a mixed set
-//! of findings answered against the emulator.
+//! of findings answered against the emulator, then the release of every response; and the
+//! finding parser fuzzed with a million generated inputs.
 //!
 //! One account is seeded with instances, users with keys, buckets and database secrets; the
 //! findings are the event files of `events/guardduty-responder/` pointed at them: first
 //! sightings, replays (already done), sample and below-gate findings, shuffled with a fixed
-//! seed. Each is handled in-process by `handle_event` (decide, act, alert), one after another.
+//! seed. Each is handled in-process by `handle_event` (decide, act, alert), one after another,
+//! after one warm-up finding (the function's identity is read once per execution
+//! environment, as on Lambda). Then every response is released (`handle_release`).
 //! AWS calls are counted by a counting HTTP client wrapped around the SDK's: every request the
 //! function sends, alert included. The rate of AWS calls achieved over the whole run is
 //! printed: when it is what the emulator can serve, the times measure the emulator as much as
@@ -18,7 +21,7 @@ use std::collections::BTreeMap;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant, SystemTime};
 
-use guardduty_responder::{Deps, handle_event};
+use guardduty_responder::{Deps, handle_event, handle_release};
 use rand::SeedableRng;
 use rand::seq::SliceRandom;
 use rig::{INSTANCE_ID, contain, event};
@@ -30,6 +33,10 @@ const INSTANCES: usize = 30;
 const USERS: usize = 30;
 const BUCKETS: usize = 30;
 const DATABASES: usize = 10;
+/// Findings per new family (enough for a p95).
+const PER_FAMILY: usize = 20;
+/// Generated inputs for the parser.
+const FUZZ_INPUTS: usize = 1_000_000;
 
 fn percentile(sorted: &[f64], p: f64) -> f64 {
     let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
@@ -44,6 +51,8 @@ async fn main() {
     let findings = seed(&base, &account).await;
     let topic = Moto::alert_topic(&base).await;
     let deps = Deps::new(&sdk, rig::config(contain(), &topic, "VigilBench"));
+    let warm_up = own(&account, event("sample-ec2-ssh-bruteforce", &[]));
+    let _ = handle_event(warm_up, SystemTime::now() + Duration::from_secs(60), &deps).await;
 
     // label -> (milliseconds, calls) per finding
     let mut results: BTreeMap<String, Vec<(f64, usize)>> = BTreeMap::new();
@@ -65,6 +74,28 @@ async fn main() {
         let used = calls.load(Ordering::Relaxed) - before;
         results.entry(label.clone()).or_default().push((ms, used));
         results.entry("ALL".into()).or_default().push((ms, used));
+    }
+    // Every response released.
+    for (label, payload) in findings.iter().filter(|(l, _)| l.ends_with("(new)")) {
+        let family = label.trim_end_matches(" (new)");
+        let request = json!({
+            "source": "vigil.guardduty-responder",
+            "detail-type": "Release GuardDuty Response",
+            "detail": {"findingId": payload["detail"]["id"], "reactivateAccessKeys": true}
+        });
+        let before = calls.load(Ordering::Relaxed);
+        let started = Instant::now();
+        let result =
+            handle_release(request, SystemTime::now() + Duration::from_secs(60), &deps).await;
+        let ms = started.elapsed().as_secs_f64() * 1000.0;
+        if let Err(e) = &result {
+            eprintln!("release {label}: {e}");
+        }
+        let used = calls.load(Ordering::Relaxed) - before;
+        results
+            .entry(format!("release: {family}"))
+            .or_default()
+            .push((ms, used));
     }
     let wall = wall.elapsed();
     let total_calls = calls.load(Ordering::Relaxed) - calls_before;
@@ -104,6 +135,141 @@ async fn main() {
             rows.iter().map(|(_, c)| *c).max().unwrap_or(0)
         );
     }
+    fuzz(&findings);
+}
+
+/// The finding parser and the playbook over a million generated inputs: event files
+/// truncated, with bytes changed, fields given the wrong type, huge strings, deep nesting and
+/// odd unicode. Counts panics (there must be none).
+fn fuzz(findings: &[(String, Value)]) {
+    use guardduty_responder::config::ResponseSettings;
+    use guardduty_responder::event::Request;
+    use guardduty_responder::playbook::{Scope, decide};
+    use rand::Rng;
+    let mut rng = rand::rngs::StdRng::seed_from_u64(11);
+    let texts: Vec<String> = findings
+        .iter()
+        .take(200)
+        .map(|(_, v)| v.to_string())
+        .collect();
+    let settings = contain();
+    let defaults = ResponseSettings::default();
+    let scope = Scope {
+        own_account: "123456789012".into(),
+        own_role: Some("vigil-responder".into()),
+        member_role: Some("vigil-member".into()),
+        own_principals: vec!["arn:aws:iam::*:role/vigil-*".into()],
+    };
+    let odd: Vec<String> = [
+        r"\u0000", "é", "𝔘", r"\ud800", "﷽", "\"", "{", "]", "null", "-1e999",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .chain(["9".repeat(400)])
+    .collect();
+    let (mut parsed, mut panics) = (0usize, 0usize);
+    let started = Instant::now();
+    for i in 0..FUZZ_INPUTS {
+        let base = &texts[i % texts.len()];
+        let input: String = match i % 6 {
+            0 => base[..rng.random_range(0..base.len())].to_owned(),
+            1 => {
+                let mut bytes = base.clone().into_bytes();
+                for _ in 0..rng.random_range(1..8) {
+                    let at = rng.random_range(0..bytes.len());
+                    bytes[at] = rng.random_range(0x20..0x7f);
+                }
+                String::from_utf8_lossy(&bytes).into_owned()
+            }
+            2 => {
+                let mut v: Value = serde_json::from_str(base).unwrap();
+                let mut paths = Vec::new();
+                collect(&v, String::new(), &mut paths);
+                let path = &paths[rng.random_range(0..paths.len())];
+                let wrong = match rng.random_range(0..5) {
+                    0 => json!(null),
+                    1 => json!(rng.random::<f64>() * 1e12),
+                    2 => json!([1, "x", {}]),
+                    3 => json!({"nested": {"deeper": true}}),
+                    _ => json!("x".repeat(rng.random_range(0..100_000))),
+                };
+                *v.pointer_mut(path).unwrap() = wrong;
+                v.to_string()
+            }
+            3 => {
+                let depth = rng.random_range(1..3_000);
+                format!("{}{}{}", "[".repeat(depth), base, "]".repeat(depth))
+            }
+            4 => {
+                let at = rng.random_range(0..base.len());
+                let at = (0..=at)
+                    .rev()
+                    .find(|i| base.is_char_boundary(*i))
+                    .unwrap_or(0);
+                format!(
+                    "{}{}{}",
+                    &base[..at],
+                    odd[rng.random_range(0..odd.len())],
+                    &base[at..]
+                )
+            }
+            _ => {
+                let mut v: Value = serde_json::from_str(base).unwrap();
+                v["detail"]["type"] = json!(format!(
+                    "{}:{}/{}",
+                    "Δ".repeat(rng.random_range(0..50)),
+                    "EC2",
+                    "x".repeat(rng.random_range(0..5000))
+                ));
+                v.to_string()
+            }
+        };
+        let outcome = std::panic::catch_unwind(|| {
+            if let Ok(value) = serde_json::from_str::<Value>(&input)
+                && let Ok(Request::Finding(event)) = Request::from_value(value)
+            {
+                decide(&event.finding, &settings, &scope);
+                decide(&event.finding, &defaults, &scope);
+                return true;
+            }
+            false
+        });
+        match outcome {
+            Ok(true) => parsed += 1,
+            Ok(false) => {}
+            Err(_) => panics += 1,
+        }
+    }
+    println!(
+        "fuzz: {FUZZ_INPUTS} generated inputs (truncated, mutated, wrong types, huge strings, deep nesting, unicode) in {:.1} s: {parsed} read as findings and decided, {panics} panics",
+        started.elapsed().as_secs_f64()
+    );
+}
+
+fn collect(value: &Value, at: String, out: &mut Vec<String>) {
+    match value {
+        Value::Object(map) => {
+            for (k, v) in map {
+                let p = format!("{at}/{}", k.replace('~', "~0").replace('/', "~1"));
+                out.push(p.clone());
+                collect(v, p, out);
+            }
+        }
+        Value::Array(items) => {
+            for (i, v) in items.iter().enumerate() {
+                let p = format!("{at}/{i}");
+                out.push(p.clone());
+                collect(v, p, out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The event with its finding in `account` (the function's own).
+fn own(account: &str, mut e: Value) -> Value {
+    e["detail"]["accountId"] = json!(account);
+    e
 }
 
 /// Seeds the account and returns the findings, labelled, in a fixed shuffled order.
@@ -257,6 +423,137 @@ async fn seed(sdk: &aws_config::SdkConfig, account: &str) -> Vec<(String, Value)
         findings.push(("rds-login (new)".into(), e.clone()));
         findings.push(("rds-login (replay)".into(), e));
     }
+    // Today's families.
+    let task = rig::seed_task(sdk).await;
+    let ecs = aws_sdk_ecs::Client::new(sdk);
+    for i in 0..PER_FAMILY {
+        let task_arn = if i == 0 {
+            task.task_arn.clone()
+        } else {
+            ecs.run_task()
+                .cluster("storefront")
+                .task_definition("web")
+                .launch_type(aws_sdk_ecs::types::LaunchType::Fargate)
+                .group("service:web")
+                .network_configuration(
+                    aws_sdk_ecs::types::NetworkConfiguration::builder()
+                        .awsvpc_configuration(
+                            aws_sdk_ecs::types::AwsVpcConfiguration::builder()
+                                .subnets(&task.subnet)
+                                .security_groups(&task.group)
+                                .build()
+                                .unwrap(),
+                        )
+                        .build(),
+                )
+                .send()
+                .await
+                .unwrap()
+                .tasks()[0]
+                .task_arn()
+                .unwrap()
+                .to_owned()
+        };
+        findings.push((
+            "ecs-task (new)".into(),
+            event(
+                "ecs-runtime-cryptominer",
+                &[
+                    (
+                        "/detail/resource/ecsClusterDetails/arn",
+                        json!(task.cluster_arn),
+                    ),
+                    (
+                        "/detail/resource/ecsClusterDetails/taskDetails/arn",
+                        json!(task_arn),
+                    ),
+                    ("/detail/id", id("f0", i)),
+                ],
+            ),
+        ));
+        let function = format!("bench-fn-{i}");
+        rig::seed_function(
+            sdk,
+            account,
+            &function,
+            if i % 2 == 0 { Some(5) } else { None },
+        )
+        .await;
+        findings.push((
+            "lambda-function (new)".into(),
+            event(
+                "lambda-c2",
+                &[
+                    (
+                        "/detail/resource/lambdaDetails/functionName",
+                        json!(function),
+                    ),
+                    (
+                        "/detail/resource/lambdaDetails/role",
+                        json!(format!("arn:aws:iam::{account}:role/{function}-role")),
+                    ),
+                    ("/detail/id", id("f1", i)),
+                ],
+            ),
+        ));
+        let bucket = format!("bench-uploads-{i}-{account}");
+        let version = rig::seed_object(&s3, &bucket, "in/x.exe", &[("team", "a")]).await;
+        findings.push((
+            "s3-malware (new)".into(),
+            event(
+                "s3-malware-object",
+                &[
+                    ("/detail/resource/s3BucketDetails/0/name", json!(bucket)),
+                    (
+                        "/detail/resource/s3BucketDetails/0/s3ObjectDetails/0/key",
+                        json!("in/x.exe"),
+                    ),
+                    (
+                        "/detail/resource/s3BucketDetails/0/s3ObjectDetails/0/versionId",
+                        json!(version),
+                    ),
+                    ("/detail/id", id("f2", i)),
+                ],
+            ),
+        ));
+        findings.push((
+            "eks-pod (alert, kubectl)".into(),
+            event("eks-pod-exec", &[("/detail/id", id("f3", i))]),
+        ));
+        let user = format!("bench-seq-user-{i}");
+        iam.create_user().user_name(&user).send().await.unwrap();
+        let key = iam
+            .create_access_key()
+            .user_name(&user)
+            .send()
+            .await
+            .unwrap()
+            .access_key
+            .unwrap()
+            .access_key_id;
+        findings.push((
+            "attack-sequence (new)".into(),
+            event(
+                "attack-sequence-credentials",
+                &[
+                    ("/detail/service/detection/sequence/resources", json!([])),
+                    (
+                        "/detail/service/detection/sequence/actors/0/user/name",
+                        json!(user),
+                    ),
+                    (
+                        "/detail/service/detection/sequence/actors/0/user/credentialUid",
+                        json!(key),
+                    ),
+                    (
+                        "/detail/service/detection/sequence/actors/0/user/account/uid",
+                        json!(account),
+                    ),
+                    ("/detail/id", id("f4", i)),
+                ],
+            ),
+        ));
+    }
     for (i, instance) in instances.iter().enumerate().take(10) {
         findings.push((
             "sample / below gate".into(),
@@ -270,6 +567,10 @@ async fn seed(sdk: &aws_config::SdkConfig, account: &str) -> Vec<(String, Value)
             ),
         ));
     }
+    let mut findings: Vec<(String, Value)> = findings
+        .into_iter()
+        .map(|(l, e)| (l, own(account, e)))
+        .collect();
     // Shuffle, but keep every replay after its first sighting.
     let mut rng = rand::rngs::StdRng::seed_from_u64(7);
     findings.shuffle(&mut rng);

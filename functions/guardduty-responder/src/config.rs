@@ -320,10 +320,15 @@ pub struct MemberRole {
 
 impl MemberRole {
     /// From the two variables: neither (no member role), or both, well formed.
-    fn from_parts(name: Option<String>, external_id: Option<String>) -> Result<Option<Self>, String> {
+    fn from_parts(
+        name: Option<String>,
+        external_id: Option<String>,
+    ) -> Result<Option<Self>, String> {
         let valid = |s: &str, extra: &str, max: usize| {
             (2..=max).contains(&s.len())
-                && s.chars().all(|c| c.is_ascii_alphanumeric() || "_+=,.@-".contains(c) || extra.contains(c))
+                && s.chars().all(|c| {
+                    c.is_ascii_alphanumeric() || "_+=,.@-".contains(c) || extra.contains(c)
+                })
         };
         match (name, external_id) {
             (None, None) => Ok(None),
@@ -550,7 +555,10 @@ mod tests {
                 vec![("VIGIL_GUARDDUTY_MEMBER_EXTERNAL_ID", "x1")],
                 "without VIGIL_GUARDDUTY_MEMBER_ROLE",
             ),
-            (vec![("VIGIL_OWN_PRINCIPALS", "vigil-*")], "VIGIL_OWN_PRINCIPALS"),
+            (
+                vec![("VIGIL_OWN_PRINCIPALS", "vigil-*")],
+                "VIGIL_OWN_PRINCIPALS",
+            ),
             (
                 vec![("VIGIL_GUARDDUTY_RECORD_PREFIX", "records")],
                 "VIGIL_GUARDDUTY_RECORD_PREFIX",

@@ -90,6 +90,8 @@ impl Deps {
             return Ok(self.accounts.own(region));
         }
         let name = session_name(session.0, session.1);
-        self.accounts.member(partition, account, region, &name).await
+        self.accounts
+            .member(partition, account, region, &name)
+            .await
     }
 }

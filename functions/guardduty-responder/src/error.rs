@@ -28,7 +28,9 @@ pub enum Error {
         failures: String,
     },
 
-    #[error("the function could not tell which account it runs in (sts:GetCallerIdentity): {0}; nothing was done")]
+    #[error(
+        "the function could not tell which account it runs in (sts:GetCallerIdentity): {0}; nothing was done"
+    )]
     Identity(AwsCallError),
 
     #[error("malformed release request: {0}")]

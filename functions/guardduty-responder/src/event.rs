@@ -110,7 +110,8 @@ mod tests {
         };
         assert_eq!(r.finding_id, "a1c4e0d9f0a1b2c3d4e5f60718293a01");
         assert!(!r.reactivate_access_keys);
-        let keys = vigil_tests::events::load("guardduty-responder", "release-iam-akia-reactivate", &[]);
+        let keys =
+            vigil_tests::events::load("guardduty-responder", "release-iam-akia-reactivate", &[]);
         let Request::Release(r) = Request::from_value(keys).unwrap() else {
             panic!("a release")
         };
@@ -118,13 +119,21 @@ mod tests {
         for (detail, expected) in [
             (json!({}), "missing field `findingId`"),
             (json!({"findingId": "../x"}), "not a GuardDuty finding id"),
-            (json!({"findingId": "f1", "reactivate": true}), "unknown field"),
+            (
+                json!({"findingId": "f1", "reactivate": true}),
+                "unknown field",
+            ),
         ] {
             let e = json!({"source": RELEASE_SOURCE, "detail-type": RELEASE_DETAIL_TYPE, "detail": detail});
             let err = Request::from_value(e).unwrap_err().to_string();
             assert!(err.contains(expected), "{err} should mention {expected}");
         }
         let wrong = json!({"source": RELEASE_SOURCE, "detail-type": "Nope", "detail": {}});
-        assert!(Request::from_value(wrong).unwrap_err().to_string().contains("detail-type"));
+        assert!(
+            Request::from_value(wrong)
+                .unwrap_err()
+                .to_string()
+                .contains("detail-type")
+        );
     }
 }

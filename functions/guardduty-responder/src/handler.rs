@@ -121,7 +121,13 @@ async fn respond(finding: &Finding, deadline: SystemTime, deps: &Deps) -> Result
         (actions::report_only(&decision), Vec::new())
     } else {
         match deps
-            .clients(identity, partition, &finding.account_id, region, ("vigil", &finding.id))
+            .clients(
+                identity,
+                partition,
+                &finding.account_id,
+                region,
+                ("vigil", &finding.id),
+            )
             .await
         {
             Err(unreachable) => (actions::unreachable(&decision, &unreachable), Vec::new()),
@@ -145,7 +151,9 @@ async fn respond(finding: &Finding, deadline: SystemTime, deps: &Deps) -> Result
             finding_id: finding.id.clone(),
             finding_type: finding.kind.clone(),
             account_id: finding.account_id.clone(),
-            region: region.unwrap_or_else(|| deps.accounts.home_region()).to_owned(),
+            region: region
+                .unwrap_or_else(|| deps.accounts.home_region())
+                .to_owned(),
             partition: partition.to_owned(),
             acted_at: Utc::now().to_rfc3339_opts(SecondsFormat::Secs, true),
             undo,
@@ -164,7 +172,12 @@ async fn respond(finding: &Finding, deadline: SystemTime, deps: &Deps) -> Result
             // (metric AlertsFailed, this log, and a short alert if SNS takes one).
             tracing::error!(error = %e, report = %serde_json::to_string(&report).unwrap_or_default(), "the alert could not be published; the full report is here");
             report.alert_error = Some(e.to_string());
-            if let Err(e) = deliver(&deps.alerts, &report::fallback_alert(&report, &e.to_string())).await {
+            if let Err(e) = deliver(
+                &deps.alerts,
+                &report::fallback_alert(&report, &e.to_string()),
+            )
+            .await
+            {
                 tracing::error!(error = %e, "the short alert could not be published either");
             }
         }
@@ -237,7 +250,10 @@ async fn release_finding(request: &ReleaseRequest, deps: &Deps) -> Result<Releas
         }
         Some(Err(e)) => {
             report.outcome = ReleaseOutcome::Failed;
-            report.problem = Some(format!("the record {} cannot be read: {e}", deps.records.name(id)));
+            report.problem = Some(format!(
+                "the record {} cannot be read: {e}",
+                deps.records.name(id)
+            ));
         }
         Some(Ok(mut record)) => {
             report.account_id = Some(record.account_id.clone());

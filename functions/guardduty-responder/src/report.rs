@@ -118,7 +118,11 @@ fn resource_label(finding: &Finding) -> String {
     if !objects.is_empty() {
         return format!("object {}", objects.join(", "));
     }
-    if let Some(c) = r.eks_cluster_details.as_ref().and_then(|c| c.name.as_deref()) {
+    if let Some(c) = r
+        .eks_cluster_details
+        .as_ref()
+        .and_then(|c| c.name.as_deref())
+    {
         return format!("EKS cluster {c}");
     }
     if let Some(key) = &r.access_key_details {
@@ -344,12 +348,21 @@ pub(crate) fn fallback_alert(report: &Report, error: &str) -> Alert {
     Alert::new(
         report.band,
         FUNCTION,
-        format!("GuardDuty {} on {}: {}", report.finding_type, report.resource, report.outcome),
+        format!(
+            "GuardDuty {} on {}: {}",
+            report.finding_type, report.resource, report.outcome
+        ),
     )
     .fact("finding", &report.finding_id)
     .fact("account", &report.account_id)
     .fact("action counts", counts(&statuses))
-    .fact("full alert", cut(&format!("not published ({error}); the full report is in the function's log"), 500))
+    .fact(
+        "full alert",
+        cut(
+            &format!("not published ({error}); the full report is in the function's log"),
+            500,
+        ),
+    )
     .attribute("family", report.family.to_string())
     .attribute("outcome", report.outcome.to_string())
 }
@@ -394,12 +407,20 @@ pub(crate) fn emit_metrics(namespace: &str, report: &Report, elapsed: Duration) 
         .metric("ActionsFailed", count(Status::Failed), Unit::Count)
         .metric(
             "AlertsFailed",
-            if report.alert_error.is_some() { 1.0 } else { 0.0 },
+            if report.alert_error.is_some() {
+                1.0
+            } else {
+                0.0
+            },
             Unit::Count,
         )
         .metric(
             "RecordsFailed",
-            if report.record_error.is_some() { 1.0 } else { 0.0 },
+            if report.record_error.is_some() {
+                1.0
+            } else {
+                0.0
+            },
             Unit::Count,
         )
         .metric("Duration", milliseconds(elapsed), Unit::Milliseconds)
@@ -494,7 +515,10 @@ pub(crate) fn release_alert(report: &ReleaseReport) -> Alert {
     .fact("finding", &report.finding_id)
     .fact("account", report.account_id.as_deref().unwrap_or("unknown"))
     .fact("region", report.region.as_deref().unwrap_or("unknown"))
-    .fact("requested by", report.requested_by.as_deref().unwrap_or("not said"))
+    .fact(
+        "requested by",
+        report.requested_by.as_deref().unwrap_or("not said"),
+    )
     .fact("reason", report.reason.as_deref().unwrap_or("not said"));
     if let Some(problem) = &report.problem {
         alert = alert.fact("problem", problem);
@@ -509,7 +533,10 @@ pub(crate) fn release_alert(report: &ReleaseReport) -> Alert {
     if report.undone.len() > MAX_ACTION_FACTS {
         alert = alert.fact(
             "more undos",
-            format!("{} more: see the function's log", report.undone.len() - MAX_ACTION_FACTS),
+            format!(
+                "{} more: see the function's log",
+                report.undone.len() - MAX_ACTION_FACTS
+            ),
         );
     }
     fit(alert
@@ -529,7 +556,11 @@ pub(crate) fn emit_release_metrics(namespace: &str, report: &ReleaseReport, elap
         .metric("UndoFailed", count(UndoStatus::Failed), Unit::Count)
         .metric(
             "AlertsFailed",
-            if report.alert_error.is_some() { 1.0 } else { 0.0 },
+            if report.alert_error.is_some() {
+                1.0
+            } else {
+                0.0
+            },
             Unit::Count,
         )
         .metric("Duration", milliseconds(elapsed), Unit::Milliseconds)
@@ -575,7 +606,11 @@ mod fit_tests {
         assert!(fitted.body().len() <= MAX_MESSAGE_BYTES);
         assert!(fitted.subject().len() <= 100);
         let small = fit(Alert::new(Severity::Low, FUNCTION, "t").fact("a", "b"));
-        assert_eq!(small.facts, [("a".to_string(), "b".to_string())], "a small alert is untouched");
+        assert_eq!(
+            small.facts,
+            [("a".to_string(), "b".to_string())],
+            "a small alert is untouched"
+        );
         assert!(cut(&"é".repeat(10), 3).starts_with("ééé..."));
     }
 }

@@ -21,7 +21,11 @@ async fn member_with_user(role: Option<&str>) -> (String, aws_config::SdkConfig,
     if let Some(external_id) = role {
         create_role(&iam, MEMBER_ROLE, Some(external_id)).await;
     }
-    iam.create_user().user_name("app-deployer").send().await.unwrap();
+    iam.create_user()
+        .user_name("app-deployer")
+        .send()
+        .await
+        .unwrap();
     let key = iam
         .create_access_key()
         .user_name("app-deployer")
@@ -63,12 +67,19 @@ async fn another_accounts_finding_is_only_alerted_about_without_a_member_role() 
     assert!(held.contains(&format!("about account {member}")), "{held}");
     assert!(held.contains("no member-account role"), "{held}");
     assert!(report.actions.iter().all(|o| o.status == Status::Skipped));
-    assert_eq!(rig.key_status("app-deployer").await, "Active", "own account untouched");
+    assert_eq!(
+        rig.key_status("app-deployer").await,
+        "Active",
+        "own account untouched"
+    );
     assert!(rig.user_policies("app-deployer").await.is_empty());
     assert_eq!(status_of(&member_sdk, "app-deployer").await, "Active");
     let _ = own_key;
     let message = &rig.alert_messages()[0];
-    assert!(message.contains(&member), "the alert names the account: {message}");
+    assert!(
+        message.contains(&member),
+        "the alert names the account: {message}"
+    );
 }
 
 #[tokio::test]
@@ -95,8 +106,16 @@ async fn with_the_member_role_the_finding_is_answered_in_its_own_account() {
         "{:#?}",
         report.actions
     );
-    assert_eq!(status_of(&member_sdk, "app-deployer").await, "Inactive", "acted in the member account");
-    assert_eq!(rig.key_status("app-deployer").await, "Active", "not in the function's own");
+    assert_eq!(
+        status_of(&member_sdk, "app-deployer").await,
+        "Inactive",
+        "acted in the member account"
+    );
+    assert_eq!(
+        rig.key_status("app-deployer").await,
+        "Active",
+        "not in the function's own"
+    );
     assert!(rig.user_policies("app-deployer").await.is_empty());
     let policies = aws_sdk_iam::Client::new(&member_sdk)
         .list_user_policies()
@@ -110,7 +129,14 @@ async fn with_the_member_role_the_finding_is_answered_in_its_own_account() {
     let mut again = e;
     again["detail"]["service"]["count"] = json!(2);
     let replay = rig.handle(&deps, again).await.unwrap();
-    assert!(replay.actions.iter().all(|o| o.status == Status::AlreadyDone), "{:#?}", replay.actions);
+    assert!(
+        replay
+            .actions
+            .iter()
+            .all(|o| o.status == Status::AlreadyDone),
+        "{:#?}",
+        replay.actions
+    );
 }
 
 #[tokio::test]
@@ -143,10 +169,19 @@ async fn a_finding_whose_account_cannot_be_read_is_not_acted_on() {
     let key = rig.seed_user_with_key("app-deployer").await;
     let e = event(
         "iam-akia",
-        &[("/detail/accountId", json!("not-an-account")), (KEY_ID, json!(key))],
+        &[
+            ("/detail/accountId", json!("not-an-account")),
+            (KEY_ID, json!(key)),
+        ],
     );
     let report = rig.handle(&rig.deps(contain()), e).await.unwrap();
-    assert!(report.held.as_deref().unwrap().contains("is not an AWS account id"));
+    assert!(
+        report
+            .held
+            .as_deref()
+            .unwrap()
+            .contains("is not an AWS account id")
+    );
     assert_eq!(rig.key_status("app-deployer").await, "Active");
 }
 
@@ -157,12 +192,21 @@ async fn the_role_the_function_runs_as_is_never_acted_on() {
     let deps = rig.deps(contain());
     let e = event(
         "iam-asia-assumed-role",
-        &[("/detail/resource/accessKeyDetails/userName", json!(FUNCTION_ROLE))],
+        &[(
+            "/detail/resource/accessKeyDetails/userName",
+            json!(FUNCTION_ROLE),
+        )],
     );
     let report = rig.handle(&deps, e).await.unwrap();
     assert_eq!(report.actions[0].action, ActionKind::RevokeSessions);
     assert_eq!(report.actions[0].status, Status::Skipped);
-    assert!(report.actions[0].detail.contains("the role this function runs as"), "{:#?}", report.actions);
+    assert!(
+        report.actions[0]
+            .detail
+            .contains("the role this function runs as"),
+        "{:#?}",
+        report.actions
+    );
     let policies = rig
         .iam
         .list_role_policies()
@@ -170,7 +214,10 @@ async fn the_role_the_function_runs_as_is_never_acted_on() {
         .send()
         .await
         .unwrap();
-    assert!(policies.policy_names().is_empty(), "the function's own role keeps its sessions");
+    assert!(
+        policies.policy_names().is_empty(),
+        "the function's own role keeps its sessions"
+    );
 }
 
 #[tokio::test]
@@ -182,9 +229,16 @@ async fn the_stacks_own_principals_are_never_acted_on() {
     let deps = rig.deps_with(config);
     let e = event(
         "iam-asia-assumed-role",
-        &[("/detail/resource/accessKeyDetails/userName", json!("vigil-SecretRotationRole-1A2B"))],
+        &[(
+            "/detail/resource/accessKeyDetails/userName",
+            json!("vigil-SecretRotationRole-1A2B"),
+        )],
     );
     let report = rig.handle(&deps, e).await.unwrap();
     assert_eq!(report.actions[0].status, Status::Skipped);
-    assert!(report.actions[0].detail.contains("Vigil's own stack"), "{:#?}", report.actions);
+    assert!(
+        report.actions[0].detail.contains("Vigil's own stack"),
+        "{:#?}",
+        report.actions
+    );
 }

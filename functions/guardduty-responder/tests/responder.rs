@@ -716,13 +716,43 @@ async fn a_same_named_untagged_group_with_rules_is_left_alone_and_isolation_stil
     let theirs = squatter(&rig, &seeded.vpc, true).await;
     let e = event("ec2-compromised", &[(INSTANCE_ID, json!(seeded.instance))]);
     let report = rig.handle(&rig.deps(contain()), e).await.unwrap();
-    assert_eq!(report.actions[0].status, Status::Done, "{:#?}", report.actions);
-    assert!(report.actions[0].detail.contains(&format!("({theirs}) exists")), "{}", report.actions[0].detail);
-    assert!(report.actions[0].detail.contains("vigil-quarantine-vigil"), "{}", report.actions[0].detail);
+    assert_eq!(
+        report.actions[0].status,
+        Status::Done,
+        "{:#?}",
+        report.actions
+    );
+    assert!(
+        report.actions[0]
+            .detail
+            .contains(&format!("({theirs}) exists")),
+        "{}",
+        report.actions[0].detail
+    );
+    assert!(
+        report.actions[0].detail.contains("vigil-quarantine-vigil"),
+        "{}",
+        report.actions[0].detail
+    );
     let groups = rig.interface_groups(&seeded.instance).await;
-    assert!(groups.iter().all(|g| g.len() == 1 && g[0] != theirs && g[0] != seeded.web_group), "{groups:?}");
-    let described = rig.ec2.describe_security_groups().group_ids(&theirs).send().await.unwrap();
-    assert_eq!(described.security_groups()[0].ip_permissions().len(), 1, "their rule is untouched");
+    assert!(
+        groups
+            .iter()
+            .all(|g| g.len() == 1 && g[0] != theirs && g[0] != seeded.web_group),
+        "{groups:?}"
+    );
+    let described = rig
+        .ec2
+        .describe_security_groups()
+        .group_ids(&theirs)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        described.security_groups()[0].ip_permissions().len(),
+        1,
+        "their rule is untouched"
+    );
 }
 
 #[tokio::test]
@@ -732,9 +762,32 @@ async fn an_empty_same_named_untagged_group_is_taken_over() {
     let theirs = squatter(&rig, &seeded.vpc, false).await;
     let e = event("ec2-compromised", &[(INSTANCE_ID, json!(seeded.instance))]);
     let report = rig.handle(&rig.deps(contain()), e).await.unwrap();
-    assert_eq!(report.actions[0].status, Status::Done, "{:#?}", report.actions);
-    assert_eq!(rig.interface_groups(&seeded.instance).await, vec![vec![theirs.clone()], vec![theirs.clone()]]);
-    let g = &rig.ec2.describe_security_groups().group_ids(&theirs).send().await.unwrap().security_groups()[0].clone();
-    assert!(g.tags().iter().any(|t| t.key() == Some("vigil:quarantine") && t.value() == Some("isolation")));
-    assert!(g.ip_permissions_egress().is_empty(), "emptied of its default egress rule");
+    assert_eq!(
+        report.actions[0].status,
+        Status::Done,
+        "{:#?}",
+        report.actions
+    );
+    assert_eq!(
+        rig.interface_groups(&seeded.instance).await,
+        vec![vec![theirs.clone()], vec![theirs.clone()]]
+    );
+    let g = &rig
+        .ec2
+        .describe_security_groups()
+        .group_ids(&theirs)
+        .send()
+        .await
+        .unwrap()
+        .security_groups()[0]
+        .clone();
+    assert!(
+        g.tags()
+            .iter()
+            .any(|t| t.key() == Some("vigil:quarantine") && t.value() == Some("isolation"))
+    );
+    assert!(
+        g.ip_permissions_egress().is_empty(),
+        "emptied of its default egress rule"
+    );
 }

@@ -257,7 +257,10 @@ async fn a_finding_without_a_service_block_is_not_contained() {
     let e = event("no-service-block", &[(INSTANCE_ID, json!(seeded.instance))]);
     let report = rig.handle(&rig.deps(contain()), e).await.unwrap();
     let held = report.held.unwrap();
-    assert!(held.contains("cannot be read") && held.contains("no service block"), "{held}");
+    assert!(
+        held.contains("cannot be read") && held.contains("no service block"),
+        "{held}"
+    );
 }
 
 /// A port probe from 6,000 addresses: about 1 MB of finding.
@@ -280,7 +283,10 @@ fn huge_port_probe(instance: &str) -> Value {
         "ec2-portprobe",
         &[
             (INSTANCE_ID, json!(instance)),
-            ("/detail/service/action/portProbeAction/portProbeDetails", Value::Array(details)),
+            (
+                "/detail/service/action/portProbeAction/portProbeDetails",
+                Value::Array(details),
+            ),
         ],
     )
 }
@@ -290,20 +296,35 @@ async fn a_one_megabyte_finding_still_gets_its_alert() {
     let rig = Rig::new().await;
     let seeded = rig.seed_instance().await;
     let e = huge_port_probe(&seeded.instance);
-    assert!(e.to_string().len() > 1_000_000, "{} bytes", e.to_string().len());
+    assert!(
+        e.to_string().len() > 1_000_000,
+        "{} bytes",
+        e.to_string().len()
+    );
     let before = rig.acl_entries(&seeded.subnets[0]).await;
     let report = rig.handle(&rig.deps(contain()), e).await.unwrap();
     assert_eq!(report.alert_error, None);
     assert!(report.alert_message_id.is_some(), "published");
     assert_eq!(report.actions[0].status, Status::Skipped);
-    assert!(report.actions[0].detail.contains("6000 remote addresses"), "{}", report.actions[0].detail);
-    assert_eq!(rig.acl_entries(&seeded.subnets[0]).await, before, "no partial block");
+    assert!(
+        report.actions[0].detail.contains("6000 remote addresses"),
+        "{}",
+        report.actions[0].detail
+    );
+    assert_eq!(
+        rig.acl_entries(&seeded.subnets[0]).await,
+        before,
+        "no partial block"
+    );
     let alerts = rig.alerts();
     assert_eq!(alerts.len(), 1);
     let message = alerts[0]["Message"].as_str().unwrap();
     assert!(message.len() <= 200_000, "{} bytes", message.len());
     assert!(alerts[0]["Subject"].as_str().unwrap().len() <= 100);
-    assert!(message.contains("6000 remote addresses"), "the count: {message}");
+    assert!(
+        message.contains("6000 remote addresses"),
+        "the count: {message}"
+    );
 }
 
 #[tokio::test]
@@ -311,17 +332,34 @@ async fn an_alert_that_cannot_be_published_never_loses_the_containment() {
     let rig = Rig::new().await;
     let seeded = rig.seed_instance().await;
     let mut config = rig::config(contain(), &rig.topic_arn, "VigilTest");
-    config.common.alert_topic_arn = Some(format!("arn:aws:sns:us-east-1:{}:no-such-topic", rig.account));
+    config.common.alert_topic_arn = Some(format!(
+        "arn:aws:sns:us-east-1:{}:no-such-topic",
+        rig.account
+    ));
     let deps = rig.deps_with(config);
     let e = event("ec2-compromised", &[(INSTANCE_ID, json!(seeded.instance))]);
     let report = rig
         .handle(&deps, e)
         .await
         .expect("the containment is the result, alert or not");
-    assert!(report.actions.iter().all(|o| o.status == Status::Done), "{:#?}", report.actions);
-    assert!(report.alert_error.as_deref().unwrap().contains("sns:Publish"));
+    assert!(
+        report.actions.iter().all(|o| o.status == Status::Done),
+        "{:#?}",
+        report.actions
+    );
+    assert!(
+        report
+            .alert_error
+            .as_deref()
+            .unwrap()
+            .contains("sns:Publish")
+    );
     assert_eq!(report.alert_message_id, None);
-    assert_ne!(rig.interface_groups(&seeded.instance).await[0], vec![seeded.web_group.clone()], "isolated");
+    assert_ne!(
+        rig.interface_groups(&seeded.instance).await[0],
+        vec![seeded.web_group.clone()],
+        "isolated"
+    );
 }
 
 #[tokio::test]

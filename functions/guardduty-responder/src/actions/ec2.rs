@@ -110,7 +110,11 @@ fn is_empty_group(group: &Group) -> bool {
 /// The names tried for a role's group: the configured one, then names beside it when that one
 /// is taken by a group that is not the responder's.
 fn names_to_try(base: &str) -> [String; 3] {
-    [base.to_owned(), format!("{base}-vigil"), format!("{base}-vigil-2")]
+    [
+        base.to_owned(),
+        format!("{base}-vigil"),
+        format!("{base}-vigil-2"),
+    ]
 }
 
 /// Creates the VPC's group for `role`. A group of the same name without the responder's tag
@@ -135,7 +139,10 @@ async fn create_group(
         match created_group(role, &name, vpc_id, created, None) {
             Ok(group) => {
                 if name != base {
-                    notes.push(format!("created the tagged group {name} ({}) beside it", group.id));
+                    notes.push(format!(
+                        "created the tagged group {name} ({}) beside it",
+                        group.id
+                    ));
                 }
                 return Ok(group);
             }
@@ -193,7 +200,10 @@ impl VpcGroups {
             .await?;
         for role in [GroupRole::Isolation, GroupRole::Untrack] {
             let value = role.to_string();
-            let group = match found.iter().find(|g| g.quarantine.as_deref() == Some(&value)) {
+            let group = match found
+                .iter()
+                .find(|g| g.quarantine.as_deref() == Some(&value))
+            {
                 Some(group) => group.clone(),
                 None => create_group(ctx, vpc_id, role, &mut self.notes).await?,
             };
@@ -392,8 +402,14 @@ pub(crate) async fn isolate(ctx: &Ctx<'_>, instance_id: &str) -> Result<Step, Ac
     }
     let mut moved = Vec::new();
     for (interface, isolation, untrack) in &plan {
-        ctx.aws.ec2.set_groups(&interface.id, std::slice::from_ref(untrack)).await?;
-        ctx.aws.ec2.set_groups(&interface.id, std::slice::from_ref(isolation)).await?;
+        ctx.aws
+            .ec2
+            .set_groups(&interface.id, std::slice::from_ref(untrack))
+            .await?;
+        ctx.aws
+            .ec2
+            .set_groups(&interface.id, std::slice::from_ref(isolation))
+            .await?;
         moved.push(format!(
             "{} from [{}] to {isolation}",
             interface.id,
@@ -403,7 +419,9 @@ pub(crate) async fn isolate(ctx: &Ctx<'_>, instance_id: &str) -> Result<Step, Ac
     let mut originals = recorded;
     for (interface, _, _) in &plan {
         if !originals.iter().any(|(id, _)| *id == interface.id)
-            && tags.iter().any(|(k, _)| k == &format!("{GROUPS_TAG}{}", interface.id))
+            && tags
+                .iter()
+                .any(|(k, _)| k == &format!("{GROUPS_TAG}{}", interface.id))
         {
             originals.push((interface.id.clone(), interface.group_ids.clone()));
         }
@@ -439,7 +457,9 @@ pub(crate) async fn restore_groups(
     interfaces: &[(String, Vec<String>)],
 ) -> Result<Step, ActionError> {
     let Some(instance) = aws.ec2.describe_instance(instance_id).await? else {
-        return Err(ActionError::Refused(format!("instance {instance_id} no longer exists")));
+        return Err(ActionError::Refused(format!(
+            "instance {instance_id} no longer exists"
+        )));
     };
     let current = |id: &str, inst: &Instance| {
         inst.interfaces
@@ -460,7 +480,9 @@ pub(crate) async fn restore_groups(
         }
     }
     let Some(after) = aws.ec2.describe_instance(instance_id).await? else {
-        return Err(ActionError::Refused(format!("instance {instance_id} no longer exists")));
+        return Err(ActionError::Refused(format!(
+            "instance {instance_id} no longer exists"
+        )));
     };
     let wrong: Vec<String> = interfaces
         .iter()
@@ -501,7 +523,9 @@ fn sorted(groups: &[String]) -> Vec<String> {
 /// Release: termination protection off again (the response turned it on).
 pub(crate) async fn unprotect(aws: &Clients, instance_id: &str) -> Result<Step, ActionError> {
     if !aws.ec2.termination_protected(instance_id).await? {
-        return Ok(Step::AlreadyDone("termination protection is already off".into()));
+        return Ok(Step::AlreadyDone(
+            "termination protection is already off".into(),
+        ));
     }
     aws.ec2.protect_from_termination(instance_id, false).await?;
     if aws.ec2.termination_protected(instance_id).await? {
@@ -586,7 +610,10 @@ pub(crate) async fn protect_from_termination(
             "termination protection is already on".into(),
         ));
     }
-    ctx.aws.ec2.protect_from_termination(instance_id, true).await?;
+    ctx.aws
+        .ec2
+        .protect_from_termination(instance_id, true)
+        .await?;
     ctx.remember(Undo::UnprotectInstance {
         instance_id: instance_id.to_owned(),
     });
@@ -666,7 +693,9 @@ mod tests {
 
     #[test]
     fn original_groups_are_recorded_in_tags_and_read_back() {
-        let groups: Vec<String> = (0..16).map(|i| format!("sg-0123456789abcde{i:02}")).collect();
+        let groups: Vec<String> = (0..16)
+            .map(|i| format!("sg-0123456789abcde{i:02}"))
+            .collect();
         let tags = groups_tags("eni-1", &groups);
         assert!(tags.len() > 1, "16 groups do not fit one tag value");
         assert!(tags.iter().all(|(_, v)| v.len() <= TAG_VALUE_MAX));
@@ -682,7 +711,8 @@ mod tests {
             &[],
         );
         i.tags = tags;
-        i.tags.extend(groups_tags("eni-10", &["sg-web".to_string()]));
+        i.tags
+            .extend(groups_tags("eni-10", &["sg-web".to_string()]));
         assert_eq!(
             recorded_groups(&i),
             vec![
@@ -697,7 +727,9 @@ mod tests {
     #[test]
     fn only_an_empty_untagged_group_is_taken_over() {
         assert!(is_empty_group(&Group::default()));
-        assert!(is_empty_group(&Group::new_with_default_egress("sg-1".into())));
+        assert!(is_empty_group(&Group::new_with_default_egress(
+            "sg-1".into()
+        )));
         let with_rule = Group {
             ingress: Group::new_with_default_egress("x".into()).egress,
             ..Group::default()
@@ -705,7 +737,11 @@ mod tests {
         assert!(!is_empty_group(&with_rule));
         assert_eq!(
             names_to_try("vigil-quarantine"),
-            ["vigil-quarantine", "vigil-quarantine-vigil", "vigil-quarantine-vigil-2"]
+            [
+                "vigil-quarantine",
+                "vigil-quarantine-vigil",
+                "vigil-quarantine-vigil-2"
+            ]
         );
     }
 

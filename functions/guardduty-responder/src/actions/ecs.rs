@@ -48,21 +48,35 @@ fn describe(task: &Task) -> String {
 
 /// The ARN of a cluster's service, built from the task's ARN (`…:task/<cluster>/<id>`) or the
 /// cluster's (`…:cluster/<name>`).
-fn service_arn(cluster: &str, service: &str, partition: &str, region: &str, account: &str) -> String {
+fn service_arn(
+    cluster: &str,
+    service: &str,
+    partition: &str,
+    region: &str,
+    account: &str,
+) -> String {
     let name = cluster.rsplit_once("cluster/").map_or(cluster, |(_, n)| n);
     format!("arn:{partition}:ecs:{region}:{account}:service/{name}/{service}")
 }
 
 /// Records the task, then stops it; a task already stopped (or stopping) is left as it is.
-pub(crate) async fn stop_task(ctx: &Ctx<'_>, cluster: &str, task: &str) -> Result<Step, ActionError> {
+pub(crate) async fn stop_task(
+    ctx: &Ctx<'_>,
+    cluster: &str,
+    task: &str,
+) -> Result<Step, ActionError> {
     let Some(found) = ctx.aws.ecs.describe_task(cluster, task).await? else {
         return Ok(Step::AlreadyDone(format!(
             "ECS no longer knows task {task}: it has stopped"
         )));
     };
     let record = describe(&found);
-    if found.desired_status.as_deref() == Some("STOPPED") || found.last_status.as_deref() == Some("STOPPED") {
-        return Ok(Step::AlreadyDone(format!("the task is already stopped; {record}")));
+    if found.desired_status.as_deref() == Some("STOPPED")
+        || found.last_status.as_deref() == Some("STOPPED")
+    {
+        return Ok(Step::AlreadyDone(format!(
+            "the task is already stopped; {record}"
+        )));
     }
     let reason = format!("Vigil: GuardDuty finding {}", ctx.finding.id);
     ctx.aws.ecs.stop_task(cluster, task, &reason).await?;
@@ -86,7 +100,9 @@ pub(crate) async fn tag_service(
         &f.account_id,
     );
     let Some(tags) = ctx.aws.ecs.tags(&arn).await? else {
-        return Err(ActionError::Refused(format!("service {arn} does not exist")));
+        return Err(ActionError::Refused(format!(
+            "service {arn} does not exist"
+        )));
     };
     let task = f
         .resource
@@ -101,7 +117,10 @@ pub(crate) async fn tag_service(
     };
     if tags.iter().any(|(k, v)| k == FINDING_TAG && *v == f.id) {
         ctx.remember(undo);
-        return Ok(Step::AlreadyDone(format!("already tagged {FINDING_TAG}={}", f.id)));
+        return Ok(Step::AlreadyDone(format!(
+            "already tagged {FINDING_TAG}={}",
+            f.id
+        )));
     }
     ctx.aws
         .ecs
@@ -115,19 +134,30 @@ pub(crate) async fn tag_service(
 }
 
 /// Release: the responder's tags off the service, read back.
-pub(crate) async fn untag_service(aws: &Clients, arn: &str, keys: &[String]) -> Result<Step, ActionError> {
+pub(crate) async fn untag_service(
+    aws: &Clients,
+    arn: &str,
+    keys: &[String],
+) -> Result<Step, ActionError> {
     let Some(tags) = aws.ecs.tags(arn).await? else {
         return Ok(Step::AlreadyDone(format!("service {arn} no longer exists")));
     };
     if !tags.iter().any(|(k, _)| keys.contains(k)) {
-        return Ok(Step::AlreadyDone("the service carries none of the responder's tags".into()));
+        return Ok(Step::AlreadyDone(
+            "the service carries none of the responder's tags".into(),
+        ));
     }
     aws.ecs.untag(arn, keys).await?;
     let after = aws.ecs.tags(arn).await?.unwrap_or_default();
     if after.iter().any(|(k, _)| keys.contains(k)) {
-        return Err(ActionError::Refused("read back, the service still has the tags".into()));
+        return Err(ActionError::Refused(
+            "read back, the service still has the tags".into(),
+        ));
     }
-    Ok(Step::Done(format!("tags {} removed (read back)", keys.join(", "))))
+    Ok(Step::Done(format!(
+        "tags {} removed (read back)",
+        keys.join(", ")
+    )))
 }
 
 #[cfg(test)]
@@ -151,11 +181,22 @@ mod tests {
             ..Task::default()
         };
         let text = describe(&task);
-        for expected in ["task-definition/web:3", "nginx:1 digest sha256:ab", "eni-1", "FARGATE"] {
+        for expected in [
+            "task-definition/web:3",
+            "nginx:1 digest sha256:ab",
+            "eni-1",
+            "FARGATE",
+        ] {
             assert!(text.contains(expected), "{expected} missing from {text}");
         }
         assert_eq!(
-            service_arn("arn:aws:ecs:us-east-1:1:cluster/prod", "web", "aws", "us-east-1", "1"),
+            service_arn(
+                "arn:aws:ecs:us-east-1:1:cluster/prod",
+                "web",
+                "aws",
+                "us-east-1",
+                "1"
+            ),
             "arn:aws:ecs:us-east-1:1:service/prod/web"
         );
     }

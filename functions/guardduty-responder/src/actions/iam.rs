@@ -200,7 +200,9 @@ pub(crate) async fn remove_policy(
 ) -> Result<Step, ActionError> {
     let iam = &aws.iam;
     if inline_policy(iam, kind, name, policy).await?.is_none() {
-        return Ok(Step::AlreadyDone(format!("{kind} {name} has no policy {policy}")));
+        return Ok(Step::AlreadyDone(format!(
+            "{kind} {name} has no policy {policy}"
+        )));
     }
     match kind {
         PrincipalKind::User => iam.delete_user_policy(name, policy).await?,

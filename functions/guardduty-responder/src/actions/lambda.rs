@@ -33,7 +33,10 @@ fn parse_previous(value: &str) -> Option<Option<i32>> {
 fn describe(f: &Function, version: Option<&str>) -> String {
     let location = f.code_location.as_deref().map(|l| {
         if l.len() > LOCATION_CHARS {
-            let cut = (0..=LOCATION_CHARS).rev().find(|i| l.is_char_boundary(*i)).unwrap_or(0);
+            let cut = (0..=LOCATION_CHARS)
+                .rev()
+                .find(|i| l.is_char_boundary(*i))
+                .unwrap_or(0);
             format!("{}...", &l[..cut])
         } else {
             l.to_owned()
@@ -65,9 +68,10 @@ pub(crate) async fn stop_invocations(
     };
     // The finding's version, when it is a published one, is recorded as it is.
     let recorded = match version {
-        Some(v) if v != "$LATEST" && f.version.as_deref() != Some(v) => {
-            lambda.get_function(function, Some(v)).await?.unwrap_or_else(|| f.clone())
-        }
+        Some(v) if v != "$LATEST" && f.version.as_deref() != Some(v) => lambda
+            .get_function(function, Some(v))
+            .await?
+            .unwrap_or_else(|| f.clone()),
         _ => f.clone(),
     };
     let record = describe(&recorded, version);
@@ -92,7 +96,10 @@ pub(crate) async fn stop_invocations(
     lambda
         .tag(
             &f.arn,
-            &[(FINDING_TAG, ctx.finding.id.as_str()), (PREVIOUS_TAG, value.as_str())],
+            &[
+                (FINDING_TAG, ctx.finding.id.as_str()),
+                (PREVIOUS_TAG, value.as_str()),
+            ],
         )
         .await?;
     lambda.put_concurrency(&f.name, 0).await?;
@@ -113,7 +120,9 @@ pub(crate) async fn restore_concurrency(
 ) -> Result<Step, ActionError> {
     let lambda = &aws.lambda;
     let Some(f) = lambda.get_function(function, None).await? else {
-        return Err(ActionError::Refused(format!("function {function} no longer exists")));
+        return Err(ActionError::Refused(format!(
+            "function {function} no longer exists"
+        )));
     };
     let changed = f.reserved_concurrency != previous;
     if changed {
@@ -142,8 +151,15 @@ pub(crate) async fn restore_concurrency(
     if !keys.is_empty() {
         lambda.untag(&f.arn, &keys).await?;
     }
-    let detail = format!("reserved concurrency {} (read back)", previous_value(previous));
-    Ok(if changed { Step::Done(detail) } else { Step::AlreadyDone(detail) })
+    let detail = format!(
+        "reserved concurrency {} (read back)",
+        previous_value(previous)
+    );
+    Ok(if changed {
+        Step::Done(detail)
+    } else {
+        Step::AlreadyDone(detail)
+    })
 }
 
 #[cfg(test)]
@@ -168,7 +184,12 @@ mod tests {
             ..Function::default()
         };
         let text = describe(&f, Some("3"));
-        for expected in ["version 3 (finding)", "abc=", "role/fn", "https://example.com/"] {
+        for expected in [
+            "version 3 (finding)",
+            "abc=",
+            "role/fn",
+            "https://example.com/",
+        ] {
             assert!(text.contains(expected), "{expected} missing from {text}");
         }
         assert!(text.len() < 600, "the code location is cut");

@@ -25,7 +25,7 @@ pub(crate) mod lambda;
 pub(crate) mod network;
 pub(crate) mod rds;
 pub mod record;
-pub(crate) mod release;
+pub mod release;
 pub(crate) mod s3;
 
 use std::collections::HashMap;
@@ -37,9 +37,9 @@ use vigil::aws::AwsCallError;
 use vigil::events::guardduty::Finding;
 
 use self::record::{Record, Undo};
+use crate::aws::ec2::Instance;
 use crate::aws::ssm::Records;
 use crate::aws::{Clients, Unreachable};
-use crate::aws::ec2::Instance;
 use crate::config::{ActionKind, ResponseSettings};
 use crate::playbook::{Action, Decision, Planned, Verdict};
 

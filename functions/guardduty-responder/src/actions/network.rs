@@ -222,7 +222,9 @@ pub(crate) async fn remove_entries(
     entries: &[(i32, String)],
 ) -> Result<Step, ActionError> {
     let Some(acl) = aws.ec2.acl(acl_id).await? else {
-        return Ok(Step::AlreadyDone(format!("network ACL {acl_id} no longer exists")));
+        return Ok(Step::AlreadyDone(format!(
+            "network ACL {acl_id} no longer exists"
+        )));
     };
     let still = |acl: &Acl, rule: i32, cidr: &str| {
         acl.entries.iter().any(|e| {

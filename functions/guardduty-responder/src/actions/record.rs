@@ -54,7 +54,10 @@ pub enum Undo {
         object_tag: Option<String>,
     },
     /// Remove the responder's tags from an ECS service.
-    UntagService { service_arn: String, keys: Vec<String> },
+    UntagService {
+        service_arn: String,
+        keys: Vec<String>,
+    },
 }
 
 impl Undo {
@@ -184,15 +187,18 @@ mod tests {
         assert_eq!(Record::merged(None, record(vec![])), None);
         assert_eq!(
             Record::merged(None, record(vec![a.clone()])).unwrap().undo,
-            [a.clone()]
+            std::slice::from_ref(&a)
         );
         assert_eq!(
             Record::merged(Some(record(vec![a.clone()])), record(vec![a.clone()])),
             None,
             "a replay changes no record"
         );
-        let merged = Record::merged(Some(record(vec![a.clone()])), record(vec![b.clone(), a.clone()]))
-            .unwrap();
+        let merged = Record::merged(
+            Some(record(vec![a.clone()])),
+            record(vec![b.clone(), a.clone()]),
+        )
+        .unwrap();
         assert_eq!(merged.undo, [a, b]);
     }
 }

@@ -72,7 +72,10 @@ fn mark(tags: &[(String, String)], finding_id: &str) -> Mark {
     {
         return Mark::GuardDutyVerdict;
     }
-    if tags.iter().any(|(k, v)| k == QUARANTINE_TAG && v == finding_id) {
+    if tags
+        .iter()
+        .any(|(k, v)| k == QUARANTINE_TAG && v == finding_id)
+    {
         return Mark::OurTag;
     }
     let mut kept: Vec<(String, String)> = tags
@@ -193,9 +196,11 @@ pub(crate) async fn quarantine_object(
         .map(PolicyDocument::parse)
         .transpose()
         .map_err(|e| policy_error(bucket, e))?;
-    let present = before
-        .as_ref()
-        .is_some_and(|d| d.statements.iter().any(|s| s.sid.as_deref() == Some(sid.as_str())));
+    let present = before.as_ref().is_some_and(|d| {
+        d.statements
+            .iter()
+            .any(|s| s.sid.as_deref() == Some(sid.as_str()))
+    });
     let object_tag = match chosen {
         Mark::OurTag | Mark::AddOurTag(_) => Some(QUARANTINE_TAG.to_owned()),
         _ => None,
@@ -213,7 +218,11 @@ pub(crate) async fn quarantine_object(
         ),
         Mark::OurTag | Mark::AddOurTag(_) => format!(
             "keyed on the version's tag {QUARANTINE_TAG}={finding_id}{}",
-            if tagged_now { " (added, every other tag kept)" } else { "" }
+            if tagged_now {
+                " (added, every other tag kept)"
+            } else {
+                ""
+            }
         ),
         Mark::WholeKey(why) => format!("covering every version of the key: {why}"),
     };
@@ -286,13 +295,18 @@ pub(crate) async fn restore_object_access(
     {
         let kept: Vec<(String, String)> = tags.into_iter().filter(|(k, _)| k != tag).collect();
         s3.put_object_tags(bucket, key, version, &kept).await?;
-        let after = s3.object_tags(bucket, key, version).await?.unwrap_or_default();
+        let after = s3
+            .object_tags(bucket, key, version)
+            .await?
+            .unwrap_or_default();
         if after.iter().any(|(k, _)| k == tag) {
             return Err(ActionError::Refused(format!(
                 "read back, the version still has tag {tag}"
             )));
         }
-        done.push(format!("tag {tag} removed from the version (other tags kept)"));
+        done.push(format!(
+            "tag {tag} removed from the version (other tags kept)"
+        ));
     }
     Ok(if done.is_empty() {
         Step::AlreadyDone(format!("s3://{bucket}/{key} was already readable"))
@@ -315,10 +329,16 @@ mod tests {
     #[test]
     fn guarddutys_own_verdict_is_used_without_writing_the_object() {
         assert_eq!(
-            mark(&tags(&[("GuardDutyMalwareScanStatus", "THREATS_FOUND")]), "f1"),
+            mark(
+                &tags(&[("GuardDutyMalwareScanStatus", "THREATS_FOUND")]),
+                "f1"
+            ),
             Mark::GuardDutyVerdict
         );
-        assert_eq!(mark(&tags(&[("vigil:quarantine", "f1")]), "f1"), Mark::OurTag);
+        assert_eq!(
+            mark(&tags(&[("vigil:quarantine", "f1")]), "f1"),
+            Mark::OurTag
+        );
         assert_eq!(
             mark(&tags(&[("team", "a")]), "f1"),
             Mark::AddOurTag(tags(&[("team", "a"), ("vigil:quarantine", "f1")])),
@@ -331,7 +351,10 @@ mod tests {
     #[test]
     fn the_statement_denies_reads_of_the_marked_version_but_to_the_readers() {
         let sid = statement_sid("b", "k", Some("v1"));
-        assert!(sid.starts_with("VigilQuarantine") && sid.len() == 31, "{sid}");
+        assert!(
+            sid.starts_with("VigilQuarantine") && sid.len() == 31,
+            "{sid}"
+        );
         assert_ne!(sid, statement_sid("b", "k", Some("v2")), "one per version");
         let s = statement(
             &sid,
@@ -352,7 +375,15 @@ mod tests {
             s["Condition"]["ArnNotLike"]["aws:PrincipalArn"][0],
             "arn:aws:iam::1:role/Forensics"
         );
-        let whole = statement(&sid, "aws", "b", "k", &Mark::WholeKey("x".into()), "f1", &[]);
+        let whole = statement(
+            &sid,
+            "aws",
+            "b",
+            "k",
+            &Mark::WholeKey("x".into()),
+            "f1",
+            &[],
+        );
         assert!(whole.get("Condition").is_none());
         vigil::policy::Statement::from_value(&s).expect("a valid statement");
     }

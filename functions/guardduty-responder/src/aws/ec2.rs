@@ -263,7 +263,11 @@ impl Ec2 {
             .send()
             .await
             .map_err(|e| AwsCallError::new("ec2:DescribeSecurityGroups", e))?;
-        Ok(output.security_groups().iter().map(|g| group(g, key)).collect())
+        Ok(output
+            .security_groups()
+            .iter()
+            .map(|g| group(g, key))
+            .collect())
     }
 
     /// The VPC's group named `name`, whatever its tags.
@@ -491,7 +495,11 @@ impl Ec2 {
     }
 
     /// Removes the tags with these keys from the resource.
-    pub(crate) async fn untag(&self, resource_id: &str, keys: &[String]) -> Result<(), AwsCallError> {
+    pub(crate) async fn untag(
+        &self,
+        resource_id: &str,
+        keys: &[String],
+    ) -> Result<(), AwsCallError> {
         let mut request = self.client.delete_tags().resources(resource_id);
         for key in keys {
             request = request.tags(Tag::builder().key(key).build());

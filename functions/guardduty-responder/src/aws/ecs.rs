@@ -101,7 +101,10 @@ impl Ecs {
     }
 
     /// The resource's tags; `None` when it does not exist.
-    pub(crate) async fn tags(&self, arn: &str) -> Result<Option<Vec<(String, String)>>, AwsCallError> {
+    pub(crate) async fn tags(
+        &self,
+        arn: &str,
+    ) -> Result<Option<Vec<(String, String)>>, AwsCallError> {
         match self
             .client
             .list_tags_for_resource()

@@ -76,7 +76,11 @@ impl Iam {
         Ok(())
     }
 
-    pub(crate) async fn delete_user_policy(&self, user: &str, policy: &str) -> Result<(), AwsCallError> {
+    pub(crate) async fn delete_user_policy(
+        &self,
+        user: &str,
+        policy: &str,
+    ) -> Result<(), AwsCallError> {
         match self
             .client
             .delete_user_policy()
@@ -91,7 +95,11 @@ impl Iam {
         }
     }
 
-    pub(crate) async fn delete_role_policy(&self, role: &str, policy: &str) -> Result<(), AwsCallError> {
+    pub(crate) async fn delete_role_policy(
+        &self,
+        role: &str,
+        policy: &str,
+    ) -> Result<(), AwsCallError> {
         match self
             .client
             .delete_role_policy()

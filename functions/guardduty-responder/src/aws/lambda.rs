@@ -55,10 +55,7 @@ impl Lambda {
         let c = output.configuration();
         Ok(Some(Function {
             arn: c.and_then(|c| c.function_arn()).unwrap_or(name).to_owned(),
-            name: c
-                .and_then(|c| c.function_name())
-                .unwrap_or(name)
-                .to_owned(),
+            name: c.and_then(|c| c.function_name()).unwrap_or(name).to_owned(),
             version: c.and_then(|c| c.version()).map(str::to_owned),
             code_sha256: c.and_then(|c| c.code_sha256()).map(str::to_owned),
             revision_id: c.and_then(|c| c.revision_id()).map(str::to_owned),

@@ -77,13 +77,16 @@ pub(crate) enum Unreachable {
     AssumeFailed { role: String, reason: String },
 }
 
+/// A member account's clients in one Region, and the session they act in.
+type Member = (Arc<Clients>, Session);
+
 /// Clients for every (account, Region) the function answers findings in.
 pub(crate) struct Accounts {
     sdk: SdkConfig,
     own: PerRegion<Clients>,
     sts: Sts,
     member_role: Option<MemberRole>,
-    members: Mutex<HashMap<(String, String), (Arc<Clients>, Session)>>,
+    members: Mutex<HashMap<(String, String), Member>>,
 }
 
 impl Accounts {

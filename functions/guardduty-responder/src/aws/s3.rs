@@ -104,7 +104,12 @@ impl S3 {
                     .map(|t| (t.key().to_owned(), t.value().to_owned()))
                     .collect(),
             )),
-            Err(e) if matches!(e.code(), Some("NoSuchKey" | "NoSuchVersion" | "NoSuchBucket")) => {
+            Err(e)
+                if matches!(
+                    e.code(),
+                    Some("NoSuchKey" | "NoSuchVersion" | "NoSuchBucket")
+                ) =>
+            {
                 Ok(None)
             }
             Err(e) => Err(AwsCallError::new("s3:GetObjectTagging", e)),

@@ -171,9 +171,15 @@ mod tests {
             Credentials::new("a", "b", None, Some(later), "t"),
         );
         assert!(session.is_fresh("vigil-f1"));
-        assert!(!session.is_fresh("vigil-f2"), "another finding, another session");
+        assert!(
+            !session.is_fresh("vigil-f2"),
+            "another finding, another session"
+        );
         let soon = SystemTime::now() + Duration::from_secs(30);
-        session.set("vigil-f1", Credentials::new("a", "b", None, Some(soon), "t"));
+        session.set(
+            "vigil-f1",
+            Credentials::new("a", "b", None, Some(soon), "t"),
+        );
         assert!(!session.is_fresh("vigil-f1"), "about to expire");
     }
 }

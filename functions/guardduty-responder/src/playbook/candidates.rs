@@ -194,7 +194,11 @@ fn block_remote_ips(finding: &Finding, settings: &ResponseSettings) -> Candidate
             "the activity is AWS API calls: a network ACL does not stand between the caller and AWS, so blocking it there does nothing",
         );
     }
-    let all: Vec<IpAddr> = finding.remote_ips().iter().map(IpAddr::to_canonical).collect();
+    let all: Vec<IpAddr> = finding
+        .remote_ips()
+        .iter()
+        .map(IpAddr::to_canonical)
+        .collect();
     let (allowed, blocked): (Vec<IpAddr>, Vec<IpAddr>) = all
         .into_iter()
         .partition(|ip| settings.allow_list.iter().any(|net| allowed_by(net, ip)));
@@ -332,7 +336,9 @@ pub(super) fn ec2_containment(id: &str, why: &str) -> Vec<Candidate> {
 
 /// The cluster's name from an ECS cluster ARN (`…:cluster/<name>`), or the text as it is.
 pub(super) fn cluster_name(cluster: &str) -> &str {
-    cluster.rsplit_once("cluster/").map_or(cluster, |(_, name)| name)
+    cluster
+        .rsplit_once("cluster/")
+        .map_or(cluster, |(_, name)| name)
 }
 
 /// ECS: stop the task named in the finding and tag its service (`group` `service:<name>`).
@@ -342,7 +348,9 @@ fn ecs_candidates(finding: &Finding) -> Vec<Candidate> {
         .and_then(|d| d.arn.clone().or_else(|| d.name.clone()))
         .filter(|c| !c.is_empty());
     let task_details = details.and_then(|d| d.task_details.as_ref());
-    let task = task_details.and_then(|t| t.arn.clone()).filter(|t| !t.is_empty());
+    let task = task_details
+        .and_then(|t| t.arn.clone())
+        .filter(|t| !t.is_empty());
     let Some(cluster) = cluster else {
         return vec![impossible(
             ActionKind::StopTask,
@@ -364,7 +372,9 @@ fn ecs_candidates(finding: &Finding) -> Vec<Candidate> {
         },
         "a compromised task: record its task definition, image digests and network interfaces, then stop it (AWS: stop the vulnerable task)",
     )];
-    let group = task_details.and_then(|t| t.group.clone()).unwrap_or_default();
+    let group = task_details
+        .and_then(|t| t.group.clone())
+        .unwrap_or_default();
     match group.strip_prefix("service:") {
         Some(service) if !service.is_empty() => out.push(candidate(
             Action::TagService {
@@ -447,7 +457,10 @@ pub(super) fn role_name(arn: &str) -> Option<String> {
         return None;
     }
     let path = arn.resource.strip_prefix("role/")?;
-    path.rsplit('/').next().filter(|n| !n.is_empty()).map(str::to_owned)
+    path.rsplit('/')
+        .next()
+        .filter(|n| !n.is_empty())
+        .map(str::to_owned)
 }
 
 /// Lambda: stop new invocations and revoke the execution role's sessions.
@@ -536,10 +549,8 @@ fn allowed_by(net: &IpNet, ip: &IpAddr) -> bool {
     let ip = ip.to_canonical();
     match net {
         IpNet::V6(v6) => match v6.network().to_ipv4_mapped() {
-            Some(v4) if v6.prefix_len() >= 96 => {
-                ipnet::Ipv4Net::new(v4, v6.prefix_len() - 96)
-                    .is_ok_and(|n| IpNet::V4(n).contains(&ip))
-            }
+            Some(v4) if v6.prefix_len() >= 96 => ipnet::Ipv4Net::new(v4, v6.prefix_len() - 96)
+                .is_ok_and(|n| IpNet::V4(n).contains(&ip)),
             _ => net.contains(&ip),
         },
         IpNet::V4(_) => net.contains(&ip),

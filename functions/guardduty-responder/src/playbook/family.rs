@@ -64,79 +64,303 @@ pub(crate) struct Row {
 }
 
 const EC2: &str = "compromised: isolate, snapshot, termination protection, tag; attacked: deny the remote addresses in the subnets' network ACLs; else alert";
-const IAM: &str = "AKIA key: deactivate + deny-all user policy; ASIA/assumed role: revoke sessions; root: alert";
+const IAM: &str =
+    "AKIA key: deactivate + deny-all user policy; ASIA/assumed role: revoke sessions; root: alert";
 const S3: &str = "bucket effective permission PUBLIC: block public access; else alert";
-const EKS: &str = "alert with kubectl commands; isolate the node instance when the finding is about the node";
+const EKS: &str =
+    "alert with kubectl commands; isolate the node instance when the finding is about the node";
 const RUNTIME: &str = "by resource type: Instance as EC2 compromised, ECSCluster as ECS, EKSCluster as EKS, Container alert";
-const LAMBDA: &str = "reserved concurrency 0 (recorded first), revoke the execution role's sessions";
+const LAMBDA: &str =
+    "reserved concurrency 0 (recorded first), revoke the execution role's sessions";
 const RDS: &str = "successful suspicious login: rotate the database's secrets; else alert";
-const ECS: &str = "record task definition, image digests, interfaces; stop the task; tag its service";
+const ECS: &str =
+    "record task definition, image digests, interfaces; stop the task; tag its service";
 
 /// Every documented prefix. Order does not matter: prefixes are distinct.
 pub(crate) const TABLE: &[Row] = &[
     // EC2 (VPC flow logs, DNS logs; Malware Protection for EC2)
-    Row { prefix: "Backdoor:EC2/", rule: Rule::Ec2, actions: EC2 },
-    Row { prefix: "Behavior:EC2/", rule: Rule::Ec2, actions: EC2 },
-    Row { prefix: "CryptoCurrency:EC2/", rule: Rule::Ec2, actions: EC2 },
-    Row { prefix: "DefenseEvasion:EC2/", rule: Rule::Ec2, actions: EC2 },
-    Row { prefix: "Execution:EC2/", rule: Rule::Ec2, actions: EC2 },
-    Row { prefix: "Impact:EC2/", rule: Rule::Ec2, actions: EC2 },
-    Row { prefix: "Recon:EC2/", rule: Rule::Ec2, actions: EC2 },
-    Row { prefix: "Trojan:EC2/", rule: Rule::Ec2, actions: EC2 },
-    Row { prefix: "UnauthorizedAccess:EC2/", rule: Rule::Ec2, actions: EC2 },
+    Row {
+        prefix: "Backdoor:EC2/",
+        rule: Rule::Ec2,
+        actions: EC2,
+    },
+    Row {
+        prefix: "Behavior:EC2/",
+        rule: Rule::Ec2,
+        actions: EC2,
+    },
+    Row {
+        prefix: "CryptoCurrency:EC2/",
+        rule: Rule::Ec2,
+        actions: EC2,
+    },
+    Row {
+        prefix: "DefenseEvasion:EC2/",
+        rule: Rule::Ec2,
+        actions: EC2,
+    },
+    Row {
+        prefix: "Execution:EC2/",
+        rule: Rule::Ec2,
+        actions: EC2,
+    },
+    Row {
+        prefix: "Impact:EC2/",
+        rule: Rule::Ec2,
+        actions: EC2,
+    },
+    Row {
+        prefix: "Recon:EC2/",
+        rule: Rule::Ec2,
+        actions: EC2,
+    },
+    Row {
+        prefix: "Trojan:EC2/",
+        rule: Rule::Ec2,
+        actions: EC2,
+    },
+    Row {
+        prefix: "UnauthorizedAccess:EC2/",
+        rule: Rule::Ec2,
+        actions: EC2,
+    },
     // IAM (CloudTrail management events)
-    Row { prefix: "CredentialAccess:IAMUser/", rule: Rule::Is(Family::IamCredentials), actions: IAM },
-    Row { prefix: "DefenseEvasion:IAMUser/", rule: Rule::Is(Family::IamCredentials), actions: IAM },
-    Row { prefix: "Discovery:IAMUser/", rule: Rule::Is(Family::IamCredentials), actions: IAM },
-    Row { prefix: "Exfiltration:IAMUser/", rule: Rule::Is(Family::IamCredentials), actions: IAM },
-    Row { prefix: "Impact:IAMUser/", rule: Rule::Is(Family::IamCredentials), actions: IAM },
-    Row { prefix: "InitialAccess:IAMUser/", rule: Rule::Is(Family::IamCredentials), actions: IAM },
-    Row { prefix: "PenTest:IAMUser/", rule: Rule::Is(Family::IamCredentials), actions: IAM },
-    Row { prefix: "Persistence:IAMUser/", rule: Rule::Is(Family::IamCredentials), actions: IAM },
-    Row { prefix: "Policy:IAMUser/", rule: Rule::Is(Family::IamCredentials), actions: IAM },
-    Row { prefix: "PrivilegeEscalation:IAMUser/", rule: Rule::Is(Family::IamCredentials), actions: IAM },
-    Row { prefix: "Recon:IAMUser/", rule: Rule::Is(Family::IamCredentials), actions: IAM },
-    Row { prefix: "Stealth:IAMUser/", rule: Rule::Is(Family::IamCredentials), actions: IAM },
-    Row { prefix: "UnauthorizedAccess:IAMUser/", rule: Rule::Is(Family::IamCredentials), actions: IAM },
+    Row {
+        prefix: "CredentialAccess:IAMUser/",
+        rule: Rule::Is(Family::IamCredentials),
+        actions: IAM,
+    },
+    Row {
+        prefix: "DefenseEvasion:IAMUser/",
+        rule: Rule::Is(Family::IamCredentials),
+        actions: IAM,
+    },
+    Row {
+        prefix: "Discovery:IAMUser/",
+        rule: Rule::Is(Family::IamCredentials),
+        actions: IAM,
+    },
+    Row {
+        prefix: "Exfiltration:IAMUser/",
+        rule: Rule::Is(Family::IamCredentials),
+        actions: IAM,
+    },
+    Row {
+        prefix: "Impact:IAMUser/",
+        rule: Rule::Is(Family::IamCredentials),
+        actions: IAM,
+    },
+    Row {
+        prefix: "InitialAccess:IAMUser/",
+        rule: Rule::Is(Family::IamCredentials),
+        actions: IAM,
+    },
+    Row {
+        prefix: "PenTest:IAMUser/",
+        rule: Rule::Is(Family::IamCredentials),
+        actions: IAM,
+    },
+    Row {
+        prefix: "Persistence:IAMUser/",
+        rule: Rule::Is(Family::IamCredentials),
+        actions: IAM,
+    },
+    Row {
+        prefix: "Policy:IAMUser/",
+        rule: Rule::Is(Family::IamCredentials),
+        actions: IAM,
+    },
+    Row {
+        prefix: "PrivilegeEscalation:IAMUser/",
+        rule: Rule::Is(Family::IamCredentials),
+        actions: IAM,
+    },
+    Row {
+        prefix: "Recon:IAMUser/",
+        rule: Rule::Is(Family::IamCredentials),
+        actions: IAM,
+    },
+    Row {
+        prefix: "Stealth:IAMUser/",
+        rule: Rule::Is(Family::IamCredentials),
+        actions: IAM,
+    },
+    Row {
+        prefix: "UnauthorizedAccess:IAMUser/",
+        rule: Rule::Is(Family::IamCredentials),
+        actions: IAM,
+    },
     // S3 Protection (data events: S3Bucket; management events: AccessKey + s3BucketDetails)
-    Row { prefix: "Discovery:S3/", rule: Rule::Is(Family::S3Exposure), actions: S3 },
-    Row { prefix: "Exfiltration:S3/", rule: Rule::Is(Family::S3Exposure), actions: S3 },
-    Row { prefix: "Impact:S3/", rule: Rule::Is(Family::S3Exposure), actions: S3 },
-    Row { prefix: "PenTest:S3/", rule: Rule::Is(Family::S3Exposure), actions: S3 },
-    Row { prefix: "Policy:S3/", rule: Rule::Is(Family::S3Exposure), actions: S3 },
-    Row { prefix: "Stealth:S3/", rule: Rule::Is(Family::S3Exposure), actions: S3 },
-    Row { prefix: "UnauthorizedAccess:S3/", rule: Rule::Is(Family::S3Exposure), actions: S3 },
+    Row {
+        prefix: "Discovery:S3/",
+        rule: Rule::Is(Family::S3Exposure),
+        actions: S3,
+    },
+    Row {
+        prefix: "Exfiltration:S3/",
+        rule: Rule::Is(Family::S3Exposure),
+        actions: S3,
+    },
+    Row {
+        prefix: "Impact:S3/",
+        rule: Rule::Is(Family::S3Exposure),
+        actions: S3,
+    },
+    Row {
+        prefix: "PenTest:S3/",
+        rule: Rule::Is(Family::S3Exposure),
+        actions: S3,
+    },
+    Row {
+        prefix: "Policy:S3/",
+        rule: Rule::Is(Family::S3Exposure),
+        actions: S3,
+    },
+    Row {
+        prefix: "Stealth:S3/",
+        rule: Rule::Is(Family::S3Exposure),
+        actions: S3,
+    },
+    Row {
+        prefix: "UnauthorizedAccess:S3/",
+        rule: Rule::Is(Family::S3Exposure),
+        actions: S3,
+    },
     // EKS Protection (audit logs) and Malware Protection on EKS
-    Row { prefix: "CredentialAccess:Kubernetes/", rule: Rule::Is(Family::EksCluster), actions: EKS },
-    Row { prefix: "DefenseEvasion:Kubernetes/", rule: Rule::Is(Family::EksCluster), actions: EKS },
-    Row { prefix: "Discovery:Kubernetes/", rule: Rule::Is(Family::EksCluster), actions: EKS },
-    Row { prefix: "Execution:Kubernetes/", rule: Rule::Is(Family::EksCluster), actions: EKS },
-    Row { prefix: "Impact:Kubernetes/", rule: Rule::Is(Family::EksCluster), actions: EKS },
-    Row { prefix: "Persistence:Kubernetes/", rule: Rule::Is(Family::EksCluster), actions: EKS },
-    Row { prefix: "Policy:Kubernetes/", rule: Rule::Is(Family::EksCluster), actions: EKS },
-    Row { prefix: "PrivilegeEscalation:Kubernetes/", rule: Rule::Is(Family::EksCluster), actions: EKS },
+    Row {
+        prefix: "CredentialAccess:Kubernetes/",
+        rule: Rule::Is(Family::EksCluster),
+        actions: EKS,
+    },
+    Row {
+        prefix: "DefenseEvasion:Kubernetes/",
+        rule: Rule::Is(Family::EksCluster),
+        actions: EKS,
+    },
+    Row {
+        prefix: "Discovery:Kubernetes/",
+        rule: Rule::Is(Family::EksCluster),
+        actions: EKS,
+    },
+    Row {
+        prefix: "Execution:Kubernetes/",
+        rule: Rule::Is(Family::EksCluster),
+        actions: EKS,
+    },
+    Row {
+        prefix: "Impact:Kubernetes/",
+        rule: Rule::Is(Family::EksCluster),
+        actions: EKS,
+    },
+    Row {
+        prefix: "Persistence:Kubernetes/",
+        rule: Rule::Is(Family::EksCluster),
+        actions: EKS,
+    },
+    Row {
+        prefix: "Policy:Kubernetes/",
+        rule: Rule::Is(Family::EksCluster),
+        actions: EKS,
+    },
+    Row {
+        prefix: "PrivilegeEscalation:Kubernetes/",
+        rule: Rule::Is(Family::EksCluster),
+        actions: EKS,
+    },
     // Malware Protection for EC2 on ECS and standalone containers
-    Row { prefix: "Execution:ECS/", rule: Rule::Is(Family::EcsTask), actions: ECS },
-    Row { prefix: "Execution:Container/", rule: Rule::Is(Family::Container), actions: "alert: pause or stop the container on its host" },
+    Row {
+        prefix: "Execution:ECS/",
+        rule: Rule::Is(Family::EcsTask),
+        actions: ECS,
+    },
+    Row {
+        prefix: "Execution:Container/",
+        rule: Rule::Is(Family::Container),
+        actions: "alert: pause or stop the container on its host",
+    },
     // Runtime Monitoring (EC2, ECS incl. Fargate, EKS)
-    Row { prefix: "Backdoor:Runtime/", rule: Rule::Runtime, actions: RUNTIME },
-    Row { prefix: "CryptoCurrency:Runtime/", rule: Rule::Runtime, actions: RUNTIME },
-    Row { prefix: "DefenseEvasion:Runtime/", rule: Rule::Runtime, actions: RUNTIME },
-    Row { prefix: "Discovery:Runtime/", rule: Rule::Runtime, actions: RUNTIME },
-    Row { prefix: "Execution:Runtime/", rule: Rule::Runtime, actions: RUNTIME },
-    Row { prefix: "Impact:Runtime/", rule: Rule::Runtime, actions: RUNTIME },
-    Row { prefix: "Persistence:Runtime/", rule: Rule::Runtime, actions: RUNTIME },
-    Row { prefix: "PrivilegeEscalation:Runtime/", rule: Rule::Runtime, actions: RUNTIME },
-    Row { prefix: "Trojan:Runtime/", rule: Rule::Runtime, actions: RUNTIME },
-    Row { prefix: "UnauthorizedAccess:Runtime/", rule: Rule::Runtime, actions: RUNTIME },
+    Row {
+        prefix: "Backdoor:Runtime/",
+        rule: Rule::Runtime,
+        actions: RUNTIME,
+    },
+    Row {
+        prefix: "CryptoCurrency:Runtime/",
+        rule: Rule::Runtime,
+        actions: RUNTIME,
+    },
+    Row {
+        prefix: "DefenseEvasion:Runtime/",
+        rule: Rule::Runtime,
+        actions: RUNTIME,
+    },
+    Row {
+        prefix: "Discovery:Runtime/",
+        rule: Rule::Runtime,
+        actions: RUNTIME,
+    },
+    Row {
+        prefix: "Execution:Runtime/",
+        rule: Rule::Runtime,
+        actions: RUNTIME,
+    },
+    Row {
+        prefix: "Impact:Runtime/",
+        rule: Rule::Runtime,
+        actions: RUNTIME,
+    },
+    Row {
+        prefix: "Persistence:Runtime/",
+        rule: Rule::Runtime,
+        actions: RUNTIME,
+    },
+    Row {
+        prefix: "PrivilegeEscalation:Runtime/",
+        rule: Rule::Runtime,
+        actions: RUNTIME,
+    },
+    Row {
+        prefix: "Trojan:Runtime/",
+        rule: Rule::Runtime,
+        actions: RUNTIME,
+    },
+    Row {
+        prefix: "UnauthorizedAccess:Runtime/",
+        rule: Rule::Runtime,
+        actions: RUNTIME,
+    },
     // RDS Protection
-    Row { prefix: "CredentialAccess:RDS/", rule: Rule::Rds, actions: RDS },
-    Row { prefix: "Discovery:RDS/", rule: Rule::Rds, actions: RDS },
+    Row {
+        prefix: "CredentialAccess:RDS/",
+        rule: Rule::Rds,
+        actions: RDS,
+    },
+    Row {
+        prefix: "Discovery:RDS/",
+        rule: Rule::Rds,
+        actions: RDS,
+    },
     // Lambda Protection
-    Row { prefix: "Backdoor:Lambda/", rule: Rule::Is(Family::LambdaFunction), actions: LAMBDA },
-    Row { prefix: "CryptoCurrency:Lambda/", rule: Rule::Is(Family::LambdaFunction), actions: LAMBDA },
-    Row { prefix: "Trojan:Lambda/", rule: Rule::Is(Family::LambdaFunction), actions: LAMBDA },
-    Row { prefix: "UnauthorizedAccess:Lambda/", rule: Rule::Is(Family::LambdaFunction), actions: LAMBDA },
+    Row {
+        prefix: "Backdoor:Lambda/",
+        rule: Rule::Is(Family::LambdaFunction),
+        actions: LAMBDA,
+    },
+    Row {
+        prefix: "CryptoCurrency:Lambda/",
+        rule: Rule::Is(Family::LambdaFunction),
+        actions: LAMBDA,
+    },
+    Row {
+        prefix: "Trojan:Lambda/",
+        rule: Rule::Is(Family::LambdaFunction),
+        actions: LAMBDA,
+    },
+    Row {
+        prefix: "UnauthorizedAccess:Lambda/",
+        rule: Rule::Is(Family::LambdaFunction),
+        actions: LAMBDA,
+    },
 ];
 
 /// Custom Detection Rules types (2026): rules the customer chose for activity they do not
@@ -176,13 +400,23 @@ const S3_MALWARE: [&str; 2] = ["Object:S3/MaliciousFile", "S3Object:S3/Malicious
 const BACKUP_ARTIFACTS: [&str; 3] = ["AMI", "Snapshot", "RecoveryPoint"];
 
 /// Threat purposes that mean an instance itself is running something hostile.
-const COMPROMISED_PURPOSES: [&str; 5] = ["Backdoor", "Trojan", "CryptoCurrency", "Impact", "Execution"];
+const COMPROMISED_PURPOSES: [&str; 5] = [
+    "Backdoor",
+    "Trojan",
+    "CryptoCurrency",
+    "Impact",
+    "Execution",
+];
 
 /// What the finding's family does, in words (for the alert).
 pub(crate) fn playbook_text(finding: &Finding, family: Family) -> &'static str {
     match family {
-        Family::AttackSequence => "each credential and resource the sequence names, through its own family's action and gate",
-        Family::S3Malware => "that object version unreadable but to the quarantine readers; never deleted",
+        Family::AttackSequence => {
+            "each credential and resource the sequence names, through its own family's action and gate"
+        }
+        Family::S3Malware => {
+            "that object version unreadable but to the quarantine readers; never deleted"
+        }
         Family::BackupMalware => "alert only (Malware Protection for Backup)",
         Family::CustomDetection => "alert only (a Custom Detection Rule the account chose)",
         Family::Other => "alert only: no playbook for this type",
@@ -326,7 +560,10 @@ mod tests {
     fn every_documented_type_gets_its_family() {
         let table = include_str!("documented-types.tsv");
         let mut checked = 0;
-        for line in table.lines().filter(|l| !l.starts_with('#') && !l.is_empty()) {
+        for line in table
+            .lines()
+            .filter(|l| !l.starts_with('#') && !l.is_empty())
+        {
             let cells: Vec<&str> = line.split('\t').collect();
             let [kind, resource_type, expected] = cells[..] else {
                 panic!("bad line {line:?}")
@@ -335,13 +572,19 @@ mod tests {
             assert_eq!(family.to_string(), expected, "{kind} on {resource_type:?}");
             checked += 1;
         }
-        assert_eq!(checked, 350, "every documented type and runtime resource type");
+        assert_eq!(
+            checked, 350,
+            "every documented type and runtime resource type"
+        );
     }
 
     #[test]
     fn every_documented_prefix_is_in_the_table_once() {
         let table = include_str!("documented-types.tsv");
-        for line in table.lines().filter(|l| !l.starts_with('#') && !l.is_empty()) {
+        for line in table
+            .lines()
+            .filter(|l| !l.starts_with('#') && !l.is_empty())
+        {
             let kind = line.split('\t').next().unwrap();
             let exact = CUSTOM_DETECTION.contains(&kind)
                 || S3_MALWARE.contains(&kind)
@@ -368,10 +611,17 @@ mod tests {
             "Policy:S3/BucketBlockPublicAccessDisabled",
             "Stealth:S3/ServerAccessLoggingDisabled",
         ] {
-            assert_eq!(classify(&bare(kind, "AccessKey")), Family::S3Exposure, "{kind}");
+            assert_eq!(
+                classify(&bare(kind, "AccessKey")),
+                Family::S3Exposure,
+                "{kind}"
+            );
         }
         // Malware in an object is not an exposed bucket.
-        assert_eq!(classify(&bare("Object:S3/MaliciousFile", "S3Object")), Family::S3Malware);
+        assert_eq!(
+            classify(&bare("Object:S3/MaliciousFile", "S3Object")),
+            Family::S3Malware
+        );
         assert_eq!(
             classify(&bare("Execution:S3/MaliciousFile!RecoveryPoint", "")),
             Family::BackupMalware
@@ -383,15 +633,29 @@ mod tests {
             "DefenseEvasion:Runtime/ProcessInjection.Proc",
             "Execution:EC2/MaliciousFile",
         ] {
-            assert_eq!(classify(&bare(kind, "Instance")), Family::Ec2Compromised, "{kind}");
+            assert_eq!(
+                classify(&bare(kind, "Instance")),
+                Family::Ec2Compromised,
+                "{kind}"
+            );
         }
-        assert_eq!(classify(&bare("Execution:Runtime/ReverseShell", "ECSCluster")), Family::EcsTask);
-        assert_eq!(classify(&bare("Execution:Runtime/ReverseShell", "EKSCluster")), Family::EksCluster);
+        assert_eq!(
+            classify(&bare("Execution:Runtime/ReverseShell", "ECSCluster")),
+            Family::EcsTask
+        );
+        assert_eq!(
+            classify(&bare("Execution:Runtime/ReverseShell", "EKSCluster")),
+            Family::EksCluster
+        );
     }
 
     #[test]
     fn unknown_types_are_alert_only() {
-        for kind in ["Exfiltration:Bedrock/Something", "nonsense", "Backdoor:Mainframe/X"] {
+        for kind in [
+            "Exfiltration:Bedrock/Something",
+            "nonsense",
+            "Backdoor:Mainframe/X",
+        ] {
             assert_eq!(classify(&bare(kind, "Instance")), Family::Other, "{kind}");
         }
     }

@@ -35,10 +35,18 @@ pub(super) fn for_finding(finding: &Finding, family: Family) -> Vec<String> {
                 .and_then(|c| c.id.clone().or_else(|| c.name.clone()));
             match id {
                 Some(id) => vec![
-                    format!("on the container's host: docker pause {}  (or: docker stop {} if it will not pause)", quote(&id), quote(&id)),
-                    "then check whether the image itself holds the malware before running it again".into(),
+                    format!(
+                        "on the container's host: docker pause {}  (or: docker stop {} if it will not pause)",
+                        quote(&id),
+                        quote(&id)
+                    ),
+                    "then check whether the image itself holds the malware before running it again"
+                        .into(),
                 ],
-                None => vec!["on the container's host: pause the container (docker pause), or stop it".into()],
+                None => vec![
+                    "on the container's host: pause the container (docker pause), or stop it"
+                        .into(),
+                ],
             }
         }
         _ => Vec::new(),
@@ -66,7 +74,9 @@ fn kubernetes(finding: &Finding) -> Vec<String> {
         let (name, ns) = (quote(name), quote(ns));
         let kind = w.kind.as_deref().unwrap_or("pods").to_ascii_lowercase();
         if kind == "pods" || kind == "pod" {
-            out.push(format!("kubectl label pod {name} -n {ns} {label} --overwrite"));
+            out.push(format!(
+                "kubectl label pod {name} -n {ns} {label} --overwrite"
+            ));
             out.push(format!("kubectl get pod {name} -n {ns} -o jsonpath='{{.spec.nodeName}}'   # the node it runs on"));
         } else {
             out.push(format!(
@@ -96,7 +106,10 @@ fn kubernetes(finding: &Finding) -> Vec<String> {
     {
         if let Some(node) = user.strip_prefix("system:node:") {
             out.push(format!("kubectl cordon {}", quote(node)));
-            out.push(format!("kubectl label node {} {label} --overwrite", quote(node)));
+            out.push(format!(
+                "kubectl label node {} {label} --overwrite",
+                quote(node)
+            ));
         } else {
             out.push(format!(
                 "kubectl get rolebindings,clusterrolebindings -A -o json | jq -r --arg user {} '.items[] | select(.subjects[]?.name == $user) | \"\\(.kind) \\(.metadata.namespace // \"-\") \\(.metadata.name)\"'   # what the user is bound to: remove what it should not have",

@@ -187,7 +187,11 @@ impl Action {
 
 /// `a, b, c` or, for a long list, `6000 addresses: a, b, c, d, e, ...`.
 pub(crate) fn first_few(ips: &[IpAddr]) -> String {
-    let named: Vec<String> = ips.iter().take(TARGET_ADDRESSES).map(ToString::to_string).collect();
+    let named: Vec<String> = ips
+        .iter()
+        .take(TARGET_ADDRESSES)
+        .map(ToString::to_string)
+        .collect();
     if ips.len() > TARGET_ADDRESSES {
         format!("{} addresses: {}, ...", ips.len(), named.join(", "))
     } else {
@@ -328,7 +332,10 @@ fn held(finding: &Finding, settings: &ResponseSettings, scope: &Scope) -> Option
         ));
     }
     let r = &finding.resource;
-    if r.resource_type.as_deref().is_none_or(|t| t.trim().is_empty()) {
+    if r.resource_type
+        .as_deref()
+        .is_none_or(|t| t.trim().is_empty())
+    {
         return Some(
             "resource.resourceType is missing: what the finding is about cannot be read, so nothing is done".into(),
         );
@@ -343,12 +350,15 @@ fn held(finding: &Finding, settings: &ResponseSettings, scope: &Scope) -> Option
         || r.rds_db_instance_details
             .as_ref()
             .is_some_and(|d| has_exempt(&d.tags))
-        || r.lambda_details.as_ref().is_some_and(|l| has_exempt(&l.tags))
+        || r.lambda_details
+            .as_ref()
+            .is_some_and(|l| has_exempt(&l.tags))
         || r.ecs_cluster_details.as_ref().is_some_and(|c| {
-            has_exempt(&c.tags)
-                || c.task_details.as_ref().is_some_and(|t| has_exempt(&t.tags))
+            has_exempt(&c.tags) || c.task_details.as_ref().is_some_and(|t| has_exempt(&t.tags))
         })
-        || r.eks_cluster_details.as_ref().is_some_and(|c| has_exempt(&c.tags));
+        || r.eks_cluster_details
+            .as_ref()
+            .is_some_and(|c| has_exempt(&c.tags));
     tagged.then(|| {
         format!(
             "the resource is tagged {}={}: exempt, alert only",

@@ -16,10 +16,8 @@
 use serde_json::Value;
 use vigil::events::guardduty::{AccessKeyDetails, Finding, SequenceResource};
 
-use super::candidates::{
-    Candidate, candidate, cluster_name, ec2_containment, iam_for, impossible,
-};
 use super::Action;
+use super::candidates::{Candidate, candidate, cluster_name, ec2_containment, iam_for, impossible};
 use crate::config::ActionKind;
 
 /// The instance id in an instance uid (`i-…` or `arn:…:instance/i-…`).
@@ -129,7 +127,10 @@ pub(super) fn candidates(finding: &Finding) -> Vec<Candidate> {
                     ));
                 }
             }
-            "ECS_TASK" => match uid.split_once(":task/").and_then(|(_, rest)| rest.split_once('/')) {
+            "ECS_TASK" => match uid
+                .split_once(":task/")
+                .and_then(|(_, rest)| rest.split_once('/'))
+            {
                 Some((cluster, _)) => out.push(candidate(
                     Action::StopTask {
                         cluster: cluster_name(cluster).to_owned(),
@@ -145,8 +146,12 @@ pub(super) fn candidates(finding: &Finding) -> Vec<Candidate> {
             },
             // Groups list the sequence's instances among them; clusters list their nodes,
             // which are not known to be compromised.
-            "AUTOSCALING_AUTO_SCALING_GROUP" | "EC2_LAUNCH_TEMPLATE" | "IAM_INSTANCE_PROFILE"
-            | "EC2_VPC" | "EC2_IMAGE" | "CLOUDFORMATION_STACK" => {
+            "AUTOSCALING_AUTO_SCALING_GROUP"
+            | "EC2_LAUNCH_TEMPLATE"
+            | "IAM_INSTANCE_PROFILE"
+            | "EC2_VPC"
+            | "EC2_IMAGE"
+            | "CLOUDFORMATION_STACK" => {
                 let mut ids = Vec::new();
                 if let Some(data) = &r.data {
                     let mut all = serde_json::Map::new();

@@ -99,7 +99,11 @@ pub async fn create_role(iam: &aws_sdk_iam::Client, role: &str, external_id: Opt
 
 /// An SDK configuration acting as a session of `role` in `account` (created there first),
 /// with no account header: the emulator finds the account from the credentials.
-pub async fn as_role(account_sdk: &aws_config::SdkConfig, account: &str, role: &str) -> aws_config::SdkConfig {
+pub async fn as_role(
+    account_sdk: &aws_config::SdkConfig,
+    account: &str,
+    role: &str,
+) -> aws_config::SdkConfig {
     create_role(&aws_sdk_iam::Client::new(account_sdk), role, None).await;
     let c = aws_sdk_sts::Client::new(account_sdk)
         .assume_role()
@@ -116,15 +120,15 @@ pub async fn as_role(account_sdk: &aws_config::SdkConfig, account: &str, role: &
     account_sdk
         .to_builder()
         .http_client(plain)
-        .credentials_provider(aws_credential_types::provider::SharedCredentialsProvider::new(
-            Credentials::new(
+        .credentials_provider(
+            aws_credential_types::provider::SharedCredentialsProvider::new(Credentials::new(
                 c.access_key_id,
                 c.secret_access_key,
                 Some(c.session_token),
                 None,
                 "vigil-test",
-            ),
-        ))
+            )),
+        )
         .build()
 }
 
@@ -333,6 +337,8 @@ impl Rig {
 
 /// An ECS task as [`Rig::seed_task`] runs it.
 pub struct SeededTask {
+    pub subnet: String,
+    pub group: String,
     pub cluster_arn: String,
     pub task_arn: String,
     pub service_arn: String,
@@ -464,6 +470,8 @@ pub async fn seed_task(sdk: &aws_config::SdkConfig) -> SeededTask {
         .and_then(|d| d.value().map(str::to_owned))
         .unwrap_or_default();
     SeededTask {
+        subnet,
+        group,
         cluster_arn,
         task_arn: task.task_arn().unwrap().to_owned(),
         service_arn,
@@ -532,13 +540,11 @@ pub async fn seed_object(
         .map(|(k, v)| format!("{k}={v}"))
         .collect::<Vec<_>>()
         .join("&");
-    let mut put = s3
-        .put_object()
-        .bucket(bucket)
-        .key(key)
-        .body(aws_sdk_s3::primitives::ByteStream::from_static(
+    let mut put = s3.put_object().bucket(bucket).key(key).body(
+        aws_sdk_s3::primitives::ByteStream::from_static(
             b"X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*",
-        ));
+        ),
+    );
     if !tagging.is_empty() {
         put = put.tagging(tagging);
     }
