@@ -385,3 +385,24 @@ async fn a_silent_server_times_out_as_a_retryable_failure() {
     let outcome = rig.step(&arn, &token, Step::Create).await.unwrap();
     assert_eq!(outcome.result, StepResult::AlreadyDone);
 }
+
+#[tokio::test]
+async fn finish_before_set_never_promotes_a_password_the_database_lacks() {
+    let rig = Rig::new().await;
+    let user = unique("early");
+    create_user(&rig, Db::Postgres, &user, "initial-Passw0rd").await;
+    let arn = rig
+        .create_secret(
+            &unique("db/early"),
+            &rig.secret_json(Db::Postgres, &user, "initial-Passw0rd"),
+        )
+        .await;
+    let original = rig.version_with(&arn, "AWSCURRENT").await;
+    let (token, _) = rig.created(&arn).await;
+    let err = rig.step(&arn, &token, Step::Finish).await.unwrap_err();
+    assert!(matches!(err, Error::Unsafe { .. }), "{err}");
+    assert_eq!(rig.version_with(&arn, "AWSCURRENT").await, original);
+    rig.login(Db::Postgres, &user, "initial-Passw0rd")
+        .await
+        .expect("unchanged");
+}

@@ -21,6 +21,14 @@ use super::{Ctx, Scheme};
 pub(super) async fn run(ctx: &Ctx<'_>, meta: &SecretMeta) -> Result<Outcome, Error> {
     let current = ctx.current().await?;
     let scheme = Scheme::of(&current.secret);
+    if scheme == Scheme::SingleUser {
+        // setSecret moves AWSCURRENT as soon as the password changed: a single-user version
+        // that is still only pending never reached the database.
+        return Err(Error::Unsafe {
+            secret: ctx.secret().to_owned(),
+            reason: "setSecret has not changed the password for this version yet, so AWSCURRENT stays where it is; run setSecret and testSecret first".into(),
+        });
+    }
     let from = meta.version_with(CURRENT).unwrap_or(&current.id).to_owned();
     ctx.promote(&from).await?;
     if scheme.two_passwords() {
