@@ -28,7 +28,7 @@ help:
 	@echo "make test    - unit and integration tests (emulator + throwaway TLS databases)"
 	@echo "make lint    - module-cycle check, cargo fmt --check, clippy -D warnings, and lint-template"
 	@echo "make lint-template - cfn-lint, checkov, sam validate --lint on template.yaml"
-	@echo "make bench   - release-build benchmarks: cold start, rotation p50/p95, peak RSS"
+	@echo "make bench   - release-build benchmarks: cold start, rotation p50/p95 with AWS calls, connections, failed logins and TLS handshakes, peak RSS"
 	@echo "make build   - arm64 release artefacts with cargo-lambda"
 	@echo "make deploy  - sam deploy --guided (needs AWS credentials)"
 
