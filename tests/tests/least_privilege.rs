@@ -181,6 +181,18 @@ const IMPLIED: &[Implied] = &[
         needs: &["s3:GetObject"],
     },
     Implied {
+        action: "s3:GetObjectVersionTagging",
+        why: "S3 authorizes GetObjectTagging of a named object version as s3:GetObjectVersionTagging",
+        functions: &["guardduty-responder"],
+        needs: &["s3:GetObjectTagging"],
+    },
+    Implied {
+        action: "s3:PutObjectVersionTagging",
+        why: "S3 authorizes PutObjectTagging of a named object version as s3:PutObjectVersionTagging",
+        functions: &["guardduty-responder"],
+        needs: &["s3:PutObjectTagging"],
+    },
+    Implied {
         action: "lambda:InvokeFunction",
         why: "RotateSecret runs the rotation function as the caller, who needs lambda:InvokeFunction on it",
         functions: &["guardduty-responder"],

@@ -414,7 +414,8 @@ async fn guarddutys_own_tag_is_used_without_rewriting_the_objects_tags() {
             ),
         ],
     );
-    let report = rig.handle(&rig.deps(contain()), e).await.unwrap();
+    let deps = rig.deps(contain());
+    let report = rig.handle(&deps, e).await.unwrap();
     assert_eq!(
         report.actions[0].status,
         Status::Done,
@@ -437,6 +438,33 @@ async fn guarddutys_own_tag_is_used_without_rewriting_the_objects_tags() {
         .await
         .unwrap();
     assert_eq!(tags.tag_set().len(), 1, "the object was not written");
+
+    // The bucket had no policy before: release leaves it with none.
+    let released = rig
+        .release(&deps, "b2c4e0d9f0a1b2c3d4e5f60718293b06", false)
+        .await
+        .unwrap();
+    assert_eq!(
+        released.outcome,
+        guardduty_responder::report::ReleaseOutcome::Released,
+        "{released:#?}"
+    );
+    let policy = rig.s3.get_bucket_policy().bucket(&bucket).send().await;
+    assert!(policy.is_err(), "no policy left: {policy:?}");
+    let tags = rig
+        .s3
+        .get_object_tagging()
+        .bucket(&bucket)
+        .key("a.exe")
+        .version_id(&version)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        tags.tag_set()[0].key(),
+        "GuardDutyMalwareScanStatus",
+        "GuardDuty's verdict stays"
+    );
 }
 
 #[tokio::test]
