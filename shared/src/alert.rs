@@ -139,6 +139,45 @@ impl Alerts {
     }
 }
 
+/// What publishing an invocation's alerts came to.
+#[derive(Debug)]
+pub struct Delivery {
+    /// How many were published.
+    pub sent: usize,
+    /// The first publish that failed, if one did.
+    pub failure: Option<AwsCallError>,
+}
+
+impl Alerts {
+    /// Publishes each alert in turn. One that cannot be published is logged (with its title;
+    /// [`Alerts::send`] has logged the alert itself) and the others still go out; the first
+    /// failure is returned, for the invocation to fail with.
+    pub async fn send_all(&self, alerts: &[Alert]) -> Delivery {
+        let mut delivery = Delivery {
+            sent: 0,
+            failure: None,
+        };
+        for alert in alerts {
+            match self.send(alert).await {
+                Ok(_) => delivery.sent += 1,
+                Err(e) => {
+                    tracing::error!(error = %e, title = %alert.title, "could not publish the alert; it is in this log");
+                    delivery.failure.get_or_insert(e);
+                }
+            }
+        }
+        delivery
+    }
+
+    /// Publishes an alert when nothing more can be done if that fails (the failure alert of an
+    /// invocation that is failing anyway): a failed publish is logged.
+    pub async fn send_or_log(&self, alert: &Alert) {
+        if let Err(e) = self.send(alert).await {
+            tracing::error!(error = %e, title = %alert.title, "could not publish the alert; it is in this log");
+        }
+    }
+}
+
 fn string_attribute(value: &str) -> MessageAttributeValue {
     MessageAttributeValue::builder()
         .data_type("String")

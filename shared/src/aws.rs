@@ -1,4 +1,10 @@
-//! AWS SDK configuration, per-Region clients, time budgets and error classification.
+//! AWS SDK configuration, per-Region clients, time budgets and error classification; and the
+//! adapters more than one function repairs through: [`kms_key`] (key state, tags, policy) and
+//! `s3_policy` (bucket policies, feature `s3`).
+
+pub mod kms_key;
+#[cfg(feature = "s3")]
+pub mod s3_policy;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};

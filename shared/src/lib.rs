@@ -1,15 +1,18 @@
 //! `vigil`: what two or more Vigil functions share.
 //!
 //! - [`aws`]: the SDK configuration every function loads once at cold start, clients per
-//!   Region, the S3 addressing decision, the time budget taken from the Lambda deadline, and a
-//!   classification of SDK errors by cause.
+//!   Region, the S3 addressing decision, the time budget taken from the Lambda deadline, a
+//!   classification of SDK errors by cause, and the KMS key and S3 bucket-policy adapters the
+//!   repairing functions share.
 //! - [`error`]: what every function's error enum shares: retryable or not, its cause name, the
 //!   Lambda error type, and the alert a failed invocation sends.
 //! - [`arn`]: ARNs split into their parts.
 //! - [`s3`]: S3 facts more than one function reads (the public access block).
 //! - [`alert`]: one alert type and its delivery to SNS (subject limits, filterable attributes).
 //! - [`metrics`]: CloudWatch Embedded Metric Format lines written to stdout.
-//! - [`policy`]: IAM policy documents read leniently (string-or-array everywhere).
+//! - [`policy`]: IAM policy documents read leniently (string-or-array everywhere), and the
+//!   one way missing statements are added to a resource policy.
+//! - [`runbook`]: a cause's summary and the steps a person takes, put together one way.
 //! - [`events`]: lenient models of the events the functions receive.
 //! - [`config`]: typed settings from the environment (with the ones every function reads) and
 //!   from one JSON parameter in SSM Parameter Store, validated before anything acts on them.
@@ -33,5 +36,6 @@ pub mod evidence;
 pub mod metrics;
 pub mod policy;
 pub mod record;
+pub mod runbook;
 pub mod s3;
 pub mod state;

@@ -137,6 +137,28 @@ impl Store {
     }
 }
 
+impl Store {
+    /// The repairs awaiting confirmation kept under `key`: none when there is no record, and
+    /// none when it cannot be read (logged: that costs at most one alert more, never one less).
+    pub async fn awaiting(&self, key: &str, now: DateTime<Utc>) -> Awaiting {
+        match self.get::<Awaiting>(key, now).await {
+            Ok(record) => record.unwrap_or_default(),
+            Err(e) => {
+                tracing::warn!(key, error = %e, "repairs awaiting confirmation could not be read; a repaired cause may alert again");
+                Awaiting::default()
+            }
+        }
+    }
+
+    /// Writes `awaiting` under `key`, kept until its last entry's wait is over. A write that
+    /// fails is logged: it costs at most one alert more at the next check.
+    pub async fn save_awaiting(&self, key: &str, awaiting: &Awaiting, now: DateTime<Utc>) {
+        if let Err(e) = self.put(key, awaiting, now, awaiting.ttl(now)).await {
+            tracing::warn!(key, error = %e, "repairs awaiting confirmation could not be saved");
+        }
+    }
+}
+
 /// The value of a stored record, if it is readable and not expired at `now`. Pure.
 fn read_record<T: DeserializeOwned>(name: &str, text: &str, now: DateTime<Utc>) -> Option<T> {
     match serde_json::from_str::<Record<T>>(text) {

@@ -138,9 +138,13 @@ async fn bucket_facts(
 ) -> BucketFacts {
     let location = locate_bucket(deps, bucket, trail_region, account_id).await;
     let policy = match &location {
-        Ok(BucketLocation::Owned { region }) => {
-            Some(deps.regions.get(region).s3.policy(bucket, account_id).await)
-        }
+        Ok(BucketLocation::Owned { region }) => Some(
+            deps.regions
+                .get(region)
+                .bucket_policies
+                .get(bucket, account_id)
+                .await,
+        ),
         _ => None,
     };
     BucketFacts {

@@ -8,7 +8,6 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
 use vigil::arn;
 use vigil::aws::AwsCallError;
 
@@ -92,29 +91,8 @@ pub(crate) struct BucketFacts {
     pub(crate) policy: Option<Observed<Option<String>>>,
 }
 
-/// A KMS key's state, as `DescribeKey` reports it; its serde name is KMS's.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub(crate) enum KeyState {
-    Enabled,
-    Disabled,
-    PendingDeletion,
-    PendingReplicaDeletion,
-    PendingImport,
-    Unavailable,
-    Creating,
-    Updating,
-    Other,
-}
-
-serde_plain::derive_display_from_serialize!(KeyState);
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct KeyInfo {
-    pub(crate) arn: String,
-    pub(crate) account: String,
-    pub(crate) state: KeyState,
-    pub(crate) deletion_date: Option<DateTime<Utc>>,
-}
+/// A key's state and what `DescribeKey` says about it: the shared KMS adapter's types.
+pub(crate) use vigil::aws::kms_key::{KeyInfo, KeyState};
 
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct KeyFacts {

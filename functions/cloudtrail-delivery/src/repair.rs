@@ -13,8 +13,7 @@ use futures::{StreamExt, stream};
 use serde_json::Value;
 use vigil::arn;
 use vigil::aws::AwsCallError;
-use vigil::policy::PolicyDocument;
-use vigil::policy::merge::{add_statements, keeps_every_statement};
+use vigil::policy::merge::Change;
 
 use crate::config::{Config, OWNER_TAG};
 use crate::deps::Deps;
@@ -183,9 +182,14 @@ pub(crate) async fn execute(planned: &[Planned], deps: &Deps) -> Vec<Executed> {
         .collect::<Vec<_>>();
     let merges = stream::iter(merges)
         .map(|((bucket, region), statements)| async move {
-            let result = merge_bucket_policy(deps, &bucket, &region, account_id, &statements).await;
+            let result = deps
+                .regions
+                .get(&region)
+                .bucket_policies
+                .add_statements(&bucket, account_id, &statements)
+                .await;
             Executed {
-                result,
+                result: result.into(),
                 repair: Repair::AddBucketStatements {
                     bucket,
                     region,
@@ -250,58 +254,13 @@ fn outcome(result: Result<String, AwsCallError>) -> RunResult {
     }
 }
 
-/// Reads the bucket policy again (it may have changed since the facts were collected), adds
-/// the statements still missing, checks that every existing statement is kept, and writes it.
-/// S3 has no conditional PutBucketPolicy, so a change made between this read and write would
-/// be lost; the window is one round trip, and the next check sees the result.
-async fn merge_bucket_policy(
-    deps: &Deps,
-    bucket: &str,
-    region: &str,
-    account_id: &str,
-    statements: &[Value],
-) -> RunResult {
-    let clients = deps.regions.get(region);
-    let s3 = &clients.s3;
-    let current = match s3.policy(bucket, account_id).await {
-        Ok(current) => current,
-        Err(e) => return RunResult::Failed(e.to_string()),
-    };
-    let before = match current.as_deref().map(PolicyDocument::parse).transpose() {
-        Ok(doc) => doc,
-        Err(e) => {
-            return RunResult::Failed(format!(
-                "the current policy of bucket {bucket} is not a valid document ({e}); nothing written"
-            ));
+impl From<Change> for RunResult {
+    /// "Already there" counts as done: the statements the cause needed are in the policy.
+    fn from(change: Change) -> Self {
+        match change {
+            Change::Added(detail) | Change::AlreadyThere(detail) => RunResult::Done(detail),
+            Change::Failed(error) => RunResult::Failed(error),
         }
-    };
-    let merged = match add_statements(before.as_ref(), statements) {
-        Ok(merged) => merged,
-        Err(e) => return RunResult::Failed(e.to_string()),
-    };
-    if merged.added.is_empty() {
-        return RunResult::Done("the statements were already there; nothing written".into());
-    }
-    if let Some(before) = &before
-        && !keeps_every_statement(before, &merged.document)
-    {
-        return RunResult::Failed(
-            "the merged policy would change an existing statement; nothing written".into(),
-        );
-    }
-    let text = merged.document.to_value().to_string();
-    match s3.put_policy(bucket, account_id, &text).await {
-        Ok(()) => RunResult::Done(format!(
-            "added {} to the policy of bucket {bucket} ({} existing statement(s) kept)",
-            merged
-                .added
-                .iter()
-                .map(|s| s.sid.clone().unwrap_or_else(|| "a statement".into()))
-                .collect::<Vec<_>>()
-                .join(", "),
-            before.map_or(0, |b| b.statements.len())
-        )),
-        Err(e) => RunResult::Failed(e.to_string()),
     }
 }
 

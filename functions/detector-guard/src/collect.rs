@@ -153,12 +153,15 @@ async fn filters(
 }
 
 async fn bucket_facts(deps: &Deps, name: String, region: String) -> BucketFacts {
-    let s3 = &deps.regions.get(&region).s3;
+    let clients = deps.regions.get(&region);
     let account = deps.config.account_id.as_str();
-    let location = s3.locate(&name, account).await;
+    let location = clients.s3.locate(&name, account).await;
     let owned = matches!(location, Ok(BucketLocation::Owned { .. }));
     let (policy, tags) = if owned {
-        let (policy, tags) = tokio::join!(s3.policy(&name, account), s3.tags(&name, account));
+        let (policy, tags) = tokio::join!(
+            clients.bucket_policies.get(&name, account),
+            clients.s3.tags(&name, account)
+        );
         (Some(policy), Some(tags))
     } else {
         (None, None)
@@ -177,7 +180,7 @@ async fn key_facts(deps: &Deps, id: String, fallback_region: String) -> KeyFacts
         .filter(|r| !r.is_empty())
         .unwrap_or(fallback_region);
     let kms = &deps.regions.get(&region).kms;
-    let key = kms.key(&id).await;
+    let key = kms.describe(&id).await;
     let ours = matches!(&key, Ok(Some(k)) if k.account == deps.config.account_id);
     let (policy, tags) = match (&key, ours) {
         (Ok(Some(k)), true) => {
@@ -204,14 +207,10 @@ pub(crate) async fn awaiting(deps: &Deps, regions: &[String]) -> BTreeMap<String
     };
     let now = Utc::now();
     for region in regions {
-        let record = match store.get::<Awaiting>(&awaiting_key(region), now).await {
-            Ok(record) => record.unwrap_or_default(),
-            Err(e) => {
-                tracing::warn!(%region, error = %e, "repairs awaiting confirmation could not be read; a repaired cause may alert again");
-                Awaiting::default()
-            }
-        };
-        out.insert(region.clone(), record);
+        out.insert(
+            region.clone(),
+            store.awaiting(&awaiting_key(region), now).await,
+        );
     }
     out
 }

@@ -141,24 +141,8 @@ pub(crate) struct BucketFacts {
     pub(crate) tags: Option<Observed<Vec<(String, String)>>>,
 }
 
-/// A KMS key's state as `DescribeKey` reports it; the serde name is KMS's.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub(crate) enum KeyState {
-    Enabled,
-    Disabled,
-    PendingDeletion,
-    Unavailable,
-    Other,
-}
-
-serde_plain::derive_display_from_serialize!(KeyState);
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct KeyInfo {
-    pub(crate) arn: String,
-    pub(crate) account: String,
-    pub(crate) state: KeyState,
-}
+/// A key's state and what `DescribeKey` says about it: the shared KMS adapter's types.
+pub(crate) use vigil::aws::kms_key::{KeyInfo, KeyState};
 
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct KeyFacts {

@@ -58,16 +58,8 @@ pub async fn handle_event(
     let namespace = &deps.config.common.metrics_namespace;
     match result {
         Ok((mut outcome, alerts)) => {
-            let mut failure = None;
-            for alert in &alerts {
-                match deps.alerts.send(alert).await {
-                    Ok(_) => outcome.alerts_sent += 1,
-                    Err(e) => {
-                        tracing::error!(error = %e, title = %alert.title, "could not publish; it is in this log");
-                        failure.get_or_insert(e);
-                    }
-                }
-            }
+            let delivery = deps.alerts.send_all(&alerts).await;
+            outcome.alerts_sent += delivery.sent;
             report::emit_metrics(namespace, &name, &outcome, started.elapsed());
             tracing::info!(
                 trigger = %outcome.trigger,
@@ -77,7 +69,7 @@ pub async fn handle_event(
                 alerts = outcome.alerts_sent,
                 "done"
             );
-            match failure {
+            match delivery.failure {
                 Some(e) => Err(Error::AlertNotSent(e)),
                 None => Ok(outcome),
             }
@@ -85,13 +77,9 @@ pub async fn handle_event(
         Err(error) => {
             tracing::error!(cause = error.cause(), retryable = error.retryable(), %error, "check failed");
             report::emit_failure_metrics(namespace, &name, &error, started.elapsed());
-            if let Err(e) = deps
-                .alerts
-                .send(&report::failure_alert(&described, &error))
-                .await
-            {
-                tracing::error!(error = %e, "could not publish the failure alert; it is in this log");
-            }
+            deps.alerts
+                .send_or_log(&report::failure_alert(&described, &error))
+                .await;
             Err(error)
         }
     }

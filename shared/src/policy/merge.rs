@@ -87,6 +87,93 @@ pub fn keeps_every_statement(before: &PolicyDocument, after: &PolicyDocument) ->
             .all(|(b, a)| b.raw == a.raw)
 }
 
+/// What adding the statements a service needs to a resource policy came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Change {
+    /// The policy was written: what was added, and how many statements were kept.
+    Added(String),
+    /// Every statement was already there; nothing was written.
+    AlreadyThere(String),
+    /// Nothing was written (or the write failed): why.
+    Failed(String),
+}
+
+/// The decision before a write: the policy to write and what it adds, or the [`Change`] that
+/// settles it without a write.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Addition {
+    Write { policy: String, done: String },
+    Settled(Change),
+}
+
+/// Decides how to add `statements` to `current` (the policy text read just now; `None`: the
+/// resource has none) of `what` (`bucket logs`, `key arn:...`): only the statements still
+/// missing are added, and nothing is written when the current text is not a valid document or
+/// the merged policy would not keep every existing statement as it was. Pure.
+pub fn addition(current: Option<&str>, statements: &[Value], what: &str) -> Addition {
+    let before = match current.map(PolicyDocument::parse).transpose() {
+        Ok(doc) => doc,
+        Err(e) => {
+            return Addition::Settled(Change::Failed(format!(
+                "the current policy of {what} is not a valid document ({e}); nothing written"
+            )));
+        }
+    };
+    let merged = match add_statements(before.as_ref(), statements) {
+        Ok(merged) => merged,
+        Err(e) => return Addition::Settled(Change::Failed(e.to_string())),
+    };
+    if merged.added.is_empty() {
+        return Addition::Settled(Change::AlreadyThere(
+            "the statements were already there; nothing written".into(),
+        ));
+    }
+    if let Some(before) = &before
+        && !keeps_every_statement(before, &merged.document)
+    {
+        return Addition::Settled(Change::Failed(
+            "the merged policy would change an existing statement; nothing written".into(),
+        ));
+    }
+    Addition::Write {
+        policy: merged.document.to_value().to_string(),
+        done: format!(
+            "added {} to the policy of {what} ({} existing statement(s) kept)",
+            merged
+                .added
+                .iter()
+                .map(|s| s.sid.clone().unwrap_or_else(|| "a statement".into()))
+                .collect::<Vec<_>>()
+                .join(", "),
+            before.map_or(0, |b| b.statements.len())
+        ),
+    }
+}
+
+/// Adds the statements still missing to `current` (see [`addition`]) and writes the result
+/// with `put`. Neither S3 nor KMS has a conditional write: a change made between the caller's
+/// read and this write would be lost; the window is one round trip, and the next check sees
+/// the result.
+pub async fn add_and_write<F, Fut, E>(
+    current: Option<&str>,
+    statements: &[Value],
+    what: &str,
+    put: F,
+) -> Change
+where
+    F: FnOnce(String) -> Fut,
+    Fut: std::future::Future<Output = Result<(), E>>,
+    E: std::fmt::Display,
+{
+    match addition(current, statements, what) {
+        Addition::Settled(change) => change,
+        Addition::Write { policy, done } => match put(policy).await {
+            Ok(()) => Change::Added(done),
+            Err(e) => Change::Failed(e.to_string()),
+        },
+    }
+}
+
 fn sid_taken(document: &PolicyDocument, sid: &str) -> bool {
     document
         .statements
@@ -178,6 +265,60 @@ mod tests {
     fn invalid_statement_to_add_is_an_error() {
         let err = add_statements(None, &[json!({"Action": "s3:PutObject"})]).unwrap_err();
         assert!(err.to_string().contains("statement to add 0"), "{err}");
+    }
+
+    #[test]
+    fn an_addition_writes_only_what_is_missing_and_refuses_bad_documents() {
+        let tls = json!({"Sid": "DenyPlainHttp", "Effect": "Deny", "Principal": "*",
+            "Action": "s3:*", "Resource": "arn:aws:s3:::logs/*",
+            "Condition": {"Bool": {"aws:SecureTransport": "false"}}});
+        let current = json!({"Version": "2012-10-17", "Statement": [tls]}).to_string();
+        let Addition::Write { policy, done } =
+            addition(Some(&current), &[write_statement()], "bucket logs")
+        else {
+            panic!("a missing statement is written");
+        };
+        assert_eq!(
+            done,
+            "added AWSCloudTrailWrite to the policy of bucket logs (1 existing statement(s) kept)"
+        );
+        let written: Value = serde_json::from_str(&policy).unwrap();
+        assert_eq!(written["Statement"][0], tls);
+        assert_eq!(written["Statement"][1], write_statement());
+
+        assert_eq!(
+            addition(Some(&policy), &[write_statement()], "bucket logs"),
+            Addition::Settled(Change::AlreadyThere(
+                "the statements were already there; nothing written".into()
+            ))
+        );
+        let Addition::Settled(Change::Failed(why)) =
+            addition(Some("not json"), &[write_statement()], "key k")
+        else {
+            panic!("an unreadable policy is never overwritten");
+        };
+        assert!(
+            why.starts_with("the current policy of key k is not a valid document"),
+            "{why}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_failed_write_is_reported_and_nothing_is_written_when_all_is_there() {
+        let failed = add_and_write(None, &[write_statement()], "bucket logs", |_| async {
+            Err::<(), _>("AccessDenied")
+        })
+        .await;
+        assert_eq!(failed, Change::Failed("AccessDenied".into()));
+        let current = json!({"Statement": [write_statement()]}).to_string();
+        let unchanged = add_and_write(
+            Some(&current),
+            &[write_statement()],
+            "bucket logs",
+            |_| async { panic!("nothing to write") as Result<(), String> },
+        )
+        .await;
+        assert!(matches!(unchanged, Change::AlreadyThere(_)));
     }
 
     #[test]

@@ -1,4 +1,4 @@
-//! S3: where a trail's bucket is and who owns it, and its bucket policy.
+//! S3: where a trail's bucket is and who owns it (its policy: `vigil::aws::s3_policy`).
 //!
 //! Every call names this account as `ExpectedBucketOwner`, so S3 itself refuses to read or
 //! change a bucket another account owns: a bucket name freed by a deletion and taken by
@@ -7,7 +7,6 @@
 use aws_sdk_s3::Client;
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::result::SdkError;
-use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use vigil::aws::AwsCallError;
 
 use crate::facts::BucketLocation;
@@ -70,44 +69,6 @@ impl S3 {
                 }
             }
         }
-    }
-
-    /// The bucket policy text; `None` when the bucket has none.
-    pub(crate) async fn policy(
-        &self,
-        bucket: &str,
-        account_id: &str,
-    ) -> Result<Option<String>, AwsCallError> {
-        match self
-            .client
-            .get_bucket_policy()
-            .bucket(bucket)
-            .expected_bucket_owner(account_id)
-            .send()
-            .await
-        {
-            Ok(out) => Ok(out.policy.filter(|p| !p.trim().is_empty())),
-            Err(err) if err.code() == Some("NoSuchBucketPolicy") => Ok(None),
-            Err(err) => Err(AwsCallError::new("s3:GetBucketPolicy", err)),
-        }
-    }
-
-    /// Writes the bucket policy, only if this account owns the bucket.
-    pub(crate) async fn put_policy(
-        &self,
-        bucket: &str,
-        account_id: &str,
-        policy: &str,
-    ) -> Result<(), AwsCallError> {
-        self.client
-            .put_bucket_policy()
-            .bucket(bucket)
-            .expected_bucket_owner(account_id)
-            .policy(policy)
-            .send()
-            .await
-            .map_err(|e| AwsCallError::new("s3:PutBucketPolicy", e))?;
-        Ok(())
     }
 }
 

@@ -6,7 +6,6 @@
 //! resource it covers, or the condition it fails (another trail's `aws:SourceArn`, a different
 //! ACL...). That is the evidence a person needs to see, and it says what to add.
 
-use serde_json::Value;
 use vigil::policy::{Effect, PolicyDocument, Statement};
 
 use super::access::{self, Applies, ServiceRequest};
@@ -219,9 +218,4 @@ fn problems(
         });
     }
     out
-}
-
-/// The statement JSON to add, pretty-printed for a person's instructions.
-pub(crate) fn pretty(statement: &Value) -> String {
-    serde_json::to_string_pretty(statement).unwrap_or_default()
 }

@@ -6,35 +6,15 @@
 use serde_json::Value;
 use vigil::aws::{AwsCallError, AwsFailure};
 
-use super::grant::{Problem, pretty};
+use vigil::runbook::pretty;
+
+use super::grant::Problem;
 use super::{CauseKind, ErrorClass};
 use crate::facts::{KeyState, LogGroupFacts, TrailSettings};
 
-/// A cause's summary and the steps for a person, in order.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) struct Text {
-    pub(super) summary: String,
-    pub(super) steps: Vec<String>,
-}
-
-impl Text {
-    fn new(summary: impl Into<String>) -> Self {
-        Text {
-            summary: summary.into(),
-            steps: Vec::new(),
-        }
-    }
-
-    fn step(mut self, line: impl Into<String>) -> Self {
-        self.steps.push(line.into());
-        self
-    }
-
-    fn steps(mut self, lines: impl IntoIterator<Item = String>) -> Self {
-        self.steps.extend(lines);
-        self
-    }
-}
+/// A cause's summary and the steps for a person, in order (put together as every function
+/// does).
+pub(super) use vigil::runbook::Text;
 
 /// Evidence line of every key-policy cause: why Vigil only proposes the change.
 pub(super) const KEY_POLICY_NEVER_EDITED: &str =

@@ -20,11 +20,8 @@ pub(crate) async fn save_awaiting(deps: &Deps, changed: &BTreeMap<String, Awaiti
     };
     let now = Utc::now();
     for (region, awaiting) in changed {
-        if let Err(e) = store
-            .put(&awaiting_key(region), awaiting, now, awaiting.ttl(now))
-            .await
-        {
-            tracing::warn!(%region, error = %e, "repairs awaiting confirmation could not be saved");
-        }
+        store
+            .save_awaiting(&awaiting_key(region), awaiting, now)
+            .await;
     }
 }

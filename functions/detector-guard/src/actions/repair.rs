@@ -9,10 +9,8 @@
 //! such keys. Each kind can be switched off. A deleted bucket name is never recreated and a
 //! suppression rule never deleted: no repair exists for either.
 
-use serde_json::Value;
 use vigil::aws::AwsCallError;
-use vigil::policy::PolicyDocument;
-use vigil::policy::merge::{add_statements, keeps_every_statement};
+use vigil::policy::merge::Change;
 
 use crate::aws::guardduty::ExportProperties;
 use crate::config::{Config, OWNER_TAG, Plan};
@@ -276,36 +274,18 @@ async fn run(repair: &Repair, deps: &Deps) -> RunResult {
         ),
         Repair::AddBucketStatements {
             bucket, statements, ..
-        } => {
-            let s3 = &clients.s3;
-            let current = match s3.policy(bucket, account).await {
-                Ok(p) => p,
-                Err(e) => return RunResult::Failed(e.to_string()),
-            };
-            merge(
-                current.as_deref(),
-                statements,
-                &format!("bucket {bucket}"),
-                |text| async move { s3.put_policy(bucket, account, &text).await },
-            )
+        } => clients
+            .bucket_policies
+            .add_statements(bucket, account, statements)
             .await
-        }
+            .into(),
         Repair::AddKeyStatement {
             key_arn, statement, ..
-        } => {
-            let kms = &clients.kms;
-            let current = match kms.policy(key_arn).await {
-                Ok(p) => p,
-                Err(e) => return RunResult::Failed(e.to_string()),
-            };
-            merge(
-                Some(&current),
-                std::slice::from_ref(statement),
-                &format!("key {key_arn}"),
-                |text| async move { kms.put_policy(key_arn, &text).await },
-            )
+        } => clients
+            .kms
+            .add_policy_statements(key_arn, std::slice::from_ref(statement))
             .await
-        }
+            .into(),
         Repair::CancelKeyDeletion { key_arn, .. } => outcome(
             clients
                 .kms
@@ -323,49 +303,13 @@ async fn run(repair: &Repair, deps: &Deps) -> RunResult {
     }
 }
 
-/// Adds the statements still missing to the policy read just now, checks that every existing
-/// statement is kept, and writes it with `put`. Neither S3 nor KMS has a conditional write:
-/// a change made between this read and write would be lost; the window is one round trip and
-/// the next check sees the result.
-async fn merge<F, Fut>(current: Option<&str>, statements: &[Value], what: &str, put: F) -> RunResult
-where
-    F: FnOnce(String) -> Fut,
-    Fut: std::future::Future<Output = Result<(), AwsCallError>>,
-{
-    let before = match current.map(PolicyDocument::parse).transpose() {
-        Ok(doc) => doc,
-        Err(e) => {
-            return RunResult::Failed(format!(
-                "the current policy of {what} is not a valid document ({e}); nothing written"
-            ));
+impl From<Change> for RunResult {
+    fn from(change: Change) -> Self {
+        match change {
+            Change::Added(detail) => RunResult::Done(detail),
+            Change::AlreadyThere(detail) => RunResult::Unchanged(detail),
+            Change::Failed(error) => RunResult::Failed(error),
         }
-    };
-    let merged = match add_statements(before.as_ref(), statements) {
-        Ok(m) => m,
-        Err(e) => return RunResult::Failed(e.to_string()),
-    };
-    if merged.added.is_empty() {
-        return RunResult::Unchanged("the statements were already there; nothing written".into());
-    }
-    if let Some(before) = &before
-        && !keeps_every_statement(before, &merged.document)
-    {
-        return RunResult::Failed(
-            "the merged policy would change an existing statement; nothing written".into(),
-        );
-    }
-    match put(merged.document.to_value().to_string()).await {
-        Ok(()) => RunResult::Done(format!(
-            "added {} to the policy of {what} ({} existing statement(s) kept)",
-            merged
-                .added
-                .iter()
-                .map(|s| s.sid.clone().unwrap_or_else(|| "a statement".into()))
-                .collect::<Vec<_>>()
-                .join(", "),
-            before.map_or(0, |b| b.statements.len())
-        )),
-        Err(e) => RunResult::Failed(e.to_string()),
     }
 }
 
@@ -423,6 +367,7 @@ mod tests {
                         arn: KEY.into(),
                         account: ACCOUNT.into(),
                         state: KeyState::Disabled,
+                        deletion_date: None,
                     })),
                     policy: None,
                     tags: Some(Ok(key_tags)),

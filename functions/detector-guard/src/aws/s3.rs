@@ -1,5 +1,5 @@
-//! S3: an export bucket's owner, policy and tags; adding statements to its policy; and writing
-//! a drill's signed record to the evidence bucket.
+//! S3: an export bucket's owner and tags (its policy: `vigil::aws::s3_policy`), and writing a
+//! drill's signed record to the evidence bucket.
 //!
 //! Every bucket call names this account as `ExpectedBucketOwner`, so S3 itself refuses to read
 //! or change a bucket another account owns.
@@ -51,43 +51,6 @@ impl S3 {
                 _ => Err(AwsCallError::new("s3:HeadBucket", e)),
             },
         }
-    }
-
-    /// The bucket policy text; `None` when the bucket has none.
-    pub(crate) async fn policy(
-        &self,
-        bucket: &str,
-        account_id: &str,
-    ) -> Result<Option<String>, AwsCallError> {
-        match self
-            .client
-            .get_bucket_policy()
-            .bucket(bucket)
-            .expected_bucket_owner(account_id)
-            .send()
-            .await
-        {
-            Ok(out) => Ok(out.policy.filter(|p| !p.trim().is_empty())),
-            Err(e) if e.code() == Some("NoSuchBucketPolicy") => Ok(None),
-            Err(e) => Err(AwsCallError::new("s3:GetBucketPolicy", e)),
-        }
-    }
-
-    pub(crate) async fn put_policy(
-        &self,
-        bucket: &str,
-        account_id: &str,
-        policy: &str,
-    ) -> Result<(), AwsCallError> {
-        self.client
-            .put_bucket_policy()
-            .bucket(bucket)
-            .expected_bucket_owner(account_id)
-            .policy(policy)
-            .send()
-            .await
-            .map_err(|e| AwsCallError::new("s3:PutBucketPolicy", e))?;
-        Ok(())
     }
 
     /// The bucket's tags; none when it has no tag set.

@@ -4,34 +4,14 @@
 
 use serde_json::Value;
 use vigil::aws::{AwsCallError, AwsFailure};
+use vigil::runbook::pretty;
 
 use crate::config::{ExportTarget, Frequency, Plan};
 use crate::facts::KeyState;
 
-/// A cause's summary and the steps for a person, in order.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) struct Text {
-    pub(super) summary: String,
-    pub(super) steps: Vec<String>,
-}
-
-impl Text {
-    fn new(summary: impl Into<String>) -> Self {
-        Text {
-            summary: summary.into(),
-            steps: Vec::new(),
-        }
-    }
-
-    fn step(mut self, line: impl Into<String>) -> Self {
-        self.steps.push(line.into());
-        self
-    }
-}
-
-fn pretty(value: &Value) -> String {
-    serde_json::to_string_pretty(value).unwrap_or_default()
-}
+/// A cause's summary and the steps for a person, in order (put together as every function
+/// does).
+pub(super) use vigil::runbook::Text;
 
 fn lookup(event: &str, region: &str) -> String {
     format!(

@@ -103,6 +103,7 @@ fn healthy() -> Facts {
                     arn: KEY.into(),
                     account: ACCOUNT.into(),
                     state: KeyState::Enabled,
+                    deletion_date: None,
                 })),
                 policy: Some(Ok(good_key_policy())),
                 tags: Some(Ok(vec![])),
