@@ -31,9 +31,13 @@ pub(super) async fn run(ctx: &Ctx<'_>, meta: &SecretMeta) -> Result<Outcome, Err
     }
     let from = meta.version_with(CURRENT).unwrap_or(&current.id).to_owned();
     ctx.promote(&from).await?;
-    if scheme.two_passwords() {
-        let pending = ctx.pending().await?.secret;
-        remove_old_password(ctx, &current.secret, &pending).await?;
+    match scheme {
+        Scheme::RedisAcl => remove_redis_password(ctx, &current.secret).await?,
+        Scheme::ElastiCacheUser => {
+            let pending = ctx.pending().await?.secret;
+            keep_only_cache_password(ctx, &pending).await?;
+        }
+        Scheme::SingleUser | Scheme::AlternatingUsers => {}
     }
     drop_pending_label(ctx).await?;
     tracing::info!(secret = ctx.secret(), version = ctx.token(), %scheme, "rotation finished");
@@ -47,11 +51,17 @@ pub(super) async fn run(ctx: &Ctx<'_>, meta: &SecretMeta) -> Result<Outcome, Err
 /// setSecret, or a retry after AWSCURRENT moved.
 pub(super) async fn run_promoted(ctx: &Ctx<'_>) -> Result<Outcome, Error> {
     let current = ctx.current().await?;
-    if Scheme::of(&current.secret).two_passwords()
-        && let Some(previous) = ctx.previous().await?
-        && previous.id != current.id
-    {
-        remove_old_password(ctx, &previous.secret, &current.secret).await?;
+    match Scheme::of(&current.secret) {
+        Scheme::RedisAcl => {
+            if let Some(previous) = ctx.previous().await?
+                && previous.secret.password.expose_secret()
+                    != current.secret.password.expose_secret()
+            {
+                remove_redis_password(ctx, &previous.secret).await?;
+            }
+        }
+        Scheme::ElastiCacheUser => keep_only_cache_password(ctx, &current.secret).await?,
+        Scheme::SingleUser | Scheme::AlternatingUsers => {}
     }
     drop_pending_label(ctx).await?;
     Ok(ctx.outcome(
@@ -60,29 +70,27 @@ pub(super) async fn run_promoted(ctx: &Ctx<'_>) -> Result<Outcome, Error> {
     ))
 }
 
-/// Removes `old`'s password from the user, which keeps `new`'s.
-async fn remove_old_password(ctx: &Ctx<'_>, old: &DbSecret, new: &DbSecret) -> Result<(), Error> {
-    match Scheme::of(new) {
-        Scheme::RedisAcl if old.password.expose_secret() != new.password.expose_secret() => {
-            let target = ctx.target(new).await?;
-            let mut session = redis_admin(ctx, new, &target).await?;
-            let acl = session
-                .redis()
-                .expect("a Redis target opens a Redis session");
-            let removed = acl.remove_password(&new.username, &old.password).await;
-            session.close().await;
-            removed?;
-        }
-        Scheme::ElastiCacheUser => {
-            let id = cache_user_id(ctx, new)?;
-            ctx.cache_user_active(&id).await?;
-            ctx.deps
-                .elasticache
-                .set_passwords(&id, &[&new.password])
-                .await?;
-        }
-        _ => {}
-    }
+/// Removes `old`'s password from its Redis user (through `old`'s admin, who is also the new
+/// version's: a rotation changes only the password).
+async fn remove_redis_password(ctx: &Ctx<'_>, old: &DbSecret) -> Result<(), Error> {
+    let target = ctx.target(old).await?;
+    let mut session = redis_admin(ctx, old, &target).await?;
+    let acl = session
+        .redis()
+        .expect("a Redis target opens a Redis session");
+    let removed = acl.remove_password(&old.username, &old.password).await;
+    session.close().await;
+    Ok(removed?)
+}
+
+/// Leaves the ElastiCache user with `new`'s password only.
+async fn keep_only_cache_password(ctx: &Ctx<'_>, new: &DbSecret) -> Result<(), Error> {
+    let id = cache_user_id(ctx, new)?;
+    ctx.cache_user_active(&id).await?;
+    ctx.deps
+        .elasticache
+        .set_passwords(&id, &[&new.password])
+        .await?;
     Ok(())
 }
 
