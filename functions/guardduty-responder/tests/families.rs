@@ -53,19 +53,7 @@ async fn a_compromised_ecs_task_is_recorded_stopped_and_its_service_tagged() {
     let rig = Rig::new().await;
     let task = rig.seed_task().await;
     let ecs = rig.ecs();
-    let e = event(
-        "ecs-runtime-cryptominer",
-        &[
-            (
-                "/detail/resource/ecsClusterDetails/arn",
-                json!(task.cluster_arn),
-            ),
-            (
-                "/detail/resource/ecsClusterDetails/taskDetails/arn",
-                json!(task.task_arn),
-            ),
-        ],
-    );
+    let e = task.event(&[]);
     let running = ecs
         .describe_tasks()
         .cluster("storefront")
@@ -133,17 +121,7 @@ async fn a_compromised_ecs_task_is_recorded_stopped_and_its_service_tagged() {
         .await
         .unwrap();
 
-    let mut again = e;
-    again["detail"]["service"]["count"] = json!(2);
-    let replay = rig.handle(&deps, again).await.unwrap();
-    assert!(
-        replay
-            .actions
-            .iter()
-            .all(|o| o.status == Status::AlreadyDone),
-        "{:#?}",
-        replay.actions
-    );
+    rig.replay_changes_nothing(&deps, &e).await;
 }
 
 #[tokio::test]
@@ -224,16 +202,7 @@ async fn a_lambda_function_is_throttled_to_zero_recorded_and_its_role_revoked() 
     let rig = Rig::new().await;
     rig.seed_function("image-resizer", Some(7)).await;
     let deps = rig.deps(contain());
-    let e = event(
-        "lambda-c2",
-        &[(
-            "/detail/resource/lambdaDetails/role",
-            json!(format!(
-                "arn:aws:iam::{}:role/image-resizer-role",
-                rig.account
-            )),
-        )],
-    );
+    let e = rig.lambda_event();
     let report = rig.handle(&deps, e.clone()).await.unwrap();
     assert_eq!(report.family, Family::LambdaFunction);
     assert_eq!(
@@ -297,32 +266,8 @@ async fn policy_of(rig: &Rig, bucket: &str) -> serde_json::Value {
 #[tokio::test]
 async fn a_malicious_object_version_is_made_unreadable_by_a_merged_policy_statement() {
     let rig = Rig::new().await;
-    let bucket = format!("uploads-{}", rig.account);
-    let version = rig
-        .seed_object(&bucket, "incoming/invoice.pdf.exe", &[("team", "billing")])
-        .await;
-    let existing = json!({"Version": "2012-10-17", "Statement": [{
-        "Sid": "TheirsStays", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
-        "Resource": format!("arn:aws:s3:::{bucket}/*"),
-        "Condition": {"Bool": {"aws:SecureTransport": "false"}}}]});
-    rig.s3
-        .put_bucket_policy()
-        .bucket(&bucket)
-        .policy(existing.to_string())
-        .send()
-        .await
-        .unwrap();
+    let (bucket, version, existing, e) = rig.seed_malicious_object().await;
     let deps = rig.deps(contain());
-    let e = event(
-        "s3-malware-object",
-        &[
-            ("/detail/resource/s3BucketDetails/0/name", json!(bucket)),
-            (
-                "/detail/resource/s3BucketDetails/0/s3ObjectDetails/0/versionId",
-                json!(version),
-            ),
-        ],
-    );
     let report = rig.handle(&deps, e.clone()).await.unwrap();
     assert_eq!(report.family, Family::S3Malware);
     assert_eq!(

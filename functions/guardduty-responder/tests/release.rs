@@ -150,16 +150,7 @@ async fn revoked_role_sessions_and_lambda_concurrency_are_restored() {
     let rig = Rig::new().await;
     rig.seed_function("image-resizer", None).await;
     let deps = rig.deps(contain());
-    let e = event(
-        "lambda-c2",
-        &[(
-            "/detail/resource/lambdaDetails/role",
-            json!(format!(
-                "arn:aws:iam::{}:role/image-resizer-role",
-                rig.account
-            )),
-        )],
-    );
+    let e = rig.lambda_event();
     let id = e["detail"]["id"].as_str().unwrap().to_owned();
     let concurrency = |rig: &Rig| {
         let lambda = rig.lambda();
@@ -204,32 +195,8 @@ async fn revoked_role_sessions_and_lambda_concurrency_are_restored() {
 #[tokio::test]
 async fn a_quarantined_object_is_readable_again_and_the_bucket_policy_as_before() {
     let rig = Rig::new().await;
-    let bucket = format!("uploads-{}", rig.account);
-    let version = rig
-        .seed_object(&bucket, "incoming/invoice.pdf.exe", &[("team", "billing")])
-        .await;
-    let theirs = json!({"Version": "2012-10-17", "Statement": [{
-        "Sid": "TheirsStays", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
-        "Resource": format!("arn:aws:s3:::{bucket}/*"),
-        "Condition": {"Bool": {"aws:SecureTransport": "false"}}}]});
-    rig.s3
-        .put_bucket_policy()
-        .bucket(&bucket)
-        .policy(theirs.to_string())
-        .send()
-        .await
-        .unwrap();
+    let (bucket, version, theirs, e) = rig.seed_malicious_object().await;
     let deps = rig.deps(contain());
-    let e = event(
-        "s3-malware-object",
-        &[
-            ("/detail/resource/s3BucketDetails/0/name", json!(bucket)),
-            (
-                "/detail/resource/s3BucketDetails/0/s3ObjectDetails/0/versionId",
-                json!(version),
-            ),
-        ],
-    );
     let id = e["detail"]["id"].as_str().unwrap().to_owned();
     rig.handle(&deps, e).await.unwrap();
     let tags = |rig: &Rig| {
@@ -274,19 +241,7 @@ async fn the_ecs_service_tag_is_removed_and_the_stopped_task_reported() {
     let rig = Rig::new().await;
     let task = rig.seed_task().await;
     let deps = rig.deps(contain());
-    let e = event(
-        "ecs-runtime-cryptominer",
-        &[
-            (
-                "/detail/resource/ecsClusterDetails/arn",
-                json!(task.cluster_arn),
-            ),
-            (
-                "/detail/resource/ecsClusterDetails/taskDetails/arn",
-                json!(task.task_arn),
-            ),
-        ],
-    );
+    let e = task.event(&[]);
     let id = e["detail"]["id"].as_str().unwrap().to_owned();
     let tag_keys = |rig: &Rig| {
         let (ecs, arn) = (rig.ecs(), task.service_arn.clone());

@@ -10,7 +10,7 @@
 //! - EKS → isolate the node instance, only when the finding is about the node.
 //! - Lambda function → reserved concurrency 0 (after recording it), revoke its role's sessions.
 //! - Malicious S3 object → that version unreadable but to the quarantine readers.
-//! - Attack sequence → [`super::sequence`]: each resource and credential through the above.
+//! - Attack sequence → `super::sequence` (called by `decide`), with the helpers here.
 //! - Container, Backup malware, Custom Detection Rules, anything else → nothing (alert).
 
 use std::net::IpAddr;
@@ -172,10 +172,12 @@ pub(super) fn candidates(
         Family::EksCluster => eks_node(finding),
         Family::LambdaFunction => lambda_candidates(finding),
         Family::S3Malware => object_candidates(finding),
-        Family::AttackSequence => super::sequence::candidates(finding),
-        Family::Container | Family::BackupMalware | Family::CustomDetection | Family::Other => {
-            Vec::new()
-        }
+        // Attack sequences are expanded by `sequence`, which builds on the helpers here.
+        Family::AttackSequence
+        | Family::Container
+        | Family::BackupMalware
+        | Family::CustomDetection
+        | Family::Other => Vec::new(),
     }
 }
 

@@ -241,7 +241,11 @@ pub fn decide(finding: &Finding, settings: &ResponseSettings, scope: &Scope) -> 
     let band = finding.band();
     let held = held(finding, settings, scope);
     let mut planned = Vec::new();
-    for c in candidates(finding, family, settings) {
+    let considered = match family {
+        Family::AttackSequence => sequence::candidates(finding),
+        _ => candidates(finding, family, settings),
+    };
+    for c in considered {
         let (verdict, reason, action) = match c.action {
             Err(problem) => (Verdict::Skip, problem, None),
             Ok(action) => {

@@ -87,6 +87,33 @@ fn trust(external_id: Option<&str>) -> String {
     )
 }
 
+/// The status of the user's first access key.
+pub async fn key_status(iam: &aws_sdk_iam::Client, user: &str) -> String {
+    iam.list_access_keys()
+        .user_name(user)
+        .send()
+        .await
+        .unwrap()
+        .access_key_metadata()[0]
+        .status()
+        .unwrap()
+        .as_str()
+        .to_owned()
+}
+
+/// An IAM user with one access key in the account of `iam`; returns the key id.
+pub async fn user_with_key(iam: &aws_sdk_iam::Client, user: &str) -> String {
+    iam.create_user().user_name(user).send().await.unwrap();
+    iam.create_access_key()
+        .user_name(user)
+        .send()
+        .await
+        .unwrap()
+        .access_key
+        .unwrap()
+        .access_key_id
+}
+
 /// Creates `role` in the account of `iam` (trusting anyone, with `external_id` when given).
 pub async fn create_role(iam: &aws_sdk_iam::Client, role: &str, external_id: Option<&str>) {
     iam.create_role()
@@ -297,30 +324,74 @@ impl Rig {
 
     /// An IAM user with one access key; returns the key id.
     pub async fn seed_user_with_key(&self, user: &str) -> String {
-        self.iam.create_user().user_name(user).send().await.unwrap();
-        self.iam
-            .create_access_key()
-            .user_name(user)
+        user_with_key(&self.iam, user).await
+    }
+
+    /// Handles `e` again, seen more often, and checks every action finds its work done.
+    pub async fn replay_changes_nothing(&self, deps: &Deps, e: &Value) {
+        let mut again = e.clone();
+        again["detail"]["service"]["count"] = Value::from(9);
+        let replay = self.handle(deps, again).await.unwrap();
+        assert!(
+            replay
+                .actions
+                .iter()
+                .all(|o| o.status == guardduty_responder::actions::Status::AlreadyDone),
+            "replay must change nothing: {:#?}",
+            replay.actions
+        );
+    }
+
+    /// A versioned bucket with a malicious object and a policy statement of its owner's; the
+    /// bucket, the object's version, the owner's policy and the finding event about it.
+    pub async fn seed_malicious_object(&self) -> (String, String, Value, Value) {
+        let bucket = format!("uploads-{}", self.account);
+        let version = self
+            .seed_object(&bucket, "incoming/invoice.pdf.exe", &[("team", "billing")])
+            .await;
+        let theirs = serde_json::json!({"Version": "2012-10-17", "Statement": [{
+            "Sid": "TheirsStays", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
+            "Resource": format!("arn:aws:s3:::{bucket}/*"),
+            "Condition": {"Bool": {"aws:SecureTransport": "false"}}}]});
+        self.s3
+            .put_bucket_policy()
+            .bucket(&bucket)
+            .policy(theirs.to_string())
             .send()
             .await
-            .unwrap()
-            .access_key
-            .unwrap()
-            .access_key_id
+            .unwrap();
+        let e = event(
+            "s3-malware-object",
+            &[
+                (
+                    "/detail/resource/s3BucketDetails/0/name",
+                    Value::from(bucket.clone()),
+                ),
+                (
+                    "/detail/resource/s3BucketDetails/0/s3ObjectDetails/0/versionId",
+                    Value::from(version.clone()),
+                ),
+            ],
+        );
+        (bucket, version, theirs, e)
     }
 
     pub async fn key_status(&self, user: &str) -> String {
-        self.iam
-            .list_access_keys()
-            .user_name(user)
-            .send()
-            .await
-            .unwrap()
-            .access_key_metadata()[0]
-            .status()
-            .unwrap()
-            .as_str()
-            .to_owned()
+        key_status(&self.iam, user).await
+    }
+
+    /// The `lambda-c2` event about `image-resizer`, its role in this account.
+    pub fn lambda_event(&self) -> Value {
+        event(
+            "lambda-c2",
+            &[(
+                "/detail/resource/lambdaDetails/role",
+                Value::from(format!(
+                    "arn:aws:iam::{}:role/image-resizer-role",
+                    self.account
+                )),
+            )],
+        )
     }
 
     pub async fn user_policies(&self, user: &str) -> Vec<String> {
@@ -343,6 +414,24 @@ pub struct SeededTask {
     pub task_arn: String,
     pub service_arn: String,
     pub interface: String,
+}
+
+impl SeededTask {
+    /// The `ecs-runtime-cryptominer` event about this task, with more edits.
+    pub fn event(&self, edits: &[(&str, Value)]) -> Value {
+        let mut all = vec![
+            (
+                "/detail/resource/ecsClusterDetails/arn",
+                Value::from(self.cluster_arn.clone()),
+            ),
+            (
+                "/detail/resource/ecsClusterDetails/taskDetails/arn",
+                Value::from(self.task_arn.clone()),
+            ),
+        ];
+        all.extend(edits.iter().cloned());
+        event("ecs-runtime-cryptominer", &all)
+    }
 }
 
 /// The smallest zip file there is (an empty archive): Lambda's emulator stores the code and
