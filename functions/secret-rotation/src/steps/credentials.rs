@@ -33,10 +33,6 @@ impl Scheme {
         }
     }
 
-    /// Whether the user holds two passwords between setSecret and finishSecret.
-    pub(crate) fn two_passwords(self) -> bool {
-        matches!(self, Scheme::RedisAcl | Scheme::ElastiCacheUser)
-    }
 }
 
 /// The suffix alternating-users rotation appends to the original user name.
@@ -146,7 +142,6 @@ mod tests {
             r#"{"username":"u","password":"p","user_arn":"arn:aws:elasticache:us-east-1:1:user:u"}"#,
         );
         assert_eq!(Scheme::of(&cache), Scheme::ElastiCacheUser);
-        assert!(Scheme::ElastiCacheUser.two_passwords());
         assert_eq!(Scheme::RedisAcl.to_string(), "redis-acl");
     }
 
