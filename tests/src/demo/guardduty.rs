@@ -1,5 +1,6 @@
 //! Chapter: three GuardDuty findings (a compromised instance, a leaked access key, a public
-//! bucket) answered by the guardduty-responder function, and the state they leave.
+//! bucket) answered by the guardduty-responder function, the state they leave, and the
+//! release of the instance's containment.
 //!
 //! The events are `events/guardduty-responder/*.json`, with the ids moto gave the seeded
 //! instance and key written in (moto picks its own ids); the rendered copies go to the demo's
@@ -186,6 +187,22 @@ pub async fn run(demo: &Demo) -> Result<(), String> {
     say(
         "Each finding also produced one SNS alert (severity, family and outcome as message attributes) and an EMF metrics line.",
     );
+
+    // The instance turns out clean: a release request puts it back as it was.
+    let release = crate::events::path("guardduty-responder", "release-ec2-compromised");
+    let answer = invoke(demo, &release.display().to_string())?;
+    let groups = seed::interface_group_names(&ec2, &instance).await?;
+    let protected = seed::termination_protected(&ec2, &instance).await?;
+    let line = format!(
+        "Release of the instance finding: {}; interfaces back in {groups:?}, termination protection {}; the snapshots stay as evidence",
+        answer["outcome"].as_str().unwrap_or("?"),
+        if protected { "on" } else { "off" }
+    );
+    if answer["outcome"] == "released" && groups.iter().all(|g| g == "web") && !protected {
+        good(&line);
+    } else {
+        bad(&line);
+    }
     Ok(())
 }
 
