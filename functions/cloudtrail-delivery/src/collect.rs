@@ -1,6 +1,7 @@
 //! The I/O that fills the facts: the trail inventory, then for the trails an event concerns
 //! their status, bucket, key and log group, each asked of its own Region through the adapters
-//! in `crate::aws`, `concurrency` calls of one kind in flight at once.
+//! in `crate::aws`, `concurrency` calls of one kind in flight at once; and each trail's repairs
+//! awaiting confirmation (`vigil::state`).
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 
@@ -8,6 +9,7 @@ use chrono::Utc;
 use futures::{StreamExt, stream};
 use vigil::arn;
 use vigil::aws::{AwsCallError, AwsFailure};
+use vigil::state::Awaiting;
 
 use crate::aws::s3::Located;
 use crate::deps::Deps;
@@ -213,4 +215,33 @@ async fn log_group_facts(deps: &Deps, group_arn: &str, trail_region: &str) -> Lo
         region,
         exists,
     }
+}
+
+/// The state key of a trail's repairs awaiting confirmation:
+/// `cloudtrail-delivery/awaiting/<account>/<home Region>/<trail name>`.
+pub(crate) fn awaiting_key(trail_arn: &str) -> String {
+    let place = arn::Arn::parse(trail_arn)
+        .and_then(|a| {
+            let name = a.resource.strip_prefix("trail/")?;
+            Some(format!("{}/{}/{name}", a.account, a.region))
+        })
+        .unwrap_or_else(|| trail_arn.to_owned());
+    format!("cloudtrail-delivery/awaiting/{place}")
+}
+
+/// The repairs awaiting confirmation of each trail, by ARN (none without a state store; a
+/// record that cannot be read counts as none: at most one alert more, never one less).
+pub(crate) async fn awaiting(deps: &Deps, trails: &[TrailSettings]) -> BTreeMap<String, Awaiting> {
+    let Some(store) = &deps.state else {
+        return BTreeMap::new();
+    };
+    let now = Utc::now();
+    stream::iter(trails)
+        .map(|t| async move {
+            let record = store.awaiting(&awaiting_key(&t.arn), now).await;
+            (t.arn.clone(), record)
+        })
+        .buffer_unordered(deps.config.concurrency)
+        .collect()
+        .await
 }

@@ -10,6 +10,8 @@
 //! | `VIGIL_TRAIL_REPAIR_KMS_KEY` | true | CancelKeyDeletion / EnableKey on an owned key |
 //! | `VIGIL_TRAIL_STALE_AFTER_MINUTES` | 180 | no delivery for this long while logging is a problem |
 //! | `VIGIL_TRAIL_CONCURRENCY` | 8 | AWS calls in flight at once per kind of fact (trails, buckets, keys, log groups) |
+//! | `VIGIL_TRAIL_CONFIRM_MINUTES` | 90 | how long a status error left from before a repair waits for CloudTrail's next delivery (log files about every 5 minutes, digests hourly) without a second alert |
+//! | `VIGIL_STATE_PREFIX` | none | Parameter Store path of state kept between invocations (`vigil::state`): the repairs awaiting confirmation; without it, an event that comes back before CloudTrail's next delivery can alert a second time |
 //!
 //! and the settings every function reads (`vigil::config::Common`: `VIGIL_ALERT_TOPIC_ARN`,
 //! `VIGIL_METRICS_NAMESPACE`). S3 path-style addressing follows the endpoint
@@ -24,6 +26,7 @@ pub(crate) const OWNER_TAG: &str = "vigil:owner";
 
 const DEFAULT_STALE_MINUTES: u64 = 180;
 const DEFAULT_CONCURRENCY: usize = 8;
+const DEFAULT_CONFIRM_MINUTES: u64 = 90;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Config {
@@ -34,6 +37,9 @@ pub struct Config {
     pub(crate) stale_after: Duration,
     /// At least 1 (`from_lookup` allows 1 to 64).
     pub(crate) concurrency: usize,
+    /// How long a repaired cause CloudTrail still reports is awaited without a second alert.
+    pub(crate) confirm_window: Duration,
+    pub(crate) state_prefix: Option<String>,
     pub(crate) common: Common,
 }
 
@@ -81,6 +87,15 @@ impl Config {
             )
             .map_err(|e| format!("{e} (minutes; CloudTrail delivers about every 5 minutes)"))?;
         let concurrency = env.number("VIGIL_TRAIL_CONCURRENCY", DEFAULT_CONCURRENCY, 1, 64)?;
+        let confirm_minutes = env
+            .number(
+                "VIGIL_TRAIL_CONFIRM_MINUTES",
+                DEFAULT_CONFIRM_MINUTES,
+                10,
+                1440,
+            )
+            .map_err(|e| format!("{e} (minutes; CloudTrail delivers digests hourly)"))?;
+        let state_prefix = vigil::state::prefix_from_env(&env)?;
         Ok(Config {
             account_id,
             stack_name: env.get("VIGIL_STACK_NAME"),
@@ -88,6 +103,8 @@ impl Config {
             repair,
             stale_after: Duration::from_secs(stale_minutes * 60),
             concurrency,
+            confirm_window: Duration::from_secs(confirm_minutes * 60),
+            state_prefix,
             common: Common::from_env(&env),
         })
     }
@@ -118,6 +135,8 @@ mod tests {
                 },
                 stale_after: Duration::from_secs(180 * 60),
                 concurrency: 8,
+                confirm_window: Duration::from_secs(90 * 60),
+                state_prefix: None,
                 common: Common::default(),
             }
         );
@@ -137,6 +156,8 @@ mod tests {
             ),
             ("VIGIL_STACK_NAME", "vigil"),
             ("VIGIL_ALERT_TOPIC_ARN", "arn:aws:sns:us-east-1:123456789012:vigil"),
+            ("VIGIL_STATE_PREFIX", "/vigil/state"),
+            ("VIGIL_TRAIL_CONFIRM_MINUTES", "30"),
         ])
         .unwrap();
         assert!(!c.repair.bucket_policy);
@@ -144,6 +165,8 @@ mod tests {
         assert_eq!(c.owned_key_arns.len(), 2);
         assert_eq!(c.stack_name.as_deref(), Some("vigil"));
         assert!(c.common.alert_topic_arn.is_some());
+        assert_eq!(c.state_prefix.as_deref(), Some("/vigil/state"));
+        assert_eq!(c.confirm_window, Duration::from_secs(30 * 60));
     }
 
     #[test]
@@ -178,6 +201,20 @@ mod tests {
                     ("VIGIL_TRAIL_CONCURRENCY", "0"),
                 ],
                 "VIGIL_TRAIL_CONCURRENCY",
+            ),
+            (
+                vec![
+                    ("VIGIL_ACCOUNT_ID", "123456789012"),
+                    ("VIGIL_TRAIL_CONFIRM_MINUTES", "5"),
+                ],
+                "VIGIL_TRAIL_CONFIRM_MINUTES",
+            ),
+            (
+                vec![
+                    ("VIGIL_ACCOUNT_ID", "123456789012"),
+                    ("VIGIL_STATE_PREFIX", "state"),
+                ],
+                "VIGIL_STATE_PREFIX",
             ),
         ] {
             let err = from(&pairs).unwrap_err();

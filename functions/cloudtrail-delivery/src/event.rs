@@ -256,6 +256,7 @@ mod tests {
             ("update-trail.json", 1),
             ("put-event-selectors.json", 1),
             ("put-bucket-policy.json", 2),
+            ("put-bucket-policy-by-vigil.json", 2),
             ("delete-bucket-policy.json", 2),
             ("delete-bucket.json", 2),
             ("disable-key.json", 2),

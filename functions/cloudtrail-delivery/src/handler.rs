@@ -1,5 +1,5 @@
-//! One invocation: route the event, collect facts, diagnose, repair what is allowed, check
-//! again, and report (see `report`: the answer, one alert per trail with a problem, EMF
+//! One invocation: route the event, collect facts (and what earlier repairs await), diagnose,
+//! repair what is allowed, check again, and report (see `report`: the answer, one alert per trail with a problem, EMF
 //! metrics, or the failure alert), all within the Lambda deadline.
 
 use std::time::{Duration, Instant, SystemTime};
@@ -18,7 +18,7 @@ use crate::error::Error;
 use crate::event::{Routing, Target, Trigger, route, select};
 use crate::facts::TrailSettings;
 use crate::repair;
-use crate::report::{self, Outcome};
+use crate::report::{self, Confirming, Outcome};
 
 /// Time kept back from the Lambda deadline for reporting.
 const REPORT_MARGIN: Duration = Duration::from_secs(3);
@@ -140,6 +140,7 @@ async fn check(trigger: &Trigger, deps: &Deps) -> Result<(Outcome, Vec<Alert>), 
         chrono::Duration::from_std(config.stale_after).unwrap_or(chrono::Duration::MAX);
     let settings = |now| Settings { now, stale_after };
     let facts = Box::pin(collect::facts(deps, &selected)).await;
+    let mut awaiting = collect::awaiting(deps, &selected).await;
     let before = diagnose::diagnose(&facts, &settings(facts.collected_at));
     let planned = repair::plan(&before, &facts, config);
     let executed = Box::pin(repair::execute(&planned, deps)).await;
@@ -157,7 +158,21 @@ async fn check(trigger: &Trigger, deps: &Deps) -> Result<(Outcome, Vec<Alert>), 
         let again = Box::pin(collect::facts(deps, &recheck)).await;
         diagnose::diagnose(&again, &settings(Utc::now()))
     };
-    let trails = report::trail_reports(&before, &planned, &executed, &after);
+    let (trails, changed) = report::trail_reports(
+        &before,
+        &planned,
+        &executed,
+        &after,
+        &mut awaiting,
+        Confirming {
+            now: Utc::now(),
+            // `Config::from_lookup` allows at most a day.
+            window: chrono::Duration::from_std(config.confirm_window)
+                .unwrap_or(chrono::Duration::hours(1)),
+            kept: deps.state.is_some(),
+        },
+    );
+    repair::save_awaiting(deps, &changed).await;
     Ok(report::checked(
         trigger,
         target.to_string(),

@@ -1,5 +1,6 @@
-//! Which repairs may run ([`plan`], pure), running them ([`execute`]), and checking afterwards
-//! that the causes they were for are gone ([`verify`], pure).
+//! Which repairs may run ([`plan`], pure), running them ([`execute`]), checking afterwards
+//! that the causes they were for are gone ([`verified`], pure), and keeping what a repair
+//! awaits between invocations ([`save_awaiting`]).
 //!
 //! Safe by construction: StartLogging only on this account's trails; bucket-policy merges only
 //! into buckets this account owns (S3 checks that too, through `ExpectedBucketOwner`), adding
@@ -9,12 +10,15 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use chrono::Utc;
 use futures::{StreamExt, stream};
 use serde_json::Value;
 use vigil::arn;
 use vigil::aws::AwsCallError;
 use vigil::policy::merge::Change;
+use vigil::state::Awaiting;
 
+use crate::collect::awaiting_key;
 use crate::config::{Config, OWNER_TAG};
 use crate::deps::Deps;
 use crate::diagnose::{CauseKind, Repair, Signal, TrailDiagnosis};
@@ -261,6 +265,20 @@ impl From<Change> for RunResult {
             Change::Added(detail) | Change::AlreadyThere(detail) => RunResult::Done(detail),
             Change::Failed(error) => RunResult::Failed(error),
         }
+    }
+}
+
+/// Writes each trail's repairs awaiting confirmation that changed in this invocation (nothing
+/// without a state store; a failed write is logged: at most one alert more).
+pub(crate) async fn save_awaiting(deps: &Deps, changed: &BTreeMap<String, Awaiting>) {
+    let Some(store) = &deps.state else {
+        return;
+    };
+    let now = Utc::now();
+    for (trail_arn, awaiting) in changed {
+        store
+            .save_awaiting(&awaiting_key(trail_arn), awaiting, now)
+            .await;
     }
 }
 

@@ -3,16 +3,22 @@
 //!
 //! One alert per trail with a problem (plus one for account-wide problems): the causes with
 //! their evidence, what Vigil repaired and whether the re-check confirmed it, and what a person
-//! must still do, step by step. A check that could not run sends the failure alert every
-//! function sends (`vigil::error::invocation_failed`).
+//! must still do, step by step. A cause Vigil repaired that CloudTrail still reports (its
+//! status keeps the error of the attempt before the repair until its next delivery) is
+//! *awaiting confirmation* (`vigil::state::Awaiting`, kept per trail between invocations):
+//! reported in the answer, alerted only with the repair itself, and alerted again only if it
+//! outlasts the wait. A check that could not run sends the failure alert every function sends
+//! (`vigil::error::invocation_failed`).
 
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 use vigil::alert::{Alert, Severity};
 use vigil::error::Cause as _;
 use vigil::metrics::{MetricSet, Unit};
+use vigil::state::{Awaiting, Confirmation};
 
 use crate::diagnose::{Cause, CauseKind, Signal, TrailDiagnosis};
 use crate::error::Error;
@@ -56,6 +62,9 @@ pub struct CauseReport {
     pub repairs: Vec<RepairReport>,
     /// Repaired and confirmed gone.
     pub resolved: bool,
+    /// Repaired by an earlier check; CloudTrail still reports the error of its attempt before
+    /// the repair, and the wait for its next delivery is not over: not alerted again.
+    pub awaiting: bool,
     /// What a person must do (empty when resolved).
     pub steps: Vec<String>,
 }
@@ -68,6 +77,9 @@ pub enum Verdict {
     Healthy,
     /// Every cause was repaired and the re-check found it gone.
     RepairedVerified,
+    /// What is left was repaired (now or by an earlier check) and waits for CloudTrail's next
+    /// delivery to confirm it.
+    AwaitingConfirmation,
     /// Something was repaired but the re-check still finds a repaired cause.
     RepairedNotVerified,
     /// Causes remain that Vigil may not or cannot repair.
@@ -86,8 +98,10 @@ pub struct TrailReport {
     /// Problems the re-check after repair still finds (empty when nothing was repaired: then
     /// `causes` is the current state).
     pub remaining: Vec<CauseReport>,
-    /// Status errors left from before the repair, which CloudTrail clears at its next delivery.
+    /// Status errors left from before a repair, which CloudTrail clears at its next delivery.
     pub awaiting_next_delivery: Vec<String>,
+    /// Whether a repair changed something for this trail in this invocation.
+    pub repaired: bool,
 }
 
 /// The invocation result.
@@ -154,19 +168,46 @@ pub(crate) fn checked(
     (outcome, alerts)
 }
 
-/// Puts the diagnoses, the repair decisions and results, and the re-check together.
+/// How long a repaired cause waits for confirmation, the time now, and whether what is
+/// awaited is kept for the next invocation (a state store is configured).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Confirming {
+    pub(crate) now: DateTime<Utc>,
+    pub(crate) window: chrono::Duration,
+    pub(crate) kept: bool,
+}
+
+/// The name a cause is awaited under in a trail's record: its kind, subject and the status
+/// errors it stands for. Only a cause that is the same in all three is the one repaired.
+fn awaiting_id(cause: &Cause) -> String {
+    format!(
+        "{} {}: {}",
+        cause.kind,
+        cause.subject,
+        signals(&cause.explains)
+    )
+}
+
+/// Puts the diagnoses, the repair decisions and results, and the re-check together, and
+/// updates each trail's repairs awaiting confirmation (`awaiting`, by trail ARN). Returns the
+/// reports and the records that changed.
 pub(crate) fn trail_reports(
     before: &[TrailDiagnosis],
     planned: &[Planned],
     executed: &[Executed],
     after: &[TrailDiagnosis],
-) -> Vec<TrailReport> {
+    awaiting: &mut BTreeMap<String, Awaiting>,
+    confirming: Confirming,
+) -> (Vec<TrailReport>, BTreeMap<String, Awaiting>) {
     let repaired = repair::repaired_trails(planned, executed);
-    before
+    let mut changed = BTreeMap::new();
+    let reports = before
         .iter()
         .map(|diagnosis| {
             let recheck = after.iter().find(|a| a.trail_arn == diagnosis.trail_arn);
             let repaired_any = repaired.contains(diagnosis.trail_arn.as_str());
+            let record = awaiting.entry(diagnosis.trail_arn.clone()).or_default();
+            let recorded = record.clone();
             let mut causes = Vec::new();
             let mut fixed_signals: Vec<Signal> = Vec::new();
             for cause in &diagnosis.causes {
@@ -211,24 +252,90 @@ pub(crate) fn trail_reports(
                 }
                 causes.push(cause_report(cause, repairs, resolved));
             }
+            let what_was_done = || {
+                planned
+                    .iter()
+                    .filter(|p| {
+                        p.trail_arn == diagnosis.trail_arn
+                            && matches!(repair::result_for(executed, p), Some(RunResult::Done(_)))
+                    })
+                    .map(|p| p.repair.describe())
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            };
+            // What is there now: the re-check after a repair, else the first diagnosis.
+            let rechecked = recheck.filter(|_| repaired_any);
+            let current = rechecked.unwrap_or(diagnosis);
             let mut remaining = Vec::new();
-            let mut awaiting = Vec::new();
-            if repaired_any && let Some(recheck) = recheck {
-                for cause in &recheck.causes {
-                    if repair::residual(&cause.explains, &fixed_signals) {
-                        awaiting.push(format!(
-                            "{}: reported from CloudTrail's attempt before the repair; it clears at the next delivery (about 5 minutes) and the next check confirms it",
-                            signals(&cause.explains)
+            let mut notes = Vec::new();
+            for cause in &current.causes {
+                let id = awaiting_id(cause);
+                let first = causes
+                    .iter_mut()
+                    .zip(&diagnosis.causes)
+                    .find(|(_, c)| awaiting_id(c) == id)
+                    .map(|(report, _)| report);
+                if rechecked.is_some() && repair::residual(&cause.explains, &fixed_signals) {
+                    record.expect(&id, what_was_done(), confirming.now, confirming.window);
+                    let mut note = format!(
+                        "{}: reported from CloudTrail's attempt before the repair; it clears at the next delivery (about 5 minutes) and the next check confirms it",
+                        signals(&cause.explains)
+                    );
+                    if confirming.kept {
+                        note.push_str(&format!(
+                            "; no new alert for it until {}",
+                            (confirming.now + confirming.window).to_rfc3339()
                         ));
-                    } else {
-                        remaining.push(cause_report(cause, Vec::new(), false));
+                    }
+                    notes.push(note);
+                    continue;
+                }
+                match record.status(&id, confirming.now) {
+                    Confirmation::Awaiting(entry) => {
+                        let line = format!(
+                            "Vigil repaired it at {} ({}); CloudTrail still reports its attempt before the repair; no new alert until {}",
+                            entry.repaired_at.to_rfc3339(),
+                            entry.repair,
+                            entry.until.to_rfc3339()
+                        );
+                        notes.push(format!("{}: {line}", signals(&cause.explains)));
+                        if let Some(report) = first.filter(|r| !r.resolved) {
+                            report.awaiting = true;
+                            report.evidence.push(line);
+                        }
+                    }
+                    Confirmation::Overdue(entry) => {
+                        let line = format!(
+                            "Vigil repaired it at {} ({}), and CloudTrail still reports it after the wait: the repair did not take",
+                            entry.repaired_at.to_rfc3339(),
+                            entry.repair
+                        );
+                        if rechecked.is_some() {
+                            let mut report = cause_report(cause, Vec::new(), false);
+                            report.evidence.push(line);
+                            remaining.push(report);
+                        } else if let Some(report) = first {
+                            report.evidence.push(line);
+                        }
+                    }
+                    Confirmation::NotAwaited => {
+                        if rechecked.is_some() {
+                            remaining.push(cause_report(cause, Vec::new(), false));
+                        }
                     }
                 }
+            }
+            let present: Vec<String> = current.causes.iter().map(awaiting_id).collect();
+            record.settle(|id| present.iter().any(|p| p == id), confirming.now);
+            if *record != recorded {
+                changed.insert(diagnosis.trail_arn.clone(), record.clone());
             }
             let verdict = if diagnosis.causes.is_empty() {
                 Verdict::Healthy
             } else if causes.iter().all(|c| c.resolved) && remaining.is_empty() {
                 Verdict::RepairedVerified
+            } else if causes.iter().all(|c| c.resolved || c.awaiting) && remaining.is_empty() {
+                Verdict::AwaitingConfirmation
             } else if causes
                 .iter()
                 .flat_map(|c| &c.repairs)
@@ -245,10 +352,12 @@ pub(crate) fn trail_reports(
                 verdict,
                 causes,
                 remaining,
-                awaiting_next_delivery: awaiting,
+                awaiting_next_delivery: notes,
+                repaired: repaired_any,
             }
         })
-        .collect()
+        .collect();
+    (reports, changed)
 }
 
 fn signals(signals: &[Signal]) -> String {
@@ -275,6 +384,7 @@ fn cause_report(cause: &Cause, repairs: Vec<RepairReport>, resolved: bool) -> Ca
         evidence: cause.evidence.clone(),
         repairs,
         resolved,
+        awaiting: false,
         steps: if resolved {
             Vec::new()
         } else {
@@ -283,18 +393,24 @@ fn cause_report(cause: &Cause, repairs: Vec<RepairReport>, resolved: bool) -> Ca
     }
 }
 
-/// The alert for a trail with problems; `None` for a healthy one.
+/// The alert for a trail with problems: `None` for a healthy one, and none when all that is
+/// left awaits confirmation of an earlier check's repair (that check alerted).
 fn trail_alert(report: &TrailReport, trigger: &str) -> Option<Alert> {
-    if report.verdict == Verdict::Healthy {
-        return None;
+    match report.verdict {
+        Verdict::Healthy => return None,
+        Verdict::AwaitingConfirmation if !report.repaired => return None,
+        _ => {}
     }
     let open: Vec<&CauseReport> = report
         .causes
         .iter()
-        .filter(|c| !c.resolved)
+        .filter(|c| !c.resolved && !c.awaiting)
         .chain(&report.remaining)
         .collect();
-    let severity = if report.verdict == Verdict::RepairedVerified {
+    let severity = if matches!(
+        report.verdict,
+        Verdict::RepairedVerified | Verdict::AwaitingConfirmation
+    ) {
         // Fixed, but someone should know that audit logging broke.
         Severity::Medium
     } else {
@@ -429,6 +545,15 @@ pub(crate) fn emit_metrics(namespace: &str, trigger: &str, outcome: &Outcome, el
         .dimension("Trigger", trigger)
         .metric("TrailsChecked", outcome.trails_checked as f64, Unit::Count)
         .metric("TrailsHealthy", outcome.trails_healthy as f64, Unit::Count)
+        .metric(
+            "TrailsAwaitingConfirmation",
+            outcome
+                .trails
+                .iter()
+                .filter(|t| t.verdict == Verdict::AwaitingConfirmation)
+                .count() as f64,
+            Unit::Count,
+        )
         .metric("CausesFound", causes as f64, Unit::Count)
         .metric(
             "RepairsDone",
@@ -508,6 +633,37 @@ mod tests {
         }
     }
 
+    fn at(minute: i64) -> chrono::DateTime<chrono::Utc> {
+        chrono::DateTime::from_timestamp(1_800_000_000, 0).unwrap()
+            + chrono::Duration::minutes(minute)
+    }
+
+    fn confirming(minute: i64) -> Confirming {
+        Confirming {
+            now: at(minute),
+            window: chrono::Duration::minutes(90),
+            kept: true,
+        }
+    }
+
+    /// The reports of one invocation with nothing awaited.
+    fn reports(
+        before: &[TrailDiagnosis],
+        planned: &[Planned],
+        executed: &[Executed],
+        after: &[TrailDiagnosis],
+    ) -> Vec<TrailReport> {
+        trail_reports(
+            before,
+            planned,
+            executed,
+            after,
+            &mut BTreeMap::new(),
+            confirming(0),
+        )
+        .0
+    }
+
     fn planned(decision: Decision) -> Vec<Planned> {
         vec![Planned {
             trail_arn: TRAIL.into(),
@@ -535,7 +691,7 @@ mod tests {
             vec![],
             vec![denied],
         )])];
-        let reports = trail_reports(&before, &planned(Decision::Go), &executed, &after);
+        let reports = reports(&before, &planned(Decision::Go), &executed, &after);
         let r = &reports[0];
         assert_eq!(r.verdict, Verdict::RepairedVerified);
         assert!(r.causes[0].resolved);
@@ -552,6 +708,127 @@ mod tests {
         assert!(body.contains("clears at the next delivery"), "{body}");
     }
 
+    /// The trail right after its bucket-policy repair: CloudTrail still reports the
+    /// AccessDenied of its attempt before it.
+    fn left_over_denial() -> Vec<TrailDiagnosis> {
+        let denied = Signal::LatestDeliveryError("AccessDenied".into());
+        vec![diagnosis(vec![Cause {
+            subject: TRAIL.into(),
+            ..cause(CauseKind::DeliveryFailing, vec![], vec![denied])
+        }])]
+    }
+
+    /// A record that awaits the left-over denial, repaired at minute 0 for 90 minutes.
+    fn awaiting_the_denial() -> BTreeMap<String, Awaiting> {
+        let mut record = Awaiting::default();
+        record.expect(
+            &awaiting_id(&left_over_denial()[0].causes[0]),
+            "add 2 statement(s)".into(),
+            at(0),
+            chrono::Duration::minutes(90),
+        );
+        [(TRAIL.to_owned(), record)].into()
+    }
+
+    #[test]
+    fn the_event_a_repair_caused_is_reported_but_not_alerted_until_the_wait_is_over() {
+        let denied = Signal::LatestDeliveryError("AccessDenied".into());
+        let before = vec![diagnosis(vec![cause(
+            CauseKind::BucketPolicyWrite,
+            vec![add()],
+            vec![denied],
+        )])];
+        let executed = vec![Executed {
+            repair: add(),
+            result: RunResult::Done("added".into()),
+        }];
+        let mut awaiting = BTreeMap::new();
+        let (first, changed) = trail_reports(
+            &before,
+            &planned(Decision::Go),
+            &executed,
+            &left_over_denial(),
+            &mut awaiting,
+            confirming(0),
+        );
+        assert_eq!(first[0].verdict, Verdict::RepairedVerified);
+        assert!(first[0].awaiting_next_delivery[0].contains("no new alert for it until"));
+        assert_eq!(changed[TRAIL].entries.len(), 1, "{changed:#?}");
+
+        // The PutBucketPolicy event of the repair comes back; the status still says AccessDenied.
+        let (again, changed) = trail_reports(
+            &left_over_denial(),
+            &[],
+            &[],
+            &[],
+            &mut awaiting,
+            confirming(10),
+        );
+        let r = &again[0];
+        assert_eq!(r.verdict, Verdict::AwaitingConfirmation, "{r:#?}");
+        assert!(r.causes[0].awaiting && !r.causes[0].resolved);
+        assert!(
+            r.causes[0]
+                .evidence
+                .iter()
+                .any(|e| e.contains("no new alert until"))
+        );
+        assert!(trail_alert(r, "PutBucketPolicy by vigil").is_none());
+        assert!(changed.is_empty(), "nothing changed: {changed:#?}");
+
+        // CloudTrail delivers: the cause is gone, and so is what was awaited.
+        let (healthy, changed) = trail_reports(
+            &[diagnosis(vec![])],
+            &[],
+            &[],
+            &[],
+            &mut awaiting,
+            confirming(20),
+        );
+        assert_eq!(healthy[0].verdict, Verdict::Healthy);
+        assert!(changed[TRAIL].entries.is_empty());
+    }
+
+    #[test]
+    fn a_cause_that_outlasts_the_wait_alerts_once_as_a_repair_that_did_not_take() {
+        let mut awaiting = awaiting_the_denial();
+        let (late, changed) = trail_reports(
+            &left_over_denial(),
+            &[],
+            &[],
+            &[],
+            &mut awaiting,
+            confirming(91),
+        );
+        let r = &late[0];
+        assert_eq!(r.verdict, Verdict::NeedsAPerson);
+        assert!(!r.causes[0].awaiting);
+        let alert = trail_alert(r, "scheduled health check").unwrap();
+        assert_eq!(alert.severity, Severity::High);
+        assert!(
+            alert.body().contains("the repair did not take"),
+            "{}",
+            alert.body()
+        );
+        // Reported once as overdue; from now on it is an ordinary cause.
+        assert!(changed[TRAIL].entries.is_empty());
+    }
+
+    #[test]
+    fn another_cause_on_the_same_status_error_is_not_awaited() {
+        let mut awaiting = awaiting_the_denial();
+        // Someone has since added a Deny: the same AccessDenied, a different cause.
+        let denied = Signal::LatestDeliveryError("AccessDenied".into());
+        let deny = vec![diagnosis(vec![cause(
+            CauseKind::BucketPolicyDenies,
+            vec![],
+            vec![denied],
+        )])];
+        let (now, _) = trail_reports(&deny, &[], &[], &[], &mut awaiting, confirming(5));
+        assert_eq!(now[0].verdict, Verdict::NeedsAPerson);
+        assert!(trail_alert(&now[0], "PutBucketPolicy by mallory").is_some());
+    }
+
     #[test]
     fn repair_that_did_not_take_is_not_verified() {
         let before = vec![diagnosis(vec![cause(
@@ -563,7 +840,7 @@ mod tests {
             repair: add(),
             result: RunResult::Done("added".into()),
         }];
-        let reports = trail_reports(&before, &planned(Decision::Go), &executed, &before);
+        let reports = reports(&before, &planned(Decision::Go), &executed, &before);
         assert_eq!(reports[0].verdict, Verdict::RepairedNotVerified);
         assert_eq!(reports[0].causes[0].repairs[0].verified, Some(false));
         assert_eq!(reports[0].remaining.len(), 1);
@@ -576,7 +853,7 @@ mod tests {
             vec![add()],
             vec![],
         )])];
-        let reports = trail_reports(
+        let reports = reports(
             &before,
             &planned(Decision::Skip("off".into())),
             &[],
@@ -611,7 +888,7 @@ mod tests {
 
     #[test]
     fn healthy_trails_raise_no_alert() {
-        let reports = trail_reports(&[diagnosis(vec![])], &[], &[], &[diagnosis(vec![])]);
+        let reports = reports(&[diagnosis(vec![])], &[], &[], &[diagnosis(vec![])]);
         assert_eq!(reports[0].verdict, Verdict::Healthy);
         assert!(trail_alert(&reports[0], "x").is_none());
         assert!(account_alert(&[], "111122223333", "x").is_none());

@@ -6,15 +6,20 @@
 //!   extension endpoint (`Rig::set_status`), as CloudTrail's last delivery attempt would.
 //! - ListTrails lists every region's trails, and ExpectedBucketOwner is enforced, as in AWS.
 //! - EnableKey refuses a key pending deletion, as in AWS (so the repair order is tested).
+//!
+//! The repairs awaiting confirmation live in the emulator's Parameter Store, as in AWS; the
+//! expiry test moves a record's wait into the past instead of waiting for it.
 
 mod rig;
 
+use chrono::Utc;
 use cloudtrail_delivery::Error;
 use cloudtrail_delivery::diagnose::CauseKind;
 use cloudtrail_delivery::report::{RepairStatus, Verdict};
 use rig::{EXAMPLE_KEY_ID, Rig, kinds};
-use serde_json::json;
+use serde_json::{Value, json};
 use vigil::arn::key_id;
+use vigil::state::Awaiting;
 
 #[tokio::test]
 async fn stopped_trail_is_started_verified_and_reported() {
@@ -826,4 +831,124 @@ async fn malformed_events_are_clear_errors() {
                 .contains("retry can help")
         );
     }
+}
+
+/// A trail whose bucket has no policy, with CloudTrail reporting AccessDenied; the scheduled
+/// check adds the statements, and CloudTrail keeps reporting the AccessDenied of its attempt
+/// before the repair until it delivers again. Returns the trail ARN and the alert it sent.
+async fn repaired_bucket_policy(rig: &Rig) -> (String, Value) {
+    // The bucket and trail the sample events name.
+    let bucket = rig.bucket_name("vigil-trail-logs");
+    rig.create_bucket(&bucket, "us-east-1").await;
+    let arn = rig
+        .create_trail("management-events", "us-east-1", &bucket, |t| {
+            t.is_multi_region_trail(true)
+        })
+        .await;
+    rig.set_status(&arn, Rig::access_denied_status());
+    let repaired = rig.schedule().await;
+    assert_eq!(repaired.trails[0].verdict, Verdict::RepairedVerified);
+    let alerts = rig.alerts();
+    assert_eq!(alerts.len(), 1, "{alerts:#?}");
+    (arn, alerts[0].clone())
+}
+
+async fn awaited(rig: &Rig, arn: &str) -> Awaiting {
+    rig.store()
+        .get::<Awaiting>(&awaiting_key(&rig.account, arn), Utc::now())
+        .await
+        .unwrap()
+        .unwrap_or_default()
+}
+
+/// The state key the function keeps a trail's repairs awaiting confirmation under.
+fn awaiting_key(account: &str, arn: &str) -> String {
+    let name = arn.rsplit('/').next().unwrap();
+    format!("cloudtrail-delivery/awaiting/{account}/us-east-1/{name}")
+}
+
+#[tokio::test]
+async fn the_event_of_its_own_repair_is_not_a_second_alert_while_cloudtrail_catches_up() {
+    let rig = Rig::new().await;
+    let (arn, first) = repaired_bucket_policy(&rig).await;
+    assert_eq!(
+        first["MessageAttributes"]["verdict"]["Value"],
+        "repaired-verified"
+    );
+    let record = awaited(&rig, &arn).await;
+    assert_eq!(record.entries.len(), 2, "delivery and digest: {record:#?}");
+
+    // The PutBucketPolicy event the repair caused comes back; GetTrailStatus still shows the
+    // AccessDenied of CloudTrail's attempt before the repair.
+    let outcome = rig
+        .invoke(rig.event("put-bucket-policy-by-vigil.json", &[]))
+        .await
+        .unwrap();
+    let trail = &outcome.trails[0];
+    assert_eq!(trail.verdict, Verdict::AwaitingConfirmation, "{trail:#?}");
+    assert_eq!(
+        kinds(&outcome, &arn),
+        vec![CauseKind::DeliveryFailing, CauseKind::DigestDeliveryFailing]
+    );
+    assert!(trail.causes.iter().all(|c| c.awaiting && !c.resolved));
+    assert_eq!(outcome.alerts_sent, 0);
+    assert_eq!(
+        rig.alerts().len(),
+        1,
+        "no second alert: {:#?}",
+        rig.alerts()
+    );
+
+    // CloudTrail delivers: the next check is healthy and forgets what it awaited.
+    rig.set_status(&arn, Rig::delivered_status());
+    let healthy = rig.schedule().await;
+    assert_eq!(healthy.trails_healthy, 1, "{healthy:#?}");
+    assert_eq!(rig.alerts().len(), 1);
+    assert!(awaited(&rig, &arn).await.entries.is_empty());
+}
+
+#[tokio::test]
+async fn a_status_error_that_outlasts_the_wait_alerts_once_that_the_repair_did_not_take() {
+    let rig = Rig::new().await;
+    let (arn, _) = repaired_bucket_policy(&rig).await;
+    // The wait is over (as if VIGIL_TRAIL_CONFIRM_MINUTES had passed) and CloudTrail still
+    // reports AccessDenied.
+    let mut record = awaited(&rig, &arn).await;
+    let past = Utc::now() - chrono::Duration::minutes(1);
+    for entry in record.entries.values_mut() {
+        entry.repaired_at = past - chrono::Duration::minutes(90);
+        entry.until = past;
+    }
+    rig.store()
+        .put(
+            &awaiting_key(&rig.account, &arn),
+            &record,
+            Utc::now(),
+            chrono::Duration::hours(1),
+        )
+        .await
+        .unwrap();
+
+    let overdue = rig
+        .invoke(rig.event("put-bucket-policy-by-vigil.json", &[]))
+        .await
+        .unwrap();
+    assert_eq!(overdue.trails[0].verdict, Verdict::NeedsAPerson);
+    let alerts = rig.alerts();
+    assert_eq!(alerts.len(), 2, "{alerts:#?}");
+    assert!(alerts[1]["Subject"].as_str().unwrap().contains("HIGH"));
+    let body = alerts[1]["Message"].as_str().unwrap();
+    assert!(body.contains("the repair did not take"), "{body}");
+
+    // Reported once as overdue: from now on it is an ordinary open cause.
+    assert!(awaited(&rig, &arn).await.entries.is_empty());
+    rig.schedule().await;
+    let alerts = rig.alerts();
+    assert_eq!(alerts.len(), 3);
+    assert!(
+        !alerts[2]["Message"]
+            .as_str()
+            .unwrap()
+            .contains("did not take")
+    );
 }

@@ -21,6 +21,8 @@ use vigil_tests::harness::{Moto, harness};
 
 const FUNCTION: &str = "cloudtrail-delivery";
 pub const STACK: &str = "vigil-test";
+/// Where the function keeps its state (each test has its own emulator account).
+pub const STATE_PREFIX: &str = "/vigil-test/state";
 pub const EXAMPLE_ACCOUNT: &str = "123456789012";
 pub const EXAMPLE_KEY_ID: &str = "1234abcd-12ab-34cd-56ef-1234567890ab";
 
@@ -51,6 +53,7 @@ impl Rig {
         let mut vars = vec![
             ("VIGIL_ACCOUNT_ID", account.as_str()),
             ("VIGIL_STACK_NAME", STACK),
+            ("VIGIL_STATE_PREFIX", STATE_PREFIX),
             ("VIGIL_ALERT_TOPIC_ARN", topic_arn.as_str()),
         ];
         vars.extend_from_slice(env);
@@ -63,6 +66,11 @@ impl Rig {
             sdk,
             topic_arn,
         }
+    }
+
+    /// The function's state store, as the function reads it.
+    pub fn store(&self) -> vigil::state::Store {
+        vigil::state::Store::new(aws_sdk_ssm::Client::new(&self.sdk), STATE_PREFIX)
     }
 
     pub fn cloudtrail(&self, region: &str) -> aws_sdk_cloudtrail::Client {
