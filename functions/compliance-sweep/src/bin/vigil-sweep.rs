@@ -6,7 +6,8 @@
 //!   exit code 2 when a FAIL at or above `--fail-on` (default high) was found.
 //! - `vigil-sweep verify DIR`: hashes, chain and KMS signature; names what was altered; exit
 //!   code 3 when anything was.
-//! - `vigil-sweep checks`: the catalogue.
+//! - `vigil-sweep checks [--format table|json]`: the catalogue, each check with the Prowler
+//!   checks it covers, its CIS v3.0.0 / v4.0.1 / v7.0.0 ids and its Security Hub controls.
 //!
 //! Settings are the function's environment variables (see `compliance_sweep::config`), and
 //! `--set NAME=VALUE` overrides them.
@@ -18,6 +19,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use compliance_sweep::actions::store::{self, Store};
 use compliance_sweep::checks::catalogue::{self, CATALOGUE};
+use compliance_sweep::checks::prowler;
 use compliance_sweep::checks::{Finding, Status};
 use compliance_sweep::facts::Shard;
 use compliance_sweep::handler::{Answered, answer_request};
@@ -82,8 +84,18 @@ enum Command {
         #[arg(long)]
         previous: Option<PathBuf>,
     },
-    /// List the checks.
-    Checks,
+    /// List the checks with the Prowler checks they cover, CIS and Security Hub ids.
+    Checks {
+        /// table (for people) or json (one object per check).
+        #[arg(long, default_value = "table")]
+        format: Format,
+    },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum Format {
+    Table,
+    Json,
 }
 
 fn severity(name: &str) -> Result<Option<Severity>, String> {
@@ -111,15 +123,13 @@ async fn main() -> ExitCode {
         )
         .init();
     match Cli::parse().command {
-        Command::Checks => {
-            for c in CATALOGUE {
-                println!(
-                    "{:<7} {:<9} {:<12} {}",
-                    c.id,
-                    c.severity.to_string(),
-                    c.service.to_string(),
-                    c.title
-                );
+        Command::Checks { format } => {
+            match format {
+                Format::Table => print!("{}", checks_table()),
+                Format::Json => println!(
+                    "{}",
+                    serde_json::to_string_pretty(&checks_json()).expect("JSON values serialise")
+                ),
             }
             ExitCode::SUCCESS
         }
@@ -264,6 +274,138 @@ async fn run(
     })
 }
 
+/// The catalogue as a table: one check per row; a column with several values (Security Hub,
+/// Prowler) takes one line per value.
+fn checks_table() -> String {
+    const HEADER: [&str; 9] = [
+        "ID",
+        "SEVERITY",
+        "SERVICE",
+        "CIS v3.0",
+        "CIS v4.0.1",
+        "CIS v7.0",
+        "SECURITY HUB",
+        "PROWLER 5.46.0",
+        "TITLE",
+    ];
+    let rows: Vec<[Vec<String>; 9]> = CATALOGUE
+        .iter()
+        .map(|c| {
+            let one = |s: String| vec![s];
+            let cis = |ids: &[&str]| {
+                one(if ids.is_empty() {
+                    "-".to_owned()
+                } else {
+                    ids.join(",")
+                })
+            };
+            let listed = |ids: Vec<String>| {
+                if ids.is_empty() {
+                    vec!["-".to_owned()]
+                } else {
+                    ids
+                }
+            };
+            let title = if c.beyond_prowler() {
+                format!("{} ★", c.title)
+            } else {
+                c.title.to_owned()
+            };
+            [
+                one(c.id.to_string()),
+                one(c.severity.to_string()),
+                one(c.service.to_string()),
+                cis(c.cis_v3),
+                cis(c.cis_v4),
+                cis(c.cis_v7),
+                listed(
+                    c.security_hub
+                        .iter()
+                        .map(|id| {
+                            if c.to_verify.contains(id) {
+                                format!("{id}†")
+                            } else {
+                                (*id).to_owned()
+                            }
+                        })
+                        .collect(),
+                ),
+                listed(c.prowler.iter().map(|p| (*p).to_owned()).collect()),
+                one(title),
+            ]
+        })
+        .collect();
+    let mut widths = HEADER.map(|h| h.chars().count());
+    for row in &rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = cell.iter().map(|l| l.chars().count()).fold(*w, usize::max);
+        }
+    }
+    let line = |cells: [&str; 9]| {
+        let mut out = String::new();
+        for (i, (cell, w)) in cells.iter().zip(widths).enumerate() {
+            if i + 1 == cells.len() {
+                out.push_str(cell);
+            } else {
+                out.push_str(&format!("{cell:<w$}  "));
+            }
+        }
+        out.trim_end().to_owned() + "\n"
+    };
+    let mut out = line(HEADER);
+    for row in &rows {
+        let height = row.iter().map(Vec::len).max().unwrap_or(1);
+        for i in 0..height {
+            out.push_str(&line(std::array::from_fn(|col| {
+                row[col].get(i).map_or("", String::as_str)
+            })));
+        }
+    }
+    let covered = prowler::CHECKS
+        .iter()
+        .filter(|p| catalogue::covering(p.id).next().is_some())
+        .count();
+    out.push_str(&format!(
+        "\n{} checks ({} ★ beyond Prowler); they cover {covered} of the {} Prowler {} checks \
+         in the ten services (the others, and why: docs/checks-not-covered.md). \
+         † Security Hub id from AWS's control reference, not Prowler's mapping: verify before \
+         quoting.\n",
+        CATALOGUE.len(),
+        CATALOGUE.iter().filter(|c| c.beyond_prowler()).count(),
+        prowler::CHECKS.len(),
+        prowler::VERSION,
+    ));
+    out
+}
+
+/// The catalogue as JSON: one object per check.
+fn checks_json() -> serde_json::Value {
+    serde_json::Value::Array(
+        CATALOGUE
+            .iter()
+            .map(|c| {
+                json!({
+                    "id": c.id,
+                    "title": c.title,
+                    "service": c.service,
+                    "severity": c.severity,
+                    "seed_phase": c.phase,
+                    "prowler": c.prowler,
+                    "beyond_prowler": c.beyond_prowler(),
+                    "cis": {
+                        "v3.0.0": c.cis_v3,
+                        "v4.0.1": c.cis_v4,
+                        "v7.0.0": c.cis_v7,
+                    },
+                    "security_hub": c.security_hub,
+                    "security_hub_to_verify": c.to_verify,
+                    "remediation": c.remediation,
+                })
+            })
+            .collect(),
+    )
+}
+
 fn print_table(findings: &[Finding]) {
     println!(
         "{:<16} {:>6} {:>6} {:>6} {:>6}",
@@ -338,5 +480,63 @@ async fn verify(
             println!("  - {p}");
         }
         Ok(ExitCode::from(3))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn checks_table_lists_every_check_with_its_prowler_cis_and_security_hub_ids() {
+        let table = checks_table();
+        let header = table.lines().next().unwrap();
+        for column in [
+            "CIS v3.0",
+            "CIS v4.0.1",
+            "CIS v7.0",
+            "SECURITY HUB",
+            "PROWLER 5.46.0",
+        ] {
+            assert!(header.contains(column), "{header}");
+        }
+        for c in CATALOGUE {
+            assert!(
+                table.lines().any(|l| l.starts_with(&format!("{} ", c.id))),
+                "{} missing",
+                c.id
+            );
+            for p in c.prowler {
+                assert!(table.contains(p), "{}: {p}", c.id);
+            }
+        }
+        let kms = table.lines().find(|l| l.starts_with("KMS-01 ")).unwrap();
+        for cell in ["3.6", "4.6", "KMS.4", "kms_cmk_rotation_enabled"] {
+            assert!(kms.contains(cell), "{kms}");
+        }
+        let cw = table.lines().find(|l| l.starts_with("CW-01 ")).unwrap();
+        assert!(cw.contains("CloudWatch.2†"), "{cw}");
+        assert!(
+            table.contains("of the 189 Prowler 5.46.0 checks"),
+            "{table}"
+        );
+    }
+
+    #[test]
+    fn checks_json_has_one_object_per_check() {
+        let v = checks_json();
+        let all = v.as_array().unwrap();
+        assert_eq!(all.len(), CATALOGUE.len());
+        let iam05 = all.iter().find(|c| c["id"] == "IAM-05").unwrap();
+        assert_eq!(iam05["cis"]["v7.0.0"], json!(["2.8", "2.9"]));
+        assert_eq!(iam05["beyond_prowler"], false);
+        assert!(
+            iam05["prowler"]
+                .as_array()
+                .unwrap()
+                .contains(&json!("iam_password_policy_minimum_length_14"))
+        );
+        let kms02 = all.iter().find(|c| c["id"] == "KMS-02").unwrap();
+        assert_eq!(kms02["beyond_prowler"], true);
     }
 }

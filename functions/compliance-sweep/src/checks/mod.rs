@@ -1,8 +1,10 @@
 //! The pure decision: collected facts in, findings out. No I/O, no clock: `now` comes in with
 //! the thresholds.
 //!
-//! - [`catalogue`]: the checks as data (id, title, severity, seed phase, CIS v3/v4 and
-//!   Security Hub ids, remediation); [`ids`]: their ids as typed constants.
+//! - [`catalogue`]: the checks as data (id, title, severity, seed phase, the Prowler checks
+//!   each covers, CIS v3.0/v4.0.1/v7.0 and Security Hub ids, remediation); [`ids`]: their ids
+//!   as typed constants; [`prowler`]: Prowler 5.46.0's checks in the ten services, the
+//!   yardstick of the catalogue's coverage.
 //! - [`finding`]: what a check concludes, built as `CHECK_ID.on(&subject).pass_if(ok, detail)`.
 //! - one module per service, one function per catalogue row.
 //!
@@ -19,6 +21,7 @@ pub(crate) mod iam;
 pub mod ids;
 pub(crate) mod kms;
 pub(crate) mod lambda;
+pub mod prowler;
 pub(crate) mod rds;
 pub(crate) mod s3;
 pub(crate) mod secrets;

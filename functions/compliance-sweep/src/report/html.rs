@@ -43,6 +43,7 @@ pub(crate) fn render(
         ("Seed phases", "seed-phases"),
         ("CIS AWS Foundations v3.0.0", "cis-aws-foundations-v3.0.0"),
         ("CIS AWS Foundations v4.0.1", "cis-aws-foundations-v4.0.1"),
+        ("CIS AWS Foundations v7.0.0", "cis-aws-foundations-v7.0.0"),
     ]
     .into_iter()
     .map(|(name, key)| {

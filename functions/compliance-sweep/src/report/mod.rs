@@ -1,7 +1,7 @@
 //! What a run tells people and auditors: the invocation's answer ([`answer`]), the alerts
 //! ([`alerts`]) and the metrics ([`metrics`]); and in the evidence bundle the summary (counts
 //! per status, area, severity and check; regressions against the previous run), the
-//! per-framework matrix (seed phases, CIS v3.0.0, CIS v4.0.1), the OCSF findings ([`ocsf`])
+//! per-framework matrix (seed phases, CIS v3.0.0, v4.0.1, v7.0.0), the OCSF findings ([`ocsf`])
 //! and the HTML page ([`html`]).
 
 pub(crate) mod alerts;
@@ -199,10 +199,16 @@ pub(crate) fn matrix(findings: &[Finding]) -> Value {
             .iter()
             .flat_map(|c| c.cis_v4.iter().map(move |x| (x.to_string(), c.id))),
     );
+    let v7 = framework(
+        CATALOGUE
+            .iter()
+            .flat_map(|c| c.cis_v7.iter().map(move |x| (x.to_string(), c.id))),
+    );
     json!({
         "seed-phases": render(phases),
         "cis-aws-foundations-v3.0.0": render(v3),
         "cis-aws-foundations-v4.0.1": render(v4),
+        "cis-aws-foundations-v7.0.0": render(v7),
     })
 }
 
@@ -268,6 +274,10 @@ mod tests {
         assert_eq!(control("1.4"), "ERROR");
         assert_eq!(control("3.6"), "FAIL");
         assert_eq!(control("1.5"), "NOT_APPLICABLE");
+        let v7 = m["cis-aws-foundations-v7.0.0"].as_array().unwrap();
+        let control7 = |id: &str| v7.iter().find(|c| c["control"] == id).unwrap()["status"].clone();
+        assert_eq!(control7("2.8"), "PASS", "IAM-05 is CIS v7.0 2.8");
+        assert_eq!(control7("4.6"), "FAIL", "KMS-01 is CIS v7.0 4.6");
         let phases = m["seed-phases"].as_array().unwrap();
         assert_eq!(phases.len(), 4);
     }

@@ -68,6 +68,10 @@ pub(crate) fn record(f: &Finding, run_id: &str, account: &str, at: DateTime<Utc>
         standards.push("CIS AWS Foundations Benchmark v4.0.1");
         requirements.extend(c.cis_v4.iter().map(|x| format!("CIS v4.0.1 {x}")));
     }
+    if !c.cis_v7.is_empty() {
+        standards.push("CIS AWS Foundations Benchmark v7.0.0");
+        requirements.extend(c.cis_v7.iter().map(|x| format!("CIS v7.0.0 {x}")));
+    }
     if !c.security_hub.is_empty() {
         standards.push("AWS Foundational Security Best Practices");
         requirements.extend(c.security_hub.iter().map(|x| format!("Security Hub {x}")));
@@ -115,6 +119,7 @@ pub(crate) fn record(f: &Finding, run_id: &str, account: &str, at: DateTime<Utc>
             "result": f.status,
             "seed_phase": c.phase,
             "security_hub": c.security_hub,
+            "prowler": c.prowler,
             "evidence": f.evidence,
             "error": f.error,
         }},
@@ -160,6 +165,11 @@ mod tests {
         assert_eq!(r["compliance"]["status_id"], 3);
         assert_eq!(r["compliance"]["control"], "KMS-01");
         assert_eq!(r["compliance"]["requirements"][0], "CIS v3.0.0 3.6");
+        assert_eq!(r["compliance"]["requirements"][2], "CIS v7.0.0 4.6");
+        assert_eq!(
+            r["unmapped"]["vigil"]["prowler"][0],
+            "kms_cmk_rotation_enabled"
+        );
         assert_eq!(r["severity_id"], 3);
         assert_eq!(r["resources"][0]["uid"], "arn:aws:kms:us-east-1:1:key/k");
         assert_eq!(r["unmapped"]["vigil"]["result"], "FAIL");
