@@ -159,6 +159,17 @@ impl ApiError {
     pub fn not_collected(operation: &str, what: impl Into<String>) -> Self {
         ApiError::new(operation, AwsFailure::Other, None, what)
     }
+
+    /// The call answered, but without `what`, a fact AWS always sends and that has no
+    /// documented default: the checks that need it report ERROR naming it.
+    pub fn incomplete(operation: &str, what: impl fmt::Display) -> Self {
+        ApiError::new(
+            operation,
+            AwsFailure::Other,
+            None,
+            format!("the answer did not include {what}"),
+        )
+    }
 }
 
 impl From<AwsCallError> for ApiError {
@@ -194,6 +205,10 @@ pub(crate) struct CredentialRow {
     pub password_last_used: Option<Time>,
     pub mfa_active: bool,
     pub keys: [AccessKeyState; 2],
+    /// Columns of this row whose value could not be read (neither a date or boolean nor one
+    /// of the report's documented placeholders): the checks of this user report ERROR.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unreadable: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -299,6 +314,10 @@ pub(crate) struct KeyMeta {
     pub origin: String,
     pub custom_key_store: bool,
     pub deletion_date: Option<Time>,
+    /// Fields DescribeKey did not send, read as the value AWS documents as their default
+    /// (`KeyUsage ENCRYPT_DECRYPT`, ...): shown in the key's findings.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub assumed: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -367,6 +386,9 @@ pub struct Encryption {
 pub struct LifecycleRule {
     pub enabled: bool,
     pub expiration_days: Option<i32>,
+    /// Expiration on a fixed date: every object the rule covers is deleted then, however new.
+    #[serde(default)]
+    pub expiration_date: Option<Time>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -517,7 +539,8 @@ pub(crate) struct Database {
     pub engine: String,
     pub engine_version: String,
     pub encrypted: bool,
-    pub public: bool,
+    /// `None`: DescribeDBInstances did not say (instances only; clusters are not judged on it).
+    pub public: Option<bool>,
     pub iam_auth: bool,
     pub backup_retention_days: i32,
     pub deletion_protection: bool,

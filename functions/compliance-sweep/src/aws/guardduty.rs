@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use super::api;
-use crate::facts::{Fetched, PublishingDestination};
+use crate::facts::{ApiError, Fetched, PublishingDestination};
 
 pub(crate) async fn list_detectors(client: &aws_sdk_guardduty::Client) -> Fetched<Vec<String>> {
     client
@@ -62,7 +62,8 @@ pub(crate) async fn get_detector(
     }
     let status = d
         .status
-        .map_or_else(|| "UNKNOWN".to_owned(), |s| s.as_str().to_owned());
+        .map(|s| s.as_str().to_owned())
+        .ok_or_else(|| ApiError::incomplete("guardduty:GetDetector", format!("Status of {id}")))?;
     Ok((status, features))
 }
 
@@ -105,8 +106,13 @@ pub(crate) async fn describe_publishing_destination(
         status: described
             .status
             .as_ref()
-            .map_or("UNKNOWN", |s| s.as_str())
-            .to_owned(),
+            .map(|s| s.as_str().to_owned())
+            .ok_or_else(|| {
+                ApiError::incomplete(
+                    "guardduty:DescribePublishingDestination",
+                    format!("Status of destination {id}"),
+                )
+            })?,
         destination_arn: props.as_ref().and_then(|p| p.destination_arn.clone()),
         kms_key_arn: props.as_ref().and_then(|p| p.kms_key_arn.clone()),
         failure_since: described

@@ -118,9 +118,70 @@ pub(crate) async fn credential_report(
     }
 }
 
-fn date(v: &str) -> Option<Time> {
-    DateTime::parse_from_rfc3339(v).ok().map(|d| d.to_utc())
+/// The placeholders the credential report writes where there is no date or flag: `N/A` (no
+/// such credential, never used), `no_information` (not used since tracking began),
+/// `not_supported` (the root row's password columns).
+const PLACEHOLDERS: [&str; 3] = ["N/A", "no_information", "not_supported"];
+
+/// One row's cells read by column name; a value that is neither what the column holds nor a
+/// placeholder is noted in `unreadable` (the row's checks then report ERROR).
+struct Cells<'a> {
+    record: &'a csv::StringRecord,
+    columns: &'a [(&'static str, usize)],
+    unreadable: Vec<String>,
 }
+
+impl Cells<'_> {
+    fn raw(&self, name: &str) -> &str {
+        self.columns
+            .iter()
+            .find(|(n, _)| *n == name)
+            .and_then(|(_, i)| self.record.get(*i))
+            .unwrap_or("")
+    }
+
+    fn date(&mut self, name: &str) -> Option<Time> {
+        let v = self.raw(name);
+        match DateTime::parse_from_rfc3339(v) {
+            Ok(d) => Some(d.to_utc()),
+            Err(_) => {
+                if !PLACEHOLDERS.contains(&v) {
+                    self.unreadable.push(format!("{name}={v:?}"));
+                }
+                None
+            }
+        }
+    }
+
+    fn flag(&mut self, name: &str) -> Option<bool> {
+        match self.raw(name) {
+            "true" => Some(true),
+            "false" => Some(false),
+            v => {
+                if !PLACEHOLDERS.contains(&v) {
+                    self.unreadable.push(format!("{name}={v:?}"));
+                }
+                None
+            }
+        }
+    }
+}
+
+/// The columns the checks read; a report without one of them cannot be judged at all.
+const COLUMNS: [&str; 12] = [
+    "user",
+    "arn",
+    "user_creation_time",
+    "password_enabled",
+    "password_last_used",
+    "mfa_active",
+    "access_key_1_active",
+    "access_key_1_last_rotated",
+    "access_key_1_last_used_date",
+    "access_key_2_active",
+    "access_key_2_last_rotated",
+    "access_key_2_last_used_date",
+];
 
 /// Parses the report CSV by column name (AWS may add columns).
 fn parse_report(content: &[u8]) -> Result<Vec<CredentialRow>, String> {
@@ -129,31 +190,47 @@ fn parse_report(content: &[u8]) -> Result<Vec<CredentialRow>, String> {
         .headers()
         .map_err(|e| format!("credential report header: {e}"))?
         .clone();
-    let col = |name: &str| headers.iter().position(|h| h == name);
-    let need =
-        |name: &str| col(name).ok_or_else(|| format!("credential report has no {name} column"));
-    let (user, arn, mfa) = (need("user")?, need("arn")?, need("mfa_active")?);
+    let columns = COLUMNS
+        .iter()
+        .map(|name| {
+            headers
+                .iter()
+                .position(|h| h == *name)
+                .map(|i| (*name, i))
+                .ok_or_else(|| format!("credential report has no {name} column"))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
     let mut rows = Vec::new();
     for record in reader.records() {
-        let r = record.map_err(|e| format!("credential report row: {e}"))?;
-        let get = |name: &str| col(name).and_then(|i| r.get(i)).unwrap_or("");
-        let key = |n: u8| AccessKeyState {
-            active: get(&format!("access_key_{n}_active")) == "true",
-            last_rotated: date(get(&format!("access_key_{n}_last_rotated"))),
-            last_used: date(get(&format!("access_key_{n}_last_used_date"))),
+        let record = record.map_err(|e| format!("credential report row: {e}"))?;
+        let mut cells = Cells {
+            record: &record,
+            columns: &columns,
+            unreadable: Vec::new(),
         };
+        let mut key = |n: u8| AccessKeyState {
+            active: cells
+                .flag(&format!("access_key_{n}_active"))
+                .unwrap_or(false),
+            last_rotated: cells.date(&format!("access_key_{n}_last_rotated")),
+            last_used: cells.date(&format!("access_key_{n}_last_used_date")),
+        };
+        let keys = [key(1), key(2)];
+        let user = cells.raw("user").to_owned();
+        let arn = cells.raw("arn").to_owned();
+        let user_creation_time = cells.date("user_creation_time");
+        let password_enabled = cells.flag("password_enabled");
+        let password_last_used = cells.date("password_last_used");
+        let mfa_active = cells.flag("mfa_active").unwrap_or(false);
         rows.push(CredentialRow {
-            user: r.get(user).unwrap_or_default().to_owned(),
-            arn: r.get(arn).unwrap_or_default().to_owned(),
-            user_creation_time: date(get("user_creation_time")),
-            password_enabled: match get("password_enabled") {
-                "true" => Some(true),
-                "false" => Some(false),
-                _ => None,
-            },
-            password_last_used: date(get("password_last_used")),
-            mfa_active: r.get(mfa) == Some("true"),
-            keys: [key(1), key(2)],
+            user,
+            arn,
+            user_creation_time,
+            password_enabled,
+            password_last_used,
+            mfa_active,
+            keys,
+            unreadable: cells.unreadable,
         });
     }
     Ok(rows)
@@ -269,6 +346,26 @@ alice,arn:aws:iam::1:user/alice,2023-01-01T00:00:00+00:00,true,no_information,N/
         assert!(
             parse_report(b"user,arn\nx,y\n").is_err(),
             "mfa_active column is required"
+        );
+        assert!(rows.iter().all(|r| r.unreadable.is_empty()));
+    }
+
+    #[test]
+    fn cells_that_are_neither_values_nor_placeholders_are_noted() {
+        let csv = "user,arn,user_creation_time,password_enabled,password_last_used,mfa_active,access_key_1_active,access_key_1_last_rotated,access_key_1_last_used_date,access_key_2_active,access_key_2_last_rotated,access_key_2_last_used_date\n\
+bob,arn:aws:iam::1:user/bob,2023-01-01T00:00:00+00:00,yes,01/02/2024,false,true,,N/A,false,N/A,N/A\n";
+        let rows = parse_report(csv.as_bytes()).unwrap();
+        assert_eq!(
+            rows[0].unreadable,
+            [
+                "access_key_1_last_rotated=\"\"",
+                "password_enabled=\"yes\"",
+                "password_last_used=\"01/02/2024\"",
+            ]
+        );
+        assert!(
+            parse_report(b"user,arn,mfa_active\nx,y,true\n").is_err(),
+            "every column the checks read is required"
         );
     }
 

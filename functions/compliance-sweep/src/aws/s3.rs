@@ -7,9 +7,9 @@ use aws_sdk_s3::types::{ExpirationStatus, Permission, Type};
 use vigil::aws::AwsCallError;
 use vigil::s3::PublicAccessBlock;
 
-use super::{answer, api};
+use super::{answer, api, time};
 use crate::error::Error;
-use crate::facts::{Fetched, LifecycleRule, ObjectLock};
+use crate::facts::{ApiError, Fetched, LifecycleRule, ObjectLock};
 
 /// ListBuckets: each bucket's name, and its Region where the answer gives it.
 pub(crate) async fn list_buckets(
@@ -82,9 +82,17 @@ pub(crate) async fn policy_is_public(client: &aws_sdk_s3::Client, bucket: &str) 
             .bucket(bucket)
             .send()
             .await,
-        Some(("NoSuchBucketPolicy", false)),
-        |o| o.policy_status.and_then(|s| s.is_public).unwrap_or(false),
+        Some(("NoSuchBucketPolicy", Some(false))),
+        |o| o.policy_status.and_then(|s| s.is_public),
     )
+    .and_then(|public| {
+        public.ok_or_else(|| {
+            ApiError::incomplete(
+                "s3:GetBucketPolicyStatus",
+                format!("PolicyStatus.IsPublic of {bucket}"),
+            )
+        })
+    })
 }
 
 /// Whether the ACL grants AllUsers or AuthenticatedUsers more than reading the ACL.
@@ -162,7 +170,12 @@ pub(crate) async fn lifecycle(
                 .into_iter()
                 .map(|r| LifecycleRule {
                     enabled: r.status == ExpirationStatus::Enabled,
-                    expiration_days: r.expiration.and_then(|e| e.days),
+                    expiration_days: r.expiration.as_ref().and_then(|e| e.days),
+                    expiration_date: r
+                        .expiration
+                        .as_ref()
+                        .and_then(|e| e.date.as_ref())
+                        .and_then(time),
                 })
                 .collect()
         },

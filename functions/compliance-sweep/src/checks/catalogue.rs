@@ -265,7 +265,7 @@ pub const CATALOGUE: &[Check] = &[
         .security_hub(&["IAM.2"])
         .fix("Detach managed policies and delete inline policies from users; grant them through groups or roles."),
     row(IAM_13, "No policies granting full *:* administrative privileges", S::Iam, High, Identity)
-        .prowler(&["iam_customer_attached_policy_no_administrative_privileges", "iam_inline_policy_no_administrative_privileges"])
+        .prowler(&["iam_customer_attached_policy_no_administrative_privileges", "iam_customer_unattached_policy_no_administrative_privileges", "iam_inline_policy_no_administrative_privileges"])
         .cis(&["1.16"], &["1.16"], &["2.14"])
         .security_hub(&["IAM.1"])
         .fix("Replace Action \"*\" on Resource \"*\" with the actions and resources the principal needs (IAM Access Analyzer policy generation helps)."),

@@ -98,8 +98,17 @@ fn ct_02_validation(t: &Trail, ctx: &Ctx) -> Finding {
     if !t.log_file_validation {
         return CT_02.on(&trail(t)).fail("log file validation is off");
     }
-    if let Ok(s) = &t.status
-        && let Some(last) = s.latest_digest_delivery
+    // The digest part needs the status: without it the check is not known to pass.
+    let status = match &t.status {
+        Ok(s) => s,
+        Err(e) => return CT_02.on(&trail(t)).error(e),
+    };
+    if status.latest_digest_delivery.is_none() {
+        return CT_02
+            .on(&trail(t))
+            .pass("log file validation is on (no digest delivery reported yet)");
+    }
+    if let Some(last) = status.latest_digest_delivery
         && (ctx.now - last).num_hours() > 25
     {
         return CT_02.on(&trail(t)).fail(format!(
@@ -286,6 +295,7 @@ pub(crate) mod tests {
                     vec![LifecycleRule {
                         enabled: true,
                         expiration_days: Some(d),
+                        expiration_date: None,
                     }]
                 })
                 .unwrap_or_default())),
@@ -378,6 +388,28 @@ pub(crate) mod tests {
     }
 
     /// The log group a trail names is read with `vigil::arn` (here and in collection).
+    /// Validation on, but the trail status (digest deliveries) could not be read: ERROR, not
+    /// PASS on half the facts.
+    #[test]
+    fn validation_without_a_status_is_an_error() {
+        let t = Thresholds::default();
+        let mut tr = trail("t", "us-east-1", true);
+        tr.status = Err(denied("cloudtrail:GetTrailStatus"));
+        assert_eq!(ct_02_validation(&tr, &ctx(&t)).status, Error);
+        tr.status = Ok(TrailStatus {
+            is_logging: true,
+            latest_cloudwatch_delivery: None,
+            latest_digest_delivery: None,
+        });
+        let f = ct_02_validation(&tr, &ctx(&t));
+        assert_eq!(f.status, Pass);
+        assert!(
+            f.detail.contains("no digest delivery reported"),
+            "{}",
+            f.detail
+        );
+    }
+
     #[test]
     fn log_group_names_from_arns() {
         assert_eq!(

@@ -250,7 +250,12 @@ pub(crate) fn cis_alarm(
                             alarm.name
                         )),
                         Some(Err(e)) => return verdict.error(e),
-                        None => reasons.push(format!("topic {topic} was not looked up")),
+                        None => {
+                            return verdict.error(&ApiError::not_collected(
+                                "sns:ListSubscriptionsByTopic",
+                                format!("topic {topic} of alarm {} was not looked up", alarm.name),
+                            ));
+                        }
                     }
                 }
                 if !alarm

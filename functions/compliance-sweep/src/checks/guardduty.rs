@@ -3,7 +3,7 @@
 
 use super::ids::{GD_01, GD_02, GD_03, GD_04};
 use super::{Ctx, Finding, ResourceType, Subject, errors, s3};
-use crate::facts::{Detector, GuardDutyFacts};
+use crate::facts::{ApiError, Detector, GuardDutyFacts};
 
 /// Detector `id` (`*`: the Region's detectors) in `region`.
 fn detector(ctx: &Ctx, region: &str, id: &str) -> Subject {
@@ -55,13 +55,31 @@ fn gd_02_features(d: &Detector, detector: &Subject, ctx: &Ctx) -> Finding {
     if let Err(e) = &d.status {
         return GD_02.on(detector).error(e);
     }
-    let missing: Vec<&str> = ctx
-        .t
-        .guardduty_features
+    let state = |f: &String| d.features.get(f.as_str()).map(String::as_str);
+    let required = &ctx.t.guardduty_features;
+    let missing: Vec<&str> = required
         .iter()
-        .filter(|f| d.features.get(f.as_str()).is_none_or(|s| s != "ENABLED"))
+        .filter(|f| state(f) != Some("ENABLED"))
         .map(String::as_str)
         .collect();
+    // A feature GetDetector does not list is not known to be off (the Region may not offer
+    // it, or the answer left it out): ERROR naming it, unless another one is known to be off.
+    if !missing.is_empty()
+        && required
+            .iter()
+            .all(|f| state(f).is_none_or(|s| s == "ENABLED"))
+    {
+        return GD_02
+            .on(detector)
+            .error(&ApiError::incomplete(
+                "guardduty:GetDetector",
+                format!("the status of {}", missing.join(", ")),
+            ))
+            .with(
+                "features",
+                serde_json::to_value(&d.features).unwrap_or_default(),
+            );
+    }
     GD_02
         .on(detector)
         .pass_if(
@@ -133,13 +151,22 @@ fn gd_04_export_retention(
     let days = ctx.t.findings_retention_days;
     dests
         .iter()
-        .filter_map(|x| x.bucket.as_ref())
-        .map(|b| {
-            let verdict = GD_04.on(&s3::bucket(&b.name, region));
-            match s3::keeps_for(b, days) {
-                Err(e) => verdict.error(&e),
-                Ok((ok, why)) => verdict.pass_if(ok, why),
+        .map(|x| match &x.bucket {
+            Some(b) => {
+                let verdict = GD_04.on(&s3::bucket(&b.name, region));
+                match s3::keeps_for(b, days) {
+                    Err(e) => verdict.error(&e),
+                    Ok((ok, why)) => verdict.pass_if(ok, why),
+                }
             }
+            // A destination whose bucket could not be told keeps findings for an unknown time.
+            None => GD_04.on(detector).error(&ApiError::incomplete(
+                "guardduty:DescribePublishingDestination",
+                format!(
+                    "an S3 bucket ARN in DestinationArn of destination {} (got {:?})",
+                    x.id, x.destination_arn
+                ),
+            )),
         })
         .collect()
 }
@@ -174,6 +201,7 @@ mod tests {
                 lifecycle: Some(Ok(vec![LifecycleRule {
                     enabled: true,
                     expiration_days: expire,
+                    expiration_date: None,
                 }])),
                 object_lock: Some(Ok(Default::default())),
                 ..Default::default()
@@ -260,5 +288,41 @@ mod tests {
             gd04.error.as_ref().map(|e| e.operation.as_str()),
             Some("guardduty:ListPublishingDestinations")
         );
+    }
+
+    /// Features GetDetector does not list, and a destination whose bucket cannot be told, are
+    /// ERROR naming them (were FAIL "not enabled" and a silent skip).
+    #[test]
+    fn unlisted_features_and_bucketless_destinations_are_errors() {
+        let t = Thresholds::default();
+        let mut features = all_features();
+        features.remove("RUNTIME_MONITORING");
+        let mut odd = dest("x", true, None);
+        odd.destination_arn = Some("arn:aws:sqs:us-east-1:111122223333:q".into());
+        odd.bucket = None;
+        let d = Detector {
+            id: "u".into(),
+            status: Ok("ENABLED".into()),
+            features,
+            destinations: Ok(vec![odd]),
+        };
+        let f = evaluate(
+            &GuardDutyFacts {
+                region: "us-east-1".into(),
+                detectors: Ok(vec![d]),
+            },
+            &ctx(&t),
+        );
+        let arn = "arn:aws:guardduty:us-east-1:111122223333:detector/u";
+        let gd02 = one(&f, "GD-02", arn);
+        assert_eq!(gd02.status, Error);
+        assert!(
+            gd02.detail.contains("RUNTIME_MONITORING"),
+            "{}",
+            gd02.detail
+        );
+        let gd04 = one(&f, "GD-04", arn);
+        assert_eq!(gd04.status, Error);
+        assert!(gd04.detail.contains("DestinationArn"), "{}", gd04.detail);
     }
 }

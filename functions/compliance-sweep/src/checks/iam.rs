@@ -12,7 +12,7 @@ use super::ids::{
     IAM_01, IAM_02, IAM_03, IAM_04, IAM_05, IAM_06, IAM_07, IAM_08, IAM_09, IAM_10, IAM_11, IAM_12,
     IAM_13, IAM_14, LP_01, LP_02, LP_03, LP_04,
 };
-use super::{Ctx, Finding, ResourceType, Status, Subject, account, errors};
+use super::{CheckId, Ctx, Finding, ResourceType, Status, Subject, account, errors};
 use crate::facts::{
     ApiError, AuthorizationDetails, CredentialReport, CredentialRow, IamFacts, Principal,
 };
@@ -33,6 +33,14 @@ pub(crate) fn evaluate(f: &IamFacts, ctx: &Ctx) -> Vec<Finding> {
         Ok(report) => {
             let users: Vec<&CredentialRow> = report.rows.iter().filter(|r| !r.is_root()).collect();
             for row in &users {
+                if !row.unreadable.is_empty() {
+                    out.extend(errors(
+                        &[IAM_06, IAM_07, IAM_08, IAM_09, IAM_10, IAM_11],
+                        &Subject::new(USER, &row.arn),
+                        &unreadable_row(row),
+                    ));
+                    continue;
+                }
                 out.extend(iam_06_console_mfa(row));
                 out.extend(iam_07_setup_keys(row));
                 out.push(iam_08_unused_credentials(row, ctx));
@@ -68,6 +76,31 @@ pub(crate) fn evaluate(f: &IamFacts, ctx: &Ctx) -> Vec<Finding> {
         )),
     }
     out
+}
+
+/// The error of a credential report row with values that could not be read.
+fn unreadable_row(row: &CredentialRow) -> ApiError {
+    ApiError::new(
+        "iam:GetCredentialReport",
+        AwsFailure::Other,
+        None,
+        format!(
+            "the row of {} has values that could not be read: {}",
+            row.user,
+            row.unreadable.join(", ")
+        ),
+    )
+}
+
+/// Whether the user has a console password: the report says `true` or `false` for every user
+/// (only the root row says `not_supported`).
+fn console(row: &CredentialRow) -> Result<bool, ApiError> {
+    row.password_enabled.ok_or_else(|| {
+        ApiError::incomplete(
+            "iam:GetCredentialReport",
+            format!("password_enabled for {}", row.user),
+        )
+    })
 }
 
 fn root_row(report: &CredentialReport) -> Option<&CredentialRow> {
@@ -113,12 +146,7 @@ fn iam_01_root_keys(f: &IamFacts, ctx: &Ctx) -> Option<Finding> {
 }
 
 fn missing(op: &str, what: &str) -> ApiError {
-    ApiError::new(
-        op,
-        AwsFailure::Other,
-        None,
-        format!("the answer did not include {what}"),
-    )
+    ApiError::incomplete(op, what)
 }
 
 fn root_mfa(f: &IamFacts) -> Result<bool, ApiError> {
@@ -199,6 +227,9 @@ fn iam_04_root_unused(f: &IamFacts, ctx: &Ctx) -> Option<Finding> {
             "the <root_account> row",
         )));
     };
+    if !row.unreadable.is_empty() {
+        return Some(IAM_04.on(&root).error(&unreadable_row(row)));
+    }
     let last = [
         row.password_last_used,
         row.keys[0].last_used,
@@ -276,8 +307,14 @@ fn iam_05_password_policy(f: &IamFacts, ctx: &Ctx) -> Option<Finding> {
 
 /// IAM-06: users with a console password have MFA.
 fn iam_06_console_mfa(row: &CredentialRow) -> Option<Finding> {
-    (row.password_enabled == Some(true)).then(|| {
-        IAM_06.on(&Subject::new(USER, &row.arn)).pass_if(
+    let user = Subject::new(USER, &row.arn);
+    match console(row) {
+        Err(e) => return Some(IAM_06.on(&user).error(&e)),
+        Ok(false) => return None,
+        Ok(true) => {}
+    }
+    Some({
+        IAM_06.on(&user).pass_if(
             row.mfa_active,
             if row.mfa_active {
                 "console user has MFA"
@@ -290,8 +327,10 @@ fn iam_06_console_mfa(row: &CredentialRow) -> Option<Finding> {
 
 /// IAM-07: console users must not hold active keys that were never used.
 fn iam_07_setup_keys(row: &CredentialRow) -> Option<Finding> {
-    if row.password_enabled != Some(true) {
-        return None;
+    match console(row) {
+        Err(e) => return Some(IAM_07.on(&Subject::new(USER, &row.arn)).error(&e)),
+        Ok(false) => return None,
+        Ok(true) => {}
     }
     let unused: Vec<usize> = row
         .active_keys()
@@ -315,26 +354,45 @@ fn iam_07_setup_keys(row: &CredentialRow) -> Option<Finding> {
 /// IAM-08: a password or active key not used within the threshold (since creation if never).
 fn iam_08_unused_credentials(row: &CredentialRow, ctx: &Ctx) -> Finding {
     let limit = ctx.t.credential_unused_days;
+    let verdict = IAM_08.on(&Subject::new(USER, &row.arn));
+    let undated = |what: String| {
+        ApiError::incomplete(
+            "iam:GetCredentialReport",
+            format!(
+                "{what} for {}, so how long it went unused is unknown",
+                row.user
+            ),
+        )
+    };
     let mut stale = Vec::new();
-    if row.password_enabled == Some(true) {
-        let since = row.password_last_used.or(row.user_creation_time);
-        if let Some(t) = since
-            && ctx.days_since(t) >= limit
-        {
-            stale.push(format!("password unused for {} days", ctx.days_since(t)));
-        }
+    match console(row) {
+        Err(e) => return verdict.error(&e),
+        Ok(false) => {}
+        Ok(true) => match row.password_last_used.or(row.user_creation_time) {
+            None => {
+                return verdict.error(&undated("password_last_used or user_creation_time".into()));
+            }
+            Some(t) if ctx.days_since(t) >= limit => {
+                stale.push(format!("password unused for {} days", ctx.days_since(t)));
+            }
+            Some(_) => {}
+        },
     }
     for (n, k) in row.active_keys() {
-        if let Some(t) = k.last_used.or(k.last_rotated)
-            && ctx.days_since(t) >= limit
-        {
-            stale.push(format!(
+        match k.last_used.or(k.last_rotated) {
+            None => {
+                return verdict.error(&undated(format!(
+                    "access_key_{n}_last_used_date or access_key_{n}_last_rotated"
+                )));
+            }
+            Some(t) if ctx.days_since(t) >= limit => stale.push(format!(
                 "access key {n} unused for {} days",
                 ctx.days_since(t)
-            ));
+            )),
+            Some(_) => {}
         }
     }
-    IAM_08.on(&Subject::new(USER, &row.arn)).pass_if(
+    verdict.pass_if(
         stale.is_empty(),
         if stale.is_empty() {
             format!("no credential unused for {limit} days or more")
@@ -355,13 +413,26 @@ fn iam_09_one_active_key(row: &CredentialRow) -> Finding {
 /// IAM-10: each active key rotated within the threshold.
 fn iam_10_key_age(row: &CredentialRow, ctx: &Ctx) -> Option<Finding> {
     let limit = ctx.t.access_key_max_age_days;
+    if row.active_keys().count() == 0 {
+        return None;
+    }
+    if let Some((n, _)) = row.active_keys().find(|(_, k)| k.last_rotated.is_none()) {
+        return Some(
+            IAM_10
+                .on(&Subject::new(USER, &row.arn))
+                .error(&ApiError::incomplete(
+                    "iam:GetCredentialReport",
+                    format!(
+                        "access_key_{n}_last_rotated of an active key of {}",
+                        row.user
+                    ),
+                )),
+        );
+    }
     let ages: Vec<(usize, i64)> = row
         .active_keys()
         .filter_map(|(n, k)| k.last_rotated.map(|t| (n, ctx.days_since(t))))
         .collect();
-    if row.active_keys().count() == 0 {
-        return None;
-    }
     let old: Vec<String> = ages
         .iter()
         .filter(|(_, d)| *d >= limit)
@@ -505,11 +576,14 @@ impl<'a> Policies<'a> {
     }
 }
 
-/// IAM-13: attached customer-managed policies and every inline policy: no Allow * on *.
+/// IAM-13: every customer-managed policy, attached or not (an unattached one is one attachment
+/// away from use), and every inline policy: no Allow * on *.
 fn iam_13_admin_policies(auth: &AuthorizationDetails, policies: &Policies) -> Vec<Finding> {
     let mut out = Vec::new();
-    let mut judge = |resource: String, rtype: ResourceType, doc: &str| {
-        let f = match &*policies.analysis(doc) {
+    let judge =
+        |resource: String, rtype: ResourceType, doc: &str, unattached: bool| match &*policies
+            .analysis(doc)
+        {
             Err(e) => IAM_13.on(&Subject::new(rtype, resource)).fail(format!(
                 "policy document cannot be read ({e}); fix or delete it"
             )),
@@ -519,24 +593,43 @@ fn iam_13_admin_policies(auth: &AuthorizationDetails, policies: &Policies) -> Ve
                     .filter(|c| c.concern == Concern::FullAdmin)
                     .map(|c| c.index)
                     .collect();
-                IAM_13.on(&Subject::new(rtype, resource)).pass_if(
-                    admin.is_empty(),
-                    if admin.is_empty() {
-                        "no statement allows * on *".to_owned()
-                    } else {
-                        format!("statement(s) {admin:?} allow * on *")
-                    },
-                )
+                let attachment = if unattached {
+                    " (not attached to anything)"
+                } else {
+                    ""
+                };
+                IAM_13
+                    .on(&Subject::new(rtype, resource))
+                    .pass_if(
+                        admin.is_empty(),
+                        if admin.is_empty() {
+                            format!("no statement allows * on *{attachment}")
+                        } else {
+                            format!("statement(s) {admin:?} allow * on *{attachment}")
+                        },
+                    )
+                    .with("attached", !unattached)
             }
         };
-        out.push(f);
-    };
     for p in &auth.policies {
-        if p.arn.starts_with("arn:aws:iam::aws:") || p.attachment_count == 0 {
+        if p.arn.starts_with("arn:aws:iam::aws:") {
             continue;
         }
-        if let Some(doc) = &p.document {
-            judge(p.arn.clone(), ResourceType::AwsIamPolicy, doc);
+        match &p.document {
+            Some(doc) => out.push(judge(
+                p.arn.clone(),
+                ResourceType::AwsIamPolicy,
+                doc,
+                p.attachment_count == 0,
+            )),
+            None => out.push(
+                IAM_13
+                    .on(&Subject::new(ResourceType::AwsIamPolicy, &p.arn))
+                    .error(&ApiError::incomplete(
+                        "iam:GetAccountAuthorizationDetails",
+                        format!("the default version's document of {}", p.arn),
+                    )),
+            ),
         }
     }
     for (list, rtype) in [
@@ -546,11 +639,12 @@ fn iam_13_admin_policies(auth: &AuthorizationDetails, policies: &Policies) -> Ve
     ] {
         for principal in list {
             for (name, doc) in &principal.inline {
-                judge(
+                out.push(judge(
                     format!("{}/inline-policy/{name}", principal.arn),
                     rtype,
                     doc,
-                );
+                    false,
+                ));
             }
         }
     }
@@ -595,10 +689,16 @@ fn iam_14_administrator_access(auth: &AuthorizationDetails, ctx: &Ctx) -> Vec<Fi
     out
 }
 
-/// Every policy document that applies to a principal, with where it came from.
-fn effective_documents<'a>(p: &'a Principal, policies: &Policies<'a>) -> Vec<(String, &'a str)> {
+/// Every policy document that applies to a principal, with where it came from; and what
+/// applies to it but could not be found in the details (an attached policy without its
+/// document, a group not listed), which leaves its verdict unknown.
+fn effective_documents<'a>(
+    p: &'a Principal,
+    policies: &Policies<'a>,
+) -> (Vec<(String, &'a str)>, Vec<String>) {
     fn attached<'a>(
         docs: &mut Vec<(String, &'a str)>,
+        unknown: &mut Vec<String>,
         list: &'a [String],
         via: &str,
         managed: &HashMap<&str, &'a str>,
@@ -610,24 +710,36 @@ fn effective_documents<'a>(p: &'a Principal, policies: &Policies<'a>) -> Vec<(St
                 // AWS managed policies appear in the details only when in use; this one's
                 // meaning is fixed, so its absence from the listing changes nothing.
                 docs.push((format!("{via}{arn}"), ADMIN_DOCUMENT));
+            } else {
+                unknown.push(format!("{via}{arn}: no document in the details"));
             }
         }
     }
     let managed = &policies.managed;
     let mut docs: Vec<(String, &str)> = Vec::new();
-    attached(&mut docs, &p.attached, "", managed);
+    let mut unknown = Vec::new();
+    attached(&mut docs, &mut unknown, &p.attached, "", managed);
     for g in &p.groups {
-        if let Some(group) = policies.groups.get(g.as_str()) {
-            attached(&mut docs, &group.attached, &format!("group {g}: "), managed);
-            for (name, doc) in &group.inline {
-                docs.push((format!("group {g}: inline {name}"), doc));
+        match policies.groups.get(g.as_str()) {
+            Some(group) => {
+                attached(
+                    &mut docs,
+                    &mut unknown,
+                    &group.attached,
+                    &format!("group {g}: "),
+                    managed,
+                );
+                for (name, doc) in &group.inline {
+                    docs.push((format!("group {g}: inline {name}"), doc));
+                }
             }
+            None => unknown.push(format!("group {g}: not in the details")),
         }
     }
     for (name, doc) in &p.inline {
         docs.push((format!("inline {name}"), doc));
     }
-    docs
+    (docs, unknown)
 }
 
 fn is_service_role(p: &Principal) -> bool {
@@ -648,8 +760,8 @@ fn least_privilege(auth: &AuthorizationDetails, policies: &Policies, ctx: &Ctx) 
         let mut admin = Vec::new();
         let mut roles = Vec::new();
         let mut sensitive = Vec::new();
-        let mut unreadable = Vec::new();
-        for (source, doc) in effective_documents(p, policies) {
+        let (documents, mut unreadable) = effective_documents(p, policies);
+        for (source, doc) in documents {
             let analysis = policies.analysis(doc);
             let concerns = match &*analysis {
                 Ok(concerns) => concerns,
@@ -669,34 +781,45 @@ fn least_privilege(auth: &AuthorizationDetails, policies: &Policies, ctx: &Ctx) 
             }
         }
         let listed = allowed(ctx, p);
-        let lp01 = if admin.is_empty() {
-            LP_01
+        // A policy that applies but could not be read may hold what the check looks for: no
+        // PASS then, unless the principal is allow-listed or already fails.
+        let unknown = (!unreadable.is_empty()).then(|| {
+            ApiError::new(
+                "iam:GetAccountAuthorizationDetails",
+                AwsFailure::Other,
+                None,
+                format!(
+                    "policies that apply could not be read: {}",
+                    unreadable.join("; ")
+                ),
+            )
+        });
+        let judged = |id: CheckId, found: &[String], none: &str| {
+            let verdict = id.on(&principal);
+            match (found.is_empty(), listed, &unknown) {
+                (false, false, _) => verdict.fail(found.join("; ")),
+                (_, true, _) if !found.is_empty() => verdict.pass(format!(
+                    "{}, but on the break-glass allow-list",
+                    found.join("; ")
+                )),
+                (_, true, _) => verdict.pass(none.to_owned()),
+                (true, false, Some(e)) => verdict.error(e),
+                (true, false, None) => verdict.pass(none.to_owned()),
+            }
+        };
+        let lp01 = match (admin.is_empty(), listed, &unknown) {
+            (false, true, _) => LP_01
                 .on(&principal)
-                .pass("no administrator-equivalent statement applies")
-        } else if listed {
-            LP_01
-                .on(&principal)
-                .pass("administrator-equivalent, but on the break-glass allow-list")
-        } else {
-            LP_01.on(&principal).fail(admin.join("; "))
+                .pass("administrator-equivalent, but on the break-glass allow-list"),
+            _ => judged(
+                LP_01,
+                &admin,
+                "no administrator-equivalent statement applies",
+            ),
         };
         out.push(lp01.with("unreadable_policies", unreadable.clone()));
-        out.push(LP_02.on(&principal).pass_if(
-            roles.is_empty() || listed,
-            if roles.is_empty() {
-                "no PassRole/AssumeRole on *".to_owned()
-            } else {
-                roles.join("; ")
-            },
-        ));
-        out.push(LP_03.on(&principal).pass_if(
-            sensitive.is_empty() || listed,
-            if sensitive.is_empty() {
-                "no sensitive action on *".to_owned()
-            } else {
-                sensitive.join("; ")
-            },
-        ));
+        out.push(judged(LP_02, &roles, "no PassRole/AssumeRole on *"));
+        out.push(judged(LP_03, &sensitive, "no sensitive action on *"));
     }
     out
 }
@@ -707,7 +830,10 @@ fn lp_04_unused_role(role: &Principal, ctx: &Ctx) -> Finding {
     match role.last_used.or(role.created) {
         None => LP_04
             .on(&Subject::new(ROLE, &role.arn))
-            .fail("no creation or last-use date: treat as unused"),
+            .error(&ApiError::incomplete(
+                "iam:GetAccountAuthorizationDetails",
+                format!("RoleLastUsed or CreateDate of {}", role.arn),
+            )),
         Some(t) => {
             let days = ctx.days_since(t);
             let what = if role.last_used.is_some() {
@@ -995,6 +1121,63 @@ mod tests {
         }
     }
 
+    /// Facts left out of the answers make the checks that need them ERROR, naming the fact:
+    /// an unreadable report row, an active key without dates, a policy without its document,
+    /// a group or attached policy missing from the details, a role without dates.
+    #[test]
+    fn unknown_facts_are_errors_not_passes() {
+        let t = Thresholds::default();
+        let mut garbled = user("garbled");
+        garbled.unreadable = vec!["password_enabled=\"yes\"".into()];
+        let mut undated = user("undated");
+        undated.keys[0] = AccessKeyState {
+            active: true,
+            last_rotated: None,
+            last_used: None,
+        };
+        let mut f = facts(vec![garbled, undated], &[]);
+        let mut a = auth();
+        let mut lost = principal("lost", "user");
+        lost.groups = vec!["ghost-group".into()];
+        lost.attached = vec!["arn:aws:iam::111122223333:policy/undocumented".into()];
+        a.users.push(lost);
+        a.policies.push(ManagedPolicy {
+            arn: "arn:aws:iam::111122223333:policy/undocumented".into(),
+            document: None,
+            attachment_count: 1,
+        });
+        let mut dateless = principal("dateless", "role");
+        dateless.created = None;
+        a.roles.push(dateless);
+        f.authorization = Ok(a);
+        let out = evaluate(&f, &ctx(&t));
+        let arn = |k: &str, n: &str| format!("arn:aws:iam::111122223333:{k}/{n}");
+        for id in ["IAM-06", "IAM-07", "IAM-08", "IAM-09", "IAM-10", "IAM-11"] {
+            let x = one(&out, id, &arn("user", "garbled"));
+            assert_eq!(x.status, Error, "{id}");
+            assert!(x.detail.contains("password_enabled"), "{}", x.detail);
+        }
+        assert_eq!(one(&out, "IAM-08", &arn("user", "undated")).status, Error);
+        assert_eq!(one(&out, "IAM-10", &arn("user", "undated")).status, Error);
+        assert_eq!(one(&out, "IAM-11", &arn("user", "undated")).status, Fail);
+        let policy = one(
+            &out,
+            "IAM-13",
+            "arn:aws:iam::111122223333:policy/undocumented",
+        );
+        assert_eq!(policy.status, Error);
+        for id in ["LP-01", "LP-02", "LP-03"] {
+            let x = one(&out, id, &arn("user", "lost"));
+            assert_eq!(x.status, Error, "{id}");
+            assert!(
+                x.detail.contains("ghost-group") && x.detail.contains("undocumented"),
+                "{}",
+                x.detail
+            );
+        }
+        assert_eq!(one(&out, "LP-04", &arn("role", "dateless")).status, Error);
+    }
+
     #[test]
     fn least_privilege_checks() {
         let t = Thresholds {
@@ -1015,11 +1198,21 @@ mod tests {
             status_of(&out, "IAM-13", "arn:aws:iam::111122223333:policy/read"),
             Pass
         );
-        assert!(
-            statuses(&out, "IAM-13")
-                .iter()
-                .all(|(r, _)| !r.contains("unattached"))
+        // Issue 12: an unattached customer policy with * on * is one attachment away from use
+        // (Prowler's iam_customer_unattached_policy_no_administrative_privileges); it used to
+        // be skipped.
+        let unattached = one(
+            &out,
+            "IAM-13",
+            "arn:aws:iam::111122223333:policy/unattached-star",
         );
+        assert_eq!(unattached.status, Fail);
+        assert!(
+            unattached.detail.contains("not attached"),
+            "{}",
+            unattached.detail
+        );
+        assert_eq!(unattached.evidence["attached"], false);
         assert_eq!(
             status_of(
                 &out,

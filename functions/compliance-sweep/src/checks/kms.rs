@@ -34,12 +34,24 @@ pub(crate) fn evaluate(f: &KmsFacts, ctx: &Ctx) -> Vec<Finding> {
         if meta.manager != "CUSTOMER" {
             continue;
         }
-        out.extend(kms_01_rotation(key, meta, &f.region));
-        out.extend(kms_02_rotation_period(key, meta, &f.region, ctx));
-        out.extend(kms_03_public_policy(key, meta, &f.region));
-        out.push(kms_04_pending_deletion(meta, &f.region));
+        let judged = [
+            kms_01_rotation(key, meta, &f.region),
+            kms_02_rotation_period(key, meta, &f.region, ctx),
+            kms_03_public_policy(key, meta, &f.region),
+            Some(kms_04_pending_deletion(meta, &f.region)),
+        ];
+        out.extend(judged.into_iter().flatten().map(|x| with_assumed(x, meta)));
     }
     out
+}
+
+/// A finding on a key whose DescribeKey answer left out a field read as AWS's default says so.
+fn with_assumed(f: Finding, meta: &KeyMeta) -> Finding {
+    if meta.assumed.is_empty() {
+        f
+    } else {
+        f.with("assumed", meta.assumed.clone())
+    }
 }
 
 /// Whether rotation applies: enabled symmetric AWS_KMS keys outside custom key stores.
@@ -99,16 +111,26 @@ fn kms_02_rotation_period(
     if !r.enabled {
         return Some(verdict.fail("rotation is off, so there is no rotation period"));
     }
+    // With rotation on, AWS always sends both; without either there is nothing to judge.
+    let (Some(period), Some(next)) = (r.period_days, r.next_rotation) else {
+        let absent: Vec<&str> = [
+            r.period_days.is_none().then_some("RotationPeriodInDays"),
+            r.next_rotation.is_none().then_some("NextRotationDate"),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        return Some(verdict.error(&ApiError::incomplete(
+            "kms:GetKeyRotationStatus",
+            format!("{} while rotation is on", absent.join(" or ")),
+        )));
+    };
     let limit = ctx.t.kms_max_rotation_days;
     let mut gaps = Vec::new();
-    match r.period_days {
-        Some(p) if p > limit => gaps.push(format!("rotation period {p} days > {limit}")),
-        Some(_) => {}
-        None => gaps.push("GetKeyRotationStatus gave no RotationPeriodInDays".into()),
+    if period > limit {
+        gaps.push(format!("rotation period {period} days > {limit}"));
     }
-    if let Some(next) = r.next_rotation
-        && next < ctx.now
-    {
+    if next < ctx.now {
         gaps.push(format!(
             "next rotation {} is overdue",
             next.format("%Y-%m-%d")
@@ -119,10 +141,7 @@ fn kms_02_rotation_period(
             .pass_if(
                 gaps.is_empty(),
                 if gaps.is_empty() {
-                    format!(
-                        "rotates every {} days, next rotation not overdue",
-                        r.period_days.unwrap_or_default()
-                    )
+                    format!("rotates every {period} days, next rotation not overdue")
                 } else {
                     gaps.join("; ")
                 },
@@ -202,6 +221,7 @@ mod tests {
             origin: "AWS_KMS".into(),
             custom_key_store: false,
             deletion_date: None,
+            assumed: vec![],
         }
     }
 
@@ -290,6 +310,45 @@ mod tests {
             f.iter().all(|x| x.resource != arn("aws")),
             "AWS managed keys are out of scope"
         );
+    }
+
+    /// Rotation on but no period or next date in the answer (stock moto sends neither): ERROR
+    /// naming them, never PASS or FAIL on a guess; defaults assumed are in the evidence.
+    #[test]
+    fn rotation_facts_left_out_are_errors() {
+        let t = Thresholds::default();
+        let mut m = meta("k");
+        m.assumed =
+            vec!["KeyUsage ENCRYPT_DECRYPT (DescribeKey did not say; AWS's default)".into()];
+        let k = key(
+            "k",
+            m,
+            Some(RotationStatus {
+                enabled: true,
+                period_days: None,
+                next_rotation: None,
+            }),
+            OWN,
+        );
+        let f = evaluate(
+            &KmsFacts {
+                region: "us-east-1".into(),
+                keys: Ok(vec![k]),
+            },
+            &ctx(&t),
+        );
+        let arn = "arn:aws:kms:us-east-1:111122223333:key/k";
+        assert_eq!(one(&f, "KMS-01", arn).status, Pass);
+        let kms02 = one(&f, "KMS-02", arn);
+        assert_eq!(kms02.status, Error);
+        assert!(
+            kms02
+                .detail
+                .contains("RotationPeriodInDays or NextRotationDate"),
+            "{}",
+            kms02.detail
+        );
+        assert!(f.iter().all(|x| x.evidence.contains_key("assumed")));
     }
 
     #[test]

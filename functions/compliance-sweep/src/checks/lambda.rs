@@ -5,7 +5,11 @@
 //! and a salted SHA-256 of the value. Values are held as `SecretString` and never stored,
 //! logged or returned. Rules: variable names that say "secret" (Steampipe's heuristic) unless
 //! the value is plainly a reference (an ARN, an SSM/Secrets Manager reference), known token
-//! formats (as Prowler's detectors), and long high-entropy strings.
+//! formats (as Prowler's detectors), credentials written inside a longer value (a connection
+//! string's `password=`/`Pwd=`, a JSON or YAML `password`, URL user-info even with an empty
+//! user, an HTTP Basic header), and long high-entropy strings. Prowler 5.46.0's scanner
+//! (Kingfisher) misses most of the embedded forms and every password of nine characters or
+//! fewer; the tests below list the cases.
 
 use std::sync::LazyLock;
 
@@ -39,7 +43,11 @@ static VALUE_RULES: LazyLock<Vec<(&'static str, Regex)>> = LazyLock::new(|| {
         ),
         (
             "url-with-password",
-            r"[A-Za-z][A-Za-z0-9+.-]*://[^/\s:@]+:[^/\s@]+@",
+            r"[A-Za-z][A-Za-z0-9+.-]*://[^/\s:@]*:[^/\s@]+@",
+        ),
+        (
+            "slack-webhook",
+            r"https://hooks\.slack\.com/services/T[A-Z0-9]+/B[A-Z0-9]+/[A-Za-z0-9]+",
         ),
     ]
     .into_iter()
@@ -50,6 +58,10 @@ static VALUE_RULES: LazyLock<Vec<(&'static str, Regex)>> = LazyLock::new(|| {
 const SECRET_NAME_PARTS: &[&str] = &[
     "PASSWORD",
     "PASSWD",
+    "PASSPHRASE",
+    "PWD",
+    "SIGNING_KEY",
+    "ENCRYPTION_KEY",
     "SECRET",
     "TOKEN",
     "APIKEY",
@@ -72,6 +84,53 @@ fn is_reference(value: &str) -> bool {
         || v.eq_ignore_ascii_case("true")
         || v.eq_ignore_ascii_case("false")
         || v.parse::<f64>().is_ok()
+}
+
+/// A password assigned inside a longer value: `key=value` connection strings (ADO.NET, libpq,
+/// ODBC `Pwd=`, JDBC query parameters, `smtp...:587 user=mailer password=...`), JSON
+/// (`"password": "..."`) and YAML (`password: ...`). The key must start the value or follow a
+/// separator, so `bypass=` or `DB_PASSWORD_FILE=` inside a value do not count.
+static PASSWORD_ASSIGNMENT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r#"(?i)(?:^|[\s;?&,{(\["'])(?:password|passwd|passphrase|pwd)["']?\s*[=:]\s*["']?([^\s;&,"'}\]]+)"#,
+    )
+    .expect("static pattern compiles")
+});
+
+/// `Basic <base64 of user:password>` (an Authorization header kept in a variable).
+static BASIC_AUTH: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\bBasic\s+([A-Za-z0-9+/]{8,}={0,2})").expect("static pattern compiles")
+});
+
+/// A value that stands for a secret supplied elsewhere (`${DB_PASSWORD}`, `{{...}}`,
+/// `%(password)s`, `<password>`), not a secret.
+fn is_placeholder(v: &str) -> bool {
+    v.starts_with("${")
+        || v.starts_with('$')
+        || v.starts_with("{{")
+        || v.starts_with("%(")
+        || v.starts_with('<')
+        || v.starts_with("arn:")
+        || v.chars().all(|c| c == '*' || c == 'x' || c == 'X')
+}
+
+/// A credential written inside the value (see [`PASSWORD_ASSIGNMENT`], [`BASIC_AUTH`]).
+fn embedded_credential(value: &str) -> Option<&'static str> {
+    if PASSWORD_ASSIGNMENT
+        .captures_iter(value)
+        .any(|c| !is_placeholder(&c[1]))
+    {
+        return Some("password-assignment");
+    }
+    let basic = BASIC_AUTH.captures_iter(value).any(|c| {
+        use base64::Engine;
+        base64::engine::general_purpose::STANDARD
+            .decode(&c[1])
+            .ok()
+            .and_then(|b| String::from_utf8(b).ok())
+            .is_some_and(|text| text.contains(':'))
+    });
+    basic.then_some("basic-auth")
 }
 
 fn name_suggests_secret(name: &str) -> bool {
@@ -143,6 +202,7 @@ pub(crate) fn scan(variables: &[(String, SecretString)], salt: &[u8]) -> Vec<Sec
             .iter()
             .find(|(_, re)| re.is_match(v))
             .map(|(id, _)| format!("value:{id}"))
+            .or_else(|| embedded_credential(v).map(|id| format!("value:{id}")))
             .or_else(|| {
                 (name_suggests_secret(name) && !is_reference(v))
                     .then(|| "name:secret-like".to_owned())
@@ -259,6 +319,143 @@ mod tests {
             again[0].salted_sha256, hits[0].salted_sha256,
             "the salt changes the hash"
         );
+    }
+
+    /// Issue 12: secrets written inside a longer value. Each row is a case from the research
+    /// note's measurements (/work/research/prowler-checks.md 5.3), with what Prowler 5.46.0's
+    /// scanner (Kingfisher 1.104.0, `--confidence low`) reported for it: every one marked
+    /// "Prowler: PASS" is a secret Prowler misses. The values are made up.
+    #[test]
+    fn embedded_credentials_prowler_misses_are_found() {
+        let pw = "Qm7vT2xK9pLr4wZs";
+        let cases: Vec<(&str, String, &str, &str)> = vec![
+            // (variable, value, rule LAM-01 reports, what Prowler reported)
+            (
+                "SMTP",
+                format!("smtp.example.com:587 user=mailer password={pw}"),
+                "value:password-assignment",
+                "Prowler: PASS (no user within 16 chars before)",
+            ),
+            (
+                "CONN",
+                format!("Server=db;Password={pw};User Id=sa"),
+                "value:password-assignment",
+                "Prowler: PASS (password before user)",
+            ),
+            (
+                "PG_DSN",
+                format!("host=db dbname=app password={pw}"),
+                "value:password-assignment",
+                "Prowler: PASS (no user)",
+            ),
+            (
+                "PG_DSN2",
+                format!("host=db user=app password={pw} dbname=app"),
+                "value:password-assignment",
+                "Prowler: FAIL generic.4",
+            ),
+            (
+                "ODBC",
+                format!("Driver={{ODBC Driver 18}};Server=db;Uid=sa;Pwd={pw};"),
+                "value:password-assignment",
+                "Prowler: PASS (Pwd=)",
+            ),
+            (
+                "OPTS",
+                format!("password: {pw}"),
+                "value:password-assignment",
+                "Prowler: PASS (YAML, unquoted)",
+            ),
+            (
+                "CONFIG",
+                format!(r#"{{"user": "app", "password": "{pw}"}}"#),
+                "value:password-assignment",
+                "Prowler: FAIL generic.5",
+            ),
+            (
+                "JDBC",
+                format!("jdbc:postgresql://db:5432/app?user=app&password={pw}"),
+                "value:password-assignment",
+                "Prowler: FAIL jdbc.1",
+            ),
+            (
+                "SHORT",
+                "host=db user=app password=hunter2".into(),
+                "value:password-assignment",
+                "Prowler: PASS (9 chars or fewer never reach entropy 3.3)",
+            ),
+            (
+                "CACHE",
+                format!("redis://:{pw}@cache:6379/0"),
+                "value:url-with-password",
+                "Prowler: FAIL redis.1",
+            ),
+            (
+                "PG",
+                format!("postgres://app:{pw}@db/app"),
+                "value:url-with-password",
+                "Prowler: PASS (no :port)",
+            ),
+            (
+                "ALCHEMY",
+                format!("postgresql+psycopg2://app:{pw}@db/app"),
+                "value:url-with-password",
+                "Prowler: PASS",
+            ),
+            (
+                "HOOK",
+                "https://hooks.slack.com/services/T0ABCDEF1/B0ABCDEF2/Xy7Qm2vT9pLr4wZs8kN3cJ5h"
+                    .into(),
+                "value:slack-webhook",
+                "Prowler: FAIL",
+            ),
+            (
+                "AUTH_HEADER",
+                "Basic YXBwOlFtN3ZUMnhLOXBMcjR3WnM=".into(),
+                "value:basic-auth",
+                "Prowler: FAIL",
+            ),
+            (
+                "DB_PWD",
+                pw.into(),
+                "name:secret-like",
+                "Prowler: PASS (name not a signal)",
+            ),
+            (
+                "DB_PASSWORD",
+                "hunter2".into(),
+                "name:secret-like",
+                "Prowler: PASS (too short)",
+            ),
+            (
+                "SIGNING_KEY",
+                "9f2c4e8a1b3d5f7092c4e6a8b0d2f4a69f2c4e8a1b3d5f7092c4e6a8b0d2f4a6".into(),
+                "name:secret-like",
+                "Prowler: PASS (64 hex characters match no rule)",
+            ),
+        ];
+        let input: Vec<(&str, &str)> = cases.iter().map(|(k, v, _, _)| (*k, v.as_str())).collect();
+        let hits = scan(&vars(&input), b"salt");
+        for (name, _, rule, prowler) in &cases {
+            let hit = hits.iter().find(|h| h.variable == *name);
+            assert_eq!(
+                hit.map(|h| h.rule.as_str()),
+                Some(*rule),
+                "{name} ({prowler})"
+            );
+        }
+        let not_secrets = scan(
+            &vars(&[
+                ("CONN_TEMPLATE", "host=db user=app password=${DB_PASSWORD}"),
+                ("JINJA", "password={{ db_password }}"),
+                ("MASKED", "password=********"),
+                ("FLAGS", "bypass=1 compass=north"),
+                ("DOC", "use basic authentication"),
+                ("HEALTH", "https://api.internal/v1/health"),
+            ]),
+            b"salt",
+        );
+        assert!(not_secrets.is_empty(), "{not_secrets:?}");
     }
 
     #[test]

@@ -23,6 +23,9 @@ pub(crate) fn evaluate(f: &RdsFacts, ctx: &Ctx) -> Vec<Finding> {
             .iter()
             .for_each(|d| out.extend(judge(d, &f.region, ctx))),
     }
+    if let (Ok(instances), Ok(clusters)) = (&f.instances, &f.clusters) {
+        out.extend(unlisted_cluster_members(instances, clusters, &f.region));
+    }
     match &f.clusters {
         Err(e) => out.extend(errors(
             &[RDS_01, RDS_03, RDS_04, RDS_05, RDS_06],
@@ -36,6 +39,36 @@ pub(crate) fn evaluate(f: &RdsFacts, ctx: &Ctx) -> Vec<Finding> {
         Ok(list) => list
             .iter()
             .for_each(|d| out.extend(judge(d, &f.region, ctx))),
+    }
+    out
+}
+
+/// A member is judged on its cluster for RDS-01 and RDS-03..06: a member whose cluster
+/// DescribeDBClusters did not list would be judged nowhere, so those checks are ERROR on it.
+fn unlisted_cluster_members(
+    instances: &[Database],
+    clusters: &[Database],
+    region: &str,
+) -> Vec<Finding> {
+    let listed = |id: &str| {
+        clusters
+            .iter()
+            .any(|c| c.arn.rsplit(':').next() == Some(id))
+    };
+    let mut out = Vec::new();
+    for d in instances {
+        let Some(cluster) = d.cluster.as_deref().filter(|c| !listed(c)) else {
+            continue;
+        };
+        let error = ApiError::incomplete(
+            "rds:DescribeDBClusters",
+            format!("cluster {cluster}, which instance {} belongs to", d.arn),
+        );
+        let mut checks = vec![RDS_01, RDS_04, RDS_05, RDS_06];
+        if !tls_judged_here(true, &d.engine) {
+            checks.push(RDS_03);
+        }
+        out.extend(errors(&checks, &database(d, region), &error));
     }
     out
 }
@@ -90,36 +123,64 @@ fn rds_01_encrypted(d: &Database, region: &str) -> Finding {
 
 /// RDS-02: PubliclyAccessible false.
 fn rds_02_not_public(d: &Database, region: &str) -> Finding {
-    RDS_02.on(&database(d, region)).pass_if(
-        !d.public,
-        if d.public {
-            "publicly accessible"
-        } else {
-            "not publicly accessible"
-        },
-    )
+    let verdict = RDS_02.on(&database(d, region));
+    match d.public {
+        None => verdict.error(&ApiError::incomplete(
+            "rds:DescribeDBInstances",
+            format!("PubliclyAccessible of {}", d.arn),
+        )),
+        Some(public) => verdict.pass_if(
+            !public,
+            if public {
+                "publicly accessible"
+            } else {
+                "not publicly accessible"
+            },
+        ),
+    }
 }
 
-/// Which parameter forces TLS for an engine, and its default when the group does not set it.
-pub(crate) fn tls_parameter(engine: &str, version: &str) -> Option<(&'static str, &'static str)> {
-    let major: u32 = version
-        .split('.')
-        .next()
-        .and_then(|m| m.parse().ok())
-        .unwrap_or(0);
+/// Which parameter forces TLS for an engine, and its default when the group does not set it
+/// (`None` inside: the default depends on a major version that could not be read).
+pub(crate) fn tls_parameter(
+    engine: &str,
+    version: &str,
+) -> Option<(&'static str, Option<&'static str>)> {
+    let major: Option<u32> = version.split('.').next().and_then(|m| m.parse().ok());
     match engine {
-        e if e.contains("postgres") => Some(("rds.force_ssl", if major >= 15 { "1" } else { "0" })),
-        e if e.starts_with("sqlserver") => Some(("rds.force_ssl", "0")),
+        e if e.contains("postgres") => Some((
+            "rds.force_ssl",
+            major.map(|m| if m >= 15 { "1" } else { "0" }),
+        )),
+        e if e.starts_with("sqlserver") => Some(("rds.force_ssl", Some("0"))),
         e if e.contains("mysql") || e.contains("mariadb") => {
-            Some(("require_secure_transport", "0"))
+            Some(("require_secure_transport", Some("0")))
         }
         _ => None,
     }
 }
 
 /// RDS-03: `rds.force_ssl=1` or `require_secure_transport=ON/1`, engine default if unset.
+/// An engine without such a parameter (Oracle, Db2: TLS comes from an option group or the
+/// client) is NOT_APPLICABLE by name; an engine the answer did not name is an ERROR.
 fn rds_03_tls(d: &Database, region: &str) -> Option<Finding> {
-    let (name, default) = tls_parameter(&d.engine, &d.engine_version)?;
+    let verdict = RDS_03.on(&database(d, region));
+    if d.engine.is_empty() {
+        return Some(verdict.error(&ApiError::incomplete(
+            if d.is_cluster {
+                "rds:DescribeDBClusters"
+            } else {
+                "rds:DescribeDBInstances"
+            },
+            format!("Engine of {}", d.arn),
+        )));
+    }
+    let Some((name, default)) = tls_parameter(&d.engine, &d.engine_version) else {
+        return Some(verdict.not_applicable(format!(
+            "engine {} has no TLS parameter in its parameter group",
+            d.engine
+        )));
+    };
     let value = match &d.tls_parameter {
         Some(Ok(v)) => v.clone(),
         Some(Err(e)) => {
@@ -136,16 +197,21 @@ fn rds_03_tls(d: &Database, region: &str) -> Option<Finding> {
             );
         }
     };
-    let (shown, from) = match &value {
-        Some(v) => (v.clone(), "parameter group"),
-        None => (default.to_owned(), "engine default"),
+    let (shown, from) = match (&value, default) {
+        (Some(v), _) => (v.clone(), "parameter group"),
+        (None, Some(default)) => (default.to_owned(), "engine default"),
+        (None, None) => {
+            return Some(verdict.error(&ApiError::incomplete(
+                "rds:DescribeDBInstances",
+                format!(
+                    "a readable EngineVersion of {} ({:?}), on which the default of {name} depends",
+                    d.arn, d.engine_version
+                ),
+            )));
+        }
     };
     let on = matches!(shown.to_ascii_lowercase().as_str(), "1" | "on" | "true");
-    Some(
-        RDS_03
-            .on(&database(d, region))
-            .pass_if(on, format!("{name}={shown} ({from})")),
-    )
+    Some(verdict.pass_if(on, format!("{name}={shown} ({from})")))
 }
 
 /// RDS-04: IAMDatabaseAuthenticationEnabled.
@@ -199,7 +265,7 @@ mod tests {
             engine: engine.into(),
             engine_version: "14.9".into(),
             encrypted: good,
-            public: !good,
+            public: Some(!good),
             iam_auth: good,
             backup_retention_days: if good { 7 } else { 1 },
             deletion_protection: good,
@@ -257,15 +323,15 @@ mod tests {
     fn tls_defaults_by_engine_version() {
         assert_eq!(
             tls_parameter("postgres", "16.1"),
-            Some(("rds.force_ssl", "1"))
+            Some(("rds.force_ssl", Some("1")))
         );
         assert_eq!(
             tls_parameter("postgres", "13.4"),
-            Some(("rds.force_ssl", "0"))
+            Some(("rds.force_ssl", Some("0")))
         );
         assert_eq!(
             tls_parameter("mariadb", "10.11"),
-            Some(("require_secure_transport", "0"))
+            Some(("require_secure_transport", Some("0")))
         );
         assert_eq!(tls_parameter("oracle-ee", "19"), None);
         let mut d = db("pg16", "postgres", true);
@@ -274,5 +340,45 @@ mod tests {
         assert_eq!(rds_03_tls(&d, "us-east-1").unwrap().status, Pass);
         d.tls_parameter = Some(Err(denied("rds:DescribeDBParameters")));
         assert_eq!(rds_03_tls(&d, "us-east-1").unwrap().status, Error);
+    }
+
+    /// Facts the answer left out are ERROR naming them, never a PASS or a silent skip.
+    #[test]
+    fn unknown_facts_are_errors_not_passes() {
+        let t = Thresholds::default();
+        let mut unsaid = db("unsaid", "postgres", true);
+        unsaid.public = None;
+        unsaid.engine = String::new();
+        let mut versionless = db("versionless", "postgres", true);
+        versionless.engine_version = "unknown".into();
+        versionless.tls_parameter = Some(Ok(None));
+        let mut orphan = db("orphan", "aurora-mysql", true);
+        orphan.cluster = Some("gone".into());
+        let oracle = db("ora", "oracle-ee", true);
+        let f = evaluate(
+            &RdsFacts {
+                region: "us-east-1".into(),
+                instances: Ok(vec![unsaid, versionless, orphan, oracle]),
+                clusters: Ok(vec![]),
+            },
+            &ctx(&t),
+        );
+        let arn = |id: &str| format!("arn:aws:rds:us-east-1:111122223333:db:{id}");
+        let rds_02 = one(&f, "RDS-02", &arn("unsaid"));
+        assert_eq!(rds_02.status, Error);
+        assert!(
+            rds_02.detail.contains("PubliclyAccessible"),
+            "{}",
+            rds_02.detail
+        );
+        assert!(one(&f, "RDS-03", &arn("unsaid")).detail.contains("Engine"));
+        assert_eq!(one(&f, "RDS-03", &arn("unsaid")).status, Error);
+        assert_eq!(one(&f, "RDS-03", &arn("versionless")).status, Error);
+        for id in ["RDS-01", "RDS-03", "RDS-04", "RDS-05", "RDS-06"] {
+            let x = one(&f, id, &arn("orphan"));
+            assert_eq!(x.status, Error, "{id}");
+            assert!(x.detail.contains("cluster gone"), "{}", x.detail);
+        }
+        assert_eq!(one(&f, "RDS-03", &arn("ora")).status, NotApplicable);
     }
 }

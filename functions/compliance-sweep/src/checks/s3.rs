@@ -186,8 +186,15 @@ pub(crate) fn shortest_expiration(rules: &[LifecycleRule]) -> Option<i32> {
 /// default retention at least that long.
 pub(crate) fn keeps_for(b: &Bucket, days: i32) -> Result<(bool, String), ApiError> {
     let rules = get(&b.lifecycle, "s3:GetBucketLifecycleConfiguration")?;
+    let expires_early = shortest_expiration(rules).is_some_and(|d| d < days)
+        || rules
+            .iter()
+            .any(|r| r.enabled && r.expiration_date.is_some());
+    // Object Lock matters only when the lifecycle would delete too early; then it must be known.
     let lock: Option<&ObjectLock> = match &b.object_lock {
         Some(Ok(l)) => Some(l),
+        Some(Err(e)) if expires_early => return Err(e.clone()),
+        None if expires_early => return Err(unasked("s3:GetObjectLockConfiguration")),
         _ => None,
     };
     if let Some(l) = lock
@@ -200,6 +207,20 @@ pub(crate) fn keeps_for(b: &Bucket, days: i32) -> Result<(bool, String), ApiErro
                 "Object Lock {} retention {} days",
                 l.mode.as_deref().unwrap_or("?"),
                 l.retention_days.unwrap_or_default()
+            ),
+        ));
+    }
+    if let Some(date) = rules
+        .iter()
+        .filter(|r| r.enabled)
+        .filter_map(|r| r.expiration_date)
+        .min()
+    {
+        return Ok((
+            false,
+            format!(
+                "a lifecycle rule deletes every object it covers on {}, however new",
+                date.format("%Y-%m-%d")
             ),
         ));
     }
@@ -313,12 +334,15 @@ mod tests {
             LifecycleRule {
                 enabled: true,
                 expiration_days: Some(30),
+                expiration_date: None,
             },
             LifecycleRule {
                 enabled: false,
                 expiration_days: Some(1),
+                expiration_date: None,
             },
         ]));
+        b.object_lock = Some(Ok(ObjectLock::default()));
         assert!(!keeps_for(&b, 90).unwrap().0);
         assert!(keeps_for(&b, 30).unwrap().0);
         b.object_lock = Some(Ok(ObjectLock {
@@ -334,5 +358,29 @@ mod tests {
         assert!(public_exposure(&b, Some(&Ok(Some(ALL)))).unwrap().is_none());
         b.policy_is_public = Some(Err(denied("s3:GetBucketPolicyStatus")));
         assert!(public_exposure(&b, None).is_err());
+    }
+
+    /// A lifecycle that would delete too early with an Object Lock that could not be read is
+    /// unknown (ERROR), not kept; an expiration on a fixed date deletes new objects too.
+    #[test]
+    fn retention_unknowns_are_errors_and_fixed_dates_fail() {
+        let mut b = bucket("logs");
+        b.lifecycle = Some(Ok(vec![LifecycleRule {
+            enabled: true,
+            expiration_days: Some(30),
+            expiration_date: None,
+        }]));
+        b.object_lock = Some(Err(denied("s3:GetObjectLockConfiguration")));
+        let e = keeps_for(&b, 90).unwrap_err();
+        assert_eq!(e.operation, "s3:GetObjectLockConfiguration");
+        assert!(keeps_for(&b, 30).unwrap().0, "the lock is not needed then");
+        b.lifecycle = Some(Ok(vec![LifecycleRule {
+            enabled: true,
+            expiration_days: None,
+            expiration_date: Some(days_ago(-400)),
+        }]));
+        b.object_lock = Some(Ok(ObjectLock::default()));
+        let (kept, why) = keeps_for(&b, 90).unwrap();
+        assert!(!kept && why.contains("however new"), "{why}");
     }
 }

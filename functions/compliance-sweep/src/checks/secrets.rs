@@ -46,13 +46,21 @@ pub(crate) fn evaluate(f: &SecretsFacts, ctx: &Ctx) -> Vec<Finding> {
     out
 }
 
-/// The rotation interval in days: AutomaticallyAfterDays, or a `rate(N days|hours)` schedule.
-/// `None` for cron schedules (SM-02 then goes by NextRotationDate).
+/// The longest time between rotations, in days: AutomaticallyAfterDays, a `rate(N days|hours)`
+/// schedule, or 31 for a `cron(...)` schedule that runs every month (its month and year fields
+/// `*`). `None` when no interval can be told (no rules, another cron schedule): SM-02 then goes
+/// by NextRotationDate.
 fn interval_days(s: &Secret) -> Option<i64> {
     if let Some(d) = s.rotation_days {
         return Some(d);
     }
     let expr = s.schedule_expression.as_deref()?.trim();
+    if let Some(cron) = expr.strip_prefix("cron(").and_then(|c| c.strip_suffix(')')) {
+        // minutes hours day-of-month month day-of-week year
+        let fields: Vec<&str> = cron.split_whitespace().collect();
+        let every_month = fields.get(3) == Some(&"*") && fields.get(5).is_none_or(|y| *y == "*");
+        return (fields.len() >= 5 && every_month).then_some(31);
+    }
     let inner = expr.strip_prefix("rate(")?.strip_suffix(')')?;
     let mut parts = inner.split_whitespace();
     let n: i64 = parts.next()?.parse().ok()?;
@@ -61,6 +69,23 @@ fn interval_days(s: &Secret) -> Option<i64> {
         "hour" | "hours" => Some((n + 23) / 24),
         _ => None,
     }
+}
+
+/// Why a secret with rotation on has no interval that can be judged.
+fn unknown_interval(s: &Secret) -> ApiError {
+    ApiError::incomplete(
+        "secretsmanager:ListSecrets",
+        match &s.schedule_expression {
+            Some(e) => format!(
+                "a rotation interval that can be told from RotationRules.ScheduleExpression {e:?} of {}",
+                s.name
+            ),
+            None => format!(
+                "RotationRules (AutomaticallyAfterDays or ScheduleExpression) of {}, whose rotation is on",
+                s.name
+            ),
+        },
+    )
 }
 
 /// SM-01: rotation enabled, interval within policy.
@@ -78,10 +103,7 @@ fn sm_01_rotation_enabled(s: &Secret, region: &str, ctx: &Ctx) -> Finding {
         Some(d) => SM_01
             .on(&secret(s, region))
             .pass(format!("rotates every {d} days")),
-        None => SM_01.on(&secret(s, region)).pass(format!(
-            "rotates on schedule {}",
-            s.schedule_expression.as_deref().unwrap_or("?")
-        )),
+        None => SM_01.on(&secret(s, region)).error(&unknown_interval(s)),
     }
 }
 
@@ -110,9 +132,13 @@ fn sm_02_rotated_on_schedule(s: &Secret, region: &str, ctx: &Ctx) -> Option<Find
                 next >= ctx.now,
                 format!("next rotation date {}", next.format("%Y-%m-%d")),
             ),
-            None => SM_02
-                .on(&secret(s, region))
-                .fail("rotation is on but neither an interval nor a next rotation date is known"),
+            None => SM_02.on(&secret(s, region)).error(&ApiError::incomplete(
+                "secretsmanager:ListSecrets",
+                format!(
+                    "NextRotationDate, or an interval and a LastRotatedDate or CreatedDate, of {}",
+                    s.name
+                ),
+            )),
         },
     })
 }
@@ -178,9 +204,10 @@ fn sm_04_customer_key(s: &Secret, region: &str, ctx: &Ctx) -> Option<Finding> {
 fn sm_05_unused(s: &Secret, region: &str, ctx: &Ctx) -> Finding {
     let limit = ctx.t.secret_unused_days;
     match s.last_accessed.or(s.created) {
-        None => SM_05
-            .on(&secret(s, region))
-            .fail("no access or creation date: cannot show it is used"),
+        None => SM_05.on(&secret(s, region)).error(&ApiError::incomplete(
+            "secretsmanager:ListSecrets",
+            format!("LastAccessedDate or CreatedDate of {}", s.name),
+        )),
         Some(t) => {
             let days = ctx.days_since(t);
             let what = if s.last_accessed.is_some() {
@@ -284,6 +311,12 @@ mod tests {
         s.schedule_expression = Some("rate(4 hours)".into());
         assert_eq!(interval_days(&s), Some(1));
         s.schedule_expression = Some("cron(0 16 1,15 * ? *)".into());
+        assert_eq!(
+            interval_days(&s),
+            Some(31),
+            "every month: at most 31 days apart"
+        );
+        s.schedule_expression = Some("cron(0 16 1 1,7 ? *)".into());
         assert_eq!(interval_days(&s), None);
         let t = Thresholds::default();
         s.next_rotation = Some(days_ago(2));
@@ -310,5 +343,32 @@ mod tests {
             sm_04_customer_key(&s, "us-east-1", &ctx(&t2)).is_none(),
             "not sensitive by name or tag"
         );
+    }
+
+    /// Rotation on without an interval that can be told, or a secret without the dates a
+    /// check measures from, is ERROR naming what is missing (was PASS "rotates on schedule ?").
+    #[test]
+    fn unknown_schedules_and_dates_are_errors() {
+        let t = Thresholds::default();
+        let mut s = secret("s");
+        s.rotation_days = None;
+        s.schedule_expression = None;
+        s.next_rotation = None;
+        let sm01 = sm_01_rotation_enabled(&s, "us-east-1", &ctx(&t));
+        assert_eq!(sm01.status, Error);
+        assert!(sm01.detail.contains("RotationRules"), "{}", sm01.detail);
+        let sm02 = sm_02_rotated_on_schedule(&s, "us-east-1", &ctx(&t)).unwrap();
+        assert_eq!(sm02.status, Error);
+        assert!(sm02.detail.contains("NextRotationDate"), "{}", sm02.detail);
+        s.schedule_expression = Some("cron(0 16 1 1,7 ? *)".into());
+        assert_eq!(
+            sm_01_rotation_enabled(&s, "us-east-1", &ctx(&t)).status,
+            Error
+        );
+        s.last_accessed = None;
+        s.created = None;
+        let sm05 = sm_05_unused(&s, "us-east-1", &ctx(&t));
+        assert_eq!(sm05.status, Error);
+        assert!(sm05.detail.contains("CreatedDate"), "{}", sm05.detail);
     }
 }

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use super::Collector;
 use crate::aws::rds::{self, Listed};
 use crate::checks::rds::{tls_judged_here, tls_parameter};
-use crate::facts::{Database, Fetched, RdsFacts, Service};
+use crate::facts::{ApiError, Database, Fetched, RdsFacts, Service};
 
 /// TLS parameter values read so far: (cluster group?, group, parameter) → value.
 type Groups = BTreeMap<(bool, String, &'static str), Fetched<Option<String>>>;
@@ -84,9 +84,19 @@ async fn tls_value(
     group: Option<String>,
 ) -> Option<Fetched<Option<String>>> {
     let (name, _) = tls_parameter(&d.engine, &d.engine_version)?;
-    let Some(group) = group.filter(|g| !g.starts_with("default.")) else {
-        return Some(Ok(None));
+    let Some(group) = group else {
+        return Some(Err(ApiError::incomplete(
+            if d.is_cluster {
+                "rds:DescribeDBClusters"
+            } else {
+                "rds:DescribeDBInstances"
+            },
+            format!("the parameter group of {}", d.arn),
+        )));
     };
+    if group.starts_with("default.") {
+        return Some(Ok(None));
+    }
     let key = (d.is_cluster, group, name);
     if let Some(v) = groups.get(&key) {
         return Some(v.clone());
