@@ -3,10 +3,11 @@
 //!
 //! [`Demo::start`] starts the harness (moto + TLS PostgreSQL and MariaDB), then
 //! `cargo lambda watch` serving every function binary of the workspace with the emulator's
-//! environment (plus `events/demo.env`). Chapters seed the emulator through the SDK, invoke
-//! functions with the files in `events/` exactly as `cargo lambda invoke --data-file` does,
-//! and say what happened in plain words. Passwords are never printed: a credential is shown as
-//! a short SHA-256 fingerprint, enough to see that it changed.
+//! environment (plus `events/demo.env` and each `events/<function>/demo.env`). Chapters seed
+//! the emulator through the SDK, invoke functions with the files in `events/` exactly as
+//! `cargo lambda invoke --data-file` does, and say what happened in plain words. Passwords are
+//! never printed: a credential is shown as a short SHA-256 fingerprint, enough to see that it
+//! changed.
 //!
 //! A chapter is `pub async fn run(demo: &Demo) -> Result<(), String>` in its own module,
 //! registered in [`run_chapters`]. A chapter starts with `demo.warm_up("<binary>")`: cargo
@@ -14,6 +15,7 @@
 //! invocation's deadline would make the first real event fail for want of time.
 
 pub mod cloudtrail;
+pub mod detector;
 pub mod guardduty;
 pub mod rotation;
 pub mod sweep;
@@ -48,7 +50,9 @@ pub async fn run_chapters(demo: &Demo) -> Result<PathBuf, String> {
     rotation::run(demo).await?;
     cloudtrail::run(demo).await?;
     guardduty::run(demo).await?;
-    sweep::run(demo).await
+    let bundle = sweep::run(demo).await?;
+    detector::run(demo).await?;
+    Ok(bundle)
 }
 
 impl Demo {
@@ -77,6 +81,19 @@ impl Demo {
         }
         env.push_str(&format!("VIGIL_ALERT_TOPIC_ARN={topic_arn}\n"));
         if let Ok(extra) = std::fs::read_to_string(root.join("events/demo.env")) {
+            env.push_str(&extra);
+        }
+        // A function's own demo settings live beside its sample events
+        // (`events/<function>/demo.env`); cargo lambda watch gives every function all of them.
+        let mut own: Vec<PathBuf> = std::fs::read_dir(root.join("events"))
+            .map_err(|e| format!("read events/: {e}"))?
+            .filter_map(|entry| Some(entry.ok()?.path().join("demo.env")))
+            .filter(|path| path.is_file())
+            .collect();
+        own.sort();
+        for path in own {
+            let extra = std::fs::read_to_string(&path)
+                .map_err(|e| format!("read {}: {e}", path.display()))?;
             env.push_str(&extra);
         }
         std::fs::write(&env_file, env).map_err(|e| format!("write {}: {e}", env_file.display()))?;
