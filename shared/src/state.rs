@@ -150,11 +150,20 @@ impl Store {
         }
     }
 
-    /// Writes `awaiting` under `key`, kept until its last entry's wait is over. A write that
-    /// fails is logged: it costs at most one alert more at the next check.
-    pub async fn save_awaiting(&self, key: &str, awaiting: &Awaiting, now: DateTime<Utc>) {
-        if let Err(e) = self.put(key, awaiting, now, awaiting.ttl(now)).await {
-            tracing::warn!(key, error = %e, "repairs awaiting confirmation could not be saved");
+    /// Writes each record of `changed` (by what it is about: a Region, a trail) under
+    /// `key(about)`, kept until its last entry's wait is over. A write that fails is logged: it
+    /// costs at most one alert more at the next check.
+    pub async fn save_awaiting(
+        &self,
+        changed: &BTreeMap<String, Awaiting>,
+        key: impl Fn(&str) -> String,
+    ) {
+        let now = Utc::now();
+        for (about, awaiting) in changed {
+            let key = key(about);
+            if let Err(e) = self.put(&key, awaiting, now, awaiting.ttl(now)).await {
+                tracing::warn!(key, error = %e, "repairs awaiting confirmation could not be saved");
+            }
         }
     }
 }

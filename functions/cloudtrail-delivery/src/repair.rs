@@ -10,7 +10,6 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use chrono::Utc;
 use futures::{StreamExt, stream};
 use serde_json::Value;
 use vigil::arn;
@@ -271,14 +270,8 @@ impl From<Change> for RunResult {
 /// Writes each trail's repairs awaiting confirmation that changed in this invocation (nothing
 /// without a state store; a failed write is logged: at most one alert more).
 pub(crate) async fn save_awaiting(deps: &Deps, changed: &BTreeMap<String, Awaiting>) {
-    let Some(store) = &deps.state else {
-        return;
-    };
-    let now = Utc::now();
-    for (trail_arn, awaiting) in changed {
-        store
-            .save_awaiting(&awaiting_key(trail_arn), awaiting, now)
-            .await;
+    if let Some(store) = &deps.state {
+        store.save_awaiting(changed, awaiting_key).await;
     }
 }
 

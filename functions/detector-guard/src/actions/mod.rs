@@ -6,7 +6,6 @@ pub(crate) mod repair;
 
 use std::collections::BTreeMap;
 
-use chrono::Utc;
 use vigil::state::Awaiting;
 
 use crate::collect::awaiting_key;
@@ -15,13 +14,7 @@ use crate::deps::Deps;
 /// Writes each Region's repairs awaiting confirmation that changed in this invocation. A write
 /// that fails is logged: it costs at most one alert more at the next check.
 pub(crate) async fn save_awaiting(deps: &Deps, changed: &BTreeMap<String, Awaiting>) {
-    let Some(store) = &deps.state else {
-        return;
-    };
-    let now = Utc::now();
-    for (region, awaiting) in changed {
-        store
-            .save_awaiting(&awaiting_key(region), awaiting, now)
-            .await;
+    if let Some(store) = &deps.state {
+        store.save_awaiting(changed, awaiting_key).await;
     }
 }
