@@ -18,17 +18,20 @@
 //! - `event`: the two events (schedule; "AWS API Call via CloudTrail" for calls that can stop
 //!   delivery), which resource each is about and which trails it concerns; irrelevant calls
 //!   are ignored up front. The API-call model itself is `vigil::events::cloudtrail`.
-//! - `aws`: thin typed adapters, one per service (`cloudtrail`, `s3`, `kms`, `logs`,
-//!   `organizations`), SDK in and plain data or `AwsCallError` out; `aws::RegionClients` is
-//!   one Region's set, kept in a `vigil::aws::PerRegion`.
+//! - `aws`: thin typed adapters, one per service (`cloudtrail`, `s3`, `logs`,
+//!   `organizations`), SDK in and plain data or `AwsCallError` out, with the key and
+//!   bucket-policy adapters it shares with detector-guard (`vigil::aws::kms_key`,
+//!   `vigil::aws::s3_policy`); `aws::RegionClients` is one Region's set, kept in a
+//!   `vigil::aws::PerRegion`.
 //! - `facts`: plain types describing what was read (trail settings and status, bucket, key,
 //!   log group), each fact kept as the error that prevented it when it could not be read.
 //! - `collect`: the I/O that fills the facts, concurrently, each resource asked of its own
-//!   Region (a trail in its home Region, by ARN).
+//!   Region (a trail in its home Region, by ARN); each trail's repairs awaiting confirmation
+//!   (`vigil::state`).
 //! - [`diagnose`]: the pure decision, facts → causes, each with evidence, severity, possible
 //!   repairs; `diagnose::runbook` holds each cause's summary and steps for a person.
 //! - `repair`: where the function changes things: which repairs may run (pure), running
-//!   them, and which causes the re-check found gone.
+//!   them, which causes the re-check found gone, and saving what is awaited.
 //! - [`report`]: the answer, one alert per trail with problems, the failure alert, the EMF
 //!   metrics.
 //! - `handler.rs`: routing and time budget only; reads no environment.
@@ -36,6 +39,9 @@
 //!
 //! Never: replace a policy wholesale or change an existing statement, recreate a deleted
 //! bucket name, touch a key this stack does not own, or act on another account's resources.
+//! A cause it has just repaired that CloudTrail still reports (its status keeps the error of
+//! the attempt before the repair until the next delivery) is awaited, not alerted a second
+//! time.
 //! When an invocation fails, one failure alert says so and the error goes back to Lambda: the
 //! next scheduled poll, or Lambda's retry of the asynchronous invocation, tries again.
 

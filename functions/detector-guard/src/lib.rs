@@ -20,9 +20,10 @@
 //! - `event`: the three events (schedule; `{"action": "drill"}`; "AWS API Call via CloudTrail"
 //!   for calls that switch GuardDuty off or blind it), which Region and what each is about;
 //!   irrelevant calls are ignored up front. The API-call model is `vigil::events::cloudtrail`.
-//! - `aws`: thin typed adapters, one per service (`guardduty`, `s3`, `kms`, `events`,
-//!   `account`), SDK in and plain data or `AwsCallError` out; `aws::RegionClients` is one
-//!   Region's set, kept in a `vigil::aws::PerRegion`.
+//! - `aws`: thin typed adapters, one per service (`guardduty`, `s3`, `events`, `account`),
+//!   SDK in and plain data or `AwsCallError` out, with the key and bucket-policy adapters it
+//!   shares with cloudtrail-delivery (`vigil::aws::kms_key`, `vigil::aws::s3_policy`);
+//!   `aws::RegionClients` is one Region's set, kept in a `vigil::aws::PerRegion`.
 //! - `facts`: plain types describing what was read, each fact kept as the error that
 //!   prevented it when it could not be read.
 //! - `collect`: the I/O that fills the facts, a bounded number of Regions at once; the repairs
