@@ -32,8 +32,8 @@ use rand::distr::Alphanumeric;
 
 pub use counting::counted;
 pub use mariadb::MariaDb;
-pub use moto::Moto;
 pub use moto::venv_python;
+pub use moto::{EMULATOR_VAR, Moto};
 pub use postgres::Postgres;
 pub use redis::Redis;
 pub use tls::TestCa;

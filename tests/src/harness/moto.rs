@@ -20,12 +20,23 @@ const LOG_FILE: &str = "moto.log";
 /// moto keeps one state per account id named in this header (default 123456789012).
 const ACCOUNT_HEADER: &str = "x-moto-account-id";
 
+/// Set to `stock` to run moto as released, without tests/emulator/patches: tests then see
+/// every gap the patches hide (missing fields, missing APIs), and the extra endpoints
+/// ([`Moto::set_trail_status`], [`Moto::deny`], [`Moto::published_sns_messages`]) do not exist.
+pub const EMULATOR_VAR: &str = "VIGIL_EMULATOR";
+
+/// Whether this process asked for stock moto (`VIGIL_EMULATOR=stock`).
+fn stock_requested() -> bool {
+    std::env::var(EMULATOR_VAR).is_ok_and(|v| v == "stock")
+}
+
 /// The moto server.
 #[derive(Debug, Clone)]
 pub struct Moto {
     /// `http://127.0.0.1:PORT`
     pub endpoint: String,
     log: PathBuf,
+    stock: bool,
 }
 
 impl Moto {
@@ -33,7 +44,13 @@ impl Moto {
         Moto {
             endpoint,
             log: PathBuf::new(),
+            stock: stock_requested(),
         }
+    }
+
+    /// Whether this is moto without Vigil's patches (`VIGIL_EMULATOR=stock`).
+    pub fn is_stock(&self) -> bool {
+        self.stock
     }
 
     /// Creates the `vigil-alerts` topic the functions publish to in `sdk`'s account and
@@ -231,9 +248,16 @@ fn wrapper_script() -> PathBuf {
 
 pub(crate) fn spawn(binary: &Path, dir: &Path) -> (Moto, Child) {
     let port = super::free_port();
-    let mut command = Command::new(binary);
+    let stock = stock_requested();
+    // Stock: moto's own server script from the same virtualenv, no patches imported.
+    let mut command = if stock {
+        Command::new(binary.with_file_name("moto_server"))
+    } else {
+        let mut c = Command::new(binary);
+        c.arg(wrapper_script());
+        c
+    };
     command
-        .arg(wrapper_script())
         .args(["-H", "127.0.0.1", "-p", &port.to_string()])
         .current_dir(dir)
         // Without this the log shows nothing until Python's buffer fills.
@@ -244,6 +268,7 @@ pub(crate) fn spawn(binary: &Path, dir: &Path) -> (Moto, Child) {
         Moto {
             endpoint: format!("http://127.0.0.1:{port}"),
             log,
+            stock,
         },
         child,
     )
