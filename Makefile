@@ -84,7 +84,7 @@ test: venv db-servers browser
 	VIGIL_RECORD_OPERATIONS=$(OPERATIONS) cargo test --workspace $(CARGO_TEST_FLAGS) -- --skip each_role_grants_exactly_what_its_function_calls
 	VIGIL_RECORDED_OPERATIONS=$(OPERATIONS) cargo test --workspace $(CARGO_TEST_FLAGS) --test least_privilege
 	# The sweep again on moto as released, without tests/emulator/patches: no patch may hide a gap.
-	VIGIL_EMULATOR=stock cargo test --workspace $(CARGO_TEST_FLAGS) --test stock_emulator
+	VIGIL_EMULATOR=stock cargo test --workspace $(CARGO_TEST_FLAGS) --test stock_emulator --test ground_truth
 
 unit:
 	cargo test --workspace --lib --bins

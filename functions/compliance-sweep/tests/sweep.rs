@@ -99,7 +99,7 @@ async fn seeded_accounts_give_exact_results_for_every_check() {
             ("CT-05", s.a("trail"), Pass),
             ("CT-06", s.a("trail"), Pass),
             ("CT-07", s.a("trail"), Pass),
-            ("CW-16", s.a("alarm-01"), Pass),
+            ("CW-16", s.a("trail-logs-cis-01"), Pass),
             ("RDS-01", s.a("db"), Pass),
             ("RDS-02", s.a("db"), Pass),
             ("RDS-03", s.a("db"), Pass),
@@ -120,7 +120,7 @@ async fn seeded_accounts_give_exact_results_for_every_check() {
     );
     for n in 1..=15 {
         assert_eq!(
-            status_of(&sf, &format!("CW-{n:02}"), s.a("log-group")),
+            status_of(&sf, &format!("CW-{n:02}"), s.a("trail-logs")),
             Pass,
             "CW-{n:02}"
         );

@@ -2,3 +2,4 @@
 //! written once.
 
 pub mod ec2;
+pub mod sweep;

@@ -456,7 +456,7 @@ pub(crate) fn find(id: &str) -> Option<&'static Check> {
 }
 
 /// The rows of one service.
-pub(crate) fn of(service: Service) -> impl Iterator<Item = &'static Check> {
+pub fn of(service: Service) -> impl Iterator<Item = &'static Check> {
     CATALOGUE.iter().filter(move |c| c.service == service)
 }
 

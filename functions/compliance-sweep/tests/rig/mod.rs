@@ -1,54 +1,43 @@
 //! The sweep's integration-test rig, on `vigil_tests::harness`: seeded accounts in the emulator
 //! swept over real HTTP.
 //!
-//! The accounts are described once ([`spec`]): [`secure`] seeds the baseline, [`insecure`] the
-//! baseline with the changes that make every check fail ([`spec::INSECURE`]). Emulator gaps are
-//! filled as the tests say where they use them:
-//! - Lambda functions come through the sweep's `Seams::lambda_functions` (the listing the
-//!   checks read), so no deployment package has to be built for moto.
-//! - moto has no GuardDuty publishing-destination API, so destinations come through
-//!   `Seams::guardduty_destinations` (their buckets are real emulator buckets).
-//! - moto never delivers trail logs: the CloudWatch Logs delivery time is set through the
-//!   emulator's CloudTrail patch (`/moto-api/vigil/cloudtrail/trail-status`).
-//! - moto's credential report lacks the root row and KMS lacks rotation periods and AWS-managed
-//!   keys: tests/emulator/patches/{iam,kms}.py restore them; account:ListRegions is added by
-//!   patches/account.py.
+//! The accounts are described once, in `vigil_tests::seed::sweep` (the spec, the seeding and
+//! the ground truth): [`secure`] seeds the baseline, [`insecure`] the baseline with the changes
+//! that make every check fail ([`INSECURE`]), [`preset`] the insecure account scaled up over
+//! three Regions. Emulator gaps are filled where the seeding says (CloudTrail delivery time,
+//! GuardDuty export status through the emulator's patches); on stock moto
+//! (`VIGIL_EMULATOR=stock`) they stay open and the ground truth expects ERROR there.
 
 // Each test binary uses part of the rig.
-#![allow(dead_code)]
+#![allow(dead_code, unused_imports)]
 
-mod seed;
-pub mod spec;
+pub mod truth;
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
 use aws_config::SdkConfig;
 use aws_sdk_kms::types::{KeySpec, KeyUsageType};
-use compliance_sweep::aws::lambda::Listing;
+use compliance_sweep::aws::s3control::s3control_client;
 use compliance_sweep::checks::{Finding, Status};
-use compliance_sweep::collect::Seams;
-use compliance_sweep::facts::PublishingDestination;
 use compliance_sweep::{Config, Deps, handle_request};
 use serde_json::Value;
 use vigil_tests::harness::{Moto, harness};
+use vigil_tests::seed::sweep::{self, Seeded};
 
-pub use spec::{INSECURE, Spec};
-
-pub const REGION: &str = "us-east-1";
-/// A value that must never appear in any output of the sweep.
-pub const LEAKED_PASSWORD: &str = "Sup3r-S3cret-Pa55word-7f1e9c";
+pub use vigil_tests::seed::sweep::spec::{LEAKED_PASSWORD, REGION, REGIONS};
+pub use vigil_tests::seed::sweep::{INSECURE, Preset, Spec};
 
 /// A seeded account.
 pub struct Account {
     pub id: String,
     pub sdk: SdkConfig,
-    /// Resource ARNs by the short names the assertions use.
-    pub arn: BTreeMap<&'static str, String>,
+    /// Resource ARNs by the names the spec gives them.
+    pub arn: BTreeMap<String, String>,
     pub signing_key: String,
     pub topic: String,
-    pub lambda: Vec<Listing>,
-    pub destinations: BTreeMap<String, Vec<PublishingDestination>>,
+    pub spec: Spec,
+    pub seeded: Seeded,
 }
 
 impl Account {
@@ -58,7 +47,8 @@ impl Account {
             .unwrap_or_else(|| panic!("no resource named {name}"))
     }
 
-    /// Deps for this account writing bundles to `dir`, with the seams filled.
+    /// Deps for this account writing bundles to `dir` (swept in [`REGION`] unless
+    /// `VIGIL_SWEEP_REGIONS` is overridden).
     pub fn deps(&self, dir: &Path, overrides: &[(&str, &str)]) -> Deps {
         let mut vars: BTreeMap<String, String> = BTreeMap::from([
             ("VIGIL_SWEEP_REGIONS".into(), REGION.into()),
@@ -71,12 +61,6 @@ impl Account {
         let config = Config::from_lookup(|k| vars.get(k).cloned()).expect("test config is valid");
         let mut deps = Deps::local(&self.sdk, config, dir.to_path_buf());
         deps.emit_metrics = false;
-        let lambda = self.lambda.clone();
-        let destinations = self.destinations.clone();
-        deps.seams = Box::new(move || Seams {
-            lambda_functions: Some(BTreeMap::from([(REGION.to_owned(), lambda.clone())])),
-            guardduty_destinations: Some(destinations.clone()),
-        });
         deps
     }
 }
@@ -138,7 +122,17 @@ pub async fn signing_key(sdk: &SdkConfig) -> String {
 pub async fn account(spec: impl FnOnce(&str) -> Spec) -> Account {
     let id = Moto::new_account();
     let sdk = harness().moto.sdk_config(&id).await;
-    seed::seed(&spec(&id), sdk).await
+    let spec = spec(&id);
+    let seeded = sweep::seed(&spec, sdk.clone(), &s3control_client(&sdk)).await;
+    Account {
+        id,
+        signing_key: seeded.a("signing-key").to_owned(),
+        topic: Moto::alert_topic(&sdk).await,
+        sdk,
+        arn: seeded.arn.clone(),
+        spec,
+        seeded,
+    }
 }
 
 /// An account where (almost) everything is configured as the catalogue wants.
@@ -150,6 +144,11 @@ pub async fn secure() -> Account {
 /// on.
 pub async fn insecure() -> Account {
     account(|id| Spec::baseline(id).with(INSECURE)).await
+}
+
+/// The insecure account scaled up over [`REGIONS`] as `preset` says.
+pub async fn preset(preset: Preset) -> Account {
+    account(|id| Spec::preset(id, preset)).await
 }
 
 /// Every file of a bundle directory as text (for "never appears anywhere" checks).

@@ -1,0 +1,957 @@
+//! Creates in the emulator what a [`Spec`] describes, over real HTTP, and names each resource:
+//! [`Seeded::arn`] maps the spec's names to ARNs (KMS key ids, secret suffixes and detector ids
+//! are the emulator's). Each kind is created with bounded concurrency (the large preset has
+//! thousands of users). On stock moto (`VIGIL_EMULATOR=stock`) what it cannot do is left out
+//! and said where: no trail delivery time, no GuardDuty findings export, rotations finished at
+//! once.
+
+use std::collections::BTreeMap;
+use std::future::Future;
+
+use aws_config::{Region, SdkConfig};
+use aws_sdk_s3::types::PublicAccessBlockConfiguration;
+use futures::StreamExt;
+
+use super::cis::PATTERNS;
+use super::spec::{BucketPolicy, Console, Database, Key, REGION, Rotation, Spec};
+use crate::harness::harness;
+
+/// How many calls of one kind run at once while seeding.
+const WIDTH: usize = 16;
+
+/// What was seeded: the account, and each resource's ARN by its name in the spec.
+#[derive(Debug, Clone)]
+pub struct Seeded {
+    pub id: String,
+    pub sdk: SdkConfig,
+    pub arn: BTreeMap<String, String>,
+    /// Stock moto: the patches' extra behaviours were not there (see the module docs).
+    pub stock: bool,
+}
+
+impl Seeded {
+    /// The ARN of the resource named `name`.
+    ///
+    /// # Panics
+    /// If the spec has no resource of that name.
+    pub fn a(&self, name: &str) -> &str {
+        self.arn
+            .get(name)
+            .unwrap_or_else(|| panic!("no resource named {name}"))
+    }
+}
+
+type Names = Vec<(String, String)>;
+
+/// Runs `make` for each item, `WIDTH` at a time, gathering the names they report.
+async fn each<T, F, Fut>(items: impl IntoIterator<Item = T>, make: F) -> Names
+where
+    F: Fn(T) -> Fut,
+    Fut: Future<Output = Names>,
+{
+    futures::stream::iter(items)
+        .map(make)
+        .buffer_unordered(WIDTH)
+        .collect::<Vec<Names>>()
+        .await
+        .into_iter()
+        .flatten()
+        .collect()
+}
+
+fn in_region(sdk: &SdkConfig, region: &str) -> SdkConfig {
+    sdk.to_builder()
+        .region(Region::new(region.to_owned()))
+        .build()
+}
+
+fn s3(sdk: &SdkConfig) -> aws_sdk_s3::Client {
+    aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(sdk)
+            .force_path_style(vigil::aws::s3_path_style(sdk))
+            .build(),
+    )
+}
+
+/// Seeds `spec` into its (fresh) account. `s3control` sets the account-level Block Public
+/// Access (an S3 Control client that reaches the emulator: the sweep's `s3control_client`).
+///
+/// # Panics
+/// If the emulator refuses a call.
+pub async fn seed(spec: &Spec, sdk: SdkConfig, s3control: &aws_sdk_s3control::Client) -> Seeded {
+    let stock = harness().moto.is_stock();
+    let mut arn = BTreeMap::new();
+    arn.extend(iam(spec, &sdk).await);
+    arn.extend(kms(spec, &sdk).await);
+    let names = arn.clone();
+    arn.extend(buckets(spec, &sdk, s3control, &names).await);
+    arn.extend(secrets(spec, &sdk, &names, stock).await);
+    arn.extend(guardduty(spec, &sdk, &names, stock).await);
+    arn.extend(trails(spec, &sdk, &names, stock).await);
+    arn.extend(alarms(spec, &sdk).await);
+    arn.extend(databases(spec, &sdk).await);
+    arn.extend(functions(spec, &sdk, &arn.clone()).await);
+    Seeded {
+        id: spec.id.clone(),
+        sdk,
+        arn,
+        stock,
+    }
+}
+
+async fn iam(spec: &Spec, sdk: &SdkConfig) -> Names {
+    let iam = aws_sdk_iam::Client::new(sdk);
+    let id = spec.id.as_str();
+    let p = &spec.password_policy;
+    let every = p.every_character_class;
+    iam.update_account_password_policy()
+        .minimum_password_length(p.minimum_length)
+        .set_password_reuse_prevention(p.reuse_prevention)
+        .require_symbols(every)
+        .require_numbers(every)
+        .require_uppercase_characters(every)
+        .require_lowercase_characters(every)
+        .set_max_password_age(p.max_age_days)
+        .send()
+        .await
+        .unwrap();
+    let mut names = Names::new();
+    for policy in &spec.policies {
+        let policy_arn = iam
+            .create_policy()
+            .policy_name(&policy.name)
+            .policy_document(policy.doc.json(id))
+            .send()
+            .await
+            .unwrap()
+            .policy
+            .unwrap()
+            .arn
+            .unwrap();
+        names.push((policy.name.clone(), policy_arn));
+    }
+    let policy_arn = |name: &str| format!("arn:aws:iam::{id}:policy/{name}");
+    for group in &spec.groups {
+        iam.create_group()
+            .group_name(&group.name)
+            .send()
+            .await
+            .unwrap();
+        for p in &group.attached {
+            iam.attach_group_policy()
+                .group_name(&group.name)
+                .policy_arn(policy_arn(p))
+                .send()
+                .await
+                .unwrap();
+        }
+    }
+    names.extend(
+        each(&spec.users, |user| {
+            let iam = iam.clone();
+            async move {
+                let user_arn = iam
+                    .create_user()
+                    .user_name(&user.name)
+                    .send()
+                    .await
+                    .unwrap()
+                    .user
+                    .unwrap()
+                    .arn;
+                for g in &user.groups {
+                    iam.add_user_to_group()
+                        .group_name(g)
+                        .user_name(&user.name)
+                        .send()
+                        .await
+                        .unwrap();
+                }
+                if user.console != Console::None {
+                    iam.create_login_profile()
+                        .user_name(&user.name)
+                        .password("Aa1!aaaaaaaaaaaa")
+                        .send()
+                        .await
+                        .unwrap();
+                }
+                if user.console == Console::PasswordAndMfa {
+                    let serial = iam
+                        .create_virtual_mfa_device()
+                        .virtual_mfa_device_name(&user.name)
+                        .send()
+                        .await
+                        .unwrap()
+                        .virtual_mfa_device
+                        .unwrap()
+                        .serial_number;
+                    iam.enable_mfa_device()
+                        .user_name(&user.name)
+                        .serial_number(serial)
+                        .authentication_code1("123456")
+                        .authentication_code2("654321")
+                        .send()
+                        .await
+                        .unwrap();
+                }
+                for _ in 0..user.access_keys {
+                    iam.create_access_key()
+                        .user_name(&user.name)
+                        .send()
+                        .await
+                        .unwrap();
+                }
+                for p in &user.attached {
+                    iam.attach_user_policy()
+                        .user_name(&user.name)
+                        .policy_arn(policy_arn(p))
+                        .send()
+                        .await
+                        .unwrap();
+                }
+                for (name, doc) in &user.inline {
+                    iam.put_user_policy()
+                        .user_name(&user.name)
+                        .policy_name(name)
+                        .policy_document(doc.json(id))
+                        .send()
+                        .await
+                        .unwrap();
+                }
+                vec![(user.name.clone(), user_arn)]
+            }
+        })
+        .await,
+    );
+    let trust = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+    names.extend(
+        each(&spec.roles, |role| {
+            let iam = iam.clone();
+            async move {
+                let role_arn = iam
+                    .create_role()
+                    .role_name(&role.name)
+                    .assume_role_policy_document(trust)
+                    .send()
+                    .await
+                    .unwrap()
+                    .role
+                    .unwrap()
+                    .arn;
+                iam.put_role_policy()
+                    .role_name(&role.name)
+                    .policy_name("inline")
+                    .policy_document(role.inline.json(id))
+                    .send()
+                    .await
+                    .unwrap();
+                vec![(role.name.clone(), role_arn)]
+            }
+        })
+        .await,
+    );
+    names
+}
+
+/// The key policy that lets everyone in.
+const OPEN_KEY_POLICY: &str = r#"{"Version":"2012-10-17","Statement":[{"Sid":"Everyone","Effect":"Allow","Principal":"*","Action":"kms:*","Resource":"*"}]}"#;
+
+async fn key(sdk: &SdkConfig, key: &Key) -> Names {
+    use aws_sdk_kms::types::{KeySpec, KeyUsageType};
+    let kms = aws_sdk_kms::Client::new(&in_region(sdk, key.region));
+    let mut create = kms
+        .create_key()
+        .set_policy(key.open.then(|| OPEN_KEY_POLICY.to_owned()));
+    if key.signing {
+        create = create
+            .key_usage(KeyUsageType::SignVerify)
+            .key_spec(KeySpec::Rsa3072)
+            .description("evidence signing");
+    }
+    let created = create.send().await.unwrap().key_metadata.unwrap();
+    let key_arn = created.arn.unwrap();
+    if let Some(days) = key.rotation_days {
+        kms.enable_key_rotation()
+            .key_id(&key_arn)
+            .rotation_period_in_days(days)
+            .send()
+            .await
+            .unwrap();
+    }
+    if key.scheduled_for_deletion {
+        // By id: stock moto looks the value up as a bare key id.
+        kms.schedule_key_deletion()
+            .key_id(&created.key_id)
+            .pending_window_in_days(7)
+            .send()
+            .await
+            .unwrap();
+    }
+    vec![(key.name.clone(), key_arn)]
+}
+
+async fn kms(spec: &Spec, sdk: &SdkConfig) -> Names {
+    each(&spec.keys, |k| key(sdk, k)).await
+}
+
+fn all_on() -> PublicAccessBlockConfiguration {
+    PublicAccessBlockConfiguration::builder()
+        .block_public_acls(true)
+        .ignore_public_acls(true)
+        .block_public_policy(true)
+        .restrict_public_buckets(true)
+        .build()
+}
+
+fn bucket_policy(policy: BucketPolicy, bucket: &str) -> String {
+    match policy {
+        BucketPolicy::TlsOnly => format!(
+            r#"{{"Version":"2012-10-17","Statement":[{{"Sid":"TlsOnly","Effect":"Deny","Principal":"*","Action":"s3:*","Resource":["arn:aws:s3:::{bucket}","arn:aws:s3:::{bucket}/*"],"Condition":{{"Bool":{{"aws:SecureTransport":"false"}}}}}}]}}"#
+        ),
+        BucketPolicy::AccessLogDelivery => format!(
+            r#"{{"Version":"2012-10-17","Statement":[{{"Sid":"S3ServerAccessLogs","Effect":"Allow","Principal":{{"Service":"logging.s3.amazonaws.com"}},"Action":"s3:PutObject","Resource":"arn:aws:s3:::{bucket}/*"}}]}}"#
+        ),
+        BucketPolicy::PublicRead => format!(
+            r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::{bucket}/*"}}]}}"#
+        ),
+    }
+}
+
+async fn buckets(
+    spec: &Spec,
+    sdk: &SdkConfig,
+    s3control: &aws_sdk_s3control::Client,
+    keys: &BTreeMap<String, String>,
+) -> Names {
+    use aws_sdk_s3::types::{
+        BucketLifecycleConfiguration, BucketLocationConstraint, BucketLoggingStatus,
+        CreateBucketConfiguration, ExpirationStatus, LifecycleExpiration, LifecycleRule,
+        LifecycleRuleFilter, LoggingEnabled, ServerSideEncryption, ServerSideEncryptionByDefault,
+        ServerSideEncryptionConfiguration, ServerSideEncryptionRule,
+    };
+    if spec.account_block {
+        use aws_sdk_s3control::types::PublicAccessBlockConfiguration as AccountBlock;
+        s3control
+            .put_public_access_block()
+            .account_id(&spec.id)
+            .public_access_block_configuration(
+                AccountBlock::builder()
+                    .block_public_acls(true)
+                    .ignore_public_acls(true)
+                    .block_public_policy(true)
+                    .restrict_public_buckets(true)
+                    .build(),
+            )
+            .send()
+            .await
+            .unwrap();
+    }
+    let name_of = |key: &str| {
+        spec.buckets
+            .iter()
+            .find(|b| b.name == key)
+            .map(|b| b.bucket.clone())
+            .unwrap_or_else(|| panic!("no bucket {key} in the spec"))
+    };
+    // Created first, all of them: a bucket may log to one listed after it.
+    each(&spec.buckets, |b| async move {
+        let s3c = s3(&in_region(sdk, b.region));
+        let mut create = s3c.create_bucket().bucket(&b.bucket);
+        if b.region != REGION {
+            create = create.create_bucket_configuration(
+                CreateBucketConfiguration::builder()
+                    .location_constraint(BucketLocationConstraint::from(b.region))
+                    .build(),
+            );
+        }
+        create.send().await.unwrap();
+        vec![]
+    })
+    .await;
+    each(&spec.buckets, |b| {
+        let name_of = &name_of;
+        async move {
+            let s3c = s3(&in_region(sdk, b.region));
+            let name = b.bucket.as_str();
+            if b.block {
+                s3c.put_public_access_block()
+                    .bucket(name)
+                    .public_access_block_configuration(all_on())
+                    .send()
+                    .await
+                    .unwrap();
+            }
+            if let Some(policy) = b.policy {
+                s3c.put_bucket_policy()
+                    .bucket(name)
+                    .policy(bucket_policy(policy, name))
+                    .send()
+                    .await
+                    .unwrap();
+            }
+            if let Some(key) = &b.encrypted_with {
+                s3c.put_bucket_encryption()
+                    .bucket(name)
+                    .server_side_encryption_configuration(
+                        ServerSideEncryptionConfiguration::builder()
+                            .rules(
+                                ServerSideEncryptionRule::builder()
+                                    .apply_server_side_encryption_by_default(
+                                        ServerSideEncryptionByDefault::builder()
+                                            .sse_algorithm(ServerSideEncryption::AwsKms)
+                                            .kms_master_key_id(&keys[key])
+                                            .build()
+                                            .unwrap(),
+                                    )
+                                    .build(),
+                            )
+                            .build()
+                            .unwrap(),
+                    )
+                    .send()
+                    .await
+                    .unwrap();
+            }
+            if let Some(target) = &b.logs_to {
+                s3c.put_bucket_logging()
+                    .bucket(name)
+                    .bucket_logging_status(
+                        BucketLoggingStatus::builder()
+                            .logging_enabled(
+                                LoggingEnabled::builder()
+                                    .target_bucket(name_of(target))
+                                    .target_prefix(format!("{}/", b.name))
+                                    .build()
+                                    .unwrap(),
+                            )
+                            .build(),
+                    )
+                    .send()
+                    .await
+                    .unwrap();
+            }
+            if let Some(days) = b.expire_after_days {
+                s3c.put_bucket_lifecycle_configuration()
+                    .bucket(name)
+                    .lifecycle_configuration(
+                        BucketLifecycleConfiguration::builder()
+                            .rules(
+                                LifecycleRule::builder()
+                                    .id("expire")
+                                    .status(ExpirationStatus::Enabled)
+                                    .filter(LifecycleRuleFilter::builder().prefix("").build())
+                                    .expiration(LifecycleExpiration::builder().days(days).build())
+                                    .build()
+                                    .unwrap(),
+                            )
+                            .build()
+                            .unwrap(),
+                    )
+                    .send()
+                    .await
+                    .unwrap();
+            }
+            vec![(b.name.clone(), format!("arn:aws:s3:::{name}"))]
+        }
+    })
+    .await
+}
+
+async fn secrets(
+    spec: &Spec,
+    sdk: &SdkConfig,
+    keys: &BTreeMap<String, String>,
+    stock: bool,
+) -> Names {
+    use aws_sdk_secretsmanager::types::RotationRulesType;
+    let rules = || {
+        RotationRulesType::builder()
+            .automatically_after_days(30)
+            .build()
+    };
+    each(&spec.secrets, |s| async move {
+        let sm = aws_sdk_secretsmanager::Client::new(&in_region(sdk, s.region));
+        let secret = sm
+            .create_secret()
+            .name(&s.secret)
+            .secret_string("{}")
+            .set_kms_key_id(s.encrypted_with.as_ref().map(|k| keys[k].clone()))
+            .send()
+            .await
+            .unwrap()
+            .arn
+            .unwrap();
+        match s.rotation {
+            Rotation::Off => {}
+            // Stock moto wants the rotation function to exist and runs it in Docker: rotation
+            // is switched on without one, and moto finishes it at once (none stays stuck).
+            _ if stock => {
+                sm.rotate_secret()
+                    .secret_id(&secret)
+                    .rotation_rules(rules())
+                    .send()
+                    .await
+                    .unwrap();
+            }
+            Rotation::Finished | Rotation::Stuck => {
+                let token = sm
+                    .rotate_secret()
+                    .secret_id(&secret)
+                    .rotation_lambda_arn(format!(
+                        "arn:aws:lambda:{}:{}:function:rotator",
+                        s.region, spec.id
+                    ))
+                    .rotation_rules(rules())
+                    .send()
+                    .await
+                    .unwrap()
+                    .version_id
+                    .unwrap();
+                // Stuck: started but never finished, AWSPENDING stays on a version that is
+                // not AWSCURRENT. Finished: as the rotation function would (the emulator only
+                // starts it).
+                if s.rotation == Rotation::Finished {
+                    finish_rotation(&sm, &secret, &token).await;
+                }
+            }
+        }
+        vec![(s.name.clone(), secret)]
+    })
+    .await
+}
+
+async fn finish_rotation(sm: &aws_sdk_secretsmanager::Client, secret: &str, token: &str) {
+    sm.put_secret_value()
+        .secret_id(secret)
+        .client_request_token(token)
+        .secret_string("{\"v\":2}")
+        .version_stages("AWSPENDING")
+        .send()
+        .await
+        .unwrap();
+    let current = sm
+        .describe_secret()
+        .secret_id(secret)
+        .send()
+        .await
+        .unwrap()
+        .version_ids_to_stages
+        .unwrap()
+        .into_iter()
+        .find(|(_, s)| s.iter().any(|x| x == "AWSCURRENT"))
+        .unwrap()
+        .0;
+    sm.update_secret_version_stage()
+        .secret_id(secret)
+        .version_stage("AWSCURRENT")
+        .move_to_version_id(token)
+        .remove_from_version_id(&current)
+        .send()
+        .await
+        .unwrap();
+    sm.update_secret_version_stage()
+        .secret_id(secret)
+        .version_stage("AWSPENDING")
+        .remove_from_version_id(token)
+        .send()
+        .await
+        .unwrap();
+}
+
+/// The detectors and, on the patched emulator, their findings export (stock moto has no
+/// publishing-destination API).
+async fn guardduty(
+    spec: &Spec,
+    sdk: &SdkConfig,
+    names: &BTreeMap<String, String>,
+    stock: bool,
+) -> Names {
+    use aws_sdk_guardduty::types::{
+        DestinationProperties, DestinationType, DetectorFeatureConfiguration, FeatureStatus,
+    };
+    let mut out = Names::new();
+    for d in &spec.detectors {
+        let gd = aws_sdk_guardduty::Client::new(&in_region(sdk, d.region));
+        let mut create = gd.create_detector().enable(d.enabled);
+        for f in &d.features {
+            create = create.features(
+                DetectorFeatureConfiguration::builder()
+                    .name(f.as_str().into())
+                    .status(FeatureStatus::Enabled)
+                    .build(),
+            );
+        }
+        let detector = create.send().await.unwrap().detector_id.unwrap();
+        out.push((
+            d.name.clone(),
+            format!(
+                "arn:aws:guardduty:{}:{}:detector/{detector}",
+                d.region, spec.id
+            ),
+        ));
+        let Some(export) = d.export.as_ref().filter(|_| !stock) else {
+            continue;
+        };
+        let bucket = &spec
+            .buckets
+            .iter()
+            .find(|b| b.name == export.bucket)
+            .expect("the export bucket is in the spec")
+            .bucket;
+        let destination_arn = match export.prefix {
+            Some(prefix) => format!("arn:aws:s3:::{bucket}/{prefix}"),
+            None => format!("arn:aws:s3:::{bucket}"),
+        };
+        let destination = gd
+            .create_publishing_destination()
+            .detector_id(&detector)
+            .destination_type(DestinationType::S3)
+            .destination_properties(
+                DestinationProperties::builder()
+                    .destination_arn(destination_arn)
+                    .set_kms_key_arn(export.encrypted_with.as_ref().map(|k| names[k].clone()))
+                    .build(),
+            )
+            .send()
+            .await
+            .unwrap()
+            .destination_id
+            .unwrap();
+        if export.status != "PUBLISHING" {
+            // What GuardDuty last reported, said through tests/emulator/patches/guardduty.py.
+            let url = format!(
+                "{}/moto-api/vigil/guardduty/destination-status",
+                harness().moto.endpoint
+            );
+            let body = serde_json::json!({
+                "account_id": spec.id, "region": d.region, "detector_id": detector,
+                "destination_id": destination, "status": export.status,
+            });
+            ureq::post(&url)
+                .header("content-type", "application/json")
+                .send(body.to_string())
+                .unwrap_or_else(|e| panic!("POST {url}: {e}"));
+        }
+    }
+    out
+}
+
+/// The trails, each with its log group (its CIS metric filters, their alarms and the topic
+/// they notify, when asked).
+async fn trails(
+    spec: &Spec,
+    sdk: &SdkConfig,
+    names: &BTreeMap<String, String>,
+    stock: bool,
+) -> Names {
+    let id = &spec.id;
+    let mut out = Names::new();
+    for t in &spec.trails {
+        let sdk = in_region(sdk, t.region);
+        let group_arn = match &t.log_group {
+            None => None,
+            Some(g) => {
+                let logs = aws_sdk_cloudwatchlogs::Client::new(&sdk);
+                logs.create_log_group()
+                    .log_group_name(&g.name)
+                    .send()
+                    .await
+                    .unwrap();
+                logs.put_retention_policy()
+                    .log_group_name(&g.name)
+                    .retention_in_days(g.retention_days)
+                    .send()
+                    .await
+                    .unwrap();
+                let group_arn = format!("arn:aws:logs:{}:{id}:log-group:{}:*", t.region, g.name);
+                out.push((g.name.clone(), group_arn.clone()));
+                if g.cis_alarms {
+                    out.extend(cis_alarms(&sdk, &g.name, t.region, id).await);
+                }
+                Some(group_arn)
+            }
+        };
+        let bucket = &spec
+            .buckets
+            .iter()
+            .find(|b| b.name == t.bucket)
+            .expect("the trail bucket is in the spec")
+            .bucket;
+        let ct = aws_sdk_cloudtrail::Client::new(&sdk);
+        let mut create = ct
+            .create_trail()
+            .name(&t.name)
+            .s3_bucket_name(bucket)
+            .is_multi_region_trail(t.multi_region)
+            .enable_log_file_validation(t.log_file_validation)
+            .set_kms_key_id(t.encrypted_with.as_ref().map(|k| names[k].clone()));
+        if let Some(group_arn) = &group_arn {
+            create = create
+                .cloud_watch_logs_log_group_arn(group_arn)
+                .cloud_watch_logs_role_arn(format!("arn:aws:iam::{id}:role/trail-to-logs"));
+        }
+        let trail = create.send().await.unwrap().trail_arn.unwrap();
+        ct.start_logging().name(&trail).send().await.unwrap();
+        ct.put_event_selectors()
+            .trail_name(&trail)
+            .event_selectors(
+                aws_sdk_cloudtrail::types::EventSelector::builder()
+                    .read_write_type(aws_sdk_cloudtrail::types::ReadWriteType::All)
+                    .include_management_events(true)
+                    .build(),
+            )
+            .send()
+            .await
+            .unwrap();
+        // Stock moto has no such endpoint: its trails never delivered.
+        if group_arn.is_some() && !stock {
+            // The emulator never delivers logs; its CloudTrail patch lets a test say when
+            // CloudTrail last delivered to CloudWatch Logs: an hour ago.
+            let delivered = chrono::Utc::now().timestamp() - 3600;
+            harness().moto.set_trail_status(
+                id,
+                &trail,
+                serde_json::json!({"LatestCloudWatchLogsDeliveryTime": delivered}),
+            );
+        }
+        out.push((t.name.clone(), trail));
+    }
+    out
+}
+
+/// The 15 CIS metric filters on log group `group`, an alarm on each metric notifying one topic
+/// with a subscriber. The alarms are named `<group>-cis-NN`.
+async fn cis_alarms(sdk: &SdkConfig, group: &str, region: &str, account: &str) -> Names {
+    let logs = aws_sdk_cloudwatchlogs::Client::new(sdk);
+    let cw = aws_sdk_cloudwatch::Client::new(sdk);
+    let alerts = topic(sdk, &format!("{group}-alerts"), region, account).await;
+    let mut out = Names::new();
+    for (i, pattern) in PATTERNS.iter().enumerate() {
+        let metric = format!("CIS{:02}", i + 1);
+        let name = format!("{group}-cis-{:02}", i + 1);
+        logs.put_metric_filter()
+            .log_group_name(group)
+            .filter_name(&name)
+            .filter_pattern(*pattern)
+            .metric_transformations(
+                aws_sdk_cloudwatchlogs::types::MetricTransformation::builder()
+                    .metric_name(&metric)
+                    .metric_namespace("CISBenchmark")
+                    .metric_value("1")
+                    .build()
+                    .unwrap(),
+            )
+            .send()
+            .await
+            .unwrap();
+        put_alarm(&cw, &name, &metric, "CISBenchmark", Some(&alerts)).await;
+        out.push((
+            name.clone(),
+            format!("arn:aws:cloudwatch:{region}:{account}:alarm:{name}"),
+        ));
+    }
+    out
+}
+
+/// An SNS topic with one (Lambda) subscriber.
+async fn topic(sdk: &SdkConfig, name: &str, region: &str, account: &str) -> String {
+    let sns = aws_sdk_sns::Client::new(sdk);
+    let arn = sns
+        .create_topic()
+        .name(name)
+        .send()
+        .await
+        .unwrap()
+        .topic_arn
+        .unwrap();
+    sns.subscribe()
+        .topic_arn(&arn)
+        .protocol("lambda")
+        .endpoint(format!("arn:aws:lambda:{region}:{account}:function:pager"))
+        .send()
+        .await
+        .unwrap();
+    arn
+}
+
+/// An alarm on `metric` (≥ 1 in 5 minutes), notifying `topic` with actions enabled, or with
+/// actions disabled and nothing to notify.
+async fn put_alarm(
+    cw: &aws_sdk_cloudwatch::Client,
+    name: &str,
+    metric: &str,
+    namespace: &str,
+    topic: Option<&str>,
+) {
+    cw.put_metric_alarm()
+        .alarm_name(name)
+        .metric_name(metric)
+        .namespace(namespace)
+        .statistic(aws_sdk_cloudwatch::types::Statistic::Sum)
+        .period(300)
+        .evaluation_periods(1)
+        .threshold(1.0)
+        .comparison_operator(
+            aws_sdk_cloudwatch::types::ComparisonOperator::GreaterThanOrEqualToThreshold,
+        )
+        .actions_enabled(topic.is_some())
+        .set_alarm_actions(topic.map(|t| vec![t.to_owned()]))
+        .send()
+        .await
+        .unwrap();
+}
+
+async fn alarms(spec: &Spec, sdk: &SdkConfig) -> Names {
+    let mut out = Names::new();
+    for alarm in &spec.alarms {
+        let sdk = in_region(sdk, alarm.region);
+        let cw = aws_sdk_cloudwatch::Client::new(&sdk);
+        let topic = if alarm.actions_enabled {
+            Some(topic(&sdk, &alarm.name, alarm.region, &spec.id).await)
+        } else {
+            None
+        };
+        put_alarm(&cw, &alarm.name, "Errors", "App", topic.as_deref()).await;
+        out.push((
+            alarm.name.clone(),
+            format!(
+                "arn:aws:cloudwatch:{}:{}:alarm:{}",
+                alarm.region, spec.id, alarm.name
+            ),
+        ));
+    }
+    out
+}
+
+/// `rds.force_ssl = 1`, for an instance or a cluster parameter group.
+fn force_ssl() -> aws_sdk_rds::types::Parameter {
+    aws_sdk_rds::types::Parameter::builder()
+        .parameter_name("rds.force_ssl")
+        .parameter_value("1")
+        .apply_method(aws_sdk_rds::types::ApplyMethod::Immediate)
+        .build()
+}
+
+async fn databases(spec: &Spec, sdk: &SdkConfig) -> Names {
+    each(&spec.databases, |d| async move {
+        let rds = aws_sdk_rds::Client::new(&in_region(sdk, d.region));
+        let db_arn = if d.cluster {
+            cluster(&rds, d).await
+        } else {
+            instance(&rds, d).await
+        };
+        vec![(d.name.clone(), db_arn)]
+    })
+    .await
+}
+
+async fn instance(rds: &aws_sdk_rds::Client, d: &Database) -> String {
+    if let Some(group) = &d.force_ssl {
+        rds.create_db_parameter_group()
+            .db_parameter_group_name(&group.name)
+            .db_parameter_group_family(group.family)
+            .description("TLS on")
+            .send()
+            .await
+            .unwrap();
+        rds.modify_db_parameter_group()
+            .db_parameter_group_name(&group.name)
+            .parameters(force_ssl())
+            .send()
+            .await
+            .unwrap();
+    }
+    rds.create_db_instance()
+        .db_instance_identifier(&d.identifier)
+        .db_instance_class("db.t3.micro")
+        .engine(d.engine)
+        .engine_version(d.engine_version)
+        .allocated_storage(20)
+        .master_username("app")
+        .master_user_password("not-a-real-password-1")
+        .storage_encrypted(d.encrypted)
+        .publicly_accessible(d.public)
+        .enable_iam_database_authentication(d.iam_auth)
+        .backup_retention_period(d.backup_days)
+        .deletion_protection(d.deletion_protection)
+        .set_db_parameter_group_name(d.force_ssl.as_ref().map(|g| g.name.clone()))
+        .send()
+        .await
+        .unwrap()
+        .db_instance
+        .unwrap()
+        .db_instance_arn
+        .unwrap()
+}
+
+async fn cluster(rds: &aws_sdk_rds::Client, d: &Database) -> String {
+    if let Some(group) = &d.force_ssl {
+        rds.create_db_cluster_parameter_group()
+            .db_cluster_parameter_group_name(&group.name)
+            .db_parameter_group_family(group.family)
+            .description("TLS on")
+            .send()
+            .await
+            .unwrap();
+        rds.modify_db_cluster_parameter_group()
+            .db_cluster_parameter_group_name(&group.name)
+            .parameters(force_ssl())
+            .send()
+            .await
+            .unwrap();
+    }
+    rds.create_db_cluster()
+        .db_cluster_identifier(&d.identifier)
+        .engine(d.engine)
+        .engine_version(d.engine_version)
+        .master_username("app")
+        .master_user_password("not-a-real-password-1")
+        .storage_encrypted(d.encrypted)
+        .enable_iam_database_authentication(d.iam_auth)
+        .backup_retention_period(d.backup_days)
+        .deletion_protection(d.deletion_protection)
+        .set_db_cluster_parameter_group_name(d.force_ssl.as_ref().map(|g| g.name.clone()))
+        .send()
+        .await
+        .unwrap()
+        .db_cluster
+        .unwrap()
+        .db_cluster_arn
+        .unwrap()
+}
+
+/// An empty zip archive: the emulator stores a function's code without running it.
+const EMPTY_ZIP: [u8; 22] = [
+    0x50, 0x4b, 0x05, 0x06, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+];
+
+async fn functions(spec: &Spec, sdk: &SdkConfig, names: &BTreeMap<String, String>) -> Names {
+    use aws_sdk_lambda::primitives::Blob;
+    use aws_sdk_lambda::types::{Environment, FunctionCode, Runtime};
+    each(&spec.functions, |f| async move {
+        let lambda = aws_sdk_lambda::Client::new(&in_region(sdk, f.region));
+        let arn = lambda
+            .create_function()
+            .function_name(&f.name)
+            .runtime(Runtime::Python312)
+            .handler("index.handler")
+            .role(&names[&f.role])
+            .code(
+                FunctionCode::builder()
+                    .zip_file(Blob::new(EMPTY_ZIP))
+                    .build(),
+            )
+            .environment(
+                Environment::builder()
+                    .set_variables(Some(f.env.iter().cloned().collect()))
+                    .build(),
+            )
+            .send()
+            .await
+            .unwrap()
+            .function_arn
+            .unwrap();
+        vec![(f.name.clone(), arn)]
+    })
+    .await
+}

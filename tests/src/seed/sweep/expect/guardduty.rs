@@ -1,0 +1,50 @@
+//! GuardDuty: a detector per Region, its features and findings export.
+
+use super::super::spec::{GUARDDUTY_FEATURES, REGIONS};
+use super::Expect;
+
+pub(super) fn expect(e: &mut Expect) {
+    let spec = e.spec;
+    for region in REGIONS {
+        let Some(d) = spec.detectors.iter().find(|d| d.region == region) else {
+            // GD-01: no detector in the Region (GD-02..04 have nothing in scope).
+            let all = format!("arn:aws:guardduty:{region}:{}:detector/*", spec.id);
+            e.on("GD-01", all, region).fail();
+            continue;
+        };
+        let arn = e.arn(&d.name);
+        // GD-01: enabled.
+        e.on("GD-01", &arn, region).pass_if(d.enabled);
+        // GD-02: every required feature. The patched emulator enables the plans CreateDetector
+        // does not name, except RUNTIME_MONITORING, as the API documents; stock moto lists
+        // only those named.
+        let named = |f: &str| d.features.iter().any(|x| x == f);
+        let features_on = if e.stock {
+            GUARDDUTY_FEATURES.iter().all(|f| named(f))
+        } else {
+            named("RUNTIME_MONITORING")
+        };
+        e.on("GD-02", &arn, region).pass_if(features_on);
+        // GD-03 and GD-04: stock moto has no publishing-destination API.
+        if e.stock {
+            e.on("GD-03", &arn, region).error();
+            e.on("GD-04", &arn, region).error();
+            continue;
+        }
+        match &d.export {
+            None => e.on("GD-03", &arn, region).fail(),
+            Some(x) => {
+                e.on("GD-03", &arn, region)
+                    .pass_if(x.status == "PUBLISHING" && x.encrypted_with.is_some());
+                // GD-04: the export bucket keeps findings a year.
+                let bucket = spec
+                    .buckets
+                    .iter()
+                    .find(|b| b.name == x.bucket)
+                    .expect("export bucket");
+                let keeps = bucket.expire_after_days.is_none_or(|days| days >= 365);
+                e.on("GD-04", e.arn(&bucket.name), region).pass_if(keeps);
+            }
+        }
+    }
+}

@@ -1,0 +1,108 @@
+//! IAM: the root user, the password policy, each user's credentials, each policy, and least
+//! privilege per user and role.
+
+use super::super::spec::{Console, Doc};
+use super::{Expect, GLOBAL};
+
+pub(super) fn expect(e: &mut Expect) {
+    let root = e.root();
+    // IAM-01..03: the emulator's root has no keys and no MFA (it cannot be given one).
+    e.on("IAM-01", &root, GLOBAL).pass();
+    e.on("IAM-02", &root, GLOBAL).fail();
+    e.on("IAM-03", &root, GLOBAL).fail();
+    // IAM-04: never used; stock moto's credential report has no <root_account> row.
+    if e.stock {
+        e.on("IAM-04", &root, GLOBAL).error();
+    } else {
+        e.on("IAM-04", &root, GLOBAL).pass();
+    }
+    // IAM-05: 14 characters, 24 remembered, every class, 90 days.
+    let p = &e.spec.password_policy;
+    let strong = p.minimum_length >= 14
+        && p.reuse_prevention.is_some_and(|r| r >= 24)
+        && p.every_character_class
+        && p.max_age_days.is_some_and(|d| d <= 90);
+    e.on("IAM-05", &root, GLOBAL).pass_if(strong);
+
+    let spec = e.spec;
+    for u in &spec.users {
+        let arn = e.arn(&u.name);
+        let console = u.console != Console::None;
+        // IAM-06: console users have MFA.
+        if console {
+            e.on("IAM-06", &arn, GLOBAL)
+                .pass_if(u.console == Console::PasswordAndMfa);
+            // IAM-07: no key created with a console user and never used.
+            e.on("IAM-07", &arn, GLOBAL).pass_if(u.access_keys == 0);
+        }
+        // IAM-08: every credential is new, none unused for 45 days.
+        e.on("IAM-08", &arn, GLOBAL).pass();
+        // IAM-09: at most one active key.
+        e.on("IAM-09", &arn, GLOBAL).pass_if(u.access_keys <= 1);
+        // IAM-10: keys are new.
+        if u.access_keys > 0 {
+            e.on("IAM-10", &arn, GLOBAL).pass();
+        }
+        // IAM-11: no long-lived keys.
+        e.on("IAM-11", &arn, GLOBAL).pass_if(u.access_keys == 0);
+        // IAM-12: permissions only through groups.
+        e.on("IAM-12", &arn, GLOBAL)
+            .pass_if(u.attached.is_empty() && u.inline.is_empty());
+    }
+
+    // IAM-13: every customer policy (attached or not) and every inline policy: no * on *.
+    for p in &spec.policies {
+        let arn = e.arn(&p.name);
+        e.on("IAM-13", arn, GLOBAL).pass_if(!p.doc.star_star());
+    }
+    for u in &spec.users {
+        for (name, doc) in &u.inline {
+            let resource = format!("{}/inline-policy/{name}", e.arn(&u.name));
+            e.on("IAM-13", resource, GLOBAL).pass_if(!doc.star_star());
+        }
+    }
+    for r in &spec.roles {
+        let resource = format!("{}/inline-policy/inline", e.arn(&r.name));
+        e.on("IAM-13", resource, GLOBAL)
+            .pass_if(!r.inline.star_star());
+    }
+    // IAM-14: AWS managed policies do not exist in the emulator, so AdministratorAccess is
+    // attached to nobody.
+    e.on("IAM-14", &root, GLOBAL).pass();
+
+    // LP-01..03 over every document that applies to a user (its own, its groups') or a role.
+    let policy = |name: &str| {
+        &spec
+            .policies
+            .iter()
+            .find(|p| p.name == name)
+            .unwrap_or_else(|| panic!("no policy {name} in the spec"))
+            .doc
+    };
+    let mut principals: Vec<(String, Vec<&Doc>)> = Vec::new();
+    for u in &spec.users {
+        let mut docs: Vec<&Doc> = u.attached.iter().map(|p| policy(p)).collect();
+        for g in &u.groups {
+            let group = spec.groups.iter().find(|x| &x.name == g).expect("group");
+            docs.extend(group.attached.iter().map(|p| policy(p)));
+        }
+        docs.extend(u.inline.iter().map(|(_, d)| d));
+        principals.push((e.arn(&u.name), docs));
+    }
+    for r in &spec.roles {
+        principals.push((e.arn(&r.name), vec![&r.inline]));
+    }
+    for (arn, docs) in principals {
+        e.on("LP-01", &arn, GLOBAL)
+            .pass_if(!docs.iter().any(|d| d.admin_equivalent()));
+        e.on("LP-02", &arn, GLOBAL)
+            .pass_if(!docs.iter().any(|d| d.roles_on_any()));
+        e.on("LP-03", &arn, GLOBAL)
+            .pass_if(!docs.iter().any(|d| d.sensitive_on_any()));
+    }
+    // LP-04: every role is new.
+    for r in &spec.roles {
+        let arn = e.arn(&r.name);
+        e.on("LP-04", arn, GLOBAL).pass();
+    }
+}

@@ -1,0 +1,32 @@
+//! RDS: each instance and cluster in its Region.
+
+use super::Expect;
+
+pub(super) fn expect(e: &mut Expect) {
+    let spec = e.spec;
+    for d in &spec.databases {
+        let arn = e.arn(&d.name);
+        let r = d.region;
+        // RDS-01: storage encrypted.
+        e.on("RDS-01", &arn, r).pass_if(d.encrypted);
+        // RDS-02: instances only.
+        if !d.cluster {
+            e.on("RDS-02", &arn, r).pass_if(!d.public);
+        }
+        // RDS-03: rds.force_ssl = 1 in a custom group, or the engine default (PostgreSQL 15
+        // and later force TLS; MySQL does not).
+        let major: u32 = d
+            .engine_version
+            .split('.')
+            .next()
+            .and_then(|m| m.parse().ok())
+            .expect("seeded versions are numbers");
+        let default_on = d.engine.contains("postgres") && major >= 15;
+        e.on("RDS-03", &arn, r)
+            .pass_if(d.force_ssl.is_some() || default_on);
+        // RDS-04..06.
+        e.on("RDS-04", &arn, r).pass_if(d.iam_auth);
+        e.on("RDS-05", &arn, r).pass_if(d.backup_days >= 7);
+        e.on("RDS-06", &arn, r).pass_if(d.deletion_protection);
+    }
+}

@@ -1,0 +1,993 @@
+//! The seeded accounts, described once as data: [`Spec::baseline`] is an account configured as
+//! the catalogue wants it, [`INSECURE`] lists the changes that make every check fail, each
+//! named for what it breaks, and [`Spec::preset`] scales that account up over three Regions
+//! with generated resources, good and bad, for the ground truth and the benchmark.
+//! `create.rs` creates whatever a spec describes; `expect/` says what the sweep must find.
+
+/// Where account-wide resources and most of the hand-written ones live.
+pub const REGION: &str = "us-east-1";
+/// The Regions the presets spread resources over (and the sweep covers).
+pub const REGIONS: [&str; 3] = ["us-east-1", "eu-west-1", "ap-southeast-2"];
+/// A value that must never appear in any output of the sweep.
+pub const LEAKED_PASSWORD: &str = "Sup3r-S3cret-Pa55word-7f1e9c";
+/// The GuardDuty features GD-02 requires by default (the sweep's `Thresholds::default()`; the
+/// rig checks the two agree).
+pub const GUARDDUTY_FEATURES: [&str; 6] = [
+    "S3_DATA_EVENTS",
+    "EKS_AUDIT_LOGS",
+    "EBS_MALWARE_PROTECTION",
+    "RDS_LOGIN_EVENTS",
+    "LAMBDA_NETWORK_LOGS",
+    "RUNTIME_MONITORING",
+];
+
+/// A whole account as the tests seed it. Resources carry the name the assertions and the
+/// expectations use (`Seeded::arn`).
+#[derive(Debug, Clone)]
+pub struct Spec {
+    pub id: String,
+    pub password_policy: PasswordPolicy,
+    pub policies: Vec<Policy>,
+    pub groups: Vec<Group>,
+    pub users: Vec<User>,
+    pub roles: Vec<Role>,
+    pub keys: Vec<Key>,
+    /// Account-level Block Public Access, all four settings.
+    pub account_block: bool,
+    pub buckets: Vec<Bucket>,
+    pub secrets: Vec<Secret>,
+    pub detectors: Vec<Detector>,
+    pub trails: Vec<Trail>,
+    /// Alarms besides the CIS ones of monitored log groups.
+    pub alarms: Vec<Alarm>,
+    pub databases: Vec<Database>,
+    pub functions: Vec<Function>,
+}
+
+#[derive(Debug, Clone)]
+pub struct PasswordPolicy {
+    pub minimum_length: i32,
+    pub reuse_prevention: Option<i32>,
+    /// Symbols, numbers, upper and lower case.
+    pub every_character_class: bool,
+    pub max_age_days: Option<i32>,
+}
+
+/// What a policy document allows, from a small set of shapes whose least-privilege meaning is
+/// known (the expectations read it from here, not from the JSON).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Doc {
+    /// s3:Get* on one bucket's objects.
+    Read { bucket: String },
+    /// Allow * on *.
+    Admin,
+    /// iam:PassRole on *.
+    PassRoleAny,
+    /// Every action except s3:* on *: administrator-equivalent through NotAction.
+    AllButS3,
+    /// kms:Decrypt on *.
+    DecryptAny,
+    /// kms:Decrypt on one key.
+    DecryptOne,
+}
+
+impl Doc {
+    /// The JSON document in account `account`.
+    pub fn json(&self, account: &str) -> String {
+        let statements = match self {
+            Doc::Read { bucket } => format!(
+                r#"[{{"Effect":"Allow","Action":"s3:Get*","Resource":"arn:aws:s3:::{bucket}/*"}}]"#
+            ),
+            Doc::Admin => r#"{"Effect":"Allow","Action":"*","Resource":"*"}"#.to_owned(),
+            Doc::PassRoleAny => {
+                r#"[{"Effect":"Allow","Action":"iam:PassRole","Resource":"*"}]"#.to_owned()
+            }
+            Doc::AllButS3 => {
+                r#"[{"Effect":"Allow","NotAction":["s3:*"],"Resource":"*"}]"#.to_owned()
+            }
+            Doc::DecryptAny => {
+                r#"[{"Effect":"Allow","Action":["kms:Decrypt"],"Resource":["*"]}]"#.to_owned()
+            }
+            Doc::DecryptOne => format!(
+                r#"[{{"Effect":"Allow","Action":"kms:Decrypt","Resource":"arn:aws:kms:{REGION}:{account}:key/abc"}}]"#
+            ),
+        };
+        format!(r#"{{"Version":"2012-10-17","Statement":{statements}}}"#)
+    }
+
+    /// Allow * on * (IAM-13).
+    pub fn star_star(&self) -> bool {
+        *self == Doc::Admin
+    }
+
+    /// Administrator-equivalent (LP-01).
+    pub fn admin_equivalent(&self) -> bool {
+        matches!(self, Doc::Admin | Doc::AllButS3)
+    }
+
+    /// PassRole or AssumeRole on * (LP-02).
+    pub fn roles_on_any(&self) -> bool {
+        *self == Doc::PassRoleAny
+    }
+
+    /// A sensitive action on * (LP-03).
+    pub fn sensitive_on_any(&self) -> bool {
+        *self == Doc::DecryptAny
+    }
+}
+
+/// A customer-managed policy.
+#[derive(Debug, Clone)]
+pub struct Policy {
+    pub name: String,
+    pub doc: Doc,
+}
+
+#[derive(Debug, Clone)]
+pub struct Group {
+    pub name: String,
+    /// Names of [`Policy`]s.
+    pub attached: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Console {
+    None,
+    Password,
+    PasswordAndMfa,
+}
+
+#[derive(Debug, Clone)]
+pub struct User {
+    pub name: String,
+    pub console: Console,
+    pub access_keys: usize,
+    pub groups: Vec<String>,
+    /// Names of [`Policy`]s.
+    pub attached: Vec<String>,
+    /// (policy name, document)
+    pub inline: Vec<(String, Doc)>,
+}
+
+impl User {
+    pub fn new(name: impl Into<String>) -> Self {
+        User {
+            name: name.into(),
+            console: Console::None,
+            access_keys: 0,
+            groups: vec![],
+            attached: vec![],
+            inline: vec![],
+        }
+    }
+}
+
+/// A role Lambda may assume, with one inline policy named `inline`.
+#[derive(Debug, Clone)]
+pub struct Role {
+    pub name: String,
+    pub inline: Doc,
+}
+
+#[derive(Debug, Clone)]
+pub struct Key {
+    pub name: String,
+    pub region: &'static str,
+    /// A policy letting everyone in; KMS's default otherwise.
+    pub open: bool,
+    pub rotation_days: Option<i32>,
+    pub scheduled_for_deletion: bool,
+    /// RSA SIGN_VERIFY (the evidence signing key): rotation does not apply.
+    pub signing: bool,
+}
+
+impl Key {
+    pub fn new(name: impl Into<String>, region: &'static str) -> Self {
+        Key {
+            name: name.into(),
+            region,
+            open: false,
+            rotation_days: None,
+            scheduled_for_deletion: false,
+            signing: false,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BucketPolicy {
+    /// Deny every request without TLS.
+    TlsOnly,
+    /// Let S3 server access logging write.
+    AccessLogDelivery,
+    /// Anyone may read the objects.
+    PublicRead,
+}
+
+#[derive(Debug, Clone)]
+pub struct Bucket {
+    pub name: String,
+    /// `<name>-<account id>`: bucket names are global.
+    pub bucket: String,
+    pub region: &'static str,
+    pub block: bool,
+    pub policy: Option<BucketPolicy>,
+    /// Default encryption with this [`Key`] (of the bucket's Region); none configured when
+    /// `None` (SSE-S3 by default).
+    pub encrypted_with: Option<String>,
+    /// Server access logs to this bucket.
+    pub logs_to: Option<String>,
+    pub expire_after_days: Option<i32>,
+}
+
+impl Bucket {
+    pub fn new(name: impl Into<String>, id: &str, region: &'static str) -> Self {
+        let name = name.into();
+        Bucket {
+            bucket: format!("{name}-{id}"),
+            name,
+            region,
+            block: false,
+            policy: None,
+            encrypted_with: None,
+            logs_to: None,
+            expire_after_days: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rotation {
+    Off,
+    /// Rotated every 30 days; the last rotation finished.
+    Finished,
+    /// Rotated every 30 days; the last rotation started and never finished (stock moto cannot
+    /// leave one unfinished: there it is finished).
+    Stuck,
+}
+
+#[derive(Debug, Clone)]
+pub struct Secret {
+    pub name: String,
+    /// The secret's name in Secrets Manager.
+    pub secret: String,
+    pub region: &'static str,
+    pub encrypted_with: Option<String>,
+    pub rotation: Rotation,
+}
+
+#[derive(Debug, Clone)]
+pub struct Detector {
+    pub name: String,
+    pub region: &'static str,
+    pub enabled: bool,
+    pub features: Vec<String>,
+    /// GuardDuty's findings export (the patched emulator serves the API; stock moto has none).
+    pub export: Option<Export>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Export {
+    pub status: &'static str,
+    pub encrypted_with: Option<String>,
+    pub bucket: String,
+    pub prefix: Option<&'static str>,
+}
+
+/// A trail's CloudWatch Logs group, in the trail's Region.
+#[derive(Debug, Clone)]
+pub struct LogGroup {
+    pub name: String,
+    pub retention_days: i32,
+    /// The 15 CIS metric filters, their alarms on an SNS topic with one subscriber.
+    pub cis_alarms: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Trail {
+    pub name: String,
+    /// Its home Region.
+    pub region: &'static str,
+    pub bucket: String,
+    pub multi_region: bool,
+    pub log_file_validation: bool,
+    pub encrypted_with: Option<String>,
+    /// Delivers here (delivered an hour ago on the patched emulator; never on stock moto).
+    pub log_group: Option<LogGroup>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Alarm {
+    pub name: String,
+    pub region: &'static str,
+    pub actions_enabled: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct ParameterGroup {
+    pub name: String,
+    pub family: &'static str,
+}
+
+/// An RDS instance, or an Aurora cluster.
+#[derive(Debug, Clone)]
+pub struct Database {
+    pub name: String,
+    pub identifier: String,
+    pub region: &'static str,
+    pub cluster: bool,
+    pub engine: &'static str,
+    pub engine_version: &'static str,
+    pub encrypted: bool,
+    pub public: bool,
+    pub iam_auth: bool,
+    pub backup_days: i32,
+    pub deletion_protection: bool,
+    /// A custom (cluster) parameter group with `rds.force_ssl = 1`.
+    pub force_ssl: Option<ParameterGroup>,
+}
+
+/// A Lambda function, run as the role `role`.
+#[derive(Debug, Clone)]
+pub struct Function {
+    pub name: String,
+    pub region: &'static str,
+    pub role: String,
+    pub env: Vec<(String, String)>,
+    /// Whether a variable holds a secret (what LAM-01 must find).
+    pub leaks: bool,
+}
+
+fn bucket<'a>(s: &'a mut Spec, name: &str) -> &'a mut Bucket {
+    s.buckets
+        .iter_mut()
+        .find(|b| b.name == name)
+        .unwrap_or_else(|| panic!("no bucket {name} in the spec"))
+}
+
+impl Spec {
+    /// An account where (almost) everything is configured as the catalogue wants. What the
+    /// emulator cannot configure is said where the tests assert on it (root MFA).
+    pub fn baseline(id: &str) -> Spec {
+        let b = |name: &str| Bucket::new(name, id, REGION);
+        Spec {
+            id: id.to_owned(),
+            password_policy: PasswordPolicy {
+                minimum_length: 14,
+                reuse_prevention: Some(24),
+                every_character_class: true,
+                max_age_days: Some(90),
+            },
+            policies: vec![Policy {
+                name: "read-policy".into(),
+                doc: Doc::Read {
+                    bucket: format!("data-bucket-{id}"),
+                },
+            }],
+            groups: vec![Group {
+                name: "readers".into(),
+                attached: vec!["read-policy".into()],
+            }],
+            users: vec![
+                User {
+                    groups: vec!["readers".into()],
+                    ..User::new("grouped")
+                },
+                User {
+                    console: Console::PasswordAndMfa,
+                    ..User::new("console-mfa")
+                },
+                User {
+                    access_keys: 1,
+                    ..User::new("keyed")
+                },
+            ],
+            roles: vec![Role {
+                name: "scoped-role".into(),
+                inline: Doc::DecryptOne,
+            }],
+            keys: vec![
+                Key {
+                    rotation_days: Some(365),
+                    ..Key::new("good-key", REGION)
+                },
+                Key {
+                    signing: true,
+                    ..Key::new("signing-key", REGION)
+                },
+            ],
+            account_block: true,
+            buckets: vec![
+                Bucket {
+                    block: true,
+                    policy: Some(BucketPolicy::TlsOnly),
+                    encrypted_with: Some("good-key".into()),
+                    ..b("data-bucket")
+                },
+                Bucket {
+                    policy: Some(BucketPolicy::AccessLogDelivery),
+                    ..b("logs-bucket")
+                },
+                Bucket {
+                    block: true,
+                    logs_to: Some("logs-bucket".into()),
+                    ..b("trail-bucket")
+                },
+                Bucket {
+                    expire_after_days: Some(400),
+                    ..b("findings-bucket")
+                },
+            ],
+            secrets: vec![Secret {
+                name: "rotated-secret".into(),
+                secret: "app/db".into(),
+                region: REGION,
+                encrypted_with: Some("good-key".into()),
+                rotation: Rotation::Finished,
+            }],
+            detectors: vec![Detector {
+                name: "detector".into(),
+                region: REGION,
+                enabled: true,
+                features: GUARDDUTY_FEATURES.map(String::from).to_vec(),
+                export: Some(Export {
+                    status: "PUBLISHING",
+                    encrypted_with: Some("good-key".into()),
+                    bucket: "findings-bucket".into(),
+                    prefix: Some("guardduty"),
+                }),
+            }],
+            trails: vec![Trail {
+                name: "trail".into(),
+                region: REGION,
+                bucket: "trail-bucket".into(),
+                multi_region: true,
+                log_file_validation: true,
+                encrypted_with: Some("good-key".into()),
+                log_group: Some(LogGroup {
+                    name: "trail-logs".into(),
+                    retention_days: 365,
+                    cis_alarms: true,
+                }),
+            }],
+            alarms: vec![],
+            databases: vec![
+                Database {
+                    name: "db".into(),
+                    identifier: "good-db".into(),
+                    region: REGION,
+                    cluster: false,
+                    engine: "postgres",
+                    engine_version: "14.9",
+                    encrypted: true,
+                    public: false,
+                    iam_auth: true,
+                    backup_days: 7,
+                    deletion_protection: true,
+                    force_ssl: Some(ParameterGroup {
+                        name: "pg-tls".into(),
+                        family: "postgres14",
+                    }),
+                },
+                // Aurora: TLS comes from the cluster parameter group, judged on the cluster.
+                Database {
+                    name: "cluster".into(),
+                    identifier: "good-cluster".into(),
+                    region: REGION,
+                    cluster: true,
+                    engine: "aurora-postgresql",
+                    engine_version: "14.9",
+                    encrypted: true,
+                    public: false,
+                    iam_auth: true,
+                    backup_days: 7,
+                    deletion_protection: true,
+                    force_ssl: Some(ParameterGroup {
+                        name: "aurora-tls".into(),
+                        family: "aurora-postgresql14",
+                    }),
+                },
+            ],
+            functions: vec![Function {
+                name: "clean-fn".into(),
+                region: REGION,
+                role: "scoped-role".into(),
+                env: vec![
+                    ("LOG_LEVEL".into(), "debug".into()),
+                    (
+                        "SECRET_ARN".into(),
+                        format!("arn:aws:secretsmanager:{REGION}:{id}:secret:app/db"),
+                    ),
+                ],
+                leaks: false,
+            }],
+        }
+    }
+
+    /// This spec with `changes` made.
+    pub fn with(mut self, changes: &[Change]) -> Spec {
+        for change in changes {
+            (change.make)(&mut self);
+        }
+        self
+    }
+
+    /// The insecure account scaled up as `preset` says, over [`REGIONS`]: every category has
+    /// good and bad resources in every Region (see [`Scale`]).
+    pub fn preset(id: &str, preset: Preset) -> Spec {
+        let mut s = Spec::baseline(id).with(INSECURE);
+        scale(&mut s, preset.scale());
+        s
+    }
+}
+
+/// One named change to an account.
+pub struct Change {
+    /// What it breaks, and the checks that must fail for it.
+    pub name: &'static str,
+    pub make: fn(&mut Spec),
+}
+
+/// The changes that turn the baseline into an account where every check has something to
+/// fail on.
+pub const INSECURE: &[Change] = &[
+    Change {
+        name: "password policy of 8 characters and nothing else (IAM-05)",
+        make: |s| {
+            s.password_policy = PasswordPolicy {
+                minimum_length: 8,
+                reuse_prevention: None,
+                every_character_class: false,
+                max_age_days: None,
+            }
+        },
+    },
+    Change {
+        name: "a console user without MFA and with a key never used (IAM-06, IAM-07)",
+        make: |s| {
+            s.users.push(User {
+                console: Console::Password,
+                access_keys: 1,
+                ..User::new("console-nomfa")
+            })
+        },
+    },
+    Change {
+        name: "a user with two active keys (IAM-09, IAM-11)",
+        make: |s| {
+            s.users.push(User {
+                access_keys: 2,
+                ..User::new("two-keys")
+            })
+        },
+    },
+    Change {
+        name: "a user with Allow * on * attached and PassRole on * inline (IAM-12, IAM-13, LP-01, LP-02)",
+        make: |s| {
+            s.policies.push(Policy {
+                name: "star-policy".into(),
+                doc: Doc::Admin,
+            });
+            s.users.push(User {
+                attached: vec!["star-policy".into()],
+                inline: vec![("passrole".into(), Doc::PassRoleAny)],
+                ..User::new("direct")
+            });
+        },
+    },
+    Change {
+        name: "an unattached customer policy with Allow * on * (IAM-13)",
+        make: |s| {
+            s.policies.push(Policy {
+                name: "unused-admin-policy".into(),
+                doc: Doc::Admin,
+            })
+        },
+    },
+    Change {
+        name: "a role allowed everything but S3 (LP-01)",
+        make: |s| {
+            s.roles.push(Role {
+                name: "notaction-role".into(),
+                inline: Doc::AllButS3,
+            })
+        },
+    },
+    Change {
+        name: "a role allowed to decrypt with every key (LP-03)",
+        make: |s| {
+            s.roles.push(Role {
+                name: "decrypt-role".into(),
+                inline: Doc::DecryptAny,
+            })
+        },
+    },
+    Change {
+        name: "a key without rotation (KMS-01)",
+        make: |s| s.keys.push(Key::new("norotate-key", REGION)),
+    },
+    Change {
+        name: "a key rotated every 730 days (KMS-02)",
+        make: |s| {
+            s.keys.push(Key {
+                rotation_days: Some(730),
+                ..Key::new("slow-key", REGION)
+            })
+        },
+    },
+    Change {
+        name: "a key whose policy lets everyone in (KMS-03)",
+        make: |s| {
+            s.keys.push(Key {
+                open: true,
+                ..Key::new("open-key", REGION)
+            })
+        },
+    },
+    Change {
+        name: "a key scheduled for deletion (KMS-04)",
+        make: |s| {
+            s.keys.push(Key {
+                scheduled_for_deletion: true,
+                ..Key::new("doomed-key", REGION)
+            })
+        },
+    },
+    Change {
+        name: "no account-level Block Public Access (S3-01)",
+        make: |s| s.account_block = false,
+    },
+    Change {
+        name: "a bucket with no Block Public Access, TLS policy or KMS encryption (S3-02..04)",
+        make: |s| {
+            let open = Bucket::new("open-bucket", &s.id, REGION);
+            s.buckets.push(open)
+        },
+    },
+    Change {
+        name: "a bucket protected by its own Block Public Access only (S3-02 passes)",
+        make: |s| {
+            let blocked = Bucket {
+                block: true,
+                ..Bucket::new("blocked-bucket", &s.id, REGION)
+            };
+            s.buckets.push(blocked)
+        },
+    },
+    Change {
+        name: "a secret never rotated, under the AWS managed key (SM-01, SM-04)",
+        make: |s| {
+            s.secrets.push(Secret {
+                name: "plain-secret".into(),
+                secret: "plain".into(),
+                region: REGION,
+                encrypted_with: None,
+                rotation: Rotation::Off,
+            })
+        },
+    },
+    Change {
+        name: "a secret whose rotation never finished (SM-03)",
+        make: |s| {
+            s.secrets.push(Secret {
+                name: "stuck-secret".into(),
+                secret: "stuck".into(),
+                region: REGION,
+                encrypted_with: None,
+                rotation: Rotation::Stuck,
+            })
+        },
+    },
+    Change {
+        name: "the detector disabled, with S3 protection only (GD-01, GD-02)",
+        make: |s| {
+            let d = &mut s.detectors[0];
+            d.enabled = false;
+            d.features = vec!["S3_DATA_EVENTS".into()];
+        },
+    },
+    Change {
+        name: "findings exported without KMS, the destination not verified (GD-03)",
+        make: |s| {
+            let export = s.detectors[0]
+                .export
+                .as_mut()
+                .expect("the baseline exports");
+            export.status = "PENDING_VERIFICATION";
+            export.encrypted_with = None;
+            export.prefix = None;
+        },
+    },
+    Change {
+        name: "the findings bucket expiring objects after 30 days (GD-04)",
+        make: |s| bucket(s, "findings-bucket").expire_after_days = Some(30),
+    },
+    Change {
+        name: "the trail single-Region, unvalidated, unencrypted and not in CloudWatch Logs (CT-01..03, CT-06, CW-01..15)",
+        make: |s| {
+            let t = &mut s.trails[0];
+            t.multi_region = false;
+            t.log_file_validation = false;
+            t.encrypted_with = None;
+            t.log_group = None;
+        },
+    },
+    Change {
+        name: "the trail bucket public, unlogged, expiring objects after 30 days (CT-04, CT-05, CT-07)",
+        make: |s| {
+            let b = bucket(s, "trail-bucket");
+            b.block = false;
+            b.policy = Some(BucketPolicy::PublicRead);
+            b.logs_to = None;
+            b.expire_after_days = Some(30);
+        },
+    },
+    Change {
+        name: "an alarm with its actions disabled (CW-16)",
+        make: |s| {
+            s.alarms.push(Alarm {
+                name: "orphan-alarm".into(),
+                region: REGION,
+                actions_enabled: false,
+            })
+        },
+    },
+    Change {
+        name: "the database on MySQL, unencrypted, public, without IAM authentication or TLS, backups kept a day, unprotected (RDS-01..06)",
+        make: |s| {
+            let db = s
+                .databases
+                .iter_mut()
+                .find(|d| d.name == "db")
+                .expect("the baseline has db");
+            *db = Database {
+                name: "db".into(),
+                identifier: "bad-db".into(),
+                region: REGION,
+                cluster: false,
+                engine: "mysql",
+                engine_version: "8.0.35",
+                encrypted: false,
+                public: true,
+                iam_auth: false,
+                backup_days: 1,
+                deletion_protection: false,
+                force_ssl: None,
+            }
+        },
+    },
+    Change {
+        name: "a password in the Lambda function's environment (LAM-01)",
+        make: |s| {
+            s.functions[0] = Function {
+                name: "leaky-fn".into(),
+                region: REGION,
+                role: "scoped-role".into(),
+                env: vec![
+                    ("DB_PASSWORD".into(), LEAKED_PASSWORD.into()),
+                    ("LOG_LEVEL".into(), "info".into()),
+                ],
+                leaks: true,
+            }
+        },
+    },
+];
+
+/// How big a preset account is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Preset {
+    /// `make test`: a few of each, in every Region (seeded in seconds).
+    Small,
+    /// The benchmark: thousands of users, hundreds of roles, keys, secrets, buckets.
+    Large,
+}
+
+/// Generated resources added to the insecure account, each kind spread over [`REGIONS`].
+#[derive(Debug, Clone, Copy)]
+pub struct Scale {
+    pub users: usize,
+    pub roles: usize,
+    pub keys: usize,
+    pub secrets: usize,
+    pub buckets: usize,
+    pub databases: usize,
+    pub functions: usize,
+}
+
+impl Preset {
+    pub fn scale(self) -> Scale {
+        match self {
+            Preset::Small => Scale {
+                users: 12,
+                roles: 5,
+                keys: 8,
+                secrets: 6,
+                buckets: 8,
+                databases: 4,
+                functions: 6,
+            },
+            Preset::Large => Scale {
+                users: 2000,
+                roles: 500,
+                keys: 300,
+                secrets: 500,
+                buckets: 200,
+                databases: 24,
+                functions: 90,
+            },
+        }
+    }
+}
+
+/// Adds the generated resources. Deterministic: resource `i` of a kind is good or bad by `i`,
+/// and lives in `REGIONS[i % 3]`.
+fn scale(s: &mut Spec, n: Scale) {
+    let id = s.id.clone();
+    let region = |i: usize| REGIONS[i % REGIONS.len()];
+    // A customer key per Region for what the generated resources encrypt there.
+    for r in REGIONS {
+        s.keys.push(Key {
+            rotation_days: Some(365),
+            ..Key::new(format!("region-key-{r}"), r)
+        });
+    }
+    for i in 0..n.users {
+        let name = format!("user-{i:04}");
+        s.users.push(match i % 8 {
+            0 => User {
+                console: Console::PasswordAndMfa,
+                ..User::new(name)
+            },
+            1 => User {
+                console: Console::Password,
+                ..User::new(name)
+            },
+            2 => User {
+                access_keys: 1,
+                ..User::new(name)
+            },
+            3 => User {
+                access_keys: 2,
+                ..User::new(name)
+            },
+            4 => User {
+                attached: vec!["read-policy".into()],
+                ..User::new(name)
+            },
+            _ => User {
+                groups: vec!["readers".into()],
+                ..User::new(name)
+            },
+        });
+    }
+    for i in 0..n.roles {
+        s.roles.push(Role {
+            name: format!("role-{i:03}"),
+            inline: match i % 5 {
+                0 => Doc::DecryptAny,
+                1 => Doc::Admin,
+                2 => Doc::PassRoleAny,
+                _ => Doc::DecryptOne,
+            },
+        });
+    }
+    for i in 0..n.keys {
+        let name = format!("key-{i:03}");
+        s.keys.push(match i % 4 {
+            0 => Key::new(name, region(i)),
+            1 => Key {
+                rotation_days: Some(730),
+                ..Key::new(name, region(i))
+            },
+            _ => Key {
+                rotation_days: Some(365),
+                ..Key::new(name, region(i))
+            },
+        });
+    }
+    for i in 0..n.secrets {
+        let r = region(i);
+        s.secrets.push(Secret {
+            name: format!("secret-{i:03}"),
+            secret: format!("generated/secret-{i:03}"),
+            region: r,
+            encrypted_with: (i % 3 != 0).then(|| format!("region-key-{r}")),
+            rotation: if i % 2 == 0 {
+                Rotation::Off
+            } else {
+                Rotation::Finished
+            },
+        });
+    }
+    for i in 0..n.buckets {
+        let r = region(i);
+        let b = Bucket::new(format!("bucket-{i:03}"), &id, r);
+        s.buckets.push(match i % 4 {
+            0 => b,
+            1 => Bucket { block: true, ..b },
+            2 => Bucket {
+                block: true,
+                policy: Some(BucketPolicy::TlsOnly),
+                encrypted_with: Some(format!("region-key-{r}")),
+                ..b
+            },
+            _ => Bucket {
+                block: true,
+                policy: Some(BucketPolicy::TlsOnly),
+                ..b
+            },
+        });
+    }
+    for i in 0..n.databases {
+        let good = i % 2 == 0;
+        s.databases.push(Database {
+            name: format!("db-{i:02}"),
+            identifier: format!("generated-db-{i:02}"),
+            region: region(i),
+            cluster: false,
+            engine: "postgres",
+            engine_version: if good { "16.3" } else { "14.9" },
+            encrypted: good,
+            public: !good,
+            iam_auth: good,
+            backup_days: if good { 7 } else { 0 },
+            deletion_protection: good,
+            force_ssl: None,
+        });
+    }
+    for i in 0..n.functions {
+        let leaks = i % 3 == 0;
+        s.functions.push(Function {
+            name: format!("fn-{i:03}"),
+            region: region(i),
+            role: "scoped-role".into(),
+            env: if leaks {
+                vec![(
+                    "DATABASE".into(),
+                    format!("host=db{i}.internal user=app password=Qm7vT2xK{i:04}pLr"),
+                )]
+            } else {
+                vec![("STAGE".into(), "prod".into())]
+            },
+            leaks,
+        });
+    }
+    // GuardDuty in every Region but the last; a good multi-Region trail homed in the second
+    // Region with its CIS alarms (the hand-written trail is single-Region and bad).
+    s.detectors.push(Detector {
+        name: "detector-eu".into(),
+        region: REGIONS[1],
+        enabled: true,
+        features: GUARDDUTY_FEATURES.map(String::from).to_vec(),
+        export: None,
+    });
+    // Server access logs go to a bucket of the same Region (S3 refuses another).
+    s.buckets.push(Bucket {
+        policy: Some(BucketPolicy::AccessLogDelivery),
+        ..Bucket::new("logs-bucket-eu", &id, REGIONS[1])
+    });
+    s.buckets.push(Bucket {
+        block: true,
+        policy: Some(BucketPolicy::TlsOnly),
+        logs_to: Some("logs-bucket-eu".into()),
+        ..Bucket::new("org-trail-bucket", &id, REGIONS[1])
+    });
+    s.trails.push(Trail {
+        name: "org-trail".into(),
+        region: REGIONS[1],
+        bucket: "org-trail-bucket".into(),
+        multi_region: true,
+        log_file_validation: true,
+        encrypted_with: Some(format!("region-key-{}", REGIONS[1])),
+        log_group: Some(LogGroup {
+            name: "org-trail-logs".into(),
+            retention_days: 400,
+            cis_alarms: true,
+        }),
+    });
+    s.alarms.push(Alarm {
+        name: "quiet-alarm".into(),
+        region: REGIONS[2],
+        actions_enabled: true,
+    });
+}
