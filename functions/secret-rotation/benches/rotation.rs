@@ -261,7 +261,15 @@ async fn user_secret(
         Server::Redis => {
             rig.redis_user(&user, initial, &["~*", "+@all"]);
             let mut secret = rig.redis_secret_json(&user, initial);
-            secret["masterarn"] = json!(rig.redis_admin_secret().await);
+            // The admin secret names the same server (proxy included): Vigil sends the admin
+            // password to no other.
+            let h = &rig.h.redis;
+            let mut admin = rig.redis_secret_json(&h.admin_user, &h.admin_password);
+            if let Some(port) = port {
+                admin["port"] = json!(port);
+            }
+            let admin = rig.create_secret(&unique("vigil/admin/redis"), &admin).await;
+            secret["masterarn"] = json!(admin);
             secret
         }
     };
