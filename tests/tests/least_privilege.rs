@@ -202,18 +202,8 @@ const IMPLIED: &[Implied] = &[
 
 /// Granted actions the emulator cannot serve, so the tests replace them with a seam
 /// (`compliance_sweep::collect::Seams`); never called in the tests.
-const SEAMED: &[(&str, &str, &str)] = &[
-    (
-        "compliance-sweep",
-        "lambda:ListFunctions",
-        "the tests state functions' variables instead of building a deployment package per function; Seams::lambda_functions",
-    ),
-    (
-        "compliance-sweep",
-        "guardduty:DescribePublishingDestination",
-        "moto has no publishing destinations; Seams::guardduty_destinations",
-    ),
-];
+/// (The sweep's seeded accounts now hold real Lambda functions and GuardDuty exports: none.)
+const SEAMED: &[(&str, &str, &str)] = &[];
 
 /// The IAM action an SDK operation needs, before [`normalise`]. The SDK names services as
 /// "Secrets Manager", "CloudWatch Logs", "S3 Control"; IAM prefixes are one lower-case word.

@@ -31,6 +31,7 @@
 //! | `VIGIL_SWEEP_CLOUDWATCH_DELIVERY_HOURS` | 24 | CT-06 |
 //! | `VIGIL_SWEEP_RDS_BACKUP_DAYS` | 7 | RDS-05 |
 //! | `VIGIL_SWEEP_S3_REQUIRE_CMK` | true | S3-04: SSE-S3 fails when true |
+//! | `VIGIL_SWEEP_MUTE_LIST` | none (nothing muted) | the mute list: `ssm:PARAMETER-NAME` or `s3://BUCKET/KEY` (see `mute`) |
 
 use vigil::config::{Common, Env};
 
@@ -105,6 +106,53 @@ pub struct Config {
     pub services: Vec<Service>,
     pub concurrency: usize,
     pub thresholds: Thresholds,
+    /// Where the mute list is read, once per invocation (`None`: nothing is muted).
+    pub mute_list: Option<MuteListLocation>,
+}
+
+/// Where the mute list document is kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MuteListLocation {
+    /// An SSM Parameter Store parameter (String or SecureString).
+    Ssm(String),
+    /// An S3 object.
+    S3 { bucket: String, key: String },
+}
+
+impl std::fmt::Display for MuteListLocation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            MuteListLocation::Ssm(name) => write!(f, "ssm:{name}"),
+            MuteListLocation::S3 { bucket, key } => write!(f, "s3://{bucket}/{key}"),
+        }
+    }
+}
+
+impl MuteListLocation {
+    /// `ssm:NAME` or `s3://BUCKET/KEY`.
+    fn parse(v: &str) -> Result<Self, String> {
+        let bad = || {
+            format!(
+                "VIGIL_SWEEP_MUTE_LIST: {v:?} is neither ssm:PARAMETER-NAME nor s3://BUCKET/KEY"
+            )
+        };
+        if let Some(name) = v.strip_prefix("ssm:") {
+            return (!name.is_empty())
+                .then(|| MuteListLocation::Ssm(name.to_owned()))
+                .ok_or_else(bad);
+        }
+        let (bucket, key) = v
+            .strip_prefix("s3://")
+            .and_then(|rest| rest.split_once('/'))
+            .ok_or_else(bad)?;
+        if bucket.is_empty() || key.is_empty() {
+            return Err(bad());
+        }
+        Ok(MuteListLocation::S3 {
+            bucket: bucket.to_owned(),
+            key: key.to_owned(),
+        })
+    }
 }
 
 const DEFAULT_PREFIX: &str = "compliance-sweep/";
@@ -142,6 +190,11 @@ impl Config {
         }
         let concurrency = env.number("VIGIL_SWEEP_CONCURRENCY", DEFAULT_CONCURRENCY, 1, 64)?;
         let thresholds = thresholds(&env)?;
+        let mute_list = env
+            .get("VIGIL_SWEEP_MUTE_LIST")
+            .filter(|v| !v.trim().is_empty())
+            .map(|v| MuteListLocation::parse(v.trim()))
+            .transpose()?;
         Ok(Config {
             evidence_bucket: env.get("VIGIL_EVIDENCE_BUCKET"),
             evidence_prefix: env
@@ -153,6 +206,7 @@ impl Config {
             services,
             concurrency,
             thresholds,
+            mute_list,
         })
     }
 }
@@ -264,6 +318,19 @@ mod tests {
         assert_eq!(c.services.len(), 9);
         assert!(c.regions.is_none());
         assert_eq!(c.common, Common::default());
+        assert_eq!(c.mute_list, None);
+    }
+
+    #[test]
+    fn the_mute_list_is_in_ssm_or_s3() {
+        let at = |v: &str| from(&[("VIGIL_SWEEP_MUTE_LIST", v)]).unwrap().mute_list;
+        assert_eq!(
+            at("ssm:/vigil/sweep/mute-list"),
+            Some(MuteListLocation::Ssm("/vigil/sweep/mute-list".into()))
+        );
+        let s3 = at("s3://config-bucket/sweep/mute.json").unwrap();
+        assert_eq!(s3.to_string(), "s3://config-bucket/sweep/mute.json");
+        assert_eq!(at(""), None, "the template's empty default: no mute list");
     }
 
     #[test]
@@ -283,6 +350,8 @@ mod tests {
             ("VIGIL_SWEEP_REGIONS", "US East"),
             ("VIGIL_SWEEP_S3_REQUIRE_CMK", "maybe"),
             ("VIGIL_SWEEP_KMS_MAX_ROTATION_DAYS", "10"),
+            ("VIGIL_SWEEP_MUTE_LIST", "arn:aws:ssm:x"),
+            ("VIGIL_SWEEP_MUTE_LIST", "s3://bucket-only"),
         ] {
             let e = from(&[(k, v)]).unwrap_err();
             assert!(e.contains(k), "{e}");

@@ -12,6 +12,10 @@ pub enum Error {
     #[error("configuration: {0}")]
     Config(String),
 
+    /// The mute list could not be read or is invalid: the sweep does not run half-muted.
+    #[error("{0}; fix the mute list (or unset VIGIL_SWEEP_MUTE_LIST) - nothing was swept")]
+    MuteList(String),
+
     #[error("AWS call failed: {0}")]
     Aws(#[from] AwsCallError),
 
@@ -41,6 +45,7 @@ impl Cause for Error {
         match self {
             Error::BadRequest(_) => "BadRequest",
             Error::Config(_) => "Config",
+            Error::MuteList(_) => "MuteList",
             Error::Aws(e) if e.failure == vigil::aws::AwsFailure::AccessDenied => "AwsAccessDenied",
             Error::Aws(_) => "Aws",
             Error::Report(_) => "Report",

@@ -273,6 +273,9 @@ pub(crate) struct Principal {
     pub last_used: Option<Time>,
     /// Roles only: `/aws-service-role/` roles belong to AWS services.
     pub path: String,
+    /// Users and roles: their tags (for mute-list tag conditions).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub tags: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -548,6 +551,9 @@ pub(crate) struct Database {
     /// set there (engine default applies). `None` outside when not read: the engine has no
     /// TLS parameter, or RDS-03 is not judged on this database (`checks::rds::tls_judged_here`).
     pub tls_parameter: Option<Fetched<Option<String>>>,
+    /// Its tags (TagList; for mute-list tag conditions).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub tags: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

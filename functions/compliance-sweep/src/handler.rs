@@ -17,6 +17,7 @@ use crate::deps::Deps;
 use crate::error::Error;
 use crate::event::Request;
 use crate::facts::Shard;
+use crate::mute::{self, MuteList};
 use crate::report::{self, answer, answer::Answer};
 use crate::sweep::{self, Outcome};
 
@@ -95,11 +96,13 @@ pub async fn answer_request(
                 None => plan(&collector, deps).await?,
             };
             let run_id = run_id.unwrap_or_else(new_run_id);
+            let mute = mute_list(&collector, deps).await?;
             let work = sweep::run(
                 &collector,
                 &run_id,
                 &shards,
                 &deps.config.thresholds,
+                mute.as_ref(),
                 (deps.now)(),
                 progress,
             );
@@ -126,6 +129,18 @@ pub async fn answer_request(
             finish(outcome, deps).await
         }
     }
+}
+
+/// The configured mute list, read and validated whole before anything is swept: a list that
+/// cannot be read or is invalid fails the invocation (never a half-muted run).
+async fn mute_list(collector: &Collector, deps: &Deps) -> Result<Option<MuteList>, Error> {
+    let Some(location) = &deps.config.mute_list else {
+        return Ok(None);
+    };
+    let text = collector.mute_document(location).await?;
+    mute::parse(&location.to_string(), &text)
+        .map(Some)
+        .map_err(Error::MuteList)
 }
 
 /// The shards of the configured services over the configured or enabled Regions.

@@ -20,6 +20,8 @@
 //!   adapters.
 //! - [`checks`]: the pure decision: the catalogue as data, check ids as typed constants, one
 //!   function per catalogue row, one module per service.
+//! - [`mute`]: the mute list (pure): read and validated whole, applied to each shard's FAIL
+//!   and ERROR findings (MUTED, with the entry's reason), expired entries reported.
 //! - `sweep.rs`: one run: collect and evaluate the shards; merge the parts of a split run.
 //! - [`actions`]: where the function changes things: the evidence bundle built, sealed (hash
 //!   chain, manifest, KMS signature) and stored.
@@ -42,6 +44,7 @@ pub mod error;
 mod event;
 pub mod facts;
 pub mod handler;
+pub mod mute;
 pub mod report;
 mod sweep;
 

@@ -13,6 +13,7 @@ use crate::checks::{self, CheckId, Ctx, Finding};
 use crate::collect::Collector;
 use crate::config::Thresholds;
 use crate::facts::{Shard, ShardFacts};
+use crate::mute::{self, MuteList, MuteReport};
 
 /// What one run (or one part of a run) produced.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -27,6 +28,9 @@ pub(crate) struct Outcome {
     pub calls_by_operation: BTreeMap<String, u64>,
     /// When the IAM credential report used was generated (it can be up to 4 h old).
     pub credential_report_generated_at: Option<DateTime<Utc>>,
+    /// The mute list the run applied, and its expired entries.
+    #[serde(default)]
+    pub mute_list: Option<MuteReport>,
 }
 
 impl Outcome {
@@ -36,12 +40,14 @@ impl Outcome {
     }
 }
 
-/// Collects and evaluates `shards`; `on_done` is told each finished shard (progress bar).
+/// Collects and evaluates `shards`, muting what `mute` accepts; `on_done` is told each finished
+/// shard (progress bar).
 pub(crate) async fn run(
     collector: &Collector,
     run_id: &str,
     shards: &[Shard],
     thresholds: &Thresholds,
+    mute: Option<&MuteList>,
     now: DateTime<Utc>,
     on_done: &(dyn Fn(&Shard, usize) + Sync),
 ) -> Outcome {
@@ -67,7 +73,10 @@ pub(crate) async fn run(
         {
             generated = report.generated_at;
         }
-        let found = checks::evaluate(shard, facts, &ctx);
+        let mut found = checks::evaluate(shard, facts, &ctx);
+        if let Some(list) = mute {
+            list.apply(&mut found, &mute::tags(facts), now.date_naive());
+        }
         on_done(shard, found.len());
         findings.extend(found);
     }
@@ -81,6 +90,7 @@ pub(crate) async fn run(
         findings,
         calls_by_operation: collector.calls_by_operation(),
         credential_report_generated_at: generated,
+        mute_list: mute.map(|m| m.report(now.date_naive())),
     }
 }
 
@@ -116,6 +126,7 @@ pub(crate) fn merge(parts: Vec<Outcome>) -> Option<Outcome> {
         all.credential_report_generated_at = all
             .credential_report_generated_at
             .or(p.credential_report_generated_at);
+        all.mute_list = all.mute_list.or(p.mute_list);
     }
     all.shards.sort();
     sort(&mut all.findings);

@@ -236,6 +236,14 @@ fn parse_report(content: &[u8]) -> Result<Vec<CredentialRow>, String> {
     Ok(rows)
 }
 
+/// IAM tags as a map.
+fn tags(list: Option<Vec<aws_sdk_iam::types::Tag>>) -> BTreeMap<String, String> {
+    list.unwrap_or_default()
+        .into_iter()
+        .map(|t| (t.key, t.value))
+        .collect()
+}
+
 /// GetAccountAuthorizationDetails, all pages: every user, group, role and managed policy with
 /// its documents URL-decoded.
 pub(crate) async fn authorization_details(
@@ -274,6 +282,7 @@ pub(crate) async fn authorization_details(
                 groups: u.group_list.unwrap_or_default(),
                 created: u.create_date.as_ref().and_then(time),
                 path: u.path.unwrap_or_default(),
+                tags: tags(u.tags),
                 ..Default::default()
             });
         }
@@ -300,6 +309,7 @@ pub(crate) async fn authorization_details(
                     .as_ref()
                     .and_then(time),
                 path: r.path.unwrap_or_default(),
+                tags: tags(r.tags),
                 ..Default::default()
             });
         }

@@ -35,6 +35,7 @@ pub(crate) mod s3;
 pub mod s3control;
 pub(crate) mod secrets;
 pub(crate) mod sns;
+pub(crate) mod ssm;
 pub(crate) mod sts;
 
 use std::collections::BTreeMap;
@@ -148,8 +149,9 @@ pub(crate) struct Regional {
 #[derive(Debug)]
 pub(crate) struct Clients {
     pub regional: PerRegion<Regional>,
-    /// IAM, S3 Control and Account are called in the home Region only.
+    /// IAM, S3 Control, Account and SSM (the mute list) are called in the home Region only.
     pub iam: aws_sdk_iam::Client,
+    pub ssm: aws_sdk_ssm::Client,
     pub s3control: aws_sdk_s3control::Client,
     pub account: aws_sdk_account::Client,
     pub calls: Arc<CallCounter>,
@@ -186,6 +188,7 @@ impl Clients {
         Clients {
             regional,
             iam: vigil::client!(aws_sdk_iam, sdk, |b| b.interceptor(counting.clone())),
+            ssm: vigil::client!(aws_sdk_ssm, sdk, |b| b.interceptor(counting.clone())),
             s3control: vigil::client!(aws_sdk_s3control, sdk, |b| b
                 .interceptor(counting.clone())
                 .interceptor(s3control::LoopbackS3Control)),

@@ -10,6 +10,14 @@ pub(crate) struct Listed {
     pub parameter_group: Option<String>,
 }
 
+/// RDS tags as a map.
+fn tags(list: Option<Vec<aws_sdk_rds::types::Tag>>) -> std::collections::BTreeMap<String, String> {
+    list.unwrap_or_default()
+        .into_iter()
+        .filter_map(|t| Some((t.key?, t.value.unwrap_or_default())))
+        .collect()
+}
+
 pub(crate) async fn db_instances(client: &aws_sdk_rds::Client) -> Fetched<Vec<Listed>> {
     let instances = client
         .describe_db_instances()
@@ -40,6 +48,7 @@ pub(crate) async fn db_instances(client: &aws_sdk_rds::Client) -> Fetched<Vec<Li
                 backup_retention_days: i.backup_retention_period.unwrap_or(0),
                 deletion_protection: i.deletion_protection.unwrap_or(false),
                 tls_parameter: None,
+                tags: tags(i.tag_list),
             },
         })
         .collect())
@@ -70,6 +79,7 @@ pub(crate) async fn db_clusters(client: &aws_sdk_rds::Client) -> Fetched<Vec<Lis
                 backup_retention_days: c.backup_retention_period.unwrap_or(0),
                 deletion_protection: c.deletion_protection.unwrap_or(false),
                 tls_parameter: None,
+                tags: tags(c.tag_list),
             },
         })
         .collect())

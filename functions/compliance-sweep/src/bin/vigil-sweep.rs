@@ -408,26 +408,27 @@ fn checks_json() -> serde_json::Value {
 
 fn print_table(findings: &[Finding]) {
     println!(
-        "{:<16} {:>6} {:>6} {:>6} {:>6}",
-        "area", "pass", "fail", "error", "n/a"
+        "{:<16} {:>6} {:>6} {:>6} {:>6} {:>6}",
+        "area", "pass", "fail", "error", "n/a", "muted"
     );
     for (area, c) in areas(findings) {
         if c == Default::default() {
             continue;
         }
         println!(
-            "{:<16} {:>6} {:>6} {:>6} {:>6}",
+            "{:<16} {:>6} {:>6} {:>6} {:>6} {:>6}",
             area.title(),
             c.pass,
             c.fail,
             c.error,
-            c.not_applicable
+            c.not_applicable,
+            c.muted
         );
     }
     let t = Counts::of(findings);
     println!(
-        "{:<16} {:>6} {:>6} {:>6} {:>6}",
-        "total", t.pass, t.fail, t.error, t.not_applicable
+        "{:<16} {:>6} {:>6} {:>6} {:>6} {:>6}",
+        "total", t.pass, t.fail, t.error, t.not_applicable, t.muted
     );
 }
 

@@ -22,6 +22,9 @@ pub enum Status {
     /// Could not be evaluated: carries the API error. Never counted as a pass.
     Error,
     NotApplicable,
+    /// A FAIL or ERROR the mute list accepts for now: the finding keeps its original status,
+    /// the entry's reason, owner and expiry in [`Finding::muted`].
+    Muted,
 }
 
 serde_plain::derive_display_from_serialize!(Status);
@@ -142,6 +145,21 @@ pub struct Finding {
     /// For ERROR: the API call that failed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<ApiError>,
+    /// For MUTED: the status it had and the mute-list entry that accepts it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub muted: Option<Muting>,
+}
+
+/// Why a finding is MUTED: the mute-list entry (numbered from 1 in its document) and the status
+/// it had before.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Muting {
+    pub status: Status,
+    pub entry: usize,
+    pub reason: String,
+    pub owner: String,
+    /// The last day the entry mutes (`YYYY-MM-DD`).
+    pub expires: String,
 }
 
 impl Finding {
@@ -161,6 +179,7 @@ impl Finding {
             detail: detail.into(),
             evidence: serde_json::Map::new(),
             error: None,
+            muted: None,
         }
     }
 

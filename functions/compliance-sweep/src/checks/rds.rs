@@ -270,6 +270,7 @@ mod tests {
             backup_retention_days: if good { 7 } else { 1 },
             deletion_protection: good,
             tls_parameter: Some(Ok(good.then(|| "1".to_string()))),
+            tags: Default::default(),
         }
     }
 

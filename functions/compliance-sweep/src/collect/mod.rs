@@ -34,6 +34,7 @@ use aws_config::SdkConfig;
 use tokio::sync::{OnceCell, Semaphore};
 
 use crate::aws::{self, Clients, Regional};
+use crate::config::MuteListLocation;
 use crate::error::Error;
 use crate::facts::{self, ApiError, Fetched, Service, Shard, ShardFacts};
 
@@ -187,6 +188,28 @@ impl Collector {
             }
             Service::Rds => ShardFacts::Rds(rds::collect(self, r).await),
             Service::Lambda => ShardFacts::Lambda(lambda::collect(self, r).await),
+        }
+    }
+
+    /// The text of the mute list document at `location` (SSM in the home Region, or S3 in
+    /// the bucket's Region).
+    pub(crate) async fn mute_document(&self, location: &MuteListLocation) -> Result<String, Error> {
+        let missing = || Error::MuteList(format!("mute list {location}: not found"));
+        match location {
+            MuteListLocation::Ssm(name) => aws::ssm::parameter(&self.clients.ssm, name)
+                .await?
+                .ok_or_else(missing),
+            MuteListLocation::S3 { bucket, key } => {
+                let home = self.region(&self.home_region).s3.clone();
+                let region = aws::s3::bucket_region(&home, bucket)
+                    .await
+                    .map_err(|e| Error::MuteList(format!("mute list {location}: {e}")))?;
+                let bytes = aws::s3::get_object(&self.region(&region).s3, bucket, key)
+                    .await?
+                    .ok_or_else(missing)?;
+                String::from_utf8(bytes)
+                    .map_err(|_| Error::MuteList(format!("mute list {location}: not UTF-8 text")))
+            }
         }
     }
 

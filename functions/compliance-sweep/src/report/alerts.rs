@@ -48,6 +48,31 @@ pub(crate) fn of_run(outcome: &Outcome, regressions: &[Regression], location: &s
         }
         alerts.push(a);
     }
+    if let Some(m) = outcome.mute_list.as_ref().filter(|m| !m.expired.is_empty()) {
+        let mut a = Alert::new(
+            Severity::Medium,
+            FUNCTION,
+            format!(
+                "{} mute-list entr{} expired in account {}: their findings count again",
+                m.expired.len(),
+                if m.expired.len() == 1 { "y" } else { "ies" },
+                outcome.account
+            ),
+        )
+        .fact("mute list", m.location.clone())
+        .fact("run", outcome.run_id.clone())
+        .attribute("kind", "mute-expired");
+        for e in m.expired.iter().take(LISTED) {
+            a = a.fact(
+                format!("entry {} ({})", e.entry, e.check),
+                format!(
+                    "{} - owner {}, expired after {}: {}",
+                    e.resource, e.owner, e.expires, e.reason
+                ),
+            );
+        }
+        alerts.push(a);
+    }
     let errors: Vec<_> = outcome
         .findings
         .iter()

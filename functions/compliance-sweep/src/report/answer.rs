@@ -6,6 +6,7 @@ use serde::Serialize;
 use super::{Counts, SealedRun};
 use crate::checks::Finding;
 use crate::facts::Shard;
+use crate::mute::MuteReport;
 use crate::sweep::Outcome;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -56,6 +57,9 @@ pub struct Sealed {
     pub regressions: usize,
     /// HTTP attempts made to AWS.
     pub api_calls: u64,
+    /// The mute list applied (MUTED findings are in `totals.muted`) and its expired entries.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mute_list: Option<MuteReport>,
 }
 
 pub(crate) fn plan(run_id: String, shards: &[Shard]) -> Answer {
@@ -93,5 +97,6 @@ pub(crate) fn sealed(outcome: &Outcome, sealed: &SealedRun, signed: bool) -> Sea
         totals: Counts::of(&outcome.findings),
         regressions: sealed.regressions.len(),
         api_calls: outcome.api_calls(),
+        mute_list: outcome.mute_list.clone(),
     }
 }

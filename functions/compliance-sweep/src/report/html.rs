@@ -35,7 +35,7 @@ pub(crate) fn render(
                 "id": s,
                 "title": s.title(),
                 "counts": c,
-                "parts": [part(Status::Pass, c.pass), part(Status::Fail, c.fail), part(Status::Error, c.error), part(Status::NotApplicable, c.not_applicable)],
+                "parts": [part(Status::Pass, c.pass), part(Status::Fail, c.fail), part(Status::Error, c.error), part(Status::NotApplicable, c.not_applicable), part(Status::Muted, c.muted)],
             })
         })
         .collect();
@@ -69,6 +69,7 @@ pub(crate) fn render(
                 "region": f.region,
                 "detail": f.detail,
                 "remediation": c.remediation,
+                "muted": f.muted,
             })
         })
         .collect();
@@ -119,6 +120,7 @@ mod tests {
             ],
             calls_by_operation: [("kms:ListKeys".to_owned(), 7)].into(),
             credential_report_generated_at: None,
+            mute_list: None,
         };
         let html = render(
             &outcome,

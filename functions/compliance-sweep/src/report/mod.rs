@@ -31,6 +31,8 @@ pub struct Counts {
     pub fail: usize,
     pub error: usize,
     pub not_applicable: usize,
+    /// FAIL or ERROR findings the mute list accepts.
+    pub muted: usize,
 }
 
 impl Counts {
@@ -40,6 +42,7 @@ impl Counts {
             Status::Fail => self.fail += 1,
             Status::Error => self.error += 1,
             Status::NotApplicable => self.not_applicable += 1,
+            Status::Muted => self.muted += 1,
         }
     }
 
@@ -49,7 +52,7 @@ impl Counts {
         c
     }
 
-    /// FAIL beats ERROR beats PASS; nothing evaluated is NOT_APPLICABLE.
+    /// FAIL beats ERROR beats PASS beats MUTED; nothing evaluated is NOT_APPLICABLE.
     pub fn status(&self) -> Status {
         if self.fail > 0 {
             Status::Fail
@@ -57,6 +60,8 @@ impl Counts {
             Status::Error
         } else if self.pass > 0 {
             Status::Pass
+        } else if self.muted > 0 {
+            Status::Muted
         } else {
             Status::NotApplicable
         }
@@ -147,6 +152,7 @@ pub(crate) fn summary(
         "api_calls": outcome.api_calls(),
         "calls_by_operation": outcome.calls_by_operation,
         "credential_report_generated_at": outcome.credential_report_generated_at.map(|t| t.to_rfc3339()),
+        "mute_list": outcome.mute_list,
         "thresholds": thresholds,
     })
 }
@@ -177,6 +183,7 @@ pub(crate) fn matrix(findings: &[Finding]) -> Value {
                     c.fail += k.fail;
                     c.error += k.error;
                     c.not_applicable += k.not_applicable;
+                    c.muted += k.muted;
                 }
                 json!({"control": control, "checks": checks, "counts": c, "status": c.status()})
             })

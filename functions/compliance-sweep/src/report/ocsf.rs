@@ -35,11 +35,12 @@ fn title_case(s: Severity) -> &'static str {
 }
 
 /// OCSF compliance status: Pass 1, Fail 3, and Other (99) with a caption for ERROR and
-/// NOT_APPLICABLE, which OCSF 1.1 has no value for.
-fn compliance_status(s: Status) -> (u8, &'static str) {
-    match s {
+/// NOT_APPLICABLE, which OCSF 1.1 has no value for. A MUTED finding keeps the compliance
+/// status it had (the control still fails); its finding status says it is suppressed.
+fn compliance_status(f: &Finding) -> (u8, &'static str) {
+    match f.muted.as_ref().map_or(f.status, |m| m.status) {
         Status::Pass => (1, "Pass"),
-        Status::Fail => (3, "Fail"),
+        Status::Fail | Status::Muted => (3, "Fail"),
         Status::Error => (99, "Error"),
         Status::NotApplicable => (99, "Not Applicable"),
     }
@@ -57,7 +58,13 @@ fn finding_uid(run_id: &str, f: &Finding) -> String {
 
 pub(crate) fn record(f: &Finding, run_id: &str, account: &str, at: DateTime<Utc>) -> Value {
     let c = catalogue::get(f.check);
-    let (status_id, status) = compliance_status(f.status);
+    let (status_id, status) = compliance_status(f);
+    // OCSF finding status: New (1), or Suppressed (3) for a muted finding.
+    let (finding_status_id, finding_status) = if f.muted.is_some() {
+        (3, "Suppressed")
+    } else {
+        (1, "New")
+    };
     let mut standards = Vec::new();
     let mut requirements = Vec::new();
     if !c.cis_v3.is_empty() {
@@ -89,8 +96,8 @@ pub(crate) fn record(f: &Finding, run_id: &str, account: &str, at: DateTime<Utc>
         "time": at.timestamp_millis(),
         "severity_id": severity_id(c.severity),
         "severity": title_case(c.severity),
-        "status_id": 1,
-        "status": "New",
+        "status_id": finding_status_id,
+        "status": finding_status,
         "message": f.detail,
         "metadata": {
             "version": OCSF_VERSION,
@@ -122,6 +129,7 @@ pub(crate) fn record(f: &Finding, run_id: &str, account: &str, at: DateTime<Utc>
             "prowler": c.prowler,
             "evidence": f.evidence,
             "error": f.error,
+            "muted": f.muted,
         }},
     })
 }
@@ -143,7 +151,9 @@ pub fn findings_from_ocsf(bytes: &[u8]) -> Vec<Finding> {
             let detail = r["compliance"]["status_detail"]
                 .as_str()
                 .unwrap_or_default();
-            Some(Finding::new(check, status, subject, detail))
+            let mut f = Finding::new(check, status, subject, detail);
+            f.muted = serde_json::from_value(r["unmapped"]["vigil"]["muted"].clone()).ok();
+            Some(f)
         })
         .collect()
 }
