@@ -1,27 +1,67 @@
-//! `make bench BENCHES=sweep`: the sweep's wall time, AWS calls per resource and peak memory
-//! on a seeded emulator account of 2,000 IAM users, 500 roles, 500 secrets, 300 KMS keys and
-//! 200 buckets over 3 Regions.
+//! `make bench BENCHES=sweep`: the sweep on the large preset account of the ground truth
+//! (`vigil_tests::seed::sweep`, `Preset::Large`: thousands of users, hundreds of roles, keys,
+//! secrets, buckets, databases and functions over three Regions, good and bad ones of every
+//! kind), every service, all three Regions. Prints the wall time, the CPU time of this process
+//! during the sweep, the AWS calls and calls per resource, the peak memory, and whether the
+//! findings equal the ground truth exactly; then the calls by operation. Asserts nothing about
+//! time.
 //!
-//! The wall time is bounded by how fast the one emulator process answers (the table prints
-//! the calls per second achieved), so it measures the emulator as much as the sweep; the call
-//! count per resource is the figure that carries over to AWS. The peak memory is measured
-//! over the sweep: the process's high-water mark is reset after seeding (to the RSS then,
-//! which includes what seeding left resident; the table prints it as "before"). Prints a
-//! table; asserts nothing about time.
+//! The wall time is bounded by how fast the one emulator process answers (the table prints the
+//! calls per second achieved), so it measures the emulator as much as the sweep; the call count
+//! per resource is the figure that carries over to AWS. The peak memory is the process's
+//! high-water mark (VmHWM), reset after seeding (Linux `clear_refs`; the RSS left by seeding is
+//! printed as "before"), and the peak of live heap bytes counted by this binary's allocator.
 
+#[path = "../tests/rig/mod.rs"]
+mod rig;
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
-use compliance_sweep::{Config, Deps, handle_request};
-use futures::StreamExt;
+use compliance_sweep::handler::answer_request;
+use rig::{Preset, REGIONS};
 use serde_json::json;
-use vigil_tests::harness::{Moto, harness};
 
-const REGIONS: [&str; 3] = ["us-east-1", "eu-west-1", "ap-southeast-2"];
-const USERS: usize = 2000;
-const ROLES: usize = 500;
-const SECRETS: usize = 500;
-const KEYS: usize = 300;
-const BUCKETS: usize = 200;
+/// The system allocator, counting live bytes and their peak.
+struct Counting;
+
+static LIVE: AtomicUsize = AtomicUsize::new(0);
+static PEAK: AtomicUsize = AtomicUsize::new(0);
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        // SAFETY: the caller's contract, passed on to the system allocator.
+        let p = unsafe { System.alloc(layout) };
+        if !p.is_null() {
+            let now = LIVE.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
+            PEAK.fetch_max(now, Ordering::Relaxed);
+        }
+        p
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: as for alloc.
+        unsafe { System.dealloc(ptr, layout) };
+        LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        // SAFETY: as for alloc.
+        let p = unsafe { System.realloc(ptr, layout, new_size) };
+        if !p.is_null() {
+            let now = LIVE.fetch_add(new_size, Ordering::Relaxed) + new_size;
+            LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
+            PEAK.fetch_max(now - layout.size(), Ordering::Relaxed);
+        }
+        p
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: Counting = Counting;
+
+const MIB: f64 = 1024.0 * 1024.0;
 
 /// Peak and current resident memory of this process, in MiB (Linux /proc).
 fn memory() -> (f64, f64) {
@@ -38,173 +78,68 @@ fn memory() -> (f64, f64) {
     (kb("VmHWM:"), kb("VmRSS:"))
 }
 
-async fn each<F, Fut>(n: usize, f: F)
-where
-    F: Fn(usize) -> Fut,
-    Fut: std::future::Future<Output = ()>,
-{
-    futures::stream::iter(0..n)
-        .map(f)
-        .buffer_unordered(16)
-        .collect::<Vec<()>>()
-        .await;
+/// User + system CPU time of this process so far, in seconds (/proc/self/stat, in the 100 Hz
+/// ticks Linux reports there).
+fn cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the command name (which may hold spaces) start after the last ')'.
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map(|(_, rest)| rest.split_whitespace().collect())
+        .unwrap_or_default();
+    let tick = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    // utime and stime are fields 14 and 15 of the line: 11 and 12 after the ')'.
+    (tick(11) + tick(12)) / 100.0
 }
 
 #[tokio::main]
 async fn main() {
-    let h = harness();
-    let account = Moto::new_account();
-    let sdk = h.moto.sdk_config(&account).await;
-    let regional = |r: &str| {
-        sdk.to_builder()
-            .region(aws_config::Region::new(r.to_owned()))
-            .build()
-    };
-
     let seeding = Instant::now();
-    let iam = aws_sdk_iam::Client::new(&sdk);
-    each(USERS, |i| {
-        let iam = iam.clone();
-        async move {
-            iam.create_user()
-                .user_name(format!("user-{i:04}"))
-                .send()
-                .await
-                .expect("create user");
-        }
-    })
-    .await;
-    let trust = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
-    each(ROLES, |i| {
-        let iam = iam.clone();
-        async move {
-            iam.create_role()
-                .role_name(format!("role-{i:03}"))
-                .assume_role_policy_document(trust)
-                .send()
-                .await
-                .expect("create role");
-        }
-    })
-    .await;
-    let secrets: Vec<_> = REGIONS
-        .iter()
-        .map(|r| aws_sdk_secretsmanager::Client::new(&regional(r)))
-        .collect();
-    each(SECRETS, |i| {
-        let sm = secrets[i % REGIONS.len()].clone();
-        async move {
-            sm.create_secret()
-                .name(format!("secret-{i:03}"))
-                .secret_string("{}")
-                .send()
-                .await
-                .expect("create secret");
-        }
-    })
-    .await;
-    let kms: Vec<_> = REGIONS
-        .iter()
-        .map(|r| aws_sdk_kms::Client::new(&regional(r)))
-        .collect();
-    each(KEYS, |i| {
-        let kms = kms[i % REGIONS.len()].clone();
-        async move {
-            let id = kms
-                .create_key()
-                .send()
-                .await
-                .expect("create key")
-                .key_metadata
-                .expect("metadata")
-                .key_id;
-            if i % 2 == 0 {
-                kms.enable_key_rotation()
-                    .key_id(id)
-                    .send()
-                    .await
-                    .expect("enable rotation");
-            }
-        }
-    })
-    .await;
-    let s3: Vec<_> = REGIONS
-        .iter()
-        .map(|r| {
-            let sdk = regional(r);
-            aws_sdk_s3::Client::from_conf(
-                aws_sdk_s3::config::Builder::from(&sdk)
-                    .force_path_style(vigil::aws::s3_path_style(&sdk))
-                    .build(),
-            )
-        })
-        .collect();
-    each(BUCKETS, |i| {
-        let region = REGIONS[i % REGIONS.len()];
-        let s3 = s3[i % REGIONS.len()].clone();
-        let account = account.clone();
-        async move {
-            let mut req = s3.create_bucket().bucket(format!("bench-{account}-{i:03}"));
-            if region != "us-east-1" {
-                req = req.create_bucket_configuration(
-                    aws_sdk_s3::types::CreateBucketConfiguration::builder()
-                        .location_constraint(aws_sdk_s3::types::BucketLocationConstraint::from(
-                            region,
-                        ))
-                        .build(),
-                );
-            }
-            req.send().await.expect("create bucket");
-        }
-    })
-    .await;
+    let account = rig::preset(Preset::Large).await;
     let seeded_in = seeding.elapsed();
+    let s = &account.spec;
+    let resources = s.users.len()
+        + s.groups.len()
+        + s.policies.len()
+        + s.roles.len()
+        + s.keys.len()
+        + s.secrets.len()
+        + s.buckets.len()
+        + s.detectors.len()
+        + s.trails.len()
+        + s.alarms.len()
+        + s.databases.len()
+        + s.functions.len();
 
     let dir = tempfile::tempdir().expect("temp dir");
-    let signing_key = aws_sdk_kms::Client::new(&sdk)
-        .create_key()
-        .key_usage(aws_sdk_kms::types::KeyUsageType::SignVerify)
-        .key_spec(aws_sdk_kms::types::KeySpec::Rsa3072)
-        .send()
-        .await
-        .expect("signing key")
-        .key_metadata
-        .expect("metadata")
-        .arn
-        .expect("arn");
-    let vars = [
-        ("VIGIL_SWEEP_REGIONS", REGIONS.join(",")),
-        (
-            "VIGIL_SWEEP_SERVICES",
-            "iam,kms,secretsmanager,s3".to_owned(),
-        ),
-        ("VIGIL_EVIDENCE_KEY_ID", signing_key),
-    ];
-    let config =
-        Config::from_lookup(|k| vars.iter().find(|(n, _)| *n == k).map(|(_, v)| v.clone()))
-            .expect("config");
-    let mut deps = Deps::local(&sdk, config, dir.path().to_path_buf());
-    deps.emit_metrics = false;
+    let regions = REGIONS.join(",");
+    let deps = account.deps(dir.path(), &[("VIGIL_SWEEP_REGIONS", &regions)]);
 
     // Seeding held its own memory; measure the sweep's peak from here (Linux: writing 5 to
     // clear_refs resets VmHWM).
     let reset = std::fs::write("/proc/self/clear_refs", "5").is_ok();
     let (_, rss_before) = memory();
+    let heap_before = LIVE.load(Ordering::Relaxed);
+    PEAK.store(heap_before, Ordering::Relaxed);
+    let cpu_before = cpu_seconds();
     let started = Instant::now();
-    let answer = handle_request(&json!({"action": "sweep"}), None, &deps, &|_, _| {})
+    let answered = answer_request(&json!({"action": "sweep"}), None, &deps, &|_, _| {})
         .await
         .expect("sweep");
-    let answer = serde_json::to_value(answer).expect("answers serialise");
     let wall = started.elapsed();
+    let cpu = cpu_seconds() - cpu_before;
     let (peak, rss_after) = memory();
+    let heap_peak = PEAK.load(Ordering::Relaxed);
+    let answer = serde_json::to_value(&answered.answer).expect("answers serialise");
+    let regions: Vec<String> = REGIONS.map(String::from).to_vec();
+    let truth = rig::truth::compare(&account, &regions, &answered.findings);
 
-    let resources = USERS + ROLES + SECRETS + KEYS + 1 + BUCKETS;
     let calls = answer["api_calls"].as_u64().unwrap_or(0);
-    let totals = &answer["totals"];
-    let findings = totals["pass"].as_u64().unwrap_or(0)
-        + totals["fail"].as_u64().unwrap_or(0)
-        + totals["error"].as_u64().unwrap_or(0)
-        + totals["not_applicable"].as_u64().unwrap_or(0);
     let summary: serde_json::Value = serde_json::from_slice(
         &std::fs::read(
             std::path::Path::new(answer["location"].as_str().unwrap_or_default())
@@ -215,20 +150,33 @@ async fn main() {
     .expect("json");
 
     println!(
-        "compliance-sweep benchmark (emulator, {} Regions)",
+        "compliance-sweep benchmark (emulator{}, large preset, every service, {} Regions)",
+        if account.seeded.stock {
+            ": stock moto"
+        } else {
+            ""
+        },
         REGIONS.len()
     );
     println!("| figure | value |");
     println!("|---|---|");
     println!(
-        "| resources seeded (users/roles/secrets/keys/buckets) | {USERS}/{ROLES}/{SECRETS}/{KEYS}+1/{BUCKETS} = {resources} |"
+        "| resources seeded (users {}, roles {}, keys {}, secrets {}, buckets {}, databases {}, functions {}, ...) | {resources} |",
+        s.users.len(),
+        s.roles.len(),
+        s.keys.len(),
+        s.secrets.len(),
+        s.buckets.len(),
+        s.databases.len(),
+        s.functions.len()
     );
     println!("| seeding time | {:.1} s |", seeded_in.as_secs_f64());
     println!(
         "| sweep wall time (collect, evaluate, seal, sign, write) | {:.1} s |",
         wall.as_secs_f64()
     );
-    println!("| findings | {findings} |");
+    println!("| sweep CPU time (user + system, this process) | {cpu:.1} s |");
+    println!("| findings | {} |", answered.findings.len());
     println!("| AWS calls (HTTP attempts) | {calls} |");
     println!(
         "| AWS calls per resource | {:.3} |",
@@ -244,6 +192,26 @@ async fn main() {
         println!("| peak RSS of the process, seeding included (VmHWM) | {peak:.1} MiB |");
     }
     println!("| RSS before / after the sweep | {rss_before:.1} / {rss_after:.1} MiB |");
+    println!(
+        "| peak live heap during the sweep (before: {:.1} MiB) | {:.1} MiB |",
+        heap_before as f64 / MIB,
+        heap_peak as f64 / MIB
+    );
+    println!(
+        "| ground truth | {} |",
+        if truth.exact() {
+            format!("exact: {} findings, each as expected", truth.expected)
+        } else {
+            format!(
+                "DIFFERS: {}",
+                truth.to_string().lines().next().unwrap_or("")
+            )
+        }
+    );
+    if !truth.exact() {
+        println!();
+        println!("{truth}");
+    }
     println!();
     println!("| operation | calls |");
     println!("|---|---|");

@@ -57,27 +57,29 @@ pub(crate) async fn run(
         t: thresholds,
         account: &collector.account,
     };
-    let results: Vec<(Shard, ShardFacts)> = futures::stream::iter(shards.iter().cloned())
+    // Each shard is evaluated as soon as it is collected and its facts dropped: the facts of
+    // every shard are never held at once (the IAM details of a large account alone are tens
+    // of MiB).
+    let mut collected = futures::stream::iter(shards.iter().cloned())
         .map(|shard| async move {
             let facts = collector.collect(&shard).await;
             (shard, facts)
         })
-        .buffer_unordered(8)
-        .collect()
-        .await;
+        .buffer_unordered(8);
     let mut findings = Vec::new();
     let mut generated = None;
-    for (shard, facts) in &results {
-        if let ShardFacts::Iam(iam) = facts
+    while let Some((shard, facts)) = collected.next().await {
+        if let ShardFacts::Iam(iam) = &facts
             && let Ok(report) = &iam.credential_report
         {
             generated = report.generated_at;
         }
-        let mut found = checks::evaluate(shard, facts, &ctx);
+        let mut found = checks::evaluate(&shard, &facts, &ctx);
         if let Some(list) = mute {
-            list.apply(&mut found, &mute::tags(facts), now.date_naive());
+            list.apply(&mut found, &mute::tags(&facts), now.date_naive());
         }
-        on_done(shard, found.len());
+        drop(facts);
+        on_done(&shard, found.len());
         findings.extend(found);
     }
     sort(&mut findings);

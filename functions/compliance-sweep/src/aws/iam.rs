@@ -249,13 +249,11 @@ fn tags(list: Option<Vec<aws_sdk_iam::types::Tag>>) -> BTreeMap<String, String> 
 pub(crate) async fn authorization_details(
     client: &aws_sdk_iam::Client,
 ) -> Fetched<AuthorizationDetails> {
-    let pages = client
+    // Page by page: each page is read into the facts and dropped before the next arrives.
+    let mut pages = client
         .get_account_authorization_details()
         .into_paginator()
-        .send()
-        .try_collect()
-        .await
-        .map_err(|e| api("iam:GetAccountAuthorizationDetails", e))?;
+        .send();
     let mut out = AuthorizationDetails::default();
     let inline = |list: Vec<aws_sdk_iam::types::PolicyDetail>| -> Vec<(String, String)> {
         list.into_iter()
@@ -272,7 +270,8 @@ pub(crate) async fn authorization_details(
     let attached = |list: Vec<aws_sdk_iam::types::AttachedPolicy>| -> Vec<String> {
         list.into_iter().filter_map(|p| p.policy_arn).collect()
     };
-    for page in pages {
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| api("iam:GetAccountAuthorizationDetails", e))?;
         for u in page.user_detail_list.unwrap_or_default() {
             out.users.push(Principal {
                 name: u.user_name.unwrap_or_default(),

@@ -8,10 +8,15 @@ use serde_json::{Value, json};
 use super::{Counts, Regression};
 use crate::checks::Status;
 use crate::checks::catalogue;
+use crate::checks::finding::Muting;
 use crate::facts::Service;
 use crate::sweep::Outcome;
 
 const TEMPLATE: &str = include_str!("report.html.j2");
+/// One row of the findings table.
+const ROW: &str = include_str!("report-row.html.j2");
+/// Where the rows go in [`TEMPLATE`].
+const ROWS: &str = "{#- rows: report-row.html.j2, once per finding (report/html.rs) -#}";
 
 /// The page of `outcome`, from the matrix ([`super::matrix`]) and per-area counts
 /// ([`super::areas`]) the bundle computed once for its other files.
@@ -23,13 +28,18 @@ pub(crate) fn render(
 ) -> Result<String, String> {
     let mut env = Environment::new();
     env.set_auto_escape_callback(|_| AutoEscape::Html);
-    env.add_template("report.html", TEMPLATE)
-        .map_err(|e| format!("report template: {e}"))?;
+    let (head, tail) = TEMPLATE
+        .split_once(ROWS)
+        .ok_or("report template: no findings rows marker")?;
+    for (name, text) in [("head", head), ("row", ROW), ("tail", tail)] {
+        env.add_template(name, text)
+            .map_err(|e| format!("report template {name}: {e}"))?;
+    }
     let area_rows: Vec<Value> = areas
         .iter()
         .filter(|(_, c)| *c != Counts::default())
         .map(|(s, c)| {
-            let total = (c.pass + c.fail + c.error + c.not_applicable).max(1) as f64;
+            let total = (c.pass + c.fail + c.error + c.not_applicable + c.muted).max(1) as f64;
             let part = |status: Status, n: usize| json!({"status": status, "count": n, "width": ((n as f64) * 1000.0 / total).round() / 10.0});
             json!({
                 "id": s,
@@ -54,45 +64,63 @@ pub(crate) fn render(
         json!({"name": name, "controls": controls, "failing": failing})
     })
     .collect();
-    let findings: Vec<Value> = outcome
-        .findings
-        .iter()
-        .map(|f| {
-            let c = catalogue::get(f.check);
-            json!({
-                "status": f.status,
-                "check": f.check,
-                "title": c.title,
-                "severity": c.severity.to_string(),
-                "area": c.service,
-                "resource": f.resource,
-                "region": f.region,
-                "detail": f.detail,
-                "remediation": c.remediation,
-                "muted": f.muted,
-            })
-        })
-        .collect();
     let regions: std::collections::BTreeSet<&str> =
         outcome.shards.iter().map(|s| s.region.as_str()).collect();
-    env.get_template("report.html")
-        .and_then(|t| {
-            t.render(context! {
-                account => outcome.account,
-                run_id => outcome.run_id,
-                started_at => outcome.started_at.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
-                finished_at => outcome.finished_at.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
-                regions => regions,
-                api_calls => outcome.api_calls(),
-                totals => Counts::of(&outcome.findings),
-                regressions => regressions,
-                credential_report_generated_at => outcome.credential_report_generated_at.map(|t| t.to_rfc3339()),
-                areas => area_rows,
-                frameworks => frameworks,
-                findings => findings,
-            })
-        })
-        .map_err(|e| format!("render report.html: {e}"))
+    let page = context! {
+        account => outcome.account,
+        run_id => outcome.run_id,
+        started_at => outcome.started_at.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
+        finished_at => outcome.finished_at.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
+        regions => regions,
+        api_calls => outcome.api_calls(),
+        totals => Counts::of(&outcome.findings),
+        regressions => regressions,
+        credential_report_generated_at => outcome.credential_report_generated_at.map(|t| t.to_rfc3339()),
+        areas => area_rows,
+        frameworks => frameworks,
+    };
+    // The page is written straight into one buffer, the findings table a row at a time: no
+    // second copy of every finding is built for the template.
+    let mut out = Vec::with_capacity(4096 + 600 * outcome.findings.len());
+    let render = |name: &str, ctx: minijinja::Value, out: &mut Vec<u8>| {
+        env.get_template(name)
+            .and_then(|t| t.render_captured_to(ctx, out).map(drop))
+            .map_err(|e| format!("render {name}: {e}"))
+    };
+    render("head", page.clone(), &mut out)?;
+    for f in &outcome.findings {
+        let c = catalogue::get(f.check);
+        let row = Row {
+            status: f.status,
+            check: f.check.as_str(),
+            title: c.title,
+            severity: c.severity.to_string(),
+            area: c.service,
+            resource: &f.resource,
+            region: &f.region,
+            detail: &f.detail,
+            remediation: c.remediation,
+            muted: f.muted.as_ref(),
+        };
+        render("row", context! { f => row }, &mut out)?;
+    }
+    render("tail", page, &mut out)?;
+    String::from_utf8(out).map_err(|e| format!("render report.html: {e}"))
+}
+
+/// One finding as the row template reads it (borrowed from the finding and its row).
+#[derive(serde::Serialize)]
+struct Row<'a> {
+    status: Status,
+    check: &'a str,
+    title: &'a str,
+    severity: String,
+    area: Service,
+    resource: &'a str,
+    region: &'a str,
+    detail: &'a str,
+    remediation: &'a str,
+    muted: Option<&'a Muting>,
 }
 
 #[cfg(test)]
