@@ -593,6 +593,82 @@ mod tests {
         }
     }
 
+    /// The Prowler checks `docs/checks-not-covered.md` lists: (by decision, not yet).
+    fn not_covered() -> (Vec<&'static str>, Vec<&'static str>) {
+        let doc = include_str!("../../../../docs/checks-not-covered.md");
+        let (decided, yet) = doc
+            .split_once("## Not covered yet")
+            .expect("the page has its two sections");
+        let row = regex::Regex::new(r"(?m)^\| `([a-z0-9_]+)` \|").unwrap();
+        let ids = |text: &'static str| -> Vec<&'static str> {
+            row.captures_iter(text)
+                .map(|c| c.get(1).unwrap().as_str())
+                .collect()
+        };
+        (ids(decided), ids(yet))
+    }
+
+    /// Every Prowler check in the ten services is covered by a catalogue row or listed in
+    /// docs/checks-not-covered.md with its reason, never both, never neither.
+    #[test]
+    fn every_prowler_check_is_covered_or_explained_once() {
+        let (decided, yet) = not_covered();
+        let mut listed = HashSet::new();
+        for id in decided.iter().chain(&yet) {
+            assert!(
+                prowler::find(id).is_some(),
+                "{id} is not a Prowler 5.46.0 check"
+            );
+            assert!(
+                listed.insert(*id),
+                "{id} listed twice in docs/checks-not-covered.md"
+            );
+        }
+        for p in prowler::CHECKS {
+            let covered = covering(p.id).next().is_some();
+            let explained = listed.contains(p.id);
+            assert!(
+                covered != explained,
+                "{}: {}",
+                p.id,
+                if covered {
+                    "covered by a catalogue row: remove it from docs/checks-not-covered.md"
+                } else {
+                    "neither covered nor in docs/checks-not-covered.md"
+                }
+            );
+        }
+    }
+
+    /// The README's coverage paragraph states today's counts and the checks left out by
+    /// decision.
+    #[test]
+    fn the_readme_states_the_coverage() {
+        let readme = include_str!("../../../../README.md");
+        let block = readme
+            .split_once("<!-- sweep-coverage:begin -->")
+            .and_then(|(_, rest)| rest.split_once("<!-- sweep-coverage:end -->"))
+            .map(|(block, _)| block)
+            .expect("README has the sweep-coverage block");
+        let (decided, yet) = not_covered();
+        let covered = prowler::CHECKS
+            .iter()
+            .filter(|p| covering(p.id).next().is_some())
+            .count();
+        for said in [
+            format!("**{} checks**", CATALOGUE.len()),
+            format!("**{covered} of the {}**", prowler::CHECKS.len()),
+            format!("The other {}", prowler::CHECKS.len() - covered),
+            format!("**{} left out by decision**", decided.len()),
+            format!("**{} not covered yet**", yet.len()),
+        ] {
+            assert!(block.contains(&said), "README coverage block: say {said:?}");
+        }
+        for id in decided {
+            assert!(block.contains(&format!("`{id}`")), "README: list {id}");
+        }
+    }
+
     #[test]
     fn covering_finds_the_rows_of_a_prowler_check() {
         let rows: Vec<&str> = covering("secretsmanager_secret_rotated_periodically")
