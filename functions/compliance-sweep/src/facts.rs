@@ -362,7 +362,7 @@ pub(crate) struct Secret {
     pub kms_key_id: Option<String>,
     pub primary_region: Option<String>,
     pub tags: BTreeMap<String, String>,
-    /// Version id → staging labels (ListSecretVersionIds).
+    /// Version id → staging labels (ListSecrets' SecretVersionsToStages).
     pub versions: Fetched<BTreeMap<String, Vec<String>>>,
     /// The key manager (`AWS` / `CUSTOMER`) of `kms_key_id`, when one is named; `None` for the
     /// default AWS managed key.

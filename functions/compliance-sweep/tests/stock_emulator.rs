@@ -31,6 +31,8 @@ const STOCK_GAPS: &[(&str, &str, &str)] = &[
         "slow-key",
         "RotationPeriodInDays or NextRotationDate",
     ),
+    ("GD-03", "detector", "guardduty:ListPublishingDestinations"),
+    ("GD-04", "detector", "guardduty:ListPublishingDestinations"),
 ];
 
 #[tokio::test]

@@ -326,7 +326,7 @@ mod tests {
                 .status,
             Fail
         );
-        s.versions = Err(denied("secretsmanager:ListSecretVersionIds"));
+        s.versions = Err(denied("secretsmanager:ListSecrets"));
         assert_eq!(sm_03_rotation_not_stuck(&s, "us-east-1").status, Error);
         s.key_manager = Some(Err(denied("kms:DescribeKey")));
         assert_eq!(

@@ -1,5 +1,6 @@
-//! Secrets Manager per Region: ListSecrets, ListSecretVersionIds per secret for stuck
-//! rotations, and the manager of each named KMS key (shared per run).
+//! Secrets Manager per Region: ListSecrets (which carries each secret's versions and their
+//! staging labels, for stuck rotations: no call per secret), and the manager of each named
+//! KMS key (shared per run).
 
 use futures::StreamExt;
 
@@ -19,7 +20,7 @@ pub(super) async fn collect(c: &Collector, region: &str) -> SecretsFacts {
     let secrets = match listed {
         Err(e) => Err(e),
         Ok(list) => Ok(futures::stream::iter(list)
-            .map(|s| secret(c, &client, region, s))
+            .map(|s| secret(c, region, s))
             .buffered(c.width(Service::SecretsManager))
             .collect()
             .await),
@@ -30,25 +31,12 @@ pub(super) async fn collect(c: &Collector, region: &str) -> SecretsFacts {
     }
 }
 
-async fn secret(
-    c: &Collector,
-    client: &aws_sdk_secretsmanager::Client,
-    region: &str,
-    listed: Secret,
-) -> Secret {
-    let versions = c
-        .limited(
-            Service::SecretsManager,
-            region,
-            secrets::version_stages(client, &listed.arn),
-        )
-        .await;
+async fn secret(c: &Collector, region: &str, listed: Secret) -> Secret {
     let key_manager = match listed.kms_key_id.as_deref() {
         Some(k) if !k.ends_with("alias/aws/secretsmanager") => Some(c.key_manager(region, k).await),
         _ => None,
     };
     Secret {
-        versions,
         key_manager,
         ..listed
     }
