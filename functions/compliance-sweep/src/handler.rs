@@ -168,7 +168,12 @@ async fn finish(outcome: Outcome, deps: &Deps) -> Result<Answered, Error> {
     }
     send(
         deps,
-        &report::alerts::of_run(&outcome, &stored.regressions, &stored.location),
+        &report::alerts::of_run(
+            &outcome,
+            &stored.regressions,
+            &stored.changes,
+            &stored.location,
+        ),
     )
     .await;
     let sealed = answer::sealed(&outcome, &stored, deps.signer.is_some());

@@ -3,8 +3,12 @@
 //! `Sign` is called with `MessageType=DIGEST`: the manifest is hashed here (SHA-256) and only
 //! the 32-byte digest goes to KMS, which is what KMS documents for messages of any size. The
 //! algorithm is `RSASSA_PKCS1_V1_5_SHA_256` (deterministic, so a re-signed manifest gives the
-//! same signature). Checking goes through KMS `Verify` too, with the key named in the
-//! signature file: the bundle cannot bring its own public key.
+//! same signature). The key's public key is read once per signer (`GetPublicKey`, kept in
+//! memory for the warm function's later runs) and goes into each bundle for offline checks
+//! ([`super::offline`]). The online check goes through KMS `Verify`, with the key the verifier
+//! names.
+
+use std::sync::Arc;
 
 use aws_sdk_kms::Client;
 use aws_sdk_kms::operation::verify::VerifyError;
@@ -13,6 +17,9 @@ use aws_sdk_kms::types::{MessageType, SigningAlgorithmSpec};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 
+use tokio::sync::OnceCell;
+
+use super::offline::{self, PUBLIC_KEY, SigningKey};
 use super::{Files, Manifest, SIGNATURE, SignatureFile, Tamper};
 use crate::aws::AwsCallError;
 
@@ -24,6 +31,8 @@ pub const ALGORITHM: SigningAlgorithmSpec = SigningAlgorithmSpec::RsassaPkcs1V15
 pub struct Signer {
     client: Client,
     key_id: String,
+    /// The key as manifests name it and its public key (DER), read once.
+    public: Arc<OnceCell<(SigningKey, Vec<u8>)>>,
 }
 
 impl Signer {
@@ -31,7 +40,57 @@ impl Signer {
         Signer {
             client,
             key_id: key_id.into(),
+            public: Arc::new(OnceCell::new()),
         }
+    }
+
+    /// The key as a manifest names it, and its public key (DER SubjectPublicKeyInfo): KMS
+    /// `GetPublicKey` on first use, then from memory (a key's public key never changes).
+    pub async fn signing_key(&self) -> Result<&(SigningKey, Vec<u8>), AwsCallError> {
+        self.public
+            .get_or_try_init(|| async {
+                let mut out = self
+                    .client
+                    .get_public_key()
+                    .key_id(&self.key_id)
+                    .send()
+                    .await
+                    .map_err(|e| AwsCallError::new("kms:GetPublicKey", e))?;
+                let der = out
+                    .public_key
+                    .take()
+                    .map(Blob::into_inner)
+                    .unwrap_or_default();
+                if der.is_empty() {
+                    return Err(AwsCallError {
+                        operation: "kms:GetPublicKey",
+                        failure: crate::aws::AwsFailure::InvalidRequest,
+                        code: None,
+                        message: format!("KMS answered no public key for {}", self.key_id),
+                    });
+                }
+                if !out.signing_algorithms().contains(&ALGORITHM) {
+                    return Err(AwsCallError {
+                        operation: "kms:GetPublicKey",
+                        failure: crate::aws::AwsFailure::InvalidRequest,
+                        code: None,
+                        message: format!(
+                            "key {} cannot sign with {} (an RSA SIGN_VERIFY key can)",
+                            self.key_id,
+                            ALGORITHM.as_str()
+                        ),
+                    });
+                }
+                let key = SigningKey {
+                    // KMS answers GetPublicKey with the key's ARN.
+                    key_arn: out.key_id.unwrap_or_else(|| self.key_id.clone()),
+                    signing_algorithm: ALGORITHM.as_str().to_owned(),
+                    public_key_sha256: offline::fingerprint(&der),
+                    public_key_file: PUBLIC_KEY.to_owned(),
+                };
+                Ok((key, der))
+            })
+            .await
     }
 
     /// Signs the manifest digest (hex SHA-256) and returns the signature file's contents.
@@ -52,8 +111,11 @@ impl Signer {
             .send()
             .await
             .map_err(|e| AwsCallError::new("kms:Sign", e))?;
+        let key_arn = out.key_id.clone();
         Ok(SignatureFile {
             key_id: out.key_id.unwrap_or_else(|| self.key_id.clone()),
+            key_arn,
+            public_key_sha256: self.public.get().map(|(k, _)| k.public_key_sha256.clone()),
             signing_algorithm: ALGORITHM.as_str().to_owned(),
             message_type: MessageType::Digest.as_str().to_owned(),
             manifest_sha256: manifest_sha256.to_owned(),
@@ -123,12 +185,17 @@ impl Signer {
         files: &Files,
     ) -> Result<(Option<Manifest>, Vec<Tamper>), AwsCallError> {
         let (manifest, mut problems) = super::verify_contents(files);
-        if let Some(signature) = files
-            .get(SIGNATURE)
-            .and_then(|b| serde_json::from_slice::<SignatureFile>(b).ok())
-            && let Some(t) = self.verify(&signature).await?
-        {
-            problems.push(t);
+        match files.get(SIGNATURE) {
+            None => problems.push(Tamper::SignatureMissing {
+                key_arn: self.key_id.clone(),
+            }),
+            Some(bytes) => {
+                if let Ok(signature) = serde_json::from_slice::<SignatureFile>(bytes)
+                    && let Some(t) = self.verify(&signature).await?
+                {
+                    problems.push(t);
+                }
+            }
         }
         Ok((manifest, problems))
     }

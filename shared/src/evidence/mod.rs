@@ -11,14 +11,17 @@
 //!
 //! [`verify_contents`] recomputes everything but the signature and names what was altered: a
 //! changed, removed, inserted or reordered record, a changed, missing or extra file, a manifest
-//! that does not describe the files next to it. The signature is checked with KMS
-//! ([`kms::Signer::verify`]) rather than locally, so the public key never has to be trusted
-//! from the bundle itself.
+//! that does not describe the files next to it. A signed bundle also carries the signing key's
+//! public key and the manifest names it (ARN, algorithm, fingerprint), so the signature is
+//! checked offline ([`offline::verify_bundle`], against a key the auditor pins, or the
+//! bundle's own with a warning) or with KMS `Verify` ([`kms::Signer::verify`]).
 //!
 //! Layout: this module holds the pure parts (hashing, chain, manifest, verification);
-//! [`kms`] holds the signing and signature check.
+//! [`offline`] the local signature check and the chain of a period; [`kms`] the signing, the
+//! cached public key and the online check.
 
 pub mod kms;
+pub mod offline;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;
@@ -149,6 +152,9 @@ pub struct Manifest {
     /// SHA-256 of the previous run's `manifest.json`; `None` for the first run.
     pub previous_manifest_sha256: Option<String>,
     pub files: Vec<FileEntry>,
+    /// The key that signs this manifest; `None` for a bundle written without a key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signing_key: Option<offline::SigningKey>,
 }
 
 /// The signature file: which key signed which digest, and how.
@@ -161,6 +167,12 @@ pub struct SignatureFile {
     pub manifest_sha256: String,
     /// Base64 of the signature bytes.
     pub signature: String,
+    /// The key's ARN as KMS answered `Sign`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_arn: Option<String>,
+    /// The key's fingerprint ([`offline::fingerprint`]), when the signer read its public key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub public_key_sha256: Option<String>,
 }
 
 /// A bundle's files by name.
@@ -177,6 +189,36 @@ pub fn build_manifest(
     files: &Files,
     chained: &[&str],
 ) -> Result<(Vec<u8>, String), String> {
+    build_signed_manifest(
+        run_id,
+        account,
+        created_at,
+        previous_manifest_sha256,
+        files,
+        chained,
+        None,
+    )
+}
+
+/// [`build_manifest`] naming the key that will sign it; its public key file must be in
+/// `files`.
+pub fn build_signed_manifest(
+    run_id: &str,
+    account: &str,
+    created_at: &str,
+    previous_manifest_sha256: Option<String>,
+    files: &Files,
+    chained: &[&str],
+    signing_key: Option<offline::SigningKey>,
+) -> Result<(Vec<u8>, String), String> {
+    if let Some(key) = &signing_key
+        && !files.contains_key(&key.public_key_file)
+    {
+        return Err(format!(
+            "the manifest names {} but it is not in the bundle",
+            key.public_key_file
+        ));
+    }
     let mut entries = Vec::new();
     for (name, bytes) in files {
         if name == MANIFEST || name == SIGNATURE {
@@ -218,6 +260,7 @@ pub fn build_manifest(
         created_at: created_at.to_owned(),
         previous_manifest_sha256,
         files: entries,
+        signing_key,
     };
     let bytes = serde_json::to_vec_pretty(&manifest).map_err(|e| e.to_string())?;
     let digest = sha256_hex(&bytes);
@@ -284,6 +327,27 @@ pub enum Tamper {
         expected: Option<String>,
         actual: String,
     },
+    /// The manifest names a signing key but the signature file is absent.
+    SignatureMissing { key_arn: String },
+    /// The bundle's public key file does not hold the key the manifest names.
+    PublicKeyMismatch {
+        file: String,
+        actual: String,
+        manifest: String,
+    },
+    /// The bundle's public key file is missing or cannot be read.
+    PublicKeyUnreadable(String),
+    /// The bundle was signed with another key than the one the auditor trusts.
+    KeyNotTrusted { bundle: String, trusted: String },
+    /// In a period of bundles, `run` names a previous manifest that is not the one of any
+    /// bundle given (`before` is the bundle just before it): a night missing or replaced.
+    ChainGap {
+        run: String,
+        previous: Option<String>,
+        before: String,
+    },
+    /// Several bundles name the same previous manifest: the chain forks there.
+    ChainFork { previous: String, runs: Vec<String> },
 }
 
 impl fmt::Display for Tamper {
@@ -355,6 +419,37 @@ impl fmt::Display for Tamper {
                 "the previous run's manifest has SHA-256 {actual}, but this manifest names {}",
                 expected.as_deref().unwrap_or("none (first run)")
             ),
+            Tamper::SignatureMissing { key_arn } => write!(
+                f,
+                "{SIGNATURE} is missing, but the manifest says key {key_arn} signs it"
+            ),
+            Tamper::PublicKeyMismatch {
+                file,
+                actual,
+                manifest,
+            } => write!(
+                f,
+                "{file} holds the key of fingerprint {actual}, the manifest names {manifest}"
+            ),
+            Tamper::PublicKeyUnreadable(e) => write!(f, "public key unreadable: {e}"),
+            Tamper::KeyNotTrusted { bundle, trusted } => write!(
+                f,
+                "signed by the key of fingerprint {bundle}, not the trusted key {trusted} (SHA-256 of the DER SubjectPublicKeyInfo)"
+            ),
+            Tamper::ChainGap {
+                run,
+                previous,
+                before,
+            } => write!(
+                f,
+                "chain broken before {run}: it names previous manifest {}, which is not {before}'s nor any other bundle's given (a night missing or replaced)",
+                previous.as_deref().unwrap_or("none (a new chain)")
+            ),
+            Tamper::ChainFork { previous, runs } => write!(
+                f,
+                "chain forks after {previous}: {} all name it as their previous manifest",
+                runs.join(", ")
+            ),
         }
     }
 }
@@ -380,10 +475,9 @@ pub fn verify_contents(files: &Files) -> (Option<Manifest>, Vec<Tamper>) {
         .get(SIGNATURE)
         .map(|b| serde_json::from_slice::<SignatureFile>(b))
     {
-        None => problems.push(Tamper::SignatureInvalid {
-            key_id: "?".into(),
-            detail: format!("{SIGNATURE} is missing"),
-        }),
+        // Unsigned, or the signature removed: [`offline::verify_bundle`] tells them apart by
+        // whether the manifest names a key.
+        None => {}
         Some(Err(e)) => problems.push(Tamper::SignatureInvalid {
             key_id: "?".into(),
             detail: format!("{SIGNATURE} unreadable: {e}"),
@@ -598,6 +692,8 @@ mod tests {
             message_type: "DIGEST".into(),
             manifest_sha256: digest,
             signature: "c2ln".into(),
+            key_arn: None,
+            public_key_sha256: None,
         };
         files.insert(SIGNATURE.into(), serde_json::to_vec(&sig).unwrap());
         files

@@ -1,13 +1,15 @@
 //! The evidence bundle of a run: `findings.ocsf.jsonl` (hash-chained, links in
 //! `findings.ocsf.jsonl.chain.jsonl`), `summary.json`, `matrix.json`, `report.html`, then
-//! `manifest.json` (file hashes, chain head, previous run's manifest hash) and
-//! `manifest.sig.json` (KMS signature of the manifest digest).
+//! `manifest.json` (file hashes, chain head, previous run's manifest hash, the signing key's
+//! ARN, algorithm and fingerprint), `signing-key.pem` (the key's public key, for offline
+//! checks) and `manifest.sig.json` (KMS signature of the manifest digest).
 
 use serde_json::Value;
-use vigil::evidence::{self, CHAIN_SUFFIX, ChainWriter, Files, MANIFEST, SIGNATURE};
+use vigil::evidence::{self, CHAIN_SUFFIX, ChainWriter, Files, MANIFEST, SIGNATURE, offline};
 
 use crate::config::Thresholds;
 use crate::error::Error;
+use crate::report::changes::Changes;
 use crate::report::{self, Regression, ocsf};
 use crate::sweep::Outcome;
 
@@ -18,6 +20,8 @@ pub const FINDINGS: &str = "findings.ocsf.jsonl";
 pub(crate) fn files(
     outcome: &Outcome,
     regressions: &[Regression],
+    changes: &Changes,
+    retention: &Value,
     thresholds: &Thresholds,
 ) -> Result<Files, Error> {
     let mut chain = ChainWriter::new();
@@ -38,12 +42,19 @@ pub(crate) fn files(
     let areas = report::areas(&outcome.findings);
     files.insert(
         "summary.json".into(),
-        pretty(&report::summary(outcome, regressions, thresholds, &areas)),
+        pretty(&report::summary(
+            outcome,
+            regressions,
+            changes,
+            retention,
+            thresholds,
+            &areas,
+        )),
     );
     files.insert("matrix.json".into(), pretty(&matrix));
     files.insert(
         "report.html".into(),
-        report::html::render(outcome, regressions, &matrix, &areas)
+        report::html::render(outcome, regressions, changes, &matrix, &areas)
             .map_err(Error::Report)?
             .into_bytes(),
     );
@@ -51,20 +62,32 @@ pub(crate) fn files(
 }
 
 /// Adds the manifest (chained to the previous run's manifest, by its SHA-256) and, with a
-/// signer, its signature. Returns the manifest's SHA-256.
+/// signer, the signing key's public key and the signature. Returns the manifest's SHA-256.
 pub(crate) async fn seal(
     files: &mut Files,
     outcome: &Outcome,
     previous_manifest_sha256: Option<&str>,
     signer: Option<&evidence::kms::Signer>,
 ) -> Result<String, Error> {
-    let (manifest, digest) = evidence::build_manifest(
+    let signing_key = match signer {
+        None => None,
+        Some(signer) => {
+            let (key, der) = signer.signing_key().await?;
+            files.insert(
+                key.public_key_file.clone(),
+                offline::to_pem(der).into_bytes(),
+            );
+            Some(key.clone())
+        }
+    };
+    let (manifest, digest) = evidence::build_signed_manifest(
         &outcome.run_id,
         &outcome.account,
         &outcome.finished_at.to_rfc3339(),
         previous_manifest_sha256.map(str::to_owned),
         files,
         &[FINDINGS],
+        signing_key,
     )
     .map_err(Error::Report)?;
     files.insert(MANIFEST.into(), manifest);

@@ -9,6 +9,7 @@ use vigil::evidence::kms::Signer;
 
 use crate::config::Thresholds;
 use crate::error::Error;
+use crate::report::changes::Changes;
 use crate::report::{self, SealedRun};
 use crate::sweep::Outcome;
 use store::Store;
@@ -27,7 +28,13 @@ pub(crate) async fn seal_and_store(
         None => Vec::new(),
     };
     let regressions = report::regressions(&previous_findings, &outcome.findings);
-    let mut files = bundle::files(outcome, &regressions, thresholds)?;
+    let changes = Changes::between(
+        previous.as_ref().map(|p| p.run_id.as_str()),
+        &previous_findings,
+        &outcome.findings,
+    );
+    let retention = store.retention().await;
+    let mut files = bundle::files(outcome, &regressions, &changes, &retention, thresholds)?;
     let manifest_sha256 = bundle::seal(
         &mut files,
         outcome,
@@ -42,5 +49,6 @@ pub(crate) async fn seal_and_store(
         location,
         manifest_sha256,
         regressions,
+        changes,
     })
 }

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use aws_config::SdkConfig;
 use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
 use vigil::evidence::Files;
 
 use super::bundle::FINDINGS;
@@ -85,6 +86,41 @@ impl Store {
                 bucket,
                 prefix,
             } => s3::get_object(client, bucket, &format!("{prefix}{key}")).await,
+        }
+    }
+
+    /// What keeps the evidence from being deleted or shortened: the evidence bucket's Object
+    /// Lock default retention as S3 answers it (mode GOVERNANCE or COMPLIANCE, days), or the
+    /// error that kept it from being read (never a guess); a local directory has none.
+    pub(crate) async fn retention(&self) -> Value {
+        match self {
+            Store::Local(dir) => json!({
+                "location": dir.display().to_string(),
+                "object_lock": null,
+                "note": "a local directory: no Object Lock, anyone with write access can change it",
+            }),
+            Store::S3 { client, bucket, .. } => match s3::object_lock(client, bucket).await {
+                Ok(lock) => json!({
+                    "location": format!("s3://{bucket}"),
+                    "object_lock": {
+                        "enabled": lock.enabled,
+                        "mode": lock.mode,
+                        "retention_days": lock.retention_days,
+                    },
+                    "note": match (lock.enabled, lock.mode.as_deref()) {
+                        (true, Some("COMPLIANCE")) => "COMPLIANCE: nobody, the root user included, can delete or shorten a locked version before its retention ends",
+                        (true, Some("GOVERNANCE")) => "GOVERNANCE: a principal with s3:BypassGovernanceRetention can delete or shorten a locked version (template parameter EvidenceObjectLockMode=COMPLIANCE prevents it)",
+                        (true, _) => "Object Lock enabled without a default retention: objects are not locked unless written with one",
+                        (false, _) => "no Object Lock: the bucket's policies alone protect the evidence",
+                    },
+                }),
+                Err(e) => json!({
+                    "location": format!("s3://{bucket}"),
+                    "object_lock": null,
+                    "error": e,
+                    "note": format!("ERROR: the Object Lock in force could not be read ({}: {})", e.operation, e.message),
+                }),
+            },
         }
     }
 

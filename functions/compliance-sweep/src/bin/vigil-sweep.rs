@@ -4,8 +4,10 @@
 //! - `vigil-sweep run --out DIR`: progress bar on stderr, summary table on stdout, the bundle
 //!   (report.html, OCSF findings, summary, matrix, manifest, signature) under DIR/<run id>/;
 //!   exit code 2 when a FAIL at or above `--fail-on` (default high) was found.
-//! - `vigil-sweep verify DIR`: hashes, chain and KMS signature; names what was altered; exit
-//!   code 3 when anything was.
+//! - `vigil-sweep verify DIR`: hashes, record chain, manifest and signature, offline (the
+//!   bundle's public key, or the one `--trust-key` / `--trust-key-pem` pins; `--kms` checks
+//!   online instead); `--chain DIR...` checks a period of nights. Names what was altered; exit
+//!   code 3 when anything was, 4 when the bundle is intact but unsigned.
 //! - `vigil-sweep checks [--format table|json]`: the catalogue, each check with the Prowler
 //!   checks it covers, its CIS v3.0.0 / v4.0.1 / v7.0.0 ids and its Security Hub controls.
 //!
@@ -13,6 +15,7 @@
 //! `--set NAME=VALUE` overrides them.
 
 use std::collections::HashMap;
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -29,7 +32,7 @@ use compliance_sweep::{Config, Deps};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::json;
 use vigil::alert::Severity;
-use vigil::evidence::{self, SIGNATURE, SignatureFile, kms::Signer};
+use vigil::evidence::{self, SIGNATURE, SignatureFile, kms::Signer, offline};
 
 #[derive(Parser)]
 #[command(
@@ -74,14 +77,32 @@ enum Command {
         #[arg(long)]
         quiet: bool,
     },
-    /// Verify a bundle directory: file hashes, record chain, KMS signature.
+    /// Verify bundle directories offline: file hashes, record chain, manifest, signature (with
+    /// the public key the bundle carries, or the one --trust-key / --trust-key-pem pins).
+    /// Exit 0: intact and signed; 3: something altered (named); 4: intact but unsigned.
     Verify {
-        bundle: PathBuf,
-        /// The key the signature must verify with (default: the key the bundle names, with a warning).
-        #[arg(long, env = "VIGIL_EVIDENCE_KEY_ID")]
-        key_id: Option<String>,
-        /// The previous run's bundle, to check the chain across runs.
+        /// One bundle directory, or with --chain every bundle of a period.
+        #[arg(required = true)]
+        bundles: Vec<PathBuf>,
+        /// The signing key's fingerprint the auditor trusts: SHA-256 (hex) of its DER
+        /// SubjectPublicKeyInfo, as the README's openssl command prints it.
+        #[arg(long, value_name = "FINGERPRINT", conflicts_with = "trust_key_pem")]
+        trust_key: Option<String>,
+        /// The signing key's public key (PEM) the auditor trusts.
+        #[arg(long, value_name = "FILE")]
+        trust_key_pem: Option<PathBuf>,
+        /// Check the signature online with KMS Verify instead (needs AWS credentials).
         #[arg(long)]
+        kms: bool,
+        /// With --kms: the key the signature must verify with (default: the key the bundle names, with a warning).
+        #[arg(long, env = "VIGIL_EVIDENCE_KEY_ID", requires = "kms")]
+        key_id: Option<String>,
+        /// The bundles given form one period: each manifest must name the one before it
+        /// (no night missing, replaced or forked).
+        #[arg(long)]
+        chain: bool,
+        /// The previous run's bundle, to check the link across runs.
+        #[arg(long, conflicts_with = "chain")]
         previous: Option<PathBuf>,
     },
     /// List the checks with the Prowler checks they cover, CIS and Security Hub ids.
@@ -96,6 +117,54 @@ enum Command {
 enum Format {
     Table,
     Json,
+}
+
+/// Writes `text` to stdout; a reader that went away (`| head -1`) ends the program quietly,
+/// as any Unix tool does, instead of a panic.
+fn write_out(text: &str) -> ExitCode {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("vigil-sweep: writing to stdout: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// AWS Region names are `<area>-<direction>-<n>` (`us-east-1`, `ap-southeast-4`,
+/// `us-gov-west-1`): a typo is refused here instead of being swept as an empty Region.
+fn check_region(name: &str) -> Result<(), String> {
+    const AREAS: [&str; 11] = [
+        "us", "eu", "ap", "ca", "sa", "me", "af", "il", "mx", "cn", "us-gov",
+    ];
+    const DIRECTIONS: [&str; 9] = [
+        "east",
+        "west",
+        "north",
+        "south",
+        "central",
+        "northeast",
+        "southeast",
+        "northwest",
+        "southwest",
+    ];
+    let bad = || {
+        format!("--regions: {name:?} is not an AWS Region name (like us-east-1 or eu-central-2)")
+    };
+    let (rest, number) = name.rsplit_once('-').ok_or_else(bad)?;
+    let (area, direction) = rest.rsplit_once('-').ok_or_else(bad)?;
+    if AREAS.contains(&area)
+        && DIRECTIONS.contains(&direction)
+        && !number.is_empty()
+        && number.len() <= 2
+        && number.chars().all(|c| c.is_ascii_digit())
+    {
+        Ok(())
+    } else {
+        Err(bad())
+    }
 }
 
 fn severity(name: &str) -> Result<Option<Severity>, String> {
@@ -117,6 +186,8 @@ fn severity(name: &str) -> Result<Option<Severity>, String> {
 async fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
+        // Colour codes only for a person's terminal, never into a file or a pipe.
+        .with_ansi(std::io::stderr().is_terminal())
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("VIGIL_LOG")
                 .unwrap_or_else(|_| "warn".into()),
@@ -124,14 +195,14 @@ async fn main() -> ExitCode {
         .init();
     match Cli::parse().command {
         Command::Checks { format } => {
-            match format {
-                Format::Table => print!("{}", checks_table()),
-                Format::Json => println!(
-                    "{}",
+            let text = match format {
+                Format::Table => checks_table(),
+                Format::Json => {
                     serde_json::to_string_pretty(&checks_json()).expect("JSON values serialise")
-                ),
-            }
-            ExitCode::SUCCESS
+                        + "\n"
+                }
+            };
+            write_out(&text)
         }
         Command::Run {
             out,
@@ -165,16 +236,30 @@ async fn main() -> ExitCode {
             }
         }
         Command::Verify {
-            bundle,
+            bundles,
+            trust_key,
+            trust_key_pem,
+            kms,
             key_id,
+            chain,
             previous,
-        } => match verify(bundle, key_id, previous).await {
-            Ok(code) => code,
-            Err(e) => {
-                eprintln!("vigil-sweep verify: {e}");
-                ExitCode::from(1)
+        } => {
+            let how = Verify {
+                trust_key,
+                trust_key_pem,
+                kms,
+                key_id,
+                chain,
+                previous,
+            };
+            match verify(&bundles, how).await {
+                Ok(code) => code,
+                Err(e) => {
+                    eprintln!("vigil-sweep verify: {e}");
+                    ExitCode::from(1)
+                }
             }
-        },
+        }
     }
 }
 
@@ -191,6 +276,18 @@ async fn run(
     quiet: bool,
 ) -> Result<ExitCode, String> {
     let threshold = severity(fail_on)?;
+    let regions: Option<Vec<String>> = regions.map(|r| {
+        r.split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect()
+    });
+    for r in regions.iter().flatten() {
+        check_region(r)?;
+    }
+    let first_region = regions.as_ref().and_then(|r| r.first().cloned());
+    let regions = regions.map(|r| r.join(","));
     let mut overrides: HashMap<String, String> = HashMap::new();
     for s in &set {
         let (k, v) = s
@@ -215,20 +312,44 @@ async fn run(
             .or_else(|| std::env::var(name).ok())
     })?;
     let sdk = vigil::aws::load_sdk_config().await;
+    // The SDK signs each call for a Region: without AWS_REGION (or a profile's), the first
+    // Region swept serves for the account-wide calls (STS, the bucket, KMS).
+    let sdk = match (sdk.region(), first_region) {
+        (Some(_), _) => sdk,
+        (None, Some(first)) => sdk
+            .to_builder()
+            .region(aws_config::Region::new(first))
+            .build(),
+        (None, None) => {
+            return Err(
+                "no AWS Region: set AWS_REGION (or a profile's region), or pass --regions".into(),
+            );
+        }
+    };
+    let planned = config
+        .regions
+        .as_ref()
+        .map(|r| Shard::plan(r, &config.services).len());
     let mut deps = match &config.evidence_bucket {
         Some(_) => Deps::new(&sdk, config).map_err(|e| e.to_string())?,
         None => Deps::local(&sdk, config, out.clone()),
     };
     deps.emit_metrics = false;
 
-    let bar = if quiet {
-        ProgressBar::hidden()
-    } else {
-        ProgressBar::new_spinner()
+    let bar = match (quiet, planned) {
+        (true, _) => ProgressBar::hidden(),
+        (false, Some(total)) => ProgressBar::new(total as u64),
+        (false, None) => ProgressBar::new_spinner(),
     };
+    // The total is known when the Regions are (without them the plan lists the enabled
+    // Regions first): then a bar with the rate and the time left.
     bar.set_style(
-        ProgressStyle::with_template("{spinner} [{elapsed_precise}] {pos} shard(s) swept {msg}")
-            .expect("static template"),
+        ProgressStyle::with_template(if planned.is_some() {
+            "{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} shards ({per_sec}, {eta} left) {msg}"
+        } else {
+            "{spinner} [{elapsed_precise}] {pos} shard(s) swept ({per_sec}) {msg}"
+        })
+        .expect("static template"),
     );
     bar.enable_steady_tick(std::time::Duration::from_millis(120));
     let progress = |shard: &Shard, n: usize| {
@@ -432,14 +553,152 @@ fn print_table(findings: &[Finding]) {
     );
 }
 
-async fn verify(
-    dir: PathBuf,
+/// How `vigil-sweep verify` was asked to check.
+struct Verify {
+    trust_key: Option<String>,
+    trust_key_pem: Option<PathBuf>,
+    kms: bool,
     key_id: Option<String>,
+    chain: bool,
     previous: Option<PathBuf>,
-) -> Result<ExitCode, String> {
-    let files = store::read_dir(&dir)?;
+}
+
+/// Exit code of a bundle whose contents are intact but that carries no signature.
+const EXIT_UNSIGNED: u8 = 4;
+/// Exit code of a bundle (or chain) found altered.
+const EXIT_TAMPERED: u8 = 3;
+
+async fn verify(dirs: &[PathBuf], how: Verify) -> Result<ExitCode, String> {
+    if dirs.len() > 1 && !how.chain {
+        return Err("several bundles given: add --chain to verify them as one period".into());
+    }
+    let trust = match (&how.trust_key, &how.trust_key_pem) {
+        (Some(fp), _) => offline::Trust::Fingerprint(offline::normalise_fingerprint(fp)?),
+        (None, Some(path)) => {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| format!("--trust-key-pem {}: {e}", path.display()))?;
+            offline::Trust::Key(
+                offline::from_pem(&text)
+                    .map_err(|e| format!("--trust-key-pem {}: {e}", path.display()))?,
+            )
+        }
+        (None, None) => offline::Trust::Bundle,
+    };
+    let mut bundles = Vec::new();
+    for dir in dirs {
+        let files = store::read_dir(dir)?;
+        if files.is_empty() {
+            return Err(format!(
+                "{}: no files; is this a bundle directory?",
+                dir.display()
+            ));
+        }
+        bundles.push((dir.display().to_string(), files));
+    }
+    let mut tampered = false;
+    let mut unsigned = false;
+    let mut warned = false;
+    for (name, files) in &bundles {
+        let (problems, signed) = if how.kms {
+            let (_, problems) = verify_online(files, how.key_id.clone()).await?;
+            (problems, None)
+        } else {
+            let report = offline::verify_bundle(files, &trust);
+            (report.problems, report.signed)
+        };
+        let mut problems = problems;
+        if let Some(prev) = &how.previous
+            && let Some(m) = evidence::verify_contents(files).0
+        {
+            let bytes = std::fs::read(prev.join(evidence::MANIFEST))
+                .map_err(|e| format!("{}: {e}", prev.display()))?;
+            problems.extend(evidence::verify_previous(&m, &bytes));
+        }
+        let what = verified_parts(files);
+        if !problems.is_empty() {
+            tampered = true;
+            println!("TAMPERED {name}:");
+            for p in &problems {
+                println!("  - {p}");
+            }
+            continue;
+        }
+        match signed {
+            _ if how.kms => println!("OK {name}: {what}, signature valid (KMS Verify)"),
+            Some(offline::Signed::Valid {
+                key_arn,
+                fingerprint,
+                pinned,
+            }) => {
+                println!(
+                    "OK {name}: {what}, signature valid (key {key_arn}, fingerprint {fingerprint}{})",
+                    if pinned { ", trusted" } else { "" }
+                );
+                if !pinned && !warned {
+                    warned = true;
+                    eprintln!(
+                        "warning: the signature was checked with the public key the bundle carries;                          pin the key you trust with --trust-key {fingerprint} (or --trust-key-pem FILE)                          after comparing it with `aws kms get-public-key` or your records"
+                    );
+                }
+            }
+            Some(offline::Signed::Unsigned) => {
+                unsigned = true;
+                println!(
+                    "UNSIGNED {name}: {what}; no signature to check (the bundle was written without a signing key, so nothing proves who wrote it)"
+                );
+            }
+            None => println!("OK {name}: {what}"),
+        }
+    }
+    if how.chain {
+        let refs: Vec<(String, &evidence::Files)> =
+            bundles.iter().map(|(n, f)| (n.clone(), f)).collect();
+        let problems = offline::verify_chain(&refs);
+        if problems.is_empty() {
+            println!(
+                "CHAIN OK: {} bundles, each manifest names the one before it",
+                bundles.len()
+            );
+        } else {
+            tampered = true;
+            println!("CHAIN BROKEN:");
+            for p in &problems {
+                println!("  - {p}");
+            }
+        }
+    }
+    Ok(if tampered {
+        ExitCode::from(EXIT_TAMPERED)
+    } else if unsigned {
+        ExitCode::from(EXIT_UNSIGNED)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// What was checked in a bundle, for the verdict line.
+fn verified_parts(files: &evidence::Files) -> String {
+    let Some(m) = evidence::verify_contents(files).0 else {
+        return "manifest unreadable".into();
+    };
+    let records: u64 = m.files.iter().filter_map(|f| f.records).sum();
+    format!(
+        "run {}, {} files hashed, record chain of {records} records intact, manifest chained to {}",
+        m.run_id,
+        m.files.len(),
+        m.previous_manifest_sha256
+            .as_deref()
+            .unwrap_or("none (first run)")
+    )
+}
+
+/// Today's online check: hashes and chain, then the signature with KMS `Verify`.
+async fn verify_online(
+    files: &evidence::Files,
+    key_id: Option<String>,
+) -> Result<(Option<evidence::Manifest>, Vec<evidence::Tamper>), String> {
     // The signature file is read here only to say which key will be trusted; verify_bundle
-    // checks it (and without one there is nothing for KMS to verify).
+    // checks it.
     let named = files
         .get(SIGNATURE)
         .and_then(|b| serde_json::from_slice::<SignatureFile>(b).ok())
@@ -456,32 +715,10 @@ async fn verify(
     // An auditor's call with their own credentials, not the function's: not recorded
     // against the function's role (vigil::record).
     let signer = Signer::new(aws_sdk_kms::Client::new(&sdk), key);
-    let (manifest, mut problems) = signer
-        .verify_bundle(&files)
+    signer
+        .verify_bundle(files)
         .await
-        .map_err(|e| format!("could not ask KMS to verify the signature: {e}"))?;
-    if let (Some(m), Some(prev)) = (&manifest, previous) {
-        let bytes = std::fs::read(prev.join(evidence::MANIFEST))
-            .map_err(|e| format!("{}: {e}", prev.display()))?;
-        problems.extend(evidence::verify_previous(m, &bytes));
-    }
-    if problems.is_empty() {
-        let m = manifest.expect("no problems means a manifest was read");
-        println!(
-            "OK {}: {} files, chain intact, signature valid (run {}, previous manifest {})",
-            dir.display(),
-            m.files.len(),
-            m.run_id,
-            m.previous_manifest_sha256.as_deref().unwrap_or("none")
-        );
-        Ok(ExitCode::SUCCESS)
-    } else {
-        println!("TAMPERED {}:", dir.display());
-        for p in &problems {
-            println!("  - {p}");
-        }
-        Ok(ExitCode::from(3))
-    }
+        .map_err(|e| format!("could not ask KMS to verify the signature: {e}"))
 }
 
 #[cfg(test)]
@@ -521,6 +758,36 @@ mod tests {
             table.contains("of the 189 Prowler 5.46.0 checks"),
             "{table}"
         );
+    }
+
+    #[test]
+    fn region_names_are_checked_before_sweeping() {
+        for ok in [
+            "us-east-1",
+            "eu-central-2",
+            "ap-southeast-4",
+            "us-gov-west-1",
+            "il-central-1",
+        ] {
+            assert_eq!(check_region(ok), Ok(()), "{ok}");
+        }
+        for bad in [
+            "us-est-1",
+            "useast1",
+            "us-east",
+            "global",
+            "eu-west-x",
+            "xx-east-1",
+            "",
+        ] {
+            assert_eq!(
+                check_region(bad),
+                Err(format!(
+                    "--regions: {bad:?} is not an AWS Region name (like us-east-1 or eu-central-2)"
+                )),
+                "{bad}"
+            );
+        }
     }
 
     #[test]

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 use vigil::alert::{Alert, Severity};
 
+use super::changes::Changes;
 use super::{FUNCTION, Regression};
 use crate::checks::Status;
 use crate::error::Error;
@@ -18,9 +19,40 @@ const RETRY: &str =
 /// How many regressions or failing operations an alert lists; the rest are in summary.json.
 const LISTED: usize = 20;
 
+/// How many of the worst new FAILs and ERRORs the digest in an alert names.
+const WORST: usize = 5;
+
 /// One alert for regressions, one for ERRORs; none when neither happened.
-pub(crate) fn of_run(outcome: &Outcome, regressions: &[Regression], location: &str) -> Vec<Alert> {
+pub(crate) fn of_run(
+    outcome: &Outcome,
+    regressions: &[Regression],
+    changes: &Changes,
+    location: &str,
+) -> Vec<Alert> {
     let mut alerts = Vec::new();
+    // Each alert carries the digest of what changed: counts and the worst new items, never
+    // the whole report (that is summary.json and report.html).
+    let digest = |mut a: Alert| {
+        if let Some(previous) = &changes.previous_run {
+            a = a.fact(
+                format!("since run {previous}"),
+                changes.counts().to_string(),
+            );
+            for c in changes.new_fail.iter().take(WORST) {
+                a = a.fact(
+                    format!("new FAIL {} {} {}", c.severity, c.check, c.region),
+                    c.resource.clone(),
+                );
+            }
+            for c in changes.new_error.iter().take(WORST) {
+                a = a.fact(
+                    format!("new ERROR {} {}", c.check, c.region),
+                    c.resource.clone(),
+                );
+            }
+        }
+        a
+    };
     if !regressions.is_empty() {
         let mut a = Alert::new(
             Severity::High,
@@ -46,7 +78,7 @@ pub(crate) fn of_run(outcome: &Outcome, regressions: &[Regression], location: &s
                 format!("{} more in summary.json", regressions.len() - LISTED),
             );
         }
-        alerts.push(a);
+        alerts.push(digest(a));
     }
     if let Some(m) = outcome.mute_list.as_ref().filter(|m| !m.expired.is_empty()) {
         let mut a = Alert::new(
@@ -109,7 +141,7 @@ pub(crate) fn of_run(outcome: &Outcome, regressions: &[Regression], location: &s
         for (op, (n, msg)) in by_op.iter().take(LISTED) {
             a = a.fact(op.clone(), format!("{n} finding(s); {msg}"));
         }
-        alerts.push(a);
+        alerts.push(digest(a));
     }
     alerts
 }

@@ -5,11 +5,12 @@
 use minijinja::{AutoEscape, Environment, context};
 use serde_json::{Value, json};
 
+use super::changes::Changes;
 use super::{Counts, Regression};
 use crate::checks::Status;
 use crate::checks::catalogue;
 use crate::checks::finding::Muting;
-use crate::facts::Service;
+use crate::facts::{GLOBAL, Service};
 use crate::sweep::Outcome;
 
 const TEMPLATE: &str = include_str!("report.html.j2");
@@ -23,6 +24,7 @@ const ROWS: &str = "{#- rows: report-row.html.j2, once per finding (report/html.
 pub(crate) fn render(
     outcome: &Outcome,
     regressions: &[Regression],
+    changes: &Changes,
     matrix: &Value,
     areas: &[(Service, Counts)],
 ) -> Result<String, String> {
@@ -64,17 +66,27 @@ pub(crate) fn render(
         json!({"name": name, "controls": controls, "failing": failing})
     })
     .collect();
-    let regions: std::collections::BTreeSet<&str> =
-        outcome.shards.iter().map(|s| s.region.as_str()).collect();
+    // "global" is where account-wide services (IAM, S3's account settings) are swept, not a
+    // Region: the header says them apart.
+    let regions: std::collections::BTreeSet<&str> = outcome
+        .shards
+        .iter()
+        .map(|s| s.region.as_str())
+        .filter(|r| *r != GLOBAL)
+        .collect();
+    let account_wide = outcome.shards.iter().any(|s| s.region == GLOBAL);
     let page = context! {
         account => outcome.account,
         run_id => outcome.run_id,
         started_at => outcome.started_at.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
         finished_at => outcome.finished_at.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
         regions => regions,
+        account_wide => account_wide,
         api_calls => outcome.api_calls(),
         totals => Counts::of(&outcome.findings),
         regressions => regressions,
+        changes => changes,
+        change_counts => changes.counts(),
         credential_report_generated_at => outcome.credential_report_generated_at.map(|t| t.to_rfc3339()),
         areas => area_rows,
         frameworks => frameworks,
@@ -139,7 +151,10 @@ mod tests {
             account: "111122223333".into(),
             started_at: Utc::now(),
             finished_at: Utc::now(),
-            shards: vec![Shard::new("us-east-1", Service::Kms)],
+            shards: vec![
+                Shard::new("us-east-1", Service::Kms),
+                Shard::new(GLOBAL, Service::S3),
+            ],
             findings: vec![
                 KMS_01
                     .on(&key("arn:aws:kms:us-east-1:1:key/<script>"))
@@ -153,11 +168,16 @@ mod tests {
         let html = render(
             &outcome,
             &[],
+            &Changes::default(),
             &crate::report::matrix(&outcome.findings),
             &crate::report::areas(&outcome.findings),
         )
         .unwrap();
         assert!(html.contains("&lt;script&gt;"), "resource text is escaped");
+        assert!(
+            html.contains("Regions: us-east-1 (and account-wide services) ·"),
+            "global is not listed as a Region"
+        );
         assert_eq!(
             html.matches("<script>").count(),
             1,

@@ -6,6 +6,7 @@
 
 pub(crate) mod alerts;
 pub mod answer;
+pub(crate) mod changes;
 pub(crate) mod html;
 pub(crate) mod metrics;
 pub mod ocsf;
@@ -85,6 +86,8 @@ pub(crate) struct SealedRun {
     pub manifest_sha256: String,
     /// Checks that passed on a resource in the previous run and fail now.
     pub regressions: Vec<Regression>,
+    /// Everything that changed since the previous run.
+    pub changes: changes::Changes,
 }
 
 /// Finds regressions: same (check, resource, Region), PASS before, FAIL now.
@@ -113,6 +116,8 @@ pub(crate) fn regressions(previous: &[Finding], current: &[Finding]) -> Vec<Regr
 pub(crate) fn summary(
     outcome: &Outcome,
     regressions: &[Regression],
+    changes: &changes::Changes,
+    retention: &Value,
     thresholds: &Thresholds,
     areas: &[(Service, Counts)],
 ) -> Value {
@@ -149,6 +154,16 @@ pub(crate) fn summary(
             "status": by_check.get(&c.id).copied().unwrap_or_default().status(),
         })).collect::<Vec<_>>(),
         "regressions": regressions,
+        "changes": {
+            "previous_run": changes.previous_run,
+            "counts": changes.counts(),
+            "new_fail": changes.new_fail,
+            "fixed": changes.fixed,
+            "still_failing": changes.still_failing,
+            "new_error": changes.new_error,
+            "muted": changes.muted,
+        },
+        "evidence_retention": retention,
         "api_calls": outcome.api_calls(),
         "calls_by_operation": outcome.calls_by_operation,
         "credential_report_generated_at": outcome.credential_report_generated_at.map(|t| t.to_rfc3339()),
