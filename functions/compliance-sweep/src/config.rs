@@ -25,7 +25,7 @@
 //! | `VIGIL_SWEEP_SECRET_MAX_ROTATION_DAYS` | 90 | SM-01 |
 //! | `VIGIL_SWEEP_SECRET_UNUSED_DAYS` | 90 | SM-05 |
 //! | `VIGIL_SWEEP_SENSITIVE_SECRETS` | `*` | SM-04: secret-name patterns that need a CMK (tag `vigil:sensitive=true` also counts) |
-//! | `VIGIL_SWEEP_GUARDDUTY_FEATURES` | S3_DATA_EVENTS,EKS_AUDIT_LOGS,EBS_MALWARE_PROTECTION,RDS_LOGIN_EVENTS,LAMBDA_NETWORK_LOGS,RUNTIME_MONITORING | GD-02 |
+//! | `VIGIL_SWEEP_GUARDDUTY_FEATURES` | none (the foundational sources only, as the seeds ask; empty means none) | GD-02: protection plans that must be on, e.g. S3_DATA_EVENTS,RUNTIME_MONITORING (template parameter GuardDutyRequiredPlans) |
 //! | `VIGIL_SWEEP_FINDINGS_RETENTION_DAYS` | 365 | GD-04 |
 //! | `VIGIL_SWEEP_LOG_RETENTION_DAYS` | 90 | CT-07 |
 //! | `VIGIL_SWEEP_CLOUDWATCH_DELIVERY_HOURS` | 24 | CT-06 |
@@ -75,16 +75,9 @@ impl Default for Thresholds {
             secret_max_rotation_days: 90,
             secret_unused_days: 90,
             sensitive_secrets: vec!["*".into()],
-            guardduty_features: [
-                "S3_DATA_EVENTS",
-                "EKS_AUDIT_LOGS",
-                "EBS_MALWARE_PROTECTION",
-                "RDS_LOGIN_EVENTS",
-                "LAMBDA_NETWORK_LOGS",
-                "RUNTIME_MONITORING",
-            ]
-            .map(String::from)
-            .to_vec(),
+            // The seeds limit GuardDuty to its foundational sources (VPC Flow Logs,
+            // CloudTrail, DNS); protection plans cost extra and are opt-in.
+            guardduty_features: Vec::new(),
             findings_retention_days: 365,
             log_retention_days: 90,
             cloudwatch_delivery_hours: 24,
@@ -314,7 +307,10 @@ mod tests {
         assert_eq!(c.thresholds.access_key_max_age_days, 90);
         assert_eq!(c.thresholds.credential_unused_days, 45);
         assert_eq!(c.thresholds.log_retention_days, 90);
-        assert_eq!(c.thresholds.guardduty_features.len(), 6);
+        assert!(
+            c.thresholds.guardduty_features.is_empty(),
+            "GD-02 requires no plan unless told"
+        );
         assert_eq!(c.services.len(), 9);
         assert!(c.regions.is_none());
         assert_eq!(c.common, Common::default());
@@ -331,6 +327,24 @@ mod tests {
         let s3 = at("s3://config-bucket/sweep/mute.json").unwrap();
         assert_eq!(s3.to_string(), "s3://config-bucket/sweep/mute.json");
         assert_eq!(at(""), None, "the template's empty default: no mute list");
+    }
+
+    #[test]
+    fn guardduty_plans_are_opt_in() {
+        let plans = |v: &str| {
+            from(&[("VIGIL_SWEEP_GUARDDUTY_FEATURES", v)])
+                .unwrap()
+                .thresholds
+                .guardduty_features
+        };
+        assert!(
+            plans("").is_empty(),
+            "the template's empty GuardDutyRequiredPlans: no plan required"
+        );
+        assert_eq!(
+            plans("S3_DATA_EVENTS, RUNTIME_MONITORING"),
+            vec!["S3_DATA_EVENTS", "RUNTIME_MONITORING"]
+        );
     }
 
     #[test]

@@ -13,15 +13,19 @@ use vigil_tests::seed::sweep::spec::GUARDDUTY_FEATURES;
 
 #[tokio::test]
 async fn the_sweep_reports_exactly_the_ground_truth() {
-    assert_eq!(
-        Thresholds::default().guardduty_features,
-        GUARDDUTY_FEATURES.map(String::from).to_vec(),
-        "the seeder enables what GD-02 requires"
+    assert!(
+        Thresholds::default().guardduty_features.is_empty(),
+        "GD-02's default follows the seeds: no protection plan"
     );
     let account = rig::preset(Preset::Small).await;
     let dir = tempfile::tempdir().unwrap();
     let regions = REGIONS.join(",");
     let deps = account.deps(dir.path(), &[("VIGIL_SWEEP_REGIONS", &regions)]);
+    assert_eq!(
+        deps.config.thresholds.guardduty_features,
+        GUARDDUTY_FEATURES.map(String::from).to_vec(),
+        "the rig requires the plans the seeder enables (the ground truth's GD-02)"
+    );
     let findings = answer_request(&json!({"action": "sweep"}), None, &deps, &|_, _| {})
         .await
         .expect("sweep")

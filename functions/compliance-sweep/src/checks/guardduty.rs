@@ -84,7 +84,9 @@ fn gd_02_features(d: &Detector, detector: &Subject, ctx: &Ctx) -> Finding {
         .on(detector)
         .pass_if(
             missing.is_empty(),
-            if missing.is_empty() {
+            if required.is_empty() {
+                "no protection plan is required (VIGIL_SWEEP_GUARDDUTY_FEATURES): the foundational sources only".to_owned()
+            } else if missing.is_empty() {
                 "every required feature is enabled".to_owned()
             } else {
                 format!("not enabled: {}", missing.join(", "))
@@ -180,11 +182,27 @@ mod tests {
     use crate::facts::{Bucket, LifecycleRule, PublishingDestination};
     use std::collections::BTreeMap;
 
+    /// Every protection plan, as an account that opts in to all of them requires.
+    const PLANS: [&str; 6] = [
+        "S3_DATA_EVENTS",
+        "EKS_AUDIT_LOGS",
+        "EBS_MALWARE_PROTECTION",
+        "RDS_LOGIN_EVENTS",
+        "LAMBDA_NETWORK_LOGS",
+        "RUNTIME_MONITORING",
+    ];
+
+    fn requiring_plans() -> Thresholds {
+        Thresholds {
+            guardduty_features: PLANS.map(String::from).to_vec(),
+            ..Thresholds::default()
+        }
+    }
+
     fn all_features() -> BTreeMap<String, String> {
-        Thresholds::default()
-            .guardduty_features
+        PLANS
             .iter()
-            .map(|f| (f.clone(), "ENABLED".to_string()))
+            .map(|f| (f.to_string(), "ENABLED".to_string()))
             .collect()
     }
 
@@ -211,7 +229,7 @@ mod tests {
 
     #[test]
     fn guardduty_checks_pass_and_fail() {
-        let t = Thresholds::default();
+        let t = requiring_plans();
         let good = Detector {
             id: "good".into(),
             status: Ok("ENABLED".into()),
@@ -294,7 +312,7 @@ mod tests {
     /// ERROR naming them (were FAIL "not enabled" and a silent skip).
     #[test]
     fn unlisted_features_and_bucketless_destinations_are_errors() {
-        let t = Thresholds::default();
+        let t = requiring_plans();
         let mut features = all_features();
         features.remove("RUNTIME_MONITORING");
         let mut odd = dest("x", true, None);
@@ -324,5 +342,40 @@ mod tests {
         let gd04 = one(&f, "GD-04", arn);
         assert_eq!(gd04.status, Error);
         assert!(gd04.detail.contains("DestinationArn"), "{}", gd04.detail);
+    }
+
+    /// The default follows the seeds: the foundational sources only, so a detector with every
+    /// plan off passes GD-02 (and says why); a plan asked for is still required.
+    #[test]
+    fn by_default_no_protection_plan_is_required() {
+        let off: BTreeMap<String, String> = PLANS
+            .iter()
+            .map(|f| (f.to_string(), "DISABLED".to_string()))
+            .collect();
+        let d = Detector {
+            id: "f".into(),
+            status: Ok("ENABLED".into()),
+            features: off,
+            destinations: Ok(vec![dest("keep", true, Some(400))]),
+        };
+        let facts = GuardDutyFacts {
+            region: "us-east-1".into(),
+            detectors: Ok(vec![d]),
+        };
+        let arn = "arn:aws:guardduty:us-east-1:111122223333:detector/f";
+        let f = evaluate(&facts, &ctx(&Thresholds::default()));
+        let gd02 = one(&f, "GD-02", arn);
+        assert_eq!(gd02.status, Pass);
+        assert!(
+            gd02.detail.contains("no protection plan"),
+            "{}",
+            gd02.detail
+        );
+        let t = Thresholds {
+            guardduty_features: vec!["S3_DATA_EVENTS".into()],
+            ..Thresholds::default()
+        };
+        let f = evaluate(&facts, &ctx(&t));
+        assert_eq!(one(&f, "GD-02", arn).detail, "not enabled: S3_DATA_EVENTS");
     }
 }

@@ -25,7 +25,7 @@ use serde_json::Value;
 use vigil_tests::harness::{Moto, harness};
 use vigil_tests::seed::sweep::{self, Seeded};
 
-pub use vigil_tests::seed::sweep::spec::{LEAKED_PASSWORD, REGION, REGIONS};
+pub use vigil_tests::seed::sweep::spec::{GUARDDUTY_FEATURES, LEAKED_PASSWORD, REGION, REGIONS};
 pub use vigil_tests::seed::sweep::{INSECURE, Preset, Spec};
 
 /// A seeded account.
@@ -54,6 +54,11 @@ impl Account {
             ("VIGIL_SWEEP_REGIONS".into(), REGION.into()),
             ("VIGIL_EVIDENCE_KEY_ID".into(), self.signing_key.clone()),
             ("VIGIL_ALERT_TOPIC_ARN".into(), self.topic.clone()),
+            // The seeded accounts opt in to every protection plan, and GD-02 requires them.
+            (
+                "VIGIL_SWEEP_GUARDDUTY_FEATURES".into(),
+                GUARDDUTY_FEATURES.join(","),
+            ),
         ]);
         for (k, v) in overrides {
             vars.insert(k.to_string(), v.to_string());

@@ -10,8 +10,9 @@ pub const REGION: &str = "us-east-1";
 pub const REGIONS: [&str; 3] = ["us-east-1", "eu-west-1", "ap-southeast-2"];
 /// A value that must never appear in any output of the sweep.
 pub const LEAKED_PASSWORD: &str = "Sup3r-S3cret-Pa55word-7f1e9c";
-/// The GuardDuty features GD-02 requires by default (the sweep's `Thresholds::default()`; the
-/// rig checks the two agree).
+/// The GuardDuty protection plans the seeded detectors enable, and that the sweep's rig requires
+/// for GD-02 (`VIGIL_SWEEP_GUARDDUTY_FEATURES`; by default the sweep requires none, as the
+/// seeds' foundational-sources guardrail asks).
 pub const GUARDDUTY_FEATURES: [&str; 6] = [
     "S3_DATA_EVENTS",
     "EKS_AUDIT_LOGS",
