@@ -28,6 +28,7 @@
 //! | `VIGIL_SWEEP_GUARDDUTY_FEATURES` | none (the foundational sources only, as the seeds ask; empty means none) | GD-02: protection plans that must be on, e.g. S3_DATA_EVENTS,RUNTIME_MONITORING (template parameter GuardDutyRequiredPlans) |
 //! | `VIGIL_SWEEP_FINDINGS_RETENTION_DAYS` | 365 | GD-04 |
 //! | `VIGIL_SWEEP_LOG_RETENTION_DAYS` | 90 | CT-07 |
+//! | `VIGIL_SWEEP_LOG_GROUP_RETENTION_DAYS` | 365 | CW-17: every log group (Prowler's default) |
 //! | `VIGIL_SWEEP_CLOUDWATCH_DELIVERY_HOURS` | 24 | CT-06 |
 //! | `VIGIL_SWEEP_RDS_BACKUP_DAYS` | 7 | RDS-05 |
 //! | `VIGIL_SWEEP_S3_REQUIRE_CMK` | true | S3-04: SSE-S3 fails when true |
@@ -55,6 +56,8 @@ pub struct Thresholds {
     pub guardduty_features: Vec<String>,
     pub findings_retention_days: i32,
     pub log_retention_days: i32,
+    /// CW-17: every log group's minimum retention.
+    pub log_group_retention_days: i32,
     pub cloudwatch_delivery_hours: i64,
     pub rds_backup_days: i32,
     pub s3_require_cmk: bool,
@@ -80,6 +83,7 @@ impl Default for Thresholds {
             guardduty_features: Vec::new(),
             findings_retention_days: 365,
             log_retention_days: 90,
+            log_group_retention_days: 365,
             cloudwatch_delivery_hours: 24,
             rds_backup_days: 7,
             s3_require_cmk: true,
@@ -279,6 +283,12 @@ fn thresholds<F: Fn(&str) -> Option<String>>(env: &Env<F>) -> Result<Thresholds,
         log_retention_days: env.number(
             "VIGIL_SWEEP_LOG_RETENTION_DAYS",
             t.log_retention_days,
+            1,
+            3653,
+        )?,
+        log_group_retention_days: env.number(
+            "VIGIL_SWEEP_LOG_GROUP_RETENTION_DAYS",
+            t.log_group_retention_days,
             1,
             3653,
         )?,

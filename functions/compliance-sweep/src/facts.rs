@@ -401,6 +401,15 @@ pub struct ObjectLock {
     pub retention_days: Option<i32>,
 }
 
+/// GetBucketVersioning.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Versioning {
+    /// `Enabled`, `Suspended`; `None`: versioning was never enabled.
+    pub status: Option<String>,
+    /// `Enabled`, `Disabled`; `None`: never configured.
+    pub mfa_delete: Option<String>,
+}
+
 /// What the checks need of one bucket. Only the calls some check needs are made: a field is
 /// `None` when nothing asked for it.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -413,6 +422,12 @@ pub struct Bucket {
     pub policy: Option<Fetched<Option<String>>>,
     pub policy_is_public: Option<Fetched<bool>>,
     pub acl_public: Option<Fetched<bool>>,
+    /// The ACL's grants to AllUsers / AuthenticatedUsers (`AllUsers READ`); `None` when not
+    /// asked, which S3-05 does only if neither the account nor the bucket ignores public ACLs.
+    #[serde(default)]
+    pub public_grants: Option<Fetched<Vec<String>>>,
+    #[serde(default)]
+    pub versioning: Option<Fetched<Versioning>>,
     pub encryption: Option<Fetched<Encryption>>,
     pub logging_target: Option<Fetched<Option<String>>>,
     pub lifecycle: Option<Fetched<Vec<LifecycleRule>>>,
@@ -522,6 +537,16 @@ pub(crate) struct Monitoring {
     pub subscribers: BTreeMap<String, Fetched<usize>>,
 }
 
+/// A CloudWatch Logs group of the Region (DescribeLogGroups).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct LogGroup {
+    pub arn: String,
+    /// `retentionInDays`; `None`: never expire.
+    pub retention_days: Option<i32>,
+    /// `kmsKeyId`; `None`: CloudWatch Logs' own encryption.
+    pub kms_key_id: Option<String>,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) struct CloudWatchFacts {
     pub region: String,
@@ -529,6 +554,8 @@ pub(crate) struct CloudWatchFacts {
     /// For each multi-Region trail homed here with a log group.
     pub monitoring: Vec<Monitoring>,
     pub alarms: Fetched<Vec<Alarm>>,
+    /// Every log group of the Region (CW-17, CW-18).
+    pub log_groups: Fetched<Vec<LogGroup>>,
 }
 
 // ---- RDS ---------------------------------------------------------------------------------------
@@ -554,6 +581,9 @@ pub(crate) struct Database {
     /// Its tags (TagList; for mute-list tag conditions).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub tags: BTreeMap<String, String>,
+    /// `MasterUsername`; `None` when the answer left it out.
+    #[serde(default)]
+    pub master_username: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -574,6 +604,16 @@ pub(crate) struct Function {
     pub hits: Vec<SecretHit>,
     /// `Environment.Error`: the variables could not be decrypted for the caller.
     pub environment_error: Option<String>,
+    /// `Runtime`; `None` for a container image.
+    #[serde(default)]
+    pub runtime: Option<String>,
+    /// `KMSKeyArn` of the environment; `None`: Lambda's AWS managed key.
+    #[serde(default)]
+    pub kms_key_arn: Option<String>,
+    /// GetPolicy (`None` inside: no resource policy).
+    pub policy: Fetched<Option<String>>,
+    /// GetFunctionUrlConfig's `AuthType` (`None` inside: no function URL).
+    pub url_auth_type: Fetched<Option<String>>,
 }
 
 /// A variable that looks like it holds a secret.

@@ -195,6 +195,9 @@ async fn vigils_own_stack_has_no_fail_the_readme_does_not_explain() {
                 .map(|(k, v)| (k.clone(), SecretString::from(v.clone())))
                 .collect(),
             error: None,
+            // The template's Globals: every function on provided.al2023, no KMSKeyArn.
+            runtime: Some("provided.al2023".into()),
+            kms_key_arn: None,
         })
         .collect();
     let destinations: BTreeMap<String, Vec<PublishingDestination>> = deployed

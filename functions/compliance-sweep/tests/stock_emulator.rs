@@ -33,6 +33,13 @@ const STOCK_GAPS: &[(&str, &str, &str)] = &[
     ),
     ("GD-03", "detector", "guardduty:ListPublishingDestinations"),
     ("GD-04", "detector", "guardduty:ListPublishingDestinations"),
+    // Stock moto answers GetBucketVersioning with a root element no SDK reads as the answer.
+    ("S3-06", "data-bucket", "s3:GetBucketVersioning"),
+    ("S3-06", "logs-bucket", "s3:GetBucketVersioning"),
+    ("S3-06", "trail-bucket", "s3:GetBucketVersioning"),
+    ("S3-06", "findings-bucket", "s3:GetBucketVersioning"),
+    ("S3-06", "open-bucket", "s3:GetBucketVersioning"),
+    ("S3-06", "blocked-bucket", "s3:GetBucketVersioning"),
 ];
 
 #[tokio::test]

@@ -85,3 +85,27 @@ def get_permission(self, action, resource):
 
 
 FakeBucket.get_permission = get_permission
+
+
+# ---- GetBucketVersioning ------------------------------------------------------------------------
+# moto answers GetBucketVersioning with a <GetBucketVersioningResponse> root element, which no
+# SDK that checks the root (the Rust SDK does) can read. AWS answers <VersioningConfiguration>,
+# with <Status> once versioning was ever turned on, and an empty element before that
+# (https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetBucketVersioning.html).
+
+from xml.sax.saxutils import escape
+
+
+def get_bucket_versioning(self):
+    status = self.backend.get_bucket_versioning(self.bucket_name)
+    inner = f"<Status>{escape(status)}</Status>" if status else ""
+    return (
+        200,
+        {"Content-Type": "application/xml"},
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        f'<VersioningConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/">{inner}'
+        "</VersioningConfiguration>",
+    )
+
+
+s3_responses.S3Response.get_bucket_versioning = get_bucket_versioning

@@ -1,11 +1,12 @@
 //! Lambda: the functions of a Region with their environment variables, values held as
-//! `SecretString` until collection scans them.
+//! `SecretString` until collection scans them; a function's resource policy and its function
+//! URL's auth type.
 
 use std::collections::BTreeMap;
 
 use secrecy::SecretString;
 
-use super::api;
+use super::{answer, api};
 use crate::facts::Fetched;
 
 /// A function as ListFunctions gives it: what the secret scan needs. Tests hand these to the
@@ -17,6 +18,10 @@ pub struct Listing {
     pub variables: BTreeMap<String, SecretString>,
     /// `Environment.Error.Message`, when the caller could not decrypt the variables.
     pub error: Option<String>,
+    /// `Runtime`; `None` for a container image (`PackageType Image`), which has none.
+    pub runtime: Option<String>,
+    /// `KMSKeyArn`: the customer key of the environment; `None`: Lambda's AWS managed key.
+    pub kms_key_arn: Option<String>,
 }
 
 pub(crate) async fn list_functions(client: &aws_sdk_lambda::Client) -> Fetched<Vec<Listing>> {
@@ -35,6 +40,8 @@ pub(crate) async fn list_functions(client: &aws_sdk_lambda::Client) -> Fetched<V
             Listing {
                 arn: f.function_arn.unwrap_or_default(),
                 name: f.function_name.unwrap_or_default(),
+                runtime: f.runtime.map(|r| r.as_str().to_owned()),
+                kms_key_arn: f.kms_key_arn,
                 error: env.as_ref().and_then(|e| e.error.as_ref()).map(|e| {
                     format!(
                         "{}: {}",
@@ -51,4 +58,35 @@ pub(crate) async fn list_functions(client: &aws_sdk_lambda::Client) -> Fetched<V
             }
         })
         .collect())
+}
+
+/// GetPolicy: the function's resource policy (`None`: it has none; Lambda answers
+/// ResourceNotFoundException then).
+pub(crate) async fn policy(
+    client: &aws_sdk_lambda::Client,
+    function: &str,
+) -> Fetched<Option<String>> {
+    answer(
+        "lambda:GetPolicy",
+        client.get_policy().function_name(function).send().await,
+        Some(("ResourceNotFoundException", None)),
+        |o| o.policy,
+    )
+}
+
+/// GetFunctionUrlConfig of the unqualified function: the URL's `AuthType` (`None`: no URL).
+pub(crate) async fn url_auth_type(
+    client: &aws_sdk_lambda::Client,
+    function: &str,
+) -> Fetched<Option<String>> {
+    answer(
+        "lambda:GetFunctionUrlConfig",
+        client
+            .get_function_url_config()
+            .function_name(function)
+            .send()
+            .await,
+        Some(("ResourceNotFoundException", None)),
+        |o| Some(o.auth_type.as_str().to_owned()),
+    )
 }

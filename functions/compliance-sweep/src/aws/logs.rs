@@ -1,9 +1,9 @@
-//! CloudWatch Logs: a log group's retention and its metric filters.
+//! CloudWatch Logs: a log group's retention, every log group of a Region, metric filters.
 
 use vigil::aws::AwsFailure;
 
 use super::api;
-use crate::facts::{ApiError, Fetched, MetricFilter};
+use crate::facts::{ApiError, Fetched, LogGroup, MetricFilter};
 
 /// The retention of log group `name` in days (`None` = never expire).
 pub(crate) async fn retention(
@@ -31,6 +31,30 @@ pub(crate) async fn retention(
             format!("log group {name} does not exist"),
         )),
     }
+}
+
+/// Every log group of the Region, with its retention and KMS key.
+pub(crate) async fn log_groups(client: &aws_sdk_cloudwatchlogs::Client) -> Fetched<Vec<LogGroup>> {
+    let groups = client
+        .describe_log_groups()
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .await
+        .map_err(|e| api("logs:DescribeLogGroups", e))?;
+    Ok(groups
+        .into_iter()
+        .map(|g| LogGroup {
+            // `arn` ends in `:*`; `logGroupArn` is the group's own ARN where the answer has it.
+            arn: g
+                .log_group_arn
+                .or_else(|| g.arn.map(|a| a.trim_end_matches(":*").to_owned()))
+                .unwrap_or_default(),
+            retention_days: g.retention_in_days,
+            kms_key_id: g.kms_key_id,
+        })
+        .collect())
 }
 
 /// The metric filters on log group `name`.

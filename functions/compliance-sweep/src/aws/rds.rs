@@ -49,6 +49,7 @@ pub(crate) async fn db_instances(client: &aws_sdk_rds::Client) -> Fetched<Vec<Li
                 deletion_protection: i.deletion_protection.unwrap_or(false),
                 tls_parameter: None,
                 tags: tags(i.tag_list),
+                master_username: i.master_username,
             },
         })
         .collect())
@@ -80,6 +81,7 @@ pub(crate) async fn db_clusters(client: &aws_sdk_rds::Client) -> Fetched<Vec<Lis
                 deletion_protection: c.deletion_protection.unwrap_or(false),
                 tls_parameter: None,
                 tags: tags(c.tag_list),
+                master_username: c.master_username,
             },
         })
         .collect())

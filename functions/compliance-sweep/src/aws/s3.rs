@@ -9,7 +9,7 @@ use vigil::s3::PublicAccessBlock;
 
 use super::{answer, api, time};
 use crate::error::Error;
-use crate::facts::{ApiError, Fetched, LifecycleRule, ObjectLock};
+use crate::facts::{ApiError, Fetched, LifecycleRule, ObjectLock, Versioning};
 
 /// ListBuckets: each bucket's name, and its Region where the answer gives it.
 pub(crate) async fn list_buckets(
@@ -95,26 +95,50 @@ pub(crate) async fn policy_is_public(client: &aws_sdk_s3::Client, bucket: &str) 
     })
 }
 
-/// Whether the ACL grants AllUsers or AuthenticatedUsers more than reading the ACL.
-pub(crate) async fn acl_public(client: &aws_sdk_s3::Client, bucket: &str) -> Fetched<bool> {
+/// The ACL's grants to everyone (AllUsers) or every AWS account (AuthenticatedUsers), as
+/// `AllUsers READ`: the group's last path part and the permission.
+pub(crate) async fn acl_public_grants(
+    client: &aws_sdk_s3::Client,
+    bucket: &str,
+) -> Fetched<Vec<String>> {
     answer(
         "s3:GetBucketAcl",
         client.get_bucket_acl().bucket(bucket).send().await,
         None,
         |o| {
-            o.grants.unwrap_or_default().iter().any(|g| {
-                let public_group = g.grantee.as_ref().is_some_and(|x| {
-                    x.r#type == Type::Group
-                        && x.uri.as_deref().is_some_and(|u| {
-                            u.ends_with("/global/AllUsers")
-                                || u.ends_with("/global/AuthenticatedUsers")
-                        })
-                });
-                public_group
-                    && g.permission
-                        .as_ref()
-                        .is_some_and(|p| *p != Permission::ReadAcp)
-            })
+            o.grants
+                .unwrap_or_default()
+                .iter()
+                .filter_map(|g| {
+                    let group = g.grantee.as_ref().filter(|x| x.r#type == Type::Group)?;
+                    let group = group.uri.as_deref().and_then(|u| {
+                        ["AllUsers", "AuthenticatedUsers"]
+                            .into_iter()
+                            .find(|n| u.ends_with(&format!("/global/{n}")))
+                    })?;
+                    let permission = g.permission.as_ref().map_or("?", Permission::as_str);
+                    Some(format!("{group} {permission}"))
+                })
+                .collect()
+        },
+    )
+}
+
+/// Whether public grants give more than reading the ACL itself (the trail bucket's test).
+pub(crate) fn grants_more_than_read_acp(grants: &[String]) -> bool {
+    grants.iter().any(|g| !g.ends_with(" READ_ACP"))
+}
+
+/// GetBucketVersioning: `Status` (`Enabled`, `Suspended`; `None`: never enabled) and
+/// `MFADelete` (`Enabled`, `Disabled`; `None`: never configured).
+pub(crate) async fn versioning(client: &aws_sdk_s3::Client, bucket: &str) -> Fetched<Versioning> {
+    answer(
+        "s3:GetBucketVersioning",
+        client.get_bucket_versioning().bucket(bucket).send().await,
+        None,
+        |o| Versioning {
+            status: o.status.map(|s| s.as_str().to_owned()),
+            mfa_delete: o.mfa_delete.map(|m| m.as_str().to_owned()),
         },
     )
 }

@@ -389,6 +389,13 @@ pub const CATALOGUE: &[Check] = &[
         .security_hub(&["CloudWatch.15", "CloudWatch.17"])
         .verify(&["CloudWatch.15", "CloudWatch.17"])
         .fix("aws cloudwatch put-metric-alarm ... --alarm-actions TOPIC_ARN --actions-enabled"),
+    row(CW_17, "Log groups keep events at least the threshold", S::CloudWatch, Medium, Detection)
+        .prowler(&["cloudwatch_log_group_retention_policy_specific_days_enabled"])
+        .security_hub(&["CloudWatch.16"])
+        .fix("aws logs put-retention-policy --log-group-name GROUP --retention-in-days 365 (or more; VIGIL_SWEEP_LOG_GROUP_RETENTION_DAYS sets the minimum)"),
+    row(CW_18, "Log groups encrypted with a KMS key", S::CloudWatch, Medium, Encryption)
+        .prowler(&["cloudwatch_log_group_kms_encryption_enabled"])
+        .fix("aws logs associate-kms-key --log-group-name GROUP --kms-key-id CMK_ARN (the key policy must allow logs.REGION.amazonaws.com with a kms:EncryptionContext:aws:logs:arn condition)"),
     // ---- RDS ------------------------------------------------------------------------------------
     row(RDS_01, "Storage encrypted", S::Rds, High, Encryption)
         .prowler(&["rds_cluster_storage_encrypted", "rds_instance_storage_encrypted"])
@@ -416,6 +423,10 @@ pub const CATALOGUE: &[Check] = &[
         .prowler(&["rds_cluster_deletion_protection", "rds_instance_deletion_protection"])
         .security_hub(&["RDS.8", "RDS.7"])
         .fix("aws rds modify-db-instance --db-instance-identifier DB --deletion-protection (modify-db-cluster for Aurora)"),
+    row(RDS_07, "Master user name is not a well-known default", S::Rds, Medium, Identity)
+        .prowler(&["rds_cluster_default_admin", "rds_instance_default_admin"])
+        .security_hub(&["RDS.24", "RDS.25"])
+        .fix("The master user name cannot be changed in place: restore a snapshot (or create a new database) with --master-username set to a non-default name, switch over, and keep the master credential in Secrets Manager with rotation."),
     // ---- S3 -------------------------------------------------------------------------------------
     row(S3_01, "Account-level Block Public Access (all four settings)", S::S3, High, Encryption)
         .prowler(&["s3_account_level_public_access_blocks"])
@@ -436,10 +447,37 @@ pub const CATALOGUE: &[Check] = &[
         .prowler(&["s3_bucket_default_encryption", "s3_bucket_kms_encryption"])
         .security_hub(&["S3.17"])
         .fix("aws s3api put-bucket-encryption --bucket BUCKET --server-side-encryption-configuration '{\"Rules\":[{\"ApplyServerSideEncryptionByDefault\":{\"SSEAlgorithm\":\"aws:kms\",\"KMSMasterKeyID\":\"CMK_ARN\"},\"BucketKeyEnabled\":true}]}'"),
+    row(S3_05, "Bucket not public through its ACL or policy", S::S3, Critical, Encryption)
+        .prowler(&["s3_bucket_public_access", "s3_bucket_public_list_acl", "s3_bucket_public_write_acl", "s3_bucket_policy_public_write_access"])
+        .cis(&[], &[], &["2.21"])
+        .security_hub(&["S3.2", "S3.3"])
+        .fix("Remove ACL grants to AllUsers / AuthenticatedUsers (aws s3api put-bucket-acl --bucket BUCKET --acl private) and Allow statements to Principal \"*\" without an aws:SourceAccount / aws:PrincipalOrgID condition; turn on Block Public Access (IgnorePublicAcls, RestrictPublicBuckets)."),
+    row(S3_06, "Bucket versioning enabled", S::S3, Medium, Encryption)
+        .prowler(&["s3_bucket_object_versioning"])
+        .security_hub(&["S3.14"])
+        .fix("aws s3api put-bucket-versioning --bucket BUCKET --versioning-configuration Status=Enabled (and a lifecycle rule expiring noncurrent versions)"),
+    row(S3_07, "Bucket server access logging enabled", S::S3, Medium, Detection)
+        .prowler(&["s3_bucket_server_access_logging_enabled"])
+        .security_hub(&["S3.9"])
+        .fix("aws s3api put-bucket-logging --bucket BUCKET --bucket-logging-status '{\"LoggingEnabled\":{\"TargetBucket\":\"LOG_BUCKET\",\"TargetPrefix\":\"BUCKET/\"}}' (a log bucket in the same Region whose policy lets logging.s3.amazonaws.com write)"),
+    row(S3_08, "Bucket policy refuses TLS older than 1.2", S::S3, Medium, Encryption)
+        .fix("Add a Deny statement for Principal \"*\", Action s3:*, Resource [bucket ARN, bucket ARN/*] with Condition NumericLessThan s3:TlsVersion 1.2 (next to the aws:SecureTransport=false Deny)."),
     // ---- Lambda ---------------------------------------------------------------------------------
     row(LAM_01, "No secrets in Lambda environment variables", S::Lambda, High, Secrets)
         .prowler(&["awslambda_function_no_secrets_in_variables"])
         .fix("Move the value to Secrets Manager (or SSM SecureString), read it at start-up, remove the variable, and rotate the exposed credential: it was readable by anyone with lambda:GetFunctionConfiguration."),
+    row(LAM_02, "Functions run on a runtime Lambda still supports", S::Lambda, Medium, Secrets)
+        .prowler(&["awslambda_function_using_supported_runtimes"])
+        .security_hub(&["Lambda.2"])
+        .fix("Move the function to a supported runtime (e.g. python3.13, nodejs22.x, java21) and redeploy: aws lambda update-function-configuration --function-name FN --runtime RUNTIME"),
+    row(LAM_03, "Environment variables encrypted with a customer-managed key", S::Lambda, Medium, Encryption)
+        .prowler(&["awslambda_function_env_vars_not_encrypted_with_cmk"])
+        .fix("aws lambda update-function-configuration --function-name FN --kms-key-arn CMK_ARN (the execution role needs kms:Decrypt on the key)"),
+    row(LAM_04, "Function not public through its resource policy or an unauthenticated URL", S::Lambda, Critical, Identity)
+        .prowler(&["awslambda_function_not_publicly_accessible", "awslambda_function_url_public"])
+        .cis(&[], &[], &["2.21"])
+        .security_hub(&["Lambda.1"])
+        .fix("Remove the statement granting Principal \"*\" (aws lambda remove-permission --function-name FN --statement-id SID) or pin it with aws:SourceAccount / aws:SourceArn; set the function URL's AuthType to AWS_IAM (aws lambda update-function-url-config --auth-type AWS_IAM)."),
 ];
 
 /// The catalogue row of `id` (every id has one: see the tests below).

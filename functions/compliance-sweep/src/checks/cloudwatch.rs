@@ -2,11 +2,13 @@
 //! log group, an alarm on its metric with an SNS action, and a confirmed subscriber. Patterns
 //! are matched term by term, ignoring order, spacing and quotes (as Prowler's
 //! `build_metric_filter_pattern` does), so an equivalent filter written differently passes.
-//! CW-16: every alarm has an ALARM action with actions enabled.
+//! CW-16: every alarm has an ALARM action with actions enabled. CW-17/CW-18: every log group
+//! keeps its events at least the threshold (never-expire passes) and is encrypted with a KMS
+//! key.
 
-use super::ids::{CW_16, CW_PATTERNS};
+use super::ids::{CW_16, CW_17, CW_18, CW_PATTERNS};
 use super::{Ctx, Finding, ResourceType, Subject, catalogue, errors};
-use crate::facts::{Alarm, ApiError, CloudWatchFacts, Monitoring};
+use crate::facts::{Alarm, ApiError, CloudWatchFacts, LogGroup, Monitoring};
 
 fn log_group(arn: &str, region: &str) -> Subject {
     Subject::new(ResourceType::AwsLogsLogGroup, arn).in_region(region)
@@ -194,7 +196,38 @@ pub(crate) fn evaluate(f: &CloudWatchFacts, ctx: &Ctx) -> Vec<Finding> {
         }
     }
     out.extend(cw_16_alarm_actions(&f.alarms, &f.region));
+    match &f.log_groups {
+        Err(e) => out.extend(errors(&[CW_17, CW_18], &region_groups, e)),
+        Ok(groups) => {
+            for g in groups {
+                out.push(cw_17_retention(g, &f.region, ctx));
+                out.push(cw_18_kms(g, &f.region));
+            }
+        }
+    }
     out
+}
+
+/// CW-17: retention at least `log_group_retention_days` (never expire passes).
+fn cw_17_retention(g: &LogGroup, region: &str, ctx: &Ctx) -> Finding {
+    let verdict = CW_17.on(&log_group(&g.arn, region));
+    let min = ctx.t.log_group_retention_days;
+    match g.retention_days {
+        None => verdict.pass("events never expire"),
+        Some(d) => verdict.pass_if(
+            d >= min,
+            format!("events kept {d} days (at least {min} required)"),
+        ),
+    }
+}
+
+/// CW-18: encrypted with a KMS key (`kmsKeyId`).
+fn cw_18_kms(g: &LogGroup, region: &str) -> Finding {
+    let verdict = CW_18.on(&log_group(&g.arn, region));
+    match &g.kms_key_id {
+        Some(key) => verdict.pass(format!("encrypted with {key}")),
+        None => verdict.fail("no KMS key: CloudWatch Logs' own encryption only"),
+    }
 }
 
 /// CW-01..CW-15 for one monitored log group.
@@ -425,6 +458,7 @@ mod tests {
             trails: Ok(vec![]),
             monitoring: vec![],
             alarms: Ok(vec![]),
+            log_groups: Ok(vec![]),
         };
         let out = evaluate(&facts, &ctx(&t));
         assert_eq!(out.len(), 15);
@@ -439,5 +473,51 @@ mod tests {
         };
         let out = evaluate(&elsewhere, &ctx(&t));
         assert!(out.iter().all(|f| f.status == NotApplicable), "{out:?}");
+    }
+
+    #[test]
+    fn log_groups_retention_and_key() {
+        let t = Thresholds::default();
+        let group = |days: Option<i32>, key: Option<&str>| LogGroup {
+            arn: "arn:aws:logs:us-east-1:111122223333:log-group:g".into(),
+            retention_days: days,
+            kms_key_id: key.map(str::to_owned),
+        };
+        let facts = CloudWatchFacts {
+            region: "us-east-1".into(),
+            trails: Ok(vec![]),
+            monitoring: vec![],
+            alarms: Ok(vec![]),
+            log_groups: Ok(vec![group(Some(30), None)]),
+        };
+        let out = evaluate(&facts, &ctx(&t));
+        let arn = "arn:aws:logs:us-east-1:111122223333:log-group:g";
+        assert_eq!(one(&out, "CW-17", arn).status, Fail);
+        assert_eq!(one(&out, "CW-18", arn).status, Fail);
+        let c = ctx(&t);
+        assert_eq!(cw_17_retention(&group(None, None), "r", &c).status, Pass);
+        assert_eq!(
+            cw_17_retention(&group(Some(365), None), "r", &c).status,
+            Pass
+        );
+        assert_eq!(
+            cw_17_retention(&group(Some(180), None), "r", &c).status,
+            Fail
+        );
+        assert_eq!(
+            cw_18_kms(&group(None, Some("arn:aws:kms:us-east-1:1:key/k")), "r").status,
+            Pass
+        );
+        let failed = CloudWatchFacts {
+            log_groups: Err(denied("logs:DescribeLogGroups")),
+            ..facts
+        };
+        let out = evaluate(&failed, &ctx(&t));
+        for id in ["CW-17", "CW-18"] {
+            assert!(
+                out.iter().any(|f| f.check == id && f.status == Error),
+                "{id}"
+            );
+        }
     }
 }

@@ -96,6 +96,8 @@ pub(crate) const CW_13: CheckId = CheckId("CW-13");
 pub(crate) const CW_14: CheckId = CheckId("CW-14");
 pub(crate) const CW_15: CheckId = CheckId("CW-15");
 pub(crate) const CW_16: CheckId = CheckId("CW-16");
+pub(crate) const CW_17: CheckId = CheckId("CW-17");
+pub(crate) const CW_18: CheckId = CheckId("CW-18");
 
 pub(crate) const RDS_01: CheckId = CheckId("RDS-01");
 pub(crate) const RDS_02: CheckId = CheckId("RDS-02");
@@ -103,13 +105,21 @@ pub(crate) const RDS_03: CheckId = CheckId("RDS-03");
 pub(crate) const RDS_04: CheckId = CheckId("RDS-04");
 pub(crate) const RDS_05: CheckId = CheckId("RDS-05");
 pub(crate) const RDS_06: CheckId = CheckId("RDS-06");
+pub(crate) const RDS_07: CheckId = CheckId("RDS-07");
 
 pub(crate) const S3_01: CheckId = CheckId("S3-01");
 pub(crate) const S3_02: CheckId = CheckId("S3-02");
 pub(crate) const S3_03: CheckId = CheckId("S3-03");
 pub(crate) const S3_04: CheckId = CheckId("S3-04");
+pub(crate) const S3_05: CheckId = CheckId("S3-05");
+pub(crate) const S3_06: CheckId = CheckId("S3-06");
+pub(crate) const S3_07: CheckId = CheckId("S3-07");
+pub(crate) const S3_08: CheckId = CheckId("S3-08");
 
 pub(crate) const LAM_01: CheckId = CheckId("LAM-01");
+pub(crate) const LAM_02: CheckId = CheckId("LAM-02");
+pub(crate) const LAM_03: CheckId = CheckId("LAM-03");
+pub(crate) const LAM_04: CheckId = CheckId("LAM-04");
 
 /// CW-01..CW-15, in the order of `checks::cloudwatch::PATTERNS`.
 pub(crate) const CW_PATTERNS: [CheckId; 15] = [

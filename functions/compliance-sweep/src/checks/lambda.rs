@@ -1,5 +1,8 @@
-//! Lambda: no secrets in environment variables.
+//! Lambda: no secrets in environment variables (LAM-01), a runtime Lambda still supports
+//! (LAM-02), environment variables under a customer key (LAM-03), not public through the
+//! resource policy or a function URL without authentication (LAM-04).
 //!
+//! LAM-01:
 //! [`scan`] runs where the variables are read (collection) and is the only code that sees
 //! their values: it returns, per suspicious variable, the variable name, the rule that fired
 //! and a salted SHA-256 of the value. Values are held as `SecretString` and never stored,
@@ -18,7 +21,11 @@ use secrecy::{ExposeSecret, SecretString};
 use sha2::{Digest, Sha256};
 use vigil::aws::AwsFailure;
 
-use super::ids::LAM_01;
+use chrono::NaiveDate;
+use vigil::policy::PolicyDocument;
+use vigil::policy::analysis::public_statements;
+
+use super::ids::{LAM_01, LAM_02, LAM_03, LAM_04};
 use super::{Ctx, Finding, ResourceType, Subject, errors};
 use crate::facts::{ApiError, Function, LambdaFacts, SecretHit};
 
@@ -225,7 +232,7 @@ pub(crate) fn scan(variables: &[(String, SecretString)], salt: &[u8]) -> Vec<Sec
 pub(crate) fn evaluate(f: &LambdaFacts, ctx: &Ctx) -> Vec<Finding> {
     match &f.functions {
         Err(e) => errors(
-            &[LAM_01],
+            &[LAM_01, LAM_02, LAM_03, LAM_04],
             &function(
                 &format!("arn:aws:lambda:{}:{}:function:*", f.region, ctx.account),
                 &f.region,
@@ -234,8 +241,142 @@ pub(crate) fn evaluate(f: &LambdaFacts, ctx: &Ctx) -> Vec<Finding> {
         ),
         Ok(functions) => functions
             .iter()
-            .map(|x| lam_01_no_secrets(x, &f.region))
+            .flat_map(|x| {
+                [
+                    lam_01_no_secrets(x, &f.region),
+                    lam_02_supported_runtime(x, &f.region, ctx),
+                    lam_03_environment_key(x, &f.region),
+                    lam_04_not_public(x, &f.region),
+                ]
+            })
             .collect(),
+    }
+}
+
+/// Runtimes past their deprecation date (AWS Lambda's runtime deprecation table): after that
+/// date Lambda no longer patches them. Judged against the run's date, so a runtime fails the
+/// day its support ends without a new release of this list. Prowler 5.46.0 keeps a fixed list
+/// that ends with python3.8 / nodejs16.x / ruby2.7 and passes python3.9, nodejs18.x and
+/// ruby3.2, deprecated since.
+const DEPRECATED_RUNTIMES: &[(&str, &str)] = &[
+    ("nodejs", "2016-10-31"),
+    ("nodejs4.3", "2020-03-05"),
+    ("nodejs4.3-edge", "2019-04-30"),
+    ("nodejs6.10", "2019-08-12"),
+    ("nodejs8.10", "2020-03-06"),
+    ("nodejs10.x", "2021-07-30"),
+    ("nodejs12.x", "2023-03-31"),
+    ("nodejs14.x", "2023-12-04"),
+    ("nodejs16.x", "2024-06-12"),
+    ("nodejs18.x", "2025-09-01"),
+    ("python2.7", "2021-07-15"),
+    ("python3.6", "2022-07-18"),
+    ("python3.7", "2023-12-04"),
+    ("python3.8", "2024-10-14"),
+    ("python3.9", "2025-12-15"),
+    ("ruby2.5", "2021-07-30"),
+    ("ruby2.7", "2023-12-07"),
+    ("ruby3.2", "2026-03-31"),
+    ("java8", "2024-01-08"),
+    ("go1.x", "2024-01-08"),
+    ("provided", "2024-01-08"),
+    ("dotnetcore1.0", "2019-07-30"),
+    ("dotnetcore2.0", "2019-05-30"),
+    ("dotnetcore2.1", "2022-01-05"),
+    ("dotnetcore3.1", "2023-04-03"),
+    ("dotnet5.0", "2022-05-10"),
+    ("dotnet6", "2024-12-20"),
+    ("dotnet7", "2024-05-14"),
+];
+
+/// The date support of `runtime` ended, if it has an end in [`DEPRECATED_RUNTIMES`].
+fn deprecation(runtime: &str) -> Option<NaiveDate> {
+    DEPRECATED_RUNTIMES
+        .iter()
+        .find(|(r, _)| *r == runtime)
+        .and_then(|(_, d)| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+}
+
+/// LAM-02: the runtime is not deprecated on the run's date. A container image has no managed
+/// runtime: not applicable.
+fn lam_02_supported_runtime(f: &Function, region: &str, ctx: &Ctx) -> Finding {
+    let verdict = LAM_02.on(&function(&f.arn, region));
+    let Some(runtime) = &f.runtime else {
+        return verdict.not_applicable("a container image: no Lambda-managed runtime");
+    };
+    match deprecation(runtime) {
+        Some(end) if end <= ctx.now.date_naive() => verdict.fail(format!(
+            "runtime {runtime} deprecated since {end}: no more security patches"
+        )),
+        Some(end) => verdict.pass(format!("runtime {runtime} supported until {end}")),
+        None => verdict.pass(format!("runtime {runtime} supported")),
+    }
+}
+
+/// LAM-03: environment variables, if any, encrypted with a customer key (`KMSKeyArn`).
+fn lam_03_environment_key(f: &Function, region: &str) -> Finding {
+    let verdict = LAM_03.on(&function(&f.arn, region));
+    if f.variable_names.is_empty() && f.environment_error.is_none() {
+        return verdict.pass("no environment variables");
+    }
+    match &f.kms_key_arn {
+        Some(key) => verdict.pass(format!("environment encrypted with {key}")),
+        None => verdict.fail(format!(
+            "{} environment variable(s) under Lambda's AWS managed key, not a customer key",
+            f.variable_names.len()
+        )),
+    }
+}
+
+/// LAM-04: no resource-policy statement lets anyone invoke it without a condition pinning the
+/// caller, and no function URL without authentication (AuthType NONE).
+fn lam_04_not_public(f: &Function, region: &str) -> Finding {
+    let verdict = LAM_04.on(&function(&f.arn, region));
+    let policy = match &f.policy {
+        Err(e) => return verdict.error(e),
+        Ok(p) => p,
+    };
+    let url = match &f.url_auth_type {
+        Err(e) => return verdict.error(e),
+        Ok(u) => u,
+    };
+    let mut why = Vec::new();
+    if let Some(text) = policy {
+        match PolicyDocument::parse(text) {
+            Err(e) => {
+                return verdict.error(&ApiError::incomplete(
+                    "lambda:GetPolicy",
+                    format!("a readable resource policy ({e})"),
+                ));
+            }
+            Ok(doc) => {
+                let public: Vec<String> = public_statements(&doc)
+                    .iter()
+                    .map(|(i, s)| s.sid.clone().unwrap_or_else(|| format!("#{i}")))
+                    .collect();
+                if !public.is_empty() {
+                    why.push(format!(
+                        "resource policy lets anyone invoke it (statement {})",
+                        public.join(", ")
+                    ));
+                }
+            }
+        }
+    }
+    if let Some(auth) = url
+        && auth != "AWS_IAM"
+    {
+        why.push(format!("function URL with AuthType {auth}"));
+    }
+    if why.is_empty() {
+        verdict.pass(match (policy.is_some(), url.is_some()) {
+            (false, false) => "no resource policy, no function URL",
+            (true, false) => "resource policy not public, no function URL",
+            (false, true) => "function URL requires IAM authentication",
+            (true, true) => "resource policy not public, function URL requires IAM authentication",
+        })
+    } else {
+        verdict.fail(why.join("; "))
     }
 }
 
@@ -272,6 +413,7 @@ mod tests {
     use crate::checks::Status::*;
     use crate::checks::fixtures::*;
     use crate::config::Thresholds;
+    use crate::facts::Fetched;
 
     fn vars(pairs: &[(&str, &str)]) -> Vec<(String, SecretString)> {
         pairs
@@ -490,6 +632,10 @@ mod tests {
             variable_names: vec!["GH".into()],
             hits,
             environment_error: None,
+            runtime: Some("python3.12".into()),
+            kms_key_arn: None,
+            policy: Ok(None),
+            url_auth_type: Ok(None),
         };
         let t = Thresholds::default();
         let out = evaluate(
@@ -516,5 +662,97 @@ mod tests {
             ..f
         };
         assert_eq!(lam_01_no_secrets(&unreadable, "us-east-1").status, Error);
+    }
+
+    fn plain(name: &str) -> Function {
+        Function {
+            arn: format!("arn:aws:lambda:us-east-1:111122223333:function:{name}"),
+            variable_names: vec!["STAGE".into()],
+            hits: vec![],
+            environment_error: None,
+            runtime: Some("python3.12".into()),
+            kms_key_arn: Some("arn:aws:kms:us-east-1:111122223333:key/k".into()),
+            policy: Ok(None),
+            url_auth_type: Ok(None),
+        }
+    }
+
+    /// Deprecation is judged against the run's date; python3.9 and nodejs18.x fail although
+    /// Prowler 5.46.0's fixed list passes them.
+    #[test]
+    fn runtimes_fail_from_their_deprecation_date() {
+        let t = Thresholds::default();
+        let c = ctx(&t);
+        let on = |runtime: Option<&str>, c: &Ctx| {
+            let f = Function {
+                runtime: runtime.map(str::to_owned),
+                ..plain("f")
+            };
+            lam_02_supported_runtime(&f, "us-east-1", c).status
+        };
+        assert_eq!(on(Some("python3.12"), &c), Pass);
+        assert_eq!(on(Some("python3.8"), &c), Fail);
+        assert_eq!(on(Some("go1.x"), &c), Fail);
+        assert_eq!(on(None, &c), NotApplicable);
+        // Fixtures run on 2026-06-01: python3.9 (2025-12-15), nodejs18.x (2025-09-01) and
+        // ruby3.2 (2026-03-31) are deprecated; Prowler's list does not have them.
+        for r in ["python3.9", "nodejs18.x", "ruby3.2"] {
+            assert_eq!(on(Some(r), &c), Fail, "{r}");
+        }
+        let before = Ctx {
+            now: days_ago(365),
+            ..c.clone()
+        };
+        assert_eq!(on(Some("python3.9"), &before), Pass, "still supported then");
+    }
+
+    #[test]
+    fn environment_needs_a_customer_key_only_when_there_is_one() {
+        let good = plain("good");
+        assert_eq!(lam_03_environment_key(&good, "r").status, Pass);
+        let managed = Function {
+            kms_key_arn: None,
+            ..plain("managed")
+        };
+        assert_eq!(lam_03_environment_key(&managed, "r").status, Fail);
+        let empty = Function {
+            variable_names: vec![],
+            kms_key_arn: None,
+            ..plain("empty")
+        };
+        assert_eq!(lam_03_environment_key(&empty, "r").status, Pass);
+    }
+
+    #[test]
+    fn public_policy_or_open_url_fails_and_unknowns_are_errors() {
+        let check = |policy: Fetched<Option<String>>, url: Fetched<Option<String>>| {
+            let f = Function {
+                policy,
+                url_auth_type: url,
+                ..plain("f")
+            };
+            let out = lam_04_not_public(&f, "us-east-1");
+            (out.status, out.detail)
+        };
+        let public = r#"{"Statement":[{"Sid":"Anyone","Effect":"Allow","Principal":"*","Action":"lambda:InvokeFunction","Resource":"*"}]}"#;
+        let pinned = r#"{"Statement":[{"Sid":"S3","Effect":"Allow","Principal":{"Service":"s3.amazonaws.com"},"Action":"lambda:InvokeFunction","Resource":"*","Condition":{"StringEquals":{"aws:SourceAccount":"111122223333"}}},{"Effect":"Allow","Principal":"*","Action":"lambda:InvokeFunction","Resource":"*","Condition":{"ArnLike":{"aws:SourceArn":"arn:aws:s3:::b"}}}]}"#;
+        assert_eq!(check(Ok(None), Ok(None)).0, Pass);
+        assert_eq!(
+            check(Ok(Some(pinned.into())), Ok(Some("AWS_IAM".into()))).0,
+            Pass
+        );
+        let (status, detail) = check(Ok(Some(public.into())), Ok(None));
+        assert_eq!(status, Fail);
+        assert!(detail.contains("statement Anyone"), "{detail}");
+        let (status, detail) = check(Ok(None), Ok(Some("NONE".into())));
+        assert_eq!(
+            (status, detail.as_str()),
+            (Fail, "function URL with AuthType NONE")
+        );
+        assert_eq!(check(Err(denied("lambda:GetPolicy")), Ok(None)).0, Error);
+        assert_eq!(
+            check(Ok(None), Err(denied("lambda:GetFunctionUrlConfig"))).0,
+            Error
+        );
     }
 }

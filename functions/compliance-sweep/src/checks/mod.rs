@@ -215,6 +215,7 @@ mod tests {
                     trails: failed(),
                     monitoring: vec![],
                     alarms: failed(),
+                    log_groups: failed(),
                 }),
             ),
             (

@@ -2,13 +2,13 @@
 //! backups, deletion protection. Settings that belong to a cluster are judged on the cluster,
 //! not again on each of its instances.
 
-use super::ids::{RDS_01, RDS_02, RDS_03, RDS_04, RDS_05, RDS_06};
+use super::ids::{RDS_01, RDS_02, RDS_03, RDS_04, RDS_05, RDS_06, RDS_07};
 use super::{Ctx, Finding, ResourceType, Subject, errors};
 use crate::facts::{ApiError, Database, RdsFacts};
 
 pub(crate) fn evaluate(f: &RdsFacts, ctx: &Ctx) -> Vec<Finding> {
     let mut out = Vec::new();
-    let all = [RDS_01, RDS_02, RDS_03, RDS_04, RDS_05, RDS_06];
+    let all = [RDS_01, RDS_02, RDS_03, RDS_04, RDS_05, RDS_06, RDS_07];
     match &f.instances {
         Err(e) => out.extend(errors(
             &all,
@@ -28,7 +28,7 @@ pub(crate) fn evaluate(f: &RdsFacts, ctx: &Ctx) -> Vec<Finding> {
     }
     match &f.clusters {
         Err(e) => out.extend(errors(
-            &[RDS_01, RDS_03, RDS_04, RDS_05, RDS_06],
+            &[RDS_01, RDS_03, RDS_04, RDS_05, RDS_06, RDS_07],
             &Subject::new(
                 ResourceType::AwsRdsDbCluster,
                 format!("arn:aws:rds:{}:{}:cluster:*", f.region, ctx.account),
@@ -64,7 +64,7 @@ fn unlisted_cluster_members(
             "rds:DescribeDBClusters",
             format!("cluster {cluster}, which instance {} belongs to", d.arn),
         );
-        let mut checks = vec![RDS_01, RDS_04, RDS_05, RDS_06];
+        let mut checks = vec![RDS_01, RDS_04, RDS_05, RDS_06, RDS_07];
         if !tls_judged_here(true, &d.engine) {
             checks.push(RDS_03);
         }
@@ -98,8 +98,42 @@ fn judge(d: &Database, region: &str, ctx: &Ctx) -> Vec<Finding> {
         out.push(rds_04_iam_auth(d, region));
         out.push(rds_05_backups(d, region, ctx));
         out.push(rds_06_deletion_protection(d, region));
+        out.push(rds_07_not_default_admin(d, region));
     }
     out
+}
+
+/// Master user names an attacker tries first: the consoles' defaults (`admin`, `postgres`)
+/// and the engines' built-in superusers. Prowler 5.46.0 knows only `admin` and `postgres`.
+const DEFAULT_ADMINS: &[&str] = &[
+    "admin",
+    "administrator",
+    "postgres",
+    "root",
+    "sa",
+    "master",
+    "mysql",
+    "dbadmin",
+];
+
+/// RDS-07: the master user name is not a well-known default (members of a cluster are judged
+/// on the cluster, whose master user they share).
+fn rds_07_not_default_admin(d: &Database, region: &str) -> Finding {
+    let verdict = RDS_07.on(&database(d, region));
+    match d.master_username.as_deref() {
+        None => verdict.error(&ApiError::incomplete(
+            if d.is_cluster {
+                "rds:DescribeDBClusters"
+            } else {
+                "rds:DescribeDBInstances"
+            },
+            format!("MasterUsername of {}", d.arn),
+        )),
+        Some(user) if DEFAULT_ADMINS.iter().any(|a| a.eq_ignore_ascii_case(user)) => {
+            verdict.fail(format!("master user name {user:?} is a well-known default"))
+        }
+        Some(user) => verdict.pass(format!("master user name {user:?} is not a default")),
+    }
 }
 
 /// Whether RDS-03 is judged on this database. Aurora takes TLS from the cluster parameter
@@ -271,6 +305,7 @@ mod tests {
             deletion_protection: good,
             tls_parameter: Some(Ok(good.then(|| "1".to_string()))),
             tags: Default::default(),
+            master_username: Some(if good { "app_owner" } else { "admin" }.into()),
         }
     }
 
@@ -293,7 +328,9 @@ mod tests {
         };
         let f = evaluate(&facts, &ctx(&t));
         let arn = |id: &str| format!("arn:aws:rds:us-east-1:111122223333:db:{id}");
-        for id in ["RDS-01", "RDS-02", "RDS-03", "RDS-04", "RDS-05", "RDS-06"] {
+        for id in [
+            "RDS-01", "RDS-02", "RDS-03", "RDS-04", "RDS-05", "RDS-06", "RDS-07",
+        ] {
             assert_eq!(one(&f, id, &arn("good")).status, Pass, "{id}");
             assert_eq!(one(&f, id, &arn("bad")).status, Fail, "{id}");
         }
@@ -317,6 +354,31 @@ mod tests {
         assert_eq!(
             one(&f, "RDS-03", "arn:aws:rds:us-east-1:111122223333:cluster:c").status,
             Pass
+        );
+    }
+
+    /// `root` and `sa` are defaults too (Prowler 5.46.0 passes them); a name the answer left
+    /// out is ERROR; members of a cluster are judged on it.
+    #[test]
+    fn default_master_user_names_fail() {
+        let with = |user: Option<&str>| {
+            let d = Database {
+                master_username: user.map(str::to_owned),
+                ..db("x", "mysql", true)
+            };
+            rds_07_not_default_admin(&d, "us-east-1").status
+        };
+        assert_eq!(with(Some("app_owner")), Pass);
+        for user in ["admin", "Postgres", "root", "sa"] {
+            assert_eq!(with(Some(user)), Fail, "{user}");
+        }
+        assert_eq!(with(None), Error);
+        let mut member = db("m", "aurora-mysql", false);
+        member.cluster = Some("c".into());
+        assert!(
+            judge(&member, "us-east-1", &ctx(&Thresholds::default()))
+                .iter()
+                .all(|f| f.check != RDS_07)
         );
     }
 

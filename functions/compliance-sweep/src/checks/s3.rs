@@ -1,13 +1,14 @@
 //! S3: account and bucket Block Public Access, TLS-only bucket policies, default encryption
-//! with a customer-managed key. Also the bucket judgements CloudTrail and GuardDuty checks
+//! with a customer-managed key, not public through the policy or the ACL, versioning, server
+//! access logging. Also the bucket judgements CloudTrail and GuardDuty checks
 //! share (public, retention).
 
 use vigil::policy::PolicyDocument;
-use vigil::policy::analysis::denies_insecure_transport;
+use vigil::policy::analysis::{denies_insecure_transport, public_statements};
 
 use vigil::s3::PublicAccessBlock;
 
-use super::ids::{S3_01, S3_02, S3_03, S3_04};
+use super::ids::{S3_01, S3_02, S3_03, S3_04, S3_05, S3_06, S3_07, S3_08};
 use super::{Ctx, Finding, ResourceType, Subject, account, errors};
 use crate::facts::{ApiError, Bucket, Fetched, LifecycleRule, ObjectLock, S3Facts};
 
@@ -15,7 +16,7 @@ pub(crate) fn evaluate(f: &S3Facts, ctx: &Ctx) -> Vec<Finding> {
     let mut out = vec![s3_01_account_block(&f.account_public_access_block, ctx)];
     match &f.buckets {
         Err(e) => out.extend(errors(
-            &[S3_02, S3_03, S3_04],
+            &[S3_02, S3_03, S3_04, S3_05, S3_06, S3_07, S3_08],
             &Subject::new(ResourceType::AwsS3Bucket, "arn:aws:s3:::*"),
             e,
         )),
@@ -24,6 +25,10 @@ pub(crate) fn evaluate(f: &S3Facts, ctx: &Ctx) -> Vec<Finding> {
                 out.push(s3_02_bucket_block(b, &f.account_public_access_block));
                 out.push(s3_03_tls_only(b));
                 out.push(s3_04_encryption(b, ctx));
+                out.push(s3_05_not_public(b, &f.account_public_access_block));
+                out.push(s3_06_versioning(b));
+                out.push(s3_07_access_logging(b));
+                out.push(s3_08_tls_12(b));
             }
         }
     }
@@ -150,6 +155,162 @@ pub(crate) fn s3_04_encryption(b: &Bucket, ctx: &Ctx) -> Finding {
             "kms:DescribeKey",
             format!("the manager of {k} was not looked up"),
         )),
+    }
+}
+
+/// Whether the account's or the bucket's Block Public Access turns `setting` on: `Ok(true)`
+/// as soon as one of them does, an error when neither does and one could not be read.
+fn blocked_by(
+    b: &Bucket,
+    account: &Fetched<Option<PublicAccessBlock>>,
+    setting: fn(&PublicAccessBlock) -> bool,
+) -> Result<bool, ApiError> {
+    let on = |p: &Fetched<Option<PublicAccessBlock>>| matches!(p, Ok(Some(p)) if setting(p));
+    let bucket = get(&b.public_access_block, "s3:GetPublicAccessBlock").cloned();
+    if on(account) || on(&bucket) {
+        return Ok(true);
+    }
+    account.clone()?;
+    bucket?;
+    Ok(false)
+}
+
+/// S3-05: nobody outside the account reaches the bucket through its ACL (a grant to AllUsers
+/// or AuthenticatedUsers, unless IgnorePublicAcls is on for the account or the bucket) or its
+/// policy (an Allow to `*` without a condition pinning the caller, unless RestrictPublicBuckets
+/// is on). Prowler 5.46.0 skips a bucket only when IgnorePublicAcls and RestrictPublicBuckets
+/// are both on, so it fails a bucket whose public ACL S3 ignores; Vigil judges each path by
+/// the setting that closes it.
+fn s3_05_not_public(b: &Bucket, account: &Fetched<Option<PublicAccessBlock>>) -> Finding {
+    let verdict = S3_05.on(&bucket(&b.name, &b.region));
+    let mut public = Vec::new();
+    let mut unknown = None;
+    match blocked_by(b, account, |p| p.ignore_public_acls) {
+        Ok(true) => {}
+        ignored => match get(&b.public_grants, "s3:GetBucketAcl") {
+            Ok(grants) if grants.is_empty() => {}
+            Ok(grants) => match ignored {
+                Ok(_) => public.push(format!("its ACL grants {}", grants.join(", "))),
+                Err(e) => unknown = Some(e),
+            },
+            Err(e) => unknown = Some(e),
+        },
+    }
+    match blocked_by(b, account, |p| p.restrict_public_buckets) {
+        Ok(true) => {}
+        restricted => match get(&b.policy, "s3:GetBucketPolicy") {
+            Ok(None) => {}
+            Ok(Some(text)) => match PolicyDocument::parse(text) {
+                Err(e) => {
+                    unknown = Some(ApiError::incomplete(
+                        "s3:GetBucketPolicy",
+                        format!("a readable bucket policy ({e})"),
+                    ))
+                }
+                Ok(doc) => {
+                    let open: Vec<String> = public_statements(&doc)
+                        .iter()
+                        .map(|(i, st)| st.sid.clone().unwrap_or_else(|| format!("#{i}")))
+                        .collect();
+                    if !open.is_empty() {
+                        match restricted {
+                            Ok(_) => public.push(format!(
+                                "its policy lets anyone in (statement {})",
+                                open.join(", ")
+                            )),
+                            Err(e) => unknown = Some(e),
+                        }
+                    }
+                }
+            },
+            Err(e) => unknown = Some(e),
+        },
+    }
+    if !public.is_empty() {
+        return verdict.fail(public.join("; "));
+    }
+    match unknown {
+        Some(e) => verdict.error(&e),
+        None => verdict.pass("no public ACL grant or policy statement reaches it"),
+    }
+}
+
+/// S3-06: versioning enabled (objects overwritten or deleted can be recovered).
+fn s3_06_versioning(b: &Bucket) -> Finding {
+    let verdict = S3_06.on(&bucket(&b.name, &b.region));
+    match get(&b.versioning, "s3:GetBucketVersioning") {
+        Err(e) => verdict.error(&e),
+        Ok(v) => match v.status.as_deref() {
+            Some("Enabled") => verdict.pass("versioning enabled"),
+            Some(other) => verdict.fail(format!("versioning {other}")),
+            None => verdict.fail("versioning never enabled"),
+        },
+    }
+}
+
+/// S3-07: server access logging enabled.
+fn s3_07_access_logging(b: &Bucket) -> Finding {
+    let verdict = S3_07.on(&bucket(&b.name, &b.region));
+    match get(&b.logging_target, "s3:GetBucketLogging") {
+        Err(e) => verdict.error(&e),
+        Ok(Some(target)) => verdict.pass(format!("server access logs go to {target}")),
+        Ok(None) => verdict.fail("no server access logging"),
+    }
+}
+
+/// The oldest TLS version S3-08 accepts.
+const MIN_TLS: f64 = 1.2;
+
+/// Whether the policy denies anyone every S3 request on the bucket and its objects made with a
+/// TLS version below `min` (`NumericLessThan s3:TlsVersion` at `min` or higher).
+fn denies_tls_below(doc: &PolicyDocument, bucket_arn: &str, min: f64) -> bool {
+    use vigil::policy::analysis::{wildcard_match, wildcard_match_cased};
+    use vigil::policy::{Effect, Principal};
+    let objects = format!("{bucket_arn}/*");
+    let covers = |st: &vigil::policy::Statement, arn: &str| {
+        st.resource.iter().any(|r| wildcard_match_cased(r, arn))
+    };
+    doc.statements.iter().any(|st| {
+        st.effect == Effect::Deny
+            && matches!(st.principal, Some(Principal::Anyone))
+            && st
+                .action
+                .iter()
+                .any(|a| wildcard_match(a, "s3:GetObject") && wildcard_match(a, "s3:PutObject"))
+            && covers(st, bucket_arn)
+            && covers(st, &objects)
+            && st
+                .condition_values("NumericLessThan", "s3:TlsVersion")
+                .iter()
+                .filter_map(|v| v.parse::<f64>().ok())
+                .any(|v| v >= min)
+    })
+}
+
+/// S3-08 (★): the bucket policy refuses requests over TLS older than 1.2, not only requests
+/// without TLS (the seeds' "TLS 1.2 or newer enforced").
+fn s3_08_tls_12(b: &Bucket) -> Finding {
+    let verdict = S3_08.on(&bucket(&b.name, &b.region));
+    match get(&b.policy, "s3:GetBucketPolicy") {
+        Err(e) => verdict.error(&e),
+        Ok(None) => verdict.fail("no bucket policy, so TLS 1.0 and 1.1 are accepted"),
+        Ok(Some(text)) => match PolicyDocument::parse(text) {
+            Err(e) => verdict.error(&ApiError::incomplete(
+                "s3:GetBucketPolicy",
+                format!("a readable bucket policy ({e})"),
+            )),
+            Ok(doc) => {
+                let ok = denies_tls_below(&doc, &bucket_arn(&b.name), MIN_TLS);
+                verdict.pass_if(
+                    ok,
+                    if ok {
+                        "policy denies requests over TLS older than 1.2"
+                    } else {
+                        "policy has no Deny for s3:TlsVersion below 1.2 on the bucket and bucket/*"
+                    },
+                )
+            }
+        },
     }
 }
 
@@ -382,5 +543,116 @@ mod tests {
         b.object_lock = Some(Ok(ObjectLock::default()));
         let (kept, why) = keeps_for(&b, 90).unwrap();
         assert!(!kept && why.contains("however new"), "{why}");
+    }
+
+    fn posture(name: &str) -> Bucket {
+        Bucket {
+            public_grants: Some(Ok(vec![])),
+            versioning: Some(Ok(crate::facts::Versioning {
+                status: Some("Enabled".into()),
+                mfa_delete: None,
+            })),
+            logging_target: Some(Ok(Some("logs".into()))),
+            ..bucket(name)
+        }
+    }
+
+    const PUBLIC_READ: &str = r#"{"Statement":[{"Sid":"Anyone","Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/*"}]}"#;
+
+    #[test]
+    fn public_through_acl_or_policy_unless_the_matching_setting_closes_it() {
+        let none: Fetched<Option<PublicAccessBlock>> = Ok(None);
+        let status = |b: &Bucket, account: &Fetched<Option<PublicAccessBlock>>| {
+            let f = s3_05_not_public(b, account);
+            (f.status, f.detail)
+        };
+        let mut b = posture("b");
+        b.public_access_block = Some(Ok(None));
+        assert_eq!(status(&b, &none).0, Pass);
+        b.public_grants = Some(Ok(vec!["AllUsers READ".into()]));
+        assert_eq!(
+            status(&b, &none),
+            (Fail, "its ACL grants AllUsers READ".into())
+        );
+        b.public_grants = Some(Ok(vec![]));
+        b.policy = Some(Ok(Some(PUBLIC_READ.into())));
+        let (s, detail) = status(&b, &none);
+        assert_eq!(s, Fail);
+        assert!(detail.contains("statement Anyone"), "{detail}");
+        // RestrictPublicBuckets on the bucket closes the policy path.
+        b.public_access_block = Some(Ok(Some(PublicAccessBlock {
+            restrict_public_buckets: true,
+            ..PublicAccessBlock::default()
+        })));
+        assert_eq!(status(&b, &none).0, Pass);
+        // Prowler fails this one: the ACL is public but the account ignores public ACLs (and
+        // does not restrict public buckets), so S3 never applies the grant.
+        let ignore_acls: Fetched<Option<PublicAccessBlock>> = Ok(Some(PublicAccessBlock {
+            ignore_public_acls: true,
+            ..PublicAccessBlock::default()
+        }));
+        let mut acl_only = posture("acl");
+        acl_only.public_access_block = Some(Ok(None));
+        acl_only.public_grants = None; // not asked: ignored
+        assert_eq!(status(&acl_only, &ignore_acls).0, Pass);
+        // Unknowns: the bucket's settings unreadable and a public grant is ERROR, not PASS.
+        let mut unknown = posture("u");
+        unknown.public_access_block = Some(Err(denied("s3:GetPublicAccessBlock")));
+        unknown.public_grants = Some(Ok(vec!["AuthenticatedUsers WRITE".into()]));
+        assert_eq!(status(&unknown, &none).0, Error);
+        let mut no_acl = posture("n");
+        no_acl.public_access_block = Some(Ok(None));
+        no_acl.public_grants = Some(Err(denied("s3:GetBucketAcl")));
+        assert_eq!(status(&no_acl, &none).0, Error);
+    }
+
+    #[test]
+    fn versioning_and_access_logging() {
+        let good = posture("g");
+        assert_eq!(s3_06_versioning(&good).status, Pass);
+        assert_eq!(s3_07_access_logging(&good).status, Pass);
+        let mut bad = posture("b");
+        bad.versioning = Some(Ok(crate::facts::Versioning {
+            status: Some("Suspended".into()),
+            mfa_delete: None,
+        }));
+        bad.logging_target = Some(Ok(None));
+        assert_eq!(s3_06_versioning(&bad).detail, "versioning Suspended");
+        assert_eq!(s3_07_access_logging(&bad).status, Fail);
+        bad.versioning = Some(Ok(Default::default()));
+        assert_eq!(s3_06_versioning(&bad).status, Fail);
+        bad.versioning = Some(Err(denied("s3:GetBucketVersioning")));
+        bad.logging_target = None;
+        assert_eq!(s3_06_versioning(&bad).status, Error);
+        assert_eq!(s3_07_access_logging(&bad).status, Error);
+    }
+
+    #[test]
+    fn tls_12_needs_a_deny_below_1_2_on_bucket_and_objects() {
+        let policy = |condition: &str, resources: &str| {
+            format!(
+                r#"{{"Statement":[{{"Effect":"Deny","Principal":"*","Action":"s3:*","Resource":{resources},"Condition":{{"NumericLessThan":{{"s3:TlsVersion":{condition}}}}}}}]}}"#
+            )
+        };
+        let both = r#"["arn:aws:s3:::t","arn:aws:s3:::t/*"]"#;
+        let with = |text: Option<String>| {
+            let mut b = posture("t");
+            b.policy = Some(Ok(text));
+            s3_08_tls_12(&b).status
+        };
+        assert_eq!(with(Some(policy("1.2", both))), Pass);
+        assert_eq!(with(Some(policy("\"1.3\"", both))), Pass);
+        assert_eq!(with(Some(policy("1.1", both))), Fail, "1.1 still allowed");
+        assert_eq!(
+            with(Some(policy("1.2", r#""arn:aws:s3:::t/*""#))),
+            Fail,
+            "the bucket itself not covered"
+        );
+        // The SecureTransport deny alone (S3-03) does not refuse TLS 1.0.
+        assert_eq!(with(bucket("t").policy.unwrap().unwrap()), Fail);
+        assert_eq!(with(None), Fail);
+        let mut denied_b = posture("t");
+        denied_b.policy = Some(Err(denied("s3:GetBucketPolicy")));
+        assert_eq!(s3_08_tls_12(&denied_b).status, Error);
     }
 }

@@ -166,11 +166,15 @@ pub(super) async fn collect_monitoring(c: &Collector, region: &str) -> CloudWatc
             });
         }
     }
+    let log_groups = c
+        .limited(Service::CloudWatch, region, logs::log_groups(&clients.logs))
+        .await;
     CloudWatchFacts {
         region: region.to_owned(),
         trails,
         monitoring,
         alarms,
+        log_groups,
     }
 }
 

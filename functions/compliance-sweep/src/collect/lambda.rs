@@ -1,12 +1,14 @@
 //! Lambda per Region: ListFunctions with each function's environment, scanned for secrets
-//! right here so the values go no further (see `checks::lambda::scan`).
+//! right here so the values go no further (see `checks::lambda::scan`); then per function its
+//! resource policy and its function URL's auth type (LAM-04), two calls each.
 
+use futures::StreamExt;
 use secrecy::SecretString;
 
 use super::Collector;
 use crate::aws::lambda::{self, Listing};
 use crate::checks::lambda::scan;
-use crate::facts::{Function, LambdaFacts, Service};
+use crate::facts::{Fetched, Function, LambdaFacts, Service};
 
 pub(super) async fn collect(c: &Collector, region: &str) -> LambdaFacts {
     let functions = match c.seams.lambda_functions.as_ref() {
@@ -17,19 +19,54 @@ pub(super) async fn collect(c: &Collector, region: &str) -> LambdaFacts {
                 .await
         }
     };
+    let functions = match functions {
+        Err(e) => Err(e),
+        Ok(listed) => Ok(futures::stream::iter(listed)
+            .map(|l| function(c, region, l))
+            .buffered(c.width(Service::Lambda))
+            .collect()
+            .await),
+    };
     LambdaFacts {
         region: region.to_owned(),
-        functions: functions.map(|l| l.into_iter().map(|f| scanned(f, &c.salt)).collect()),
+        functions,
     }
 }
 
+/// One function: its scanned environment, resource policy and URL auth type.
+async fn function(c: &Collector, region: &str, listing: Listing) -> Function {
+    let client = c.region(region).lambda.clone();
+    let (policy, url_auth_type) = tokio::join!(
+        c.limited(
+            Service::Lambda,
+            region,
+            lambda::policy(&client, &listing.arn)
+        ),
+        c.limited(
+            Service::Lambda,
+            region,
+            lambda::url_auth_type(&client, &listing.arn)
+        ),
+    );
+    scanned(listing, &c.salt, policy, url_auth_type)
+}
+
 /// Reduces a listing to its scan result: from here on no value exists.
-fn scanned(listing: Listing, salt: &[u8]) -> Function {
+fn scanned(
+    listing: Listing,
+    salt: &[u8],
+    policy: Fetched<Option<String>>,
+    url_auth_type: Fetched<Option<String>>,
+) -> Function {
     let vars: Vec<(String, SecretString)> = listing.variables.into_iter().collect();
     Function {
         arn: listing.arn,
         variable_names: vars.iter().map(|(k, _)| k.clone()).collect(),
         hits: scan(&vars, salt),
         environment_error: listing.error,
+        runtime: listing.runtime,
+        kms_key_arn: listing.kms_key_arn,
+        policy,
+        url_auth_type,
     }
 }

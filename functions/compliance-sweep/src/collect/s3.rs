@@ -13,12 +13,15 @@ use vigil::s3::PublicAccessBlock;
 
 use super::{Collector, Memo};
 use crate::aws::{s3, s3control};
-use crate::facts::{Bucket, Encryption, Fetched, LifecycleRule, ObjectLock, S3Facts, Service};
+use crate::facts::{
+    Bucket, Encryption, Fetched, LifecycleRule, ObjectLock, S3Facts, Service, Versioning,
+};
 
 /// What a caller needs of a bucket: which of the shared per-bucket answers it waits for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Need {
-    /// S3-02..04: public access block, policy, encryption.
+    /// S3-02..07: public access block, policy, encryption, public ACL grants (unless public
+    /// ACLs are ignored), versioning, logging.
     Posture,
     /// CT-04/05/07: public access block, policy status, ACL, logging, lifecycle, Object Lock.
     TrailBucket,
@@ -41,7 +44,8 @@ pub(super) struct Answers {
     public_access_block: Memo<Fetched<Option<PublicAccessBlock>>>,
     policy: Memo<Fetched<Option<String>>>,
     policy_is_public: Memo<Fetched<bool>>,
-    acl_public: Memo<Fetched<bool>>,
+    public_grants: Memo<Fetched<Vec<String>>>,
+    versioning: Memo<Fetched<Versioning>>,
     encryption: Memo<Fetched<Encryption>>,
     logging_target: Memo<Fetched<Option<String>>>,
     lifecycle: Memo<Fetched<Vec<LifecycleRule>>>,
@@ -188,6 +192,26 @@ pub(super) async fn bucket(c: &Collector, name: &str, need: Need) -> Bucket {
             .await,
         );
     }
+    let grants = || {
+        once(c, &a.public_grants, name, &region, |s3, r| async move {
+            c.limited(Service::S3, &r, s3::acl_public_grants(&s3, name))
+                .await
+        })
+    };
+    if posture {
+        // Public ACLs that the account or the bucket ignores expose nothing: not asked then.
+        let ignores = |p: &Option<Fetched<Option<PublicAccessBlock>>>| matches!(p, Some(Ok(Some(p))) if p.ignore_public_acls);
+        let account = account_block(c).await;
+        if !(ignores(&Some(account)) || ignores(&b.public_access_block)) {
+            b.public_grants = Some(grants().await);
+        }
+        b.versioning = Some(
+            once(c, &a.versioning, name, &region, |s3, r| async move {
+                c.limited(Service::S3, &r, s3::versioning(&s3, name)).await
+            })
+            .await,
+        );
+    }
     if trail {
         b.policy_is_public = Some(
             once(c, &a.policy_is_public, name, &region, |s3, r| async move {
@@ -196,12 +220,9 @@ pub(super) async fn bucket(c: &Collector, name: &str, need: Need) -> Bucket {
             })
             .await,
         );
-        b.acl_public = Some(
-            once(c, &a.acl_public, name, &region, |s3, r| async move {
-                c.limited(Service::S3, &r, s3::acl_public(&s3, name)).await
-            })
-            .await,
-        );
+        b.acl_public = Some(grants().await.map(|g| s3::grants_more_than_read_acp(&g)));
+    }
+    if posture || trail {
         b.logging_target = Some(
             once(c, &a.logging_target, name, &region, |s3, r| async move {
                 c.limited(Service::S3, &r, s3::logging_target(&s3, name))

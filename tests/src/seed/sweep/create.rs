@@ -91,6 +91,7 @@ pub async fn seed(spec: &Spec, sdk: SdkConfig, s3control: &aws_sdk_s3control::Cl
     arn.extend(alarms(spec, &sdk).await);
     arn.extend(databases(spec, &sdk).await);
     arn.extend(functions(spec, &sdk, &arn.clone()).await);
+    arn.extend(log_groups(spec, &sdk, &arn.clone()).await);
     Seeded {
         id: spec.id.clone(),
         sdk,
@@ -308,6 +309,9 @@ fn bucket_policy(policy: BucketPolicy, bucket: &str) -> String {
         BucketPolicy::TlsOnly => format!(
             r#"{{"Version":"2012-10-17","Statement":[{{"Sid":"TlsOnly","Effect":"Deny","Principal":"*","Action":"s3:*","Resource":["arn:aws:s3:::{bucket}","arn:aws:s3:::{bucket}/*"],"Condition":{{"Bool":{{"aws:SecureTransport":"false"}}}}}}]}}"#
         ),
+        BucketPolicy::Tls12Only => format!(
+            r#"{{"Version":"2012-10-17","Statement":[{{"Sid":"TlsOnly","Effect":"Deny","Principal":"*","Action":"s3:*","Resource":["arn:aws:s3:::{bucket}","arn:aws:s3:::{bucket}/*"],"Condition":{{"Bool":{{"aws:SecureTransport":"false"}}}}}},{{"Sid":"Tls12","Effect":"Deny","Principal":"*","Action":"s3:*","Resource":["arn:aws:s3:::{bucket}","arn:aws:s3:::{bucket}/*"],"Condition":{{"NumericLessThan":{{"s3:TlsVersion":"1.2"}}}}}}]}}"#
+        ),
         BucketPolicy::AccessLogDelivery => format!(
             r#"{{"Version":"2012-10-17","Statement":[{{"Sid":"S3ServerAccessLogs","Effect":"Allow","Principal":{{"Service":"logging.s3.amazonaws.com"}},"Action":"s3:PutObject","Resource":"arn:aws:s3:::{bucket}/*"}}]}}"#
         ),
@@ -377,6 +381,26 @@ async fn buckets(
                 s3c.put_public_access_block()
                     .bucket(name)
                     .public_access_block_configuration(all_on())
+                    .send()
+                    .await
+                    .unwrap();
+            }
+            if b.public_acl {
+                s3c.put_bucket_acl()
+                    .bucket(name)
+                    .acl(aws_sdk_s3::types::BucketCannedAcl::PublicRead)
+                    .send()
+                    .await
+                    .unwrap();
+            }
+            if b.versioned {
+                s3c.put_bucket_versioning()
+                    .bucket(name)
+                    .versioning_configuration(
+                        aws_sdk_s3::types::VersioningConfiguration::builder()
+                            .status(aws_sdk_s3::types::BucketVersioningStatus::Enabled)
+                            .build(),
+                    )
                     .send()
                     .await
                     .unwrap();
@@ -867,7 +891,7 @@ async fn instance(rds: &aws_sdk_rds::Client, d: &Database) -> String {
         .engine(d.engine)
         .engine_version(d.engine_version)
         .allocated_storage(20)
-        .master_username("app")
+        .master_username(d.master_username)
         .master_user_password("not-a-real-password-1")
         .storage_encrypted(d.encrypted)
         .publicly_accessible(d.public)
@@ -904,7 +928,7 @@ async fn cluster(rds: &aws_sdk_rds::Client, d: &Database) -> String {
         .db_cluster_identifier(&d.identifier)
         .engine(d.engine)
         .engine_version(d.engine_version)
-        .master_username("app")
+        .master_username(d.master_username)
         .master_user_password("not-a-real-password-1")
         .storage_encrypted(d.encrypted)
         .enable_iam_database_authentication(d.iam_auth)
@@ -927,13 +951,15 @@ const EMPTY_ZIP: [u8; 22] = [
 
 async fn functions(spec: &Spec, sdk: &SdkConfig, names: &BTreeMap<String, String>) -> Names {
     use aws_sdk_lambda::primitives::Blob;
-    use aws_sdk_lambda::types::{Environment, FunctionCode, Runtime};
+    use aws_sdk_lambda::types::{Environment, FunctionCode, FunctionUrlAuthType, Runtime};
+    let id = &spec.id;
     each(&spec.functions, |f| async move {
         let lambda = aws_sdk_lambda::Client::new(&in_region(sdk, f.region));
         let arn = lambda
             .create_function()
             .function_name(&f.name)
-            .runtime(Runtime::Python312)
+            .runtime(Runtime::from(f.runtime))
+            .set_kms_key_arn(f.encrypted_with.as_ref().map(|k| names[k].clone()))
             .handler("index.handler")
             .role(&names[&f.role])
             .code(
@@ -951,7 +977,51 @@ async fn functions(spec: &Spec, sdk: &SdkConfig, names: &BTreeMap<String, String
             .unwrap()
             .function_arn
             .unwrap();
+        let permission = lambda
+            .add_permission()
+            .function_name(&f.name)
+            .statement_id("invoke")
+            .action("lambda:InvokeFunction");
+        let permission = if f.public_policy {
+            permission.principal("*")
+        } else {
+            permission.principal("s3.amazonaws.com").source_account(id)
+        };
+        permission.send().await.unwrap();
+        if let Some(auth) = f.url_auth {
+            lambda
+                .create_function_url_config()
+                .function_name(&f.name)
+                .auth_type(FunctionUrlAuthType::from(auth))
+                .send()
+                .await
+                .unwrap();
+        }
         vec![(f.name.clone(), arn)]
+    })
+    .await
+}
+
+async fn log_groups(spec: &Spec, sdk: &SdkConfig, names: &BTreeMap<String, String>) -> Names {
+    let id = &spec.id;
+    each(&spec.log_groups, |g| async move {
+        let logs = aws_sdk_cloudwatchlogs::Client::new(&in_region(sdk, g.region));
+        logs.create_log_group()
+            .log_group_name(&g.name)
+            .set_kms_key_id(g.encrypted_with.as_ref().map(|k| names[k].clone()))
+            .send()
+            .await
+            .unwrap();
+        if let Some(days) = g.retention_days {
+            logs.put_retention_policy()
+                .log_group_name(&g.name)
+                .retention_in_days(days)
+                .send()
+                .await
+                .unwrap();
+        }
+        let arn = format!("arn:aws:logs:{}:{id}:log-group:{}", g.region, g.name);
+        vec![(g.name.clone(), arn)]
     })
     .await
 }

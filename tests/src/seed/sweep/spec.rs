@@ -43,6 +43,19 @@ pub struct Spec {
     pub alarms: Vec<Alarm>,
     pub databases: Vec<Database>,
     pub functions: Vec<Function>,
+    /// Log groups besides the trails' (CW-17, CW-18).
+    pub log_groups: Vec<AppLogGroup>,
+}
+
+/// A CloudWatch Logs group of an application.
+#[derive(Debug, Clone)]
+pub struct AppLogGroup {
+    pub name: String,
+    pub region: &'static str,
+    /// `None`: never expire.
+    pub retention_days: Option<i32>,
+    /// Encrypted with this [`Key`] (of the group's Region).
+    pub encrypted_with: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -199,6 +212,8 @@ impl Key {
 pub enum BucketPolicy {
     /// Deny every request without TLS.
     TlsOnly,
+    /// Deny every request without TLS or over TLS older than 1.2 (S3-03, S3-08).
+    Tls12Only,
     /// Let S3 server access logging write.
     AccessLogDelivery,
     /// Anyone may read the objects.
@@ -219,6 +234,10 @@ pub struct Bucket {
     /// Server access logs to this bucket.
     pub logs_to: Option<String>,
     pub expire_after_days: Option<i32>,
+    /// Versioning enabled (S3-06).
+    pub versioned: bool,
+    /// The canned ACL `public-read`: AllUsers may list it (S3-05 unless Block Public Access).
+    pub public_acl: bool,
 }
 
 impl Bucket {
@@ -233,6 +252,8 @@ impl Bucket {
             encrypted_with: None,
             logs_to: None,
             expire_after_days: None,
+            versioned: false,
+            public_acl: false,
         }
     }
 }
@@ -326,6 +347,8 @@ pub struct Database {
     pub deletion_protection: bool,
     /// A custom (cluster) parameter group with `rds.force_ssl = 1`.
     pub force_ssl: Option<ParameterGroup>,
+    /// The master user name (RDS-07: `admin` and `postgres` are defaults).
+    pub master_username: &'static str,
 }
 
 /// A Lambda function, run as the role `role`.
@@ -337,7 +360,22 @@ pub struct Function {
     pub env: Vec<(String, String)>,
     /// Whether a variable holds a secret (what LAM-01 must find).
     pub leaks: bool,
+    /// Its runtime (LAM-02: python3.8 is deprecated).
+    pub runtime: &'static str,
+    /// Environment encrypted with this [`Key`] (of the function's Region); Lambda's AWS
+    /// managed key when `None` (LAM-03).
+    pub encrypted_with: Option<String>,
+    /// A resource-policy statement letting anyone invoke it (LAM-04); otherwise S3 of this
+    /// account only (aws:SourceAccount).
+    pub public_policy: bool,
+    /// A function URL with this AuthType (`NONE` fails LAM-04, `AWS_IAM` passes).
+    pub url_auth: Option<&'static str>,
 }
+
+/// The runtime of functions on a supported one.
+pub const SUPPORTED_RUNTIME: &str = "python3.12";
+/// A runtime past its deprecation date (2024-10-14).
+pub const DEPRECATED_RUNTIME: &str = "python3.8";
 
 fn bucket<'a>(s: &'a mut Spec, name: &str) -> &'a mut Bucket {
     s.buckets
@@ -401,8 +439,10 @@ impl Spec {
             buckets: vec![
                 Bucket {
                     block: true,
-                    policy: Some(BucketPolicy::TlsOnly),
+                    policy: Some(BucketPolicy::Tls12Only),
                     encrypted_with: Some("good-key".into()),
+                    versioned: true,
+                    logs_to: Some("logs-bucket".into()),
                     ..b("data-bucket")
                 },
                 Bucket {
@@ -469,6 +509,7 @@ impl Spec {
                         name: "pg-tls".into(),
                         family: "postgres14",
                     }),
+                    master_username: "app_owner",
                 },
                 // Aurora: TLS comes from the cluster parameter group, judged on the cluster.
                 Database {
@@ -487,6 +528,7 @@ impl Spec {
                         name: "aurora-tls".into(),
                         family: "aurora-postgresql14",
                     }),
+                    master_username: "app_owner",
                 },
             ],
             functions: vec![Function {
@@ -501,6 +543,16 @@ impl Spec {
                     ),
                 ],
                 leaks: false,
+                runtime: SUPPORTED_RUNTIME,
+                encrypted_with: Some("good-key".into()),
+                public_policy: false,
+                url_auth: Some("AWS_IAM"),
+            }],
+            log_groups: vec![AppLogGroup {
+                name: "app-logs".into(),
+                region: REGION,
+                retention_days: Some(400),
+                encrypted_with: Some("good-key".into()),
             }],
         }
     }
@@ -639,9 +691,12 @@ pub const INSECURE: &[Change] = &[
         make: |s| s.account_block = false,
     },
     Change {
-        name: "a bucket with no Block Public Access, TLS policy or KMS encryption (S3-02..04)",
+        name: "a bucket with no Block Public Access, TLS policy, KMS encryption, versioning or access logs, listable by anyone through its ACL (S3-02..07)",
         make: |s| {
-            let open = Bucket::new("open-bucket", &s.id, REGION);
+            let open = Bucket {
+                public_acl: true,
+                ..Bucket::new("open-bucket", &s.id, REGION)
+            };
             s.buckets.push(open)
         },
     },
@@ -734,7 +789,7 @@ pub const INSECURE: &[Change] = &[
         },
     },
     Change {
-        name: "the database on MySQL, unencrypted, public, without IAM authentication or TLS, backups kept a day, unprotected (RDS-01..06)",
+        name: "the database on MySQL, unencrypted, public, without IAM authentication or TLS, backups kept a day, unprotected, master user admin (RDS-01..07)",
         make: |s| {
             let db = s
                 .databases
@@ -754,6 +809,7 @@ pub const INSECURE: &[Change] = &[
                 backup_days: 1,
                 deletion_protection: false,
                 force_ssl: None,
+                master_username: "admin",
             }
         },
     },
@@ -769,7 +825,54 @@ pub const INSECURE: &[Change] = &[
                     ("LOG_LEVEL".into(), "info".into()),
                 ],
                 leaks: true,
+                runtime: SUPPORTED_RUNTIME,
+                encrypted_with: Some("good-key".into()),
+                public_policy: false,
+                url_auth: None,
             }
+        },
+    },
+    Change {
+        name: "a function on python3.8, its variables under Lambda's AWS managed key, anyone may invoke it (LAM-02, LAM-03, LAM-04)",
+        make: |s| {
+            s.functions.push(Function {
+                name: "public-fn".into(),
+                region: REGION,
+                role: "scoped-role".into(),
+                env: vec![("STAGE".into(), "prod".into())],
+                leaks: false,
+                runtime: DEPRECATED_RUNTIME,
+                encrypted_with: None,
+                public_policy: true,
+                url_auth: None,
+            })
+        },
+    },
+    Change {
+        name: "a log group kept 30 days without a KMS key (CW-17, CW-18)",
+        make: |s| {
+            s.log_groups.push(AppLogGroup {
+                name: "short-logs".into(),
+                region: REGION,
+                retention_days: Some(30),
+                encrypted_with: None,
+            })
+        },
+    },
+    Change {
+        name: "a function with a URL anyone may call without authentication (LAM-04)",
+        make: |s| {
+            s.functions.push(Function {
+                name: "open-url-fn".into(),
+                region: REGION,
+                role: "scoped-role".into(),
+                env: vec![],
+                leaks: false,
+                runtime: SUPPORTED_RUNTIME,
+                encrypted_with: None,
+                public_policy: false,
+                url_auth: Some("NONE"),
+            })
         },
     },
 ];
@@ -904,12 +1007,16 @@ fn scale(s: &mut Spec, n: Scale) {
         let r = region(i);
         let b = Bucket::new(format!("bucket-{i:03}"), &id, r);
         s.buckets.push(match i % 4 {
-            0 => b,
+            0 => Bucket {
+                public_acl: i % 8 == 0,
+                ..b
+            },
             1 => Bucket { block: true, ..b },
             2 => Bucket {
                 block: true,
-                policy: Some(BucketPolicy::TlsOnly),
+                policy: Some(BucketPolicy::Tls12Only),
                 encrypted_with: Some(format!("region-key-{r}")),
+                versioned: true,
                 ..b
             },
             _ => Bucket {
@@ -934,6 +1041,15 @@ fn scale(s: &mut Spec, n: Scale) {
             backup_days: if good { 7 } else { 0 },
             deletion_protection: good,
             force_ssl: None,
+            master_username: if good { "app_owner" } else { "postgres" },
+        });
+    }
+    for r in REGIONS {
+        s.log_groups.push(AppLogGroup {
+            name: format!("app-logs-{r}"),
+            region: r,
+            retention_days: None,
+            encrypted_with: Some(format!("region-key-{r}")),
         });
     }
     for i in 0..n.functions {
@@ -951,6 +1067,18 @@ fn scale(s: &mut Spec, n: Scale) {
                 vec![("STAGE".into(), "prod".into())]
             },
             leaks,
+            runtime: if i % 4 == 1 {
+                DEPRECATED_RUNTIME
+            } else {
+                SUPPORTED_RUNTIME
+            },
+            encrypted_with: (i % 2 == 0).then(|| format!("region-key-{}", region(i))),
+            public_policy: i % 5 == 2,
+            url_auth: match i % 6 {
+                1 => Some("NONE"),
+                4 => Some("AWS_IAM"),
+                _ => None,
+            },
         });
     }
     // GuardDuty in every Region but the last; a good multi-Region trail homed in the second

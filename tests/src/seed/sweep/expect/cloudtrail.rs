@@ -86,6 +86,21 @@ pub(super) fn expect_monitoring(e: &mut Expect) {
             let arn = e.arn(&a.name);
             e.on("CW-16", arn, region).pass_if(a.actions_enabled);
         }
+        // CW-17: at least 365 days or never; CW-18: a KMS key. The trails' groups have none.
+        for t in spec.trails.iter().filter(|t| t.region == region) {
+            if let Some(g) = &t.log_group {
+                let arn = format!("arn:aws:logs:{region}:{id}:log-group:{}", g.name);
+                e.on("CW-17", &arn, region).pass_if(g.retention_days >= 365);
+                e.on("CW-18", &arn, region).fail();
+            }
+        }
+        for g in spec.log_groups.iter().filter(|g| g.region == region) {
+            let arn = e.arn(&g.name);
+            e.on("CW-17", &arn, region)
+                .pass_if(g.retention_days.is_none_or(|d| d >= 365));
+            e.on("CW-18", &arn, region)
+                .pass_if(g.encrypted_with.is_some());
+        }
     }
 }
 

@@ -28,5 +28,8 @@ pub(super) fn expect(e: &mut Expect) {
         e.on("RDS-04", &arn, r).pass_if(d.iam_auth);
         e.on("RDS-05", &arn, r).pass_if(d.backup_days >= 7);
         e.on("RDS-06", &arn, r).pass_if(d.deletion_protection);
+        // RDS-07: the master user name is not a default.
+        e.on("RDS-07", &arn, r)
+            .pass_if(!["admin", "postgres"].contains(&d.master_username));
     }
 }
