@@ -1,5 +1,6 @@
 //! Drills against the emulator: the happy path end to end (samples through EventBridge to the
-//! responder's stand-in, receipts, a signed record the sweep can verify), and each broken link.
+//! responder's handler through a queue standing in for its Lambda target, its receipts, a signed
+//! record the sweep can verify), and each broken link.
 
 mod rig;
 
@@ -159,7 +160,11 @@ async fn a_responder_whose_alert_fails_fails_the_drill_at_the_alert() {
     let drill = rig.check(&deps, "schedule").await.drill.unwrap();
     assert_eq!(drill.status, DrillStatus::Failed);
     assert_eq!(drill.broken_link.as_deref(), Some("alert"));
-    assert!(drill.detail.contains("Topic does not exist"));
+    assert!(
+        drill.detail.contains("alert failed") && drill.detail.contains("sns:Publish"),
+        "{}",
+        drill.detail
+    );
 }
 
 #[tokio::test]

@@ -28,6 +28,7 @@
 //! | `VIGIL_GUARDDUTY_MEMBER_EXTERNAL_ID` | none (required with the role) | external id the member role's trust policy requires |
 //! | `VIGIL_OWN_PRINCIPALS` | none | comma-separated ARNs (wildcards allowed) of the stack's own roles and users: never acted on, whatever `protectedPrincipals` says |
 //! | `VIGIL_GUARDDUTY_RECORD_PREFIX` | `/vigil/guardduty-responder/responses` | SSM path under which each response's record (what release undoes) is kept |
+//! | `VIGIL_STATE_PREFIX` | none (no drill receipts) | Parameter Store path of the state shared with detector-guard (`vigil::state`): the drill under way is read there and a receipt filed for each of its sample findings |
 //!
 //! Infrastructure settings (accounts, own principals, records) come from the environment,
 //! because the template grants the permissions that go with them; how findings are answered
@@ -370,6 +371,8 @@ pub struct Config {
     pub own_principals: Vec<String>,
     /// SSM path of the response records.
     pub record_prefix: String,
+    /// Parameter Store path of the state shared with detector-guard; `None`: no drill receipts.
+    pub state_prefix: Option<String>,
 }
 
 impl Config {
@@ -406,6 +409,7 @@ impl Config {
                 "VIGIL_GUARDDUTY_RECORD_PREFIX {record_prefix:?}; use an SSM path such as {DEFAULT_RECORD_PREFIX}"
             )));
         }
+        let state_prefix = vigil::state::prefix_from_env(&env).map_err(invalid)?;
         let response = ResponseSettings::load(sdk, parameter.as_deref()).await?;
         Ok(Config {
             common,
@@ -413,6 +417,7 @@ impl Config {
             member_role,
             own_principals,
             record_prefix,
+            state_prefix,
         })
     }
 }
@@ -510,6 +515,7 @@ mod tests {
         assert_eq!(config.member_role, None, "other accounts: alert only");
         assert!(config.own_principals.is_empty());
         assert_eq!(config.record_prefix, DEFAULT_RECORD_PREFIX);
+        assert_eq!(config.state_prefix, None, "no drill receipts");
     }
 
     #[tokio::test]
@@ -527,6 +533,7 @@ mod tests {
                     "VIGIL_OWN_PRINCIPALS",
                     "arn:aws:iam::123456789012:role/vigil-*, arn:aws:iam::123456789012:role/x",
                 ),
+                ("VIGIL_STATE_PREFIX", "/vigil/state/"),
             ]),
         )
         .await
@@ -539,6 +546,7 @@ mod tests {
             })
         );
         assert_eq!(config.own_principals.len(), 2);
+        assert_eq!(config.state_prefix.as_deref(), Some("/vigil/state"));
         for (pairs, expected) in [
             (
                 vec![
@@ -563,6 +571,7 @@ mod tests {
                 vec![("VIGIL_GUARDDUTY_RECORD_PREFIX", "records")],
                 "VIGIL_GUARDDUTY_RECORD_PREFIX",
             ),
+            (vec![("VIGIL_STATE_PREFIX", "state")], "VIGIL_STATE_PREFIX"),
         ] {
             let err = Config::load(&sdk, vigil::config::lookup_in(&pairs))
                 .await

@@ -1,6 +1,6 @@
 //! What the handler works with, built once per cold start: the clients of every account and
-//! Region it answers findings in, the response records, the alert publisher, the settings,
-//! and who the function is (read once, on the first invocation).
+//! Region it answers findings in, the response records, the alert publisher, the state shared
+//! with detector-guard, the settings, and who the function is (read once, on the first invocation).
 
 use std::sync::Arc;
 
@@ -8,6 +8,7 @@ use aws_config::SdkConfig;
 use tokio::sync::OnceCell;
 use vigil::alert::Alerts;
 use vigil::aws::AwsCallError;
+use vigil::state::Store;
 
 use crate::aws::ssm::Records;
 use crate::aws::sts::{Sts, assumed_role_name, session_name};
@@ -26,6 +27,9 @@ pub struct Deps {
     pub(crate) accounts: Accounts,
     pub(crate) records: Records,
     pub(crate) alerts: Alerts,
+    /// The state shared with detector-guard (drill receipts); `None` without
+    /// `VIGIL_STATE_PREFIX`.
+    pub(crate) state: Option<Store>,
     pub(crate) config: Config,
     sts: Sts,
     identity: OnceCell<Identity>,
@@ -46,6 +50,10 @@ impl Deps {
                 vigil::client!(aws_sdk_sns, sdk),
                 config.common.alert_topic_arn.clone(),
             ),
+            state: config
+                .state_prefix
+                .as_ref()
+                .map(|prefix| Store::new(vigil::client!(aws_sdk_ssm, sdk), prefix.clone())),
             config,
             sts,
             identity: OnceCell::new(),

@@ -1,6 +1,7 @@
 //! The invocation: read the event (a finding or a release request), decide, act in the
 //! finding's account within the time left, keep the record, and always report (an SNS alert
-//! per finding or release, or a failure alert, and EMF metrics).
+//! per finding or release, or a failure alert, and EMF metrics); for a sample finding of a
+//! drill, file its receipt after the alert.
 
 use std::time::{Duration, Instant, SystemTime};
 
@@ -13,6 +14,7 @@ use vigil::aws::{AwsCallError, within_budget};
 use vigil::error::Cause;
 use vigil::events::guardduty::{Finding, FindingEvent};
 
+use crate::actions::drill::ReceiptOutcome;
 use crate::actions::record::Record;
 use crate::actions::{self, Ctx, release};
 use crate::deps::Deps;
@@ -182,10 +184,33 @@ async fn respond(finding: &Finding, deadline: SystemTime, deps: &Deps) -> Result
             }
         }
     }
+    report.drill_receipt = drill_receipt(finding, &report, deps).await;
     match report::retry_needed(&report) {
         Some(error) => Err(error),
         None => Ok(report),
     }
+}
+
+/// The receipt for a sample finding of detector-guard's drill under way, filed once its alert
+/// went out or failed. A receipt that cannot be filed is logged and reported, never a retry:
+/// the alert is out, and the drill says the chain broke here.
+async fn drill_receipt(finding: &Finding, report: &Report, deps: &Deps) -> Option<ReceiptOutcome> {
+    if !finding.is_sample() {
+        return None;
+    }
+    let Some(store) = &deps.state else {
+        tracing::debug!("no VIGIL_STATE_PREFIX: a sample finding is not checked against a drill");
+        return None;
+    };
+    let alert = playbook::drill::alert_result(
+        report.alert_message_id.as_deref(),
+        report.alert_error.as_deref(),
+    );
+    let outcome = actions::drill::file_receipt(store, finding, alert, Utc::now()).await;
+    if let Some(ReceiptOutcome::Failed { error }) = &outcome {
+        tracing::error!(finding = %finding.id, r#type = %finding.kind, %error, "drill receipt not filed; the drill will report this sample as not received");
+    }
+    outcome
 }
 
 /// Handles one release request with the given deadline.

@@ -16,6 +16,7 @@ use vigil::error::Cause;
 use vigil::events::guardduty::Finding;
 use vigil::metrics::{MetricSet, Unit};
 
+use crate::actions::drill::ReceiptOutcome;
 use crate::actions::release::{UndoOutcome, UndoStatus};
 use crate::actions::{ActionOutcome, Status};
 use crate::config::{Mode, ResponseSettings};
@@ -84,6 +85,9 @@ pub struct Report {
     pub alert_message_id: Option<String>,
     /// Why the alert could not be published, after retries; what was done is unchanged.
     pub alert_error: Option<String>,
+    /// For a sample finding of detector-guard's drill under way: its receipt (filed after the
+    /// alert). `None` for every other finding, and without a state store.
+    pub drill_receipt: Option<ReceiptOutcome>,
 }
 
 /// What the finding is about, in a few words.
@@ -196,6 +200,7 @@ pub(crate) fn build(
         record_error: None,
         alert_message_id: None,
         alert_error: None,
+        drill_receipt: None,
     }
 }
 

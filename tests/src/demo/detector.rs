@@ -14,9 +14,9 @@
 //! `events/detector-guard/demo.env` (one Region, the state prefix, a drill invocation that
 //! does not wait). Emulator seams, as in the guard's tests: EventBridge cannot invoke a Lambda
 //! here, so the routing rule targets an SQS queue standing in for the responder's function and
-//! the chapter relays each sample finding from it to guardduty-responder under cargo lambda;
-//! the responder does not file drill receipts yet, so the chapter files each receipt from the
-//! responder's own answer (what became of its alert), unless one is already there.
+//! the chapter relays each sample finding from it to guardduty-responder under cargo lambda,
+//! which files its drill receipt itself (it gets `VIGIL_STATE_PREFIX` from
+//! `events/detector-guard/demo.env`, as every function does under cargo lambda watch).
 
 use std::collections::BTreeMap;
 
@@ -25,7 +25,7 @@ use serde_json::{Value, json};
 use vigil::events::guardduty::FindingEvent;
 use vigil::evidence::kms::Signer;
 use vigil::state::Store;
-use vigil::state::drill::{ACTIVE_KEY, Active, AlertResult, Pointer, Receipt, receipt_key};
+use vigil::state::drill::{ACTIVE_KEY, Active, Pointer, Receipt, receipt_key};
 
 use super::{ACCOUNT, Demo, bad, good, heading, say};
 
@@ -220,9 +220,9 @@ async fn drill(demo: &Demo, c: &Clients, queue: &str) -> Result<(), String> {
         return Err(format!("the drill did not start: {started}"));
     }
 
-    let (relayed, filed_here) = relay(demo, c, queue).await?;
+    let relayed = relay(demo, c, queue).await?;
     say(&format!(
-        "  {relayed} sample finding(s) travelled GuardDuty -> EventBridge -> the responder ({filed_here} drill receipt(s) filed by the demo from the responder's answers)"
+        "  {relayed} sample finding(s) travelled GuardDuty -> EventBridge -> the responder, which filed its drill receipts"
     ));
 
     let settled = demo.invoke("detector-guard", "events/detector-guard/schedule.json")?;
@@ -260,9 +260,9 @@ async fn drill(demo: &Demo, c: &Clients, queue: &str) -> Result<(), String> {
 
 /// Plays EventBridge's delivery to the responder function: each sample finding waiting in the
 /// stand-in queue goes to guardduty-responder under cargo lambda, which holds it (never acts on
-/// a sample) and alerts. Its receipt for the drill is filed from its answer, unless it filed
-/// one itself. Returns how many findings were relayed and how many receipts the chapter filed.
-async fn relay(demo: &Demo, c: &Clients, queue: &str) -> Result<(usize, usize), String> {
+/// a sample), alerts, and files its receipt for the drill under way. Fails, naming the finding,
+/// when a sample the drill asked for left no receipt. Returns how many findings were relayed.
+async fn relay(demo: &Demo, c: &Clients, queue: &str) -> Result<usize, String> {
     let messages = c
         .sqs
         .receive_message()
@@ -274,13 +274,11 @@ async fn relay(demo: &Demo, c: &Clients, queue: &str) -> Result<(usize, usize), 
         .messages
         .unwrap_or_default();
     let store = Store::new(aws_sdk_ssm::Client::new(&demo.sdk), STATE_PREFIX);
-    let now = Utc::now();
     let active: Active = store
-        .get(ACTIVE_KEY, now)
+        .get(ACTIVE_KEY, Utc::now())
         .await
         .map_err(|e| format!("read the drill under way: {e}"))?
         .ok_or("no drill under way in the state store")?;
-    let mut filed_here = 0;
     for (i, message) in messages.iter().enumerate() {
         let body = message.body().unwrap_or_default();
         let event: Value =
@@ -295,23 +293,15 @@ async fn relay(demo: &Demo, c: &Clients, queue: &str) -> Result<(usize, usize), 
             answer["alert_message_id"].as_str(),
             answer["alert_error"].as_str(),
         ) {
-            (Some(id), _) => AlertResult::Sent {
-                message_id: id.to_owned(),
-            },
-            (None, Some(error)) => AlertResult::Failed {
-                error: error.to_owned(),
-            },
-            (None, None) => AlertResult::NoTopic,
+            (_, Some(error)) => format!("failed ({error})"),
+            (Some(_), None) => "sent".to_owned(),
+            (None, None) => "only logged (no topic)".to_owned(),
         };
         say(&format!(
-            "  responder, {}: {}; alert {}",
+            "  responder, {}: {}; alert {alert}; drill receipt {}",
             finding.kind,
             answer["held"].as_str().unwrap_or("acted on?!"),
-            match &alert {
-                AlertResult::Sent { .. } => "sent".to_owned(),
-                AlertResult::Failed { error } => format!("failed ({error})"),
-                AlertResult::NoTopic => "only logged (no topic)".to_owned(),
-            }
+            answer["drill_receipt"]["status"].as_str().unwrap_or("none")
         ));
         if !active.expects(&finding.kind) {
             continue;
@@ -322,22 +312,16 @@ async fn relay(demo: &Demo, c: &Clients, queue: &str) -> Result<(usize, usize), 
             .await
             .map_err(|e| format!("read a receipt: {e}"))?;
         if filed.is_none() {
-            let receipt = Receipt {
-                drill_id: active.id.clone(),
-                finding_id: finding.id.clone(),
-                finding_type: finding.kind.clone(),
-                finding_updated_at: finding.updated_at,
-                received_at: Utc::now(),
-                alert,
-            };
-            store
-                .put(&key, &receipt, Utc::now(), chrono::Duration::days(1))
-                .await
-                .map_err(|e| format!("file the receipt: {e}"))?;
-            filed_here += 1;
+            return Err(format!(
+                "guardduty-responder filed no receipt for sample {} ({}) of drill {} at {}: its answer was {answer}; is VIGIL_STATE_PREFIX={STATE_PREFIX} in its environment (events/detector-guard/demo.env)?",
+                finding.id,
+                finding.kind,
+                active.id,
+                store.parameter_name(&key)
+            ));
         }
     }
-    Ok((messages.len(), filed_here))
+    Ok(messages.len())
 }
 
 /// The drill's record in the evidence bucket: the pointer the sweep reads, the record, and

@@ -8,22 +8,19 @@
 //!   `POST /moto-api/vigil/guardduty/destination-status` ([`Rig::set_destination_status`]);
 //! - administrator and members likewise ([`Rig::set_relationships`]);
 //! - EventBridge cannot invoke a Lambda target here: the routing rule of a drill targets an SQS
-//!   queue, and [`Rig::relay`] plays the responder's part of the drill (receive the finding
-//!   event from the queue, alert, file the receipt under the drill id) the way
-//!   guardduty-responder does (its own tests prove its side).
+//!   queue, and [`Rig::relay`] plays EventBridge's delivery: it hands each finding event from
+//!   the queue to guardduty-responder's own handler (alert-only, the rig's state prefix),
+//!   which alerts and files the drill receipt as it does on Lambda.
 
 #![allow(dead_code)]
 
 use std::time::{Duration, SystemTime};
 
 use aws_config::SdkConfig;
-use chrono::Utc;
 use detector_guard::report::Outcome;
 use detector_guard::{Config, Deps, Error, handle_event};
 use serde_json::{Value, json};
-use vigil::events::guardduty::FindingEvent;
 use vigil::state::Store;
-use vigil::state::drill::{ACTIVE_KEY, Active, AlertResult, Receipt, receipt_key};
 use vigil_tests::harness::{Moto, harness};
 
 pub const STACK: &str = "vigil-test";
@@ -529,9 +526,10 @@ impl Rig {
         (bucket, key)
     }
 
-    /// Plays the responder's part of a drill for each finding event waiting in the queue:
-    /// alert (or fail to, when `alert_works` is false) and file the receipt under the drill
-    /// under way. Returns how many findings arrived.
+    /// Plays EventBridge's delivery to the responder for each finding event waiting in the
+    /// queue: guardduty-responder's handler, with the rig's state prefix, alerting to the rig's
+    /// topic (or, when `alert_works` is false, to a topic that does not exist), files the
+    /// receipt for the drill under way itself. Returns how many findings arrived.
     pub async fn relay(&self, queue_url: &str, alert_works: bool) -> usize {
         let messages = self
             .sqs()
@@ -543,51 +541,38 @@ impl Rig {
             .unwrap()
             .messages
             .unwrap_or_default();
-        let store = self.store();
-        let sns = aws_sdk_sns::Client::new(&self.sdk);
-        let now = Utc::now();
-        let active: Option<Active> = store.get(ACTIVE_KEY, now).await.unwrap();
+        let topic = if alert_works {
+            self.topic_arn.clone()
+        } else {
+            format!("arn:aws:sns:{REGION}:{}:no-such-topic", self.account)
+        };
+        let config = guardduty_responder::Config::load(
+            &self.sdk,
+            vigil::config::lookup_in(&[
+                ("VIGIL_ALERT_TOPIC_ARN", topic.as_str()),
+                ("VIGIL_STATE_PREFIX", STATE_PREFIX),
+            ]),
+        )
+        .await
+        .unwrap();
+        let responder = guardduty_responder::Deps::new(&self.sdk, config);
         for m in &messages {
             let event: Value = serde_json::from_str(m.body().unwrap()).unwrap();
-            let finding = FindingEvent::from_value(event).unwrap().finding;
-            assert!(finding.is_sample(), "only sample findings in a drill");
-            let Some(drill) = active.as_ref().filter(|a| a.expects(&finding.kind)) else {
-                continue;
-            };
-            let alert = if alert_works {
-                let id = sns
-                    .publish()
-                    .topic_arn(&self.topic_arn)
-                    .subject(format!("[Vigil HIGH] GuardDuty {} (sample)", finding.kind))
-                    .message("sample finding, not acted on")
-                    .send()
-                    .await
-                    .unwrap()
-                    .message_id
-                    .unwrap_or_default();
-                AlertResult::Sent { message_id: id }
-            } else {
-                AlertResult::Failed {
-                    error: "sns:Publish not found (NotFound): Topic does not exist".into(),
-                }
-            };
-            let receipt = Receipt {
-                drill_id: drill.id.clone(),
-                finding_id: finding.id.clone(),
-                finding_type: finding.kind.clone(),
-                finding_updated_at: finding.updated_at,
-                received_at: Utc::now(),
-                alert,
-            };
-            store
-                .put(
-                    &receipt_key(&drill.id, &finding.kind),
-                    &receipt,
-                    now,
-                    chrono::Duration::days(1),
-                )
-                .await
-                .unwrap();
+            let report = guardduty_responder::handle_event(
+                event,
+                SystemTime::now() + Duration::from_secs(60),
+                &responder,
+            )
+            .await
+            .unwrap();
+            assert!(
+                report
+                    .held
+                    .as_deref()
+                    .unwrap_or_default()
+                    .contains("sample"),
+                "only sample findings in a drill, never acted on: {report:?}"
+            );
         }
         messages.len()
     }

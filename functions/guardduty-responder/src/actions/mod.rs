@@ -16,8 +16,11 @@
 //! action leaves of what it changed.
 //!
 //! Every action acts in the finding's account and Region, through the clients the handler
-//! picked for them ([`Ctx::aws`]): the function's own, or the member role's.
+//! picked for them ([`Ctx::aws`]): the function's own, or the member role's. The one thing done
+//! for a sample finding is [`drill`]: its receipt for detector-guard's drill under way, in the
+//! function's own state store.
 
+pub mod drill;
 pub(crate) mod ec2;
 pub(crate) mod ecs;
 pub mod iam;

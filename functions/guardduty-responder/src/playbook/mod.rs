@@ -5,7 +5,8 @@
 //! [`family`] sorts the finding by its type (the table of every documented prefix is
 //! `families.md`); [`candidates`] lists the actions its family calls for ([`sequence`] for
 //! attack sequences, [`guidance`] for the commands a person runs); [`decide`] applies the
-//! safeguards to each.
+//! safeguards to each. [`drill`] says whether a sample finding is one detector-guard's drill
+//! under way asked for, and the receipt that proves it arrived.
 //!
 //! Safeguards apply to every action: sample and archived findings, findings whose sample or
 //! archived state, account or resource cannot be read, findings about another account when
@@ -15,6 +16,7 @@
 //! mode and dry runs report what would be done.
 
 mod candidates;
+pub(crate) mod drill;
 mod family;
 mod guidance;
 mod sequence;

@@ -73,6 +73,7 @@ pub fn config(response: ResponseSettings, topic_arn: &str, namespace: &str) -> C
         member_role: None,
         own_principals: Vec::new(),
         record_prefix: DEFAULT_RECORD_PREFIX.to_owned(),
+        state_prefix: None,
     }
 }
 
