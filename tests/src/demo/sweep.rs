@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 use vigil::evidence::kms::Signer;
-use vigil::evidence::{self, Files};
+use vigil::evidence::{self, Files, offline};
 
 use super::{ACCOUNT, Demo, bad, good, heading, say};
 
@@ -39,7 +39,7 @@ pub async fn run(demo: &Demo) -> Result<PathBuf, String> {
     );
     let kms = aws_sdk_kms::Client::new(&demo.sdk);
     prepare_evidence_store(&s3, &kms).await?;
-    seed_insecure_resources(&s3, &kms).await?;
+    let keys = seed_insecure_resources(&s3, &kms).await?;
     demo.warm_up("compliance-sweep")?;
 
     say(
@@ -90,6 +90,33 @@ pub async fn run(demo: &Demo) -> Result<PathBuf, String> {
     } else {
         return Err(format!("the fresh bundle does not verify: {problems:?}"));
     }
+    // Offline, as an auditor without AWS access: the key's fingerprint is taken once from KMS
+    // (or the auditor's records); the check itself uses only the bundle's files.
+    let der = kms
+        .get_public_key()
+        .key_id(KEY_ALIAS)
+        .send()
+        .await
+        .map_err(|e| format!("kms:GetPublicKey: {e}"))?
+        .public_key
+        .ok_or("kms:GetPublicKey answered no public key")?
+        .into_inner();
+    let trust = offline::Trust::Fingerprint(offline::fingerprint(&der));
+    let report = offline::verify_bundle(&files, &trust);
+    match report.signed {
+        Some(offline::Signed::Valid { fingerprint, .. }) if report.problems.is_empty() => {
+            good(&format!(
+                "verify offline (no AWS call: signing-key.pem in the bundle, pinned to fingerprint {}...): hashes, record chain and signature valid",
+                &fingerprint[..16]
+            ))
+        }
+        _ => {
+            return Err(format!(
+                "the fresh bundle does not verify offline: {:?}",
+                report.problems
+            ));
+        }
+    }
 
     // A copy where someone turned one FAIL into a PASS.
     let mut tampered = files.clone();
@@ -121,9 +148,18 @@ pub async fn run(demo: &Demo) -> Result<PathBuf, String> {
     for p in &problems {
         say(&format!("  - {p}"));
     }
+    let offline_problems = offline::verify_bundle(&tampered, &trust).problems;
+    if offline_problems.is_empty() {
+        return Err("the tampered copy verified offline".into());
+    }
+    bad("verify offline of the same copy fails too:");
+    for p in &offline_problems {
+        say(&format!("  - {p}"));
+    }
     say(
-        "vigil-sweep verify <dir> --key-id <signing key> does the same from a terminal (exit code 3 when altered).",
+        "vigil-sweep verify <dir> --trust-key <fingerprint> does the same from a terminal, without AWS credentials (exit code 3 when altered; --kms checks with KMS instead).",
     );
+    second_night(demo, &s3, &kms, &keys).await?;
     Ok(dir)
 }
 
@@ -186,24 +222,114 @@ async fn prepare_evidence_store(
 }
 
 /// Two things a sweep must catch, next to what earlier chapters created.
+/// The keys the chapter changes between its two sweeps.
+struct Keys {
+    /// Never rotated: FAIL on the first sweep, fixed before the second.
+    legacy: String,
+    /// Rotated: PASS on the first sweep, broken before the second.
+    rotated: String,
+}
+
 async fn seed_insecure_resources(
     s3: &aws_sdk_s3::Client,
     kms: &aws_sdk_kms::Client,
-) -> Result<(), String> {
+) -> Result<Keys, String> {
     let bucket = format!("vigil-demo-public-share-{ACCOUNT}");
     s3.create_bucket()
         .bucket(&bucket)
         .send()
         .await
         .map_err(|e| format!("create {bucket}: {e:?}"))?;
-    kms.create_key()
-        .description("legacy key, never rotated")
+    let key_id = |out: aws_sdk_kms::operation::create_key::CreateKeyOutput| {
+        out.key_metadata
+            .map(|m| m.key_id)
+            .ok_or("CreateKey answered no key")
+    };
+    let legacy = key_id(
+        kms.create_key()
+            .description("legacy key, never rotated")
+            .send()
+            .await
+            .map_err(|e| format!("create legacy key: {e:?}"))?,
+    )?;
+    let rotated = key_id(
+        kms.create_key()
+            .description("orders key, rotated yearly")
+            .send()
+            .await
+            .map_err(|e| format!("create orders key: {e:?}"))?,
+    )?;
+    kms.enable_key_rotation()
+        .key_id(&rotated)
         .send()
         .await
-        .map_err(|e| format!("create legacy key: {e:?}"))?;
+        .map_err(|e| format!("enable rotation of the orders key: {e:?}"))?;
     say(&format!(
-        "added a bucket with no public-access block or TLS policy ({bucket}) and a KMS key without rotation"
+        "added a bucket with no public-access block or TLS policy ({bucket}), a KMS key without rotation and one with it"
     ));
+    Ok(Keys { legacy, rotated })
+}
+
+/// A second night: one key fixed, one broken; the sweep's summary says what changed.
+async fn second_night(
+    demo: &Demo,
+    s3: &aws_sdk_s3::Client,
+    kms: &aws_sdk_kms::Client,
+    keys: &Keys,
+) -> Result<(), String> {
+    kms.enable_key_rotation()
+        .key_id(&keys.legacy)
+        .send()
+        .await
+        .map_err(|e| format!("enable rotation of the legacy key: {e:?}"))?;
+    kms.disable_key_rotation()
+        .key_id(&keys.rotated)
+        .send()
+        .await
+        .map_err(|e| format!("disable rotation of the orders key: {e:?}"))?;
+    say(
+        "The next night: someone turned rotation on for the legacy key (fixed) and off for the orders key (broken). Sweeping again ...",
+    );
+    let answer = demo.invoke("compliance-sweep", "events/compliance-sweep/demo.json")?;
+    let run_id = answer["run_id"]
+        .as_str()
+        .ok_or_else(|| format!("no run_id in {answer}"))?;
+    let files = download(s3, run_id).await?;
+    let summary: Value = serde_json::from_slice(&files["summary.json"])
+        .map_err(|e| format!("summary.json of {run_id}: {e}"))?;
+    let changes = &summary["changes"];
+    let count = |k: &str| changes["counts"][k].as_u64().unwrap_or_default();
+    good(&format!(
+        "what changed since run {}: {} new FAIL, {} fixed, {} still failing, {} new ERROR, {} newly muted (summary.json \"changes\", report.html, and the alert's digest)",
+        changes["previous_run"].as_str().unwrap_or("?"),
+        count("new_fail"),
+        count("fixed"),
+        count("still_failing"),
+        count("new_error"),
+        count("muted"),
+    ));
+    for (label, list) in [("new FAIL", "new_fail"), ("fixed", "fixed")] {
+        for c in changes[list].as_array().into_iter().flatten().take(5) {
+            say(&format!(
+                "  {label}: {} {} ({})",
+                c["check"].as_str().unwrap_or("?"),
+                c["resource"].as_str().unwrap_or("?"),
+                c["detail"].as_str().unwrap_or("")
+            ));
+        }
+    }
+    let mentions = |list: &str, key: &str| {
+        changes[list]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .any(|c| c["resource"].as_str().is_some_and(|r| r.ends_with(key)))
+    };
+    if !mentions("fixed", &keys.legacy) || !mentions("new_fail", &keys.rotated) {
+        return Err(format!(
+            "the second sweep's changes do not name the fixed and the broken key: {changes}"
+        ));
+    }
     Ok(())
 }
 

@@ -1,6 +1,11 @@
 //! `report.html`: one self-contained page (inline CSS, bar charts as plain HTML, a small script
 //! for the filter; nothing loaded from the network), rendered with minijinja from the template
 //! beside this file. Values are HTML-escaped by the engine.
+//!
+//! The page stays small and quick to open at any account size: counts, what changed and the
+//! failures come first as HTML; passing results (most of a large account's findings) are one
+//! compact JSON array, turned into table rows by the page's script only when the filter asks
+//! for them, and each check's title and remediation are written once, not per row.
 
 use minijinja::{AutoEscape, Environment, context};
 use serde_json::{Value, json};
@@ -100,7 +105,12 @@ pub(crate) fn render(
             .map_err(|e| format!("render {name}: {e}"))
     };
     render("head", page.clone(), &mut out)?;
+    let mut passes: Vec<[&str; 4]> = Vec::new();
     for f in &outcome.findings {
+        if f.status == Status::Pass {
+            passes.push([f.check.as_str(), &f.resource, &f.region, &f.detail]);
+            continue;
+        }
         let c = catalogue::get(f.check);
         let row = Row {
             status: f.status,
@@ -116,8 +126,31 @@ pub(crate) fn render(
         };
         render("row", context! { f => row }, &mut out)?;
     }
-    render("tail", page, &mut out)?;
+    let checks: std::collections::BTreeMap<&str, [String; 3]> = outcome
+        .findings
+        .iter()
+        .filter(|f| f.status == Status::Pass)
+        .map(|f| {
+            let c = catalogue::get(f.check);
+            (
+                f.check.as_str(),
+                [
+                    c.title.to_owned(),
+                    c.severity.to_string(),
+                    c.service.to_string(),
+                ],
+            )
+        })
+        .collect();
+    let passes = script_json(&json!({"checks": checks, "rows": passes}));
+    render("tail", context! { passes => passes, ..page }, &mut out)?;
     String::from_utf8(out).map_err(|e| format!("render report.html: {e}"))
+}
+
+/// JSON to put inside a `<script type="application/json">`: `<` escaped, so no text can close
+/// the element (JSON allows `\u003c` wherever `<` can be, which is only inside strings).
+fn script_json(v: &Value) -> String {
+    v.to_string().replace('<', "\\u003c")
 }
 
 /// One finding as the row template reads it (borrowed from the finding and its row).
@@ -139,7 +172,7 @@ struct Row<'a> {
 mod tests {
     use super::*;
     use crate::checks::ids::{KMS_01, KMS_04};
-    use crate::checks::{ResourceType, Subject};
+    use crate::checks::{Finding, ResourceType, Subject};
     use crate::facts::Shard;
     use chrono::Utc;
 
@@ -189,5 +222,59 @@ mod tests {
             !html.contains("http://") && !html.contains("https://"),
             "nothing loaded from the network"
         );
+    }
+
+    #[test]
+    fn passes_are_data_drawn_on_demand_and_cost_little_per_finding() {
+        let key = |arn: String| Subject::new(ResourceType::AwsKmsKey, arn).in_region("us-east-1");
+        let findings: Vec<Finding> = (0..2000)
+            .map(|i| {
+                KMS_04
+                    .on(&key(format!("arn:aws:kms:us-east-1:1:key/k{i}</script>")))
+                    .pass("the key is enabled")
+            })
+            .chain([KMS_01
+                .on(&key("arn:aws:kms:us-east-1:1:key/bad".into()))
+                .fail("automatic rotation is off")])
+            .collect();
+        let outcome = Outcome {
+            run_id: "r1".into(),
+            account: "111122223333".into(),
+            started_at: Utc::now(),
+            finished_at: Utc::now(),
+            shards: vec![Shard::new("us-east-1", Service::Kms)],
+            findings,
+            calls_by_operation: Default::default(),
+            credential_report_generated_at: None,
+            mute_list: None,
+        };
+        let empty = Outcome {
+            findings: outcome.findings[2000..].to_vec(),
+            ..outcome.clone()
+        };
+        let page = |o: &Outcome| {
+            render(
+                o,
+                &[],
+                &Changes::default(),
+                &crate::report::matrix(&o.findings),
+                &crate::report::areas(&o.findings),
+            )
+            .unwrap()
+        };
+        let html = page(&outcome);
+        assert!(
+            !html.contains(r#"<tr data-status="PASS""#),
+            "no pass rows in HTML"
+        );
+        assert_eq!(html.matches(r#"<tr data-status="FAIL""#).count(), 1);
+        assert_eq!(
+            html.matches("</script>").count(),
+            2,
+            "a resource cannot close the data element"
+        );
+        assert!(html.contains(r"k0\u003c/script>"));
+        let per_pass = (html.len() - page(&empty).len()) / 2000;
+        assert!(per_pass < 120, "{per_pass} bytes per passing finding");
     }
 }
