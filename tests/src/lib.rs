@@ -3,5 +3,6 @@
 
 pub mod demo;
 pub mod events;
+pub mod fuzz;
 pub mod harness;
 pub mod seed;

@@ -2,7 +2,8 @@
 //! - one trail, stopped and with its write statement missing: diagnose, repair, re-check;
 //! - an account with 20 trails in 4 regions: a healthy poll, and a poll that finds and
 //!   repairs 10 broken trails (5 stopped, 5 with a broken bucket policy);
-//! - events about other resources: how fast they are recognised and ignored.
+//! - events about other resources: how fast they are recognised and ignored;
+//! - the event parser fuzzed with a million generated inputs (inputs, read, rejected, panics).
 //!
 //! Each figure is the wall time of one handler invocation and the number of AWS requests it
 //! made (counted by `vigil_tests::harness::counted`, a wrapper around the SDK's HTTP client), with the requests per second
@@ -269,4 +270,24 @@ async fn main() {
         "calls/s = AWS requests per second achieved over all rounds (the emulator's pace as much as the function's)."
     );
     println!("p95 only with {CHEAP_ROUNDS} rounds: over {ROUNDS} it would be the max.");
+    fuzz();
+}
+
+/// Generated inputs for the event parser (`make bench`: a million).
+const FUZZ_INPUTS: usize = 1_000_000;
+
+/// The event parser over [`FUZZ_INPUTS`] inputs generated from `events/cloudtrail-delivery/`
+/// (`vigil_tests::fuzz`: truncated, mutated, wrong types, huge strings, deep nesting,
+/// unicode): inputs tried, read, rejected and panics (there must be none), printed.
+fn fuzz() {
+    let tally = vigil_tests::fuzz::run(
+        &vigil_tests::fuzz::events("cloudtrail-delivery"),
+        FUZZ_INPUTS,
+        11,
+        cloudtrail_delivery::read_event,
+    );
+    println!("fuzz, the event parser: {tally}");
+    if let Some(input) = &tally.first_panic {
+        println!("  the first input that panicked: {input}");
+    }
 }

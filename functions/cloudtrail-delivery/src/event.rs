@@ -93,6 +93,18 @@ pub(crate) enum Target {
     LogGroup(String),
 }
 
+/// An event read as the handler reads it before any AWS call (parsed, described, routed), and
+/// where it leads, in words. Pure. The parser fuzzing of the tests and the bench calls it from
+/// outside the crate.
+pub fn read(payload: Value) -> Result<String, Error> {
+    let trigger = Trigger::parse(payload)?;
+    let described = format!("{} ({})", trigger.describe(), trigger.name());
+    Ok(match route(&trigger)? {
+        Routing::Check(target) => format!("{described}: check {target}"),
+        Routing::Ignore(why) => format!("{described}: ignored, {why}"),
+    })
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Routing {
     Check(Target),

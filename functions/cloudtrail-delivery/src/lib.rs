@@ -60,4 +60,5 @@ pub mod report;
 pub use config::Config;
 pub use deps::Deps;
 pub use error::Error;
+pub use event::read as read_event;
 pub use handler::{handle, handle_event};

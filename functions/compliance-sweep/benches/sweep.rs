@@ -3,8 +3,9 @@
 //! secrets, buckets, databases and functions over three Regions, good and bad ones of every
 //! kind), every service, all three Regions. Prints the wall time, the CPU time of this process
 //! during the sweep, the AWS calls and calls per resource, the peak memory, and whether the
-//! findings equal the ground truth exactly; then the calls by operation. Asserts nothing about
-//! time.
+//! findings equal the ground truth exactly; then the calls by operation; then the request parser
+//! fuzzed with a million generated inputs (inputs, read, rejected, panics). Asserts nothing
+//! about time.
 //!
 //! The wall time is bounded by how fast the one emulator process answers (the table prints the
 //! calls per second achieved), so it measures the emulator as much as the sweep; the call count
@@ -226,5 +227,25 @@ async fn main() {
     ops.sort_by_key(|(_, n)| std::cmp::Reverse(*n));
     for (op, n) in ops {
         println!("| {op} | {n} |");
+    }
+    fuzz();
+}
+
+/// Generated inputs for the event parser (`make bench`: a million).
+const FUZZ_INPUTS: usize = 1_000_000;
+
+/// The event parser over [`FUZZ_INPUTS`] inputs generated from `events/compliance-sweep/`
+/// (`vigil_tests::fuzz`: truncated, mutated, wrong types, huge strings, deep nesting,
+/// unicode): inputs tried, read, rejected and panics (there must be none), printed.
+fn fuzz() {
+    let tally = vigil_tests::fuzz::run(
+        &vigil_tests::fuzz::events("compliance-sweep"),
+        FUZZ_INPUTS,
+        11,
+        |v| compliance_sweep::read_event(&v),
+    );
+    println!("fuzz, the event parser: {tally}");
+    if let Some(input) = &tally.first_panic {
+        println!("  the first input that panicked: {input}");
     }
 }

@@ -15,6 +15,12 @@ use serde_json::Value;
 use crate::error::Error;
 use crate::facts::{GLOBAL, Service, Shard};
 
+/// A request read as the handler reads it before any AWS call, in words. Pure. The parser
+/// fuzzing of the tests and the bench calls it from outside the crate.
+pub fn read(payload: &Value) -> Result<String, Error> {
+    Request::from_json(payload).map(|r| format!("{r:?}"))
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Request {
     /// Sweep `shards` (all when `None`). With `part`, store the result as that part of run

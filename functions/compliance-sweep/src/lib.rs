@@ -51,4 +51,5 @@ mod sweep;
 pub use config::Config;
 pub use deps::Deps;
 pub use error::Error;
+pub use event::read as read_event;
 pub use handler::{handle, handle_request};

@@ -3,7 +3,8 @@
 //! - a healthy poll of one Region (the everyday cost);
 //! - a repair: the detector deleted, recreated with every plan named, its export restored
 //!   after the bucket and key policies are merged, read back;
-//! - an ignored event (recognised from the event alone).
+//! - an ignored event (recognised from the event alone);
+//! - the event parser fuzzed with a million generated inputs (inputs, read, rejected, panics).
 //!
 //! Each figure is the wall time of one handler invocation and the number of AWS requests it
 //! made (`vigil_tests::harness::counted`). Times measure the emulator as much as the function;
@@ -75,4 +76,24 @@ async fn main() {
     print("healthy poll", &mut poll);
     print("detector deleted: recreate, export, read back", &mut repair);
     print("unrelated event, ignored", &mut ignored);
+    fuzz();
+}
+
+/// Generated inputs for the event parser (`make bench`: a million).
+const FUZZ_INPUTS: usize = 1_000_000;
+
+/// The event parser over [`FUZZ_INPUTS`] inputs generated from `events/detector-guard/`
+/// (`vigil_tests::fuzz`: truncated, mutated, wrong types, huge strings, deep nesting,
+/// unicode): inputs tried, read, rejected and panics (there must be none), printed.
+fn fuzz() {
+    let tally = vigil_tests::fuzz::run(
+        &vigil_tests::fuzz::events("detector-guard"),
+        FUZZ_INPUTS,
+        11,
+        detector_guard::read_event,
+    );
+    println!("fuzz, the event parser: {tally}");
+    if let Some(input) = &tally.first_panic {
+        println!("  the first input that panicked: {input}");
+    }
 }

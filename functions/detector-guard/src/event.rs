@@ -42,6 +42,23 @@ pub(crate) enum About {
     Key(String),
 }
 
+/// An event read as the handler reads it before any AWS call (parsed, described, routed, and
+/// what an API call says for the causes it names), and where it leads, in words. Pure. The
+/// parser fuzzing of the tests and the bench calls it from outside the crate.
+pub fn read(payload: Value) -> Result<String, Error> {
+    let trigger = Trigger::parse(payload)?;
+    let described = format!("{} ({})", trigger.describe(), trigger.name());
+    let facts = trigger.call_facts();
+    Ok(match route(&trigger)? {
+        Routing::Check { region, about } => format!(
+            "{described}: check {} ({about:?}; {facts:?})",
+            region.as_deref().unwrap_or("every Region")
+        ),
+        Routing::Drill => format!("{described}: drill"),
+        Routing::Ignore(why) => format!("{described}: ignored, {why}"),
+    })
+}
+
 /// Where an event leads.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Routing {

@@ -4,7 +4,8 @@
 //!   rotation: wall time p50 and p95 (RotateSecret, which only Secrets Manager runs, is timed
 //!   apart), Secrets Manager calls, database connections, failed logins, TLS handshakes and
 //!   HelloRetryRequests;
-//! - the function process's peak RSS.
+//! - the function process's peak RSS;
+//! - the event parser fuzzed with a million generated inputs (inputs, read, rejected, panics).
 //!
 //! Timings come from rotations that talk to the database directly. The counts come from a
 //! second, shorter pass whose secrets point at counting proxies in front of the databases
@@ -268,7 +269,9 @@ async fn user_secret(
             if let Some(port) = port {
                 admin["port"] = json!(port);
             }
-            let admin = rig.create_secret(&unique("vigil/admin/redis"), &admin).await;
+            let admin = rig
+                .create_secret(&unique("vigil/admin/redis"), &admin)
+                .await;
             secret["masterarn"] = json!(admin);
             secret
         }
@@ -436,4 +439,24 @@ async fn main() {
     let _ = child.wait();
     drop(functions);
     h.shutdown();
+    fuzz();
+}
+
+/// Generated inputs for the event parser (`make bench`: a million).
+const FUZZ_INPUTS: usize = 1_000_000;
+
+/// The event parser over [`FUZZ_INPUTS`] inputs generated from `events/secret-rotation/`
+/// (`vigil_tests::fuzz`: truncated, mutated, wrong types, huge strings, deep nesting,
+/// unicode): inputs tried, read, rejected and panics (there must be none), printed.
+fn fuzz() {
+    let tally = vigil_tests::fuzz::run(
+        &vigil_tests::fuzz::events("secret-rotation"),
+        FUZZ_INPUTS,
+        11,
+        secret_rotation::event::RotationEvent::from_json,
+    );
+    println!("fuzz, the event parser: {tally}");
+    if let Some(input) = &tally.first_panic {
+        println!("  the first input that panicked: {input}");
+    }
 }
