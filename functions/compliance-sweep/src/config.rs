@@ -22,6 +22,7 @@
 //! | `VIGIL_SWEEP_PASSWORD_MAX_AGE_DAYS` | 90 | IAM-05 |
 //! | `VIGIL_SWEEP_ADMIN_ALLOW_LIST` | none | IAM-14/LP-01: break-glass principal names allowed admin |
 //! | `VIGIL_SWEEP_KMS_MAX_ROTATION_DAYS` | 365 | KMS-02 |
+//! | `VIGIL_SWEEP_KEY_BREAK_GLASS` | `arn:aws:iam::{account}:root` | KMS-07: principal ARNs of which at least one must keep its key-policy grant (`{account}`: the swept account) |
 //! | `VIGIL_SWEEP_SECRET_MAX_ROTATION_DAYS` | 90 | SM-01 |
 //! | `VIGIL_SWEEP_SECRET_UNUSED_DAYS` | 90 | SM-05 |
 //! | `VIGIL_SWEEP_SENSITIVE_SECRETS` | `*` | SM-04: secret-name patterns that need a CMK (tag `vigil:sensitive=true` also counts) |
@@ -50,6 +51,8 @@ pub struct Thresholds {
     pub password_max_age_days: i32,
     pub admin_allow_list: Vec<String>,
     pub kms_max_rotation_days: i32,
+    /// KMS-07: the emergency-access principals (`{account}` stands for the swept account).
+    pub key_break_glass: Vec<String>,
     pub secret_max_rotation_days: i64,
     pub secret_unused_days: i64,
     pub sensitive_secrets: Vec<String>,
@@ -75,6 +78,8 @@ impl Default for Thresholds {
             password_max_age_days: 90,
             admin_allow_list: Vec::new(),
             kms_max_rotation_days: 365,
+            // The account root: KMS's default key policy grants it, so IAM can always recover.
+            key_break_glass: vec!["arn:aws:iam::{account}:root".into()],
             secret_max_rotation_days: 90,
             secret_unused_days: 90,
             sensitive_secrets: vec!["*".into()],
@@ -250,6 +255,10 @@ fn thresholds<F: Fn(&str) -> Option<String>>(env: &Env<F>) -> Result<Thresholds,
             1095,
         )?,
         admin_allow_list: env.list("VIGIL_SWEEP_ADMIN_ALLOW_LIST").unwrap_or_default(),
+        key_break_glass: env
+            .list("VIGIL_SWEEP_KEY_BREAK_GLASS")
+            .filter(|l| !l.is_empty())
+            .unwrap_or(t.key_break_glass.clone()),
         kms_max_rotation_days: env.number(
             "VIGIL_SWEEP_KMS_MAX_ROTATION_DAYS",
             t.kms_max_rotation_days,

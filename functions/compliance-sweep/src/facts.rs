@@ -273,6 +273,10 @@ pub(crate) struct Principal {
     pub last_used: Option<Time>,
     /// Roles only: `/aws-service-role/` roles belong to AWS services.
     pub path: String,
+    /// Roles only: the trust policy (AssumeRolePolicyDocument), URL-decoded; `None` when the
+    /// answer left it out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trust: Option<String>,
     /// Users and roles: their tags (for mute-list tag conditions).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub tags: BTreeMap<String, String>,
@@ -317,6 +321,9 @@ pub(crate) struct KeyMeta {
     pub origin: String,
     pub custom_key_store: bool,
     pub deletion_date: Option<Time>,
+    /// `MultiRegion`; `None` when DescribeKey left it out (no documented default).
+    #[serde(default)]
+    pub multi_region: Option<bool>,
     /// Fields DescribeKey did not send, read as the value AWS documents as their default
     /// (`KeyUsage ENCRYPT_DECRYPT`, ...): shown in the key's findings.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -367,6 +374,10 @@ pub(crate) struct Secret {
     /// The key manager (`AWS` / `CUSTOMER`) of `kms_key_id`, when one is named; `None` for the
     /// default AWS managed key.
     pub key_manager: Option<Fetched<String>>,
+    /// GetResourcePolicy: `None` inside when the secret has no resource policy; `None` outside
+    /// when not read (replicas: judged in their primary Region).
+    #[serde(default)]
+    pub policy: Option<Fetched<Option<String>>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

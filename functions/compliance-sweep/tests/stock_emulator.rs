@@ -31,6 +31,16 @@ const STOCK_GAPS: &[(&str, &str, &str)] = &[
         "slow-key",
         "RotationPeriodInDays or NextRotationDate",
     ),
+    (
+        "KMS-02",
+        "multi-key",
+        "RotationPeriodInDays or NextRotationDate",
+    ),
+    (
+        "KMS-02",
+        "locked-key",
+        "RotationPeriodInDays or NextRotationDate",
+    ),
     ("GD-03", "detector", "guardduty:ListPublishingDestinations"),
     ("GD-04", "detector", "guardduty:ListPublishingDestinations"),
     // Stock moto answers GetBucketVersioning with a root element no SDK reads as the answer.

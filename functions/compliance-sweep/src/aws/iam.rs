@@ -308,6 +308,9 @@ pub(crate) async fn authorization_details(
                     .as_ref()
                     .and_then(time),
                 path: r.path.unwrap_or_default(),
+                trust: r
+                    .assume_role_policy_document
+                    .map(|d| vigil::policy::decode_document(&d)),
                 tags: tags(r.tags),
                 ..Default::default()
             });

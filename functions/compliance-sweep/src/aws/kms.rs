@@ -76,6 +76,7 @@ fn read_metadata(key: &str, m: aws_sdk_kms::types::KeyMetadata) -> Fetched<(Stri
         origin,
         custom_key_store: m.custom_key_store_id.is_some(),
         deletion_date: m.deletion_date.as_ref().and_then(time),
+        multi_region: m.multi_region,
         assumed,
     };
     Ok((m.key_id, meta))

@@ -1,5 +1,5 @@
 //! Secrets Manager: ListSecrets (rotation settings, dates, key, tags and each version's
-//! staging labels, in one paginated call).
+//! staging labels, in one paginated call) and each secret's resource policy.
 
 use super::{api, time};
 use crate::facts::{ApiError, Fetched, Secret};
@@ -47,7 +47,22 @@ pub(crate) async fn list_secrets(client: &aws_sdk_secretsmanager::Client) -> Fet
                         ApiError::incomplete("secretsmanager:ListSecrets", "SecretVersionsToStages")
                     }),
                 key_manager: None,
+                policy: None,
             }
         })
         .collect())
+}
+
+/// GetResourcePolicy: the secret's resource policy, `None` when it has none.
+pub(crate) async fn resource_policy(
+    client: &aws_sdk_secretsmanager::Client,
+    secret: &str,
+) -> Fetched<Option<String>> {
+    let o = client
+        .get_resource_policy()
+        .secret_id(secret)
+        .send()
+        .await
+        .map_err(|e| api("secretsmanager:GetResourcePolicy", e))?;
+    Ok(o.resource_policy)
 }

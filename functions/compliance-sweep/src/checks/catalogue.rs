@@ -274,6 +274,23 @@ pub const CATALOGUE: &[Check] = &[
         .cis(&["1.16"], &["1.16"], &["2.14"])
         .security_hub(&["IAM.1"])
         .fix("Detach arn:aws:iam::aws:policy/AdministratorAccess from users, groups and roles not on the break-glass allow-list."),
+    row(IAM_15, "Roles trusting an AWS service bind it to a source account (confused deputy)", S::Iam, High, Identity)
+        .prowler(&["iam_role_cross_service_confused_deputy_prevention", "iam_role_service_trust_restricts_source_to_account"])
+        .fix("Add a condition to each service trust statement: \"StringEquals\": {\"aws:SourceAccount\": \"ACCOUNT\"} (or aws:SourceArn naming the resource); aws iam update-assume-role-policy."),
+    row(IAM_16, "Roles another account may assume require sts:ExternalId", S::Iam, High, Identity)
+        .fix("Agree an external id with the other party and add \"StringEquals\": {\"sts:ExternalId\": \"ID\"} to each statement trusting another account (aws iam update-assume-role-policy)."),
+    row(IAM_17, "No ReadOnlyAccess on roles another account may assume", S::Iam, High, Identity)
+        .prowler(&["iam_role_cross_account_readonlyaccess_policy"])
+        .fix("Replace arn:aws:iam::aws:policy/ReadOnlyAccess on the cross-account role with a policy naming what the other account needs (aws iam detach-role-policy)."),
+    row(IAM_18, "No policy allows every CloudTrail action on every resource", S::Iam, High, Identity)
+        .prowler(&["iam_inline_policy_no_full_access_to_cloudtrail", "iam_policy_no_full_access_to_cloudtrail"])
+        .fix("Replace cloudtrail:* with the read actions needed (cloudtrail:Describe*, Get*, List*, LookupEvents); keep StopLogging, DeleteTrail and UpdateTrail to the trail's administrators."),
+    row(IAM_19, "No policy allows a privilege-escalation combination of actions", S::Iam, High, Identity)
+        .prowler(&["iam_inline_policy_allows_privilege_escalation", "iam_policy_allows_privilege_escalation"])
+        .fix("Remove the named actions, or scope them to named resources with conditions (iam:PassedToService for PassRole, a permissions boundary for IAM writes); the finding names each combination."),
+    row(IAM_20, "Every member of an administrator group has MFA", S::Iam, High, Identity)
+        .prowler(&["iam_administrator_access_with_mfa"])
+        .fix("Assign an MFA device to each member of the group (aws iam enable-mfa-device), or remove them from the group."),
     // ---- least privilege beyond CIS -------------------------------------------------------------
     row(LP_01, "No principal with administrator-equivalent access (incl. NotAction)", S::Iam, High, Identity)
         .prowler(&["iam_aws_attached_policy_no_administrative_privileges"])
@@ -304,6 +321,14 @@ pub const CATALOGUE: &[Check] = &[
         .prowler(&["kms_cmk_not_deleted_unintentionally"])
         .security_hub(&["KMS.3"])
         .fix("If the key is still needed: aws kms cancel-key-deletion --key-id KEY, then enable it."),
+    row(KMS_05, "No disabled customer-managed keys", S::Kms, Medium, Encryption)
+        .prowler(&["kms_cmk_are_used"])
+        .fix("If data is still encrypted under the key: aws kms enable-key --key-id KEY; otherwise schedule its deletion (aws kms schedule-key-deletion)."),
+    row(KMS_06, "Customer-managed keys are single-Region", S::Kms, Medium, Encryption)
+        .prowler(&["kms_cmk_not_multi_region"])
+        .fix("Use a single-Region key unless data must be decrypted in several Regions; if a multi-Region key is needed, review every replica's key policy as the key's own."),
+    row(KMS_07, "Key policy keeps an emergency-access (break-glass) grant", S::Kms, High, Encryption)
+        .fix("Add a statement letting the break-glass principal (by default the account root) administer the key, e.g. Principal {\"AWS\": \"arn:aws:iam::ACCOUNT:root\"}, Action kms:*, Resource * (aws kms put-key-policy)."),
     // ---- Secrets Manager ------------------------------------------------------------------------
     row(SM_01, "Automatic rotation enabled, interval within policy", S::SecretsManager, High, Secrets)
         .prowler(&["secretsmanager_automatic_rotation_enabled", "secretsmanager_secret_rotated_periodically"])
@@ -322,6 +347,10 @@ pub const CATALOGUE: &[Check] = &[
         .prowler(&["secretsmanager_secret_unused"])
         .security_hub(&["SecretsManager.3"])
         .fix("Confirm the secret is not needed (CloudTrail GetSecretValue), then schedule its deletion (aws secretsmanager delete-secret --recovery-window-in-days 30)."),
+    row(SM_06, "Secret not open to everyone through its resource policy", S::SecretsManager, Critical, Secrets)
+        .prowler(&["secretsmanager_not_publicly_accessible"])
+        .cis(&[], &[], &["2.21"])
+        .fix("Remove Principal \"*\" statements from the secret's resource policy, or pin the caller (aws:PrincipalAccount, aws:PrincipalOrgID); aws secretsmanager delete-resource-policy or put-resource-policy --block-public-policy."),
     // ---- GuardDuty ------------------------------------------------------------------------------
     row(GD_01, "GuardDuty detector enabled in every enabled Region", S::GuardDuty, High, Detection)
         .prowler(&["guardduty_is_enabled"])

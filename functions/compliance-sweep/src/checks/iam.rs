@@ -1,5 +1,10 @@
 //! IAM: root account, credentials (credential report), password policy, and least privilege
-//! (GetAccountAuthorizationDetails policy documents read with `vigil::policy`).
+//! (GetAccountAuthorizationDetails policy documents read with `vigil::policy`); role trust in
+//! [`trust`], what policies grant (CloudTrail, privilege escalation, administrator groups) in
+//! [`grants`].
+
+mod grants;
+mod trust;
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -10,7 +15,7 @@ use vigil::policy::analysis::{Concern, identity_concerns};
 
 use super::ids::{
     IAM_01, IAM_02, IAM_03, IAM_04, IAM_05, IAM_06, IAM_07, IAM_08, IAM_09, IAM_10, IAM_11, IAM_12,
-    IAM_13, IAM_14, LP_01, LP_02, LP_03, LP_04,
+    IAM_13, IAM_14, IAM_15, IAM_16, IAM_17, IAM_18, IAM_19, IAM_20, LP_01, LP_02, LP_03, LP_04,
 };
 use super::{CheckId, Ctx, Finding, ResourceType, Status, Subject, account, errors};
 use crate::facts::{
@@ -68,9 +73,21 @@ pub(crate) fn evaluate(f: &IamFacts, ctx: &Ctx) -> Vec<Finding> {
                     .filter(|r| !is_service_role(r))
                     .map(|r| lp_04_unused_role(r, ctx)),
             );
+            let roles: Vec<&Principal> =
+                auth.roles.iter().filter(|r| !is_service_role(r)).collect();
+            out.extend(trust::evaluate(&roles, ctx.account));
+            out.extend(grants::policies(auth));
+            out.extend(grants::iam_20_admin_groups_mfa(
+                auth,
+                &policies,
+                f.credential_report.as_ref(),
+            ));
         }
         Err(e) => out.extend(errors(
-            &[IAM_12, IAM_13, IAM_14, LP_01, LP_02, LP_03, LP_04],
+            &[
+                IAM_12, IAM_13, IAM_14, IAM_15, IAM_16, IAM_17, IAM_18, IAM_19, IAM_20, LP_01,
+                LP_02, LP_03, LP_04,
+            ],
             &account(ctx.account),
             e,
         )),

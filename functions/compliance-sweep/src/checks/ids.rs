@@ -50,6 +50,12 @@ pub(crate) const IAM_11: CheckId = CheckId("IAM-11");
 pub(crate) const IAM_12: CheckId = CheckId("IAM-12");
 pub(crate) const IAM_13: CheckId = CheckId("IAM-13");
 pub(crate) const IAM_14: CheckId = CheckId("IAM-14");
+pub(crate) const IAM_15: CheckId = CheckId("IAM-15");
+pub(crate) const IAM_16: CheckId = CheckId("IAM-16");
+pub(crate) const IAM_17: CheckId = CheckId("IAM-17");
+pub(crate) const IAM_18: CheckId = CheckId("IAM-18");
+pub(crate) const IAM_19: CheckId = CheckId("IAM-19");
+pub(crate) const IAM_20: CheckId = CheckId("IAM-20");
 
 pub(crate) const LP_01: CheckId = CheckId("LP-01");
 pub(crate) const LP_02: CheckId = CheckId("LP-02");
@@ -60,12 +66,16 @@ pub(crate) const KMS_01: CheckId = CheckId("KMS-01");
 pub(crate) const KMS_02: CheckId = CheckId("KMS-02");
 pub(crate) const KMS_03: CheckId = CheckId("KMS-03");
 pub(crate) const KMS_04: CheckId = CheckId("KMS-04");
+pub(crate) const KMS_05: CheckId = CheckId("KMS-05");
+pub(crate) const KMS_06: CheckId = CheckId("KMS-06");
+pub(crate) const KMS_07: CheckId = CheckId("KMS-07");
 
 pub(crate) const SM_01: CheckId = CheckId("SM-01");
 pub(crate) const SM_02: CheckId = CheckId("SM-02");
 pub(crate) const SM_03: CheckId = CheckId("SM-03");
 pub(crate) const SM_04: CheckId = CheckId("SM-04");
 pub(crate) const SM_05: CheckId = CheckId("SM-05");
+pub(crate) const SM_06: CheckId = CheckId("SM-06");
 
 pub(crate) const GD_01: CheckId = CheckId("GD-01");
 pub(crate) const GD_02: CheckId = CheckId("GD-02");

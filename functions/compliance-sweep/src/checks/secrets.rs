@@ -1,9 +1,11 @@
 //! Secrets Manager: rotation on and within policy, rotated on schedule, last rotation not
-//! stuck, customer-managed keys for sensitive secrets, unused secrets.
+//! stuck, customer-managed keys for sensitive secrets, unused secrets, resource policies open
+//! to everyone.
 
-use vigil::policy::analysis::wildcard_match;
+use vigil::policy::PolicyDocument;
+use vigil::policy::analysis::{public_statements, wildcard_match};
 
-use super::ids::{SM_01, SM_02, SM_03, SM_04, SM_05};
+use super::ids::{SM_01, SM_02, SM_03, SM_04, SM_05, SM_06};
 use super::{Ctx, Finding, ResourceType, Subject, errors};
 use crate::facts::{ApiError, Secret, SecretsFacts};
 
@@ -18,7 +20,7 @@ pub(crate) fn evaluate(f: &SecretsFacts, ctx: &Ctx) -> Vec<Finding> {
         Ok(s) => s,
         Err(e) => {
             return errors(
-                &[SM_01, SM_02, SM_03, SM_04, SM_05],
+                &[SM_01, SM_02, SM_03, SM_04, SM_05, SM_06],
                 &Subject::new(
                     SECRET,
                     format!(
@@ -42,8 +44,50 @@ pub(crate) fn evaluate(f: &SecretsFacts, ctx: &Ctx) -> Vec<Finding> {
         out.push(sm_03_rotation_not_stuck(s, &f.region));
         out.extend(sm_04_customer_key(s, &f.region, ctx));
         out.push(sm_05_unused(s, &f.region, ctx));
+        out.push(sm_06_public_policy(s, &f.region));
     }
     out
+}
+
+/// SM-06: no resource-policy statement lets everyone (`*`) in without a condition pinning the
+/// caller's account or organisation (the reading KMS-03 gives key policies).
+fn sm_06_public_policy(s: &Secret, region: &str) -> Finding {
+    let verdict = SM_06.on(&secret(s, region));
+    match &s.policy {
+        None => verdict.error(&ApiError::not_collected(
+            "secretsmanager:GetResourcePolicy",
+            "the call was not made for this secret",
+        )),
+        Some(Err(e)) => verdict.error(e),
+        Some(Ok(None)) => {
+            verdict.pass("no resource policy: only IAM policies of this account apply")
+        }
+        Some(Ok(Some(text))) => match PolicyDocument::parse(text) {
+            Err(e) => verdict.error(&ApiError::new(
+                "secretsmanager:GetResourcePolicy",
+                vigil::aws::AwsFailure::Other,
+                None,
+                format!("the resource policy cannot be read: {e}"),
+            )),
+            Ok(doc) => {
+                let public: Vec<usize> = public_statements(&doc)
+                    .into_iter()
+                    .map(|(i, _)| i)
+                    .collect();
+                verdict.pass_if(
+                    public.is_empty(),
+                    if public.is_empty() {
+                        "no statement lets everyone in".to_owned()
+                    } else {
+                        format!(
+                            "statement(s) {public:?} allow Principal * with no condition \
+                             restricting the caller: anyone may read the secret"
+                        )
+                    },
+                )
+            }
+        },
+    }
 }
 
 /// The longest time between rotations, in days: AutomaticallyAfterDays, a `rate(N days|hours)`
@@ -247,7 +291,37 @@ mod tests {
             tags: BTreeMap::new(),
             versions: Ok(BTreeMap::from([("v1".into(), vec!["AWSCURRENT".into()])])),
             key_manager: Some(Ok("CUSTOMER".into())),
+            policy: Some(Ok(None)),
         }
+    }
+
+    #[test]
+    fn resource_policies_open_to_everyone_fail() {
+        let t = Thresholds::default();
+        let mut open = secret("open");
+        open.policy = Some(Ok(Some(r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"secretsmanager:GetSecretValue","Resource":"*"}]}"#.into())));
+        let mut org = secret("org");
+        org.policy = Some(Ok(Some(r#"{"Statement":[{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"secretsmanager:GetSecretValue","Resource":"*","Condition":{"StringEquals":{"aws:PrincipalOrgID":"o-abc123"}}}]}"#.into())));
+        let mut named = secret("named");
+        named.policy = Some(Ok(Some(r#"{"Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:role/app"},"Action":"secretsmanager:GetSecretValue","Resource":"*"}]}"#.into())));
+        let mut denied_call = secret("denied");
+        denied_call.policy = Some(Err(denied("secretsmanager:GetResourcePolicy")));
+        let mut garbled = secret("garbled");
+        garbled.policy = Some(Ok(Some("{".into())));
+        let f = evaluate(
+            &SecretsFacts {
+                region: "us-east-1".into(),
+                secrets: Ok(vec![secret("none"), open, org, named, denied_call, garbled]),
+            },
+            &ctx(&t),
+        );
+        let arn = |n: &str| format!("arn:aws:secretsmanager:us-east-1:111122223333:secret:{n}");
+        assert_eq!(one(&f, "SM-06", &arn("none")).status, Pass);
+        assert_eq!(one(&f, "SM-06", &arn("open")).status, Fail);
+        assert_eq!(one(&f, "SM-06", &arn("org")).status, Pass);
+        assert_eq!(one(&f, "SM-06", &arn("named")).status, Pass);
+        assert_eq!(one(&f, "SM-06", &arn("denied")).status, Error);
+        assert_eq!(one(&f, "SM-06", &arn("garbled")).status, Error);
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Secrets Manager per Region: ListSecrets (which carries each secret's versions and their
-//! staging labels, for stuck rotations: no call per secret), and the manager of each named
-//! KMS key (shared per run).
+//! staging labels, for stuck rotations: no call per secret), the manager of each named KMS key
+//! (shared per run), and each primary secret's resource policy (one call per secret: no
+//! listing carries it).
 
 use futures::StreamExt;
 
@@ -36,8 +37,27 @@ async fn secret(c: &Collector, region: &str, listed: Secret) -> Secret {
         Some(k) if !k.ends_with("alias/aws/secretsmanager") => Some(c.key_manager(region, k).await),
         _ => None,
     };
+    // Replicas are judged in their primary Region, with the primary's policy.
+    let replica = listed
+        .primary_region
+        .as_deref()
+        .is_some_and(|p| p != region);
+    let policy = if replica {
+        None
+    } else {
+        let client = c.region(region).secrets.clone();
+        Some(
+            c.limited(
+                Service::SecretsManager,
+                region,
+                secrets::resource_policy(&client, &listed.arn),
+            )
+            .await,
+        )
+    };
     Secret {
         key_manager,
+        policy,
         ..listed
     }
 }

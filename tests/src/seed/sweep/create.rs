@@ -13,7 +13,7 @@ use aws_sdk_s3::types::PublicAccessBlockConfiguration;
 use futures::StreamExt;
 
 use super::cis::PATTERNS;
-use super::spec::{BucketPolicy, Console, Database, Key, REGION, Rotation, Spec};
+use super::spec::{BucketPolicy, Console, Database, Key, PARTNER, REGION, Rotation, Spec, Trust};
 use crate::harness::harness;
 
 /// How many calls of one kind run at once while seeding.
@@ -224,7 +224,6 @@ async fn iam(spec: &Spec, sdk: &SdkConfig) -> Names {
         })
         .await,
     );
-    let trust = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
     names.extend(
         each(&spec.roles, |role| {
             let iam = iam.clone();
@@ -232,7 +231,7 @@ async fn iam(spec: &Spec, sdk: &SdkConfig) -> Names {
                 let role_arn = iam
                     .create_role()
                     .role_name(&role.name)
-                    .assume_role_policy_document(trust)
+                    .assume_role_policy_document(trust_policy(role.trust, id))
                     .send()
                     .await
                     .unwrap()
@@ -254,15 +253,50 @@ async fn iam(spec: &Spec, sdk: &SdkConfig) -> Names {
     names
 }
 
+/// The trust policy of a role trusted as `trust` says, in account `id`.
+fn trust_policy(trust: Trust, id: &str) -> String {
+    let statement = match trust {
+        Trust::LambdaPinned => format!(
+            r#"{{"Effect":"Allow","Principal":{{"Service":"lambda.amazonaws.com"}},"Action":"sts:AssumeRole","Condition":{{"StringEquals":{{"aws:SourceAccount":"{id}"}}}}}}"#
+        ),
+        Trust::Lambda => r#"{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}"#.to_owned(),
+        Trust::PartnerWithExternalId => format!(
+            r#"{{"Effect":"Allow","Principal":{{"AWS":"arn:aws:iam::{PARTNER}:root"}},"Action":"sts:AssumeRole","Condition":{{"StringEquals":{{"sts:ExternalId":"vigil-partner-7Qm2"}}}}}}"#
+        ),
+        Trust::Partner => format!(
+            r#"{{"Effect":"Allow","Principal":{{"AWS":"arn:aws:iam::{PARTNER}:root"}},"Action":"sts:AssumeRole"}}"#
+        ),
+    };
+    format!(r#"{{"Version":"2012-10-17","Statement":[{statement}]}}"#)
+}
+
+/// The key policy that lets one role administer the key and nobody else (no emergency access).
+fn locked_key_policy(id: &str) -> String {
+    format!(
+        r#"{{"Version":"2012-10-17","Statement":[{{"Sid":"AppOnly","Effect":"Allow","Principal":{{"AWS":"arn:aws:iam::{id}:role/scoped-role"}},"Action":"kms:*","Resource":"*"}}]}}"#
+    )
+}
+
+/// The secret resource policy that lets everyone read it.
+const PUBLIC_SECRET_POLICY: &str = r#"{"Version":"2012-10-17","Statement":[{"Sid":"Everyone","Effect":"Allow","Principal":"*","Action":"secretsmanager:GetSecretValue","Resource":"*"}]}"#;
+
 /// The key policy that lets everyone in.
 const OPEN_KEY_POLICY: &str = r#"{"Version":"2012-10-17","Statement":[{"Sid":"Everyone","Effect":"Allow","Principal":"*","Action":"kms:*","Resource":"*"}]}"#;
 
-async fn key(sdk: &SdkConfig, key: &Key) -> Names {
+async fn key(sdk: &SdkConfig, key: &Key, id: &str) -> Names {
     use aws_sdk_kms::types::{KeySpec, KeyUsageType};
     let kms = aws_sdk_kms::Client::new(&in_region(sdk, key.region));
+    let policy = if key.open {
+        Some(OPEN_KEY_POLICY.to_owned())
+    } else if !key.emergency_access {
+        Some(locked_key_policy(id))
+    } else {
+        None
+    };
     let mut create = kms
         .create_key()
-        .set_policy(key.open.then(|| OPEN_KEY_POLICY.to_owned()));
+        .set_policy(policy)
+        .multi_region(key.multi_region);
     if key.signing {
         create = create
             .key_usage(KeyUsageType::SignVerify)
@@ -275,6 +309,13 @@ async fn key(sdk: &SdkConfig, key: &Key) -> Names {
         kms.enable_key_rotation()
             .key_id(&key_arn)
             .rotation_period_in_days(days)
+            .send()
+            .await
+            .unwrap();
+    }
+    if key.disabled {
+        kms.disable_key()
+            .key_id(&created.key_id)
             .send()
             .await
             .unwrap();
@@ -292,7 +333,7 @@ async fn key(sdk: &SdkConfig, key: &Key) -> Names {
 }
 
 async fn kms(spec: &Spec, sdk: &SdkConfig) -> Names {
-    each(&spec.keys, |k| key(sdk, k)).await
+    each(&spec.keys, |k| key(sdk, k, &spec.id)).await
 }
 
 fn all_on() -> PublicAccessBlockConfiguration {
@@ -505,6 +546,14 @@ async fn secrets(
             .unwrap()
             .arn
             .unwrap();
+        if s.public {
+            sm.put_resource_policy()
+                .secret_id(&secret)
+                .resource_policy(PUBLIC_SECRET_POLICY)
+                .send()
+                .await
+                .unwrap();
+        }
         match s.rotation {
             Rotation::Off => {}
             // Stock moto wants the rotation function to exist and runs it in Docker: rotation

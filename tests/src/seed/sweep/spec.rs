@@ -83,6 +83,8 @@ pub enum Doc {
     DecryptAny,
     /// kms:Decrypt on one key.
     DecryptOne,
+    /// iam:CreatePolicyVersion on *: rewrite any customer policy, its own included.
+    PolicyVersions,
 }
 
 impl Doc {
@@ -105,6 +107,10 @@ impl Doc {
             Doc::DecryptOne => format!(
                 r#"[{{"Effect":"Allow","Action":"kms:Decrypt","Resource":"arn:aws:kms:{REGION}:{account}:key/abc"}}]"#
             ),
+            Doc::PolicyVersions => {
+                r#"[{"Effect":"Allow","Action":"iam:CreatePolicyVersion","Resource":"*"}]"#
+                    .to_owned()
+            }
         };
         format!(r#"{{"Version":"2012-10-17","Statement":{statements}}}"#)
     }
@@ -127,6 +133,17 @@ impl Doc {
     /// A sensitive action on * (LP-03).
     pub fn sensitive_on_any(&self) -> bool {
         *self == Doc::DecryptAny
+    }
+
+    /// Every CloudTrail action on * (IAM-18).
+    pub fn all_of_cloudtrail(&self) -> bool {
+        matches!(self, Doc::Admin | Doc::AllButS3)
+    }
+
+    /// A privilege-escalation combination (IAM-19): IAM writes, through *, NotAction or
+    /// iam:CreatePolicyVersion (PassRole alone hands a role to nothing).
+    pub fn escalates(&self) -> bool {
+        matches!(self, Doc::Admin | Doc::AllButS3 | Doc::PolicyVersions)
     }
 }
 
@@ -176,12 +193,29 @@ impl User {
     }
 }
 
-/// A role Lambda may assume, with one inline policy named `inline`.
+/// A role, with one inline policy named `inline`.
 #[derive(Debug, Clone)]
 pub struct Role {
     pub name: String,
     pub inline: Doc,
+    pub trust: Trust,
 }
+
+/// Who may assume a role (IAM-15, IAM-16).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Trust {
+    /// Lambda, for functions of this account only (aws:SourceAccount).
+    LambdaPinned,
+    /// Lambda, for anyone's function: a confused deputy.
+    Lambda,
+    /// Another account ([`PARTNER`]), presenting an sts:ExternalId.
+    PartnerWithExternalId,
+    /// Another account, without an external id.
+    Partner,
+}
+
+/// The other account partner roles trust.
+pub const PARTNER: &str = "999988887777";
 
 #[derive(Debug, Clone)]
 pub struct Key {
@@ -193,6 +227,12 @@ pub struct Key {
     pub scheduled_for_deletion: bool,
     /// RSA SIGN_VERIFY (the evidence signing key): rotation does not apply.
     pub signing: bool,
+    /// Disabled (KMS-05): rotation and Regions are not judged.
+    pub disabled: bool,
+    pub multi_region: bool,
+    /// The account root may administer the key (KMS's default policy); otherwise its policy
+    /// names one role only (KMS-07).
+    pub emergency_access: bool,
 }
 
 impl Key {
@@ -204,6 +244,9 @@ impl Key {
             rotation_days: None,
             scheduled_for_deletion: false,
             signing: false,
+            disabled: false,
+            multi_region: false,
+            emergency_access: true,
         }
     }
 }
@@ -276,6 +319,8 @@ pub struct Secret {
     pub region: &'static str,
     pub encrypted_with: Option<String>,
     pub rotation: Rotation,
+    /// A resource policy letting anyone read it (SM-06); none otherwise.
+    pub public: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -424,6 +469,7 @@ impl Spec {
             roles: vec![Role {
                 name: "scoped-role".into(),
                 inline: Doc::DecryptOne,
+                trust: Trust::LambdaPinned,
             }],
             keys: vec![
                 Key {
@@ -465,6 +511,7 @@ impl Spec {
                 region: REGION,
                 encrypted_with: Some("good-key".into()),
                 rotation: Rotation::Finished,
+                public: false,
             }],
             detectors: vec![Detector {
                 name: "detector".into(),
@@ -643,6 +690,7 @@ pub const INSECURE: &[Change] = &[
             s.roles.push(Role {
                 name: "notaction-role".into(),
                 inline: Doc::AllButS3,
+                trust: Trust::Lambda,
             })
         },
     },
@@ -652,7 +700,42 @@ pub const INSECURE: &[Change] = &[
             s.roles.push(Role {
                 name: "decrypt-role".into(),
                 inline: Doc::DecryptAny,
+                trust: Trust::Lambda,
             })
+        },
+    },
+    Change {
+        name: "roles Lambda may assume for any account's function (IAM-15: notaction-role, decrypt-role), a role another account may assume without an external id (IAM-16)",
+        make: |s| {
+            s.roles.push(Role {
+                name: "partner-role".into(),
+                inline: Doc::DecryptOne,
+                trust: Trust::Partner,
+            })
+        },
+    },
+    Change {
+        name: "an unattached customer policy allowing new policy versions (IAM-19; Prowler 5.46.0 passes every policy)",
+        make: |s| {
+            s.policies.push(Policy {
+                name: "versions-policy".into(),
+                doc: Doc::PolicyVersions,
+            })
+        },
+    },
+    Change {
+        name: "an administrator group (Allow * on *) whose member has no MFA (IAM-20, LP-01)",
+        make: |s| {
+            s.groups.push(Group {
+                name: "admins".into(),
+                attached: vec!["star-policy".into()],
+            });
+            s.users
+                .iter_mut()
+                .find(|u| u.name == "console-nomfa")
+                .expect("an earlier change adds console-nomfa")
+                .groups
+                .push("admins".into());
         },
     },
     Change {
@@ -684,6 +767,25 @@ pub const INSECURE: &[Change] = &[
                 scheduled_for_deletion: true,
                 ..Key::new("doomed-key", REGION)
             })
+        },
+    },
+    Change {
+        name: "a disabled key (KMS-05), a multi-Region key (KMS-06), a key only one role may administer (KMS-07)",
+        make: |s| {
+            s.keys.push(Key {
+                disabled: true,
+                ..Key::new("disabled-key", REGION)
+            });
+            s.keys.push(Key {
+                rotation_days: Some(365),
+                multi_region: true,
+                ..Key::new("multi-key", REGION)
+            });
+            s.keys.push(Key {
+                rotation_days: Some(365),
+                emergency_access: false,
+                ..Key::new("locked-key", REGION)
+            });
         },
     },
     Change {
@@ -719,6 +821,20 @@ pub const INSECURE: &[Change] = &[
                 region: REGION,
                 encrypted_with: None,
                 rotation: Rotation::Off,
+                public: false,
+            })
+        },
+    },
+    Change {
+        name: "a secret anyone may read through its resource policy (SM-06)",
+        make: |s| {
+            s.secrets.push(Secret {
+                name: "public-secret".into(),
+                secret: "shared/public".into(),
+                region: REGION,
+                encrypted_with: Some("good-key".into()),
+                rotation: Rotation::Finished,
+                public: true,
             })
         },
     },
@@ -731,6 +847,7 @@ pub const INSECURE: &[Change] = &[
                 region: REGION,
                 encrypted_with: None,
                 rotation: Rotation::Stuck,
+                public: false,
             })
         },
     },
@@ -935,11 +1052,21 @@ fn scale(s: &mut Spec, n: Scale) {
             ..Key::new(format!("region-key-{r}"), r)
         });
     }
+    // An administrator group whose members all have MFA (IAM-20 PASS).
+    s.groups.push(Group {
+        name: "mfa-admins".into(),
+        attached: vec!["star-policy".into()],
+    });
     for i in 0..n.users {
         let name = format!("user-{i:04}");
         s.users.push(match i % 8 {
             0 => User {
                 console: Console::PasswordAndMfa,
+                groups: if i % 16 == 0 {
+                    vec!["mfa-admins".into()]
+                } else {
+                    vec![]
+                },
                 ..User::new(name)
             },
             1 => User {
@@ -967,6 +1094,12 @@ fn scale(s: &mut Spec, n: Scale) {
     for i in 0..n.roles {
         s.roles.push(Role {
             name: format!("role-{i:03}"),
+            trust: match i % 4 {
+                0 => Trust::Lambda,
+                1 => Trust::LambdaPinned,
+                2 => Trust::Partner,
+                _ => Trust::PartnerWithExternalId,
+            },
             inline: match i % 5 {
                 0 => Doc::DecryptAny,
                 1 => Doc::Admin,
@@ -1001,6 +1134,7 @@ fn scale(s: &mut Spec, n: Scale) {
             } else {
                 Rotation::Finished
             },
+            public: i % 5 == 4,
         });
     }
     for i in 0..n.buckets {

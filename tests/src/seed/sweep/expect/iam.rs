@@ -1,7 +1,7 @@
 //! IAM: the root user, the password policy, each user's credentials, each policy, and least
 //! privilege per user and role.
 
-use super::super::spec::{Console, Doc};
+use super::super::spec::{Console, Doc, Trust};
 use super::{Expect, GLOBAL};
 
 pub(super) fn expect(e: &mut Expect) {
@@ -104,5 +104,56 @@ pub(super) fn expect(e: &mut Expect) {
     for r in &spec.roles {
         let arn = e.arn(&r.name);
         e.on("LP-04", arn, GLOBAL).pass();
+    }
+
+    // IAM-15: roles trusting Lambda bind it to this account; IAM-16: roles trusting the
+    // partner require an external id; IAM-17: ReadOnlyAccess (an AWS managed policy, absent
+    // from the emulator) is on no role.
+    for r in &spec.roles {
+        let arn = e.arn(&r.name);
+        match r.trust {
+            Trust::LambdaPinned | Trust::Lambda => e
+                .on("IAM-15", &arn, GLOBAL)
+                .pass_if(r.trust == Trust::LambdaPinned),
+            Trust::PartnerWithExternalId | Trust::Partner => e
+                .on("IAM-16", &arn, GLOBAL)
+                .pass_if(r.trust == Trust::PartnerWithExternalId),
+        }
+        e.on("IAM-17", arn, GLOBAL).pass();
+    }
+    // IAM-18 (cloudtrail:* on *) and IAM-19 (privilege escalation): every customer policy,
+    // attached or not, and every inline policy.
+    let mut documents: Vec<(String, &Doc)> = Vec::new();
+    for p in &spec.policies {
+        documents.push((e.arn(&p.name), &p.doc));
+    }
+    for u in &spec.users {
+        for (name, doc) in &u.inline {
+            documents.push((format!("{}/inline-policy/{name}", e.arn(&u.name)), doc));
+        }
+    }
+    for r in &spec.roles {
+        documents.push((
+            format!("{}/inline-policy/inline", e.arn(&r.name)),
+            &r.inline,
+        ));
+    }
+    for (resource, doc) in documents {
+        e.on("IAM-18", &resource, GLOBAL)
+            .pass_if(!doc.all_of_cloudtrail());
+        e.on("IAM-19", resource, GLOBAL).pass_if(!doc.escalates());
+    }
+    // IAM-20: groups whose policies make their members administrators: every member has MFA.
+    for g in &spec.groups {
+        if !g.attached.iter().any(|p| policy(p).admin_equivalent()) {
+            continue;
+        }
+        let all_mfa = spec
+            .users
+            .iter()
+            .filter(|u| u.groups.contains(&g.name))
+            .all(|u| u.console == Console::PasswordAndMfa);
+        let arn = format!("arn:aws:iam::{}:group/{}", spec.id, g.name);
+        e.on("IAM-20", arn, GLOBAL).pass_if(all_mfa);
     }
 }

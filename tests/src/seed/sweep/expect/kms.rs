@@ -8,7 +8,7 @@ pub(super) fn expect(e: &mut Expect) {
         let arn = e.arn(&k.name);
         let pending = k.scheduled_for_deletion;
         // Rotation applies to enabled symmetric keys (not the RSA signing key).
-        if !k.signing && !pending {
+        if !k.signing && !pending && !k.disabled {
             // KMS-01: rotation on.
             e.on("KMS-01", &arn, k.region)
                 .pass_if(k.rotation_days.is_some());
@@ -25,5 +25,16 @@ pub(super) fn expect(e: &mut Expect) {
         }
         // KMS-04: not pending deletion.
         e.on("KMS-04", &arn, k.region).pass_if(!pending);
+        if !pending {
+            // KMS-05: enabled.
+            e.on("KMS-05", &arn, k.region).pass_if(!k.disabled);
+            // KMS-06: single-Region, judged on enabled keys.
+            if !k.disabled {
+                e.on("KMS-06", &arn, k.region).pass_if(!k.multi_region);
+            }
+            // KMS-07: the account root may administer the key (not through Principal *).
+            e.on("KMS-07", &arn, k.region)
+                .pass_if(k.emergency_access && !k.open);
+        }
     }
 }

@@ -22,5 +22,7 @@ pub(super) fn expect(e: &mut Expect) {
             .pass_if(s.encrypted_with.is_some());
         // SM-05: new, so not unused.
         e.on("SM-05", &arn, s.region).pass();
+        // SM-06: no resource policy open to everyone.
+        e.on("SM-06", &arn, s.region).pass_if(!s.public);
     }
 }
