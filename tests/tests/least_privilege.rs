@@ -215,6 +215,8 @@ fn iam_action(service: &str, operation: &str) -> String {
         .to_lowercase();
     match (service.as_str(), operation) {
         ("cloudwatchlogs", _) => format!("logs:{operation}"),
+        // The SDK names the service EventBridge; IAM's prefix is still `events`.
+        ("eventbridge", _) => format!("events:{operation}"),
         // S3 Control's public access block is the account's, not a bucket's.
         (
             "s3control",
