@@ -595,6 +595,18 @@ pub(crate) struct Database {
     /// `MasterUsername`; `None` when the answer left it out.
     #[serde(default)]
     pub master_username: Option<String>,
+    /// `MultiAZ`; `None` when the answer left it out.
+    #[serde(default)]
+    pub multi_az: Option<bool>,
+    /// `AutoMinorVersionUpgrade`; `None` when the answer left it out (Aurora clusters).
+    #[serde(default)]
+    pub auto_minor_upgrade: Option<bool>,
+    /// `CopyTagsToSnapshot`; `None` when the answer left it out.
+    #[serde(default)]
+    pub copy_tags_to_snapshot: Option<bool>,
+    /// `EnabledCloudwatchLogsExports` (absent: none).
+    #[serde(default)]
+    pub log_exports: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

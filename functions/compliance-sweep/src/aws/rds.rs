@@ -50,6 +50,10 @@ pub(crate) async fn db_instances(client: &aws_sdk_rds::Client) -> Fetched<Vec<Li
                 tls_parameter: None,
                 tags: tags(i.tag_list),
                 master_username: i.master_username,
+                multi_az: i.multi_az,
+                auto_minor_upgrade: i.auto_minor_version_upgrade,
+                copy_tags_to_snapshot: i.copy_tags_to_snapshot,
+                log_exports: i.enabled_cloudwatch_logs_exports.unwrap_or_default(),
             },
         })
         .collect())
@@ -82,6 +86,10 @@ pub(crate) async fn db_clusters(client: &aws_sdk_rds::Client) -> Fetched<Vec<Lis
                 tls_parameter: None,
                 tags: tags(c.tag_list),
                 master_username: c.master_username,
+                multi_az: c.multi_az,
+                auto_minor_upgrade: c.auto_minor_version_upgrade,
+                copy_tags_to_snapshot: c.copy_tags_to_snapshot,
+                log_exports: c.enabled_cloudwatch_logs_exports.unwrap_or_default(),
             },
         })
         .collect())

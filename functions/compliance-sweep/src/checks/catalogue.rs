@@ -456,6 +456,24 @@ pub const CATALOGUE: &[Check] = &[
         .prowler(&["rds_cluster_default_admin", "rds_instance_default_admin"])
         .security_hub(&["RDS.24", "RDS.25"])
         .fix("The master user name cannot be changed in place: restore a snapshot (or create a new database) with --master-username set to a non-default name, switch over, and keep the master credential in Secrets Manager with rotation."),
+    row(RDS_08, "Multi-AZ deployment", S::Rds, Medium, Encryption)
+        .prowler(&["rds_cluster_multi_az", "rds_instance_multi_az"])
+        .cis(&[], &["2.2.4"], &["3.2.4"])
+        .security_hub(&["RDS.15", "RDS.5"])
+        .fix("aws rds modify-db-instance --db-instance-identifier DB --multi-az --apply-immediately (Aurora: add a reader in another Availability Zone)"),
+    row(RDS_09, "Automatic minor version upgrades on", S::Rds, Medium, Encryption)
+        .prowler(&["rds_cluster_minor_version_upgrade_enabled", "rds_instance_minor_version_upgrade_enabled"])
+        .cis(&["2.3.2"], &["2.2.2"], &["3.2.2"])
+        .security_hub(&["RDS.35", "RDS.13"])
+        .fix("aws rds modify-db-instance --db-instance-identifier DB --auto-minor-version-upgrade (modify-db-cluster for a Multi-AZ DB cluster)"),
+    row(RDS_10, "Tags copied to snapshots", S::Rds, Low, Encryption)
+        .prowler(&["rds_cluster_copy_tags_to_snapshots", "rds_instance_copy_tags_to_snapshots"])
+        .security_hub(&["RDS.16", "RDS.17"])
+        .fix("aws rds modify-db-instance --db-instance-identifier DB --copy-tags-to-snapshot (modify-db-cluster for Aurora)"),
+    row(RDS_11, "Database logs exported to CloudWatch Logs", S::Rds, Medium, Detection)
+        .prowler(&["rds_cluster_integration_cloudwatch_logs", "rds_instance_integration_cloudwatch_logs"])
+        .security_hub(&["RDS.37", "RDS.34", "RDS.9", "RDS.36", "RDS.40", "RDS.42"])
+        .fix("aws rds modify-db-instance --db-instance-identifier DB --cloudwatch-logs-export-configuration '{\"EnableLogTypes\":[\"postgresql\"]}' (error, general, slowquery, audit for MySQL; modify-db-cluster for Aurora)"),
     // ---- S3 -------------------------------------------------------------------------------------
     row(S3_01, "Account-level Block Public Access (all four settings)", S::S3, High, Encryption)
         .prowler(&["s3_account_level_public_access_blocks"])

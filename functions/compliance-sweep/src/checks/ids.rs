@@ -116,6 +116,10 @@ pub(crate) const RDS_04: CheckId = CheckId("RDS-04");
 pub(crate) const RDS_05: CheckId = CheckId("RDS-05");
 pub(crate) const RDS_06: CheckId = CheckId("RDS-06");
 pub(crate) const RDS_07: CheckId = CheckId("RDS-07");
+pub(crate) const RDS_08: CheckId = CheckId("RDS-08");
+pub(crate) const RDS_09: CheckId = CheckId("RDS-09");
+pub(crate) const RDS_10: CheckId = CheckId("RDS-10");
+pub(crate) const RDS_11: CheckId = CheckId("RDS-11");
 
 pub(crate) const S3_01: CheckId = CheckId("S3-01");
 pub(crate) const S3_02: CheckId = CheckId("S3-02");

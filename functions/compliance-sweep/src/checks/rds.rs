@@ -2,13 +2,17 @@
 //! backups, deletion protection. Settings that belong to a cluster are judged on the cluster,
 //! not again on each of its instances.
 
-use super::ids::{RDS_01, RDS_02, RDS_03, RDS_04, RDS_05, RDS_06, RDS_07};
+use super::ids::{
+    RDS_01, RDS_02, RDS_03, RDS_04, RDS_05, RDS_06, RDS_07, RDS_08, RDS_09, RDS_10, RDS_11,
+};
 use super::{Ctx, Finding, ResourceType, Subject, errors};
 use crate::facts::{ApiError, Database, RdsFacts};
 
 pub(crate) fn evaluate(f: &RdsFacts, ctx: &Ctx) -> Vec<Finding> {
     let mut out = Vec::new();
-    let all = [RDS_01, RDS_02, RDS_03, RDS_04, RDS_05, RDS_06, RDS_07];
+    let all = [
+        RDS_01, RDS_02, RDS_03, RDS_04, RDS_05, RDS_06, RDS_07, RDS_08, RDS_09, RDS_10, RDS_11,
+    ];
     match &f.instances {
         Err(e) => out.extend(errors(
             &all,
@@ -28,7 +32,9 @@ pub(crate) fn evaluate(f: &RdsFacts, ctx: &Ctx) -> Vec<Finding> {
     }
     match &f.clusters {
         Err(e) => out.extend(errors(
-            &[RDS_01, RDS_03, RDS_04, RDS_05, RDS_06, RDS_07],
+            &[
+                RDS_01, RDS_03, RDS_04, RDS_05, RDS_06, RDS_07, RDS_08, RDS_09, RDS_10, RDS_11,
+            ],
             &Subject::new(
                 ResourceType::AwsRdsDbCluster,
                 format!("arn:aws:rds:{}:{}:cluster:*", f.region, ctx.account),
@@ -64,7 +70,7 @@ fn unlisted_cluster_members(
             "rds:DescribeDBClusters",
             format!("cluster {cluster}, which instance {} belongs to", d.arn),
         );
-        let mut checks = vec![RDS_01, RDS_04, RDS_05, RDS_06, RDS_07];
+        let mut checks = vec![RDS_01, RDS_04, RDS_05, RDS_06, RDS_07, RDS_08, RDS_11];
         if !tls_judged_here(true, &d.engine) {
             checks.push(RDS_03);
         }
@@ -99,8 +105,94 @@ fn judge(d: &Database, region: &str, ctx: &Ctx) -> Vec<Finding> {
         out.push(rds_05_backups(d, region, ctx));
         out.push(rds_06_deletion_protection(d, region));
         out.push(rds_07_not_default_admin(d, region));
+        out.push(rds_08_multi_az(d, region));
+        out.push(rds_11_log_exports(d, region));
+    }
+    // Aurora: minor upgrades are set per instance, tags copied per cluster.
+    let aurora = d.engine.starts_with("aurora");
+    if !(d.is_cluster && aurora) {
+        out.push(rds_09_minor_upgrades(d, region));
+    }
+    if !(in_cluster && aurora) {
+        out.push(rds_10_copy_tags(d, region));
     }
     out
+}
+
+/// A boolean field of the listing, or ERROR naming it when the answer left it out.
+fn flag(d: &Database, field: Option<bool>, name: &str) -> Result<bool, ApiError> {
+    field.ok_or_else(|| {
+        ApiError::incomplete(
+            if d.is_cluster {
+                "rds:DescribeDBClusters"
+            } else {
+                "rds:DescribeDBInstances"
+            },
+            format!("{name} of {}", d.arn),
+        )
+    })
+}
+
+/// RDS-08: Multi-AZ (instances outside a cluster, and clusters).
+fn rds_08_multi_az(d: &Database, region: &str) -> Finding {
+    let verdict = RDS_08.on(&database(d, region));
+    match flag(d, d.multi_az, "MultiAZ") {
+        Err(e) => verdict.error(&e),
+        Ok(on) => verdict.pass_if(
+            on,
+            if on {
+                "Multi-AZ"
+            } else {
+                "a single Availability Zone"
+            },
+        ),
+    }
+}
+
+/// RDS-09: automatic minor version upgrades (instances, Aurora members included, and Multi-AZ
+/// DB clusters; an Aurora cluster has no such setting of its own).
+fn rds_09_minor_upgrades(d: &Database, region: &str) -> Finding {
+    let verdict = RDS_09.on(&database(d, region));
+    match flag(d, d.auto_minor_upgrade, "AutoMinorVersionUpgrade") {
+        Err(e) => verdict.error(&e),
+        Ok(on) => verdict.pass_if(
+            on,
+            if on {
+                "automatic minor version upgrades on"
+            } else {
+                "automatic minor version upgrades off: security patches wait for a person"
+            },
+        ),
+    }
+}
+
+/// RDS-10: tags copied to snapshots (Aurora members take it from their cluster).
+fn rds_10_copy_tags(d: &Database, region: &str) -> Finding {
+    let verdict = RDS_10.on(&database(d, region));
+    match flag(d, d.copy_tags_to_snapshot, "CopyTagsToSnapshot") {
+        Err(e) => verdict.error(&e),
+        Ok(on) => verdict.pass_if(
+            on,
+            if on {
+                "tags copied to snapshots"
+            } else {
+                "snapshots do not get the database's tags"
+            },
+        ),
+    }
+}
+
+/// RDS-11: at least one log type exported to CloudWatch Logs.
+fn rds_11_log_exports(d: &Database, region: &str) -> Finding {
+    let verdict = RDS_11.on(&database(d, region));
+    if d.log_exports.is_empty() {
+        verdict.fail("no logs exported to CloudWatch Logs")
+    } else {
+        verdict.pass(format!(
+            "exports {} to CloudWatch Logs",
+            d.log_exports.join(", ")
+        ))
+    }
 }
 
 /// Master user names an attacker tries first: the consoles' defaults (`admin`, `postgres`)
@@ -306,6 +398,14 @@ mod tests {
             tls_parameter: Some(Ok(good.then(|| "1".to_string()))),
             tags: Default::default(),
             master_username: Some(if good { "app_owner" } else { "admin" }.into()),
+            multi_az: Some(good),
+            auto_minor_upgrade: Some(good),
+            copy_tags_to_snapshot: Some(good),
+            log_exports: if good {
+                vec!["postgresql".into()]
+            } else {
+                vec![]
+            },
         }
     }
 
@@ -329,7 +429,8 @@ mod tests {
         let f = evaluate(&facts, &ctx(&t));
         let arn = |id: &str| format!("arn:aws:rds:us-east-1:111122223333:db:{id}");
         for id in [
-            "RDS-01", "RDS-02", "RDS-03", "RDS-04", "RDS-05", "RDS-06", "RDS-07",
+            "RDS-01", "RDS-02", "RDS-03", "RDS-04", "RDS-05", "RDS-06", "RDS-07", "RDS-08",
+            "RDS-09", "RDS-10", "RDS-11",
         ] {
             assert_eq!(one(&f, id, &arn("good")).status, Pass, "{id}");
             assert_eq!(one(&f, id, &arn("bad")).status, Fail, "{id}");
@@ -380,6 +481,35 @@ mod tests {
                 .iter()
                 .all(|f| f.check != RDS_07)
         );
+    }
+
+    /// Aurora: minor upgrades judged on members, tags on the cluster; a flag the answer left
+    /// out is ERROR.
+    #[test]
+    fn availability_and_upkeep_follow_where_aurora_keeps_each_setting() {
+        let t = Thresholds::default();
+        let c = ctx(&t);
+        let mut member = db("m", "aurora-postgresql", false);
+        member.cluster = Some("c".into());
+        let checks = |d: &Database| -> Vec<String> {
+            judge(d, "us-east-1", &c)
+                .iter()
+                .map(|f| f.check.to_string())
+                .filter(|id| ["RDS-08", "RDS-09", "RDS-10", "RDS-11"].contains(&id.as_str()))
+                .collect()
+        };
+        assert_eq!(checks(&member), ["RDS-09"]);
+        let mut cluster = db("c", "aurora-postgresql", true);
+        cluster.is_cluster = true;
+        assert_eq!(checks(&cluster), ["RDS-08", "RDS-11", "RDS-10"]);
+        let unknown = Database {
+            multi_az: None,
+            ..db("u", "postgres", true)
+        };
+        assert_eq!(rds_08_multi_az(&unknown, "us-east-1").status, Error);
+        let off = db("o", "postgres", false);
+        assert_eq!(rds_09_minor_upgrades(&off, "us-east-1").status, Fail);
+        assert_eq!(rds_11_log_exports(&off, "us-east-1").status, Fail);
     }
 
     #[test]

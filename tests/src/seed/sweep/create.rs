@@ -944,6 +944,10 @@ async fn instance(rds: &aws_sdk_rds::Client, d: &Database) -> String {
         .master_user_password("not-a-real-password-1")
         .storage_encrypted(d.encrypted)
         .publicly_accessible(d.public)
+        .multi_az(d.resilient)
+        .auto_minor_version_upgrade(d.resilient)
+        .copy_tags_to_snapshot(d.resilient)
+        .set_enable_cloudwatch_logs_exports(d.resilient.then(|| vec![log_type(d)]))
         .enable_iam_database_authentication(d.iam_auth)
         .backup_retention_period(d.backup_days)
         .deletion_protection(d.deletion_protection)
@@ -955,6 +959,15 @@ async fn instance(rds: &aws_sdk_rds::Client, d: &Database) -> String {
         .unwrap()
         .db_instance_arn
         .unwrap()
+}
+
+/// The log type a database exports to CloudWatch Logs when it exports one.
+fn log_type(d: &Database) -> String {
+    if d.engine.contains("postgres") {
+        "postgresql".into()
+    } else {
+        "error".into()
+    }
 }
 
 async fn cluster(rds: &aws_sdk_rds::Client, d: &Database) -> String {
@@ -980,6 +993,8 @@ async fn cluster(rds: &aws_sdk_rds::Client, d: &Database) -> String {
         .master_username(d.master_username)
         .master_user_password("not-a-real-password-1")
         .storage_encrypted(d.encrypted)
+        .copy_tags_to_snapshot(d.resilient)
+        .set_enable_cloudwatch_logs_exports(d.resilient.then(|| vec![log_type(d)]))
         .enable_iam_database_authentication(d.iam_auth)
         .backup_retention_period(d.backup_days)
         .deletion_protection(d.deletion_protection)

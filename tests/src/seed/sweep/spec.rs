@@ -394,6 +394,9 @@ pub struct Database {
     pub force_ssl: Option<ParameterGroup>,
     /// The master user name (RDS-07: `admin` and `postgres` are defaults).
     pub master_username: &'static str,
+    /// Multi-AZ, automatic minor upgrades, tags copied to snapshots, logs exported to
+    /// CloudWatch Logs (RDS-08..11; an Aurora cluster without instances is in one zone).
+    pub resilient: bool,
 }
 
 /// A Lambda function, run as the role `role`.
@@ -557,6 +560,7 @@ impl Spec {
                         family: "postgres14",
                     }),
                     master_username: "app_owner",
+                    resilient: true,
                 },
                 // Aurora: TLS comes from the cluster parameter group, judged on the cluster.
                 Database {
@@ -576,6 +580,7 @@ impl Spec {
                         family: "aurora-postgresql14",
                     }),
                     master_username: "app_owner",
+                    resilient: true,
                 },
             ],
             functions: vec![Function {
@@ -927,6 +932,7 @@ pub const INSECURE: &[Change] = &[
                 deletion_protection: false,
                 force_ssl: None,
                 master_username: "admin",
+                resilient: false,
             }
         },
     },
@@ -1176,6 +1182,7 @@ fn scale(s: &mut Spec, n: Scale) {
             deletion_protection: good,
             force_ssl: None,
             master_username: if good { "app_owner" } else { "postgres" },
+            resilient: good,
         });
     }
     for r in REGIONS {

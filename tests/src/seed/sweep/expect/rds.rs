@@ -31,5 +31,14 @@ pub(super) fn expect(e: &mut Expect) {
         // RDS-07: the master user name is not a default.
         e.on("RDS-07", &arn, r)
             .pass_if(!["admin", "postgres"].contains(&d.master_username));
+        // RDS-08: Multi-AZ; the seeded Aurora cluster has no instances, so one zone.
+        e.on("RDS-08", &arn, r).pass_if(d.resilient && !d.cluster);
+        // RDS-09: instances only here (an Aurora cluster's members carry it).
+        if !d.cluster {
+            e.on("RDS-09", &arn, r).pass_if(d.resilient);
+        }
+        // RDS-10, RDS-11: tags copied to snapshots, logs exported.
+        e.on("RDS-10", &arn, r).pass_if(d.resilient);
+        e.on("RDS-11", &arn, r).pass_if(d.resilient);
     }
 }
