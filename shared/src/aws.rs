@@ -372,8 +372,14 @@ mod tests {
         assert_eq!(clients.get("ap-south-1").as_deref(), Some("ap-south-1"));
         assert_eq!(clients.get("ap-south-1").as_deref(), Some("ap-south-1"));
         assert_eq!(built.load(std::sync::atomic::Ordering::SeqCst), 2);
-        assert!(!s3_path_style(&sdk), "AWS itself gets virtual-hosted-style requests");
-        let emulator = sdk.to_builder().endpoint_url("http://127.0.0.1:5000").build();
+        assert!(
+            !s3_path_style(&sdk),
+            "AWS itself gets virtual-hosted-style requests"
+        );
+        let emulator = sdk
+            .to_builder()
+            .endpoint_url("http://127.0.0.1:5000")
+            .build();
         assert!(s3_path_style(&emulator));
     }
 

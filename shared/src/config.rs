@@ -270,7 +270,10 @@ mod tests {
         assert_eq!(Common::from_env(&none), Common::default());
         assert_eq!(Common::default().metrics_namespace, "Vigil");
         let set = Env::new(lookup_in(&[
-            ("VIGIL_ALERT_TOPIC_ARN", "arn:aws:sns:us-east-1:123456789012:t"),
+            (
+                "VIGIL_ALERT_TOPIC_ARN",
+                "arn:aws:sns:us-east-1:123456789012:t",
+            ),
             ("VIGIL_METRICS_NAMESPACE", " Team/Vigil "),
         ]));
         let common = Common::from_env(&set);

@@ -116,11 +116,18 @@ mod tests {
     fn failure_alert_says_who_retries_or_that_a_person_must_act() {
         let alert = invocation_failed("f", "step failed", &Example::Slow, "Lambda retries it");
         assert_eq!(alert.severity, Severity::Medium);
-        assert!(alert.body().contains("yes: Lambda retries it; act if this repeats"));
+        assert!(
+            alert
+                .body()
+                .contains("yes: Lambda retries it; act if this repeats")
+        );
         let alert = invocation_failed("f", "step failed", &Example::Bad("x".into()), "-");
         assert_eq!(alert.severity, Severity::High);
         assert!(alert.body().contains("no: fix the cause"));
         assert!(alert.body().contains("error         : bad event: x"));
-        assert_eq!(alert.attributes, [("cause".into(), "MalformedEvent".into())]);
+        assert_eq!(
+            alert.attributes,
+            [("cause".into(), "MalformedEvent".into())]
+        );
     }
 }

@@ -24,8 +24,8 @@ pub fn path(function: &str, case: &str) -> PathBuf {
 /// If the file cannot be read: a test without its event is a broken test.
 pub fn text(function: &str, case: &str, replace: &[(&str, &str)]) -> String {
     let path = path(function, case);
-    let mut text = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let mut text =
+        std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     for (from, to) in replace {
         text = text.replace(from, to);
     }
@@ -78,7 +78,11 @@ mod tests {
                 }
             }
         }
-        assert!(read > 40, "only {read} sample events found under {}", root.display());
+        assert!(
+            read > 40,
+            "only {read} sample events found under {}",
+            root.display()
+        );
     }
 
     #[test]
@@ -89,7 +93,11 @@ mod tests {
             &[("/detail/severity", serde_json::json!(2.0))],
         );
         assert_eq!(v["detail"]["severity"], 2.0);
-        let t = text("cloudtrail-delivery", "stop-logging", &[("StopLogging", "X")]);
+        let t = text(
+            "cloudtrail-delivery",
+            "stop-logging",
+            &[("StopLogging", "X")],
+        );
         assert!(!t.contains("StopLogging"));
     }
 }

@@ -32,7 +32,6 @@ impl Scheme {
             _ => Scheme::SingleUser,
         }
     }
-
 }
 
 /// The suffix alternating-users rotation appends to the original user name.
