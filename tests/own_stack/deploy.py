@@ -6,7 +6,7 @@ Object Lock, trail event selectors). So this script is a small CloudFormation fo
 types the template uses: it reads the template with cfn-lint's loader, evaluates the parameters
 (defaults, overridden with --param) and conditions, orders resources by their references, and
 creates each with the AWS API call CloudFormation would make, resolving the intrinsic functions
-the template uses (Ref, Fn::GetAtt, Fn::Sub, Fn::If, Fn::Join and the condition functions) and
+the template uses (Ref, Fn::GetAtt, Fn::Sub, Fn::If, Fn::Join, Fn::Split and the condition functions) and
 the pseudo parameters; any other is refused.
 
 Types the emulator cannot hold or the sweep has no check on are not created; each is listed in
@@ -126,6 +126,9 @@ class Template:
             if key == "Fn::Join":
                 sep, parts = arg
                 return sep.join(str(p) for p in self.value(parts))
+            if key == "Fn::Split":
+                sep, text = arg
+                return str(self.value(text)).split(sep)
             if key == "Fn::Equals":
                 a, b = self.value(arg[0]), self.value(arg[1])
                 return a == b

@@ -6,7 +6,8 @@ CUSTOMER. AWS: EnableKeyRotation takes RotationPeriodInDays (90-2560, default 36
 GetKeyRotationStatus returns it and, while rotation is on, NextRotationDate (here: the time
 rotation was enabled plus the period, as before a key's first rotation); keys behind
 alias/aws/* are AWS managed (KeyManager AWS). moto also leaves KeyUsage empty when CreateKey
-does not name it; AWS defaults it to ENCRYPT_DECRYPT.
+does not name it; AWS defaults it to ENCRYPT_DECRYPT. Likewise MultiRegion: moto answers null
+for a key created without it, AWS false.
 """
 
 import json
@@ -20,8 +21,11 @@ _original_default_keys = models.KmsBackend._generate_default_keys
 _original_create_key = models.KmsBackend.create_key
 
 
-def create_key(self, policy, key_usage, key_spec, *args, **kwargs):
-    return _original_create_key(self, policy, key_usage or "ENCRYPT_DECRYPT", key_spec, *args, **kwargs)
+def create_key(self, policy, key_usage, key_spec, description, tags, multi_region=False, *args, **kwargs):
+    return _original_create_key(
+        self, policy, key_usage or "ENCRYPT_DECRYPT", key_spec, description, tags,
+        bool(multi_region), *args, **kwargs,
+    )
 
 
 def enable_key_rotation(self):
