@@ -28,6 +28,7 @@
 //! | `VIGIL_SWEEP_SENSITIVE_SECRETS` | `*` | SM-04: secret-name patterns that need a CMK (tag `vigil:sensitive=true` also counts) |
 //! | `VIGIL_SWEEP_GUARDDUTY_FEATURES` | none (the foundational sources only, as the seeds ask; empty means none) | GD-02: protection plans that must be on, e.g. S3_DATA_EVENTS,RUNTIME_MONITORING (template parameter GuardDutyRequiredPlans) |
 //! | `VIGIL_SWEEP_FINDINGS_RETENTION_DAYS` | 365 | GD-04 |
+//! | `VIGIL_SWEEP_DRILL_MAX_AGE_DAYS` | 7 | GD-05: the latest passed drill finished at most this many days ago |
 //! | `VIGIL_SWEEP_LOG_RETENTION_DAYS` | 90 | CT-07 |
 //! | `VIGIL_SWEEP_LOG_GROUP_RETENTION_DAYS` | 365 | CW-17: every log group (Prowler's default) |
 //! | `VIGIL_SWEEP_CLOUDWATCH_DELIVERY_HOURS` | 24 | CT-06 |
@@ -58,6 +59,8 @@ pub struct Thresholds {
     pub sensitive_secrets: Vec<String>,
     pub guardduty_features: Vec<String>,
     pub findings_retention_days: i32,
+    /// GD-05: the latest drill passed within this many days.
+    pub drill_max_age_days: i64,
     pub log_retention_days: i32,
     /// CW-17: every log group's minimum retention.
     pub log_group_retention_days: i32,
@@ -87,6 +90,7 @@ impl Default for Thresholds {
             // CloudTrail, DNS); protection plans cost extra and are opt-in.
             guardduty_features: Vec::new(),
             findings_retention_days: 365,
+            drill_max_age_days: 7,
             log_retention_days: 90,
             log_group_retention_days: 365,
             cloudwatch_delivery_hours: 24,
@@ -289,6 +293,12 @@ fn thresholds<F: Fn(&str) -> Option<String>>(env: &Env<F>) -> Result<Thresholds,
             1,
             36500,
         )?,
+        drill_max_age_days: env.number(
+            "VIGIL_SWEEP_DRILL_MAX_AGE_DAYS",
+            t.drill_max_age_days,
+            1,
+            366,
+        )?,
         log_retention_days: env.number(
             "VIGIL_SWEEP_LOG_RETENTION_DAYS",
             t.log_retention_days,
@@ -326,6 +336,15 @@ mod tests {
         assert_eq!(c.thresholds.access_key_max_age_days, 90);
         assert_eq!(c.thresholds.credential_unused_days, 45);
         assert_eq!(c.thresholds.log_retention_days, 90);
+        assert_eq!(c.thresholds.drill_max_age_days, 7);
+        assert_eq!(
+            from(&[("VIGIL_SWEEP_DRILL_MAX_AGE_DAYS", "30")])
+                .unwrap()
+                .thresholds
+                .drill_max_age_days,
+            30
+        );
+        assert!(from(&[("VIGIL_SWEEP_DRILL_MAX_AGE_DAYS", "0")]).is_err());
         assert!(
             c.thresholds.guardduty_features.is_empty(),
             "GD-02 requires no plan unless told"

@@ -478,6 +478,31 @@ pub(crate) struct Detector {
 pub(crate) struct GuardDutyFacts {
     pub region: String,
     pub detectors: Fetched<Vec<Detector>>,
+    /// GD-05: the latest drill's signed record, read once per account (home Region only;
+    /// `None` in the other Regions).
+    #[serde(default)]
+    pub drill: Option<Fetched<DrillEvidence>>,
+}
+
+/// The latest GuardDuty drill, as detector-guard recorded it in the evidence bucket
+/// (`detector-guard/drills/latest.json` and the signed bundle it points at).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) enum DrillEvidence {
+    /// `VIGIL_EVIDENCE_BUCKET` is not set: the sweep does not know where drills are recorded.
+    NoBucket,
+    /// No pointer at `key`: no drill has recorded anything.
+    NoDrill { key: String },
+    /// The bundle the pointer names, read and verified.
+    Recorded {
+        /// `s3://bucket/prefix/` of the bundle.
+        location: String,
+        pointer: vigil::state::drill::Pointer,
+        /// The signed record (`None` when `drill.json` is missing or unreadable); boxed, the
+        /// largest fact by far.
+        record: Option<Box<vigil::state::drill::Summary>>,
+        /// What the verification found altered (hashes, signature); empty when intact.
+        tampered: Vec<String>,
+    },
 }
 
 // ---- CloudTrail and CloudWatch -----------------------------------------------------------------

@@ -77,7 +77,8 @@ pub async fn answer_request(
 ) -> Result<Answered, Error> {
     let request = Request::from_json(payload)?;
     let account = collect::caller_account(&deps.sts).await?;
-    let collector = Collector::new(&deps.sdk, &account, deps.config.concurrency, (deps.seams)());
+    let collector = Collector::new(&deps.sdk, &account, deps.config.concurrency, (deps.seams)())
+        .with_drills(deps.config.evidence_bucket.clone(), deps.signer.clone());
     match request {
         Request::Plan => {
             let shards = plan(&collector, deps).await?;

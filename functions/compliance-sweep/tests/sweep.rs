@@ -224,8 +224,91 @@ async fn seeded_accounts_give_exact_results_for_every_check() {
             ("SM-05", s.a("rotated-secret"), Fail),
             ("CT-06", s.a("trail"), Fail),
             ("IAM-04", &sa, Pass),
+            ("GD-05", &sa, Fail),
         ],
     );
+}
+
+/// GD-05 reads detector-guard's drill records from the evidence bucket: a record altered
+/// after signing fails as tampered, no pointer fails as "no drill has run", a signature KMS
+/// may not be asked to verify is ERROR.
+#[tokio::test]
+async fn a_tampered_or_missing_drill_record_fails_and_an_unreadable_one_is_an_error() {
+    let s = secure().await;
+    let only = [("VIGIL_SWEEP_SERVICES", "guardduty")];
+    let gd05 = |findings: &[Finding]| {
+        let f: Vec<&Finding> = findings.iter().filter(|f| f.check == "GD-05").collect();
+        assert_eq!(f.len(), 1, "{findings:#?}");
+        f[0].clone()
+    };
+    let bucket = s
+        .spec
+        .buckets
+        .iter()
+        .find(|b| b.name == s.spec.drill.bucket)
+        .unwrap()
+        .bucket
+        .clone();
+    let s3 = rig::s3(&s.sdk);
+    let drills = vigil_tests::seed::sweep::DRILLS;
+    let pointer: vigil::state::drill::Pointer = serde_json::from_slice(
+        &s3.get_object()
+            .bucket(&bucket)
+            .key(format!("{drills}latest.json"))
+            .send()
+            .await
+            .unwrap()
+            .body
+            .collect()
+            .await
+            .unwrap()
+            .into_bytes(),
+    )
+    .unwrap();
+    let (before, _, _) = sweep(&s, &only, None).await;
+    assert_eq!(gd05(&before).status, Pass, "{:#?}", gd05(&before));
+
+    // The record rewritten to say something else: the manifest's hash no longer matches.
+    s3.put_object()
+        .bucket(&bucket)
+        .key(format!("{}drill.json", pointer.location))
+        .body(br#"{"tampered": true}"#.to_vec().into())
+        .send()
+        .await
+        .unwrap();
+    let (tampered, _, _) = sweep(&s, &only, None).await;
+    let f = gd05(&tampered);
+    assert_eq!(f.status, Fail);
+    assert!(f.detail.contains("tampered"), "{}", f.detail);
+
+    // No pointer: no drill has run.
+    s3.delete_object()
+        .bucket(&bucket)
+        .key(format!("{drills}latest.json"))
+        .send()
+        .await
+        .unwrap();
+    let (none, _, _) = sweep(&s, &only, None).await;
+    let f = gd05(&none);
+    assert_eq!(f.status, Fail);
+    assert!(f.detail.starts_with("no drill has run"), "{}", f.detail);
+
+    // The pointer back, and the signature cannot be checked (kms:Verify denied): ERROR,
+    // never a pass or a fail. (The emulator's deny endpoint does not reach S3.)
+    s3.put_object()
+        .bucket(&bucket)
+        .key(format!("{drills}latest.json"))
+        .body(serde_json::to_vec(&pointer).unwrap().into())
+        .send()
+        .await
+        .unwrap();
+    vigil_tests::harness::harness()
+        .moto
+        .deny(&s.id, &["kms:Verify"]);
+    let (denied, _, _) = sweep(&s, &only, None).await;
+    let f = gd05(&denied);
+    assert!(f.detail.contains("kms:Verify"), "{}", f.detail);
+    assert_eq!(f.status, Error, "{}", f.detail);
 }
 
 #[tokio::test]

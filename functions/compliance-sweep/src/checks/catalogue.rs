@@ -364,6 +364,8 @@ pub const CATALOGUE: &[Check] = &[
         .fix("aws guardduty create-publishing-destination --destination-type S3 --destination-properties DestinationArn=BUCKET_ARN,KmsKeyArn=KEY_ARN; fix bucket and key policies if the status is not PUBLISHING."),
     row(GD_04, "Findings export bucket keeps findings long enough", S::GuardDuty, Medium, Detection)
         .fix("Set a lifecycle expiration of at least the retention threshold on the export bucket (or none), or Object Lock default retention of at least that long."),
+    row(GD_05, "Threat detection validated by a passed drill within N days", S::GuardDuty, High, Detection)
+        .fix("Run detector-guard's drill (aws lambda invoke --function-name DETECTOR_GUARD --payload '{\"action\":\"drill\"}') and fix the link it names; keep its schedule on and VIGIL_EVIDENCE_BUCKET set for both functions."),
     // ---- CloudTrail -----------------------------------------------------------------------------
     row(CT_01, "Multi-Region trail logging management events (read and write)", S::CloudTrail, Critical, Detection)
         .prowler(&["cloudtrail_bedrock_logging_enabled", "cloudtrail_multi_region_enabled", "cloudtrail_multi_region_enabled_logging_management_events"])

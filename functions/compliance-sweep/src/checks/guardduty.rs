@@ -1,9 +1,12 @@
 //! GuardDuty: an enabled detector in the Region, the required protection features, findings
-//! exported to S3 with KMS, and the export bucket's retention.
+//! exported to S3 with KMS, and the export bucket's retention; once per account (home
+//! Region), a recent passed drill (GD-05).
 
-use super::ids::{GD_01, GD_02, GD_03, GD_04};
-use super::{Ctx, Finding, ResourceType, Subject, errors, s3};
-use crate::facts::{ApiError, Detector, GuardDutyFacts};
+use vigil::state::drill::Outcome;
+
+use super::ids::{GD_01, GD_02, GD_03, GD_04, GD_05};
+use super::{Ctx, Finding, ResourceType, Subject, account, errors, s3};
+use crate::facts::{ApiError, Detector, DrillEvidence, Fetched, GuardDutyFacts};
 
 /// Detector `id` (`*`: the Region's detectors) in `region`.
 fn detector(ctx: &Ctx, region: &str, id: &str) -> Subject {
@@ -15,21 +18,28 @@ fn detector(ctx: &Ctx, region: &str, id: &str) -> Subject {
 }
 
 pub(crate) fn evaluate(f: &GuardDutyFacts, ctx: &Ctx) -> Vec<Finding> {
+    let mut out: Vec<Finding> = f
+        .drill
+        .as_ref()
+        .map(|d| gd_05_drill(d, &f.region, ctx))
+        .into_iter()
+        .collect();
     let region_detectors = detector(ctx, &f.region, "*");
     let detectors = match &f.detectors {
         Ok(d) => d,
         Err(e) => {
-            return errors(&[GD_01, GD_02, GD_03, GD_04], &region_detectors, e);
+            out.extend(errors(&[GD_01, GD_02, GD_03, GD_04], &region_detectors, e));
+            return out;
         }
     };
     if detectors.is_empty() {
-        return vec![
+        out.push(
             GD_01
                 .on(&region_detectors)
                 .fail(format!("no GuardDuty detector in {}", f.region)),
-        ];
+        );
+        return out;
     }
-    let mut out = Vec::new();
     for d in detectors {
         let subject = detector(ctx, &f.region, &d.id);
         out.push(gd_01_enabled(d, &subject));
@@ -38,6 +48,79 @@ pub(crate) fn evaluate(f: &GuardDutyFacts, ctx: &Ctx) -> Vec<Finding> {
         out.extend(gd_04_export_retention(d, &subject, &f.region, ctx));
     }
     out
+}
+
+/// GD-05: the latest drill's record verifies (hashes and KMS signature), passed, and
+/// finished within the threshold. The subject is the account: drills prove the whole chain.
+fn gd_05_drill(d: &Fetched<DrillEvidence>, region: &str, ctx: &Ctx) -> Finding {
+    let verdict = GD_05.on(&account(ctx.account).in_region(region));
+    let (location, pointer, record, tampered) = match d {
+        Err(e) => return verdict.error(e),
+        Ok(DrillEvidence::NoBucket) => {
+            return verdict.error(&ApiError::not_collected(
+                "s3:GetObject",
+                "VIGIL_EVIDENCE_BUCKET is not set: the sweep does not know where drills are recorded",
+            ));
+        }
+        Ok(DrillEvidence::NoDrill { key }) => {
+            return verdict.fail(format!("no drill has run (no {key})"));
+        }
+        Ok(DrillEvidence::Recorded {
+            location,
+            pointer,
+            record,
+            tampered,
+        }) => (location, pointer, record, tampered),
+    };
+    if !tampered.is_empty() {
+        return verdict
+            .fail(format!(
+                "the record of drill {} at {location} is tampered: {}",
+                pointer.drill_id,
+                tampered.join("; ")
+            ))
+            .with("location", location.as_str());
+    }
+    // Verified: judge the signed record, not the unsigned pointer.
+    let Some(record) = record else {
+        return verdict.error(&ApiError::incomplete(
+            "s3:GetObject",
+            format!("a readable drill record in {location}"),
+        ));
+    };
+    if record.id != pointer.drill_id {
+        return verdict
+            .fail(format!(
+                "the pointer names drill {} but {location} holds the signed record of drill {}",
+                pointer.drill_id, record.id
+            ))
+            .with("location", location.as_str());
+    }
+    let max = ctx.t.drill_max_age_days;
+    let age = ctx.days_since(record.finished_at);
+    let finished = record.finished_at.format("%Y-%m-%d %H:%M UTC");
+    let finding = if record.outcome == Outcome::Failed {
+        verdict.fail(format!(
+            "the latest drill {} ({finished}) failed at {}: {}",
+            record.id,
+            record.broken_link.as_deref().unwrap_or("an unnamed link"),
+            record.detail
+        ))
+    } else if age > max {
+        verdict.fail(format!(
+            "the latest drill {} passed on {finished}, {age} days ago (more than {max})",
+            record.id
+        ))
+    } else {
+        verdict.pass(format!(
+            "drill {} passed on {finished} ({age} day(s) ago, at most {max}); its signed record verifies",
+            record.id
+        ))
+    };
+    finding
+        .with("drill_id", record.id.as_str())
+        .with("location", location.as_str())
+        .with("finished_at", record.finished_at.to_rfc3339())
 }
 
 /// GD-01: detector status ENABLED.
@@ -255,6 +338,7 @@ mod tests {
             &GuardDutyFacts {
                 region: "us-east-1".into(),
                 detectors: Ok(vec![good, bad, none]),
+                drill: None,
             },
             &ctx(&t),
         );
@@ -276,6 +360,7 @@ mod tests {
             &GuardDutyFacts {
                 region: "eu-west-1".into(),
                 detectors: Ok(vec![]),
+                drill: None,
             },
             &ctx(&t),
         );
@@ -296,6 +381,7 @@ mod tests {
             &GuardDutyFacts {
                 region: "us-east-1".into(),
                 detectors: Ok(vec![missing]),
+                drill: None,
             },
             &ctx(&t),
         );
@@ -328,6 +414,7 @@ mod tests {
             &GuardDutyFacts {
                 region: "us-east-1".into(),
                 detectors: Ok(vec![d]),
+                drill: None,
             },
             &ctx(&t),
         );
@@ -361,6 +448,7 @@ mod tests {
         let facts = GuardDutyFacts {
             region: "us-east-1".into(),
             detectors: Ok(vec![d]),
+            drill: None,
         };
         let arn = "arn:aws:guardduty:us-east-1:111122223333:detector/f";
         let f = evaluate(&facts, &ctx(&Thresholds::default()));
@@ -377,5 +465,157 @@ mod tests {
         };
         let f = evaluate(&facts, &ctx(&t));
         assert_eq!(one(&f, "GD-02", arn).detail, "not enabled: S3_DATA_EVENTS");
+    }
+
+    mod drill {
+        use super::*;
+        use vigil::state::drill::{Pointer, Summary};
+
+        fn summary(outcome: Outcome, days: i64) -> Summary {
+            Summary {
+                id: "drill-1".into(),
+                account: "111122223333".into(),
+                region: "us-east-1".into(),
+                detector_id: Some("d1".into()),
+                types: vec!["Recon:EC2/PortProbeUnprotectedPort".into()],
+                sent_at: Some(days_ago(days)),
+                finished_at: days_ago(days),
+                outcome,
+                broken_link: (outcome == Outcome::Failed).then(|| "delivery".into()),
+                detail: "1 of 1 sample(s) not received".into(),
+                route: Some("vigil-findings".into()),
+                legs: vec![],
+            }
+        }
+
+        fn recorded(record: Summary, tampered: &[&str]) -> Fetched<DrillEvidence> {
+            Ok(DrillEvidence::Recorded {
+                location: "s3://evidence/detector-guard/drills/drill-1/".into(),
+                pointer: Pointer {
+                    drill_id: "drill-1".into(),
+                    location: "detector-guard/drills/drill-1/".into(),
+                    outcome: Outcome::Passed,
+                    finished_at: record.finished_at,
+                },
+                record: Some(Box::new(record)),
+                tampered: tampered.iter().map(|s| s.to_string()).collect(),
+            })
+        }
+
+        fn gd05(drill: Fetched<DrillEvidence>, t: &Thresholds) -> Finding {
+            let f = evaluate(
+                &GuardDutyFacts {
+                    region: "us-east-1".into(),
+                    detectors: Ok(vec![]),
+                    drill: Some(drill),
+                },
+                &ctx(t),
+            );
+            one(&f, "GD-05", "arn:aws:iam::111122223333:root").clone()
+        }
+
+        #[test]
+        fn a_recent_verified_passed_drill_passes() {
+            let f = gd05(
+                recorded(summary(Outcome::Passed, 6), &[]),
+                &Thresholds::default(),
+            );
+            assert_eq!(f.status, Pass, "{}", f.detail);
+            assert_eq!(f.region, "us-east-1");
+            assert_eq!(f.evidence["drill_id"], "drill-1");
+        }
+
+        #[test]
+        fn an_old_failed_missing_or_tampered_drill_fails() {
+            let t = Thresholds::default();
+            let old = gd05(recorded(summary(Outcome::Passed, 8), &[]), &t);
+            assert_eq!(old.status, Fail);
+            assert!(
+                old.detail.contains("8 days ago (more than 7)"),
+                "{}",
+                old.detail
+            );
+            let longer = Thresholds {
+                drill_max_age_days: 30,
+                ..Thresholds::default()
+            };
+            assert_eq!(
+                gd05(recorded(summary(Outcome::Passed, 8), &[]), &longer).status,
+                Pass
+            );
+            let failed = gd05(recorded(summary(Outcome::Failed, 1), &[]), &t);
+            assert_eq!(failed.status, Fail);
+            assert!(
+                failed.detail.contains("failed at delivery"),
+                "{}",
+                failed.detail
+            );
+            let none = gd05(
+                Ok(DrillEvidence::NoDrill {
+                    key: "s3://evidence/detector-guard/drills/latest.json".into(),
+                }),
+                &t,
+            );
+            assert_eq!(none.status, Fail);
+            assert!(
+                none.detail.starts_with("no drill has run"),
+                "{}",
+                none.detail
+            );
+            let tampered = gd05(
+                recorded(summary(Outcome::Passed, 1), &["drill.json: hash mismatch"]),
+                &t,
+            );
+            assert_eq!(tampered.status, Fail);
+            assert!(tampered.detail.contains("tampered"), "{}", tampered.detail);
+            // The pointer is not signed: a record of another drill behind it fails.
+            let mut other = summary(Outcome::Passed, 1);
+            other.id = "drill-0".into();
+            let swapped = gd05(recorded(other, &[]), &t);
+            assert_eq!(swapped.status, Fail);
+            assert!(swapped.detail.contains("drill-0"), "{}", swapped.detail);
+        }
+
+        #[test]
+        fn an_unread_or_unconfigured_record_is_an_error_never_a_pass() {
+            let t = Thresholds::default();
+            let denied = gd05(Err(denied("s3:GetObject")), &t);
+            assert_eq!(denied.status, Error);
+            let unset = gd05(Ok(DrillEvidence::NoBucket), &t);
+            assert_eq!(unset.status, Error);
+            assert!(
+                unset.detail.contains("VIGIL_EVIDENCE_BUCKET"),
+                "{}",
+                unset.detail
+            );
+            let unreadable = gd05(
+                Ok(DrillEvidence::Recorded {
+                    location: "s3://evidence/detector-guard/drills/drill-1/".into(),
+                    pointer: Pointer {
+                        drill_id: "drill-1".into(),
+                        location: "detector-guard/drills/drill-1/".into(),
+                        outcome: Outcome::Passed,
+                        finished_at: days_ago(1),
+                    },
+                    record: None,
+                    tampered: vec![],
+                }),
+                &t,
+            );
+            assert_eq!(unreadable.status, Error);
+        }
+
+        #[test]
+        fn only_the_home_region_judges_the_drill() {
+            let f = evaluate(
+                &GuardDutyFacts {
+                    region: "eu-west-1".into(),
+                    detectors: Ok(vec![]),
+                    drill: None,
+                },
+                &ctx(&Thresholds::default()),
+            );
+            assert!(f.iter().all(|x| x.check != "GD-05"), "{f:#?}");
+        }
     }
 }

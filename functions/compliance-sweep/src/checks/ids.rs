@@ -81,6 +81,7 @@ pub(crate) const GD_01: CheckId = CheckId("GD-01");
 pub(crate) const GD_02: CheckId = CheckId("GD-02");
 pub(crate) const GD_03: CheckId = CheckId("GD-03");
 pub(crate) const GD_04: CheckId = CheckId("GD-04");
+pub(crate) const GD_05: CheckId = CheckId("GD-05");
 
 pub(crate) const CT_01: CheckId = CheckId("CT-01");
 pub(crate) const CT_02: CheckId = CheckId("CT-02");

@@ -196,6 +196,7 @@ mod tests {
                 ShardFacts::GuardDuty(GuardDutyFacts {
                     region: region(),
                     detectors: failed(),
+                    drill: Some(failed()),
                 }),
             ),
             (

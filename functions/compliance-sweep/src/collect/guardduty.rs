@@ -1,11 +1,30 @@
 //! GuardDuty per Region: the detectors, each one's status and features, its publishing
-//! destinations and their buckets' retention.
+//! destinations and their buckets' retention; in the home Region, the latest drill's signed
+//! record (GD-05).
 
 use futures::StreamExt;
+use vigil::aws::AwsFailure;
+use vigil::evidence::kms::Signer;
+use vigil::evidence::{Files, MANIFEST, SIGNATURE};
+use vigil::state::drill::{LATEST, Pointer, RECORD, Summary};
 
 use super::{Collector, s3};
-use crate::aws::guardduty;
-use crate::facts::{Detector, Fetched, GuardDutyFacts, PublishingDestination, Service};
+use crate::aws::{self, guardduty};
+use crate::error::Error;
+use crate::facts::{
+    ApiError, Detector, DrillEvidence, Fetched, GuardDutyFacts, PublishingDestination, Service,
+};
+
+/// Where detector-guard writes its drill records in the evidence bucket (its
+/// `VIGIL_DRILL_EVIDENCE_PREFIX` default, which the template keeps).
+pub(crate) const DRILLS_PREFIX: &str = "detector-guard/drills/";
+
+/// The evidence bucket and the key that signs drill records, as the sweep is configured.
+#[derive(Debug, Default)]
+pub(crate) struct DrillSource {
+    pub bucket: Option<String>,
+    pub signer: Option<Signer>,
+}
 
 pub(super) async fn collect(c: &Collector, region: &str) -> GuardDutyFacts {
     let client = c.region(region).guardduty.clone();
@@ -24,10 +43,72 @@ pub(super) async fn collect(c: &Collector, region: &str) -> GuardDutyFacts {
             .collect()
             .await),
     };
+    let drill = if region == c.home_region {
+        Some(c.limited(Service::GuardDuty, region, drill(c)).await)
+    } else {
+        None
+    };
     GuardDutyFacts {
         region: region.to_owned(),
         detectors,
+        drill,
     }
+}
+
+/// The latest drill: the pointer, then the bundle it names, its hashes and KMS signature
+/// checked with the evidence key (`Signer::verify_bundle`, as `vigil-sweep verify --kms`).
+async fn drill(c: &Collector) -> Fetched<DrillEvidence> {
+    let Some(bucket) = c.drills.bucket.as_deref() else {
+        return Ok(DrillEvidence::NoBucket);
+    };
+    let client = c.region(&c.home_region).s3.clone();
+    let key = format!("{DRILLS_PREFIX}{LATEST}");
+    let Some(bytes) = object(&client, bucket, &key).await? else {
+        return Ok(DrillEvidence::NoDrill {
+            key: format!("s3://{bucket}/{key}"),
+        });
+    };
+    let pointer: Pointer = serde_json::from_slice(&bytes).map_err(|e| {
+        ApiError::incomplete(
+            "s3:GetObject",
+            format!("a drill pointer in s3://{bucket}/{key} ({e})"),
+        )
+    })?;
+    let Some(signer) = c.drills.signer.as_ref() else {
+        return Err(ApiError::not_collected(
+            "kms:Verify",
+            "VIGIL_EVIDENCE_KEY_ID is not set: the drill record's signature cannot be checked",
+        ));
+    };
+    let mut files = Files::new();
+    for name in [RECORD, MANIFEST, SIGNATURE] {
+        // A file missing from the bundle is left out: the verification names it.
+        if let Some(bytes) = object(&client, bucket, &format!("{}{name}", pointer.location)).await?
+        {
+            files.insert(name.to_owned(), bytes);
+        }
+    }
+    let (_, problems) = signer.verify_bundle(&files).await.map_err(ApiError::from)?;
+    let record = files
+        .get(RECORD)
+        .and_then(|b| serde_json::from_slice::<Summary>(b).ok())
+        .map(Box::new);
+    Ok(DrillEvidence::Recorded {
+        location: format!("s3://{bucket}/{}", pointer.location),
+        pointer,
+        record,
+        tampered: problems.iter().map(ToString::to_string).collect(),
+    })
+}
+
+/// An object of the evidence bucket (`None`: no such key); a failed read is an [`ApiError`].
+async fn object(client: &aws_sdk_s3::Client, bucket: &str, key: &str) -> Fetched<Option<Vec<u8>>> {
+    aws::s3::get_object(client, bucket, key)
+        .await
+        .map_err(|e| match e {
+            Error::Aws(e) => ApiError::from(e),
+            other => ApiError::new("s3:GetObject", AwsFailure::Other, None, other.to_string()),
+        })
 }
 
 async fn detector(

@@ -114,6 +114,8 @@ pub(crate) struct Collector {
     seams: Seams,
     /// Per-run random salt for hashing suspicious Lambda variable values.
     salt: [u8; 16],
+    /// GD-05: where detector-guard records its drills and the key that signs them.
+    drills: guardduty::DrillSource,
 }
 
 impl Collector {
@@ -128,7 +130,19 @@ impl Collector {
             shared: Shared::default(),
             seams,
             salt: rand::random(),
+            drills: guardduty::DrillSource::default(),
         }
+    }
+
+    /// Reads the drill records (GD-05) from the evidence `bucket` (`None`: not configured),
+    /// verifying them with `signer` (the evidence key).
+    pub(crate) fn with_drills(
+        mut self,
+        bucket: Option<String>,
+        signer: Option<vigil::evidence::kms::Signer>,
+    ) -> Self {
+        self.drills = guardduty::DrillSource { bucket, signer };
+        self
     }
 
     /// The clients of `region`, made on first use.

@@ -53,6 +53,17 @@ impl Account {
         let mut vars: BTreeMap<String, String> = BTreeMap::from([
             ("VIGIL_SWEEP_REGIONS".into(), REGION.into()),
             ("VIGIL_EVIDENCE_KEY_ID".into(), self.signing_key.clone()),
+            // Where the seeder left the drill records (GD-05).
+            (
+                "VIGIL_EVIDENCE_BUCKET".into(),
+                self.spec
+                    .buckets
+                    .iter()
+                    .find(|b| b.name == self.spec.drill.bucket)
+                    .expect("the drill bucket is a spec bucket")
+                    .bucket
+                    .clone(),
+            ),
             ("VIGIL_ALERT_TOPIC_ARN".into(), self.topic.clone()),
             // The seeded accounts opt in to every protection plan, and GD-02 requires them.
             (

@@ -92,6 +92,7 @@ pub async fn seed(spec: &Spec, sdk: SdkConfig, s3control: &aws_sdk_s3control::Cl
     arn.extend(databases(spec, &sdk).await);
     arn.extend(functions(spec, &sdk, &arn.clone()).await);
     arn.extend(log_groups(spec, &sdk, &arn.clone()).await);
+    drill(spec, &sdk, &arn).await;
     Seeded {
         id: spec.id.clone(),
         sdk,
@@ -1089,3 +1090,91 @@ async fn log_groups(spec: &Spec, sdk: &SdkConfig, names: &BTreeMap<String, Strin
     })
     .await
 }
+
+/// The latest drill's record as detector-guard writes it: `detector-guard/drills/<id>/` with
+/// `drill.json`, its manifest and the manifest's KMS signature (the spec's signing key), and
+/// `detector-guard/drills/latest.json` pointing at it.
+async fn drill(spec: &Spec, sdk: &SdkConfig, names: &BTreeMap<String, String>) {
+    use vigil::evidence::{Files, MANIFEST, SIGNATURE, build_manifest, kms::Signer};
+    use vigil::state::drill::{LATEST, Outcome, Pointer, RECORD, Summary};
+
+    let Some(run) = spec.drill.latest else {
+        return;
+    };
+    let bucket = spec
+        .buckets
+        .iter()
+        .find(|b| b.name == spec.drill.bucket)
+        .expect("the drill bucket is a spec bucket");
+    let key = spec.keys.iter().find(|k| k.signing).expect("a signing key");
+    let finished_at = chrono::Utc::now() - chrono::Duration::days(run.days_ago);
+    let id = format!("drill-{}", finished_at.format("%Y%m%dT%H%M%SZ"));
+    let outcome = if run.passed {
+        Outcome::Passed
+    } else {
+        Outcome::Failed
+    };
+    let summary = Summary {
+        id: id.clone(),
+        account: spec.id.clone(),
+        region: REGION.into(),
+        detector_id: None,
+        types: vec!["Recon:EC2/PortProbeUnprotectedPort".into()],
+        sent_at: Some(finished_at),
+        finished_at,
+        outcome,
+        broken_link: (!run.passed).then(|| "delivery".into()),
+        detail: if run.passed {
+            "every sample reached the responder and was alerted".into()
+        } else {
+            "1 of 1 sample(s) not received by the deadline".into()
+        },
+        route: Some("vigil-guardduty-findings".into()),
+        legs: vec![],
+    };
+    let mut files = Files::new();
+    files.insert(
+        RECORD.to_owned(),
+        serde_json::to_vec_pretty(&summary).unwrap(),
+    );
+    let (manifest, digest) =
+        build_manifest(&id, &spec.id, &finished_at.to_rfc3339(), None, &files, &[]).unwrap();
+    let kms = aws_sdk_kms::Client::new(&in_region(sdk, key.region));
+    let signature = Signer::new(kms, names[&key.name].clone())
+        .sign(&digest)
+        .await
+        .unwrap();
+    files.insert(MANIFEST.to_owned(), manifest);
+    files.insert(
+        SIGNATURE.to_owned(),
+        serde_json::to_vec_pretty(&signature).unwrap(),
+    );
+    let s3 = s3(&in_region(sdk, bucket.region));
+    let location = format!("{DRILLS}{id}/");
+    let pointer = Pointer {
+        drill_id: id,
+        location: location.clone(),
+        outcome,
+        finished_at,
+    };
+    files.insert(
+        format!("../{LATEST}"),
+        serde_json::to_vec_pretty(&pointer).unwrap(),
+    );
+    for (name, body) in files {
+        let key = match name.strip_prefix("../") {
+            Some(latest) => format!("{DRILLS}{latest}"),
+            None => format!("{location}{name}"),
+        };
+        s3.put_object()
+            .bucket(&bucket.bucket)
+            .key(key)
+            .body(body.into())
+            .send()
+            .await
+            .unwrap();
+    }
+}
+
+/// Where detector-guard keeps drill records in the evidence bucket.
+pub const DRILLS: &str = "detector-guard/drills/";

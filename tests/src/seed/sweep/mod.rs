@@ -38,6 +38,6 @@ mod create;
 pub mod expect;
 pub mod spec;
 
-pub use create::{Seeded, seed};
+pub use create::{DRILLS, Seeded, seed};
 pub use expect::{Expected, Verdict, expected};
 pub use spec::{INSECURE, Preset, Spec};

@@ -45,6 +45,25 @@ pub struct Spec {
     pub functions: Vec<Function>,
     /// Log groups besides the trails' (CW-17, CW-18).
     pub log_groups: Vec<AppLogGroup>,
+    /// GD-05: the drill records detector-guard left in the evidence bucket.
+    pub drill: Drill,
+}
+
+/// Where the sweep reads drill records (its `VIGIL_EVIDENCE_BUCKET`) and the latest drill,
+/// signed with the evidence key as detector-guard writes it (GD-05).
+#[derive(Debug, Clone)]
+pub struct Drill {
+    /// The [`Bucket`] (by name) the sweep is told is its evidence bucket.
+    pub bucket: String,
+    /// `None`: no drill has run.
+    pub latest: Option<DrillRun>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DrillRun {
+    pub passed: bool,
+    /// How long before seeding it finished.
+    pub days_ago: i64,
 }
 
 /// A CloudWatch Logs group of an application.
@@ -606,6 +625,13 @@ impl Spec {
                 retention_days: Some(400),
                 encrypted_with: Some("good-key".into()),
             }],
+            drill: Drill {
+                bucket: "logs-bucket".into(),
+                latest: Some(DrillRun {
+                    passed: true,
+                    days_ago: 1,
+                }),
+            },
         }
     }
 
@@ -636,6 +662,15 @@ pub struct Change {
 /// The changes that turn the baseline into an account where every check has something to
 /// fail on.
 pub const INSECURE: &[Change] = &[
+    Change {
+        name: "the latest drill failed at delivery (GD-05)",
+        make: |s| {
+            s.drill.latest = Some(DrillRun {
+                passed: false,
+                days_ago: 1,
+            })
+        },
+    },
     Change {
         name: "password policy of 8 characters and nothing else (IAM-05)",
         make: |s| {

@@ -1,10 +1,19 @@
-//! GuardDuty: a detector per Region, its features and findings export.
+//! GuardDuty: a detector per Region, its features and findings export; once per account, the
+//! latest drill.
 
-use super::super::spec::{GUARDDUTY_FEATURES, REGIONS};
+use super::super::spec::{GUARDDUTY_FEATURES, REGION, REGIONS};
 use super::Expect;
 
 pub(super) fn expect(e: &mut Expect) {
     let spec = e.spec;
+    // GD-05, in the home Region (the sweep's): a signed record of a drill that passed within
+    // 7 days. The rig names the drill bucket as the evidence bucket.
+    let account = format!("arn:aws:iam::{}:root", spec.id);
+    e.on("GD-05", account, REGION).pass_if(
+        spec.drill
+            .latest
+            .is_some_and(|d| d.passed && d.days_ago <= 7),
+    );
     for region in REGIONS {
         let Some(d) = spec.detectors.iter().find(|d| d.region == region) else {
             // GD-01: no detector in the Region (GD-02..04 have nothing in scope).
