@@ -255,7 +255,45 @@ async fn drill(demo: &Demo, c: &Clients, queue: &str) -> Result<(), String> {
         "  the same check: {} Region(s), {} healthy, {} alert(s)",
         settled["regions_checked"], settled["regions_healthy"], settled["alerts_sent"]
     ));
-    show_record(c).await
+    show_record(c).await?;
+    swept(demo, c).await
+}
+
+/// The compliance sweep once more, now that a drill has passed: its GD-05 reads the record.
+async fn swept(demo: &Demo, c: &Clients) -> Result<(), String> {
+    say("Invoking compliance-sweep again (events/compliance-sweep/demo.json) ...");
+    let answer = demo.invoke("compliance-sweep", "events/compliance-sweep/demo.json")?;
+    let location = answer["location"]
+        .as_str()
+        .and_then(|l| l.strip_prefix(&format!("s3://{EVIDENCE_BUCKET}/")))
+        .ok_or_else(|| format!("no evidence location in {EVIDENCE_BUCKET}: {answer}"))?;
+    let summary: Value = serde_json::from_slice(
+        &object(
+            c,
+            &format!("{}/summary.json", location.trim_end_matches('/')),
+        )
+        .await?,
+    )
+    .map_err(|e| format!("summary.json: {e}"))?;
+    let check = summary["checks"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|check| check["id"] == "GD-05")
+        .ok_or("summary.json has no GD-05")?;
+    let line = format!(
+        "sweep {}: GD-05 {} is {}",
+        text(&answer["run_id"]),
+        text(&check["title"]),
+        text(&check["status"])
+    );
+    if check["status"] == "PASS" {
+        good(&line);
+        Ok(())
+    } else {
+        bad(&line);
+        Err(format!("GD-05 did not pass after a passed drill: {check}"))
+    }
 }
 
 /// Plays EventBridge's delivery to the responder function: each sample finding waiting in the
@@ -358,7 +396,7 @@ async fn show_record(c: &Clients) -> Result<(), String> {
         "The record's manifest verifies with the evidence key {EVIDENCE_KEY}"
     ));
     say(&format!(
-        "The compliance sweep reads s3://{EVIDENCE_BUCKET}/{DRILLS}latest.json for its check \"threat detection validated by a drill within N days\""
+        "The compliance sweep reads s3://{EVIDENCE_BUCKET}/{DRILLS}latest.json for its check GD-05 \"threat detection validated by a drill within N days\""
     ));
     Ok(())
 }
