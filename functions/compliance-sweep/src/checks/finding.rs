@@ -9,6 +9,8 @@
 //! ```
 
 use serde::{Deserialize, Serialize};
+use vigil::policy::PolicyDocument;
+use vigil::policy::analysis::public_statements;
 
 use super::ids::CheckId;
 use crate::facts::{ApiError, GLOBAL};
@@ -108,6 +110,20 @@ impl Verdict {
     pub fn pass_if(self, ok: bool, detail: impl Into<String>) -> Finding {
         let status = if ok { Status::Pass } else { Status::Fail };
         Finding::new(self.check, status, self.subject, detail)
+    }
+
+    /// PASS when no statement of the resource policy `doc` lets everyone in (Principal `*`
+    /// with no condition pinning the caller: [`public_statements`]), FAIL naming them, the
+    /// detail ending with `consequence` (`""` or `": what anyone may then do"`).
+    pub fn pass_unless_public(self, doc: &PolicyDocument, consequence: &str) -> Finding {
+        let public: Vec<usize> = public_statements(doc).into_iter().map(|(i, _)| i).collect();
+        if public.is_empty() {
+            self.pass("no statement lets everyone in")
+        } else {
+            self.fail(format!(
+                "statement(s) {public:?} allow Principal * with no condition restricting the caller{consequence}"
+            ))
+        }
     }
 
     pub fn not_applicable(self, detail: impl Into<String>) -> Finding {

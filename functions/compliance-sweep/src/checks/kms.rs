@@ -2,7 +2,7 @@
 //! everyone, keys pending deletion, disabled keys, multi-Region keys, and the emergency-access
 //! grant key policies must keep. AWS-managed keys are out of scope (AWS manages them).
 
-use vigil::policy::analysis::{public_statements, wildcard_match};
+use vigil::policy::analysis::wildcard_match;
 use vigil::policy::{Effect, PolicyDocument, Principal, Statement};
 
 use super::ids::{KMS_01, KMS_02, KMS_03, KMS_04, KMS_05, KMS_06, KMS_07};
@@ -164,22 +164,7 @@ fn kms_03_public_policy(key: &KmsKey, meta: &KeyMeta, region: &str) -> Option<Fi
     Some(match &key.policy {
         Some(Ok(text)) => match PolicyDocument::parse(text) {
             Err(e) => verdict.fail(format!("key policy cannot be read ({e})")),
-            Ok(doc) => {
-                let public: Vec<usize> = public_statements(&doc)
-                    .into_iter()
-                    .map(|(i, _)| i)
-                    .collect();
-                verdict.pass_if(
-                    public.is_empty(),
-                    if public.is_empty() {
-                        "no statement lets everyone in".to_owned()
-                    } else {
-                        format!(
-                            "statement(s) {public:?} allow Principal * with no condition restricting the caller"
-                        )
-                    },
-                )
-            }
+            Ok(doc) => verdict.pass_unless_public(&doc, ""),
         },
         Some(Err(e)) => verdict.error(e),
         None => verdict.error(&not_collected("kms:GetKeyPolicy")),

@@ -3,7 +3,7 @@
 //! to everyone.
 
 use vigil::policy::PolicyDocument;
-use vigil::policy::analysis::{public_statements, wildcard_match};
+use vigil::policy::analysis::wildcard_match;
 
 use super::ids::{SM_01, SM_02, SM_03, SM_04, SM_05, SM_06};
 use super::{Ctx, Finding, ResourceType, Subject, errors};
@@ -69,23 +69,7 @@ fn sm_06_public_policy(s: &Secret, region: &str) -> Finding {
                 None,
                 format!("the resource policy cannot be read: {e}"),
             )),
-            Ok(doc) => {
-                let public: Vec<usize> = public_statements(&doc)
-                    .into_iter()
-                    .map(|(i, _)| i)
-                    .collect();
-                verdict.pass_if(
-                    public.is_empty(),
-                    if public.is_empty() {
-                        "no statement lets everyone in".to_owned()
-                    } else {
-                        format!(
-                            "statement(s) {public:?} allow Principal * with no condition \
-                             restricting the caller: anyone may read the secret"
-                        )
-                    },
-                )
-            }
+            Ok(doc) => verdict.pass_unless_public(&doc, ": anyone may read the secret"),
         },
     }
 }
