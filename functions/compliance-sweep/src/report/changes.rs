@@ -140,13 +140,7 @@ impl std::fmt::Display for ChangeCounts {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::{ResourceType, Subject};
-
-    fn f(check: &str, status: Status, resource: &str) -> Finding {
-        let check = catalogue::find(check).unwrap().id;
-        let subject = Subject::new(ResourceType::AwsKmsKey, resource).in_region("us-east-1");
-        Finding::new(check, status, subject, "d")
-    }
+    use crate::report::tests::f;
 
     fn names(list: &[Change]) -> Vec<(String, &str, Option<Status>)> {
         list.iter()

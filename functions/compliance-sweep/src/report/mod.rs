@@ -256,7 +256,8 @@ mod tests {
     use super::*;
     use crate::checks::{ResourceType, Subject};
 
-    fn f(check: &str, status: Status, resource: &str) -> Finding {
+    /// A finding on a key in us-east-1 (also for [`super::changes`]' tests).
+    pub(super) fn f(check: &str, status: Status, resource: &str) -> Finding {
         let check = catalogue::find(check).unwrap().id;
         let subject = Subject::new(ResourceType::AwsKmsKey, resource).in_region("us-east-1");
         Finding::new(check, status, subject, "d")
