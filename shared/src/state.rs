@@ -366,6 +366,10 @@ pub mod drill {
         format!("drill/{drill_id}/receipt/{finding_type}")
     }
 
+    /// Where in the evidence bucket detector-guard keeps its drill records unless
+    /// `VIGIL_DRILL_EVIDENCE_PREFIX` says otherwise (the compliance sweep reads them there).
+    pub const DEFAULT_PREFIX: &str = "detector-guard/drills/";
+
     /// The object, under the drills' evidence prefix, that names the latest drill's record
     /// (the compliance sweep reads it).
     pub const LATEST: &str = "latest.json";

@@ -257,7 +257,7 @@ impl Config {
                 prefix: env
                     .get("VIGIL_DRILL_EVIDENCE_PREFIX")
                     .map(|p| format!("{}/", p.trim_end_matches('/')))
-                    .unwrap_or_else(|| "detector-guard/drills/".into()),
+                    .unwrap_or_else(|| vigil::state::drill::DEFAULT_PREFIX.into()),
                 key_id,
             }),
             (None, None) => None,

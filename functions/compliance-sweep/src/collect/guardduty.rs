@@ -6,7 +6,8 @@ use futures::StreamExt;
 use vigil::aws::AwsFailure;
 use vigil::evidence::kms::Signer;
 use vigil::evidence::{Files, MANIFEST, SIGNATURE};
-use vigil::state::drill::{LATEST, Pointer, RECORD, Summary};
+// detector-guard's default drill prefix, which the template keeps.
+use vigil::state::drill::{DEFAULT_PREFIX, LATEST, Pointer, RECORD, Summary};
 
 use super::{Collector, s3};
 use crate::aws::{self, guardduty};
@@ -14,10 +15,6 @@ use crate::error::Error;
 use crate::facts::{
     ApiError, Detector, DrillEvidence, Fetched, GuardDutyFacts, PublishingDestination, Service,
 };
-
-/// Where detector-guard writes its drill records in the evidence bucket (its
-/// `VIGIL_DRILL_EVIDENCE_PREFIX` default, which the template keeps).
-pub(crate) const DRILLS_PREFIX: &str = "detector-guard/drills/";
 
 /// The evidence bucket and the key that signs drill records, as the sweep is configured.
 #[derive(Debug, Default)]
@@ -62,7 +59,7 @@ async fn drill(c: &Collector) -> Fetched<DrillEvidence> {
         return Ok(DrillEvidence::NoBucket);
     };
     let client = c.region(&c.home_region).s3.clone();
-    let key = format!("{DRILLS_PREFIX}{LATEST}");
+    let key = format!("{DEFAULT_PREFIX}{LATEST}");
     let Some(bytes) = object(&client, bucket, &key).await? else {
         return Ok(DrillEvidence::NoDrill {
             key: format!("s3://{bucket}/{key}"),

@@ -1177,4 +1177,4 @@ async fn drill(spec: &Spec, sdk: &SdkConfig, names: &BTreeMap<String, String>) {
 }
 
 /// Where detector-guard keeps drill records in the evidence bucket.
-pub const DRILLS: &str = "detector-guard/drills/";
+pub const DRILLS: &str = vigil::state::drill::DEFAULT_PREFIX;
