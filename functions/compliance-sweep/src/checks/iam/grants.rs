@@ -359,6 +359,10 @@ pub(super) fn iam_20_admin_groups_mfa(
             .iter()
             .filter(|u| u.groups.contains(&group.name))
             .collect();
+        let admin = administers(group, policies);
+        if admin == Ok(false) {
+            continue;
+        }
         let without_mfa = match report {
             Err(e) if !members.is_empty() => Err(e.clone()),
             Err(_) => Ok(Vec::new()),
@@ -390,10 +394,6 @@ pub(super) fn iam_20_admin_groups_mfa(
                 }
             }
         };
-        let admin = administers(group, policies);
-        if admin == Ok(false) {
-            continue;
-        }
         let verdict = IAM_20.on(&subject);
         out.push(match (admin, without_mfa) {
             (_, Err(e)) => verdict.error(&e),
