@@ -17,7 +17,9 @@ const READ_ONLY_POLICY: &str = "arn:aws:iam::aws:policy/ReadOnlyAccess";
 /// confused deputy to prevent.
 const SAME_ACCOUNT_SERVICES: &[&str] = &["secretsmanager.amazonaws.com", "eks.amazonaws.com"];
 
-/// Condition operators that pin a key to the values listed (not negations, not `Null`).
+/// Condition operators that pin a key to the values listed (not negations, not `Null`). Not
+/// `vigil::policy::analysis`'s positive operators: those take `ForAllValues:*` too, which holds
+/// when the key is absent from the request, so it pins nothing.
 const PINNING: &[&str] = &[
     "StringEquals",
     "StringEqualsIgnoreCase",
