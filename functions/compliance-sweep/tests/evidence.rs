@@ -564,6 +564,10 @@ async fn bundles_verify_offline_against_a_pinned_key_and_as_a_chain_of_nights() 
     let (code, _, err) = offline_cli(&["verify", &b(&nights[1])]);
     assert_eq!(code, Some(0));
     assert!(err.contains(&format!("--trust-key {fingerprint}")), "{err}");
+    assert!(
+        err.contains("the bundle carries; pin the key you trust"),
+        "one sentence, no run of spaces from the source's indentation: {err}"
+    );
     // Pinned by PEM file.
     let pem = dir.path().join("trusted.pem");
     std::fs::write(&pem, &files[PUBLIC_KEY]).unwrap();

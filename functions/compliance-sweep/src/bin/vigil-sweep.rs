@@ -637,7 +637,9 @@ async fn verify(dirs: &[PathBuf], how: Verify) -> Result<ExitCode, String> {
                 if !pinned && !warned {
                     warned = true;
                     eprintln!(
-                        "warning: the signature was checked with the public key the bundle carries;                          pin the key you trust with --trust-key {fingerprint} (or --trust-key-pem FILE)                          after comparing it with `aws kms get-public-key` or your records"
+                        "warning: the signature was checked with the public key the bundle carries; \
+                         pin the key you trust with --trust-key {fingerprint} (or --trust-key-pem FILE) \
+                         after comparing it with `aws kms get-public-key` or your records"
                     );
                 }
             }
