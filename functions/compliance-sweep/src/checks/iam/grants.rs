@@ -190,8 +190,7 @@ fn denies_always(s: &Statement, action: &str) -> bool {
 /// resource takes it back.
 fn allows(doc: &PolicyDocument, action: &str) -> bool {
     let granted = doc.statements.iter().any(|s| {
-        s.effect == Effect::Allow
-            && names(s, action)
+        s.allows_action(action)
             && !(SELF_SERVICE.contains(&action)
                 && !s.resource.is_empty()
                 && s.resource.iter().all(|r| r.contains("${aws:username}")))
