@@ -599,22 +599,22 @@ async fn verify(dirs: &[PathBuf], how: Verify) -> Result<ExitCode, String> {
     let mut unsigned = false;
     let mut warned = false;
     for (name, files) in &bundles {
-        let (problems, signed) = if how.kms {
-            let (_, problems) = verify_online(files, how.key_id.clone()).await?;
-            (problems, None)
+        // Each check hashes the bundle once and hands back the manifest it read.
+        let (manifest, mut problems, signed) = if how.kms {
+            let (manifest, problems) = verify_online(files, how.key_id.clone()).await?;
+            (manifest, problems, None)
         } else {
             let report = offline::verify_bundle(files, &trust);
-            (report.problems, report.signed)
+            (report.manifest, report.problems, report.signed)
         };
-        let mut problems = problems;
         if let Some(prev) = &how.previous
-            && let Some(m) = evidence::verify_contents(files).0
+            && let Some(m) = &manifest
         {
             let bytes = std::fs::read(prev.join(evidence::MANIFEST))
                 .map_err(|e| format!("{}: {e}", prev.display()))?;
-            problems.extend(evidence::verify_previous(&m, &bytes));
+            problems.extend(evidence::verify_previous(m, &bytes));
         }
-        let what = verified_parts(files);
+        let what = verified_parts(manifest.as_ref());
         if !problems.is_empty() {
             tampered = true;
             println!("TAMPERED {name}:");
@@ -679,8 +679,8 @@ async fn verify(dirs: &[PathBuf], how: Verify) -> Result<ExitCode, String> {
 }
 
 /// What was checked in a bundle, for the verdict line.
-fn verified_parts(files: &evidence::Files) -> String {
-    let Some(m) = evidence::verify_contents(files).0 else {
+fn verified_parts(manifest: Option<&evidence::Manifest>) -> String {
+    let Some(m) = manifest else {
         return "manifest unreadable".into();
     };
     let records: u64 = m.files.iter().filter_map(|f| f.records).sum();
