@@ -179,7 +179,10 @@ pub const RESTRICTING_KEYS: &[&str] = &[
     "kms:CallerAccount",
 ];
 
-const POSITIVE_OPERATORS: &[&str] = &[
+/// Condition operators that pin a key to the values listed: not negations, not `Null`, and not
+/// `ForAllValues:*`, which holds when the key is absent from the request (an anonymous caller
+/// has no `aws:PrincipalOrgID`), so it pins nothing.
+pub const PINNING_OPERATORS: &[&str] = &[
     "StringEquals",
     "StringEqualsIgnoreCase",
     "StringLike",
@@ -187,15 +190,13 @@ const POSITIVE_OPERATORS: &[&str] = &[
     "ArnLike",
     "ForAnyValue:StringEquals",
     "ForAnyValue:StringLike",
-    "ForAllValues:StringEquals",
-    "ForAllValues:StringLike",
 ];
 
 impl Statement {
     /// Whether a condition pins the caller with one of [`RESTRICTING_KEYS`] to values that are
     /// not themselves wildcards.
     pub fn restricts_caller(&self) -> bool {
-        POSITIVE_OPERATORS.iter().any(|op| {
+        PINNING_OPERATORS.iter().any(|op| {
             RESTRICTING_KEYS.iter().any(|key| {
                 let values = self.condition_values(op, key);
                 !values.is_empty() && values.iter().all(|v| v != "*")
@@ -352,10 +353,15 @@ mod tests {
             {"Effect": "Allow", "Principal": "*", "Action": "kms:*", "Resource": "*"},
             {"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "kms:Decrypt", "Resource": "*", "Condition": {"StringEquals": {"kms:CallerAccount": "111122223333"}}},
             {"Effect": "Allow", "Principal": {"AWS": ["*"]}, "Action": "kms:Decrypt", "Resource": "*", "Condition": {"StringLike": {"aws:PrincipalOrgID": "*"}}},
-            {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"}, "Action": "kms:*", "Resource": "*"}
+            {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"}, "Action": "kms:*", "Resource": "*"},
+            {"Effect": "Allow", "Principal": "*", "Action": "kms:Decrypt", "Resource": "*", "Condition": {"ForAllValues:StringEquals": {"aws:PrincipalOrgID": "o-abc123"}}}
         ]}));
         let public: Vec<usize> = public_statements(&d).into_iter().map(|(i, _)| i).collect();
-        assert_eq!(public, vec![0, 2]);
+        assert_eq!(
+            public,
+            vec![0, 2, 4],
+            "ForAllValues holds for a caller without the key"
+        );
     }
 
     #[test]

@@ -4,6 +4,7 @@
 //! `ReadOnlyAccess` for roles another account may assume.
 
 use vigil::aws::AwsFailure;
+use vigil::policy::analysis::PINNING_OPERATORS;
 use vigil::policy::{Effect, PolicyDocument, Principal as Who, Statement};
 
 use super::super::ids::{IAM_15, IAM_16, IAM_17};
@@ -17,22 +18,9 @@ const READ_ONLY_POLICY: &str = "arn:aws:iam::aws:policy/ReadOnlyAccess";
 /// confused deputy to prevent.
 const SAME_ACCOUNT_SERVICES: &[&str] = &["secretsmanager.amazonaws.com", "eks.amazonaws.com"];
 
-/// Condition operators that pin a key to the values listed (not negations, not `Null`). Not
-/// `vigil::policy::analysis`'s positive operators: those take `ForAllValues:*` too, which holds
-/// when the key is absent from the request, so it pins nothing.
-const PINNING: &[&str] = &[
-    "StringEquals",
-    "StringEqualsIgnoreCase",
-    "StringLike",
-    "ArnEquals",
-    "ArnLike",
-    "ForAnyValue:StringEquals",
-    "ForAnyValue:StringLike",
-];
-
 /// The values `key` is pinned to by `s`'s conditions (empty: not pinned).
 fn pinned(s: &Statement, key: &str) -> Vec<String> {
-    PINNING
+    PINNING_OPERATORS
         .iter()
         .flat_map(|op| s.condition_values(op, key))
         .collect()
