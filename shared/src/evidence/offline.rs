@@ -230,10 +230,11 @@ fn check_signature(
     };
     let carried = match carried {
         Ok(der) => {
-            if fingerprint(&der) != key.public_key_sha256 {
+            let actual = fingerprint(&der);
+            if actual != key.public_key_sha256 {
                 problems.push(Tamper::PublicKeyMismatch {
                     file: key.public_key_file.clone(),
-                    actual: fingerprint(&der),
+                    actual,
                     manifest: key.public_key_sha256.clone(),
                 });
             }
@@ -244,15 +245,12 @@ fn check_signature(
             None
         }
     };
-    let (der, pinned) = match trust {
-        Trust::Key(der) => (der.clone(), true),
-        Trust::Fingerprint(_) | Trust::Bundle => (carried?, !matches!(trust, Trust::Bundle)),
+    let (der, trusted_fp) = match trust {
+        Trust::Key(der) => (der.clone(), Some(fingerprint(der))),
+        Trust::Fingerprint(fp) => (carried?, Some(fp.clone())),
+        Trust::Bundle => (carried?, None),
     };
-    let trusted_fp = match trust {
-        Trust::Fingerprint(fp) => Some(fp.clone()),
-        Trust::Key(der) => Some(fingerprint(der)),
-        Trust::Bundle => None,
-    };
+    let pinned = trusted_fp.is_some();
     let untrusted = trusted_fp.filter(|t| *t != key.public_key_sha256);
     if let Some(trusted) = &untrusted {
         problems.push(Tamper::KeyNotTrusted {
