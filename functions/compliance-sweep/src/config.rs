@@ -35,6 +35,7 @@
 //! | `VIGIL_SWEEP_RDS_BACKUP_DAYS` | 7 | RDS-05 |
 //! | `VIGIL_SWEEP_S3_REQUIRE_CMK` | true | S3-04: SSE-S3 fails when true |
 //! | `VIGIL_SWEEP_MUTE_LIST` | none (nothing muted) | the mute list: `ssm:PARAMETER-NAME` or `s3://BUCKET/KEY` (see `mute`) |
+//! | `VIGIL_SWEEP_SECURITY_HUB` | false | send the findings to Security Hub (ASFF) in the function's Region after each sealed run |
 
 use vigil::config::{Common, Env};
 
@@ -114,6 +115,8 @@ pub struct Config {
     pub thresholds: Thresholds,
     /// Where the mute list is read, once per invocation (`None`: nothing is muted).
     pub mute_list: Option<MuteListLocation>,
+    /// Send the findings to Security Hub after each sealed run.
+    pub security_hub: bool,
 }
 
 /// Where the mute list document is kept.
@@ -213,6 +216,7 @@ impl Config {
             concurrency,
             thresholds,
             mute_list,
+            security_hub: env.flag("VIGIL_SWEEP_SECURITY_HUB", false)?,
         })
     }
 }

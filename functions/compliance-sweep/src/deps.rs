@@ -20,6 +20,8 @@ pub struct Deps {
     pub signer: Option<Signer>,
     pub alerts: Alerts,
     pub store: Store,
+    /// Security Hub in the function's Region, when the export is on.
+    pub security_hub: Option<aws_sdk_securityhub::Client>,
     pub config: Config,
     /// Test seam: listings the emulator cannot serve (see [`Seams`]); production's are empty.
     pub seams: Box<dyn Fn() -> Seams + Send + Sync>,
@@ -55,6 +57,9 @@ impl Deps {
                 config.common.alert_topic_arn.clone(),
             ),
             store,
+            security_hub: config
+                .security_hub
+                .then(|| vigil::client!(aws_sdk_securityhub, sdk)),
             config,
             seams: Box::new(Seams::default),
             emit_metrics: true,

@@ -18,7 +18,7 @@ use crate::error::Error;
 use crate::event::Request;
 use crate::facts::Shard;
 use crate::mute::{self, MuteList};
-use crate::report::{self, answer, answer::Answer};
+use crate::report::{self, answer, answer::Answer, asff};
 use crate::sweep::{self, Outcome};
 
 /// Time kept back from the deadline for sealing, storing and alerting.
@@ -162,8 +162,37 @@ async fn finish(outcome: Outcome, deps: &Deps) -> Result<Answered, Error> {
         &deps.store,
         deps.signer.as_ref(),
         &deps.config.thresholds,
+        deps.security_hub.is_some(),
     )
     .await?;
+    let security_hub = match (&deps.security_hub, &stored.security_hub) {
+        (Some(client), Some(plan)) => {
+            let region = deps
+                .sdk
+                .region()
+                .map_or_else(|| "us-east-1".to_owned(), ToString::to_string);
+            let target = asff::Target::new(&outcome.account, &region);
+            let exported = actions::security_hub::export(
+                client,
+                &target,
+                plan,
+                &outcome.run_id,
+                &outcome.findings,
+                outcome.finished_at,
+            )
+            .await;
+            tracing::info!(
+                imported = exported.imported,
+                archived = exported.archived,
+                workflow_updated = exported.workflow_updated,
+                failed = exported.failed_count,
+                calls = exported.calls,
+                "findings sent to Security Hub"
+            );
+            Some(exported)
+        }
+        _ => None,
+    };
     if deps.emit_metrics {
         report::metrics::emit(&outcome, &deps.config.common.metrics_namespace);
     }
@@ -177,7 +206,14 @@ async fn finish(outcome: Outcome, deps: &Deps) -> Result<Answered, Error> {
         ),
     )
     .await;
-    let sealed = answer::sealed(&outcome, &stored, deps.signer.is_some());
+    if let Some(alert) = security_hub
+        .as_ref()
+        .and_then(|e| report::alerts::security_hub(e, &outcome.run_id))
+    {
+        send(deps, &[alert]).await;
+    }
+    let mut sealed = answer::sealed(&outcome, &stored, deps.signer.is_some());
+    sealed.security_hub = security_hub;
     tracing::info!(run_id = %sealed.run_id, location = %sealed.location, pass = sealed.totals.pass, fail = sealed.totals.fail, error = sealed.totals.error, api_calls = sealed.api_calls, "sweep sealed");
     Ok(Answered {
         answer: Answer::Sealed(sealed),

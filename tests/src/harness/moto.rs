@@ -145,6 +145,22 @@ impl Moto {
             .unwrap_or_else(|e| panic!("POST {url}: {e}"));
     }
 
+    /// Makes Security Hub reject findings `ids` (in `FailedFindings`, with error `code`) the
+    /// next `times` times an import carries them; tests/emulator/patches/securityhub.py adds
+    /// this endpoint.
+    ///
+    /// # Panics
+    ///
+    /// If the emulator refuses.
+    pub fn reject_security_hub_findings(&self, ids: &[String], times: u32, code: &str) {
+        let url = format!("{}/moto-api/vigil/securityhub/reject", self.endpoint);
+        let body = serde_json::json!({"ids": ids, "times": times, "code": code});
+        ureq::post(&url)
+            .header("content-type", "application/json")
+            .send(body.to_string())
+            .unwrap_or_else(|e| panic!("POST {url}: {e}"));
+    }
+
     /// The messages published to SNS topics of `account_id`, oldest first per topic, as
     /// objects with `TopicArn`, `MessageId`, `Message`, `Subject` (null when none was sent),
     /// `MessageAttributes` (`{name: {"Type": "String", "Value": "..."}}`, the shape SNS delivers

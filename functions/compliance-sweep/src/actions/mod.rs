@@ -3,24 +3,28 @@
 //! stored ([`store::Store`]), and `latest.json` moves to it.
 
 pub mod bundle;
+pub mod security_hub;
 pub mod store;
 
 use vigil::evidence::kms::Signer;
 
 use crate::config::Thresholds;
 use crate::error::Error;
+use crate::report::asff::Plan;
 use crate::report::changes::Changes;
 use crate::report::{self, SealedRun};
 use crate::sweep::Outcome;
 use store::Store;
 
 /// Compares the run with the previous one, builds, seals (signing with `signer`, if any) and
-/// stores its bundle, chained to the previous bundle.
+/// stores its bundle, chained to the previous bundle; and, when `security_hub` is on, plans
+/// what the export sends (it needs the previous run's findings, read here once).
 pub(crate) async fn seal_and_store(
     outcome: &Outcome,
     store: &Store,
     signer: Option<&Signer>,
     thresholds: &Thresholds,
+    security_hub: bool,
 ) -> Result<SealedRun, Error> {
     let previous = store.latest().await?;
     let previous_findings = match &previous {
@@ -45,10 +49,19 @@ pub(crate) async fn seal_and_store(
     let location = store
         .write_bundle(&outcome.run_id, &files, &manifest_sha256)
         .await?;
+    let security_hub = security_hub.then(|| {
+        Plan::between(
+            &outcome.run_id,
+            &previous_findings,
+            &outcome.findings,
+            &outcome.shards,
+        )
+    });
     Ok(SealedRun {
         location,
         manifest_sha256,
         regressions,
         changes,
+        security_hub,
     })
 }

@@ -34,6 +34,7 @@ pub(crate) mod rds;
 pub(crate) mod s3;
 pub mod s3control;
 pub(crate) mod secrets;
+pub mod securityhub;
 pub(crate) mod sns;
 pub(crate) mod ssm;
 pub(crate) mod sts;

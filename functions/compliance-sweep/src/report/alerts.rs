@@ -168,6 +168,53 @@ pub(crate) fn invocation_failed(error: &Error, request: &Value) -> Alert {
     )
 }
 
+/// One alert when Security Hub did not take every finding: how many, why, and the first of
+/// them by id (the evidence bundle holds them all; the next run sends them again).
+pub(crate) fn security_hub(
+    exported: &crate::actions::security_hub::Exported,
+    run_id: &str,
+) -> Option<Alert> {
+    if exported.failed_count == 0 {
+        return None;
+    }
+    let mut a = Alert::new(
+        Severity::Medium,
+        FUNCTION,
+        format!(
+            "{} finding(s) of run {run_id} did not reach Security Hub",
+            exported.failed_count
+        ),
+    )
+    .fact("product", exported.product_arn.clone())
+    .fact(
+        "sent",
+        format!(
+            "{} imported ({} archived), {} workflow updates, {} call(s)",
+            exported.imported, exported.archived, exported.workflow_updated, exported.calls
+        ),
+    )
+    .fact(
+        "what to do",
+        exported.error.clone().unwrap_or_else(|| {
+            "Security Hub rejected these after retries; the next run sends them again, and the evidence bundle holds every finding".to_owned()
+        }),
+    )
+    .attribute("kind", "security-hub");
+    for r in exported.failed.iter().take(LISTED) {
+        a = a.fact(r.id.clone(), format!("{} {}", r.code, r.message));
+    }
+    if exported.failed_count > LISTED {
+        a = a.fact(
+            "more",
+            format!(
+                "{} more in this invocation's log",
+                exported.failed_count - LISTED
+            ),
+        );
+    }
+    Some(a)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,6 +4,7 @@
 use serde::Serialize;
 
 use super::{Counts, SealedRun};
+use crate::actions::security_hub::Exported;
 use crate::checks::Finding;
 use crate::facts::Shard;
 use crate::mute::MuteReport;
@@ -60,6 +61,9 @@ pub struct Sealed {
     /// The mute list applied (MUTED findings are in `totals.muted`) and its expired entries.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub mute_list: Option<MuteReport>,
+    /// What the Security Hub export did, when it is on.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub security_hub: Option<Exported>,
 }
 
 pub(crate) fn plan(run_id: String, shards: &[Shard]) -> Answer {
@@ -98,5 +102,6 @@ pub(crate) fn sealed(outcome: &Outcome, sealed: &SealedRun, signed: bool) -> Sea
         regressions: sealed.regressions.len(),
         api_calls: outcome.api_calls(),
         mute_list: outcome.mute_list.clone(),
+        security_hub: None,
     }
 }

@@ -6,6 +6,7 @@
 
 pub(crate) mod alerts;
 pub mod answer;
+pub mod asff;
 pub(crate) mod changes;
 pub(crate) mod html;
 pub(crate) mod metrics;
@@ -88,6 +89,8 @@ pub(crate) struct SealedRun {
     pub regressions: Vec<Regression>,
     /// Everything that changed since the previous run.
     pub changes: changes::Changes,
+    /// What to send to Security Hub, when the export is on.
+    pub security_hub: Option<asff::Plan>,
 }
 
 /// Finds regressions: same (check, resource, Region), PASS before, FAIL now.

@@ -1,0 +1,258 @@
+//! Sends a sealed run's findings to Security Hub as its [`Plan`] says: imports in batches of
+//! 100, then the workflow updates. A finding Security Hub rejects is retried (twice, with
+//! jittered back-off); one still rejected is named in the [`Exported`] report, the log and the
+//! alert, never dropped silently. A call refused as a whole (Security Hub not enabled in the
+//! Region, a missing permission) stops the export: every later call would fail the same way.
+//! The evidence bundle is already stored when this runs: a failed export never loses evidence.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use vigil::aws::{AwsCallError, AwsFailure};
+
+use crate::aws::securityhub::{self, Rejected};
+use crate::checks::Finding;
+use crate::report::asff::{BATCH, Import, Plan, Target};
+
+/// Attempts per finding Security Hub rejects, the first included.
+const ATTEMPTS: u32 = 3;
+/// How many failed findings the report lists (all of them are logged).
+const LISTED: usize = 100;
+
+/// What the export did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Exported {
+    /// The Region and product the findings went to.
+    pub product_arn: String,
+    /// Findings Security Hub accepted (`ARCHIVED` ones included).
+    pub imported: usize,
+    /// Of those, findings archived because their resource is gone or no longer in scope.
+    pub archived: usize,
+    /// Findings whose workflow status was set (resolved, suppressed, reopened).
+    pub workflow_updated: usize,
+    /// Requests made.
+    pub calls: usize,
+    /// Findings sent again after Security Hub rejected them once.
+    pub retried: usize,
+    /// Findings not imported or not updated, after the retries.
+    pub failed_count: usize,
+    /// The first of them, each with Security Hub's reason.
+    pub failed: Vec<Rejected>,
+    /// A call refused as a whole, which stopped the export.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+impl Exported {
+    fn fail(&mut self, rejected: Rejected) {
+        tracing::error!(id = %rejected.id, code = %rejected.code, message = %rejected.message, "Security Hub did not take this finding");
+        self.failed_count += 1;
+        if self.failed.len() < LISTED {
+            self.failed.push(rejected);
+        }
+    }
+
+    /// Every finding of `ids` failed with `error`.
+    fn fail_all(&mut self, ids: impl IntoIterator<Item = String>, error: &AwsCallError) {
+        for id in ids {
+            self.fail(Rejected {
+                id,
+                code: error
+                    .code
+                    .clone()
+                    .unwrap_or_else(|| "CallFailed".to_owned()),
+                message: error.to_string(),
+            });
+        }
+    }
+}
+
+/// Sends `plan` for run `run_id` (its findings `current`, observed at `at`) to `client`, as
+/// `target`'s own product.
+pub(crate) async fn export(
+    client: &aws_sdk_securityhub::Client,
+    target: &Target,
+    plan: &Plan,
+    run_id: &str,
+    current: &[Finding],
+    at: DateTime<Utc>,
+) -> Exported {
+    let mut report = Exported {
+        product_arn: target.product_arn(),
+        ..Exported::default()
+    };
+    let finding = |i: &Import| match i {
+        Import::Current { index, state } => {
+            target.finding(&current[*index], run_id, at, state.clone())
+        }
+        Import::Gone(p) => target.finding(
+            p,
+            run_id,
+            at,
+            aws_sdk_securityhub::types::RecordState::Archived,
+        ),
+    };
+    let mut stopped = false;
+    for (n, batch) in plan.imports.chunks(BATCH).enumerate() {
+        if stopped {
+            report.fail_all(
+                batch.iter().map(|i| finding(i).id.unwrap_or_default()),
+                &stop_error(&report),
+            );
+            continue;
+        }
+        let mut pending: Vec<&Import> = batch.iter().collect();
+        for attempt in 1..=ATTEMPTS {
+            report.calls += 1;
+            let sent: Vec<_> = pending.iter().map(|i| finding(i)).collect();
+            let ids: Vec<String> = sent
+                .iter()
+                .map(|f| f.id.clone().unwrap_or_default())
+                .collect();
+            match securityhub::import(client, sent).await {
+                Ok(rejected) => {
+                    let again: Vec<&Import> = pending
+                        .iter()
+                        .zip(&ids)
+                        .filter(|(_, id)| rejected.iter().any(|r| &r.id == *id))
+                        .map(|(i, _)| *i)
+                        .collect();
+                    for (i, id) in pending.iter().zip(&ids) {
+                        if !rejected.iter().any(|r| &r.id == id) {
+                            report.imported += 1;
+                            if archived(i) {
+                                report.archived += 1;
+                            }
+                        }
+                    }
+                    if again.is_empty() {
+                        break;
+                    }
+                    if attempt == ATTEMPTS {
+                        rejected.into_iter().for_each(|r| report.fail(r));
+                        break;
+                    }
+                    tracing::warn!(
+                        batch = n,
+                        rejected = again.len(),
+                        attempt,
+                        "Security Hub rejected findings; sending them again"
+                    );
+                    report.retried += again.len();
+                    pending = again;
+                    back_off(attempt).await;
+                }
+                Err(e) => {
+                    if retryable(&e) && attempt < ATTEMPTS {
+                        back_off(attempt).await;
+                        continue;
+                    }
+                    tracing::error!(error = %e, "Security Hub refused the import; the findings are in the evidence bundle");
+                    report.fail_all(ids, &e);
+                    report.error = Some(advice(&e, target));
+                    stopped = !retryable(&e);
+                    break;
+                }
+            }
+        }
+    }
+    for change in &plan.workflow {
+        for ids in change.ids.chunks(BATCH) {
+            if stopped {
+                report.fail_all(ids.iter().cloned(), &stop_error(&report));
+                continue;
+            }
+            let mut pending: Vec<String> = ids.to_vec();
+            for attempt in 1..=ATTEMPTS {
+                report.calls += 1;
+                match securityhub::set_workflow(
+                    client,
+                    &report.product_arn,
+                    &pending,
+                    change.status,
+                    &change.note,
+                )
+                .await
+                {
+                    Ok(rejected) => {
+                        report.workflow_updated += pending.len() - rejected.len();
+                        if rejected.is_empty() {
+                            break;
+                        }
+                        if attempt == ATTEMPTS {
+                            rejected.into_iter().for_each(|r| report.fail(r));
+                            break;
+                        }
+                        report.retried += rejected.len();
+                        pending = rejected.into_iter().map(|r| r.id).collect();
+                        back_off(attempt).await;
+                    }
+                    Err(e) => {
+                        if retryable(&e) && attempt < ATTEMPTS {
+                            back_off(attempt).await;
+                            continue;
+                        }
+                        tracing::error!(error = %e, "Security Hub refused the workflow update");
+                        report.fail_all(pending.clone(), &e);
+                        report.error = Some(advice(&e, target));
+                        stopped = !retryable(&e);
+                        break;
+                    }
+                }
+            }
+        }
+    }
+    report
+}
+
+fn archived(i: &Import) -> bool {
+    match i {
+        Import::Gone(_) => true,
+        Import::Current { state, .. } => {
+            *state == aws_sdk_securityhub::types::RecordState::Archived
+        }
+    }
+}
+
+fn retryable(e: &AwsCallError) -> bool {
+    matches!(e.failure, AwsFailure::Throttled | AwsFailure::Transient)
+}
+
+/// The error given to findings not sent because an earlier call stopped the export.
+fn stop_error(report: &Exported) -> AwsCallError {
+    AwsCallError {
+        operation: "securityhub:BatchImportFindings",
+        failure: AwsFailure::Other,
+        code: Some("NotSent".to_owned()),
+        message: format!(
+            "not sent: an earlier call was refused ({})",
+            report.error.as_deref().unwrap_or("unknown")
+        ),
+    }
+}
+
+/// What to do about a call refused as a whole.
+fn advice(e: &AwsCallError, target: &Target) -> String {
+    let what = match e.failure {
+        AwsFailure::AccessDenied => format!(
+            "allow the function's role securityhub:BatchImportFindings on {} and securityhub:BatchUpdateFindings, or turn the export off (template parameter SweepSecurityHubExport)",
+            target.product_arn()
+        ),
+        AwsFailure::Throttled | AwsFailure::Transient => {
+            "the next run sends these findings again".to_owned()
+        }
+        _ => format!(
+            "check that Security Hub is enabled in {} (aws securityhub enable-security-hub), or turn the export off (template parameter SweepSecurityHubExport)",
+            target.region
+        ),
+    };
+    format!("{e}: {what}")
+}
+
+/// Jittered exponential back-off before attempt `attempt + 1`: about 0.4 s, then 0.8 s.
+async fn back_off(attempt: u32) {
+    let base = 200u64 << attempt;
+    let jitter = rand::random::<u64>() % base;
+    tokio::time::sleep(Duration::from_millis(base / 2 + jitter)).await;
+}
