@@ -157,6 +157,7 @@ async fn plan(collector: &Collector, deps: &Deps) -> Result<Vec<Shard>, Error> {
 
 /// Seals and stores the bundle, emits metrics, sends alerts; answers with the run's summary.
 async fn finish(outcome: Outcome, deps: &Deps) -> Result<Answered, Error> {
+    let sealing = std::time::Instant::now();
     let stored = actions::seal_and_store(
         &outcome,
         &deps.store,
@@ -165,6 +166,7 @@ async fn finish(outcome: Outcome, deps: &Deps) -> Result<Answered, Error> {
         deps.security_hub.is_some(),
     )
     .await?;
+    let seal_ms = sealing.elapsed().as_millis();
     let security_hub = match (&deps.security_hub, &stored.security_hub) {
         (Some(client), Some(plan)) => {
             let region = deps
@@ -172,7 +174,8 @@ async fn finish(outcome: Outcome, deps: &Deps) -> Result<Answered, Error> {
                 .region()
                 .map_or_else(|| "us-east-1".to_owned(), ToString::to_string);
             let target = asff::Target::new(&outcome.account, &region);
-            let exported = actions::security_hub::export(
+            let exporting = std::time::Instant::now();
+            let mut exported = actions::security_hub::export(
                 client,
                 &target,
                 plan,
@@ -181,6 +184,7 @@ async fn finish(outcome: Outcome, deps: &Deps) -> Result<Answered, Error> {
                 outcome.finished_at,
             )
             .await;
+            exported.took_ms = exporting.elapsed().as_millis();
             tracing::info!(
                 imported = exported.imported,
                 archived = exported.archived,
@@ -189,7 +193,7 @@ async fn finish(outcome: Outcome, deps: &Deps) -> Result<Answered, Error> {
                 calls = exported.calls,
                 "findings sent to Security Hub"
             );
-            Some(exported)
+            Some(Box::new(exported))
         }
         _ => None,
     };
@@ -215,6 +219,7 @@ async fn finish(outcome: Outcome, deps: &Deps) -> Result<Answered, Error> {
     let mut sealed = answer::sealed(&outcome, &stored, deps.signer.is_some());
     sealed.security_hub = security_hub;
     tracing::info!(run_id = %sealed.run_id, location = %sealed.location, pass = sealed.totals.pass, fail = sealed.totals.fail, error = sealed.totals.error, api_calls = sealed.api_calls, "sweep sealed");
+    sealed.seal_ms = seal_ms;
     Ok(Answered {
         answer: Answer::Sealed(sealed),
         findings: outcome.findings,

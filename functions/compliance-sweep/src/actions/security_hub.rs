@@ -39,6 +39,8 @@ pub struct Exported {
     pub failed_count: usize,
     /// The first of them, each with Security Hub's reason.
     pub failed: Vec<Rejected>,
+    /// Milliseconds the export took.
+    pub took_ms: u128,
     /// A call refused as a whole, which stopped the export.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,

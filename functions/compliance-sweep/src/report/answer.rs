@@ -61,9 +61,12 @@ pub struct Sealed {
     /// The mute list applied (MUTED findings are in `totals.muted`) and its expired entries.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub mute_list: Option<MuteReport>,
+    /// Milliseconds spent comparing with the previous run, building, hashing, signing and
+    /// storing the bundle.
+    pub seal_ms: u128,
     /// What the Security Hub export did, when it is on.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub security_hub: Option<Exported>,
+    pub security_hub: Option<Box<Exported>>,
 }
 
 pub(crate) fn plan(run_id: String, shards: &[Shard]) -> Answer {
@@ -102,6 +105,7 @@ pub(crate) fn sealed(outcome: &Outcome, sealed: &SealedRun, signed: bool) -> Sea
         regressions: sealed.regressions.len(),
         api_calls: outcome.api_calls(),
         mute_list: outcome.mute_list.clone(),
+        seal_ms: 0,
         security_hub: None,
     }
 }
