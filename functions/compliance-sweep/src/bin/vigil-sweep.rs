@@ -383,6 +383,19 @@ async fn run(
         }
     );
     println!("api calls  {}", sealed.api_calls);
+    if let Some(hub) = &sealed.security_hub {
+        println!(
+            "security hub {} imported ({} archived), {} workflow updates, {} failed, {} call(s){}",
+            hub.imported,
+            hub.archived,
+            hub.workflow_updated,
+            hub.failed_count,
+            hub.calls,
+            hub.error
+                .as_ref()
+                .map_or_else(String::new, |e| format!(": {e}"))
+        );
+    }
 
     let failing = findings.iter().any(|f| {
         f.status == Status::Fail && threshold.is_some_and(|t| catalogue::get(f.check).severity >= t)
