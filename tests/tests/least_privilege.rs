@@ -82,6 +82,10 @@ const STAR: &[(&str, &str)] = &[
         "matches a pattern against an event; touches no resource",
     ),
     ("lambda:ListFunctions", "lists the Region's functions"),
+    (
+        "ssm:DescribeParameters",
+        "lists the Region's parameters; no resource type",
+    ),
     ("s3:ListAllMyBuckets", "lists the account's buckets"),
     (
         "s3:GetAccountPublicAccessBlock",

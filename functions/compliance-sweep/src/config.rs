@@ -353,7 +353,7 @@ mod tests {
             c.thresholds.guardduty_features.is_empty(),
             "GD-02 requires no plan unless told"
         );
-        assert_eq!(c.services.len(), 9);
+        assert_eq!(c.services.len(), 10);
         assert!(c.regions.is_none());
         assert_eq!(c.common, Common::default());
         assert_eq!(c.mute_list, None);

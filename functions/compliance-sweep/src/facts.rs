@@ -32,12 +32,14 @@ pub enum Service {
     CloudWatch,
     Rds,
     Lambda,
+    /// SSM Parameter Store.
+    Ssm,
 }
 
 serde_plain::derive_display_from_serialize!(Service);
 
 impl Service {
-    pub const ALL: [Service; 9] = [
+    pub const ALL: [Service; 10] = [
         Service::Iam,
         Service::S3,
         Service::Kms,
@@ -47,6 +49,7 @@ impl Service {
         Service::CloudWatch,
         Service::Rds,
         Service::Lambda,
+        Service::Ssm,
     ];
 
     /// The name people read in tables and the report page.
@@ -61,6 +64,7 @@ impl Service {
             Service::CloudWatch => "CloudWatch",
             Service::Rds => "RDS",
             Service::Lambda => "Lambda",
+            Service::Ssm => "SSM Parameter Store",
         }
     }
 
@@ -680,6 +684,29 @@ pub(crate) struct LambdaFacts {
     pub functions: Fetched<Vec<Function>>,
 }
 
+// ---- SSM Parameter Store ---------------------------------------------------------------------
+
+/// A `String` or `StringList` parameter, its value reduced to the secret rule it fired (see
+/// `checks::ssm::scan`): never the value itself. SecureString parameters are not read.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct Parameter {
+    pub arn: String,
+    pub name: String,
+    /// `String` or `StringList`; `None` when DescribeParameters did not say (then `hit` is
+    /// that error: the value was not read).
+    pub kind: Option<String>,
+    /// The rule the name or value fired (`None`: looks like no secret); the error when the
+    /// value could not be read (GetParameters failed or listed it as invalid).
+    pub hit: Fetched<Option<String>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct SsmFacts {
+    pub region: String,
+    /// The Region's `String` and `StringList` parameters.
+    pub parameters: Fetched<Vec<Parameter>>,
+}
+
 /// The facts of one shard.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "service", rename_all = "lowercase")]
@@ -694,4 +721,5 @@ pub(crate) enum ShardFacts {
     CloudWatch(CloudWatchFacts),
     Rds(RdsFacts),
     Lambda(LambdaFacts),
+    Ssm(SsmFacts),
 }

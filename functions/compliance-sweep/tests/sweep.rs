@@ -116,7 +116,14 @@ async fn seeded_accounts_give_exact_results_for_every_check() {
             ("S3-03", s.a("data-bucket"), Pass),
             ("S3-04", s.a("data-bucket"), Pass),
             ("LAM-01", s.a("clean-fn"), Pass),
+            ("SSM-01", s.a("/app/log-level"), Pass),
+            ("SSM-01", s.a("/app/regions"), Pass),
         ],
+    );
+    assert!(
+        !sf.iter()
+            .any(|f| f.check == "SSM-01" && f.resource == s.a("/app/db/password")),
+        "a SecureString parameter is where a secret belongs: not judged"
     );
     for n in 1..=15 {
         assert_eq!(
@@ -177,6 +184,9 @@ async fn seeded_accounts_give_exact_results_for_every_check() {
             ("S3-03", i.a("open-bucket"), Fail),
             ("S3-04", i.a("open-bucket"), Fail),
             ("LAM-01", i.a("leaky-fn"), Fail),
+            ("SSM-01", i.a("/app/db/password"), Fail),
+            ("SSM-01", i.a("/build/settings"), Fail),
+            ("SSM-01", i.a("/app/log-level"), Pass),
         ],
     );
     let region_groups = format!("arn:aws:logs:{REGION}:{}:log-group:*", i.id);
@@ -204,6 +214,25 @@ async fn seeded_accounts_give_exact_results_for_every_check() {
         "the value is in the evidence bundle"
     );
     assert!(!i_answer.to_string().contains(LEAKED_PASSWORD));
+    // The same password in a String parameter: the finding names the rule, never the value.
+    let param = inf
+        .iter()
+        .find(|f| f.check == "SSM-01" && f.resource == i.a("/app/db/password"))
+        .unwrap();
+    assert_eq!(
+        param.detail,
+        "String parameter looks like it holds a secret (name:secret-like): keep it in a SecureString parameter or Secrets Manager"
+    );
+    let key = inf
+        .iter()
+        .find(|f| f.check == "SSM-01" && f.resource == i.a("/build/settings"))
+        .unwrap();
+    assert!(
+        key.detail.contains("(value:aws-access-key-id)"),
+        "{}",
+        key.detail
+    );
+    assert!(!all_text(idir.path()).contains("AKIAIOSFODNN7EXAMPLE"));
     // No regression (first run) and no ERROR: no alert at all, not the whole report.
     let published = vigil_tests::harness::harness()
         .moto

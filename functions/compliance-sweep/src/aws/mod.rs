@@ -143,6 +143,7 @@ pub(crate) struct Regional {
     pub rds: aws_sdk_rds::Client,
     pub s3: aws_sdk_s3::Client,
     pub lambda: aws_sdk_lambda::Client,
+    pub ssm: aws_sdk_ssm::Client,
 }
 
 /// One run's clients, all counting into [`Clients::calls`]: made per run, so the count is the
@@ -183,6 +184,7 @@ impl Clients {
                         .interceptor(c.clone())
                         .force_path_style(vigil::aws::s3_path_style(sdk))),
                     lambda: client!(aws_sdk_lambda),
+                    ssm: client!(aws_sdk_ssm),
                 }
             })
         };

@@ -527,6 +527,9 @@ pub const CATALOGUE: &[Check] = &[
         .cis(&[], &[], &["2.21"])
         .security_hub(&["Lambda.1"])
         .fix("Remove the statement granting Principal \"*\" (aws lambda remove-permission --function-name FN --statement-id SID) or pin it with aws:SourceAccount / aws:SourceArn; set the function URL's AuthType to AWS_IAM (aws lambda update-function-url-config --auth-type AWS_IAM)."),
+    // ---- SSM Parameter Store --------------------------------------------------------------------
+    row(SSM_01, "No secrets in Parameter Store String or StringList parameters", S::Ssm, High, Secrets)
+        .fix("Move the value to a SecureString parameter (aws ssm put-parameter --type SecureString --overwrite) or to Secrets Manager, update its readers, and rotate the exposed credential: anyone allowed ssm:GetParameter on it could read it."),
 ];
 
 /// The catalogue row of `id` (every id has one: see the tests below).
@@ -606,6 +609,7 @@ mod tests {
             ("RDS", 6),
             ("S3", 4),
             ("LAM", 1),
+            ("SSM", 1),
         ] {
             let n = by_prefix.get(prefix).map_or(0, Vec::len);
             assert!(n >= min, "{prefix}: {n} rows, CHECKS.md has {min}");
@@ -671,7 +675,7 @@ mod tests {
     #[test]
     fn star_rows_are_those_without_a_prowler_counterpart() {
         for id in [
-            "LP-02", "LP-04", "KMS-02", "SM-03", "SM-04", "GD-03", "GD-04", "CT-07",
+            "LP-02", "LP-04", "KMS-02", "SM-03", "SM-04", "GD-03", "GD-04", "CT-07", "SSM-01",
         ] {
             assert!(find(id).unwrap().beyond_prowler(), "{id}");
         }

@@ -51,6 +51,11 @@ pub enum ResourceType {
     AwsRdsDbCluster,
     AwsS3Bucket,
     AwsLambdaFunction,
+    /// A resource ASFF has no type for: an SSM parameter (SSM-01). `Other` is the name ASFF
+    /// itself gives such resources ("if the resource does not match any of the provided types,
+    /// set Type to Other"), so the findings stay valid ASFF without a mapping; the finding's
+    /// ARN (`arn:aws:ssm:REGION:ACCOUNT:parameter/NAME`) says what the resource is.
+    Other,
 }
 
 serde_plain::derive_display_from_serialize!(ResourceType);

@@ -136,6 +136,8 @@ pub(crate) const LAM_02: CheckId = CheckId("LAM-02");
 pub(crate) const LAM_03: CheckId = CheckId("LAM-03");
 pub(crate) const LAM_04: CheckId = CheckId("LAM-04");
 
+pub(crate) const SSM_01: CheckId = CheckId("SSM-01");
+
 /// CW-01..CW-15, in the order of `checks::cloudwatch::PATTERNS`.
 pub(crate) const CW_PATTERNS: [CheckId; 15] = [
     CW_01, CW_02, CW_03, CW_04, CW_05, CW_06, CW_07, CW_08, CW_09, CW_10, CW_11, CW_12, CW_13,

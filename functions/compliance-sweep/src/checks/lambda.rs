@@ -6,17 +6,10 @@
 //! [`scan`] runs where the variables are read (collection) and is the only code that sees
 //! their values: it returns, per suspicious variable, the variable name, the rule that fired
 //! and a salted SHA-256 of the value. Values are held as `SecretString` and never stored,
-//! logged or returned. Rules: variable names that say "secret" (Steampipe's heuristic) unless
-//! the value is plainly a reference (an ARN, an SSM/Secrets Manager reference), known token
-//! formats (as Prowler's detectors), credentials written inside a longer value (a connection
-//! string's `password=`/`Pwd=`, a JSON or YAML `password`, URL user-info even with an empty
-//! user, an HTTP Basic header), and long high-entropy strings. Prowler 5.46.0's scanner
-//! (Kingfisher) misses most of the embedded forms and every password of nine characters or
-//! fewer; the tests below list the cases.
+//! logged or returned. The rules are [`secret_like`]'s (SSM-01 applies the same ones to
+//! Parameter Store values). Prowler 5.46.0's scanner (Kingfisher) misses most of the embedded
+//! forms and every password of nine characters or fewer; the tests below list the cases.
 
-use std::sync::LazyLock;
-
-use regex::Regex;
 use secrecy::{ExposeSecret, SecretString};
 use sha2::{Digest, Sha256};
 use vigil::aws::AwsFailure;
@@ -26,6 +19,7 @@ use vigil::policy::PolicyDocument;
 use vigil::policy::analysis::public_statements;
 
 use super::ids::{LAM_01, LAM_02, LAM_03, LAM_04};
+use super::secret_like;
 use super::{Ctx, Finding, ResourceType, Subject, errors};
 use crate::facts::{ApiError, Function, LambdaFacts, SecretHit};
 
@@ -33,188 +27,12 @@ fn function(arn: &str, region: &str) -> Subject {
     Subject::new(ResourceType::AwsLambdaFunction, arn).in_region(region)
 }
 
-/// Known token formats: (rule id, pattern).
-static VALUE_RULES: LazyLock<Vec<(&'static str, Regex)>> = LazyLock::new(|| {
-    [
-        (
-            "aws-access-key-id",
-            r"\b(AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[A-Z2-7]{16}\b",
-        ),
-        ("private-key", r"-----BEGIN [A-Z ]*PRIVATE KEY-----"),
-        ("github-token", r"\bgh[pousr]_[A-Za-z0-9]{36,}\b"),
-        ("slack-token", r"\bxox[abprs]-[A-Za-z0-9-]{10,}"),
-        ("stripe-live-key", r"\b[rs]k_live_[0-9A-Za-z]{20,}"),
-        (
-            "jwt",
-            r"\beyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}",
-        ),
-        (
-            "url-with-password",
-            r"[A-Za-z][A-Za-z0-9+.-]*://[^/\s:@]*:[^/\s@]+@",
-        ),
-        (
-            "slack-webhook",
-            r"https://hooks\.slack\.com/services/T[A-Z0-9]+/B[A-Z0-9]+/[A-Za-z0-9]+",
-        ),
-    ]
-    .into_iter()
-    .map(|(id, p)| (id, Regex::new(p).expect("static pattern compiles")))
-    .collect()
-});
-
-const SECRET_NAME_PARTS: &[&str] = &[
-    "PASSWORD",
-    "PASSWD",
-    "PASSPHRASE",
-    "PWD",
-    "SIGNING_KEY",
-    "ENCRYPTION_KEY",
-    "SECRET",
-    "TOKEN",
-    "APIKEY",
-    "API_KEY",
-    "PRIVATE_KEY",
-    "ACCESS_KEY",
-    "CREDENTIAL",
-    "AUTH_KEY",
-];
-const REFERENCE_SUFFIXES: &[&str] = &[
-    "_ARN", "_ID", "_NAME", "_PATH", "_URL", "_URI", "_FILE", "_REGION", "_TTL", "_LENGTH",
-];
-
-fn is_reference(value: &str) -> bool {
-    let v = value.trim();
-    v.is_empty()
-        || v.starts_with("arn:")
-        || v.starts_with("{{resolve:")
-        || v.starts_with("/aws/reference/")
-        || v.eq_ignore_ascii_case("true")
-        || v.eq_ignore_ascii_case("false")
-        || v.parse::<f64>().is_ok()
-}
-
-/// A password assigned inside a longer value: `key=value` connection strings (ADO.NET, libpq,
-/// ODBC `Pwd=`, JDBC query parameters, `smtp...:587 user=mailer password=...`), JSON
-/// (`"password": "..."`) and YAML (`password: ...`). The key must start the value or follow a
-/// separator, so `bypass=` or `DB_PASSWORD_FILE=` inside a value do not count.
-static PASSWORD_ASSIGNMENT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r#"(?i)(?:^|[\s;?&,{(\["'])(?:password|passwd|passphrase|pwd)["']?\s*[=:]\s*["']?([^\s;&,"'}\]]+)"#,
-    )
-    .expect("static pattern compiles")
-});
-
-/// `Basic <base64 of user:password>` (an Authorization header kept in a variable).
-static BASIC_AUTH: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\bBasic\s+([A-Za-z0-9+/]{8,}={0,2})").expect("static pattern compiles")
-});
-
-/// A value that stands for a secret supplied elsewhere (`${DB_PASSWORD}`, `{{...}}`,
-/// `%(password)s`, `<password>`), not a secret.
-fn is_placeholder(v: &str) -> bool {
-    v.starts_with("${")
-        || v.starts_with('$')
-        || v.starts_with("{{")
-        || v.starts_with("%(")
-        || v.starts_with('<')
-        || v.starts_with("arn:")
-        || v.chars().all(|c| c == '*' || c == 'x' || c == 'X')
-}
-
-/// A credential written inside the value (see [`PASSWORD_ASSIGNMENT`], [`BASIC_AUTH`]).
-fn embedded_credential(value: &str) -> Option<&'static str> {
-    if PASSWORD_ASSIGNMENT
-        .captures_iter(value)
-        .any(|c| !is_placeholder(&c[1]))
-    {
-        return Some("password-assignment");
-    }
-    let basic = BASIC_AUTH.captures_iter(value).any(|c| {
-        use base64::Engine;
-        base64::engine::general_purpose::STANDARD
-            .decode(&c[1])
-            .ok()
-            .and_then(|b| String::from_utf8(b).ok())
-            .is_some_and(|text| text.contains(':'))
-    });
-    basic.then_some("basic-auth")
-}
-
-fn name_suggests_secret(name: &str) -> bool {
-    let upper = name.to_ascii_uppercase();
-    SECRET_NAME_PARTS.iter().any(|p| upper.contains(p))
-        && !REFERENCE_SUFFIXES.iter().any(|s| upper.ends_with(s))
-}
-
-/// Shannon entropy in bits per character.
-fn entropy(s: &str) -> f64 {
-    let mut counts = std::collections::HashMap::new();
-    for c in s.chars() {
-        *counts.entry(c).or_insert(0usize) += 1;
-    }
-    let n = s.chars().count() as f64;
-    counts
-        .values()
-        .map(|&k| {
-            let p = k as f64 / n;
-            -p * p.log2()
-        })
-        .sum()
-}
-
-/// Variable names that say the value is a resource name (the template's own
-/// `VIGIL_EVIDENCE_BUCKET`, a `..._QUEUE`, `..._TABLE`).
-const RESOURCE_NAME_SUFFIXES: &[&str] = &["BUCKET", "QUEUE", "TABLE", "TOPIC", "PARAMETER"];
-
-fn high_entropy(name: &str, value: &str) -> bool {
-    let v = value.trim();
-    let names_a_resource = RESOURCE_NAME_SUFFIXES
-        .iter()
-        .any(|s| name.to_ascii_uppercase().ends_with(s));
-    // Only where the variable says it holds a resource name: a random token with a short dash
-    // suffix has the same shape.
-    if names_a_resource && is_generated_name(v) {
-        return false;
-    }
-    v.len() >= 24
-        && !v.contains(char::is_whitespace)
-        && !v.starts_with("arn:")
-        && !v.contains("://")
-        && entropy(v) >= 4.0
-}
-
-/// A resource name as CloudFormation generates them: words joined by '-' or '.', then a random
-/// suffix of at most 13 letters and digits (`vigil-evidencebucket-3ffe75afbb42`,
-/// `stack-AlertTopic-1A2B3C4D5E6F`). Such names fill Lambda environments (bucket, queue,
-/// table names) and score as high-entropy strings; the randomness is in the short suffix only.
-fn is_generated_name(v: &str) -> bool {
-    let parts: Vec<&str> = v.split(['-', '.']).collect();
-    let Some((suffix, words)) = parts.split_last() else {
-        return false;
-    };
-    !words.is_empty()
-        && words
-            .iter()
-            .all(|w| !w.is_empty() && w.chars().all(|c| c.is_ascii_alphabetic()))
-        && (1..=13).contains(&suffix.len())
-        && suffix.chars().all(|c| c.is_ascii_alphanumeric())
-}
-
 /// Finds the variables that look like secrets. `salt` is random per run.
 pub(crate) fn scan(variables: &[(String, SecretString)], salt: &[u8]) -> Vec<SecretHit> {
     let mut hits = Vec::new();
     for (name, value) in variables {
         let v = value.expose_secret();
-        let rule = VALUE_RULES
-            .iter()
-            .find(|(_, re)| re.is_match(v))
-            .map(|(id, _)| format!("value:{id}"))
-            .or_else(|| embedded_credential(v).map(|id| format!("value:{id}")))
-            .or_else(|| {
-                (name_suggests_secret(name) && !is_reference(v))
-                    .then(|| "name:secret-like".to_owned())
-            })
-            .or_else(|| high_entropy(name, v).then(|| "value:high-entropy".to_owned()));
+        let rule = secret_like::rule(name, v);
         if let Some(rule) = rule {
             let mut h = Sha256::new();
             h.update(salt);

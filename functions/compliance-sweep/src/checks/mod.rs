@@ -24,7 +24,9 @@ pub(crate) mod lambda;
 pub mod prowler;
 pub(crate) mod rds;
 pub(crate) mod s3;
+pub(crate) mod secret_like;
 pub(crate) mod secrets;
+pub(crate) mod ssm;
 
 use chrono::{DateTime, Utc};
 
@@ -61,6 +63,7 @@ pub(crate) fn evaluate(shard: &Shard, facts: &ShardFacts, ctx: &Ctx) -> Vec<Find
         ShardFacts::CloudWatch(f) => cloudwatch::evaluate(f, ctx),
         ShardFacts::Rds(f) => rds::evaluate(f, ctx),
         ShardFacts::Lambda(f) => lambda::evaluate(f, ctx),
+        ShardFacts::Ssm(f) => ssm::evaluate(f, ctx),
     };
     let region = Subject::new(
         ResourceType::AwsAccount,
@@ -232,6 +235,13 @@ mod tests {
                 ShardFacts::Lambda(LambdaFacts {
                     region: region(),
                     functions: failed(),
+                }),
+            ),
+            (
+                Service::Ssm,
+                ShardFacts::Ssm(SsmFacts {
+                    region: region(),
+                    parameters: failed(),
                 }),
             ),
         ];

@@ -23,6 +23,7 @@ mod rds;
 mod s3;
 mod seams;
 mod secrets;
+mod ssm;
 
 pub use seams::Seams;
 
@@ -202,6 +203,7 @@ impl Collector {
             }
             Service::Rds => ShardFacts::Rds(rds::collect(self, r).await),
             Service::Lambda => ShardFacts::Lambda(lambda::collect(self, r).await),
+            Service::Ssm => ShardFacts::Ssm(ssm::collect(self, r).await),
         }
     }
 

@@ -92,6 +92,7 @@ pub async fn seed(spec: &Spec, sdk: SdkConfig, s3control: &aws_sdk_s3control::Cl
     arn.extend(databases(spec, &sdk).await);
     arn.extend(functions(spec, &sdk, &arn.clone()).await);
     arn.extend(log_groups(spec, &sdk, &arn.clone()).await);
+    arn.extend(parameters(spec, &sdk).await);
     drill(spec, &sdk, &arn).await;
     Seeded {
         id: spec.id.clone(),
@@ -1087,6 +1088,32 @@ async fn log_groups(spec: &Spec, sdk: &SdkConfig, names: &BTreeMap<String, Strin
         }
         let arn = format!("arn:aws:logs:{}:{id}:log-group:{}", g.region, g.name);
         vec![(g.name.clone(), arn)]
+    })
+    .await
+}
+
+/// The SSM parameters, each named by the ARN GetParameter gives it.
+async fn parameters(spec: &Spec, sdk: &SdkConfig) -> Names {
+    use aws_sdk_ssm::types::ParameterType;
+    each(&spec.parameters, |p| async move {
+        let ssm = aws_sdk_ssm::Client::new(&in_region(sdk, p.region));
+        ssm.put_parameter()
+            .name(&p.name)
+            .value(&p.value)
+            .r#type(ParameterType::from(p.kind))
+            .send()
+            .await
+            .unwrap();
+        let arn = ssm
+            .get_parameter()
+            .name(&p.name)
+            .send()
+            .await
+            .unwrap()
+            .parameter
+            .and_then(|p| p.arn)
+            .expect("GetParameter names the ARN");
+        vec![(p.name.clone(), arn)]
     })
     .await
 }

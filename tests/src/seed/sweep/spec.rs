@@ -47,6 +47,33 @@ pub struct Spec {
     pub log_groups: Vec<AppLogGroup>,
     /// GD-05: the drill records detector-guard left in the evidence bucket.
     pub drill: Drill,
+    /// SSM Parameter Store parameters (SSM-01).
+    pub parameters: Vec<Parameter>,
+}
+
+/// An SSM parameter of a Region.
+#[derive(Debug, Clone)]
+pub struct Parameter {
+    /// The parameter's name in Parameter Store (a path); also its name in the spec.
+    pub name: String,
+    pub region: &'static str,
+    /// `String`, `StringList` or `SecureString` (SSM-01 judges the first two only).
+    pub kind: &'static str,
+    pub value: String,
+    /// Whether the name or value looks like a secret (what SSM-01 must find).
+    pub secret: bool,
+}
+
+impl Parameter {
+    fn new(name: impl Into<String>, region: &'static str, kind: &'static str) -> Self {
+        Parameter {
+            name: name.into(),
+            region,
+            kind,
+            value: String::new(),
+            secret: false,
+        }
+    }
 }
 
 /// Where the sweep reads drill records (its `VIGIL_EVIDENCE_BUCKET`) and the latest drill,
@@ -632,6 +659,21 @@ impl Spec {
                     days_ago: 1,
                 }),
             },
+            // Configuration in String parameters, the database password in a SecureString.
+            parameters: vec![
+                Parameter {
+                    value: "info".into(),
+                    ..Parameter::new("/app/log-level", REGION, "String")
+                },
+                Parameter {
+                    value: "us-east-1,eu-west-1".into(),
+                    ..Parameter::new("/app/regions", REGION, "StringList")
+                },
+                Parameter {
+                    value: LEAKED_PASSWORD.into(),
+                    ..Parameter::new("/app/db/password", REGION, "SecureString")
+                },
+            ],
         }
     }
 
@@ -1033,6 +1075,22 @@ pub const INSECURE: &[Change] = &[
             })
         },
     },
+    Change {
+        name: "the database password in a String parameter, an access key in a StringList (SSM-01)",
+        make: |s| {
+            for p in &mut s.parameters {
+                if p.name == "/app/db/password" {
+                    p.kind = "String";
+                    p.secret = true;
+                }
+            }
+            s.parameters.push(Parameter {
+                value: "eu-west-1,AKIAIOSFODNN7EXAMPLE".into(),
+                secret: true,
+                ..Parameter::new("/build/settings", REGION, "StringList")
+            });
+        },
+    },
 ];
 
 /// How big a preset account is.
@@ -1054,6 +1112,7 @@ pub struct Scale {
     pub buckets: usize,
     pub databases: usize,
     pub functions: usize,
+    pub parameters: usize,
 }
 
 impl Preset {
@@ -1067,6 +1126,7 @@ impl Preset {
                 buckets: 8,
                 databases: 4,
                 functions: 6,
+                parameters: 12,
             },
             Preset::Large => Scale {
                 users: 2000,
@@ -1076,6 +1136,7 @@ impl Preset {
                 buckets: 200,
                 databases: 24,
                 functions: 90,
+                parameters: 300,
             },
         }
     }
@@ -1254,6 +1315,31 @@ fn scale(s: &mut Spec, n: Scale) {
                 1 => Some("NONE"),
                 4 => Some("AWS_IAM"),
                 _ => None,
+            },
+        });
+    }
+    // Parameters: a connection string with its password, configuration in String and
+    // StringList parameters, a token in a SecureString (not judged), a name that says
+    // "password" holding a reference to Secrets Manager.
+    for i in 0..n.parameters {
+        let r = region(i);
+        s.parameters.push(match i % 4 {
+            0 => Parameter {
+                value: format!("host=db{i}.internal user=app password=Qm7vT2xK{i:04}pLr"),
+                secret: true,
+                ..Parameter::new(format!("/generated/app-{i:03}/dsn"), r, "String")
+            },
+            1 => Parameter {
+                value: format!("stage-{i},blue,green"),
+                ..Parameter::new(format!("/generated/app-{i:03}/pools"), r, "StringList")
+            },
+            2 => Parameter {
+                value: format!("ghp_{i:04}abcdefghijklmnopqrstuvwxyzABCDEFGH"),
+                ..Parameter::new(format!("/generated/app-{i:03}/token"), r, "SecureString")
+            },
+            _ => Parameter {
+                value: format!("arn:aws:secretsmanager:{r}:{id}:secret:generated/secret-{i:03}"),
+                ..Parameter::new(format!("/generated/app-{i:03}/db-password"), r, "String")
             },
         });
     }

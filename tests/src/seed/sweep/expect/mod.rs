@@ -10,6 +10,7 @@ mod lambda;
 mod rds;
 mod s3;
 mod secrets;
+mod ssm;
 
 use serde::Serialize;
 
@@ -125,6 +126,7 @@ const SERVICES: &[fn(&mut Expect)] = &[
     cloudtrail::expect_monitoring,
     rds::expect,
     lambda::expect,
+    ssm::expect,
 ];
 
 /// What the sweep must find on `seeded`, seeded from `spec`, sorted.
