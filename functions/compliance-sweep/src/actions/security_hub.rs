@@ -13,7 +13,7 @@ use vigil::aws::{AwsCallError, AwsFailure};
 
 use crate::aws::securityhub::{self, Rejected};
 use crate::checks::Finding;
-use crate::report::asff::{BATCH, Import, Plan, Target};
+use crate::report::asff::{BATCH, Import, Plan, Target, finding_id};
 
 /// Attempts per finding Security Hub rejects, the first included.
 const ATTEMPTS: u32 = 3;
@@ -31,7 +31,7 @@ pub struct Exported {
     pub archived: usize,
     /// Findings whose workflow status was set (resolved, suppressed, reopened).
     pub workflow_updated: usize,
-    /// Requests made.
+    /// Calls made (each may hide the SDK's own retries of a throttled request).
     pub calls: usize,
     /// Findings sent again after Security Hub rejected them once.
     pub retried: usize,
@@ -47,18 +47,24 @@ pub struct Exported {
 }
 
 impl Exported {
+    /// A finding Security Hub rejected: logged by id with the reason.
     fn fail(&mut self, rejected: Rejected) {
         tracing::error!(id = %rejected.id, code = %rejected.code, message = %rejected.message, "Security Hub did not take this finding");
+        self.count(rejected);
+    }
+
+    fn count(&mut self, rejected: Rejected) {
         self.failed_count += 1;
         if self.failed.len() < LISTED {
             self.failed.push(rejected);
         }
     }
 
-    /// Every finding of `ids` failed with `error`.
+    /// Every finding of `ids` failed with `error`, a call refused as a whole (logged once, by
+    /// the caller, not per finding).
     fn fail_all(&mut self, ids: impl IntoIterator<Item = String>, error: &AwsCallError) {
         for id in ids {
-            self.fail(Rejected {
+            self.count(Rejected {
                 id,
                 code: error
                     .code
@@ -99,7 +105,10 @@ pub(crate) async fn export(
     for (n, batch) in plan.imports.chunks(BATCH).enumerate() {
         if stopped {
             report.fail_all(
-                batch.iter().map(|i| finding(i).id.unwrap_or_default()),
+                batch.iter().map(|i| match i {
+                    Import::Current { index, .. } => finding_id(&current[*index]),
+                    Import::Gone(p) => finding_id(p),
+                }),
                 &stop_error(&report),
             );
             continue;
