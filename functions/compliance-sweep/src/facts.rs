@@ -618,6 +618,11 @@ pub(crate) struct Database {
     /// set there (engine default applies). `None` outside when not read: the engine has no
     /// TLS parameter, or RDS-03 is not judged on this database (`checks::rds::tls_judged_here`).
     pub tls_parameter: Option<Fetched<Option<String>>>,
+    /// RDS-12: the TLS version parameters (`checks::rds::tls_version_parameters`) the same
+    /// group sets, by name (a name absent: the engine default applies). `None` when not read,
+    /// as for `tls_parameter`.
+    #[serde(default)]
+    pub tls_versions: Option<Fetched<BTreeMap<String, String>>>,
     /// Its tags (TagList; for mute-list tag conditions).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub tags: BTreeMap<String, String>,

@@ -1,4 +1,7 @@
-//! RDS: instances and clusters, and one parameter's value in a (cluster) parameter group.
+//! RDS: instances and clusters, and the values of named parameters in a (cluster) parameter
+//! group.
+
+use std::collections::BTreeMap;
 
 use super::api;
 use crate::facts::{Database, Fetched};
@@ -11,7 +14,7 @@ pub(crate) struct Listed {
 }
 
 /// RDS tags as a map.
-fn tags(list: Option<Vec<aws_sdk_rds::types::Tag>>) -> std::collections::BTreeMap<String, String> {
+fn tags(list: Option<Vec<aws_sdk_rds::types::Tag>>) -> BTreeMap<String, String> {
     list.unwrap_or_default()
         .into_iter()
         .filter_map(|t| Some((t.key?, t.value.unwrap_or_default())))
@@ -48,6 +51,7 @@ pub(crate) async fn db_instances(client: &aws_sdk_rds::Client) -> Fetched<Vec<Li
                 backup_retention_days: i.backup_retention_period.unwrap_or(0),
                 deletion_protection: i.deletion_protection.unwrap_or(false),
                 tls_parameter: None,
+                tls_versions: None,
                 tags: tags(i.tag_list),
                 master_username: i.master_username,
                 multi_az: i.multi_az,
@@ -84,6 +88,7 @@ pub(crate) async fn db_clusters(client: &aws_sdk_rds::Client) -> Fetched<Vec<Lis
                 backup_retention_days: c.backup_retention_period.unwrap_or(0),
                 deletion_protection: c.deletion_protection.unwrap_or(false),
                 tls_parameter: None,
+                tls_versions: None,
                 tags: tags(c.tag_list),
                 master_username: c.master_username,
                 multi_az: c.multi_az,
@@ -95,14 +100,15 @@ pub(crate) async fn db_clusters(client: &aws_sdk_rds::Client) -> Fetched<Vec<Lis
         .collect())
 }
 
-/// The value of parameter `name` in a DB parameter group, or in a DB cluster parameter group
-/// when `cluster` (`None` when the group does not set it).
-pub(crate) async fn parameter_value(
+/// The values `names` have in a DB parameter group, or in a DB cluster parameter group when
+/// `cluster`: one paginated Describe call for all of them. A name the group does not set (no
+/// value: the engine default applies) has no entry.
+pub(crate) async fn parameter_values(
     client: &aws_sdk_rds::Client,
     cluster: bool,
     group: &str,
-    name: &str,
-) -> Fetched<Option<String>> {
+    names: &[&str],
+) -> Fetched<BTreeMap<String, String>> {
     let parameters = if cluster {
         client
             .describe_db_cluster_parameters()
@@ -126,6 +132,7 @@ pub(crate) async fn parameter_value(
     };
     Ok(parameters
         .into_iter()
-        .find(|p| p.parameter_name.as_deref() == Some(name))
-        .and_then(|p| p.parameter_value))
+        .filter_map(|p| Some((p.parameter_name?, p.parameter_value?)))
+        .filter(|(name, _)| names.contains(&name.as_str()))
+        .collect())
 }

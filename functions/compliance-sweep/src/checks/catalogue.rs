@@ -476,6 +476,8 @@ pub const CATALOGUE: &[Check] = &[
         .prowler(&["rds_cluster_integration_cloudwatch_logs", "rds_instance_integration_cloudwatch_logs"])
         .security_hub(&["RDS.37", "RDS.34", "RDS.9", "RDS.36", "RDS.40", "RDS.42"])
         .fix("aws rds modify-db-instance --db-instance-identifier DB --cloudwatch-logs-export-configuration '{\"EnableLogTypes\":[\"postgresql\"]}' (error, general, slowquery, audit for MySQL; modify-db-cluster for Aurora)"),
+    row(RDS_12, "TLS 1.2 or newer enforced by the (cluster) parameter group", S::Rds, Medium, Encryption)
+        .fix("In a custom (cluster) parameter group: PostgreSQL rds.force_ssl=1 and ssl_min_protocol_version=TLSv1.2; MySQL/MariaDB require_secure_transport=ON and tls_version=TLSv1.2,TLSv1.3; SQL Server rds.force_ssl=1, rds.tls10=disabled, rds.tls11=disabled (aws rds modify-db-parameter-group --parameters ...; modify-db-cluster-parameter-group for Aurora), then reboot if the parameter is static."),
     // ---- S3 -------------------------------------------------------------------------------------
     row(S3_01, "Account-level Block Public Access (all four settings)", S::S3, High, Encryption)
         .prowler(&["s3_account_level_public_access_blocks"])
@@ -676,6 +678,7 @@ mod tests {
     fn star_rows_are_those_without_a_prowler_counterpart() {
         for id in [
             "LP-02", "LP-04", "KMS-02", "SM-03", "SM-04", "GD-03", "GD-04", "CT-07", "SSM-01",
+            "RDS-12",
         ] {
             assert!(find(id).unwrap().beyond_prowler(), "{id}");
         }

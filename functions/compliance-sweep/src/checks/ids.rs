@@ -121,6 +121,7 @@ pub(crate) const RDS_08: CheckId = CheckId("RDS-08");
 pub(crate) const RDS_09: CheckId = CheckId("RDS-09");
 pub(crate) const RDS_10: CheckId = CheckId("RDS-10");
 pub(crate) const RDS_11: CheckId = CheckId("RDS-11");
+pub(crate) const RDS_12: CheckId = CheckId("RDS-12");
 
 pub(crate) const S3_01: CheckId = CheckId("S3-01");
 pub(crate) const S3_02: CheckId = CheckId("S3-02");

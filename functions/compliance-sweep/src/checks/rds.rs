@@ -1,9 +1,9 @@
-//! RDS: storage encryption, no public access, TLS required, IAM authentication, automated
-//! backups, deletion protection. Settings that belong to a cluster are judged on the cluster,
-//! not again on each of its instances.
+//! RDS: storage encryption, no public access, TLS required (RDS-03) and TLS 1.2 or newer
+//! enforced (RDS-12 ★), IAM authentication, automated backups, deletion protection. Settings
+//! that belong to a cluster are judged on the cluster, not again on each of its instances.
 
 use super::ids::{
-    RDS_01, RDS_02, RDS_03, RDS_04, RDS_05, RDS_06, RDS_07, RDS_08, RDS_09, RDS_10, RDS_11,
+    RDS_01, RDS_02, RDS_03, RDS_04, RDS_05, RDS_06, RDS_07, RDS_08, RDS_09, RDS_10, RDS_11, RDS_12,
 };
 use super::{Ctx, Finding, ResourceType, Subject, errors};
 use crate::facts::{ApiError, Database, RdsFacts};
@@ -12,6 +12,7 @@ pub(crate) fn evaluate(f: &RdsFacts, ctx: &Ctx) -> Vec<Finding> {
     let mut out = Vec::new();
     let all = [
         RDS_01, RDS_02, RDS_03, RDS_04, RDS_05, RDS_06, RDS_07, RDS_08, RDS_09, RDS_10, RDS_11,
+        RDS_12,
     ];
     match &f.instances {
         Err(e) => out.extend(errors(
@@ -34,6 +35,7 @@ pub(crate) fn evaluate(f: &RdsFacts, ctx: &Ctx) -> Vec<Finding> {
         Err(e) => out.extend(errors(
             &[
                 RDS_01, RDS_03, RDS_04, RDS_05, RDS_06, RDS_07, RDS_08, RDS_09, RDS_10, RDS_11,
+                RDS_12,
             ],
             &Subject::new(
                 ResourceType::AwsRdsDbCluster,
@@ -72,7 +74,7 @@ fn unlisted_cluster_members(
         );
         let mut checks = vec![RDS_01, RDS_04, RDS_05, RDS_06, RDS_07, RDS_08, RDS_11];
         if !tls_judged_here(true, &d.engine) {
-            checks.push(RDS_03);
+            checks.extend([RDS_03, RDS_12]);
         }
         out.extend(errors(&checks, &database(d, region), &error));
     }
@@ -99,6 +101,7 @@ fn judge(d: &Database, region: &str, ctx: &Ctx) -> Vec<Finding> {
     }
     if tls_judged_here(in_cluster, &d.engine) {
         out.extend(rds_03_tls(d, region));
+        out.push(rds_12_tls_version(d, region));
     }
     if !in_cluster {
         out.push(rds_04_iam_auth(d, region));
@@ -340,6 +343,176 @@ fn rds_03_tls(d: &Database, region: &str) -> Option<Finding> {
     Some(verdict.pass_if(on, format!("{name}={shown} ({from})")))
 }
 
+/// RDS-12's parameters for an engine: those that set the oldest TLS version the database
+/// accepts (none: the engine has no such parameter in its parameter group).
+pub(crate) fn tls_version_parameters(engine: &str) -> &'static [&'static str] {
+    match engine {
+        e if e.contains("postgres") => &["ssl_min_protocol_version"],
+        e if e.contains("mysql") || e.contains("mariadb") => &["tls_version"],
+        e if e.starts_with("sqlserver") => &["rds.tls10", "rds.tls11"],
+        _ => &[],
+    }
+}
+
+/// The version numbers of `version` (`8.0.35` → [8, 0, 35]), up to the first part that is not
+/// a number (`8.0.mysql_aurora.3.05.2` → [8, 0]).
+fn version_numbers(version: &str) -> Vec<u32> {
+    version.split('.').map_while(|p| p.parse().ok()).collect()
+}
+
+/// The value TLS version parameter `name` takes when the group does not set it, as the engine
+/// documents it for `version`; `Err` saying why when the sweep knows no documented default.
+///
+/// - PostgreSQL `ssl_min_protocol_version` (added in 12): `TLSv1` in 12, `TLSv1.2` from 13
+///   (PostgreSQL's documented default; AWS documents no other for RDS or Aurora). Before 12
+///   no setting exists and TLS 1.0 is accepted, read as `TLSv1`.
+/// - MySQL `tls_version`: `TLSv1.2,TLSv1.3` from 8.0.28 (MySQL removed TLS 1.0 and 1.1),
+///   `TLSv1,TLSv1.1,TLSv1.2` before (5.7, 8.0.27 and older).
+/// - MariaDB 10.x `tls_version`: `TLSv1.1,TLSv1.2,TLSv1.3`.
+/// - SQL Server `rds.tls10` / `rds.tls11`: `default`, which leaves the protocol to the
+///   operating system: not disabled.
+/// - Aurora MySQL and other MariaDB versions: no documented default the sweep relies on.
+fn tls_version_default(engine: &str, version: &str, name: &str) -> Result<&'static str, String> {
+    let v = version_numbers(version);
+    let unknown = || {
+        Err(format!(
+            "a documented default of {name} for {engine} {version:?} (set it in the parameter group)"
+        ))
+    };
+    match name {
+        "ssl_min_protocol_version" => match v.first() {
+            Some(m) if *m >= 13 => Ok("TLSv1.2"),
+            Some(_) => Ok("TLSv1"),
+            None => unknown(),
+        },
+        "tls_version" if engine == "mysql" => match v.as_slice() {
+            [m, ..] if *m > 8 => Ok("TLSv1.2,TLSv1.3"),
+            [8, n, ..] if *n > 0 => Ok("TLSv1.2,TLSv1.3"),
+            [8, 0, patch, ..] if *patch >= 28 => Ok("TLSv1.2,TLSv1.3"),
+            [5 | 8, ..] => Ok("TLSv1,TLSv1.1,TLSv1.2"),
+            _ => unknown(),
+        },
+        "tls_version" if engine == "mariadb" => match v.first() {
+            Some(10) => Ok("TLSv1.1,TLSv1.2,TLSv1.3"),
+            _ => unknown(),
+        },
+        "rds.tls10" | "rds.tls11" => Ok("default"),
+        _ => unknown(),
+    }
+}
+
+/// Whether `value` of TLS version parameter `name` refuses every TLS version older than 1.2.
+fn refuses_old_tls(name: &str, value: &str) -> bool {
+    let old = |v: &str| v.eq_ignore_ascii_case("TLSv1") || v.eq_ignore_ascii_case("TLSv1.1");
+    match name {
+        "ssl_min_protocol_version" => {
+            value.eq_ignore_ascii_case("TLSv1.2") || value.eq_ignore_ascii_case("TLSv1.3")
+        }
+        "tls_version" => {
+            let versions: Vec<&str> = value
+                .split(',')
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+                .collect();
+            !versions.is_empty() && !versions.iter().any(|v| old(v))
+        }
+        _ => value.eq_ignore_ascii_case("disabled"),
+    }
+}
+
+/// RDS-12 ★: TLS required (RDS-03's parameter on) and TLS older than 1.2 refused: PostgreSQL
+/// `ssl_min_protocol_version` TLSv1.2 or newer, MySQL/MariaDB `tls_version` without TLSv1 and
+/// TLSv1.1, SQL Server `rds.tls10` and `rds.tls11` disabled. A parameter the group does not
+/// set takes the engine's documented default ([`tls_version_default`]); where none is known,
+/// ERROR. An engine without such parameters (Oracle, Db2) is NOT_APPLICABLE by name.
+fn rds_12_tls_version(d: &Database, region: &str) -> Finding {
+    let verdict = RDS_12.on(&database(d, region));
+    let listing = if d.is_cluster {
+        "rds:DescribeDBClusters"
+    } else {
+        "rds:DescribeDBInstances"
+    };
+    if d.engine.is_empty() {
+        return verdict.error(&ApiError::incomplete(
+            listing,
+            format!("Engine of {}", d.arn),
+        ));
+    }
+    let names = tls_version_parameters(&d.engine);
+    let Some((force, force_default)) =
+        tls_parameter(&d.engine, &d.engine_version).filter(|_| !names.is_empty())
+    else {
+        return verdict.not_applicable(format!(
+            "engine {} has no TLS version parameter in its parameter group",
+            d.engine
+        ));
+    };
+    let set = match &d.tls_versions {
+        Some(Ok(set)) => set,
+        Some(Err(e)) => return verdict.error(e),
+        None => {
+            return verdict.error(&ApiError::not_collected(
+                "rds:DescribeDBParameters",
+                "the parameter group was not read",
+            ));
+        }
+    };
+    let force_value = match &d.tls_parameter {
+        Some(Ok(Some(v))) => (v.clone(), "parameter group"),
+        Some(Ok(None)) => match force_default {
+            Some(v) => (v.to_owned(), "engine default"),
+            None => {
+                return verdict.error(&ApiError::incomplete(
+                    listing,
+                    format!(
+                        "a readable EngineVersion of {} ({:?}), on which the default of {force} depends",
+                        d.arn, d.engine_version
+                    ),
+                ));
+            }
+        },
+        Some(Err(e)) => return verdict.error(e),
+        None => {
+            return verdict.error(&ApiError::not_collected(
+                "rds:DescribeDBParameters",
+                "the parameter group was not read",
+            ));
+        }
+    };
+    let mut shown = vec![format!("{force}={} ({})", force_value.0, force_value.1)];
+    let required = matches!(
+        force_value.0.to_ascii_lowercase().as_str(),
+        "1" | "on" | "true"
+    );
+    let mut old_allowed = Vec::new();
+    for name in names {
+        let (value, from) = match set.get(*name) {
+            Some(v) => (v.clone(), "parameter group"),
+            None => match tls_version_default(&d.engine, &d.engine_version, name) {
+                Ok(v) => (v.to_owned(), "engine default"),
+                Err(what) => {
+                    return verdict.error(&ApiError::incomplete("rds:DescribeDBParameters", what));
+                }
+            },
+        };
+        if !refuses_old_tls(name, &value) {
+            old_allowed.push(format!("{name}={value}"));
+        }
+        shown.push(format!("{name}={value} ({from})"));
+    }
+    let shown = shown.join(", ");
+    if !required {
+        verdict.fail(format!("TLS not required: {shown}"))
+    } else if !old_allowed.is_empty() {
+        verdict.fail(format!(
+            "TLS older than 1.2 accepted ({}): {shown}",
+            old_allowed.join(", ")
+        ))
+    } else {
+        verdict.pass(format!("TLS 1.2 or newer required: {shown}"))
+    }
+}
+
 /// RDS-04: IAMDatabaseAuthenticationEnabled.
 fn rds_04_iam_auth(d: &Database, region: &str) -> Finding {
     RDS_04.on(&database(d, region)).pass_if(
@@ -396,6 +569,7 @@ mod tests {
             backup_retention_days: if good { 7 } else { 1 },
             deletion_protection: good,
             tls_parameter: Some(Ok(good.then(|| "1".to_string()))),
+            tls_versions: Some(Ok(Default::default())),
             tags: Default::default(),
             master_username: Some(if good { "app_owner" } else { "admin" }.into()),
             multi_az: Some(good),
@@ -573,5 +747,98 @@ mod tests {
             assert!(x.detail.contains("cluster gone"), "{}", x.detail);
         }
         assert_eq!(one(&f, "RDS-03", &arn("ora")).status, NotApplicable);
+    }
+
+    /// RDS-12: TLS required and versions before 1.2 refused, from the group or the engine's
+    /// documented default; no known default is ERROR, never a PASS.
+    #[test]
+    fn tls_version_needs_tls_required_and_old_versions_refused() {
+        let set = |pairs: &[(&str, &str)]| {
+            Some(Ok(pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect()))
+        };
+        let judge = |d: &Database| {
+            let f = rds_12_tls_version(d, "us-east-1");
+            (f.status, f.detail)
+        };
+        // PostgreSQL 14: rds.force_ssl=1 in the group, the minimum left at TLSv1.2.
+        let mut pg = db("pg", "postgres", true);
+        assert_eq!(
+            judge(&pg),
+            (
+                Pass,
+                "TLS 1.2 or newer required: rds.force_ssl=1 (parameter group), ssl_min_protocol_version=TLSv1.2 (engine default)".into()
+            )
+        );
+        pg.tls_versions = set(&[("ssl_min_protocol_version", "TLSv1.1")]);
+        assert_eq!(judge(&pg).0, Fail);
+        assert!(
+            judge(&pg)
+                .1
+                .starts_with("TLS older than 1.2 accepted (ssl_min_protocol_version=TLSv1.1)"),
+            "{}",
+            judge(&pg).1
+        );
+        // TLS on by the PostgreSQL 15+ default is enough; off by the 14 default is not.
+        pg.tls_versions = set(&[]);
+        pg.tls_parameter = Some(Ok(None));
+        assert!(
+            judge(&pg)
+                .1
+                .starts_with("TLS not required: rds.force_ssl=0 (engine default)")
+        );
+        pg.engine_version = "16.3".into();
+        assert_eq!(judge(&pg).0, Pass);
+        // PostgreSQL 12's default minimum is TLS 1.0.
+        pg.engine_version = "12.19".into();
+        pg.tls_parameter = Some(Ok(Some("1".into())));
+        assert_eq!(judge(&pg).0, Fail);
+
+        // MySQL: TLS 1.0 and 1.1 are gone from 8.0.28 on.
+        let mut my = db("my", "mysql", true);
+        my.tls_parameter = Some(Ok(Some("ON".into())));
+        my.engine_version = "8.0.35".into();
+        assert_eq!(judge(&my).0, Pass);
+        my.engine_version = "8.0.27".into();
+        assert_eq!(judge(&my).0, Fail);
+        my.engine_version = "5.7.44".into();
+        my.tls_versions = set(&[("tls_version", "TLSv1.2, TLSv1.3")]);
+        assert_eq!(judge(&my).0, Pass);
+        my.tls_versions = set(&[("tls_version", "TLSv1.1,TLSv1.2")]);
+        assert_eq!(judge(&my).0, Fail);
+        // MariaDB 10.x accepts TLS 1.1 by default.
+        let mut maria = db("maria", "mariadb", true);
+        maria.tls_parameter = Some(Ok(Some("1".into())));
+        maria.engine_version = "10.11.8".into();
+        assert_eq!(judge(&maria).0, Fail);
+        // Aurora MySQL: no default the sweep knows: ERROR naming it, unless the group sets it.
+        let mut aurora = db("aurora", "aurora-mysql", true);
+        aurora.is_cluster = true;
+        aurora.tls_parameter = Some(Ok(Some("ON".into())));
+        aurora.engine_version = "8.0.mysql_aurora.3.05.2".into();
+        let (status, detail) = judge(&aurora);
+        assert_eq!(status, Error);
+        assert!(detail.contains("default of tls_version"), "{detail}");
+        aurora.tls_versions = set(&[("tls_version", "TLSv1.2")]);
+        assert_eq!(judge(&aurora).0, Pass);
+
+        // SQL Server: TLS 1.0 and 1.1 disabled explicitly.
+        let mut sql = db("sql", "sqlserver-se", true);
+        assert_eq!(judge(&sql).0, Fail, "rds.tls10 default: not disabled");
+        sql.tls_versions = set(&[("rds.tls10", "disabled"), ("rds.tls11", "disabled")]);
+        assert_eq!(judge(&sql).0, Pass);
+
+        // No such parameter: not applicable; unread: ERROR.
+        assert_eq!(judge(&db("ora", "oracle-ee", true)).0, NotApplicable);
+        let mut unread = db("pg", "postgres", true);
+        unread.tls_versions = Some(Err(denied("rds:DescribeDBParameters")));
+        assert_eq!(judge(&unread).0, Error);
+        unread.tls_versions = None;
+        assert_eq!(judge(&unread).0, Error);
+        unread.tls_versions = set(&[]);
+        unread.tls_parameter = Some(Err(denied("rds:DescribeDBParameters")));
+        assert_eq!(judge(&unread).0, Error);
     }
 }

@@ -1,15 +1,16 @@
-//! RDS per Region: instances and clusters, and the TLS parameter of each distinct (cluster)
-//! parameter group, read once per group.
+//! RDS per Region: instances and clusters, and the TLS parameters of each distinct (cluster)
+//! parameter group (RDS-03's "TLS required" and RDS-12's minimum version), read in one
+//! Describe call per group, whatever number of databases use it.
 
 use std::collections::BTreeMap;
 
 use super::Collector;
 use crate::aws::rds::{self, Listed};
-use crate::checks::rds::{tls_judged_here, tls_parameter};
+use crate::checks::rds::{tls_judged_here, tls_parameter, tls_version_parameters};
 use crate::facts::{ApiError, Database, Fetched, RdsFacts, Service};
 
-/// TLS parameter values read so far: (cluster group?, group, parameter) → value.
-type Groups = BTreeMap<(bool, String, &'static str), Fetched<Option<String>>>;
+/// The TLS parameters each group read so far sets: (cluster group?, group) → name → value.
+type Groups = BTreeMap<(bool, String), Fetched<BTreeMap<String, String>>>;
 
 pub(super) async fn collect(c: &Collector, region: &str) -> RdsFacts {
     let client = c.region(region).rds.clone();
@@ -48,7 +49,7 @@ pub(super) async fn collect(c: &Collector, region: &str) -> RdsFacts {
     }
 }
 
-/// The database with its TLS parameter, read when `judged` (RDS-03 judges it).
+/// The database with its TLS parameters, read when `judged` (RDS-03 and RDS-12 judge it).
 async fn with_tls(
     c: &Collector,
     client: &aws_sdk_rds::Client,
@@ -61,29 +62,47 @@ async fn with_tls(
         database,
         parameter_group,
     } = listed;
-    let tls_parameter = if judged {
-        tls_value(c, client, region, groups, &database, parameter_group).await
+    let set = if judged {
+        tls_settings(c, client, region, groups, &database, parameter_group).await
     } else {
         None
     };
+    let tls_parameter =
+        tls_parameter(&database.engine, &database.engine_version).and_then(|(name, _)| {
+            set.clone()
+                .map(|set| set.map(|values| values.get(name).cloned()))
+        });
+    let versions = tls_version_parameters(&database.engine);
+    let tls_versions = (!versions.is_empty()).then_some(set).flatten().map(|set| {
+        set.map(|values| {
+            values
+                .into_iter()
+                .filter(|(name, _)| versions.contains(&name.as_str()))
+                .collect()
+        })
+    });
     Database {
         tls_parameter,
+        tls_versions,
         ..database
     }
 }
 
-/// The TLS parameter's value in a parameter group (`None` inside if the group does not set
-/// it, so the engine default applies; `None` outside when the engine has no such parameter).
-/// Default groups (`default.*`) set nothing.
-async fn tls_value(
+/// The TLS parameters the database's (cluster) parameter group sets, by name (`None` when the
+/// engine has none). Default groups (`default.*`) set nothing.
+async fn tls_settings(
     c: &Collector,
     client: &aws_sdk_rds::Client,
     region: &str,
     groups: &mut Groups,
     d: &Database,
     group: Option<String>,
-) -> Option<Fetched<Option<String>>> {
-    let (name, _) = tls_parameter(&d.engine, &d.engine_version)?;
+) -> Option<Fetched<BTreeMap<String, String>>> {
+    let mut names: Vec<&str> = tls_version_parameters(&d.engine).to_vec();
+    names.extend(tls_parameter(&d.engine, &d.engine_version).map(|(name, _)| name));
+    if names.is_empty() {
+        return None;
+    }
     let Some(group) = group else {
         return Some(Err(ApiError::incomplete(
             if d.is_cluster {
@@ -95,19 +114,19 @@ async fn tls_value(
         )));
     };
     if group.starts_with("default.") {
-        return Some(Ok(None));
+        return Some(Ok(BTreeMap::new()));
     }
-    let key = (d.is_cluster, group, name);
+    let key = (d.is_cluster, group);
     if let Some(v) = groups.get(&key) {
         return Some(v.clone());
     }
-    let value = c
+    let values = c
         .limited(
             Service::Rds,
             region,
-            rds::parameter_value(client, d.is_cluster, &key.1, name),
+            rds::parameter_values(client, d.is_cluster, &key.1, &names),
         )
         .await;
-    groups.insert(key, value.clone());
-    Some(value)
+    groups.insert(key, values.clone());
+    Some(values)
 }

@@ -13,7 +13,9 @@ use aws_sdk_s3::types::PublicAccessBlockConfiguration;
 use futures::StreamExt;
 
 use super::cis::PATTERNS;
-use super::spec::{BucketPolicy, Console, Database, Key, PARTNER, REGION, Rotation, Spec, Trust};
+use super::spec::{
+    BucketPolicy, Console, Database, Key, PARTNER, ParameterGroup, REGION, Rotation, Spec, Trust,
+};
 use crate::harness::harness;
 
 /// How many calls of one kind run at once while seeding.
@@ -898,13 +900,23 @@ async fn alarms(spec: &Spec, sdk: &SdkConfig) -> Names {
     out
 }
 
-/// `rds.force_ssl = 1`, for an instance or a cluster parameter group.
-fn force_ssl() -> aws_sdk_rds::types::Parameter {
-    aws_sdk_rds::types::Parameter::builder()
-        .parameter_name("rds.force_ssl")
-        .parameter_value("1")
-        .apply_method(aws_sdk_rds::types::ApplyMethod::Immediate)
-        .build()
+/// `rds.force_ssl = 1` and, when the group names one, its `ssl_min_protocol_version`, for an
+/// instance or a cluster parameter group.
+fn tls_parameters(group: &ParameterGroup) -> Vec<aws_sdk_rds::types::Parameter> {
+    let parameter = |name: &str, value: &str| {
+        aws_sdk_rds::types::Parameter::builder()
+            .parameter_name(name)
+            .parameter_value(value)
+            .apply_method(aws_sdk_rds::types::ApplyMethod::Immediate)
+            .build()
+    };
+    let mut out = vec![parameter("rds.force_ssl", "1")];
+    out.extend(
+        group
+            .min_tls
+            .map(|v| parameter("ssl_min_protocol_version", v)),
+    );
+    out
 }
 
 async fn databases(spec: &Spec, sdk: &SdkConfig) -> Names {
@@ -931,7 +943,7 @@ async fn instance(rds: &aws_sdk_rds::Client, d: &Database) -> String {
             .unwrap();
         rds.modify_db_parameter_group()
             .db_parameter_group_name(&group.name)
-            .parameters(force_ssl())
+            .set_parameters(Some(tls_parameters(group)))
             .send()
             .await
             .unwrap();
@@ -983,7 +995,7 @@ async fn cluster(rds: &aws_sdk_rds::Client, d: &Database) -> String {
             .unwrap();
         rds.modify_db_cluster_parameter_group()
             .db_cluster_parameter_group_name(&group.name)
-            .parameters(force_ssl())
+            .set_parameters(Some(tls_parameters(group)))
             .send()
             .await
             .unwrap();

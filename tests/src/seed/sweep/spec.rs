@@ -420,6 +420,8 @@ pub struct Alarm {
 pub struct ParameterGroup {
     pub name: String,
     pub family: &'static str,
+    /// `ssl_min_protocol_version` set in the group (RDS-12); the engine default otherwise.
+    pub min_tls: Option<&'static str>,
 }
 
 /// An RDS instance, or an Aurora cluster.
@@ -604,6 +606,7 @@ impl Spec {
                     force_ssl: Some(ParameterGroup {
                         name: "pg-tls".into(),
                         family: "postgres14",
+                        min_tls: Some("TLSv1.2"),
                     }),
                     master_username: "app_owner",
                     resilient: true,
@@ -624,6 +627,7 @@ impl Spec {
                     force_ssl: Some(ParameterGroup {
                         name: "aurora-tls".into(),
                         family: "aurora-postgresql14",
+                        min_tls: None,
                     }),
                     master_username: "app_owner",
                     resilient: true,
@@ -1011,6 +1015,31 @@ pub const INSECURE: &[Change] = &[
                 master_username: "admin",
                 resilient: false,
             }
+        },
+    },
+    Change {
+        name: "a PostgreSQL database that requires TLS but accepts TLS 1.1 (RDS-12)",
+        make: |s| {
+            s.databases.push(Database {
+                name: "tls11-db".into(),
+                identifier: "tls11-db".into(),
+                region: REGION,
+                cluster: false,
+                engine: "postgres",
+                engine_version: "14.9",
+                encrypted: true,
+                public: false,
+                iam_auth: true,
+                backup_days: 7,
+                deletion_protection: true,
+                force_ssl: Some(ParameterGroup {
+                    name: "pg-tls11".into(),
+                    family: "postgres14",
+                    min_tls: Some("TLSv1.1"),
+                }),
+                master_username: "app_owner",
+                resilient: true,
+            })
         },
     },
     Change {

@@ -24,6 +24,16 @@ pub(super) fn expect(e: &mut Expect) {
         let default_on = d.engine.contains("postgres") && major >= 15;
         e.on("RDS-03", &arn, r)
             .pass_if(d.force_ssl.is_some() || default_on);
+        // RDS-12: TLS required (as RDS-03) and nothing older than TLS 1.2: the group's
+        // ssl_min_protocol_version, else PostgreSQL's default (TLSv1.2 from 13: every seeded
+        // PostgreSQL version).
+        let min_ok = d
+            .force_ssl
+            .as_ref()
+            .and_then(|g| g.min_tls)
+            .is_none_or(|v| v == "TLSv1.2" || v == "TLSv1.3");
+        e.on("RDS-12", &arn, r)
+            .pass_if((d.force_ssl.is_some() || default_on) && min_ok);
         // RDS-04..06.
         e.on("RDS-04", &arn, r).pass_if(d.iam_auth);
         e.on("RDS-05", &arn, r).pass_if(d.backup_days >= 7);
