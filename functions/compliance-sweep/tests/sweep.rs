@@ -61,6 +61,9 @@ async fn seeded_accounts_give_exact_results_for_every_check() {
             ("IAM-05", &sa, Pass),
             ("IAM-06", s.a("console-mfa"), Pass),
             ("IAM-07", s.a("console-mfa"), Pass),
+            // IAM-22: a hardware token passes, an authenticator app does not.
+            ("IAM-22", s.a("console-token"), Pass),
+            ("IAM-22", s.a("console-mfa"), Fail),
             ("IAM-08", s.a("keyed"), Pass),
             ("IAM-09", s.a("keyed"), Pass),
             ("IAM-10", s.a("keyed"), Pass),

@@ -291,6 +291,12 @@ pub const CATALOGUE: &[Check] = &[
     row(IAM_20, "Every member of an administrator group has MFA", S::Iam, High, Identity)
         .prowler(&["iam_administrator_access_with_mfa"])
         .fix("Assign an MFA device to each member of the group (aws iam enable-mfa-device), or remove them from the group."),
+    row(IAM_21, "No policy allows every KMS action on every resource", S::Iam, Medium, Identity)
+        .prowler(&["iam_inline_policy_no_full_access_to_kms", "iam_policy_no_full_access_to_kms"])
+        .fix("Replace kms:* with the actions the principal needs on the keys it needs (kms:Encrypt, kms:Decrypt, kms:GenerateDataKey on named key ARNs); keep key administration (PutKeyPolicy, DisableKey, ScheduleKeyDeletion) to the key administrators."),
+    row(IAM_22, "Every IAM user's MFA is a hardware device or security key", S::Iam, High, Identity)
+        .prowler(&["iam_user_hardware_mfa_enabled"])
+        .fix("Register a hardware TOTP token or a FIDO security key for the user (aws iam enable-mfa-device, or the console), then deactivate the virtual device; users without a console password can usually be replaced by roles."),
     // ---- least privilege beyond CIS -------------------------------------------------------------
     row(LP_01, "No principal with administrator-equivalent access (incl. NotAction)", S::Iam, High, Identity)
         .prowler(&["iam_aws_attached_policy_no_administrative_privileges"])

@@ -15,11 +15,13 @@ use vigil::policy::analysis::{Concern, identity_concerns};
 
 use super::ids::{
     IAM_01, IAM_02, IAM_03, IAM_04, IAM_05, IAM_06, IAM_07, IAM_08, IAM_09, IAM_10, IAM_11, IAM_12,
-    IAM_13, IAM_14, IAM_15, IAM_16, IAM_17, IAM_18, IAM_19, IAM_20, LP_01, LP_02, LP_03, LP_04,
+    IAM_13, IAM_14, IAM_15, IAM_16, IAM_17, IAM_18, IAM_19, IAM_20, IAM_21, IAM_22, LP_01, LP_02,
+    LP_03, LP_04,
 };
 use super::{CheckId, Ctx, Finding, ResourceType, Status, Subject, account, errors};
 use crate::facts::{
-    ApiError, AuthorizationDetails, CredentialReport, CredentialRow, IamFacts, Principal,
+    ApiError, AuthorizationDetails, CredentialReport, CredentialRow, Fetched, IamFacts, Principal,
+    VirtualMfa,
 };
 
 const ADMIN_POLICY: &str = "arn:aws:iam::aws:policy/AdministratorAccess";
@@ -40,7 +42,7 @@ pub(crate) fn evaluate(f: &IamFacts, ctx: &Ctx) -> Vec<Finding> {
             for row in &users {
                 if !row.unreadable.is_empty() {
                     out.extend(errors(
-                        &[IAM_06, IAM_07, IAM_08, IAM_09, IAM_10, IAM_11],
+                        &[IAM_06, IAM_07, IAM_08, IAM_09, IAM_10, IAM_11, IAM_22],
                         &Subject::new(USER, &row.arn),
                         &unreadable_row(row),
                     ));
@@ -52,10 +54,11 @@ pub(crate) fn evaluate(f: &IamFacts, ctx: &Ctx) -> Vec<Finding> {
                 out.push(iam_09_one_active_key(row));
                 out.extend(iam_10_key_age(row, ctx));
                 out.push(iam_11_no_long_lived_keys(row));
+                out.push(iam_22_user_hardware_mfa(row, &f.virtual_mfa));
             }
         }
         Err(e) => out.extend(errors(
-            &[IAM_06, IAM_07, IAM_08, IAM_09, IAM_10, IAM_11],
+            &[IAM_06, IAM_07, IAM_08, IAM_09, IAM_10, IAM_11, IAM_22],
             &account(ctx.account),
             e,
         )),
@@ -85,8 +88,8 @@ pub(crate) fn evaluate(f: &IamFacts, ctx: &Ctx) -> Vec<Finding> {
         }
         Err(e) => out.extend(errors(
             &[
-                IAM_12, IAM_13, IAM_14, IAM_15, IAM_16, IAM_17, IAM_18, IAM_19, IAM_20, LP_01,
-                LP_02, LP_03, LP_04,
+                IAM_12, IAM_13, IAM_14, IAM_15, IAM_16, IAM_17, IAM_18, IAM_19, IAM_20, IAM_21,
+                LP_01, LP_02, LP_03, LP_04,
             ],
             &account(ctx.account),
             e,
@@ -340,6 +343,34 @@ fn iam_06_console_mfa(row: &CredentialRow) -> Option<Finding> {
             },
         )
     })
+}
+
+/// IAM-22: every user's MFA is a hardware device or security key. A user without MFA fails too
+/// (as Prowler's `iam_user_hardware_mfa_enabled` does); one with a virtual device assigned
+/// (ListVirtualMFADevices) fails even if it also has a hardware one.
+fn iam_22_user_hardware_mfa(
+    row: &CredentialRow,
+    virtual_mfa: &Fetched<Vec<VirtualMfa>>,
+) -> Finding {
+    let user = Subject::new(USER, &row.arn);
+    if !row.mfa_active {
+        return IAM_22.on(&user).fail("the user has no MFA device at all");
+    }
+    match virtual_mfa {
+        Err(e) => IAM_22.on(&user).error(e),
+        Ok(devices) => match devices
+            .iter()
+            .find(|d| d.user_arn.as_deref() == Some(row.arn.as_str()))
+        {
+            Some(d) => IAM_22
+                .on(&user)
+                .fail("the user's MFA device is virtual (an authenticator app), not a hardware device or security key")
+                .with("serial", d.serial.clone()),
+            None => IAM_22
+                .on(&user)
+                .pass("the user's MFA is a hardware device or security key"),
+        },
+    }
 }
 
 /// IAM-07: console users must not hold active keys that were never used.
@@ -959,6 +990,33 @@ mod tests {
         let f = evaluate(&virt, &ctx(&t));
         assert_eq!(status_of(&f, "IAM-02", ROOT), Pass);
         assert_eq!(status_of(&f, "IAM-03", ROOT), Fail);
+    }
+
+    #[test]
+    fn user_mfa_must_be_hardware() {
+        let t = Thresholds::default();
+        let arn = |n: &str| format!("arn:aws:iam::111122223333:user/{n}");
+        let mut token = user("token");
+        token.mfa_active = true;
+        let mut app = user("app");
+        app.mfa_active = true;
+        let none = user("none");
+        let mut f = facts(vec![token, app, none], &[]);
+        f.virtual_mfa = Ok(vec![VirtualMfa {
+            serial: "arn:aws:iam::111122223333:mfa/app".into(),
+            user_arn: Some(arn("app")),
+        }]);
+        let out = evaluate(&f, &ctx(&t));
+        assert_eq!(status_of(&out, "IAM-22", &arn("token")), Pass);
+        assert_eq!(status_of(&out, "IAM-22", &arn("app")), Fail);
+        assert_eq!(status_of(&out, "IAM-22", &arn("none")), Fail);
+
+        // The virtual devices could not be listed: a user with MFA is unknown, never a pass;
+        // one without MFA fails whatever the list says.
+        f.virtual_mfa = Err(denied("iam:ListVirtualMFADevices"));
+        let out = evaluate(&f, &ctx(&t));
+        assert_eq!(status_of(&out, "IAM-22", &arn("token")), Error);
+        assert_eq!(status_of(&out, "IAM-22", &arn("none")), Fail);
     }
 
     #[test]

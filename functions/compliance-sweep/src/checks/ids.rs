@@ -56,6 +56,8 @@ pub(crate) const IAM_17: CheckId = CheckId("IAM-17");
 pub(crate) const IAM_18: CheckId = CheckId("IAM-18");
 pub(crate) const IAM_19: CheckId = CheckId("IAM-19");
 pub(crate) const IAM_20: CheckId = CheckId("IAM-20");
+pub(crate) const IAM_21: CheckId = CheckId("IAM-21");
+pub(crate) const IAM_22: CheckId = CheckId("IAM-22");
 
 pub(crate) const LP_01: CheckId = CheckId("LP-01");
 pub(crate) const LP_02: CheckId = CheckId("LP-02");

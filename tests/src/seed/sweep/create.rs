@@ -200,6 +200,17 @@ async fn iam(spec: &Spec, sdk: &SdkConfig) -> Names {
                         .unwrap();
                 }
                 for _ in 0..user.access_keys {
+                if user.console == Console::PasswordAndHardwareMfa {
+                    // A hardware TOTP token: a serial number, no virtual device.
+                    iam.enable_mfa_device()
+                        .user_name(&user.name)
+                        .serial_number(format!("GAHT{:08}", user.name.len()))
+                        .authentication_code1("123456")
+                        .authentication_code2("654321")
+                        .send()
+                        .await
+                        .unwrap();
+                }
                     iam.create_access_key()
                         .user_name(&user.name)
                         .send()

@@ -220,6 +220,11 @@ pub struct User {
     pub console: Console,
     pub access_keys: usize,
     pub groups: Vec<String>,
+    /// Every KMS action on * (IAM-21): through * or NotAction.
+    pub fn all_of_kms(&self) -> bool {
+        matches!(self, Doc::Admin | Doc::AllButS3)
+    }
+
     /// Names of [`Policy`]s.
     pub attached: Vec<String>,
     /// (policy name, document)
@@ -245,8 +250,21 @@ pub struct Role {
     pub name: String,
     pub inline: Doc,
     pub trust: Trust,
+    /// A console password and a virtual MFA device (an authenticator app).
 }
 
+    /// A console password and a hardware MFA device (IAM-22).
+    PasswordAndHardwareMfa,
+}
+
+impl Console {
+    /// Any MFA device at all.
+    pub fn mfa(self) -> bool {
+        matches!(
+            self,
+            Console::PasswordAndMfa | Console::PasswordAndHardwareMfa
+        )
+    }
 /// Who may assume a role (IAM-15, IAM-16).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Trust {
@@ -547,6 +565,10 @@ impl Spec {
                     ..b("logs-bucket")
                 },
                 Bucket {
+                User {
+                    console: Console::PasswordAndHardwareMfa,
+                    ..User::new("console-token")
+                },
                     block: true,
                     logs_to: Some("logs-bucket".into()),
                     ..b("trail-bucket")

@@ -1,6 +1,6 @@
 //! What a policy document grants, judged per customer-managed policy (attached or not: an
 //! unattached one is one attachment away) and per inline policy. IAM-18: not every CloudTrail
-//! action on every resource; IAM-19: no combination of actions known to let a principal raise
+//! action on every resource (IAM-21: nor every KMS action); IAM-19: no combination of actions known to let a principal raise
 //! its own privileges. IAM-20: the members of administrator groups have MFA.
 //!
 //! Actions are matched against each statement's patterns, as IAM matches them, so no list of
@@ -15,7 +15,7 @@ use vigil::aws::AwsFailure;
 use vigil::policy::analysis::wildcard_match;
 use vigil::policy::{Effect, PolicyDocument, Statement};
 
-use super::super::ids::{IAM_18, IAM_19, IAM_20};
+use super::super::ids::{IAM_18, IAM_19, IAM_20, IAM_21};
 use super::super::{Finding, ResourceType, Subject};
 use super::{ADMIN_POLICY, Policies, effective_documents};
 use crate::facts::{ApiError, AuthorizationDetails, CredentialReport, Principal};
@@ -207,21 +207,23 @@ pub(crate) fn escalations(doc: &PolicyDocument) -> Vec<&'static str> {
         .collect()
 }
 
-/// Whether `doc` allows every CloudTrail action on every resource: an `Allow` on every resource
-/// whose Action covers `cloudtrail:*` (or whose NotAction leaves CloudTrail out), not cut back
-/// by an unconditional `Deny` of any CloudTrail action.
-pub(crate) fn full_cloudtrail(doc: &PolicyDocument) -> bool {
+/// Whether `doc` allows every action of `service` on every resource: an `Allow` on every
+/// resource whose Action covers `service:*` (or whose NotAction leaves the service out), not cut
+/// back by an unconditional `Deny` of any of its actions. `probe` is one of the service's
+/// actions, so a pattern such as `cloud*:*` counts and `cloudtrail:Get*` does not.
+pub(crate) fn full_service(doc: &PolicyDocument, service: &str, probe: &str) -> bool {
+    let all_actions = format!("{service}:*");
     let service_named = |p: &str| {
-        let service = p.split(':').next().unwrap_or(p);
-        wildcard_match(service, "cloudtrail")
+        let named = p.split(':').next().unwrap_or(p);
+        wildcard_match(named, service)
     };
     let all = doc.statements.iter().any(|s| {
         s.effect == Effect::Allow
             && s.on_any_resource()
             && if s.not_action.is_empty() {
-                s.action.iter().any(|p| {
-                    wildcard_match(p, "cloudtrail:*") && wildcard_match(p, "cloudtrail:StopLogging")
-                })
+                s.action
+                    .iter()
+                    .any(|p| wildcard_match(p, &all_actions) && wildcard_match(p, probe))
             } else {
                 !s.not_action.iter().any(|p| service_named(p))
             }
@@ -233,12 +235,20 @@ pub(crate) fn full_cloudtrail(doc: &PolicyDocument) -> bool {
             && if s.not_action.is_empty() {
                 s.action.iter().any(|p| service_named(p))
             } else {
-                !s.not_action
-                    .iter()
-                    .any(|p| wildcard_match(p, "cloudtrail:*"))
+                !s.not_action.iter().any(|p| wildcard_match(p, &all_actions))
             }
     });
     all && !cut
+}
+
+/// IAM-18: every CloudTrail action on every resource.
+pub(crate) fn full_cloudtrail(doc: &PolicyDocument) -> bool {
+    full_service(doc, "cloudtrail", "cloudtrail:StopLogging")
+}
+
+/// IAM-21: every KMS action on every resource.
+pub(crate) fn full_kms(doc: &PolicyDocument) -> bool {
+    full_service(doc, "kms", "kms:ScheduleKeyDeletion")
 }
 
 fn unreadable(what: &str, e: impl std::fmt::Display) -> ApiError {
@@ -250,8 +260,8 @@ fn unreadable(what: &str, e: impl std::fmt::Display) -> ApiError {
     )
 }
 
-/// IAM-18 and IAM-19 for one policy document.
-fn judge(subject: &Subject, resource: &str, doc: Option<&str>) -> [Finding; 2] {
+/// IAM-18, IAM-19 and IAM-21 for one policy document.
+fn judge(subject: &Subject, resource: &str, doc: Option<&str>) -> [Finding; 3] {
     let parsed = match doc {
         None => Err(ApiError::incomplete(
             "iam:GetAccountAuthorizationDetails",
@@ -260,9 +270,14 @@ fn judge(subject: &Subject, resource: &str, doc: Option<&str>) -> [Finding; 2] {
         Some(text) => PolicyDocument::parse(text).map_err(|e| unreadable(resource, e)),
     };
     match parsed {
-        Err(e) => [IAM_18.on(subject).error(&e), IAM_19.on(subject).error(&e)],
+        Err(e) => [
+            IAM_18.on(subject).error(&e),
+            IAM_19.on(subject).error(&e),
+            IAM_21.on(subject).error(&e),
+        ],
         Ok(d) => {
             let trail = full_cloudtrail(&d);
+            let kms = full_kms(&d);
             let found = escalations(&d);
             [
                 IAM_18.on(subject).pass_if(
@@ -282,12 +297,21 @@ fn judge(subject: &Subject, resource: &str, doc: Option<&str>) -> [Finding; 2] {
                         format!("allows privilege escalation: {}", found.join("; "))
                     },
                 ),
+                IAM_21.on(subject).pass_if(
+                    !kms,
+                    if kms {
+                        "allows every KMS action on every key (kms:*): whoever holds it can \
+                         decrypt with, re-grant, disable or schedule the deletion of any key"
+                    } else {
+                        "does not allow every KMS action on every resource"
+                    },
+                ),
             ]
         }
     }
 }
 
-/// IAM-18 and IAM-19 on every customer-managed policy and every inline policy.
+/// IAM-18, IAM-19 and IAM-21 on every customer-managed policy and every inline policy.
 pub(super) fn policies(auth: &AuthorizationDetails) -> Vec<Finding> {
     let mut out = Vec::new();
     for p in auth
@@ -532,6 +556,51 @@ mod tests {
         }
     }
 
+    #[test]
+    fn full_kms_access() {
+        for (doc, full) in [
+            (
+                r#"{"Statement":[{"Effect":"Allow","Action":"kms:*","Resource":"*"}]}"#,
+                true,
+            ),
+            (
+                r#"{"Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#,
+                true,
+            ),
+            (
+                r#"{"Statement":[{"Effect":"Allow","Action":"km*:*","Resource":"*"}]}"#,
+                true,
+            ),
+            (
+                r#"{"Statement":[{"Effect":"Allow","NotAction":"s3:*","Resource":"*"}]}"#,
+                true,
+            ),
+            // Decrypt on every key is LP-03's concern, not every KMS action.
+            (
+                r#"{"Statement":[{"Effect":"Allow","Action":"kms:Decrypt","Resource":"*"}]}"#,
+                false,
+            ),
+            (
+                r#"{"Statement":[{"Effect":"Allow","Action":"kms:*","Resource":"arn:aws:kms:us-east-1:111122223333:key/k"}]}"#,
+                false,
+            ),
+            (
+                r#"{"Statement":[{"Effect":"Allow","Action":"kms:*","Resource":"*"},{"Effect":"Deny","Action":"kms:ScheduleKeyDeletion","Resource":"*"}]}"#,
+                false,
+            ),
+            (
+                r#"{"Statement":[{"Effect":"Allow","NotAction":"kms:*","Resource":"*"}]}"#,
+                false,
+            ),
+            (
+                r#"{"Statement":[{"Effect":"Allow","Action":"cloudtrail:*","Resource":"*"}]}"#,
+                false,
+            ),
+        ] {
+            assert_eq!(full_kms(&parse(doc)), full, "{doc}");
+        }
+    }
+
     fn principal(name: &str, kind: &str) -> Principal {
         Principal {
             name: name.into(),
@@ -586,9 +655,12 @@ mod tests {
         let inline = "arn:aws:iam::111122223333:role/r/inline-policy/ct";
         assert_eq!(one(&out, "IAM-18", inline).status, Status::Fail);
         assert_eq!(one(&out, "IAM-19", inline).status, Status::Pass);
+        assert_eq!(one(&out, "IAM-21", inline).status, Status::Pass);
+        assert_eq!(one(&out, "IAM-21", versions).status, Status::Pass);
         let lost = "arn:aws:iam::111122223333:policy/lost";
         assert_eq!(one(&out, "IAM-18", lost).status, Status::Error);
         assert_eq!(one(&out, "IAM-19", lost).status, Status::Error);
+        assert_eq!(one(&out, "IAM-21", lost).status, Status::Error);
         assert!(
             out.iter().all(|f| !f.resource.contains(":aws:policy/")),
             "AWS managed policies are AWS's"

@@ -30,11 +30,13 @@ pub(super) fn expect(e: &mut Expect) {
         let console = u.console != Console::None;
         // IAM-06: console users have MFA.
         if console {
-            e.on("IAM-06", &arn, GLOBAL)
-                .pass_if(u.console == Console::PasswordAndMfa);
+            e.on("IAM-06", &arn, GLOBAL).pass_if(u.console.mfa());
             // IAM-07: no key created with a console user and never used.
             e.on("IAM-07", &arn, GLOBAL).pass_if(u.access_keys == 0);
         }
+        // IAM-22: a hardware MFA device; none, or a virtual one, fails.
+        e.on("IAM-22", &arn, GLOBAL)
+            .pass_if(u.console == Console::PasswordAndHardwareMfa);
         // IAM-08: every credential is new, none unused for 45 days.
         e.on("IAM-08", &arn, GLOBAL).pass();
         // IAM-09: at most one active key.
@@ -121,8 +123,8 @@ pub(super) fn expect(e: &mut Expect) {
         }
         e.on("IAM-17", arn, GLOBAL).pass();
     }
-    // IAM-18 (cloudtrail:* on *) and IAM-19 (privilege escalation): every customer policy,
-    // attached or not, and every inline policy.
+    // IAM-18 (cloudtrail:* on *), IAM-19 (privilege escalation) and IAM-21 (kms:* on *):
+    // every customer policy, attached or not, and every inline policy.
     let mut documents: Vec<(String, &Doc)> = Vec::new();
     for p in &spec.policies {
         documents.push((e.arn(&p.name), &p.doc));
@@ -141,7 +143,8 @@ pub(super) fn expect(e: &mut Expect) {
     for (resource, doc) in documents {
         e.on("IAM-18", &resource, GLOBAL)
             .pass_if(!doc.all_of_cloudtrail());
-        e.on("IAM-19", resource, GLOBAL).pass_if(!doc.escalates());
+        e.on("IAM-19", &resource, GLOBAL).pass_if(!doc.escalates());
+        e.on("IAM-21", resource, GLOBAL).pass_if(!doc.all_of_kms());
     }
     // IAM-20: groups whose policies make their members administrators: every member has MFA.
     for g in &spec.groups {
@@ -152,7 +155,7 @@ pub(super) fn expect(e: &mut Expect) {
             .users
             .iter()
             .filter(|u| u.groups.contains(&g.name))
-            .all(|u| u.console == Console::PasswordAndMfa);
+            .all(|u| u.console.mfa());
         let arn = format!("arn:aws:iam::{}:group/{}", spec.id, g.name);
         e.on("IAM-20", arn, GLOBAL).pass_if(all_mfa);
     }
