@@ -669,8 +669,16 @@ pub(crate) struct Function {
     pub kms_key_arn: Option<String>,
     /// GetPolicy (`None` inside: no resource policy).
     pub policy: Fetched<Option<String>>,
-    /// GetFunctionUrlConfig's `AuthType` (`None` inside: no function URL).
-    pub url_auth_type: Fetched<Option<String>>,
+    /// GetFunctionUrlConfig (`None` inside: no function URL).
+    pub url: Fetched<Option<FunctionUrl>>,
+}
+
+/// A function URL: how callers authenticate, and which browser origins its CORS allows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct FunctionUrl {
+    pub auth_type: String,
+    /// `Cors.AllowOrigins`; empty when the URL has no CORS configuration (no origin allowed).
+    pub cors_origins: Vec<String>,
 }
 
 /// A variable that looks like it holds a secret.

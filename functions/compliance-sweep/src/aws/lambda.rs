@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use secrecy::SecretString;
 
 use super::{answer, api};
-use crate::facts::Fetched;
+use crate::facts::{Fetched, FunctionUrl};
 
 /// A function as ListFunctions gives it: what the secret scan needs. Tests hand these to the
 /// sweep through `collect::Seams` instead of deploying functions into the emulator.
@@ -74,11 +74,11 @@ pub(crate) async fn policy(
     )
 }
 
-/// GetFunctionUrlConfig of the unqualified function: the URL's `AuthType` (`None`: no URL).
-pub(crate) async fn url_auth_type(
+/// GetFunctionUrlConfig of the unqualified function (`None`: no URL).
+pub(crate) async fn url(
     client: &aws_sdk_lambda::Client,
     function: &str,
-) -> Fetched<Option<String>> {
+) -> Fetched<Option<FunctionUrl>> {
     answer(
         "lambda:GetFunctionUrlConfig",
         client
@@ -87,6 +87,14 @@ pub(crate) async fn url_auth_type(
             .send()
             .await,
         Some(("ResourceNotFoundException", None)),
-        |o| Some(o.auth_type.as_str().to_owned()),
+        |o| {
+            Some(FunctionUrl {
+                auth_type: o.auth_type.as_str().to_owned(),
+                cors_origins: o
+                    .cors
+                    .map(|c| c.allow_origins.unwrap_or_default())
+                    .unwrap_or_default(),
+            })
+        },
     )
 }

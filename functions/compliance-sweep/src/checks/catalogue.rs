@@ -537,6 +537,9 @@ pub const CATALOGUE: &[Check] = &[
         .fix("Remove the statement granting Principal \"*\" (aws lambda remove-permission --function-name FN --statement-id SID) or pin it with aws:SourceAccount / aws:SourceArn; set the function URL's AuthType to AWS_IAM (aws lambda update-function-url-config --auth-type AWS_IAM)."),
     // ---- SSM Parameter Store --------------------------------------------------------------------
     row(SSM_01, "No secrets in Parameter Store String or StringList parameters", S::Ssm, High, Secrets)
+    row(LAM_05, "Function URL CORS does not allow every origin", S::Lambda, Medium, Identity)
+        .prowler(&["awslambda_function_url_cors_policy"])
+        .fix("Name the web origins that may call the URL (aws lambda update-function-url-config --function-name FN --cors AllowOrigins=https://app.example.com), or remove the CORS configuration if no browser calls it."),
         .fix("Move the value to a SecureString parameter (aws ssm put-parameter --type SecureString --overwrite) or to Secrets Manager, update its readers, and rotate the exposed credential: anyone allowed ssm:GetParameter on it could read it."),
 ];
 

@@ -139,6 +139,7 @@ pub(crate) const LAM_02: CheckId = CheckId("LAM-02");
 pub(crate) const LAM_03: CheckId = CheckId("LAM-03");
 pub(crate) const LAM_04: CheckId = CheckId("LAM-04");
 
+pub(crate) const LAM_05: CheckId = CheckId("LAM-05");
 pub(crate) const SSM_01: CheckId = CheckId("SSM-01");
 
 /// CW-01..CW-15, in the order of `checks::cloudwatch::PATTERNS`.

@@ -18,7 +18,7 @@ use chrono::NaiveDate;
 use vigil::policy::PolicyDocument;
 use vigil::policy::analysis::public_statements;
 
-use super::ids::{LAM_01, LAM_02, LAM_03, LAM_04};
+use super::ids::{LAM_01, LAM_02, LAM_03, LAM_04, LAM_05};
 use super::secret_like;
 use super::{Ctx, Finding, ResourceType, Subject, errors};
 use crate::facts::{ApiError, Function, LambdaFacts, SecretHit};
@@ -50,7 +50,7 @@ pub(crate) fn scan(variables: &[(String, SecretString)], salt: &[u8]) -> Vec<Sec
 pub(crate) fn evaluate(f: &LambdaFacts, ctx: &Ctx) -> Vec<Finding> {
     match &f.functions {
         Err(e) => errors(
-            &[LAM_01, LAM_02, LAM_03, LAM_04],
+            &[LAM_01, LAM_02, LAM_03, LAM_04, LAM_05],
             &function(
                 &format!("arn:aws:lambda:{}:{}:function:*", f.region, ctx.account),
                 &f.region,
@@ -61,11 +61,14 @@ pub(crate) fn evaluate(f: &LambdaFacts, ctx: &Ctx) -> Vec<Finding> {
             .iter()
             .flat_map(|x| {
                 [
-                    lam_01_no_secrets(x, &f.region),
-                    lam_02_supported_runtime(x, &f.region, ctx),
-                    lam_03_environment_key(x, &f.region),
-                    lam_04_not_public(x, &f.region),
+                    Some(lam_01_no_secrets(x, &f.region)),
+                    Some(lam_02_supported_runtime(x, &f.region, ctx)),
+                    Some(lam_03_environment_key(x, &f.region)),
+                    Some(lam_04_not_public(x, &f.region)),
+                    lam_05_url_cors(x, &f.region),
                 ]
+                .into_iter()
+                .flatten()
             })
             .collect(),
     }
@@ -146,6 +149,31 @@ fn lam_03_environment_key(f: &Function, region: &str) -> Finding {
     }
 }
 
+/// LAM-05: a function URL's CORS does not let every web origin call it from a browser
+/// (`AllowOrigins` `*`). No URL: nothing to judge.
+fn lam_05_url_cors(f: &Function, region: &str) -> Option<Finding> {
+    let verdict = LAM_05.on(&function(&f.arn, region));
+    match &f.url {
+        Err(e) => Some(verdict.error(e)),
+        Ok(None) => None,
+        Ok(Some(url)) => Some(if url.cors_origins.iter().any(|o| o.trim() == "*") {
+            verdict
+                .fail("the function URL's CORS allows every origin (*): any web page can call it from a visitor's browser")
+                .with("allow_origins", url.cors_origins.clone())
+        } else if url.cors_origins.is_empty() {
+            verdict
+                .pass("the function URL has no CORS origin: browsers on other sites cannot call it")
+        } else {
+            verdict
+                .pass(format!(
+                    "the function URL's CORS allows {} named origin(s)",
+                    url.cors_origins.len()
+                ))
+                .with("allow_origins", url.cors_origins.clone())
+        }),
+    }
+}
+
 /// LAM-04: no resource-policy statement lets anyone invoke it without a condition pinning the
 /// caller, and no function URL without authentication (AuthType NONE).
 fn lam_04_not_public(f: &Function, region: &str) -> Finding {
@@ -154,9 +182,9 @@ fn lam_04_not_public(f: &Function, region: &str) -> Finding {
         Err(e) => return verdict.error(e),
         Ok(p) => p,
     };
-    let url = match &f.url_auth_type {
+    let url = match &f.url {
         Err(e) => return verdict.error(e),
-        Ok(u) => u,
+        Ok(u) => u.as_ref().map(|u| u.auth_type.as_str()),
     };
     let mut why = Vec::new();
     if let Some(text) = policy {
@@ -231,7 +259,7 @@ mod tests {
     use crate::checks::Status::*;
     use crate::checks::fixtures::*;
     use crate::config::Thresholds;
-    use crate::facts::Fetched;
+    use crate::facts::{Fetched, FunctionUrl};
 
     fn vars(pairs: &[(&str, &str)]) -> Vec<(String, SecretString)> {
         pairs
@@ -453,7 +481,7 @@ mod tests {
             runtime: Some("python3.12".into()),
             kms_key_arn: None,
             policy: Ok(None),
-            url_auth_type: Ok(None),
+            url: Ok(None),
         };
         let t = Thresholds::default();
         let out = evaluate(
@@ -491,7 +519,7 @@ mod tests {
             runtime: Some("python3.12".into()),
             kms_key_arn: Some("arn:aws:kms:us-east-1:111122223333:key/k".into()),
             policy: Ok(None),
-            url_auth_type: Ok(None),
+            url: Ok(None),
         }
     }
 
@@ -543,10 +571,15 @@ mod tests {
 
     #[test]
     fn public_policy_or_open_url_fails_and_unknowns_are_errors() {
-        let check = |policy: Fetched<Option<String>>, url: Fetched<Option<String>>| {
+        let check = |policy: Fetched<Option<String>>, url: Fetched<Option<&str>>| {
             let f = Function {
                 policy,
-                url_auth_type: url,
+                url: url.map(|u| {
+                    u.map(|auth| FunctionUrl {
+                        auth_type: auth.into(),
+                        cors_origins: vec![],
+                    })
+                }),
                 ..plain("f")
             };
             let out = lam_04_not_public(&f, "us-east-1");
@@ -555,14 +588,11 @@ mod tests {
         let public = r#"{"Statement":[{"Sid":"Anyone","Effect":"Allow","Principal":"*","Action":"lambda:InvokeFunction","Resource":"*"}]}"#;
         let pinned = r#"{"Statement":[{"Sid":"S3","Effect":"Allow","Principal":{"Service":"s3.amazonaws.com"},"Action":"lambda:InvokeFunction","Resource":"*","Condition":{"StringEquals":{"aws:SourceAccount":"111122223333"}}},{"Effect":"Allow","Principal":"*","Action":"lambda:InvokeFunction","Resource":"*","Condition":{"ArnLike":{"aws:SourceArn":"arn:aws:s3:::b"}}}]}"#;
         assert_eq!(check(Ok(None), Ok(None)).0, Pass);
-        assert_eq!(
-            check(Ok(Some(pinned.into())), Ok(Some("AWS_IAM".into()))).0,
-            Pass
-        );
+        assert_eq!(check(Ok(Some(pinned.into())), Ok(Some("AWS_IAM"))).0, Pass);
         let (status, detail) = check(Ok(Some(public.into())), Ok(None));
         assert_eq!(status, Fail);
         assert!(detail.contains("statement Anyone"), "{detail}");
-        let (status, detail) = check(Ok(None), Ok(Some("NONE".into())));
+        let (status, detail) = check(Ok(None), Ok(Some("NONE")));
         assert_eq!(
             (status, detail.as_str()),
             (Fail, "function URL with AuthType NONE")
@@ -571,6 +601,28 @@ mod tests {
         assert_eq!(
             check(Ok(None), Err(denied("lambda:GetFunctionUrlConfig"))).0,
             Error
+        );
+    }
+
+    #[test]
+    fn a_url_open_to_every_origin_fails_and_no_url_is_not_judged() {
+        let with = |url: Fetched<Option<FunctionUrl>>| {
+            lam_05_url_cors(&Function { url, ..plain("f") }, "us-east-1").map(|f| f.status)
+        };
+        let url = |origins: &[&str]| {
+            Ok(Some(FunctionUrl {
+                auth_type: "AWS_IAM".into(),
+                cors_origins: origins.iter().map(|o| o.to_string()).collect(),
+            }))
+        };
+        assert_eq!(with(url(&["*"])), Some(Fail));
+        assert_eq!(with(url(&["https://app.example.com", " * "])), Some(Fail));
+        assert_eq!(with(url(&["https://app.example.com"])), Some(Pass));
+        assert_eq!(with(url(&[])), Some(Pass));
+        assert_eq!(with(Ok(None)), None);
+        assert_eq!(
+            with(Err(denied("lambda:GetFunctionUrlConfig"))),
+            Some(Error)
         );
     }
 }

@@ -8,7 +8,7 @@ use secrecy::SecretString;
 use super::Collector;
 use crate::aws::lambda::{self, Listing};
 use crate::checks::lambda::scan;
-use crate::facts::{Fetched, Function, LambdaFacts, Service};
+use crate::facts::{Fetched, Function, FunctionUrl, LambdaFacts, Service};
 
 pub(super) async fn collect(c: &Collector, region: &str) -> LambdaFacts {
     let functions = match c.seams.lambda_functions.as_ref() {
@@ -33,22 +33,18 @@ pub(super) async fn collect(c: &Collector, region: &str) -> LambdaFacts {
     }
 }
 
-/// One function: its scanned environment, resource policy and URL auth type.
+/// One function: its scanned environment, resource policy and URL.
 async fn function(c: &Collector, region: &str, listing: Listing) -> Function {
     let client = c.region(region).lambda.clone();
-    let (policy, url_auth_type) = tokio::join!(
+    let (policy, url) = tokio::join!(
         c.limited(
             Service::Lambda,
             region,
             lambda::policy(&client, &listing.arn)
         ),
-        c.limited(
-            Service::Lambda,
-            region,
-            lambda::url_auth_type(&client, &listing.arn)
-        ),
+        c.limited(Service::Lambda, region, lambda::url(&client, &listing.arn)),
     );
-    scanned(listing, &c.salt, policy, url_auth_type)
+    scanned(listing, &c.salt, policy, url)
 }
 
 /// Reduces a listing to its scan result: from here on no value exists.
@@ -56,7 +52,7 @@ fn scanned(
     listing: Listing,
     salt: &[u8],
     policy: Fetched<Option<String>>,
-    url_auth_type: Fetched<Option<String>>,
+    url: Fetched<Option<FunctionUrl>>,
 ) -> Function {
     let vars: Vec<(String, SecretString)> = listing.variables.into_iter().collect();
     Function {
@@ -67,6 +63,6 @@ fn scanned(
         runtime: listing.runtime,
         kms_key_arn: listing.kms_key_arn,
         policy,
-        url_auth_type,
+        url,
     }
 }

@@ -1083,6 +1083,15 @@ async fn functions(spec: &Spec, sdk: &SdkConfig, names: &BTreeMap<String, String
                 .function_name(&f.name)
                 .auth_type(FunctionUrlAuthType::from(auth))
                 .send()
+                .cors(
+                    aws_sdk_lambda::types::Cors::builder()
+                        .allow_origins(if f.url_cors_any {
+                            "*"
+                        } else {
+                            "https://app.example.com"
+                        })
+                        .build(),
+                )
                 .await
                 .unwrap();
         }

@@ -518,6 +518,8 @@ impl Spec {
                 },
             }],
             groups: vec![Group {
+    /// The URL's CORS allows every origin, `*` (fails LAM-05); otherwise one named origin.
+    pub url_cors_any: bool,
                 name: "readers".into(),
                 attached: vec!["read-policy".into()],
             }],
@@ -705,6 +707,7 @@ impl Spec {
 
     /// This spec with `changes` made.
     pub fn with(mut self, changes: &[Change]) -> Spec {
+                url_cors_any: false,
         for change in changes {
             (change.make)(&mut self);
         }
@@ -1111,10 +1114,11 @@ pub const INSECURE: &[Change] = &[
         },
     },
     Change {
-        name: "a function with a URL anyone may call without authentication (LAM-04)",
+        name: "a function with a URL anyone may call without authentication, from any web origin (LAM-04, LAM-05)",
         make: |s| {
             s.functions.push(Function {
                 name: "open-url-fn".into(),
+                url_cors_any: false,
                 region: REGION,
                 role: "scoped-role".into(),
                 env: vec![],
@@ -1131,6 +1135,7 @@ pub const INSECURE: &[Change] = &[
         make: |s| {
             for p in &mut s.parameters {
                 if p.name == "/app/db/password" {
+                url_cors_any: false,
                     p.kind = "String";
                     p.secret = true;
                 }
@@ -1158,6 +1163,7 @@ pub enum Preset {
 pub struct Scale {
     pub users: usize,
     pub roles: usize,
+                url_cors_any: true,
     pub keys: usize,
     pub secrets: usize,
     pub buckets: usize,
@@ -1418,6 +1424,7 @@ fn scale(s: &mut Spec, n: Scale) {
         name: "org-trail".into(),
         region: REGIONS[1],
         bucket: "org-trail-bucket".into(),
+            url_cors_any: i % 12 == 4,
         multi_region: true,
         log_file_validation: true,
         encrypted_with: Some(format!("region-key-{}", REGIONS[1])),

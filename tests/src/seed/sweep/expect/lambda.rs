@@ -18,5 +18,9 @@ pub(super) fn expect(e: &mut Expect) {
         // LAM-04: no public statement, no URL without authentication.
         e.on("LAM-04", &arn, f.region)
             .pass_if(!f.public_policy && f.url_auth != Some("NONE"));
+        // LAM-05: a URL's CORS names its origins; no URL, no finding.
+        if f.url_auth.is_some() {
+            e.on("LAM-05", &arn, f.region).pass_if(!f.url_cors_any);
+        }
     }
 }
