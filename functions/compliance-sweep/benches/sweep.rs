@@ -20,7 +20,7 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
-use compliance_sweep::handler::answer_request;
+use compliance_sweep::handler::{Answered, answer_request};
 use rig::{Preset, REGIONS};
 use serde_json::json;
 
@@ -121,24 +121,16 @@ async fn main() {
     let regions = REGIONS.join(",");
     let deps = account.deps(dir.path(), &[("VIGIL_SWEEP_REGIONS", &regions)]);
 
-    // Seeding held its own memory; measure the sweep's peak from here (Linux: writing 5 to
-    // clear_refs resets VmHWM).
-    let reset = std::fs::write("/proc/self/clear_refs", "5").is_ok();
-    let (_, rss_before) = memory();
-    let heap_before = LIVE.load(Ordering::Relaxed);
-    PEAK.store(heap_before, Ordering::Relaxed);
-    let cpu_before = cpu_seconds();
-    let started = Instant::now();
-    let answered = answer_request(&json!({"action": "sweep"}), None, &deps, &|_, _| {})
-        .await
-        .expect("sweep");
-    let wall = started.elapsed();
-    let cpu = cpu_seconds() - cpu_before;
-    let (peak, rss_after) = memory();
-    let heap_peak = PEAK.load(Ordering::Relaxed);
+    // The first sweep of the account (no previous bundle) ...
+    let (answered, first) = measured(&deps).await;
     let answer = serde_json::to_value(&answered.answer).expect("answers serialise");
     let regions: Vec<String> = REGIONS.map(String::from).to_vec();
     let truth = rig::truth::compare(&account, &regions, &answered.findings);
+    let findings = answered.findings.len();
+    // ... then the nightly case: a second sweep, which reads the first one's findings back
+    // and compares. The first one's findings are let go first, as a new invocation has none.
+    drop(answered);
+    let (_, second) = measured(&deps).await;
 
     let calls = answer["api_calls"].as_u64().unwrap_or(0);
     let summary: serde_json::Value = serde_json::from_slice(
@@ -172,12 +164,22 @@ async fn main() {
         s.functions.len()
     );
     println!("| seeding time | {:.1} s |", seeded_in.as_secs_f64());
+    let Measured {
+        wall,
+        cpu,
+        peak,
+        rss_before,
+        rss_after,
+        heap_before,
+        heap_peak,
+        reset,
+    } = first;
     println!(
         "| sweep wall time (collect, evaluate, seal, sign, write) | {:.1} s |",
         wall.as_secs_f64()
     );
     println!("| sweep CPU time (user + system, this process) | {cpu:.1} s |");
-    println!("| findings | {} |", answered.findings.len());
+    println!("| findings | {findings} |");
     println!("| AWS calls (HTTP attempts) | {calls} |");
     println!(
         "| AWS calls per resource | {:.3} |",
@@ -197,6 +199,14 @@ async fn main() {
         "| peak live heap during the sweep (before: {:.1} MiB) | {:.1} MiB |",
         heap_before as f64 / MIB,
         heap_peak as f64 / MIB
+    );
+    println!(
+        "| second sweep, compared with the first one's bundle: wall, CPU, peak RSS{}, peak live heap | {:.1} s, {:.1} s, {:.1} MiB, {:.1} MiB |",
+        if second.reset { "" } else { " (not reset)" },
+        second.wall.as_secs_f64(),
+        second.cpu,
+        second.peak,
+        second.heap_peak as f64 / MIB
     );
     println!(
         "| ground truth | {} |",
@@ -229,6 +239,48 @@ async fn main() {
         println!("| {op} | {n} |");
     }
     fuzz();
+}
+
+/// What one sweep cost: wall and CPU time, peak and current RSS (MiB), live heap (bytes).
+struct Measured {
+    wall: std::time::Duration,
+    cpu: f64,
+    peak: f64,
+    rss_before: f64,
+    rss_after: f64,
+    heap_before: usize,
+    heap_peak: usize,
+    /// Whether VmHWM could be reset before it (else the peak includes what came before).
+    reset: bool,
+}
+
+/// One sweep of every service in every Region of `deps`, measured.
+async fn measured(deps: &compliance_sweep::Deps) -> (Answered, Measured) {
+    // What came before (seeding, an earlier sweep) held its own memory; measure the sweep's
+    // peak from here (Linux: writing 5 to clear_refs resets VmHWM).
+    let reset = std::fs::write("/proc/self/clear_refs", "5").is_ok();
+    let (_, rss_before) = memory();
+    let heap_before = LIVE.load(Ordering::Relaxed);
+    PEAK.store(heap_before, Ordering::Relaxed);
+    let cpu_before = cpu_seconds();
+    let started = Instant::now();
+    let answered = answer_request(&json!({"action": "sweep"}), None, deps, &|_, _| {})
+        .await
+        .expect("sweep");
+    let wall = started.elapsed();
+    let cpu = cpu_seconds() - cpu_before;
+    let (peak, rss_after) = memory();
+    let measured = Measured {
+        wall,
+        cpu,
+        peak,
+        rss_before,
+        rss_after,
+        heap_before,
+        heap_peak: PEAK.load(Ordering::Relaxed),
+        reset,
+    };
+    (answered, measured)
 }
 
 /// Generated inputs for the event parser (`make bench`: a million).

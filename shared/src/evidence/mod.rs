@@ -67,11 +67,56 @@ fn link_hash(prev_hex: &str, record_hex: &str) -> Option<String> {
     Some(hex::encode(hasher.finalize()))
 }
 
-/// Builds a chained JSON-lines file and its links, one record at a time.
+/// Links records one at a time without keeping them: for a file written out as its records
+/// are made (the caller writes each line and, one per line, its [`Link`]).
+#[derive(Debug, Clone, Default)]
+pub struct Chain {
+    seq: u64,
+    head: Option<String>,
+}
+
+impl Chain {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The link of the next record, `line` (its bytes without the newline).
+    pub fn link(&mut self, line: &[u8]) -> Link {
+        let record = sha256_hex(line);
+        let prev = self.head();
+        let hash = link_hash(&prev, &record).expect("both are hex digests made here");
+        let link = Link {
+            seq: self.seq,
+            record,
+            prev,
+            hash: hash.clone(),
+        };
+        self.seq += 1;
+        self.head = Some(hash);
+        link
+    }
+
+    /// Records linked so far.
+    pub fn len(&self) -> u64 {
+        self.seq
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.seq == 0
+    }
+
+    /// The hash of the last link ([`GENESIS`] when empty).
+    pub fn head(&self) -> String {
+        self.head.clone().unwrap_or_else(|| GENESIS.to_owned())
+    }
+}
+
+/// Builds a chained JSON-lines file and its links, one record at a time, in memory.
 #[derive(Debug, Clone, Default)]
 pub struct ChainWriter {
     lines: Vec<u8>,
     links: Vec<Link>,
+    chain: Chain,
 }
 
 impl ChainWriter {
@@ -82,20 +127,10 @@ impl ChainWriter {
     /// Appends one record. A record is one line: serialised JSON never contains a raw newline.
     pub fn push(&mut self, record: &serde_json::Value) -> &Link {
         let line = record.to_string();
-        let record_hash = sha256_hex(line.as_bytes());
-        let prev = self
-            .links
-            .last()
-            .map_or_else(|| GENESIS.to_owned(), |l| l.hash.clone());
-        let hash = link_hash(&prev, &record_hash).expect("both are hex digests made here");
+        let link = self.chain.link(line.as_bytes());
         self.lines.extend_from_slice(line.as_bytes());
         self.lines.push(b'\n');
-        self.links.push(Link {
-            seq: self.links.len() as u64,
-            record: record_hash,
-            prev,
-            hash,
-        });
+        self.links.push(link);
         self.links.last().expect("just pushed")
     }
 
@@ -109,9 +144,7 @@ impl ChainWriter {
 
     /// The hash of the last link ([`GENESIS`] when empty).
     pub fn head(&self) -> String {
-        self.links
-            .last()
-            .map_or_else(|| GENESIS.to_owned(), |l| l.hash.clone())
+        self.chain.head()
     }
 
     /// The records file and the links file, both as JSON lines.
@@ -252,6 +285,45 @@ pub fn build_signed_manifest(
         if !files.contains_key(*name) {
             return Err(format!("chained file {name} is not in the bundle"));
         }
+    }
+    manifest_of(
+        run_id,
+        account,
+        created_at,
+        previous_manifest_sha256,
+        entries,
+        signing_key,
+    )
+}
+
+/// The manifest of files already described (`entries`, in name order; a chained file's entry
+/// with its record count and chain head), for a bundle whose files were written out as they
+/// were made rather than held in a [`Files`]. Returns the manifest's bytes and their SHA-256
+/// (the digest to sign); the same bytes as [`build_signed_manifest`] gives for the same files.
+pub fn manifest_of(
+    run_id: &str,
+    account: &str,
+    created_at: &str,
+    previous_manifest_sha256: Option<String>,
+    entries: Vec<FileEntry>,
+    signing_key: Option<offline::SigningKey>,
+) -> Result<(Vec<u8>, String), String> {
+    if let Some(e) = entries
+        .iter()
+        .find(|e| e.name == MANIFEST || e.name == SIGNATURE)
+    {
+        return Err(format!(
+            "{} is written by the manifest step, not passed in",
+            e.name
+        ));
+    }
+    if let Some(key) = &signing_key
+        && !entries.iter().any(|e| e.name == key.public_key_file)
+    {
+        return Err(format!(
+            "the manifest names {} but it is not in the bundle",
+            key.public_key_file
+        ));
     }
     let manifest = Manifest {
         version: MANIFEST_VERSION.to_owned(),
@@ -709,6 +781,43 @@ mod tests {
             out.push(b'\n');
         }
         *bytes = out;
+    }
+
+    #[test]
+    fn a_file_written_as_it_is_made_gets_the_same_links_and_manifest() {
+        let files = bundle(5);
+        let mut chain = Chain::new();
+        let mut links = Vec::new();
+        for line in lines_of(&files["findings.jsonl"]) {
+            links.extend_from_slice(serde_json::to_string(&chain.link(line)).unwrap().as_bytes());
+            links.push(b'\n');
+        }
+        assert_eq!(links, files[&format!("findings.jsonl{CHAIN_SUFFIX}")]);
+        assert_eq!(chain.len(), 5);
+        let entries: Vec<FileEntry> = files
+            .iter()
+            .filter(|(name, _)| *name != MANIFEST && *name != SIGNATURE)
+            .map(|(name, bytes)| FileEntry {
+                name: name.clone(),
+                sha256: sha256_hex(bytes),
+                bytes: bytes.len() as u64,
+                records: (name == "findings.jsonl").then_some(chain.len()),
+                chain_head: (name == "findings.jsonl").then(|| chain.head()),
+            })
+            .collect();
+        let (manifest, _) = manifest_of(
+            "run-1",
+            "123456789012",
+            "2026-01-01T00:00:00Z",
+            Some("ab".repeat(32)),
+            entries.clone(),
+            None,
+        )
+        .unwrap();
+        assert_eq!(manifest, files[MANIFEST], "byte for byte");
+        let mut named = entries;
+        named[0].name = SIGNATURE.into();
+        assert!(manifest_of("r", "a", "t", None, named, None).is_err());
     }
 
     #[test]

@@ -1,9 +1,11 @@
 //! Where the sweep changes things: it writes evidence. A run's bundle is built
-//! ([`bundle::files`]), sealed (manifest chained to the previous run's, KMS signature) and
-//! stored ([`store::Store`]), and `latest.json` moves to it.
+//! ([`bundle::files`], each file written to a [`spool::Spool`] as it is made), sealed
+//! (manifest chained to the previous run's, KMS signature) and stored ([`store::Store`]), and
+//! `latest.json` moves to it.
 
 pub mod bundle;
 pub mod security_hub;
+pub(crate) mod spool;
 pub mod store;
 
 use vigil::evidence::kms::Signer;
@@ -38,16 +40,24 @@ pub(crate) async fn seal_and_store(
         &outcome.findings,
     );
     let retention = store.retention().await;
-    let mut files = bundle::files(outcome, &regressions, &changes, &retention, thresholds)?;
+    let mut spool = store.spool(&outcome.run_id)?;
+    bundle::files(
+        &mut spool,
+        outcome,
+        &regressions,
+        &changes,
+        &retention,
+        thresholds,
+    )?;
     let manifest_sha256 = bundle::seal(
-        &mut files,
+        &mut spool,
         outcome,
         previous.as_ref().map(|p| p.manifest_sha256.as_str()),
         signer,
     )
     .await?;
     let location = store
-        .write_bundle(&outcome.run_id, &files, &manifest_sha256)
+        .write_bundle(&outcome.run_id, spool, &manifest_sha256)
         .await?;
     let security_hub = security_hub.then(|| {
         Plan::between(

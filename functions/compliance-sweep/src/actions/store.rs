@@ -1,7 +1,12 @@
 //! Where bundles live: the evidence bucket (`<prefix>runs/<run id>/…`, with
 //! `<prefix>latest.json` naming the newest) or a local directory (the CLI, tests); and the
 //! parts of a run split over several invocations.
+//!
+//! A bundle's files are written to a [`Spool`] directory as they are made; storing moves them
+//! into place (local) or uploads each file streamed from disk (S3, from the function's
+//! `/tmp`).
 
+use std::fs::File;
 use std::path::{Path, PathBuf};
 
 use aws_config::SdkConfig;
@@ -10,11 +15,12 @@ use serde_json::{Value, json};
 use vigil::evidence::Files;
 
 use super::bundle::FINDINGS;
+use super::spool::Spool;
 use crate::aws::s3;
 use crate::checks::Finding;
 use crate::config::Config;
 use crate::error::Error;
-use crate::report::ocsf::findings_from_ocsf;
+use crate::report::ocsf::finding_from_ocsf;
 use crate::sweep::Outcome;
 
 /// Points at the newest bundle, so the next run can chain to it and compare with it.
@@ -136,33 +142,106 @@ impl Store {
         }
     }
 
-    /// The findings of a stored run (for regressions), empty when it cannot be read.
+    /// The findings of a stored run (for regressions), empty when it cannot be read. Read a
+    /// line at a time as the file arrives: the file itself is never held whole.
     pub(crate) async fn findings_of(&self, run_id: &str) -> Result<Vec<Finding>, Error> {
-        Ok(self
-            .get(&format!("runs/{run_id}/{FINDINGS}"))
-            .await?
-            .map(|b| findings_from_ocsf(&b))
-            .unwrap_or_default())
+        let key = format!("runs/{run_id}/{FINDINGS}");
+        let mut findings = Vec::new();
+        let mut line = Vec::new();
+        let mut keep = |line: &[u8]| {
+            findings.extend(finding_from_ocsf(&String::from_utf8_lossy(line)));
+        };
+        match self {
+            Store::Local(dir) => {
+                let path = dir.join(&key);
+                let file = match File::open(&path) {
+                    Ok(f) => f,
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(findings),
+                    Err(e) => return Err(io("read", &path, e)),
+                };
+                let mut reader = std::io::BufReader::new(file);
+                while std::io::BufRead::read_until(&mut reader, b'\n', &mut line)
+                    .map_err(|e| io("read", &path, e))?
+                    > 0
+                {
+                    keep(&line);
+                    line.clear();
+                }
+            }
+            Store::S3 {
+                client,
+                bucket,
+                prefix,
+            } => {
+                let full = format!("{prefix}{key}");
+                let Some(mut reader) = s3::object_reader(client, bucket, &full).await? else {
+                    return Ok(findings);
+                };
+                while tokio::io::AsyncBufReadExt::read_until(&mut reader, b'\n', &mut line)
+                    .await
+                    .map_err(|e| Error::Io(format!("read s3://{bucket}/{full}: {e}")))?
+                    > 0
+                {
+                    keep(&line);
+                    line.clear();
+                }
+            }
+        }
+        Ok(findings)
     }
 
-    /// Writes a sealed bundle, then moves `latest.json` to it. Returns where it went.
+    /// A new, empty spool for the bundle of `run_id`: beside the bundles for a local store
+    /// (so storing is a rename), in the temporary directory (`/tmp` in Lambda) for S3.
+    pub(crate) fn spool(&self, run_id: &str) -> Result<Spool, Error> {
+        let dir = match self {
+            Store::Local(dir) => dir.join(".spool").join(run_id),
+            Store::S3 { .. } => std::env::temp_dir()
+                .join("compliance-sweep-spool")
+                .join(run_id),
+        };
+        if dir.exists() {
+            std::fs::remove_dir_all(&dir).map_err(|e| io("clear", &dir, e))?;
+        }
+        std::fs::create_dir_all(&dir).map_err(|e| io("create", &dir, e))?;
+        Ok(Spool::new(dir))
+    }
+
+    /// Stores a sealed bundle (its spool, emptied), then moves `latest.json` to it. Returns
+    /// where it went.
     pub(crate) async fn write_bundle(
         &self,
         run_id: &str,
-        files: &Files,
+        spool: Spool,
         manifest_sha256: &str,
     ) -> Result<String, Error> {
-        let mut location = String::new();
-        for (name, bytes) in files {
-            let kind = if name.ends_with(".html") {
-                "text/html; charset=utf-8"
-            } else {
-                "application/json"
-            };
-            location = self
-                .put(&format!("runs/{run_id}/{name}"), bytes.clone(), kind)
-                .await?;
-        }
+        let key = |name: &str| format!("runs/{run_id}/{name}");
+        let location = match self {
+            Store::Local(dir) => {
+                let target = dir.join("runs").join(run_id);
+                std::fs::create_dir_all(&target).map_err(|e| io("create", &target, e))?;
+                for name in spool.names() {
+                    let from = spool.path(name);
+                    std::fs::rename(&from, target.join(name)).map_err(|e| io("move", &from, e))?;
+                }
+                target.display().to_string()
+            }
+            Store::S3 {
+                client,
+                bucket,
+                prefix,
+            } => {
+                for name in spool.names() {
+                    let kind = if name.ends_with(".html") {
+                        "text/html; charset=utf-8"
+                    } else {
+                        "application/json"
+                    };
+                    let full = format!("{prefix}{}", key(name));
+                    s3::put_file(client, bucket, &full, &spool.path(name), kind).await?;
+                }
+                format!("s3://{bucket}/{prefix}runs/{run_id}")
+            }
+        };
         let latest = Latest {
             run_id: run_id.to_owned(),
             manifest_sha256: manifest_sha256.to_owned(),
@@ -173,9 +252,7 @@ impl Store {
             "application/json",
         )
         .await?;
-        Ok(location
-            .rsplit_once('/')
-            .map_or(location.clone(), |(dir, _)| dir.to_owned()))
+        Ok(location)
     }
 
     /// Stores one invocation's part of a split run.
@@ -218,6 +295,10 @@ impl Store {
     }
 }
 
+fn io(what: &str, path: &Path, e: std::io::Error) -> Error {
+    Error::Io(format!("{what} {}: {e}", path.display()))
+}
+
 /// Reads a bundle directory from disk (for `vigil-sweep verify`).
 pub fn read_dir(dir: &Path) -> Result<Files, String> {
     let mut files = Files::new();
@@ -234,4 +315,51 @@ pub fn read_dir(dir: &Path) -> Result<Files, String> {
         }
     }
     Ok(files)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+
+    use super::*;
+
+    #[tokio::test]
+    async fn a_spooled_bundle_is_moved_into_place_and_its_entries_hash_what_was_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::Local(dir.path().to_owned());
+        let mut spool = store.spool("r1").unwrap();
+        let mut big = spool.create("big.jsonl").unwrap();
+        for i in 0..10_000 {
+            writeln!(big, "{{\"i\":{i}}}").unwrap();
+        }
+        spool.close(big).unwrap().records = Some(10_000);
+        spool.add("small.json", b"{}").unwrap();
+        let entries = spool.entries();
+        assert_eq!(
+            entries.iter().map(|e| e.name.as_str()).collect::<Vec<_>>(),
+            ["big.jsonl", "small.json"],
+            "name order, as the manifest lists them"
+        );
+        let location = store.write_bundle("r1", spool, "ab").await.unwrap();
+        let files = read_dir(Path::new(&location)).unwrap();
+        for e in &entries {
+            assert_eq!(e.sha256, vigil::evidence::sha256_hex(&files[&e.name]));
+            assert_eq!(e.bytes, files[&e.name].len() as u64);
+        }
+        assert_eq!(entries[0].records, Some(10_000));
+        assert_eq!(files.len(), 2);
+        assert!(!dir.path().join(".spool").exists(), "the spool is gone");
+        assert_eq!(store.latest().await.unwrap().unwrap().run_id, "r1");
+    }
+
+    #[test]
+    fn a_spool_never_stored_leaves_nothing_behind() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::Local(dir.path().to_owned());
+        let mut spool = store.spool("r2").unwrap();
+        spool.add("summary.json", b"{}").unwrap();
+        drop(spool);
+        assert!(!dir.path().join(".spool").exists());
+        assert!(!dir.path().join("runs").exists());
+    }
 }

@@ -258,6 +258,43 @@ pub(crate) async fn put_object(
     Ok(())
 }
 
+/// Writes an object of the evidence bucket from the file at `path`, streamed from disk (never
+/// the whole file in memory).
+pub(crate) async fn put_file(
+    client: &aws_sdk_s3::Client,
+    bucket: &str,
+    key: &str,
+    path: &std::path::Path,
+    content_type: &str,
+) -> Result<(), Error> {
+    let body = ByteStream::from_path(path)
+        .await
+        .map_err(|e| Error::Io(format!("read {}: {e}", path.display())))?;
+    client
+        .put_object()
+        .bucket(bucket)
+        .key(key)
+        .body(body)
+        .content_type(content_type)
+        .send()
+        .await
+        .map_err(|e| Error::Aws(AwsCallError::new("s3:PutObject", e)))?;
+    Ok(())
+}
+
+/// An object of the evidence bucket as a stream read as it arrives (`None`: no such key).
+pub(crate) async fn object_reader(
+    client: &aws_sdk_s3::Client,
+    bucket: &str,
+    key: &str,
+) -> Result<Option<impl tokio::io::AsyncBufRead + Unpin + use<>>, Error> {
+    match client.get_object().bucket(bucket).key(key).send().await {
+        Ok(o) => Ok(Some(o.body.into_async_read())),
+        Err(e) if e.as_service_error().is_some_and(|s| s.is_no_such_key()) => Ok(None),
+        Err(e) => Err(Error::Aws(AwsCallError::new("s3:GetObject", e))),
+    }
+}
+
 /// Reads an object of the evidence bucket (`None`: no such key).
 pub(crate) async fn get_object(
     client: &aws_sdk_s3::Client,

@@ -23,22 +23,28 @@ const TEMPLATE: &str = include_str!("report.html.j2");
 const ROW: &str = include_str!("report-row.html.j2");
 /// Where the rows go in [`TEMPLATE`].
 const ROWS: &str = "{#- rows: report-row.html.j2, once per finding (report/html.rs) -#}";
+/// Where the passing results go in [`TEMPLATE`] (written as JSON by [`render`] itself).
+const PASSES: &str = "{{ passes | safe }}";
 
-/// The page of `outcome`, from the matrix ([`super::matrix`]) and per-area counts
-/// ([`super::areas`]) the bundle computed once for its other files.
-pub(crate) fn render(
+/// Writes the page of `outcome` to `out`, from the matrix ([`super::matrix`]) and per-area
+/// counts ([`super::areas`]) the bundle computed once for its other files.
+pub(crate) fn render<W: std::io::Write>(
+    out: &mut W,
     outcome: &Outcome,
     regressions: &[Regression],
     changes: &Changes,
     matrix: &Value,
     areas: &[(Service, Counts)],
-) -> Result<String, String> {
+) -> Result<(), String> {
     let mut env = Environment::new();
     env.set_auto_escape_callback(|_| AutoEscape::Html);
     let (head, tail) = TEMPLATE
         .split_once(ROWS)
         .ok_or("report template: no findings rows marker")?;
-    for (name, text) in [("head", head), ("row", ROW), ("tail", tail)] {
+    let (tail, end) = tail
+        .split_once(PASSES)
+        .ok_or("report template: no passing results marker")?;
+    for (name, text) in [("head", head), ("row", ROW), ("tail", tail), ("end", end)] {
         env.add_template(name, text)
             .map_err(|e| format!("report template {name}: {e}"))?;
     }
@@ -96,15 +102,14 @@ pub(crate) fn render(
         areas => area_rows,
         frameworks => frameworks,
     };
-    // The page is written straight into one buffer, the findings table a row at a time: no
-    // second copy of every finding is built for the template.
-    let mut out = Vec::with_capacity(4096 + 600 * outcome.findings.len());
-    let render = |name: &str, ctx: minijinja::Value, out: &mut Vec<u8>| {
+    // The page is written straight to `out`, the findings table a row at a time: no copy of
+    // every finding is built for the template, and the page is never held whole.
+    let render = |name: &str, ctx: minijinja::Value, out: &mut W| {
         env.get_template(name)
             .and_then(|t| t.render_captured_to(ctx, out).map(drop))
             .map_err(|e| format!("render {name}: {e}"))
     };
-    render("head", page.clone(), &mut out)?;
+    render("head", page.clone(), out)?;
     let mut passes: Vec<[&str; 4]> = Vec::new();
     for f in &outcome.findings {
         if f.status == Status::Pass {
@@ -124,7 +129,7 @@ pub(crate) fn render(
             remediation: c.remediation,
             muted: f.muted.as_ref(),
         };
-        render("row", context! { f => row }, &mut out)?;
+        render("row", context! { f => row }, out)?;
     }
     let checks: std::collections::BTreeMap<&str, [String; 3]> = outcome
         .findings
@@ -142,15 +147,49 @@ pub(crate) fn render(
             )
         })
         .collect();
-    let passes = script_json(&json!({"checks": checks, "rows": passes}));
-    render("tail", context! { passes => passes, ..page }, &mut out)?;
-    String::from_utf8(out).map_err(|e| format!("render report.html: {e}"))
+    render("tail", page, out)?;
+    script_json(
+        out,
+        &Passes {
+            checks,
+            rows: passes,
+        },
+    )
+    .map_err(|e| format!("render passes: {e}"))?;
+    render("end", context! {}, out)
 }
 
-/// JSON to put inside a `<script type="application/json">`: `<` escaped, so no text can close
-/// the element (JSON allows `\u003c` wherever `<` can be, which is only inside strings).
-fn script_json(v: &Value) -> String {
-    v.to_string().replace('<', "\\u003c")
+/// The passing results, as the page's script reads them.
+#[derive(serde::Serialize)]
+struct Passes<'a> {
+    checks: std::collections::BTreeMap<&'a str, [String; 3]>,
+    rows: Vec<[&'a str; 4]>,
+}
+
+/// Writes `v` as JSON to put inside a `<script type="application/json">`: `<` escaped, so no
+/// text can close the element (JSON allows `\u003c` wherever `<` can be, which is only inside
+/// strings). Serialised straight to `out`: no copy of every passing result is made.
+fn script_json(out: &mut impl std::io::Write, v: &impl serde::Serialize) -> std::io::Result<()> {
+    serde_json::to_writer(LtEscaped(out), v).map_err(std::io::Error::other)
+}
+
+/// Passes bytes on to the writer inside, each `<` as `\u003c`.
+struct LtEscaped<W>(W);
+
+impl<W: std::io::Write> std::io::Write for LtEscaped<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        for (i, part) in buf.split(|b| *b == b'<').enumerate() {
+            if i > 0 {
+                self.0.write_all(b"\\u003c")?;
+            }
+            self.0.write_all(part)?;
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.0.flush()
+    }
 }
 
 /// One finding as the row template reads it (borrowed from the finding and its row).
@@ -176,6 +215,21 @@ mod tests {
     use crate::facts::Shard;
     use chrono::Utc;
 
+    /// The page of `o` with no previous run.
+    fn rendered(o: &Outcome) -> String {
+        let mut out = Vec::new();
+        render(
+            &mut out,
+            o,
+            &[],
+            &Changes::default(),
+            &crate::report::matrix(&o.findings),
+            &crate::report::areas(&o.findings),
+        )
+        .unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
     #[test]
     fn page_is_self_contained_escaped_and_lists_failures_with_remediation() {
         let key = |arn: &str| Subject::new(ResourceType::AwsKmsKey, arn).in_region("us-east-1");
@@ -198,14 +252,7 @@ mod tests {
             credential_report_generated_at: None,
             mute_list: None,
         };
-        let html = render(
-            &outcome,
-            &[],
-            &Changes::default(),
-            &crate::report::matrix(&outcome.findings),
-            &crate::report::areas(&outcome.findings),
-        )
-        .unwrap();
+        let html = rendered(&outcome);
         assert!(html.contains("&lt;script&gt;"), "resource text is escaped");
         assert!(
             html.contains("Regions: us-east-1 (and account-wide services) ·"),
@@ -252,16 +299,7 @@ mod tests {
             findings: outcome.findings[2000..].to_vec(),
             ..outcome.clone()
         };
-        let page = |o: &Outcome| {
-            render(
-                o,
-                &[],
-                &Changes::default(),
-                &crate::report::matrix(&o.findings),
-                &crate::report::areas(&o.findings),
-            )
-            .unwrap()
-        };
+        let page = rendered;
         let html = page(&outcome);
         assert!(
             !html.contains(r#"<tr data-status="PASS""#),

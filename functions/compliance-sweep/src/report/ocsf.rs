@@ -1,5 +1,5 @@
 //! Findings as OCSF Compliance Finding records (class 2003, OCSF 1.1), one JSON object per
-//! finding, and read back ([`findings_from_ocsf`]). Vigil's own fields (seed phase, Security
+//! finding, and read back ([`findings_from_ocsf`], or a line at a time: [`finding_from_ocsf`]). Vigil's own fields (seed phase, Security
 //! Hub ids, evidence, API error) go under `unmapped.vigil`, where OCSF puts what its schema
 //! does not name.
 
@@ -139,23 +139,25 @@ pub(crate) fn record(f: &Finding, run_id: &str, account: &str, at: DateTime<Utc>
 pub fn findings_from_ocsf(bytes: &[u8]) -> Vec<Finding> {
     String::from_utf8_lossy(bytes)
         .lines()
-        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
-        .filter_map(|r| {
-            let status: Status =
-                serde_json::from_value(r["unmapped"]["vigil"]["result"].clone()).ok()?;
-            let check = catalogue::find(r["compliance"]["control"].as_str()?)?.id;
-            let kind: ResourceType =
-                serde_json::from_value(r["resources"][0]["type"].clone()).ok()?;
-            let subject = Subject::new(kind, r["resources"][0]["uid"].as_str()?)
-                .in_region(r["cloud"]["region"].as_str().unwrap_or_default());
-            let detail = r["compliance"]["status_detail"]
-                .as_str()
-                .unwrap_or_default();
-            let mut f = Finding::new(check, status, subject, detail);
-            f.muted = serde_json::from_value(r["unmapped"]["vigil"]["muted"].clone()).ok();
-            Some(f)
-        })
+        .filter_map(finding_from_ocsf)
         .collect()
+}
+
+/// One finding read back from one line of an OCSF findings file; `None` for a line this
+/// version cannot read (not a record, an unknown check id or resource type).
+pub fn finding_from_ocsf(line: &str) -> Option<Finding> {
+    let r = serde_json::from_str::<Value>(line).ok()?;
+    let status: Status = serde_json::from_value(r["unmapped"]["vigil"]["result"].clone()).ok()?;
+    let check = catalogue::find(r["compliance"]["control"].as_str()?)?.id;
+    let kind: ResourceType = serde_json::from_value(r["resources"][0]["type"].clone()).ok()?;
+    let subject = Subject::new(kind, r["resources"][0]["uid"].as_str()?)
+        .in_region(r["cloud"]["region"].as_str().unwrap_or_default());
+    let detail = r["compliance"]["status_detail"]
+        .as_str()
+        .unwrap_or_default();
+    let mut f = Finding::new(check, status, subject, detail);
+    f.muted = serde_json::from_value(r["unmapped"]["vigil"]["muted"].clone()).ok();
+    Some(f)
 }
 
 #[cfg(test)]
