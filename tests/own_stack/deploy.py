@@ -35,7 +35,6 @@ PARTITION = "aws"
 # Not created, and why (the sweep has no check on them, or they only wire events together).
 NOT_SWEPT = {
     "AWS::Lambda::Permission": "an invoke permission for EventBridge/Secrets Manager; no sweep check reads function policies",
-    "AWS::Events::Rule": "event wiring; no sweep check reads EventBridge rules",
     "AWS::Serverless::StateMachine": "the sharded-sweep state machine; no sweep check reads Step Functions",
 }
 
@@ -506,6 +505,27 @@ class Deployer:
         }
         self.destinations.setdefault(p["DetectorId"], []).append(destination)
         return {"ref": destination["id"], "Id": destination["id"]}
+
+    # ---- EventBridge ----------------------------------------------------------------------------
+
+    def create_aws_events_rule(self, logical, p):
+        # GD-06 reads the default bus's rules: the GuardDuty finding rule, with its pattern and
+        # target, must be there as deployed (the scheduled rules come along).
+        events = self.client("events")
+        name = p.get("Name", physical_name(self.stack, logical, 64))
+        args = {"Name": name, "State": p.get("State", "ENABLED")}
+        if "Description" in p:
+            args["Description"] = p["Description"]
+        if "EventPattern" in p:
+            pattern = p["EventPattern"]
+            args["EventPattern"] = pattern if isinstance(pattern, str) else json.dumps(pattern)
+        if "ScheduleExpression" in p:
+            args["ScheduleExpression"] = p["ScheduleExpression"]
+        arn = events.put_rule(**args)["RuleArn"]
+        targets = [{"Id": t["Id"], "Arn": t["Arn"]} for t in p.get("Targets", [])]
+        if targets:
+            events.put_targets(Rule=name, Targets=targets)
+        return {"ref": name, "Arn": arn}
 
     # ---- Lambda ---------------------------------------------------------------------------------
 

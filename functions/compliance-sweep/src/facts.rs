@@ -486,6 +486,36 @@ pub(crate) struct GuardDutyFacts {
     /// `None` in the other Regions).
     #[serde(default)]
     pub drill: Option<Fetched<DrillEvidence>>,
+    /// GD-06: how the default event bus routes a High finding; `None` when not read (no
+    /// detector in the Region).
+    #[serde(default)]
+    pub routing: Option<Fetched<Routing>>,
+}
+
+/// A rule of the default event bus (ListRules), with EventBridge's answer for the probe events
+/// and, for an enabled rule that matches them all, its targets.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct EventRule {
+    pub name: String,
+    /// ENABLED, or ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS.
+    pub enabled: bool,
+    /// `None`: a scheduled rule.
+    pub pattern: Option<String>,
+    /// TestEventPattern for each probe event (a High finding at each end of High), in order;
+    /// `None` for a rule without a pattern.
+    pub matches: Option<Fetched<Vec<bool>>>,
+    /// ListTargetsByRule: read for enabled rules that match every probe.
+    pub targets: Option<Fetched<Vec<String>>>,
+}
+
+/// GD-06's facts: the default bus's rules, and whether TestEventPattern's answers can be
+/// trusted (a pattern naming only the probe's source must match it).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct Routing {
+    pub rules: Vec<EventRule>,
+    /// `Err` when TestEventPattern said a pattern that only names the probe's source does not
+    /// match it (an answer without its Result), or failed; `Ok` also when nothing was tested.
+    pub control: Fetched<()>,
 }
 
 /// The latest GuardDuty drill, as detector-guard recorded it in the evidence bucket

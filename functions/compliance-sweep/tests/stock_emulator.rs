@@ -43,6 +43,8 @@ const STOCK_GAPS: &[(&str, &str, &str)] = &[
     ),
     ("GD-03", "detector", "guardduty:ListPublishingDestinations"),
     ("GD-04", "detector", "guardduty:ListPublishingDestinations"),
+    // Stock moto answers TestEventPattern with an empty body: no Result to trust.
+    ("GD-06", "detector", "events:TestEventPattern"),
     // Stock moto answers GetBucketVersioning with a root element no SDK reads as the answer.
     ("S3-06", "data-bucket", "s3:GetBucketVersioning"),
     ("S3-06", "logs-bucket", "s3:GetBucketVersioning"),

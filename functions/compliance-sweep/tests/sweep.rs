@@ -91,6 +91,7 @@ async fn seeded_accounts_give_exact_results_for_every_check() {
             ("GD-02", s.a("detector"), Pass),
             ("GD-03", s.a("detector"), Pass),
             ("GD-04", s.a("findings-bucket"), Pass),
+            ("GD-06", s.a("detector"), Pass),
             (
                 "CT-01",
                 &format!("arn:aws:cloudtrail:{REGION}:{}:trail/*", s.id),
@@ -165,6 +166,7 @@ async fn seeded_accounts_give_exact_results_for_every_check() {
             ("GD-02", i.a("detector"), Fail),
             ("GD-03", i.a("detector"), Fail),
             ("GD-04", i.a("findings-bucket"), Fail),
+            ("GD-06", i.a("detector"), Fail),
             (
                 "CT-01",
                 &format!("arn:aws:cloudtrail:{REGION}:{}:trail/*", i.id),
@@ -211,6 +213,19 @@ async fn seeded_accounts_give_exact_results_for_every_check() {
         "no ERROR expected: {:#?}",
         inf.iter().filter(|f| f.status == Error).collect::<Vec<_>>()
     );
+
+    // GD-06 names each reason the insecure account's rules do not alert.
+    let gd06 = inf
+        .iter()
+        .find(|f| f.check == "GD-06" && f.resource == i.a("detector"))
+        .unwrap();
+    for why in [
+        "rule guardduty-high matches but is disabled",
+        "rule guardduty-untargeted matches but has no target",
+        "rule guardduty-critical is about GuardDuty findings but does not match severity 7 and up",
+    ] {
+        assert!(gd06.detail.contains(why), "{why}: {}", gd06.detail);
+    }
 
     // The Lambda secret: the finding names the variable and the rule, never the value.
     let leak = inf.iter().find(|f| f.check == "LAM-01").unwrap();

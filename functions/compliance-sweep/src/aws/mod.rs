@@ -25,6 +25,7 @@ macro_rules! public_access_block {
 pub(crate) mod account;
 pub(crate) mod cloudtrail;
 pub(crate) mod cloudwatch;
+pub(crate) mod events;
 pub(crate) mod guardduty;
 pub(crate) mod iam;
 pub(crate) mod kms;
@@ -144,6 +145,7 @@ pub(crate) struct Regional {
     pub s3: aws_sdk_s3::Client,
     pub lambda: aws_sdk_lambda::Client,
     pub ssm: aws_sdk_ssm::Client,
+    pub events: aws_sdk_eventbridge::Client,
 }
 
 /// One run's clients, all counting into [`Clients::calls`]: made per run, so the count is the
@@ -185,6 +187,7 @@ impl Clients {
                         .force_path_style(vigil::aws::s3_path_style(sdk))),
                     lambda: client!(aws_sdk_lambda),
                     ssm: client!(aws_sdk_ssm),
+                    events: client!(aws_sdk_eventbridge),
                 }
             })
         };

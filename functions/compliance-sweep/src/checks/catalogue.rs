@@ -372,6 +372,8 @@ pub const CATALOGUE: &[Check] = &[
         .fix("Set a lifecycle expiration of at least the retention threshold on the export bucket (or none), or Object Lock default retention of at least that long."),
     row(GD_05, "Threat detection validated by a passed drill within N days", S::GuardDuty, High, Detection)
         .fix("Run detector-guard's drill (aws lambda invoke --function-name DETECTOR_GUARD --payload '{\"action\":\"drill\"}') and fix the link it names; keep its schedule on and VIGIL_EVIDENCE_BUCKET set for both functions."),
+    row(GD_06, "High-severity findings routed to a target by an EventBridge rule", S::GuardDuty, High, Detection)
+        .fix("aws events put-rule --name guardduty-high --event-pattern '{\"source\":[\"aws.guardduty\"],\"detail-type\":[\"GuardDuty Finding\"],\"detail\":{\"severity\":[{\"numeric\":[\">=\",7]}]}}' then aws events put-targets --rule guardduty-high --targets Id=1,Arn=TOPIC_OR_FUNCTION_ARN (Vigil's stack routes them to guardduty-responder)."),
     // ---- CloudTrail -----------------------------------------------------------------------------
     row(CT_01, "Multi-Region trail logging management events (read and write)", S::CloudTrail, Critical, Detection)
         .prowler(&["cloudtrail_bedrock_logging_enabled", "cloudtrail_multi_region_enabled", "cloudtrail_multi_region_enabled_logging_management_events"])
@@ -535,11 +537,11 @@ pub const CATALOGUE: &[Check] = &[
         .cis(&[], &[], &["2.21"])
         .security_hub(&["Lambda.1"])
         .fix("Remove the statement granting Principal \"*\" (aws lambda remove-permission --function-name FN --statement-id SID) or pin it with aws:SourceAccount / aws:SourceArn; set the function URL's AuthType to AWS_IAM (aws lambda update-function-url-config --auth-type AWS_IAM)."),
-    // ---- SSM Parameter Store --------------------------------------------------------------------
-    row(SSM_01, "No secrets in Parameter Store String or StringList parameters", S::Ssm, High, Secrets)
     row(LAM_05, "Function URL CORS does not allow every origin", S::Lambda, Medium, Identity)
         .prowler(&["awslambda_function_url_cors_policy"])
         .fix("Name the web origins that may call the URL (aws lambda update-function-url-config --function-name FN --cors AllowOrigins=https://app.example.com), or remove the CORS configuration if no browser calls it."),
+    // ---- SSM Parameter Store --------------------------------------------------------------------
+    row(SSM_01, "No secrets in Parameter Store String or StringList parameters", S::Ssm, High, Secrets)
         .fix("Move the value to a SecureString parameter (aws ssm put-parameter --type SecureString --overwrite) or to Secrets Manager, update its readers, and rotate the exposed credential: anyone allowed ssm:GetParameter on it could read it."),
 ];
 
@@ -687,7 +689,7 @@ mod tests {
     fn star_rows_are_those_without_a_prowler_counterpart() {
         for id in [
             "LP-02", "LP-04", "KMS-02", "SM-03", "SM-04", "GD-03", "GD-04", "CT-07", "SSM-01",
-            "RDS-12",
+            "RDS-12", "GD-06",
         ] {
             assert!(find(id).unwrap().beyond_prowler(), "{id}");
         }

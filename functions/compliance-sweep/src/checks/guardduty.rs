@@ -1,12 +1,13 @@
 //! GuardDuty: an enabled detector in the Region, the required protection features, findings
-//! exported to S3 with KMS, and the export bucket's retention; once per account (home
-//! Region), a recent passed drill (GD-05).
+//! exported to S3 with KMS, and the export bucket's retention; an EventBridge rule that
+//! routes High findings to a target (GD-06 ★); once per account (home Region), a recent passed
+//! drill (GD-05).
 
 use vigil::state::drill::Outcome;
 
-use super::ids::{GD_01, GD_02, GD_03, GD_04, GD_05};
+use super::ids::{GD_01, GD_02, GD_03, GD_04, GD_05, GD_06};
 use super::{Ctx, Finding, ResourceType, Subject, account, errors, s3};
-use crate::facts::{ApiError, Detector, DrillEvidence, Fetched, GuardDutyFacts};
+use crate::facts::{ApiError, Detector, DrillEvidence, Fetched, GuardDutyFacts, Routing};
 
 /// Detector `id` (`*`: the Region's detectors) in `region`.
 fn detector(ctx: &Ctx, region: &str, id: &str) -> Subject {
@@ -28,7 +29,11 @@ pub(crate) fn evaluate(f: &GuardDutyFacts, ctx: &Ctx) -> Vec<Finding> {
     let detectors = match &f.detectors {
         Ok(d) => d,
         Err(e) => {
-            out.extend(errors(&[GD_01, GD_02, GD_03, GD_04], &region_detectors, e));
+            out.extend(errors(
+                &[GD_01, GD_02, GD_03, GD_04, GD_06],
+                &region_detectors,
+                e,
+            ));
             return out;
         }
     };
@@ -46,8 +51,75 @@ pub(crate) fn evaluate(f: &GuardDutyFacts, ctx: &Ctx) -> Vec<Finding> {
         out.push(gd_02_features(d, &subject, ctx));
         out.extend(gd_03_export(d, &subject));
         out.extend(gd_04_export_retention(d, &subject, &f.region, ctx));
+        out.push(gd_06_alerting(f.routing.as_ref(), &subject));
     }
     out
+}
+
+/// GD-06 ★: an enabled rule of the default event bus whose pattern EventBridge says matches a
+/// High GuardDuty finding at both ends of High (7.0 and 8.9), with at least one target. Judged
+/// for every detector, enabled or not (re-enabled, it needs the alerting too). FAIL names why:
+/// no rule, a matching rule disabled or without a target, a GuardDuty rule that does not match
+/// severity 7+. Any answer that could not be read, and no rule delivers, is ERROR.
+fn gd_06_alerting(routing: Option<&Fetched<Routing>>, detector: &Subject) -> Finding {
+    let verdict = GD_06.on(detector);
+    let routing = match routing {
+        Some(Ok(r)) => r,
+        Some(Err(e)) => return verdict.error(e),
+        None => {
+            return verdict.error(&ApiError::not_collected(
+                "events:ListRules",
+                "the default event bus's rules were not read",
+            ));
+        }
+    };
+    if let Err(e) = &routing.control {
+        return verdict.error(e);
+    }
+    let matching = |r: &&crate::facts::EventRule| matches!(&r.matches, Some(Ok(m)) if !m.is_empty() && m.iter().all(|x| *x));
+    let mut unknown = Vec::new();
+    let mut why = Vec::new();
+    for r in routing.rules.iter().filter(matching) {
+        if !r.enabled {
+            why.push(format!("rule {} matches but is disabled", r.name));
+            continue;
+        }
+        match &r.targets {
+            Some(Ok(t)) if !t.is_empty() => {
+                return verdict.pass(format!(
+                    "rule {} routes High GuardDuty findings to {}",
+                    r.name,
+                    t.join(", ")
+                ));
+            }
+            Some(Err(e)) => unknown.push(e.clone()),
+            _ => why.push(format!("rule {} matches but has no target", r.name)),
+        }
+    }
+    for r in &routing.rules {
+        match &r.matches {
+            Some(Err(e)) => unknown.push(e.clone()),
+            Some(Ok(m)) if !m.iter().all(|x| *x) && mentions_guardduty(r.pattern.as_deref()) => {
+                why.push(format!(
+                    "rule {} is about GuardDuty findings but does not match severity 7 and up",
+                    r.name
+                ));
+            }
+            _ => {}
+        }
+    }
+    if let Some(e) = unknown.first() {
+        return verdict.error(e);
+    }
+    if why.is_empty() {
+        why.push("no rule on the default event bus matches a High GuardDuty finding".into());
+    }
+    verdict.fail(why.join("; "))
+}
+
+/// Whether an event pattern names GuardDuty (its source or its findings' detail type).
+fn mentions_guardduty(pattern: Option<&str>) -> bool {
+    pattern.is_some_and(|p| p.contains("aws.guardduty") || p.contains("GuardDuty Finding"))
 }
 
 /// GD-05: the latest drill's record verifies (hashes and KMS signature), passed, and
@@ -339,6 +411,7 @@ mod tests {
                 region: "us-east-1".into(),
                 detectors: Ok(vec![good, bad, none]),
                 drill: None,
+                routing: None,
             },
             &ctx(&t),
         );
@@ -361,6 +434,7 @@ mod tests {
                 region: "eu-west-1".into(),
                 detectors: Ok(vec![]),
                 drill: None,
+                routing: None,
             },
             &ctx(&t),
         );
@@ -382,6 +456,7 @@ mod tests {
                 region: "us-east-1".into(),
                 detectors: Ok(vec![missing]),
                 drill: None,
+                routing: None,
             },
             &ctx(&t),
         );
@@ -415,6 +490,7 @@ mod tests {
                 region: "us-east-1".into(),
                 detectors: Ok(vec![d]),
                 drill: None,
+                routing: None,
             },
             &ctx(&t),
         );
@@ -449,6 +525,7 @@ mod tests {
             region: "us-east-1".into(),
             detectors: Ok(vec![d]),
             drill: None,
+            routing: None,
         };
         let arn = "arn:aws:guardduty:us-east-1:111122223333:detector/f";
         let f = evaluate(&facts, &ctx(&Thresholds::default()));
@@ -465,6 +542,78 @@ mod tests {
         };
         let f = evaluate(&facts, &ctx(&t));
         assert_eq!(one(&f, "GD-02", arn).detail, "not enabled: S3_DATA_EVENTS");
+    }
+
+    /// GD-06: EventBridge's answers decide; FAIL says why; an unread answer is ERROR.
+    #[test]
+    fn alerting_needs_an_enabled_matching_rule_with_a_target() {
+        use crate::facts::EventRule;
+        let subject = Subject::new(ResourceType::AwsGuardDutyDetector, "d").in_region("eu-west-1");
+        let rule = |name: &str, enabled: bool, matches: &[bool], targets: &[&str]| EventRule {
+            name: name.into(),
+            enabled,
+            pattern: Some(r#"{"source":["aws.guardduty"]}"#.into()),
+            matches: Some(Ok(matches.to_vec())),
+            targets: (enabled && matches.iter().all(|m| *m))
+                .then(|| Ok(targets.iter().map(|t| t.to_string()).collect())),
+        };
+        let judge = |rules: Vec<EventRule>| {
+            let f = gd_06_alerting(
+                Some(&Ok(Routing {
+                    rules,
+                    control: Ok(()),
+                })),
+                &subject,
+            );
+            (f.status, f.detail)
+        };
+        assert_eq!(
+            judge(vec![
+                rule("high-only", true, &[false, true], &[]),
+                rule("to-responder", true, &[true, true], &["arn:aws:lambda:eu-west-1:1:function:r"]),
+            ]),
+            (
+                Pass,
+                "rule to-responder routes High GuardDuty findings to arn:aws:lambda:eu-west-1:1:function:r".into()
+            )
+        );
+        assert_eq!(
+            judge(vec![]),
+            (
+                Fail,
+                "no rule on the default event bus matches a High GuardDuty finding".into()
+            )
+        );
+        assert_eq!(
+            judge(vec![
+                rule("off", false, &[true, true], &[]),
+                rule("nowhere", true, &[true, true], &[]),
+                rule("high-only", true, &[false, true], &[]),
+            ]),
+            (
+                Fail,
+                "rule off matches but is disabled; rule nowhere matches but has no target; rule high-only is about GuardDuty findings but does not match severity 7 and up".into()
+            )
+        );
+        // An answer not read, with nothing delivering: ERROR, never a FAIL or PASS on a guess.
+        let mut untested = rule("untested", true, &[], &[]);
+        untested.matches = Some(Err(denied("events:TestEventPattern")));
+        assert_eq!(judge(vec![untested]).0, Error);
+        let mut targets_unread = rule("t", true, &[true, true], &[]);
+        targets_unread.targets = Some(Err(denied("events:ListTargetsByRule")));
+        assert_eq!(judge(vec![targets_unread]).0, Error);
+        let untrusted = gd_06_alerting(
+            Some(&Ok(Routing {
+                rules: vec![rule("to-responder", true, &[false, false], &[])],
+                control: Err(ApiError::incomplete("events:TestEventPattern", "a Result")),
+            })),
+            &subject,
+        );
+        assert_eq!(untrusted.status, Error);
+        assert_eq!(
+            gd_06_alerting(Some(&Err(denied("events:ListRules"))), &subject).status,
+            Error
+        );
     }
 
     mod drill {
@@ -508,6 +657,7 @@ mod tests {
                     region: "us-east-1".into(),
                     detectors: Ok(vec![]),
                     drill: Some(drill),
+                    routing: None,
                 },
                 &ctx(t),
             );
@@ -612,6 +762,7 @@ mod tests {
                     region: "eu-west-1".into(),
                     detectors: Ok(vec![]),
                     drill: None,
+                    routing: None,
                 },
                 &ctx(&Thresholds::default()),
             );

@@ -84,6 +84,7 @@ pub(crate) const GD_02: CheckId = CheckId("GD-02");
 pub(crate) const GD_03: CheckId = CheckId("GD-03");
 pub(crate) const GD_04: CheckId = CheckId("GD-04");
 pub(crate) const GD_05: CheckId = CheckId("GD-05");
+pub(crate) const GD_06: CheckId = CheckId("GD-06");
 
 pub(crate) const CT_01: CheckId = CheckId("CT-01");
 pub(crate) const CT_02: CheckId = CheckId("CT-02");
@@ -138,8 +139,8 @@ pub(crate) const LAM_01: CheckId = CheckId("LAM-01");
 pub(crate) const LAM_02: CheckId = CheckId("LAM-02");
 pub(crate) const LAM_03: CheckId = CheckId("LAM-03");
 pub(crate) const LAM_04: CheckId = CheckId("LAM-04");
-
 pub(crate) const LAM_05: CheckId = CheckId("LAM-05");
+
 pub(crate) const SSM_01: CheckId = CheckId("SSM-01");
 
 /// CW-01..CW-15, in the order of `checks::cloudwatch::PATTERNS`.

@@ -200,6 +200,7 @@ mod tests {
                     region: region(),
                     detectors: failed(),
                     drill: Some(failed()),
+                    routing: Some(failed()),
                 }),
             ),
             (

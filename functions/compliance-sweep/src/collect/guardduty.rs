@@ -1,6 +1,8 @@
 //! GuardDuty per Region: the detectors, each one's status and features, its publishing
-//! destinations and their buckets' retention; in the home Region, the latest drill's signed
-//! record (GD-05).
+//! destinations and their buckets' retention; where there is a detector, how the default event
+//! bus routes a High finding (GD-06: ListRules, TestEventPattern per rule with a pattern and
+//! probe, ListTargetsByRule for the enabled rules that match); in the home Region, the latest
+//! drill's signed record (GD-05).
 
 use futures::StreamExt;
 use vigil::aws::AwsFailure;
@@ -10,10 +12,11 @@ use vigil::evidence::{Files, MANIFEST, SIGNATURE};
 use vigil::state::drill::{DEFAULT_PREFIX, LATEST, Pointer, RECORD, Summary};
 
 use super::{Collector, s3};
-use crate::aws::{self, guardduty};
+use crate::aws::{self, events, guardduty};
 use crate::error::Error;
 use crate::facts::{
-    ApiError, Detector, DrillEvidence, Fetched, GuardDutyFacts, PublishingDestination, Service,
+    ApiError, Detector, DrillEvidence, Fetched, GuardDutyFacts, PublishingDestination, Routing,
+    Service,
 };
 
 /// The evidence bucket and the key that signs drill records, as the sweep is configured.
@@ -32,7 +35,7 @@ pub(super) async fn collect(c: &Collector, region: &str) -> GuardDutyFacts {
             guardduty::list_detectors(&client),
         )
         .await;
-    let detectors = match listed {
+    let detectors: Fetched<Vec<Detector>> = match listed {
         Err(e) => Err(e),
         Ok(ids) => Ok(futures::stream::iter(ids)
             .map(|id| detector(c, &client, region, id))
@@ -45,11 +48,114 @@ pub(super) async fn collect(c: &Collector, region: &str) -> GuardDutyFacts {
     } else {
         None
     };
+    let routing = match &detectors {
+        Ok(list) if !list.is_empty() => Some(routing(c, region).await),
+        _ => None,
+    };
     GuardDutyFacts {
         region: region.to_owned(),
         detectors,
         drill,
+        routing,
     }
+}
+
+/// The severities GD-06 probes the rules with: the two ends of High (7.0-8.9).
+pub(crate) const PROBE_SEVERITIES: [f64; 2] = [7.0, 8.9];
+
+/// A GuardDuty finding event as EventBridge receives it, of a High finding type at `severity`.
+fn probe_event(account: &str, region: &str, severity: f64) -> String {
+    serde_json::json!({
+        "version": "0",
+        "id": "00000000-0000-4000-8000-000000000000",
+        "detail-type": "GuardDuty Finding",
+        "source": "aws.guardduty",
+        "account": account,
+        "time": chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        "region": region,
+        "resources": [],
+        "detail": {
+            "schemaVersion": "2.0",
+            "accountId": account,
+            "region": region,
+            "type": "UnauthorizedAccess:EC2/TorClient",
+            "severity": severity,
+        },
+    })
+    .to_string()
+}
+
+/// GD-06: the default bus's rules, each with a pattern tested against the probes (enabled or
+/// not: a disabled rule that would match is named as the reason), the targets of the enabled
+/// ones that match every probe, and a control: a pattern naming only the probe's source must
+/// match, or TestEventPattern's answers are not trusted.
+async fn routing(c: &Collector, region: &str) -> Fetched<Routing> {
+    let client = c.region(region).events.clone();
+    let mut rules = c
+        .limited(Service::GuardDuty, region, events::rules(&client))
+        .await?;
+    let probes: Vec<String> = PROBE_SEVERITIES
+        .iter()
+        .map(|s| probe_event(&c.account, region, *s))
+        .collect();
+    let mut control = Ok(());
+    if rules.iter().any(|r| r.pattern.is_some()) {
+        let source_only = r#"{"source":["aws.guardduty"]}"#;
+        control = match c
+            .limited(
+                Service::GuardDuty,
+                region,
+                events::matches(&client, source_only, &probes[0]),
+            )
+            .await
+        {
+            Ok(true) => Ok(()),
+            Ok(false) => Err(ApiError::incomplete(
+                "events:TestEventPattern",
+                format!("a Result matching {source_only} against a GuardDuty finding event"),
+            )),
+            Err(e) => Err(e),
+        };
+    }
+    for rule in &mut rules {
+        let Some(pattern) = rule.pattern.clone() else {
+            continue;
+        };
+        let mut answers = Vec::new();
+        let mut failed = None;
+        for probe in &probes {
+            match c
+                .limited(
+                    Service::GuardDuty,
+                    region,
+                    events::matches(&client, &pattern, probe),
+                )
+                .await
+            {
+                Ok(m) => answers.push(m),
+                Err(e) => {
+                    failed = Some(e);
+                    break;
+                }
+            }
+        }
+        let all = failed.is_none() && answers.iter().all(|m| *m);
+        rule.matches = Some(match failed {
+            Some(e) => Err(e),
+            None => Ok(answers),
+        });
+        if rule.enabled && all {
+            rule.targets = Some(
+                c.limited(
+                    Service::GuardDuty,
+                    region,
+                    events::targets(&client, &rule.name),
+                )
+                .await,
+            );
+        }
+    }
+    Ok(Routing { rules, control })
 }
 
 /// The latest drill: the pointer, then the bundle it names, its hashes and KMS signature

@@ -95,6 +95,7 @@ pub async fn seed(spec: &Spec, sdk: SdkConfig, s3control: &aws_sdk_s3control::Cl
     arn.extend(functions(spec, &sdk, &arn.clone()).await);
     arn.extend(log_groups(spec, &sdk, &arn.clone()).await);
     arn.extend(parameters(spec, &sdk).await);
+    alert_rules(spec, &sdk).await;
     drill(spec, &sdk, &arn).await;
     Seeded {
         id: spec.id.clone(),
@@ -1148,6 +1149,45 @@ async fn parameters(spec: &Spec, sdk: &SdkConfig) -> Names {
         vec![(p.name.clone(), arn)]
     })
     .await
+}
+
+/// The EventBridge rules for GuardDuty findings, one after the other (their order on the bus is
+/// the spec's).
+async fn alert_rules(spec: &Spec, sdk: &SdkConfig) {
+    use aws_sdk_eventbridge::types::{RuleState, Target};
+    for r in &spec.alert_rules {
+        let events = aws_sdk_eventbridge::Client::new(&in_region(sdk, r.region));
+        events
+            .put_rule()
+            .name(&r.name)
+            .event_pattern(r.pattern())
+            .state(if r.enabled {
+                RuleState::Enabled
+            } else {
+                RuleState::Disabled
+            })
+            .send()
+            .await
+            .unwrap();
+        if r.target {
+            events
+                .put_targets()
+                .rule(&r.name)
+                .targets(
+                    Target::builder()
+                        .id("alerts")
+                        .arn(format!(
+                            "arn:aws:sns:{}:{}:security-alerts",
+                            r.region, spec.id
+                        ))
+                        .build()
+                        .unwrap(),
+                )
+                .send()
+                .await
+                .unwrap();
+        }
+    }
 }
 
 /// The latest drill's record as detector-guard writes it: `detector-guard/drills/<id>/` with

@@ -49,6 +49,40 @@ pub struct Spec {
     pub drill: Drill,
     /// SSM Parameter Store parameters (SSM-01).
     pub parameters: Vec<Parameter>,
+    /// EventBridge rules for GuardDuty findings on the default bus (GD-06).
+    pub alert_rules: Vec<AlertRule>,
+}
+
+/// A rule on a Region's default event bus matching GuardDuty findings of `min_severity` and
+/// up (GD-06: its pattern must match severity 7, be enabled and have a target).
+#[derive(Debug, Clone)]
+pub struct AlertRule {
+    pub name: String,
+    pub region: &'static str,
+    pub min_severity: u8,
+    pub enabled: bool,
+    /// An SNS topic as its target; none otherwise.
+    pub target: bool,
+}
+
+impl AlertRule {
+    /// Its event pattern.
+    pub fn pattern(&self) -> String {
+        format!(
+            r#"{{"source":["aws.guardduty"],"detail-type":["GuardDuty Finding"],"detail":{{"severity":[{{"numeric":[">=",{}]}}]}}}}"#,
+            self.min_severity
+        )
+    }
+
+    fn new(name: &str, region: &'static str) -> Self {
+        AlertRule {
+            name: name.into(),
+            region,
+            min_severity: 7,
+            enabled: true,
+            target: true,
+        }
+    }
 }
 
 /// An SSM parameter of a Region.
@@ -702,6 +736,7 @@ impl Spec {
                     ..Parameter::new("/app/db/password", REGION, "SecureString")
                 },
             ],
+            alert_rules: vec![AlertRule::new("guardduty-high", REGION)],
         }
     }
 
@@ -1131,6 +1166,22 @@ pub const INSECURE: &[Change] = &[
         },
     },
     Change {
+        name: "the GuardDuty alert rule disabled; one rule matching severity 8 and up only, another without a target (GD-06)",
+        make: |s| {
+            for r in &mut s.alert_rules {
+                r.enabled = false;
+            }
+            s.alert_rules.push(AlertRule {
+                min_severity: 8,
+                ..AlertRule::new("guardduty-critical", REGION)
+            });
+            s.alert_rules.push(AlertRule {
+                target: false,
+                ..AlertRule::new("guardduty-untargeted", REGION)
+            });
+        },
+    },
+    Change {
         name: "the database password in a String parameter, an access key in a StringList (SSM-01)",
         make: |s| {
             for p in &mut s.parameters {
@@ -1402,6 +1453,8 @@ fn scale(s: &mut Spec, n: Scale) {
     }
     // GuardDuty in every Region but the last; a good multi-Region trail homed in the second
     // Region with its CIS alarms (the hand-written trail is single-Region and bad).
+    s.alert_rules
+        .push(AlertRule::new("guardduty-high-eu", REGIONS[1]));
     s.detectors.push(Detector {
         name: "detector-eu".into(),
         region: REGIONS[1],

@@ -22,6 +22,22 @@ pub(super) fn expect(e: &mut Expect) {
             continue;
         };
         let arn = e.arn(&d.name);
+        // GD-06, on every detector: an enabled rule matching severity 7 with a target. On stock
+        // moto TestEventPattern answers without a Result: ERROR where a rule was tested.
+        let rules: Vec<_> = spec
+            .alert_rules
+            .iter()
+            .filter(|r| r.region == region)
+            .collect();
+        if e.stock && !rules.is_empty() {
+            e.on("GD-06", &arn, region).error();
+        } else {
+            e.on("GD-06", &arn, region).pass_if(
+                rules
+                    .iter()
+                    .any(|r| r.enabled && r.target && r.min_severity <= 7),
+            );
+        }
         // GD-01: enabled.
         e.on("GD-01", &arn, region).pass_if(d.enabled);
         // GD-02: every required feature. The patched emulator enables the plans CreateDetector
