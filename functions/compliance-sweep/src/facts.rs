@@ -552,6 +552,11 @@ pub(crate) struct TrailStatus {
 pub(crate) struct EventSelectors {
     /// Basic selectors: management events included with ReadWriteType All.
     pub management_read_write: bool,
+    /// S3 object-level events of every bucket: writes (CT-08), reads (CT-09).
+    #[serde(default)]
+    pub s3_object_writes: bool,
+    #[serde(default)]
+    pub s3_object_reads: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

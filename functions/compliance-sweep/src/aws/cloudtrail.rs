@@ -85,8 +85,8 @@ pub(crate) async fn trail_status(
     })
 }
 
-/// Whether the trail logs management events, read and write, through basic or advanced
-/// selectors.
+/// Whether the trail logs management events, read and write, and S3 object-level events of
+/// every bucket (writes, reads), through basic or advanced selectors.
 pub(crate) async fn event_selectors(
     client: &aws_sdk_cloudtrail::Client,
     trail: &str,
@@ -97,29 +97,166 @@ pub(crate) async fn event_selectors(
         .send()
         .await
         .map_err(|e| api("cloudtrail:GetEventSelectors", e))?;
-    let basic = s.event_selectors.unwrap_or_default().iter().any(|e| {
+    Ok(read_selectors(
+        &s.event_selectors.unwrap_or_default(),
+        &s.advanced_event_selectors.unwrap_or_default(),
+    ))
+}
+
+/// What a trail's basic and advanced event selectors log (pure).
+fn read_selectors(
+    basic: &[aws_sdk_cloudtrail::types::EventSelector],
+    advanced: &[aws_sdk_cloudtrail::types::AdvancedEventSelector],
+) -> EventSelectors {
+    let management_basic = basic.iter().any(|e| {
         e.include_management_events.unwrap_or(true)
             && e.read_write_type
                 .as_ref()
                 .is_none_or(|r| r.as_str() == "All")
     });
     // Advanced selectors: management events without a readOnly restriction.
-    let advanced = s
-        .advanced_event_selectors
-        .unwrap_or_default()
-        .iter()
-        .any(|a| {
+    let management_advanced = advanced.iter().any(|a| {
+        let fields = &a.field_selectors;
+        fields.iter().any(|f| {
+            f.field == "eventCategory"
+                && f.equals
+                    .as_deref()
+                    .unwrap_or_default()
+                    .iter()
+                    .any(|v| v == "Management")
+        }) && !fields.iter().any(|f| f.field == "readOnly")
+    });
+    // S3 object events of every bucket. Basic: a data resource of type AWS::S3::Object whose
+    // values name all buckets (`arn:PARTITION:s3`), ReadWriteType covering the direction.
+    // Advanced: resources.type AWS::S3::Object with no ARN restriction, and no readOnly
+    // field excluding the direction.
+    let s3_basic = |direction: &str| {
+        basic.iter().any(|e| {
+            e.read_write_type
+                .as_ref()
+                .is_none_or(|r| r.as_str() == "All" || r.as_str() == direction)
+                && e.data_resources().iter().any(|d| {
+                    d.r#type() == Some("AWS::S3::Object")
+                        && d.values().iter().any(|v| {
+                            v.strip_prefix("arn:")
+                                .and_then(|rest| rest.strip_suffix(":s3"))
+                                .is_some_and(|partition| partition.starts_with("aws"))
+                        })
+                })
+        })
+    };
+    let s3_advanced = |read_only: &str| {
+        advanced.iter().any(|a| {
             let fields = &a.field_selectors;
-            fields.iter().any(|f| {
-                f.field == "eventCategory"
-                    && f.equals
-                        .as_deref()
-                        .unwrap_or_default()
-                        .iter()
-                        .any(|v| v == "Management")
-            }) && !fields.iter().any(|f| f.field == "readOnly")
-        });
-    Ok(EventSelectors {
-        management_read_write: basic || advanced,
-    })
+            let equals = |f: &aws_sdk_cloudtrail::types::AdvancedFieldSelector, v: &str| {
+                f.equals
+                    .as_deref()
+                    .unwrap_or_default()
+                    .iter()
+                    .any(|x| x == v)
+            };
+            fields
+                .iter()
+                .any(|f| f.field == "resources.type" && equals(f, "AWS::S3::Object"))
+                && !fields.iter().any(|f| f.field == "resources.ARN")
+                && fields
+                    .iter()
+                    .filter(|f| f.field == "readOnly")
+                    .all(|f| equals(f, read_only))
+        })
+    };
+    EventSelectors {
+        management_read_write: management_basic || management_advanced,
+        s3_object_writes: s3_basic("WriteOnly") || s3_advanced("false"),
+        s3_object_reads: s3_basic("ReadOnly") || s3_advanced("true"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aws_sdk_cloudtrail::types::{
+        AdvancedEventSelector, AdvancedFieldSelector, DataResource, EventSelector, ReadWriteType,
+    };
+
+    fn basic(rw: ReadWriteType, values: &[&str]) -> EventSelector {
+        EventSelector::builder()
+            .read_write_type(rw)
+            .include_management_events(true)
+            .data_resources(
+                DataResource::builder()
+                    .r#type("AWS::S3::Object")
+                    .set_values(Some(values.iter().map(|v| v.to_string()).collect()))
+                    .build(),
+            )
+            .build()
+    }
+
+    fn advanced(fields: &[(&str, &str)]) -> AdvancedEventSelector {
+        AdvancedEventSelector::builder()
+            .set_field_selectors(Some(
+                fields
+                    .iter()
+                    .map(|(f, v)| {
+                        AdvancedFieldSelector::builder()
+                            .field(*f)
+                            .equals(*v)
+                            .build()
+                            .unwrap()
+                    })
+                    .collect(),
+            ))
+            .build()
+            .unwrap()
+    }
+
+    fn s3(basic: &[EventSelector], adv: &[AdvancedEventSelector]) -> (bool, bool) {
+        let s = read_selectors(basic, adv);
+        (s.s3_object_writes, s.s3_object_reads)
+    }
+
+    #[test]
+    fn s3_object_events_of_every_bucket_by_direction() {
+        assert_eq!(
+            s3(&[basic(ReadWriteType::All, &["arn:aws:s3"])], &[]),
+            (true, true)
+        );
+        assert_eq!(
+            s3(&[basic(ReadWriteType::WriteOnly, &["arn:aws:s3"])], &[]),
+            (true, false)
+        );
+        assert_eq!(
+            s3(&[basic(ReadWriteType::ReadOnly, &["arn:aws-cn:s3"])], &[]),
+            (false, true)
+        );
+        // One bucket only is not every bucket.
+        assert_eq!(
+            s3(&[basic(ReadWriteType::All, &["arn:aws:s3:::one/"])], &[]),
+            (false, false)
+        );
+        let data = ("eventCategory", "Data");
+        let objects = ("resources.type", "AWS::S3::Object");
+        assert_eq!(s3(&[], &[advanced(&[data, objects])]), (true, true));
+        assert_eq!(
+            s3(&[], &[advanced(&[data, objects, ("readOnly", "false")])]),
+            (true, false)
+        );
+        assert_eq!(
+            s3(&[], &[advanced(&[data, objects, ("readOnly", "true")])]),
+            (false, true)
+        );
+        assert_eq!(
+            s3(
+                &[],
+                &[advanced(&[
+                    data,
+                    objects,
+                    ("resources.ARN", "arn:aws:s3:::one/")
+                ])]
+            ),
+            (false, false)
+        );
+        let management = read_selectors(&[], &[advanced(&[("eventCategory", "Management")])]);
+        assert!(management.management_read_write && !management.s3_object_writes);
+    }
 }

@@ -407,6 +407,16 @@ pub const CATALOGUE: &[Check] = &[
         .security_hub(&["CloudWatch.16"])
         .verify(&["CloudWatch.16"])
         .fix("aws logs put-retention-policy --log-group-name GROUP --retention-in-days 365; make sure the trail bucket's lifecycle expires nothing earlier than the threshold."),
+    row(CT_08, "S3 object-level write events logged for every bucket", S::CloudTrail, Low, Detection)
+        .prowler(&["cloudtrail_s3_dataevents_write_enabled"])
+        .cis(&["3.8"], &["3.8"], &["4.8"])
+        .security_hub(&["S3.22"])
+        .fix("aws cloudtrail put-event-selectors --trail-name TRAIL --advanced-event-selectors '[{\"Name\":\"S3 writes\",\"FieldSelectors\":[{\"Field\":\"eventCategory\",\"Equals\":[\"Data\"]},{\"Field\":\"resources.type\",\"Equals\":[\"AWS::S3::Object\"]},{\"Field\":\"readOnly\",\"Equals\":[\"false\"]}]}]' (keep the management-events selector)."),
+    row(CT_09, "S3 object-level read events logged for every bucket", S::CloudTrail, Low, Detection)
+        .prowler(&["cloudtrail_s3_dataevents_read_enabled"])
+        .cis(&["3.9"], &["3.9"], &["4.9"])
+        .security_hub(&["S3.23"])
+        .fix("As for CT-08 with readOnly true (or drop the readOnly field to log reads and writes); data events are billed per event, so weigh the buckets' traffic."),
     // ---- CloudWatch (CIS 4.x / v7 5.x) ----------------------------------------------------------
     cw!(CW_01, "unauthorized API calls", Medium, "cloudwatch_log_metric_filter_unauthorized_api_calls", &["4.1"], &["5.1"], &["CloudWatch.2"]),
     cw!(CW_02, "console sign-in without MFA", Medium, "cloudwatch_log_metric_filter_sign_in_without_mfa", &["4.2"], &["5.2"], &["CloudWatch.3"]),

@@ -1,11 +1,12 @@
-//! CloudTrail: a multi-Region trail logging management events covers every Region; each trail
+//! CloudTrail: a multi-Region trail logging management events covers every Region, and some
+//! trail logs S3 object-level writes and reads there; each trail
 //! (judged once, in its home Region) validates, encrypts, keeps its bucket private and logged,
 //! delivers to CloudWatch Logs, and keeps its logs long enough.
 
 use vigil::aws::AwsFailure;
 
-use super::ids::{CT_01, CT_02, CT_03, CT_04, CT_05, CT_06, CT_07};
-use super::{Ctx, Finding, ResourceType, Subject, errors, s3};
+use super::ids::{CT_01, CT_02, CT_03, CT_04, CT_05, CT_06, CT_07, CT_08, CT_09};
+use super::{CheckId, Ctx, Finding, ResourceType, Subject, errors, s3};
 use crate::facts::{ApiError, Bucket, CloudTrailFacts, Trail};
 
 /// A trail, in its home Region.
@@ -24,13 +25,19 @@ pub(crate) fn evaluate(f: &CloudTrailFacts, ctx: &Ctx) -> Vec<Finding> {
         Ok(t) => t,
         Err(e) => {
             return errors(
-                &[CT_01, CT_02, CT_03, CT_04, CT_05, CT_06, CT_07],
+                &[
+                    CT_01, CT_02, CT_03, CT_04, CT_05, CT_06, CT_07, CT_08, CT_09,
+                ],
                 &region_trails(&region_arn, &f.region),
                 e,
             );
         }
     };
-    let mut out = vec![ct_01_region_covered(trails, &region_arn, &f.region)];
+    let mut out = vec![
+        ct_01_region_covered(trails, &region_arn, &f.region),
+        s3_objects_logged(CT_08, trails, &region_arn, &f.region),
+        s3_objects_logged(CT_09, trails, &region_arn, &f.region),
+    ];
     for t in trails.iter().filter(|t| t.home_region == f.region) {
         out.push(ct_02_validation(t, ctx));
         out.push(ct_03_kms(t));
@@ -90,6 +97,40 @@ fn ct_01_region_covered(trails: &[Trail], region_arn: &str, region: &str) -> Fin
                 )
             })
         }
+    }
+}
+
+/// CT-08 (writes) and CT-09 (reads): a trail recording this Region (multi-Region, or at home
+/// here) logs the S3 object-level events of every bucket in that direction.
+fn s3_objects_logged(check: CheckId, trails: &[Trail], region_arn: &str, region: &str) -> Finding {
+    let verdict = check.on(&region_trails(region_arn, region));
+    let direction = if check == CT_08 { "writes" } else { "reads" };
+    let mut first_error = None;
+    for t in trails
+        .iter()
+        .filter(|t| t.multi_region || t.home_region == region)
+    {
+        match &t.selectors {
+            Ok(s)
+                if (check == CT_08 && s.s3_object_writes)
+                    || (check == CT_09 && s.s3_object_reads) =>
+            {
+                return verdict
+                    .pass(format!(
+                        "trail {} logs S3 object {direction} of every bucket",
+                        t.arn
+                    ))
+                    .with("trail", t.arn.clone());
+            }
+            Ok(_) => {}
+            Err(e) => first_error = first_error.or(Some(e)),
+        }
+    }
+    match first_error {
+        Some(e) => verdict.error(e),
+        None => verdict.fail(format!(
+            "no trail recording {region} logs S3 object-level {direction} (data events of type AWS::S3::Object for all buckets)"
+        )),
     }
 }
 
@@ -274,6 +315,8 @@ pub(crate) mod tests {
             }),
             selectors: Ok(EventSelectors {
                 management_read_write: true,
+                s3_object_writes: true,
+                s3_object_reads: false,
             }),
         }
     }
@@ -368,13 +411,19 @@ pub(crate) mod tests {
             "log group stale-logs keeps 30 days < 90"
         );
 
-        // A Region seeing only a shadow of a trail homed elsewhere: CT-01 judged, the rest not.
+        // A Region seeing only a shadow of a trail homed elsewhere: the Region's checks (CT-01,
+        // CT-08, CT-09) judged, the trail's own not.
         let mut shadow = facts.clone();
         shadow.region = "eu-west-1".into();
         shadow.trails = Ok(vec![bad.clone()]);
         let f = evaluate(&shadow, &ctx(&t));
-        assert_eq!(f.len(), 1);
+        let ids: Vec<&str> = f.iter().map(|x| x.check.as_str()).collect();
+        assert_eq!(ids, ["CT-01", "CT-08", "CT-09"]);
         assert_eq!(f[0].status, Fail);
+        assert_eq!(
+            f[1].status, Fail,
+            "the single-Region trail does not record eu-west-1"
+        );
         shadow.trails = Ok(vec![]);
         assert_eq!(
             evaluate(&shadow, &ctx(&t))[0].detail,
@@ -383,8 +432,18 @@ pub(crate) mod tests {
         let mut errored = bad;
         errored.multi_region = true;
         errored.status = Err(denied("cloudtrail:GetTrailStatus"));
-        shadow.trails = Ok(vec![errored]);
+        shadow.trails = Ok(vec![errored.clone()]);
         assert_eq!(evaluate(&shadow, &ctx(&t))[0].status, Error);
+
+        // CT-08/CT-09 from the multi-Region trail's selectors; unreadable selectors are ERROR.
+        let f = evaluate(&shadow, &ctx(&t));
+        assert_eq!(one(&f, "CT-08", &f[1].resource).status, Pass);
+        assert_eq!(one(&f, "CT-09", &f[2].resource).status, Fail);
+        errored.selectors = Err(denied("cloudtrail:GetEventSelectors"));
+        shadow.trails = Ok(vec![errored]);
+        let f = evaluate(&shadow, &ctx(&t));
+        assert_eq!(f[1].status, Error);
+        assert_eq!(f[2].status, Error);
     }
 
     /// The log group a trail names is read with `vigil::arn` (here and in collection).

@@ -93,6 +93,8 @@ pub(crate) const CT_04: CheckId = CheckId("CT-04");
 pub(crate) const CT_05: CheckId = CheckId("CT-05");
 pub(crate) const CT_06: CheckId = CheckId("CT-06");
 pub(crate) const CT_07: CheckId = CheckId("CT-07");
+pub(crate) const CT_08: CheckId = CheckId("CT-08");
+pub(crate) const CT_09: CheckId = CheckId("CT-09");
 
 pub(crate) const CW_01: CheckId = CheckId("CW-01");
 pub(crate) const CW_02: CheckId = CheckId("CW-02");

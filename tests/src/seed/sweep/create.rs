@@ -781,17 +781,28 @@ async fn trails(
         }
         let trail = create.send().await.unwrap().trail_arn.unwrap();
         ct.start_logging().name(&trail).send().await.unwrap();
-        ct.put_event_selectors()
-            .trail_name(&trail)
-            .event_selectors(
+        let mut put = ct.put_event_selectors().trail_name(&trail).event_selectors(
+            aws_sdk_cloudtrail::types::EventSelector::builder()
+                .read_write_type(aws_sdk_cloudtrail::types::ReadWriteType::All)
+                .include_management_events(true)
+                .build(),
+        );
+        if let Some(rw) = t.s3_data_events {
+            // Every bucket's objects, as AWS spells "all buckets" (`arn:aws:s3`).
+            put = put.event_selectors(
                 aws_sdk_cloudtrail::types::EventSelector::builder()
-                    .read_write_type(aws_sdk_cloudtrail::types::ReadWriteType::All)
-                    .include_management_events(true)
+                    .read_write_type(aws_sdk_cloudtrail::types::ReadWriteType::from(rw))
+                    .include_management_events(false)
+                    .data_resources(
+                        aws_sdk_cloudtrail::types::DataResource::builder()
+                            .r#type("AWS::S3::Object")
+                            .values("arn:aws:s3")
+                            .build(),
+                    )
                     .build(),
-            )
-            .send()
-            .await
-            .unwrap();
+            );
+        }
+        put.send().await.unwrap();
         // Stock moto has no such endpoint: its trails never delivered.
         if group_arn.is_some() && !stock {
             // The emulator never delivers logs; its CloudTrail patch lets a test say when

@@ -459,6 +459,9 @@ pub struct Trail {
     pub encrypted_with: Option<String>,
     /// Delivers here (delivered an hour ago on the patched emulator; never on stock moto).
     pub log_group: Option<LogGroup>,
+    /// S3 object-level events of every bucket, with this ReadWriteType (`All`, `WriteOnly`,
+    /// `ReadOnly`): CT-08 (writes), CT-09 (reads) in the Regions the trail records.
+    pub s3_data_events: Option<&'static str>,
 }
 
 #[derive(Debug, Clone)]
@@ -646,6 +649,7 @@ impl Spec {
                     retention_days: 365,
                     cis_alarms: true,
                 }),
+                s3_data_events: Some("All"),
             }],
             alarms: vec![],
             databases: vec![
@@ -1022,13 +1026,14 @@ pub const INSECURE: &[Change] = &[
         make: |s| bucket(s, "findings-bucket").expire_after_days = Some(30),
     },
     Change {
-        name: "the trail single-Region, unvalidated, unencrypted and not in CloudWatch Logs (CT-01..03, CT-06, CW-01..15)",
+        name: "the trail single-Region, unvalidated, unencrypted, not in CloudWatch Logs, logging S3 object reads only (CT-01..03, CT-06, CT-08, CW-01..15)",
         make: |s| {
             let t = &mut s.trails[0];
             t.multi_region = false;
             t.log_file_validation = false;
             t.encrypted_with = None;
             t.log_group = None;
+            t.s3_data_events = Some("ReadOnly");
         },
     },
     Change {
@@ -1486,6 +1491,7 @@ fn scale(s: &mut Spec, n: Scale) {
             retention_days: 400,
             cis_alarms: true,
         }),
+        s3_data_events: Some("WriteOnly"),
     });
     s.alarms.push(Alarm {
         name: "quiet-alarm".into(),

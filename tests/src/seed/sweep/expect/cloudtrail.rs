@@ -11,7 +11,18 @@ pub(super) fn expect(e: &mut Expect) {
     let covered = spec.trails.iter().any(|t| t.multi_region);
     for region in REGIONS {
         let all = format!("arn:aws:cloudtrail:{region}:{}:trail/*", spec.id);
-        e.on("CT-01", all, region).pass_if(covered);
+        e.on("CT-01", &all, region).pass_if(covered);
+        // CT-08, CT-09: a trail recording the Region logs S3 object writes, reads.
+        let logs = |directions: &[&str]| {
+            spec.trails.iter().any(|t| {
+                (t.multi_region || t.region == region)
+                    && t.s3_data_events.is_some_and(|rw| directions.contains(&rw))
+            })
+        };
+        e.on("CT-08", &all, region)
+            .pass_if(logs(&["All", "WriteOnly"]));
+        e.on("CT-09", all, region)
+            .pass_if(logs(&["All", "ReadOnly"]));
     }
     for t in &spec.trails {
         let arn = e.arn(&t.name);
