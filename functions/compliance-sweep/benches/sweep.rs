@@ -3,7 +3,9 @@
 //! secrets, buckets, databases and functions over three Regions, good and bad ones of every
 //! kind), every service, all three Regions. Prints the wall time, the CPU time of this process
 //! during the sweep, the AWS calls and calls per resource, the peak memory, and whether the
-//! findings equal the ground truth exactly; then the calls by operation; then the request parser
+//! findings equal the ground truth exactly; then the same figures of time and memory for a
+//! second sweep, which reads the first one's findings back and compares with them, as every
+//! nightly run after the first does; then the calls by operation; then the request parser
 //! fuzzed with a million generated inputs (inputs, read, rejected, panics). Asserts nothing
 //! about time.
 //!
