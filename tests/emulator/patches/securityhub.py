@@ -50,6 +50,15 @@ CUSTOMER_FIELDS = ("Note", "UserDefinedFields", "VerificationState", "Workflow")
 _reject = {}
 
 
+def _index(backend):
+    """Findings by id (moto keeps a list: a scan per finding made a large import quadratic)."""
+    index = getattr(backend, "_vigil_index", None)
+    if index is None or len(index) != len(backend.findings):
+        index = {f.id: f for f in backend.findings}
+        backend._vigil_index = index
+    return index
+
+
 def _problem(self, finding):
     missing = [k for k in REQUIRED if finding.get(k) in (None, "", [], {})]
     if missing:
@@ -86,13 +95,16 @@ def batch_import_findings(self, findings):
         if problem:
             failed.append({"Id": fid, "ErrorCode": "InvalidInput", "ErrorMessage": problem})
             continue
-        existing = next((f for f in self.findings if f.id == fid), None)
+        index = _index(self)
+        existing = index.get(fid)
         if existing is None:
             data = dict(finding)
             data.setdefault("Workflow", {"Status": "NEW"})
             data["WorkflowState"] = "NEW"
             data.setdefault("RecordState", "ACTIVE")
-            self.findings.append(models.Finding(fid, data))
+            created = models.Finding(fid, data)
+            self.findings.append(created)
+            index[fid] = created
         else:
             old = existing.data
             update = {k: v for k, v in finding.items() if k not in CUSTOMER_FIELDS}
@@ -115,14 +127,9 @@ def batch_update_findings(self):
     backend = self.securityhub_backend
     processed, unprocessed = [], []
     for ident in body.get("FindingIdentifiers", []):
-        finding = next(
-            (
-                f
-                for f in backend.findings
-                if f.id == ident.get("Id") and f.data.get("ProductArn") == ident.get("ProductArn")
-            ),
-            None,
-        )
+        finding = _index(backend).get(ident.get("Id"))
+        if finding is not None and finding.data.get("ProductArn") != ident.get("ProductArn"):
+            finding = None
         if finding is None:
             unprocessed.append(
                 {
