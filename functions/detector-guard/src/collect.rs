@@ -8,7 +8,6 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::Utc;
 use futures::{StreamExt, stream};
-use serde_json::json;
 use vigil::arn::Arn;
 use vigil::aws::AwsCallError;
 use vigil::state::Awaiting;
@@ -222,25 +221,9 @@ pub(crate) fn probe_events(
     region: &str,
     types: &[(String, f64)],
 ) -> Vec<serde_json::Value> {
+    let now = Utc::now();
     let probe = |kind: &str, severity: f64| {
-        json!({
-            "version": "0",
-            "id": "00000000-0000-4000-8000-000000000000",
-            "detail-type": "GuardDuty Finding",
-            "source": "aws.guardduty",
-            "account": account,
-            "time": Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-            "region": region,
-            "resources": [],
-            "detail": {
-                "schemaVersion": "2.0",
-                "accountId": account,
-                "region": region,
-                "type": kind,
-                "severity": severity,
-                "service": {"additionalInfo": {"sample": true}},
-            },
-        })
+        vigil::events::guardduty::probe_event(account, region, kind, severity, now, true)
     };
     let mut events: Vec<_> = types.iter().map(|(t, s)| probe(t, *s)).collect();
     if let Some((first, _)) = types.first() {

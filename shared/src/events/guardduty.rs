@@ -39,6 +39,43 @@ pub const SOURCE: &str = "aws.guardduty";
 /// The `detail-type` of GuardDuty finding events.
 pub const DETAIL_TYPE: &str = "GuardDuty Finding";
 
+/// A finding event of `finding_type` at `severity` as EventBridge delivers it, with only what
+/// event patterns match on: the envelope `events:TestEventPattern` requires (id, account,
+/// source, time, region, resources, detail-type) and the finding's account, Region, type and
+/// severity; `sample` adds `service.additionalInfo.sample: true`, as GuardDuty marks sample
+/// findings. detector-guard's drill and the sweep's GD-06 ask EventBridge whether a rule's
+/// pattern matches such an event, so both send the same one.
+pub fn probe_event(
+    account: &str,
+    region: &str,
+    finding_type: &str,
+    severity: f64,
+    time: DateTime<Utc>,
+    sample: bool,
+) -> Value {
+    let mut detail = serde_json::json!({
+        "schemaVersion": "2.0",
+        "accountId": account,
+        "region": region,
+        "type": finding_type,
+        "severity": severity,
+    });
+    if sample {
+        detail["service"] = serde_json::json!({"additionalInfo": {"sample": true}});
+    }
+    serde_json::json!({
+        "version": "0",
+        "id": "00000000-0000-4000-8000-000000000000",
+        "detail-type": DETAIL_TYPE,
+        "source": SOURCE,
+        "account": account,
+        "time": time.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        "region": region,
+        "resources": [],
+        "detail": detail,
+    })
+}
+
 /// One finding event: the envelope fields that matter and the finding.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FindingEvent {
@@ -1071,6 +1108,47 @@ where
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn probe_events_carry_what_test_event_pattern_requires() {
+        let time = Utc.with_ymd_and_hms(2026, 6, 1, 0, 0, 0).unwrap();
+        let probe = probe_event(
+            "111122223333",
+            "eu-west-1",
+            "Recon:EC2/PortProbeUnprotectedPort",
+            7.0,
+            time,
+            false,
+        );
+        for field in [
+            "id",
+            "account",
+            "source",
+            "time",
+            "region",
+            "resources",
+            "detail-type",
+        ] {
+            assert!(probe.get(field).is_some(), "{field}");
+        }
+        assert_eq!(probe["source"], SOURCE);
+        assert_eq!(probe["detail-type"], DETAIL_TYPE);
+        assert_eq!(probe["time"], "2026-06-01T00:00:00Z");
+        assert_eq!(probe["detail"]["severity"], 7.0);
+        assert!(probe["detail"].get("service").is_none());
+        let sample = probe_event(
+            "111122223333",
+            "eu-west-1",
+            "Recon:EC2/PortProbeUnprotectedPort",
+            8.0,
+            time,
+            true,
+        );
+        assert_eq!(
+            sample["detail"]["service"]["additionalInfo"]["sample"],
+            true
+        );
+    }
 
     fn event() -> Value {
         json!({

@@ -63,25 +63,17 @@ pub(super) async fn collect(c: &Collector, region: &str) -> GuardDutyFacts {
 /// The severities GD-06 probes the rules with: the two ends of High (7.0-8.9).
 pub(crate) const PROBE_SEVERITIES: [f64; 2] = [7.0, 8.9];
 
-/// A GuardDuty finding event as EventBridge receives it, of a High finding type at `severity`.
+/// A GuardDuty finding event of a High finding type at `severity`, not marked as a sample (a
+/// rule may rightly leave samples out).
 fn probe_event(account: &str, region: &str, severity: f64) -> String {
-    serde_json::json!({
-        "version": "0",
-        "id": "00000000-0000-4000-8000-000000000000",
-        "detail-type": "GuardDuty Finding",
-        "source": "aws.guardduty",
-        "account": account,
-        "time": chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-        "region": region,
-        "resources": [],
-        "detail": {
-            "schemaVersion": "2.0",
-            "accountId": account,
-            "region": region,
-            "type": "UnauthorizedAccess:EC2/TorClient",
-            "severity": severity,
-        },
-    })
+    vigil::events::guardduty::probe_event(
+        account,
+        region,
+        "UnauthorizedAccess:EC2/TorClient",
+        severity,
+        chrono::Utc::now(),
+        false,
+    )
     .to_string()
 }
 
