@@ -8,73 +8,14 @@
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
 use vigil::aws::{AwsCallError, AwsFailure};
 
-use crate::aws::securityhub::{self, Rejected};
+use crate::aws::securityhub;
 use crate::checks::Finding;
-use crate::report::asff::{BATCH, Import, Plan, Target, finding_id};
+use crate::report::asff::{BATCH, Exported, Import, Plan, Target, Workflow, finding_id};
 
 /// Attempts per finding Security Hub rejects, the first included.
 const ATTEMPTS: u32 = 3;
-/// How many failed findings the report lists (all of them are logged).
-const LISTED: usize = 100;
-
-/// What the export did.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct Exported {
-    /// The Region and product the findings went to.
-    pub product_arn: String,
-    /// Findings Security Hub accepted (`ARCHIVED` ones included).
-    pub imported: usize,
-    /// Of those, findings archived because their resource is gone or no longer in scope.
-    pub archived: usize,
-    /// Findings whose workflow status was set (resolved, suppressed, reopened).
-    pub workflow_updated: usize,
-    /// Calls made (each may hide the SDK's own retries of a throttled request).
-    pub calls: usize,
-    /// Findings sent again after Security Hub rejected them once.
-    pub retried: usize,
-    /// Findings not imported or not updated, after the retries.
-    pub failed_count: usize,
-    /// The first of them, each with Security Hub's reason.
-    pub failed: Vec<Rejected>,
-    /// Milliseconds the export took.
-    pub took_ms: u128,
-    /// A call refused as a whole, which stopped the export.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub error: Option<String>,
-}
-
-impl Exported {
-    /// A finding Security Hub rejected: logged by id with the reason.
-    fn fail(&mut self, rejected: Rejected) {
-        tracing::error!(id = %rejected.id, code = %rejected.code, message = %rejected.message, "Security Hub did not take this finding");
-        self.count(rejected);
-    }
-
-    fn count(&mut self, rejected: Rejected) {
-        self.failed_count += 1;
-        if self.failed.len() < LISTED {
-            self.failed.push(rejected);
-        }
-    }
-
-    /// Every finding of `ids` failed with `error`, a call refused as a whole (logged once, by
-    /// the caller, not per finding).
-    fn fail_all(&mut self, ids: impl IntoIterator<Item = String>, error: &AwsCallError) {
-        for id in ids {
-            self.count(Rejected {
-                id,
-                code: error
-                    .code
-                    .clone()
-                    .unwrap_or_else(|| "CallFailed".to_owned()),
-                message: error.to_string(),
-            });
-        }
-    }
-}
 
 /// Sends `plan` for run `run_id` (its findings `current`, observed at `at`) to `client`, as
 /// `target`'s own product.
@@ -181,7 +122,7 @@ pub(crate) async fn export(
                     client,
                     &report.product_arn,
                     &pending,
-                    change.status,
+                    workflow_status(change.status),
                     &change.note,
                 )
                 .await
@@ -266,4 +207,13 @@ async fn back_off(attempt: u32) {
     let base = 200u64 << attempt;
     let jitter = rand::random::<u64>() % base;
     tokio::time::sleep(Duration::from_millis(base / 2 + jitter)).await;
+}
+
+fn workflow_status(w: Workflow) -> aws_sdk_securityhub::types::WorkflowStatus {
+    use aws_sdk_securityhub::types::WorkflowStatus;
+    match w {
+        Workflow::Resolved => WorkflowStatus::Resolved,
+        Workflow::Suppressed => WorkflowStatus::Suppressed,
+        Workflow::New => WorkflowStatus::New,
+    }
 }

@@ -6,8 +6,6 @@ use aws_sdk_securityhub::types::{
 };
 use vigil::aws::AwsCallError;
 
-use crate::report::asff::Workflow;
-
 /// A finding Security Hub did not take, with its reason.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Rejected {
@@ -44,14 +42,9 @@ pub(crate) async fn set_workflow(
     client: &aws_sdk_securityhub::Client,
     product_arn: &str,
     ids: &[String],
-    status: Workflow,
+    status: WorkflowStatus,
     note: &str,
 ) -> Result<Vec<Rejected>, AwsCallError> {
-    let status = match status {
-        Workflow::Resolved => WorkflowStatus::Resolved,
-        Workflow::Suppressed => WorkflowStatus::Suppressed,
-        Workflow::New => WorkflowStatus::New,
-    };
     let out = client
         .batch_update_findings()
         .set_finding_identifiers(Some(

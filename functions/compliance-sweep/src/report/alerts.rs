@@ -170,10 +170,7 @@ pub(crate) fn invocation_failed(error: &Error, request: &Value) -> Alert {
 
 /// One alert when Security Hub did not take every finding: how many, why, and the first of
 /// them by id (the evidence bundle holds them all; the next run sends them again).
-pub(crate) fn security_hub(
-    exported: &crate::actions::security_hub::Exported,
-    run_id: &str,
-) -> Option<Alert> {
+pub(crate) fn security_hub(exported: &super::asff::Exported, run_id: &str) -> Option<Alert> {
     if exported.failed_count == 0 {
         return None;
     }

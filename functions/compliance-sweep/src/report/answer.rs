@@ -3,8 +3,8 @@
 
 use serde::Serialize;
 
+use super::asff::Exported;
 use super::{Counts, SealedRun};
-use crate::actions::security_hub::Exported;
 use crate::checks::Finding;
 use crate::facts::Shard;
 use crate::mute::MuteReport;

@@ -27,9 +27,12 @@ use aws_sdk_securityhub::types::{
     Severity as AsffSeverity, SeverityLabel,
 };
 use chrono::{DateTime, SecondsFormat, Utc};
+use serde::Serialize;
 use sha2::{Digest, Sha256};
 use vigil::alert::Severity;
+use vigil::aws::AwsCallError;
 
+use crate::aws::securityhub::Rejected;
 use crate::checks::catalogue::{self, CIS_VERSIONS};
 use crate::checks::{Finding, ResourceType, Status};
 use crate::facts::{GLOBAL, Shard};
@@ -38,6 +41,8 @@ use crate::facts::{GLOBAL, Shard};
 pub(crate) const SCHEMA_VERSION: &str = "2018-10-08";
 /// `BatchImportFindings` and `BatchUpdateFindings` take at most this many findings a call.
 pub(crate) const BATCH: usize = 100;
+/// How many failed findings the answer lists (all of them are logged).
+const LISTED: usize = 100;
 
 /// ASFF's length limits on the text fields Vigil fills.
 const TITLE_MAX: usize = 256;
@@ -385,6 +390,62 @@ impl Plan {
             });
         }
         plan
+    }
+}
+
+/// What the export did (in the invocation's answer).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Exported {
+    /// The Region and product the findings went to.
+    pub product_arn: String,
+    /// Findings Security Hub accepted (`ARCHIVED` ones included).
+    pub imported: usize,
+    /// Of those, findings archived because their resource is gone or no longer in scope.
+    pub archived: usize,
+    /// Findings whose workflow status was set (resolved, suppressed, reopened).
+    pub workflow_updated: usize,
+    /// Calls made (each may hide the SDK's own retries of a throttled request).
+    pub calls: usize,
+    /// Findings sent again after Security Hub rejected them once.
+    pub retried: usize,
+    /// Findings not imported or not updated, after the retries.
+    pub failed_count: usize,
+    /// The first of them, each with Security Hub's reason.
+    pub failed: Vec<Rejected>,
+    /// Milliseconds the export took.
+    pub took_ms: u128,
+    /// A call refused as a whole, which stopped the export.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+impl Exported {
+    /// A finding Security Hub rejected: logged by id with the reason.
+    pub(crate) fn fail(&mut self, rejected: Rejected) {
+        tracing::error!(id = %rejected.id, code = %rejected.code, message = %rejected.message, "Security Hub did not take this finding");
+        self.count(rejected);
+    }
+
+    fn count(&mut self, rejected: Rejected) {
+        self.failed_count += 1;
+        if self.failed.len() < LISTED {
+            self.failed.push(rejected);
+        }
+    }
+
+    /// Every finding of `ids` failed with `error`, a call refused as a whole (logged once, by
+    /// the caller, not per finding).
+    pub(crate) fn fail_all(&mut self, ids: impl IntoIterator<Item = String>, error: &AwsCallError) {
+        for id in ids {
+            self.count(Rejected {
+                id,
+                code: error
+                    .code
+                    .clone()
+                    .unwrap_or_else(|| "CallFailed".to_owned()),
+                message: error.to_string(),
+            });
+        }
     }
 }
 
