@@ -200,7 +200,6 @@ async fn iam(spec: &Spec, sdk: &SdkConfig) -> Names {
                         .await
                         .unwrap();
                 }
-                for _ in 0..user.access_keys {
                 if user.console == Console::PasswordAndHardwareMfa {
                     // A hardware TOTP token: a serial number, no virtual device.
                     iam.enable_mfa_device()
@@ -212,6 +211,7 @@ async fn iam(spec: &Spec, sdk: &SdkConfig) -> Names {
                         .await
                         .unwrap();
                 }
+                for _ in 0..user.access_keys {
                     iam.create_access_key()
                         .user_name(&user.name)
                         .send()
@@ -1094,7 +1094,6 @@ async fn functions(spec: &Spec, sdk: &SdkConfig, names: &BTreeMap<String, String
                 .create_function_url_config()
                 .function_name(&f.name)
                 .auth_type(FunctionUrlAuthType::from(auth))
-                .send()
                 .cors(
                     aws_sdk_lambda::types::Cors::builder()
                         .allow_origins(if f.url_cors_any {
@@ -1104,6 +1103,7 @@ async fn functions(spec: &Spec, sdk: &SdkConfig, names: &BTreeMap<String, String
                         })
                         .build(),
                 )
+                .send()
                 .await
                 .unwrap();
         }

@@ -220,6 +220,11 @@ impl Doc {
         matches!(self, Doc::Admin | Doc::AllButS3)
     }
 
+    /// Every KMS action on * (IAM-21): through * or NotAction.
+    pub fn all_of_kms(&self) -> bool {
+        matches!(self, Doc::Admin | Doc::AllButS3)
+    }
+
     /// A privilege-escalation combination (IAM-19): IAM writes, through *, NotAction or
     /// iam:CreatePolicyVersion (PassRole alone hands a role to nothing).
     pub fn escalates(&self) -> bool {
@@ -245,7 +250,20 @@ pub struct Group {
 pub enum Console {
     None,
     Password,
+    /// A console password and a virtual MFA device (an authenticator app).
     PasswordAndMfa,
+    /// A console password and a hardware MFA device (IAM-22).
+    PasswordAndHardwareMfa,
+}
+
+impl Console {
+    /// Any MFA device at all.
+    pub fn mfa(self) -> bool {
+        matches!(
+            self,
+            Console::PasswordAndMfa | Console::PasswordAndHardwareMfa
+        )
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -254,11 +272,6 @@ pub struct User {
     pub console: Console,
     pub access_keys: usize,
     pub groups: Vec<String>,
-    /// Every KMS action on * (IAM-21): through * or NotAction.
-    pub fn all_of_kms(&self) -> bool {
-        matches!(self, Doc::Admin | Doc::AllButS3)
-    }
-
     /// Names of [`Policy`]s.
     pub attached: Vec<String>,
     /// (policy name, document)
@@ -284,21 +297,8 @@ pub struct Role {
     pub name: String,
     pub inline: Doc,
     pub trust: Trust,
-    /// A console password and a virtual MFA device (an authenticator app).
 }
 
-    /// A console password and a hardware MFA device (IAM-22).
-    PasswordAndHardwareMfa,
-}
-
-impl Console {
-    /// Any MFA device at all.
-    pub fn mfa(self) -> bool {
-        matches!(
-            self,
-            Console::PasswordAndMfa | Console::PasswordAndHardwareMfa
-        )
-    }
 /// Who may assume a role (IAM-15, IAM-16).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Trust {
@@ -521,6 +521,8 @@ pub struct Function {
     pub public_policy: bool,
     /// A function URL with this AuthType (`NONE` fails LAM-04, `AWS_IAM` passes).
     pub url_auth: Option<&'static str>,
+    /// The URL's CORS allows every origin, `*` (fails LAM-05); otherwise one named origin.
+    pub url_cors_any: bool,
 }
 
 /// The runtime of functions on a supported one.
@@ -555,8 +557,6 @@ impl Spec {
                 },
             }],
             groups: vec![Group {
-    /// The URL's CORS allows every origin, `*` (fails LAM-05); otherwise one named origin.
-    pub url_cors_any: bool,
                 name: "readers".into(),
                 attached: vec!["read-policy".into()],
             }],
@@ -568,6 +568,10 @@ impl Spec {
                 User {
                     console: Console::PasswordAndMfa,
                     ..User::new("console-mfa")
+                },
+                User {
+                    console: Console::PasswordAndHardwareMfa,
+                    ..User::new("console-token")
                 },
                 User {
                     access_keys: 1,
@@ -604,10 +608,6 @@ impl Spec {
                     ..b("logs-bucket")
                 },
                 Bucket {
-                User {
-                    console: Console::PasswordAndHardwareMfa,
-                    ..User::new("console-token")
-                },
                     block: true,
                     logs_to: Some("logs-bucket".into()),
                     ..b("trail-bucket")
@@ -711,6 +711,7 @@ impl Spec {
                 encrypted_with: Some("good-key".into()),
                 public_policy: false,
                 url_auth: Some("AWS_IAM"),
+                url_cors_any: false,
             }],
             log_groups: vec![AppLogGroup {
                 name: "app-logs".into(),
@@ -746,7 +747,6 @@ impl Spec {
 
     /// This spec with `changes` made.
     pub fn with(mut self, changes: &[Change]) -> Spec {
-                url_cors_any: false,
         for change in changes {
             (change.make)(&mut self);
         }
@@ -1123,6 +1123,7 @@ pub const INSECURE: &[Change] = &[
                 encrypted_with: Some("good-key".into()),
                 public_policy: false,
                 url_auth: None,
+                url_cors_any: false,
             }
         },
     },
@@ -1139,6 +1140,7 @@ pub const INSECURE: &[Change] = &[
                 encrypted_with: None,
                 public_policy: true,
                 url_auth: None,
+                url_cors_any: false,
             })
         },
     },
@@ -1158,7 +1160,6 @@ pub const INSECURE: &[Change] = &[
         make: |s| {
             s.functions.push(Function {
                 name: "open-url-fn".into(),
-                url_cors_any: false,
                 region: REGION,
                 role: "scoped-role".into(),
                 env: vec![],
@@ -1167,6 +1168,7 @@ pub const INSECURE: &[Change] = &[
                 encrypted_with: None,
                 public_policy: false,
                 url_auth: Some("NONE"),
+                url_cors_any: true,
             })
         },
     },
@@ -1191,7 +1193,6 @@ pub const INSECURE: &[Change] = &[
         make: |s| {
             for p in &mut s.parameters {
                 if p.name == "/app/db/password" {
-                url_cors_any: false,
                     p.kind = "String";
                     p.secret = true;
                 }
@@ -1219,7 +1220,6 @@ pub enum Preset {
 pub struct Scale {
     pub users: usize,
     pub roles: usize,
-                url_cors_any: true,
     pub keys: usize,
     pub secrets: usize,
     pub buckets: usize,
@@ -1429,6 +1429,7 @@ fn scale(s: &mut Spec, n: Scale) {
                 4 => Some("AWS_IAM"),
                 _ => None,
             },
+            url_cors_any: i % 12 == 4,
         });
     }
     // Parameters: a connection string with its password, configuration in String and
@@ -1482,7 +1483,6 @@ fn scale(s: &mut Spec, n: Scale) {
         name: "org-trail".into(),
         region: REGIONS[1],
         bucket: "org-trail-bucket".into(),
-            url_cors_any: i % 12 == 4,
         multi_region: true,
         log_file_validation: true,
         encrypted_with: Some(format!("region-key-{}", REGIONS[1])),
