@@ -218,8 +218,8 @@ async fn finish(outcome: Outcome, deps: &Deps) -> Result<Answered, Error> {
     }
     let mut sealed = answer::sealed(&outcome, &stored, deps.signer.is_some());
     sealed.security_hub = security_hub;
-    tracing::info!(run_id = %sealed.run_id, location = %sealed.location, pass = sealed.totals.pass, fail = sealed.totals.fail, error = sealed.totals.error, api_calls = sealed.api_calls, "sweep sealed");
     sealed.seal_ms = seal_ms;
+    tracing::info!(run_id = %sealed.run_id, location = %sealed.location, pass = sealed.totals.pass, fail = sealed.totals.fail, error = sealed.totals.error, api_calls = sealed.api_calls, "sweep sealed");
     Ok(Answered {
         answer: Answer::Sealed(sealed),
         findings: outcome.findings,
