@@ -3,7 +3,8 @@
 //! secrets, buckets, databases and functions over three Regions, good and bad ones of every
 //! kind), every service, all three Regions. Prints the wall time, the CPU time of this process
 //! during the sweep, the AWS calls and calls per resource, the peak memory, and whether the
-//! findings equal the ground truth exactly; then the same figures of time and memory for a
+//! findings equal the ground truth exactly; what sealing the bundle and the Security Hub
+//! export (ASFF, into the emulator's Security Hub) cost, for both sweeps; then the same figures of time and memory for a
 //! second sweep, which reads the first one's findings back and compares with them, as every
 //! nightly run after the first does; then the calls by operation; then the request parser
 //! fuzzed with a million generated inputs (inputs, read, rejected, panics). Asserts nothing
@@ -117,11 +118,26 @@ async fn main() {
         + s.trails.len()
         + s.alarms.len()
         + s.databases.len()
-        + s.functions.len();
+        + s.functions.len()
+        + s.log_groups.len()
+        + s.parameters.len();
 
     let dir = tempfile::tempdir().expect("temp dir");
     let regions = REGIONS.join(",");
-    let deps = account.deps(dir.path(), &[("VIGIL_SWEEP_REGIONS", &regions)]);
+    // The nightly run as deployed with SweepSecurityHubExport=Enabled: findings go to the
+    // emulator's Security Hub after sealing.
+    aws_sdk_securityhub::Client::new(&account.sdk)
+        .enable_security_hub()
+        .send()
+        .await
+        .expect("Security Hub enabled");
+    let deps = account.deps(
+        dir.path(),
+        &[
+            ("VIGIL_SWEEP_REGIONS", &regions),
+            ("VIGIL_SWEEP_SECURITY_HUB", "true"),
+        ],
+    );
 
     // The first sweep of the account (no previous bundle) ...
     let (answered, first) = measured(&deps).await;
@@ -132,7 +148,9 @@ async fn main() {
     // ... then the nightly case: a second sweep, which reads the first one's findings back
     // and compares. The first one's findings are let go first, as a new invocation has none.
     drop(answered);
-    let (_, second) = measured(&deps).await;
+    let (answered_second, second) = measured(&deps).await;
+    let answer_second = serde_json::to_value(&answered_second.answer).expect("answers serialise");
+    drop(answered_second);
 
     let calls = answer["api_calls"].as_u64().unwrap_or(0);
     let summary: serde_json::Value = serde_json::from_slice(
@@ -210,6 +228,22 @@ async fn main() {
         second.peak,
         second.heap_peak as f64 / MIB
     );
+    for (name, a) in [("first", &answer), ("second", &answer_second)] {
+        let hub = &a["security_hub"];
+        println!(
+            "| {name} sweep: sealing (compare, build, hash, sign, store the bundle) | {} ms |",
+            a["seal_ms"]
+        );
+        println!(
+            "| {name} sweep: Security Hub export (ASFF): findings imported / archived, workflow updates, calls, failed, time | {} / {}, {}, {}, {}, {} ms |",
+            hub["imported"],
+            hub["archived"],
+            hub["workflow_updated"],
+            hub["calls"],
+            hub["failed_count"],
+            hub["took_ms"]
+        );
+    }
     println!(
         "| ground truth | {} |",
         if truth.exact() {
