@@ -429,70 +429,99 @@ async fn buckets(
         vec![]
     })
     .await;
+    let names = each(&spec.buckets, |b| async move {
+        let s3c = s3(&in_region(sdk, b.region));
+        let name = b.bucket.as_str();
+        if b.block {
+            s3c.put_public_access_block()
+                .bucket(name)
+                .public_access_block_configuration(all_on())
+                .send()
+                .await
+                .unwrap();
+        }
+        if b.public_acl {
+            s3c.put_bucket_acl()
+                .bucket(name)
+                .acl(aws_sdk_s3::types::BucketCannedAcl::PublicRead)
+                .send()
+                .await
+                .unwrap();
+        }
+        if b.versioned {
+            s3c.put_bucket_versioning()
+                .bucket(name)
+                .versioning_configuration(
+                    aws_sdk_s3::types::VersioningConfiguration::builder()
+                        .status(aws_sdk_s3::types::BucketVersioningStatus::Enabled)
+                        .build(),
+                )
+                .send()
+                .await
+                .unwrap();
+        }
+        if let Some(policy) = b.policy {
+            s3c.put_bucket_policy()
+                .bucket(name)
+                .policy(bucket_policy(policy, name))
+                .send()
+                .await
+                .unwrap();
+        }
+        if let Some(key) = &b.encrypted_with {
+            s3c.put_bucket_encryption()
+                .bucket(name)
+                .server_side_encryption_configuration(
+                    ServerSideEncryptionConfiguration::builder()
+                        .rules(
+                            ServerSideEncryptionRule::builder()
+                                .apply_server_side_encryption_by_default(
+                                    ServerSideEncryptionByDefault::builder()
+                                        .sse_algorithm(ServerSideEncryption::AwsKms)
+                                        .kms_master_key_id(&keys[key])
+                                        .build()
+                                        .unwrap(),
+                                )
+                                .build(),
+                        )
+                        .build()
+                        .unwrap(),
+                )
+                .send()
+                .await
+                .unwrap();
+        }
+        if let Some(days) = b.expire_after_days {
+            s3c.put_bucket_lifecycle_configuration()
+                .bucket(name)
+                .lifecycle_configuration(
+                    BucketLifecycleConfiguration::builder()
+                        .rules(
+                            LifecycleRule::builder()
+                                .id("expire")
+                                .status(ExpirationStatus::Enabled)
+                                .filter(LifecycleRuleFilter::builder().prefix("").build())
+                                .expiration(LifecycleExpiration::builder().days(days).build())
+                                .build()
+                                .unwrap(),
+                        )
+                        .build()
+                        .unwrap(),
+                )
+                .send()
+                .await
+                .unwrap();
+        }
+        vec![(b.name.clone(), format!("arn:aws:s3:::{name}"))]
+    })
+    .await;
+    // Logging last: S3 refuses a target bucket whose policy does not yet let the logging
+    // service write, and each target's policy is put by its own task above.
     each(&spec.buckets, |b| {
         let name_of = &name_of;
         async move {
             let s3c = s3(&in_region(sdk, b.region));
             let name = b.bucket.as_str();
-            if b.block {
-                s3c.put_public_access_block()
-                    .bucket(name)
-                    .public_access_block_configuration(all_on())
-                    .send()
-                    .await
-                    .unwrap();
-            }
-            if b.public_acl {
-                s3c.put_bucket_acl()
-                    .bucket(name)
-                    .acl(aws_sdk_s3::types::BucketCannedAcl::PublicRead)
-                    .send()
-                    .await
-                    .unwrap();
-            }
-            if b.versioned {
-                s3c.put_bucket_versioning()
-                    .bucket(name)
-                    .versioning_configuration(
-                        aws_sdk_s3::types::VersioningConfiguration::builder()
-                            .status(aws_sdk_s3::types::BucketVersioningStatus::Enabled)
-                            .build(),
-                    )
-                    .send()
-                    .await
-                    .unwrap();
-            }
-            if let Some(policy) = b.policy {
-                s3c.put_bucket_policy()
-                    .bucket(name)
-                    .policy(bucket_policy(policy, name))
-                    .send()
-                    .await
-                    .unwrap();
-            }
-            if let Some(key) = &b.encrypted_with {
-                s3c.put_bucket_encryption()
-                    .bucket(name)
-                    .server_side_encryption_configuration(
-                        ServerSideEncryptionConfiguration::builder()
-                            .rules(
-                                ServerSideEncryptionRule::builder()
-                                    .apply_server_side_encryption_by_default(
-                                        ServerSideEncryptionByDefault::builder()
-                                            .sse_algorithm(ServerSideEncryption::AwsKms)
-                                            .kms_master_key_id(&keys[key])
-                                            .build()
-                                            .unwrap(),
-                                    )
-                                    .build(),
-                            )
-                            .build()
-                            .unwrap(),
-                    )
-                    .send()
-                    .await
-                    .unwrap();
-            }
             if let Some(target) = &b.logs_to {
                 s3c.put_bucket_logging()
                     .bucket(name)
@@ -511,31 +540,11 @@ async fn buckets(
                     .await
                     .unwrap();
             }
-            if let Some(days) = b.expire_after_days {
-                s3c.put_bucket_lifecycle_configuration()
-                    .bucket(name)
-                    .lifecycle_configuration(
-                        BucketLifecycleConfiguration::builder()
-                            .rules(
-                                LifecycleRule::builder()
-                                    .id("expire")
-                                    .status(ExpirationStatus::Enabled)
-                                    .filter(LifecycleRuleFilter::builder().prefix("").build())
-                                    .expiration(LifecycleExpiration::builder().days(days).build())
-                                    .build()
-                                    .unwrap(),
-                            )
-                            .build()
-                            .unwrap(),
-                    )
-                    .send()
-                    .await
-                    .unwrap();
-            }
-            vec![(b.name.clone(), format!("arn:aws:s3:::{name}"))]
+            vec![]
         }
     })
-    .await
+    .await;
+    names
 }
 
 async fn secrets(
