@@ -204,6 +204,12 @@ impl Finding {
         }
     }
 
+    /// What names this finding across runs: its check, Region and resource (comparing runs,
+    /// regressions, the Security Hub plan).
+    pub fn key(&self) -> (CheckId, &str, &str) {
+        (self.check, &self.region, &self.resource)
+    }
+
     pub fn with(mut self, key: &str, value: impl Into<serde_json::Value>) -> Self {
         self.evidence.insert(key.to_owned(), value.into());
         self

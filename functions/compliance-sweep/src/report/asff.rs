@@ -290,10 +290,6 @@ pub(crate) struct Plan {
 
 type Key<'a> = (crate::checks::CheckId, &'a str, &'a str);
 
-fn key(f: &Finding) -> Key<'_> {
-    (f.check, f.region.as_str(), f.resource.as_str())
-}
-
 /// Open in Security Hub: a finding Vigil sent and has not resolved or archived.
 fn open(s: Status) -> bool {
     matches!(s, Status::Fail | Status::Error | Status::Muted)
@@ -308,14 +304,14 @@ impl Plan {
         current: &[Finding],
         swept: &[Shard],
     ) -> Plan {
-        let before: BTreeMap<Key, &Finding> = previous.iter().map(|f| (key(f), f)).collect();
-        let now: BTreeSet<Key> = current.iter().map(key).collect();
+        let before: BTreeMap<Key, &Finding> = previous.iter().map(|f| (f.key(), f)).collect();
+        let now: BTreeSet<Key> = current.iter().map(Finding::key).collect();
         let mut plan = Plan::default();
         let mut resolved = Vec::new();
         let mut reopened = Vec::new();
         let mut suppressed: BTreeMap<String, Vec<String>> = BTreeMap::new();
         for (index, f) in current.iter().enumerate() {
-            let was = before.get(&key(f)).map(|p| p.status);
+            let was = before.get(&f.key()).map(|p| p.status);
             let active = Import::Current {
                 index,
                 state: RecordState::Active,
@@ -363,7 +359,7 @@ impl Plan {
         plan.imports.extend(
             previous
                 .iter()
-                .filter(|p| open(p.status) && !now.contains(&key(p)) && in_scope(p))
+                .filter(|p| open(p.status) && !now.contains(&p.key()) && in_scope(p))
                 .map(|p| Import::Gone(Box::new(p.clone()))),
         );
         if !resolved.is_empty() {

@@ -64,18 +64,13 @@ impl Changes {
         let Some(previous_run) = previous_run else {
             return Changes::default();
         };
-        let before: BTreeMap<Key, Status> = previous
-            .iter()
-            .map(|f| ((f.check, f.region.as_str(), f.resource.as_str()), f.status))
-            .collect();
+        let before: BTreeMap<Key, Status> = previous.iter().map(|f| (f.key(), f.status)).collect();
         let mut changes = Changes {
             previous_run: Some(previous_run.to_owned()),
             ..Changes::default()
         };
         for f in current {
-            let was = before
-                .get(&(f.check, f.region.as_str(), f.resource.as_str()))
-                .copied();
+            let was = before.get(&f.key()).copied();
             let change = || Change {
                 check: f.check,
                 severity: catalogue::get(f.check).severity.to_string(),

@@ -98,14 +98,11 @@ pub(crate) fn regressions(previous: &[Finding], current: &[Finding]) -> Vec<Regr
     let passed: BTreeSet<(CheckId, &str, &str)> = previous
         .iter()
         .filter(|f| f.status == Status::Pass)
-        .map(|f| (f.check, f.resource.as_str(), f.region.as_str()))
+        .map(Finding::key)
         .collect();
     current
         .iter()
-        .filter(|f| {
-            f.status == Status::Fail
-                && passed.contains(&(f.check, f.resource.as_str(), f.region.as_str()))
-        })
+        .filter(|f| f.status == Status::Fail && passed.contains(&f.key()))
         .map(|f| Regression {
             check: f.check,
             resource: f.resource.clone(),
