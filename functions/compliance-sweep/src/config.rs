@@ -33,6 +33,7 @@
 //! | `VIGIL_SWEEP_LOG_GROUP_RETENTION_DAYS` | 365 | CW-17: every log group (Prowler's default) |
 //! | `VIGIL_SWEEP_CLOUDWATCH_DELIVERY_HOURS` | 24 | CT-06 |
 //! | `VIGIL_SWEEP_RDS_BACKUP_DAYS` | 7 | RDS-05 |
+//! | `VIGIL_SWEEP_RDS_CERTIFICATE_MIN_DAYS` | 92 | RDS-17: a server certificate's days of validity left |
 //! | `VIGIL_SWEEP_S3_REQUIRE_CMK` | true | S3-04: SSE-S3 fails when true |
 //! | `VIGIL_SWEEP_MUTE_LIST` | none (nothing muted) | the mute list: `ssm:PARAMETER-NAME` or `s3://BUCKET/KEY` (see `mute`) |
 //! | `VIGIL_SWEEP_SECURITY_HUB` | false | send the findings to Security Hub (ASFF) in the function's Region after each sealed run |
@@ -67,6 +68,8 @@ pub struct Thresholds {
     pub log_group_retention_days: i32,
     pub cloudwatch_delivery_hours: i64,
     pub rds_backup_days: i32,
+    /// RDS-17: a server certificate must stay valid at least this many days.
+    pub rds_certificate_min_days: i64,
     pub s3_require_cmk: bool,
 }
 
@@ -96,6 +99,8 @@ impl Default for Thresholds {
             log_group_retention_days: 365,
             cloudwatch_delivery_hours: 24,
             rds_backup_days: 7,
+            // Three months, rounded up: Prowler fails a certificate with under 3 months left.
+            rds_certificate_min_days: 92,
             s3_require_cmk: true,
         }
     }
@@ -322,6 +327,12 @@ fn thresholds<F: Fn(&str) -> Option<String>>(env: &Env<F>) -> Result<Thresholds,
             720,
         )?,
         rds_backup_days: env.number("VIGIL_SWEEP_RDS_BACKUP_DAYS", t.rds_backup_days, 1, 35)?,
+        rds_certificate_min_days: env.number(
+            "VIGIL_SWEEP_RDS_CERTIFICATE_MIN_DAYS",
+            t.rds_certificate_min_days,
+            0,
+            3650,
+        )?,
         s3_require_cmk: env.flag("VIGIL_SWEEP_S3_REQUIRE_CMK", t.s3_require_cmk)?,
     })
 }

@@ -676,6 +676,36 @@ pub(crate) struct Database {
     /// `EnabledCloudwatchLogsExports` (absent: none).
     #[serde(default)]
     pub log_exports: Vec<String>,
+    /// Instances: `MonitoringInterval` (0: Enhanced Monitoring off); `None` when the answer
+    /// left it out.
+    #[serde(default)]
+    pub monitoring_interval: Option<i32>,
+    /// The port it listens on (instances: `Endpoint.Port`, else a non-zero `DbInstancePort`;
+    /// clusters: `Port`); `None` when the answer gave neither.
+    #[serde(default)]
+    pub port: Option<i32>,
+    /// Instances: `DBSubnetGroup.VpcId`; `None` when the answer has no DB subnet group (an
+    /// instance outside any VPC).
+    #[serde(default)]
+    pub vpc_id: Option<String>,
+    /// `EngineLifecycleSupport`; `None` when the answer left it out.
+    #[serde(default)]
+    pub lifecycle_support: Option<String>,
+    /// Instances: `CertificateDetails` (the server certificate's CA and expiry); `None` when
+    /// the answer left it out.
+    #[serde(default)]
+    pub certificate: Option<Certificate>,
+    /// Clusters: `BacktrackWindow` in seconds (absent: 0, AWS's documented default).
+    #[serde(default)]
+    pub backtrack_seconds: i64,
+}
+
+/// A DB instance's server certificate (`CertificateDetails`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct Certificate {
+    pub ca: Option<String>,
+    /// `ValidTill`; `None` when the answer left it out.
+    pub valid_till: Option<Time>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -52,6 +52,14 @@ const STOCK_GAPS: &[(&str, &str, &str)] = &[
     ("S3-06", "findings-bucket", "s3:GetBucketVersioning"),
     ("S3-06", "open-bucket", "s3:GetBucketVersioning"),
     ("S3-06", "blocked-bucket", "s3:GetBucketVersioning"),
+    // Stock moto drops EngineLifecycleSupport and never sends CertificateDetails.
+    ("RDS-16", "db", "EngineLifecycleSupport"),
+    ("RDS-16", "tls11-db", "EngineLifecycleSupport"),
+    ("RDS-16", "cluster", "EngineLifecycleSupport"),
+    ("RDS-16", "rewind-cluster", "EngineLifecycleSupport"),
+    ("RDS-16", "no-rewind-cluster", "EngineLifecycleSupport"),
+    ("RDS-17", "db", "CertificateDetails.ValidTill"),
+    ("RDS-17", "tls11-db", "CertificateDetails.ValidTill"),
 ];
 
 #[tokio::test]

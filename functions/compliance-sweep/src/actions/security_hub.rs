@@ -5,12 +5,13 @@
 //! Region, a missing permission) stops the export: every later call would fail the same way.
 //! The evidence bundle is already stored when this runs: a failed export never loses evidence.
 
+use std::future::Future;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use vigil::aws::{AwsCallError, AwsFailure};
 
-use crate::aws::securityhub;
+use crate::aws::securityhub::{self, Rejected};
 use crate::checks::Finding;
 use crate::report::asff::{BATCH, Exported, Import, Plan, Target, Workflow, finding_id};
 
@@ -43,119 +44,126 @@ pub(crate) async fn export(
         ),
     };
     let mut stopped = false;
-    for (n, batch) in plan.imports.chunks(BATCH).enumerate() {
+    for batch in plan.imports.chunks(BATCH) {
+        let id = |i: &&Import| match i {
+            Import::Current { index, .. } => finding_id(&current[*index]),
+            Import::Gone(p) => finding_id(p),
+        };
         if stopped {
-            report.fail_all(
-                batch.iter().map(|i| match i {
-                    Import::Current { index, .. } => finding_id(&current[*index]),
-                    Import::Gone(p) => finding_id(p),
-                }),
-                &stop_error(&report),
-            );
+            report.fail_all(batch.iter().map(|i| id(&i)), &stop_error(&report));
             continue;
         }
-        let mut pending: Vec<&Import> = batch.iter().collect();
-        for attempt in 1..=ATTEMPTS {
-            report.calls += 1;
-            let sent: Vec<_> = pending.iter().map(|i| finding(i)).collect();
-            let ids: Vec<String> = sent
-                .iter()
-                .map(|f| f.id.clone().unwrap_or_default())
-                .collect();
-            match securityhub::import(client, sent).await {
-                Ok(rejected) => {
-                    let again: Vec<&Import> = pending
-                        .iter()
-                        .zip(&ids)
-                        .filter(|(_, id)| rejected.iter().any(|r| &r.id == *id))
-                        .map(|(i, _)| *i)
-                        .collect();
-                    for (i, id) in pending.iter().zip(&ids) {
-                        if !rejected.iter().any(|r| &r.id == id) {
-                            report.imported += 1;
-                            if archived(i) {
-                                report.archived += 1;
-                            }
-                        }
-                    }
-                    if again.is_empty() {
-                        break;
-                    }
-                    if attempt == ATTEMPTS {
-                        rejected.into_iter().for_each(|r| report.fail(r));
-                        break;
-                    }
-                    tracing::warn!(
-                        batch = n,
-                        rejected = again.len(),
-                        attempt,
-                        "Security Hub rejected findings; sending them again"
-                    );
-                    report.retried += again.len();
-                    pending = again;
-                    back_off(attempt).await;
+        let refused = send_with_retries(
+            &mut report,
+            batch.iter().collect(),
+            id,
+            |items: Vec<&Import>| {
+                securityhub::import(client, items.into_iter().map(finding).collect())
+            },
+            |report, i| {
+                report.imported += 1;
+                if archived(i) {
+                    report.archived += 1;
                 }
-                Err(e) => {
-                    if retryable(&e) && attempt < ATTEMPTS {
-                        back_off(attempt).await;
-                        continue;
-                    }
-                    tracing::error!(error = %e, "Security Hub refused the import; the findings are in the evidence bundle");
-                    report.fail_all(ids, &e);
-                    report.error = Some(advice(&e, target));
-                    stopped = !retryable(&e);
-                    break;
-                }
-            }
+            },
+        )
+        .await;
+        if let Some(e) = refused {
+            tracing::error!(error = %e, "Security Hub refused the import; the findings are in the evidence bundle");
+            report.error = Some(advice(&e, target));
+            stopped = !retryable(&e);
         }
     }
+    let product_arn = report.product_arn.clone();
     for change in &plan.workflow {
         for ids in change.ids.chunks(BATCH) {
             if stopped {
                 report.fail_all(ids.iter().cloned(), &stop_error(&report));
                 continue;
             }
-            let mut pending: Vec<String> = ids.to_vec();
-            for attempt in 1..=ATTEMPTS {
-                report.calls += 1;
-                match securityhub::set_workflow(
-                    client,
-                    &report.product_arn,
-                    &pending,
-                    workflow_status(change.status),
-                    &change.note,
-                )
-                .await
-                {
-                    Ok(rejected) => {
-                        report.workflow_updated += pending.len() - rejected.len();
-                        if rejected.is_empty() {
-                            break;
-                        }
-                        if attempt == ATTEMPTS {
-                            rejected.into_iter().for_each(|r| report.fail(r));
-                            break;
-                        }
-                        report.retried += rejected.len();
-                        pending = rejected.into_iter().map(|r| r.id).collect();
-                        back_off(attempt).await;
+            let refused = send_with_retries(
+                &mut report,
+                ids.to_vec(),
+                |id: &String| id.clone(),
+                |ids: Vec<String>| {
+                    let product_arn = &product_arn;
+                    async move {
+                        securityhub::set_workflow(
+                            client,
+                            product_arn,
+                            &ids,
+                            workflow_status(change.status),
+                            &change.note,
+                        )
+                        .await
                     }
-                    Err(e) => {
-                        if retryable(&e) && attempt < ATTEMPTS {
-                            back_off(attempt).await;
-                            continue;
-                        }
-                        tracing::error!(error = %e, "Security Hub refused the workflow update");
-                        report.fail_all(pending.clone(), &e);
-                        report.error = Some(advice(&e, target));
-                        stopped = !retryable(&e);
-                        break;
-                    }
-                }
+                },
+                |report, _| report.workflow_updated += 1,
+            )
+            .await;
+            if let Some(e) = refused {
+                tracing::error!(error = %e, "Security Hub refused the workflow update");
+                report.error = Some(advice(&e, target));
+                stopped = !retryable(&e);
             }
         }
     }
     report
+}
+
+/// Sends `pending` with `send` up to [`ATTEMPTS`] times: items Security Hub rejected go again
+/// after a back-off, `accepted` counts each one taken, and those still rejected after the last
+/// attempt are named in `report`. A call refused as a whole is retried when throttled or
+/// transient; otherwise (or on the last attempt) every pending item is failed with it and the
+/// error is answered, for the caller to stop or go on.
+async fn send_with_retries<T, Send, Sent>(
+    report: &mut Exported,
+    mut pending: Vec<T>,
+    id: impl Fn(&T) -> String,
+    mut send: Send,
+    mut accepted: impl FnMut(&mut Exported, &T),
+) -> Option<AwsCallError>
+where
+    T: Clone,
+    Send: FnMut(Vec<T>) -> Sent,
+    Sent: Future<Output = Result<Vec<Rejected>, AwsCallError>>,
+{
+    for attempt in 1..=ATTEMPTS {
+        report.calls += 1;
+        match send(pending.clone()).await {
+            Ok(rejected) => {
+                let is_rejected = |item: &T| {
+                    let id = id(item);
+                    rejected.iter().any(|r| r.id == id)
+                };
+                pending
+                    .iter()
+                    .filter(|item| !is_rejected(item))
+                    .for_each(|item| accepted(report, item));
+                if rejected.is_empty() {
+                    return None;
+                }
+                if attempt == ATTEMPTS {
+                    rejected.into_iter().for_each(|r| report.fail(r));
+                    return None;
+                }
+                pending.retain(|item| is_rejected(item));
+                tracing::warn!(
+                    rejected = pending.len(),
+                    attempt,
+                    "Security Hub rejected findings; sending them again"
+                );
+                report.retried += pending.len();
+                back_off(attempt).await;
+            }
+            Err(e) if retryable(&e) && attempt < ATTEMPTS => back_off(attempt).await,
+            Err(e) => {
+                report.fail_all(pending.iter().map(&id), &e);
+                return Some(e);
+            }
+        }
+    }
+    None
 }
 
 fn archived(i: &Import) -> bool {

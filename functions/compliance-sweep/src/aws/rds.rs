@@ -3,8 +3,8 @@
 
 use std::collections::BTreeMap;
 
-use super::api;
-use crate::facts::{Database, Fetched};
+use super::{api, time};
+use crate::facts::{Certificate, Database, Fetched};
 
 /// A database with the parameter group its TLS setting comes from. `tls_parameter` is `None`
 /// (not read): collection reads the group where RDS-03 judges the database.
@@ -58,6 +58,20 @@ pub(crate) async fn db_instances(client: &aws_sdk_rds::Client) -> Fetched<Vec<Li
                 auto_minor_upgrade: i.auto_minor_version_upgrade,
                 copy_tags_to_snapshot: i.copy_tags_to_snapshot,
                 log_exports: i.enabled_cloudwatch_logs_exports.unwrap_or_default(),
+                monitoring_interval: i.monitoring_interval,
+                // DbInstancePort is 0 for most instances outside a cluster: the endpoint's
+                // port is the one clients use.
+                port: i
+                    .endpoint
+                    .and_then(|e| e.port)
+                    .or(i.db_instance_port.filter(|p| *p != 0)),
+                vpc_id: i.db_subnet_group.and_then(|g| g.vpc_id),
+                lifecycle_support: i.engine_lifecycle_support,
+                certificate: i.certificate_details.map(|c| Certificate {
+                    ca: c.ca_identifier,
+                    valid_till: c.valid_till.as_ref().and_then(time),
+                }),
+                backtrack_seconds: 0,
             },
         })
         .collect())
@@ -95,6 +109,12 @@ pub(crate) async fn db_clusters(client: &aws_sdk_rds::Client) -> Fetched<Vec<Lis
                 auto_minor_upgrade: c.auto_minor_version_upgrade,
                 copy_tags_to_snapshot: c.copy_tags_to_snapshot,
                 log_exports: c.enabled_cloudwatch_logs_exports.unwrap_or_default(),
+                monitoring_interval: c.monitoring_interval,
+                port: c.port,
+                vpc_id: None,
+                lifecycle_support: c.engine_lifecycle_support,
+                certificate: None,
+                backtrack_seconds: c.backtrack_window.unwrap_or(0),
             },
         })
         .collect())

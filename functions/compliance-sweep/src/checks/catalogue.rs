@@ -496,6 +496,28 @@ pub const CATALOGUE: &[Check] = &[
         .fix("aws rds modify-db-instance --db-instance-identifier DB --cloudwatch-logs-export-configuration '{\"EnableLogTypes\":[\"postgresql\"]}' (error, general, slowquery, audit for MySQL; modify-db-cluster for Aurora)"),
     row(RDS_12, "TLS 1.2 or newer enforced by the (cluster) parameter group", S::Rds, Medium, Encryption)
         .fix("In a custom (cluster) parameter group: PostgreSQL rds.force_ssl=1 and ssl_min_protocol_version=TLSv1.2; MySQL/MariaDB require_secure_transport=ON and tls_version=TLSv1.2,TLSv1.3; SQL Server rds.force_ssl=1, rds.tls10=disabled, rds.tls11=disabled (aws rds modify-db-parameter-group --parameters ...; modify-db-cluster-parameter-group for Aurora), then reboot if the parameter is static."),
+    row(RDS_13, "Enhanced Monitoring on", S::Rds, Low, Detection)
+        .prowler(&["rds_instance_enhanced_monitoring_enabled"])
+        .security_hub(&["RDS.6"])
+        .fix("aws rds modify-db-instance --db-instance-identifier DB --monitoring-interval 60 --monitoring-role-arn arn:aws:iam::ACCOUNT:role/rds-monitoring-role (a role trusting monitoring.rds.amazonaws.com with AmazonRDSEnhancedMonitoringRole)"),
+    row(RDS_14, "Not listening on the engine's default port", S::Rds, Low, Encryption)
+        .prowler(&["rds_cluster_non_default_port", "rds_instance_non_default_port"])
+        .security_hub(&["RDS.23"])
+        .fix("aws rds modify-db-instance --db-instance-identifier DB --db-port-number PORT (modify-db-cluster --port for a cluster); clients and security groups move to the new port"),
+    row(RDS_15, "Instance inside a VPC", S::Rds, High, Encryption)
+        .prowler(&["rds_instance_inside_vpc"])
+        .security_hub(&["RDS.18"])
+        .fix("Restore a snapshot into a DB subnet group of a VPC (aws rds restore-db-instance-from-db-snapshot --db-subnet-group-name GROUP ...) and switch over"),
+    row(RDS_16, "Not enrolled in paid RDS Extended Support", S::Rds, Medium, Encryption)
+        .prowler(&["rds_instance_extended_support"])
+        .fix("Upgrade the major version before its standard support ends, and opt out: aws rds modify-db-instance --db-instance-identifier DB --engine-lifecycle-support open-source-rds-extended-support-disabled (modify-db-cluster for Aurora and Multi-AZ DB clusters)"),
+    row(RDS_17, "Server certificate valid for at least the configured days", S::Rds, High, Encryption)
+        .prowler(&["rds_instance_certificate_expiration"])
+        .fix("Move the instance to a current CA: aws rds modify-db-instance --db-instance-identifier DB --ca-certificate-identifier rds-ca-rsa2048-g1 --apply-immediately (after clients trust the new CA bundle)"),
+    row(RDS_18, "Aurora MySQL backtracking on", S::Rds, Low, Encryption)
+        .prowler(&["rds_cluster_backtrack_enabled"])
+        .security_hub(&["RDS.14"])
+        .fix("aws rds modify-db-cluster --db-cluster-identifier CLUSTER --backtrack-window 86400 (Aurora MySQL; a cluster created without backtracking must be restored or cloned with it)"),
     // ---- S3 -------------------------------------------------------------------------------------
     row(S3_01, "Account-level Block Public Access (all four settings)", S::S3, High, Encryption)
         .prowler(&["s3_account_level_public_access_blocks"])

@@ -127,6 +127,12 @@ pub(crate) const RDS_09: CheckId = CheckId("RDS-09");
 pub(crate) const RDS_10: CheckId = CheckId("RDS-10");
 pub(crate) const RDS_11: CheckId = CheckId("RDS-11");
 pub(crate) const RDS_12: CheckId = CheckId("RDS-12");
+pub(crate) const RDS_13: CheckId = CheckId("RDS-13");
+pub(crate) const RDS_14: CheckId = CheckId("RDS-14");
+pub(crate) const RDS_15: CheckId = CheckId("RDS-15");
+pub(crate) const RDS_16: CheckId = CheckId("RDS-16");
+pub(crate) const RDS_17: CheckId = CheckId("RDS-17");
+pub(crate) const RDS_18: CheckId = CheckId("RDS-18");
 
 pub(crate) const S3_01: CheckId = CheckId("S3-01");
 pub(crate) const S3_02: CheckId = CheckId("S3-02");

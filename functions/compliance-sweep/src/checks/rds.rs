@@ -1,9 +1,12 @@
 //! RDS: storage encryption, no public access, TLS required (RDS-03) and TLS 1.2 or newer
-//! enforced (RDS-12 ★), IAM authentication, automated backups, deletion protection. Settings
-//! that belong to a cluster are judged on the cluster, not again on each of its instances.
+//! enforced (RDS-12 ★), IAM authentication, automated backups, deletion protection, and the
+//! operational settings of RDS-08..18 (Multi-AZ, upgrades, monitoring, ports, VPC, Extended
+//! Support, certificate expiry, backtracking). Settings that belong to a cluster are judged on
+//! the cluster, not again on each of its instances.
 
 use super::ids::{
     RDS_01, RDS_02, RDS_03, RDS_04, RDS_05, RDS_06, RDS_07, RDS_08, RDS_09, RDS_10, RDS_11, RDS_12,
+    RDS_13, RDS_14, RDS_15, RDS_16, RDS_17, RDS_18,
 };
 use super::{Ctx, Finding, ResourceType, Subject, errors};
 use crate::facts::{ApiError, Database, RdsFacts};
@@ -12,7 +15,7 @@ pub(crate) fn evaluate(f: &RdsFacts, ctx: &Ctx) -> Vec<Finding> {
     let mut out = Vec::new();
     let all = [
         RDS_01, RDS_02, RDS_03, RDS_04, RDS_05, RDS_06, RDS_07, RDS_08, RDS_09, RDS_10, RDS_11,
-        RDS_12,
+        RDS_12, RDS_13, RDS_14, RDS_15, RDS_16, RDS_17,
     ];
     match &f.instances {
         Err(e) => out.extend(errors(
@@ -35,7 +38,7 @@ pub(crate) fn evaluate(f: &RdsFacts, ctx: &Ctx) -> Vec<Finding> {
         Err(e) => out.extend(errors(
             &[
                 RDS_01, RDS_03, RDS_04, RDS_05, RDS_06, RDS_07, RDS_08, RDS_09, RDS_10, RDS_11,
-                RDS_12,
+                RDS_12, RDS_14, RDS_16, RDS_18,
             ],
             &Subject::new(
                 ResourceType::AwsRdsDbCluster,
@@ -72,7 +75,9 @@ fn unlisted_cluster_members(
             "rds:DescribeDBClusters",
             format!("cluster {cluster}, which instance {} belongs to", d.arn),
         );
-        let mut checks = vec![RDS_01, RDS_04, RDS_05, RDS_06, RDS_07, RDS_08, RDS_11];
+        let mut checks = vec![
+            RDS_01, RDS_04, RDS_05, RDS_06, RDS_07, RDS_08, RDS_11, RDS_14, RDS_16,
+        ];
         if !tls_judged_here(true, &d.engine) {
             checks.extend([RDS_03, RDS_12]);
         }
@@ -110,6 +115,16 @@ fn judge(d: &Database, region: &str, ctx: &Ctx) -> Vec<Finding> {
         out.push(rds_07_not_default_admin(d, region));
         out.push(rds_08_multi_az(d, region));
         out.push(rds_11_log_exports(d, region));
+        out.push(rds_14_port(d, region));
+        out.push(rds_16_extended_support(d, region));
+    }
+    if !d.is_cluster {
+        out.push(rds_13_enhanced_monitoring(d, region));
+        out.push(rds_15_in_vpc(d, region));
+        out.push(rds_17_certificate(d, region, ctx));
+    }
+    if d.is_cluster && d.engine == "aurora-mysql" {
+        out.push(rds_18_backtrack(d, region));
     }
     // Aurora: minor upgrades are set per instance, tags copied per cluster.
     let aurora = d.engine.starts_with("aurora");
@@ -195,6 +210,155 @@ fn rds_11_log_exports(d: &Database, region: &str) -> Finding {
             "exports {} to CloudWatch Logs",
             d.log_exports.join(", ")
         ))
+    }
+}
+
+/// The operation whose answer a database's fields come from.
+fn listing(d: &Database) -> &'static str {
+    if d.is_cluster {
+        "rds:DescribeDBClusters"
+    } else {
+        "rds:DescribeDBInstances"
+    }
+}
+
+/// RDS-13: Enhanced Monitoring (per instance, Aurora members included: each has its own).
+fn rds_13_enhanced_monitoring(d: &Database, region: &str) -> Finding {
+    let verdict = RDS_13.on(&database(d, region));
+    match d.monitoring_interval {
+        None => verdict.error(&ApiError::incomplete(
+            listing(d),
+            format!("MonitoringInterval of {}", d.arn),
+        )),
+        Some(0) => verdict.fail("Enhanced Monitoring off (MonitoringInterval 0)"),
+        Some(s) => verdict.pass(format!("Enhanced Monitoring every {s} s")),
+    }
+}
+
+/// The port each engine listens on unless told otherwise (RDS's documented defaults; the
+/// RDS API also lists Neptune and DocumentDB databases). Matched as Prowler does, by the
+/// family name inside the engine name (`oracle-ee`, `custom-sqlserver-se`, ...).
+const DEFAULT_PORTS: &[(&str, i32)] = &[
+    ("mysql", 3306),
+    ("mariadb", 3306),
+    ("postgres", 5432),
+    ("oracle", 1521),
+    ("sqlserver", 1433),
+    ("db2", 50000),
+    ("neptune", 8182),
+    ("docdb", 27017),
+    // Aurora MySQL 5.6 kept the engine name `aurora`.
+    ("aurora", 3306),
+];
+
+/// RDS-14: not on the engine's default port (where the port is set: instances outside a
+/// cluster, and clusters). An engine whose default port is not known is ERROR, not a pass.
+fn rds_14_port(d: &Database, region: &str) -> Finding {
+    let verdict = RDS_14.on(&database(d, region));
+    let Some(port) = d.port else {
+        return verdict.error(&ApiError::incomplete(
+            listing(d),
+            format!("the port (Endpoint.Port / Port) of {}", d.arn),
+        ));
+    };
+    let engine = d.engine.to_ascii_lowercase();
+    match DEFAULT_PORTS
+        .iter()
+        .find(|(family, _)| engine.contains(family))
+    {
+        None => verdict.error(&ApiError::incomplete(
+            listing(d),
+            format!(
+                "a known default port for engine {:?} of {}",
+                d.engine, d.arn
+            ),
+        )),
+        Some((_, default)) if *default == port => verdict.fail(format!(
+            "listens on {port}, the default port of {}: the first port a scanner tries",
+            d.engine
+        )),
+        Some((_, default)) => verdict.pass(format!(
+            "listens on {port} (the {} default is {default})",
+            d.engine
+        )),
+    }
+}
+
+/// RDS-15: the instance is in a VPC (it has a DB subnet group).
+fn rds_15_in_vpc(d: &Database, region: &str) -> Finding {
+    let verdict = RDS_15.on(&database(d, region));
+    match &d.vpc_id {
+        Some(vpc) => verdict.pass(format!("in {vpc}")),
+        None => verdict.fail("no DB subnet group: the instance is not in a VPC"),
+    }
+}
+
+/// Engines RDS Extended Support exists for; the others have no `EngineLifecycleSupport`.
+fn extended_support_exists(engine: &str) -> bool {
+    matches!(
+        engine,
+        "mysql" | "postgres" | "aurora-mysql" | "aurora-postgresql"
+    )
+}
+
+/// RDS-16: not enrolled in RDS Extended Support, which keeps a major version past its end of
+/// standard support running, at a charge, instead of upgraded (judged where the setting is:
+/// the cluster for its members).
+fn rds_16_extended_support(d: &Database, region: &str) -> Finding {
+    let verdict = RDS_16.on(&database(d, region));
+    match d.lifecycle_support.as_deref() {
+        Some("open-source-rds-extended-support") => verdict.fail(format!(
+            "enrolled in RDS Extended Support ({} {}): it keeps running past the end of standard support instead of being upgraded",
+            d.engine, d.engine_version
+        )),
+        Some(other) => verdict.pass(format!("EngineLifecycleSupport {other}")),
+        None if extended_support_exists(&d.engine) => verdict.error(&ApiError::incomplete(
+            listing(d),
+            format!("EngineLifecycleSupport of {}", d.arn),
+        )),
+        None => verdict.not_applicable(format!(
+            "RDS Extended Support does not exist for {}",
+            d.engine
+        )),
+    }
+}
+
+/// RDS-17: the server certificate stays valid for at least `rds_certificate_min_days`
+/// (each instance has its own certificate).
+fn rds_17_certificate(d: &Database, region: &str, ctx: &Ctx) -> Finding {
+    let verdict = RDS_17.on(&database(d, region));
+    let Some(till) = d.certificate.as_ref().and_then(|c| c.valid_till) else {
+        return verdict.error(&ApiError::incomplete(
+            listing(d),
+            format!("CertificateDetails.ValidTill of {}", d.arn),
+        ));
+    };
+    let ca = d
+        .certificate
+        .as_ref()
+        .and_then(|c| c.ca.as_deref())
+        .unwrap_or("an unnamed CA");
+    let left = (till - ctx.now).num_days();
+    let min = ctx.t.rds_certificate_min_days;
+    let date = till.format("%Y-%m-%d");
+    if till <= ctx.now {
+        verdict.fail(format!("server certificate ({ca}) expired on {date}"))
+    } else if left < min {
+        verdict.fail(format!(
+            "server certificate ({ca}) expires on {date}, in {left} days (fewer than {min})"
+        ))
+    } else {
+        verdict.pass(format!("server certificate ({ca}) valid until {date}"))
+    }
+}
+
+/// RDS-18: Aurora MySQL backtracking (the only engine that has it).
+fn rds_18_backtrack(d: &Database, region: &str) -> Finding {
+    let verdict = RDS_18.on(&database(d, region));
+    if d.backtrack_seconds > 0 {
+        verdict.pass(format!("backtrack window {} s", d.backtrack_seconds))
+    } else {
+        verdict.fail("backtracking off: a bad write can only be undone by a restore")
     }
 }
 
@@ -580,6 +744,22 @@ mod tests {
             } else {
                 vec![]
             },
+            monitoring_interval: Some(if good { 60 } else { 0 }),
+            port: Some(if good { 6543 } else { 3306 }),
+            vpc_id: good.then(|| "vpc-0a1b2c3d".into()),
+            lifecycle_support: Some(
+                if good {
+                    "open-source-rds-extended-support-disabled"
+                } else {
+                    "open-source-rds-extended-support"
+                }
+                .into(),
+            ),
+            certificate: Some(crate::facts::Certificate {
+                ca: Some("rds-ca-rsa2048-g1".into()),
+                valid_till: Some(now() + chrono::Duration::days(if good { 365 } else { 30 })),
+            }),
+            backtrack_seconds: if good { 86_400 } else { 0 },
         }
     }
 
@@ -604,7 +784,7 @@ mod tests {
         let arn = |id: &str| format!("arn:aws:rds:us-east-1:111122223333:db:{id}");
         for id in [
             "RDS-01", "RDS-02", "RDS-03", "RDS-04", "RDS-05", "RDS-06", "RDS-07", "RDS-08",
-            "RDS-09", "RDS-10", "RDS-11",
+            "RDS-09", "RDS-10", "RDS-11", "RDS-13", "RDS-14", "RDS-15", "RDS-16", "RDS-17",
         ] {
             assert_eq!(one(&f, id, &arn("good")).status, Pass, "{id}");
             assert_eq!(one(&f, id, &arn("bad")).status, Fail, "{id}");
@@ -840,5 +1020,103 @@ mod tests {
         unread.tls_versions = set(&[]);
         unread.tls_parameter = Some(Err(denied("rds:DescribeDBParameters")));
         assert_eq!(judge(&unread).0, Error);
+    }
+
+    /// Enhanced Monitoring, the certificate and the VPC belong to each instance, Aurora
+    /// members included; the port and Extended Support to the cluster; backtracking exists
+    /// only on Aurora MySQL clusters.
+    #[test]
+    fn operational_settings_are_judged_where_rds_keeps_them() {
+        let t = Thresholds::default();
+        let mut member = db("member", "aurora-mysql", false);
+        member.cluster = Some("c".into());
+        let cluster = |id: &str, engine: &str, good: bool| {
+            let mut c = db(id, engine, good);
+            c.is_cluster = true;
+            c.arn = format!("arn:aws:rds:us-east-1:111122223333:cluster:{id}");
+            c.vpc_id = None;
+            c.certificate = None;
+            c
+        };
+        let f = evaluate(
+            &RdsFacts {
+                region: "us-east-1".into(),
+                instances: Ok(vec![member]),
+                clusters: Ok(vec![
+                    cluster("c", "aurora-mysql", true),
+                    cluster("bad", "aurora-mysql", false),
+                    cluster("pg", "aurora-postgresql", false),
+                ]),
+            },
+            &ctx(&t),
+        );
+        let member = "arn:aws:rds:us-east-1:111122223333:db:member";
+        let c = |id: &str| format!("arn:aws:rds:us-east-1:111122223333:cluster:{id}");
+        for id in ["RDS-13", "RDS-15", "RDS-17"] {
+            assert_eq!(one(&f, id, member).status, Fail, "{id}");
+            assert!(statuses(&f, id).iter().all(|(r, _)| r == member), "{id}");
+        }
+        for id in ["RDS-14", "RDS-16"] {
+            assert!(statuses(&f, id).iter().all(|(r, _)| r != member), "{id}");
+            assert_eq!(one(&f, id, &c("c")).status, Pass, "{id}");
+            assert_eq!(one(&f, id, &c("bad")).status, Fail, "{id}");
+        }
+        assert_eq!(one(&f, "RDS-18", &c("c")).status, Pass);
+        assert_eq!(one(&f, "RDS-18", &c("bad")).status, Fail);
+        assert_eq!(
+            statuses(&f, "RDS-18").len(),
+            2,
+            "no backtracking on Aurora PostgreSQL"
+        );
+        assert!(
+            one(&f, "RDS-17", member).detail.contains("in 30 days"),
+            "{}",
+            one(&f, "RDS-17", member).detail
+        );
+    }
+
+    /// A field the answer left out is ERROR naming it; an engine whose default port Vigil
+    /// does not know is ERROR too; Extended Support on an engine that has none is not
+    /// applicable, said so; an expired certificate fails.
+    #[test]
+    fn operational_facts_left_out_are_errors() {
+        let t = Thresholds::default();
+        let mut unsaid = db("unsaid", "postgres", true);
+        unsaid.monitoring_interval = None;
+        unsaid.port = None;
+        unsaid.lifecycle_support = None;
+        unsaid.certificate = Some(crate::facts::Certificate {
+            ca: None,
+            valid_till: None,
+        });
+        let mut odd = db("odd", "futuredb", true);
+        odd.lifecycle_support = None;
+        odd.certificate.as_mut().unwrap().valid_till = Some(now() - chrono::Duration::days(3));
+        let f = evaluate(
+            &RdsFacts {
+                region: "us-east-1".into(),
+                instances: Ok(vec![unsaid, odd]),
+                clusters: Ok(vec![]),
+            },
+            &ctx(&t),
+        );
+        let arn = |id: &str| format!("arn:aws:rds:us-east-1:111122223333:db:{id}");
+        for (id, field) in [
+            ("RDS-13", "MonitoringInterval"),
+            ("RDS-14", "Endpoint.Port"),
+            ("RDS-16", "EngineLifecycleSupport"),
+            ("RDS-17", "CertificateDetails.ValidTill"),
+        ] {
+            let x = one(&f, id, &arn("unsaid"));
+            assert_eq!(x.status, Error, "{id}");
+            assert!(x.detail.contains(field), "{id}: {}", x.detail);
+        }
+        let port = one(&f, "RDS-14", &arn("odd"));
+        assert_eq!(port.status, Error);
+        assert!(port.detail.contains("futuredb"), "{}", port.detail);
+        assert_eq!(one(&f, "RDS-16", &arn("odd")).status, NotApplicable);
+        let cert = one(&f, "RDS-17", &arn("odd"));
+        assert_eq!(cert.status, Fail);
+        assert!(cert.detail.contains("expired"), "{}", cert.detail);
     }
 }

@@ -5,7 +5,7 @@
 //! and said where: no trail delivery time, no GuardDuty findings export, rotations finished at
 //! once.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
 
 use aws_config::{Region, SdkConfig};
@@ -942,6 +942,11 @@ fn tls_parameters(group: &ParameterGroup) -> Vec<aws_sdk_rds::types::Parameter> 
             .apply_method(aws_sdk_rds::types::ApplyMethod::Immediate)
             .build()
     };
+    if group.family.contains("mysql") {
+        let mut out = vec![parameter("require_secure_transport", "ON")];
+        out.extend(group.min_tls.map(|v| parameter("tls_version", v)));
+        return out;
+    }
     let mut out = vec![parameter("rds.force_ssl", "1")];
     out.extend(
         group
@@ -951,20 +956,71 @@ fn tls_parameters(group: &ParameterGroup) -> Vec<aws_sdk_rds::types::Parameter> 
     out
 }
 
+/// The DB subnet group hardened instances are created in (RDS-15), one per Region.
+const SUBNET_GROUP: &str = "vigil-seed-private";
+
 async fn databases(spec: &Spec, sdk: &SdkConfig) -> Names {
+    let regions: BTreeSet<&str> = spec
+        .databases
+        .iter()
+        .filter(|d| d.hardened && !d.cluster)
+        .map(|d| d.region)
+        .collect();
+    for region in regions {
+        subnet_group(&in_region(sdk, region)).await;
+    }
+    let account = spec.id.as_str();
     each(&spec.databases, |d| async move {
         let rds = aws_sdk_rds::Client::new(&in_region(sdk, d.region));
         let db_arn = if d.cluster {
             cluster(&rds, d).await
         } else {
-            instance(&rds, d).await
+            instance(&rds, d, account).await
         };
         vec![(d.name.clone(), db_arn)]
     })
     .await
 }
 
-async fn instance(rds: &aws_sdk_rds::Client, d: &Database) -> String {
+/// A VPC with two subnets in different zones, and [`SUBNET_GROUP`] over them.
+async fn subnet_group(sdk: &SdkConfig) {
+    let ec2 = aws_sdk_ec2::Client::new(sdk);
+    let region = sdk.region().expect("a Region").as_ref();
+    let vpc = ec2
+        .create_vpc()
+        .cidr_block("10.20.0.0/16")
+        .send()
+        .await
+        .unwrap()
+        .vpc
+        .and_then(|v| v.vpc_id)
+        .unwrap();
+    let mut subnets = Vec::new();
+    for (zone, cidr) in [("a", "10.20.1.0/24"), ("b", "10.20.2.0/24")] {
+        let subnet = ec2
+            .create_subnet()
+            .vpc_id(&vpc)
+            .cidr_block(cidr)
+            .availability_zone(format!("{region}{zone}"))
+            .send()
+            .await
+            .unwrap()
+            .subnet
+            .and_then(|s| s.subnet_id)
+            .unwrap();
+        subnets.push(subnet);
+    }
+    aws_sdk_rds::Client::new(sdk)
+        .create_db_subnet_group()
+        .db_subnet_group_name(SUBNET_GROUP)
+        .db_subnet_group_description("private subnets")
+        .set_subnet_ids(Some(subnets))
+        .send()
+        .await
+        .unwrap();
+}
+
+async fn instance(rds: &aws_sdk_rds::Client, d: &Database, account: &str) -> String {
     if let Some(group) = &d.force_ssl {
         rds.create_db_parameter_group()
             .db_parameter_group_name(&group.name)
@@ -998,6 +1054,19 @@ async fn instance(rds: &aws_sdk_rds::Client, d: &Database) -> String {
         .backup_retention_period(d.backup_days)
         .deletion_protection(d.deletion_protection)
         .set_db_parameter_group_name(d.force_ssl.as_ref().map(|g| g.name.clone()))
+        .port(port(d))
+        .monitoring_interval(if d.hardened { 60 } else { 0 })
+        .set_monitoring_role_arn(
+            d.hardened
+                .then(|| MONITORING_ROLE.replace("{account}", account)),
+        )
+        .set_db_subnet_group_name(d.hardened.then(|| SUBNET_GROUP.to_owned()))
+        .set_engine_lifecycle_support(lifecycle(d))
+        .ca_certificate_identifier(if d.hardened {
+            "rds-ca-rsa2048-g1"
+        } else {
+            "rds-ca-2019"
+        })
         .send()
         .await
         .unwrap()
@@ -1005,6 +1074,26 @@ async fn instance(rds: &aws_sdk_rds::Client, d: &Database) -> String {
         .unwrap()
         .db_instance_arn
         .unwrap()
+}
+
+/// The role Enhanced Monitoring publishes with (RDS only records its ARN).
+const MONITORING_ROLE: &str = "arn:aws:iam::{account}:role/rds-monitoring-role";
+
+/// The port a database listens on: its engine's default unless hardened (RDS-14).
+fn port(d: &Database) -> i32 {
+    match (d.engine.contains("mysql"), d.hardened) {
+        (true, false) => 3306,
+        (true, true) => 3406,
+        (false, false) => 5432,
+        (false, true) => 5532,
+    }
+}
+
+/// Hardened databases opt out of RDS Extended Support; the others keep RDS's default
+/// (enrolled).
+fn lifecycle(d: &Database) -> Option<String> {
+    d.hardened
+        .then(|| "open-source-rds-extended-support-disabled".to_owned())
 }
 
 /// The log type a database exports to CloudWatch Logs when it exports one.
@@ -1045,6 +1134,9 @@ async fn cluster(rds: &aws_sdk_rds::Client, d: &Database) -> String {
         .backup_retention_period(d.backup_days)
         .deletion_protection(d.deletion_protection)
         .set_db_cluster_parameter_group_name(d.force_ssl.as_ref().map(|g| g.name.clone()))
+        .port(port(d))
+        .set_engine_lifecycle_support(lifecycle(d))
+        .set_backtrack_window((d.hardened && d.engine == "aurora-mysql").then_some(86_400))
         .send()
         .await
         .unwrap()

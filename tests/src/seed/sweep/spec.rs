@@ -500,6 +500,10 @@ pub struct Database {
     /// Multi-AZ, automatic minor upgrades, tags copied to snapshots, logs exported to
     /// CloudWatch Logs (RDS-08..11; an Aurora cluster without instances is in one zone).
     pub resilient: bool,
+    /// Enhanced Monitoring, a non-default port, in a VPC (a DB subnet group), opted out of
+    /// RDS Extended Support, a current CA (RDS-13..17); backtracking on an Aurora MySQL
+    /// cluster (RDS-18). Not hardened: none of these (the CA is rds-ca-2019, expired).
+    pub hardened: bool,
 }
 
 /// A Lambda function, run as the role `role`.
@@ -672,6 +676,7 @@ impl Spec {
                     }),
                     master_username: "app_owner",
                     resilient: true,
+                    hardened: true,
                 },
                 // Aurora: TLS comes from the cluster parameter group, judged on the cluster.
                 Database {
@@ -693,6 +698,7 @@ impl Spec {
                     }),
                     master_username: "app_owner",
                     resilient: true,
+                    hardened: true,
                 },
             ],
             functions: vec![Function {
@@ -1079,6 +1085,7 @@ pub const INSECURE: &[Change] = &[
                 force_ssl: None,
                 master_username: "admin",
                 resilient: false,
+                hardened: false,
             }
         },
     },
@@ -1104,7 +1111,36 @@ pub const INSECURE: &[Change] = &[
                 }),
                 master_username: "app_owner",
                 resilient: true,
+                hardened: true,
             })
+        },
+    },
+    Change {
+        name: "two Aurora MySQL clusters, one with backtracking and one hardened in nothing: default port, enrolled in Extended Support (RDS-14, RDS-16, RDS-18)",
+        make: |s| {
+            for (name, hardened) in [("rewind-cluster", true), ("no-rewind-cluster", false)] {
+                s.databases.push(Database {
+                    name: name.into(),
+                    identifier: name.into(),
+                    region: REGION,
+                    cluster: true,
+                    engine: "aurora-mysql",
+                    engine_version: "8.0.mysql_aurora.3.05.2",
+                    encrypted: true,
+                    public: false,
+                    iam_auth: true,
+                    backup_days: 7,
+                    deletion_protection: true,
+                    force_ssl: Some(ParameterGroup {
+                        name: format!("{name}-tls"),
+                        family: "aurora-mysql8.0",
+                        min_tls: Some("TLSv1.2"),
+                    }),
+                    master_username: "app_owner",
+                    resilient: true,
+                    hardened,
+                })
+            }
         },
     },
     Change {
@@ -1392,6 +1428,7 @@ fn scale(s: &mut Spec, n: Scale) {
             force_ssl: None,
             master_username: if good { "app_owner" } else { "postgres" },
             resilient: good,
+            hardened: good,
         });
     }
     for r in REGIONS {

@@ -50,5 +50,29 @@ pub(super) fn expect(e: &mut Expect) {
         // RDS-10, RDS-11: tags copied to snapshots, logs exported.
         e.on("RDS-10", &arn, r).pass_if(d.resilient);
         e.on("RDS-11", &arn, r).pass_if(d.resilient);
+        // RDS-14, RDS-16: set on instances outside a cluster and on clusters (hardened: a
+        // non-default port, opted out of Extended Support).
+        e.on("RDS-14", &arn, r).pass_if(d.hardened);
+        if e.stock {
+            e.on("RDS-16", &arn, r).error();
+        } else {
+            e.on("RDS-16", &arn, r).pass_if(d.hardened);
+        }
+        if d.cluster {
+            // RDS-18: backtracking, Aurora MySQL only.
+            if d.engine == "aurora-mysql" {
+                e.on("RDS-18", &arn, r).pass_if(d.hardened);
+            }
+        } else {
+            // RDS-13, RDS-15, RDS-17: each instance's monitoring, VPC and certificate (the
+            // CA of a database not hardened, rds-ca-2019, expired in 2024).
+            e.on("RDS-13", &arn, r).pass_if(d.hardened);
+            e.on("RDS-15", &arn, r).pass_if(d.hardened);
+            if e.stock {
+                e.on("RDS-17", &arn, r).error();
+            } else {
+                e.on("RDS-17", &arn, r).pass_if(d.hardened);
+            }
+        }
     }
 }
