@@ -121,6 +121,7 @@ async fn seeded_accounts_give_exact_results_for_every_check() {
             ("S3-02", s.a("data-bucket"), Pass),
             ("S3-03", s.a("data-bucket"), Pass),
             ("S3-04", s.a("data-bucket"), Pass),
+            ("S3-09", s.a("data-bucket"), Pass),
             ("LAM-01", s.a("clean-fn"), Pass),
             ("SSM-01", s.a("/app/log-level"), Pass),
             ("SSM-01", s.a("/app/regions"), Pass),
@@ -194,6 +195,9 @@ async fn seeded_accounts_give_exact_results_for_every_check() {
             ("S3-02", i.a("blocked-bucket"), Pass),
             ("S3-03", i.a("open-bucket"), Fail),
             ("S3-04", i.a("open-bucket"), Fail),
+            // S3-09: another account named in the policy fails even behind Block Public Access.
+            ("S3-09", i.a("partner-bucket"), Fail),
+            ("S3-09", i.a("logs-bucket"), Pass),
             ("LAM-01", i.a("leaky-fn"), Fail),
             ("SSM-01", i.a("/app/db/password"), Fail),
             ("SSM-01", i.a("/build/settings"), Fail),

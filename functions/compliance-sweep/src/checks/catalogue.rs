@@ -531,6 +531,10 @@ pub const CATALOGUE: &[Check] = &[
         .fix("aws s3api put-bucket-logging --bucket BUCKET --bucket-logging-status '{\"LoggingEnabled\":{\"TargetBucket\":\"LOG_BUCKET\",\"TargetPrefix\":\"BUCKET/\"}}' (a log bucket in the same Region whose policy lets logging.s3.amazonaws.com write)"),
     row(S3_08, "Bucket policy refuses TLS older than 1.2", S::S3, Medium, Encryption)
         .fix("Add a Deny statement for Principal \"*\", Action s3:*, Resource [bucket ARN, bucket ARN/*] with Condition NumericLessThan s3:TlsVersion 1.2 (next to the aws:SecureTransport=false Deny)."),
+    row(S3_09, "Bucket policy lets in no principal of another account", S::S3, High, Encryption)
+        .prowler(&["s3_bucket_cross_account_access"])
+        .security_hub(&["S3.6"])
+        .fix("Remove the Allow statements naming other accounts' principals (or \"*\" without a condition pinning aws:PrincipalAccount to this account) from the bucket policy (aws s3api put-bucket-policy, or delete-bucket-policy); share data with another account through an access point or a role it assumes with sts:ExternalId."),
     // ---- Lambda ---------------------------------------------------------------------------------
     row(LAM_01, "No secrets in Lambda environment variables", S::Lambda, High, Secrets)
         .prowler(&["awslambda_function_no_secrets_in_variables"])

@@ -136,6 +136,7 @@ pub(crate) const S3_05: CheckId = CheckId("S3-05");
 pub(crate) const S3_06: CheckId = CheckId("S3-06");
 pub(crate) const S3_07: CheckId = CheckId("S3-07");
 pub(crate) const S3_08: CheckId = CheckId("S3-08");
+pub(crate) const S3_09: CheckId = CheckId("S3-09");
 
 pub(crate) const LAM_01: CheckId = CheckId("LAM-01");
 pub(crate) const LAM_02: CheckId = CheckId("LAM-02");

@@ -359,6 +359,8 @@ pub enum BucketPolicy {
     AccessLogDelivery,
     /// Anyone may read the objects.
     PublicRead,
+    /// The [`PARTNER`] account may read the objects (S3-09).
+    PartnerRead,
 }
 
 #[derive(Debug, Clone)]
@@ -960,6 +962,17 @@ pub const INSECURE: &[Change] = &[
                 ..Bucket::new("blocked-bucket", &s.id, REGION)
             };
             s.buckets.push(blocked)
+        },
+    },
+    Change {
+        name: "a bucket another account may read through its policy, Block Public Access on (S3-09)",
+        make: |s| {
+            let shared = Bucket {
+                block: true,
+                policy: Some(BucketPolicy::PartnerRead),
+                ..Bucket::new("partner-bucket", &s.id, REGION)
+            };
+            s.buckets.push(shared)
         },
     },
     Change {
