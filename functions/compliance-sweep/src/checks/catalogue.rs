@@ -297,6 +297,18 @@ pub const CATALOGUE: &[Check] = &[
     row(IAM_22, "Every IAM user's MFA is a hardware device or security key", S::Iam, High, Identity)
         .prowler(&["iam_user_hardware_mfa_enabled"])
         .fix("Register a hardware TOTP token or a FIDO security key for the user (aws iam enable-mfa-device, or the console), then deactivate the virtual device; users without a console password can usually be replaced by roles."),
+    row(IAM_23, "No policy allows aws-marketplace:Subscribe on every resource", S::Iam, Medium, Identity)
+        .prowler(&["iam_inline_policy_no_wildcard_marketplace_subscribe", "iam_policy_no_wildcard_marketplace_subscribe"])
+        .fix("Name the Marketplace products the principal may subscribe to (Resource arn:aws:aws-marketplace::ACCOUNT:product/PRODUCT_ID) instead of \"*\" (aws iam create-policy-version --set-as-default, or aws iam put-role-policy for an inline policy)."),
+    row(IAM_24, "No policy allows sts:AssumeRole on a wildcard resource (* or a role ARN pattern)", S::Iam, High, Identity)
+        .prowler(&["iam_no_custom_policy_permissive_role_assumption"])
+        .fix("Name the role ARNs the principal may assume (Resource arn:aws:iam::ACCOUNT:role/ROLE_NAME) instead of \"*\" or a pattern such as arn:aws:iam::*:role/* (aws iam create-policy-version --set-as-default)."),
+    row(IAM_25, "No policy allows Bedrock AgentCore workload access tokens for every workload identity", S::Iam, High, Identity)
+        .prowler(&["iam_policy_no_agentcore_workload_access_token_wildcard"])
+        .fix("Scope bedrock-agentcore:GetWorkloadAccessToken* to the directory and the agent's own workload identity: Resource [arn:aws:bedrock-agentcore:REGION:ACCOUNT:workload-identity-directory/default, arn:aws:bedrock-agentcore:REGION:ACCOUNT:workload-identity-directory/default/workload-identity/AGENT_NAME] (aws iam create-policy-version --set-as-default)."),
+    row(IAM_26, "No policy lets every role be passed to Bedrock AgentCore (iam:PassRole)", S::Iam, High, Identity)
+        .prowler(&["iam_policy_passrole_to_bedrock_agentcore_restricted"])
+        .fix("Name the AgentCore execution roles (Resource arn:aws:iam::ACCOUNT:role/AGENTCORE_ROLE_PREFIX*) and pin the service: \"StringEquals\": {\"iam:PassedToService\": \"bedrock-agentcore.amazonaws.com\"}, or pin iam:PassedToService to the services the principal really hands roles to."),
     // ---- least privilege beyond CIS -------------------------------------------------------------
     row(LP_01, "No principal with administrator-equivalent access (incl. NotAction)", S::Iam, High, Identity)
         .prowler(&["iam_aws_attached_policy_no_administrative_privileges"])

@@ -1,9 +1,10 @@
 //! IAM: root account, credentials (credential report), password policy, and least privilege
 //! (GetAccountAuthorizationDetails policy documents read with `vigil::policy`); role trust in
 //! [`trust`], what policies grant (CloudTrail, privilege escalation, administrator groups) in
-//! [`grants`].
+//! [`grants`], how far their resources reach (Marketplace, AssumeRole, AgentCore) in [`scope`].
 
 mod grants;
+mod scope;
 mod trust;
 
 use std::borrow::Cow;
@@ -15,8 +16,8 @@ use vigil::policy::analysis::{Concern, identity_concerns};
 
 use super::ids::{
     IAM_01, IAM_02, IAM_03, IAM_04, IAM_05, IAM_06, IAM_07, IAM_08, IAM_09, IAM_10, IAM_11, IAM_12,
-    IAM_13, IAM_14, IAM_15, IAM_16, IAM_17, IAM_18, IAM_19, IAM_20, IAM_21, IAM_22, LP_01, LP_02,
-    LP_03, LP_04,
+    IAM_13, IAM_14, IAM_15, IAM_16, IAM_17, IAM_18, IAM_19, IAM_20, IAM_21, IAM_22, IAM_23, IAM_24,
+    IAM_25, IAM_26, LP_01, LP_02, LP_03, LP_04,
 };
 use super::{CheckId, Ctx, Finding, ResourceType, Status, Subject, account, errors};
 use crate::facts::{
@@ -80,6 +81,7 @@ pub(crate) fn evaluate(f: &IamFacts, ctx: &Ctx) -> Vec<Finding> {
                 auth.roles.iter().filter(|r| !is_service_role(r)).collect();
             out.extend(trust::evaluate(&roles, ctx.account));
             out.extend(grants::policies(auth));
+            out.extend(scope::policies(auth));
             out.extend(grants::iam_20_admin_groups_mfa(
                 auth,
                 &policies,
@@ -89,7 +91,7 @@ pub(crate) fn evaluate(f: &IamFacts, ctx: &Ctx) -> Vec<Finding> {
         Err(e) => out.extend(errors(
             &[
                 IAM_12, IAM_13, IAM_14, IAM_15, IAM_16, IAM_17, IAM_18, IAM_19, IAM_20, IAM_21,
-                LP_01, LP_02, LP_03, LP_04,
+                IAM_23, IAM_24, IAM_25, IAM_26, LP_01, LP_02, LP_03, LP_04,
             ],
             &account(ctx.account),
             e,

@@ -58,6 +58,10 @@ pub(crate) const IAM_19: CheckId = CheckId("IAM-19");
 pub(crate) const IAM_20: CheckId = CheckId("IAM-20");
 pub(crate) const IAM_21: CheckId = CheckId("IAM-21");
 pub(crate) const IAM_22: CheckId = CheckId("IAM-22");
+pub(crate) const IAM_23: CheckId = CheckId("IAM-23");
+pub(crate) const IAM_24: CheckId = CheckId("IAM-24");
+pub(crate) const IAM_25: CheckId = CheckId("IAM-25");
+pub(crate) const IAM_26: CheckId = CheckId("IAM-26");
 
 pub(crate) const LP_01: CheckId = CheckId("LP-01");
 pub(crate) const LP_02: CheckId = CheckId("LP-02");

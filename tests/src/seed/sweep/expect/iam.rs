@@ -144,7 +144,16 @@ pub(super) fn expect(e: &mut Expect) {
         e.on("IAM-18", &resource, GLOBAL)
             .pass_if(!doc.all_of_cloudtrail());
         e.on("IAM-19", &resource, GLOBAL).pass_if(!doc.escalates());
-        e.on("IAM-21", resource, GLOBAL).pass_if(!doc.all_of_kms());
+        e.on("IAM-21", &resource, GLOBAL).pass_if(!doc.all_of_kms());
+        // IAM-23..26: how far Marketplace, AssumeRole, AgentCore tokens and PassRole reach.
+        e.on("IAM-23", &resource, GLOBAL)
+            .pass_if(!doc.marketplace_on_any());
+        e.on("IAM-24", &resource, GLOBAL)
+            .pass_if(!doc.assumes_by_wildcard());
+        e.on("IAM-25", &resource, GLOBAL)
+            .pass_if(!doc.tokens_for_every_identity());
+        e.on("IAM-26", resource, GLOBAL)
+            .pass_if(!doc.passes_every_role());
     }
     // IAM-20: groups whose policies make their members administrators: every member has MFA.
     for g in &spec.groups {
