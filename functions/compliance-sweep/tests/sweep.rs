@@ -124,6 +124,7 @@ async fn seeded_accounts_give_exact_results_for_every_check() {
             ("S3-09", s.a("data-bucket"), Pass),
             ("IAM-23", s.a("read-policy"), Pass),
             ("IAM-24", s.a("read-policy"), Pass),
+            ("IAM-27", &sa, Pass),
             ("LAM-01", s.a("clean-fn"), Pass),
             ("SSM-01", s.a("/app/log-level"), Pass),
             ("SSM-01", s.a("/app/regions"), Pass),
@@ -209,6 +210,8 @@ async fn seeded_accounts_give_exact_results_for_every_check() {
             ("IAM-25", i.a("agentcore-scoped-policy"), Pass),
             ("IAM-26", i.a("agentcore-scoped-policy"), Pass),
             ("IAM-26", i.a("star-policy"), Fail),
+            // IAM-27: CloudWatch's sharing role is there.
+            ("IAM-27", i.a("CloudWatch-CrossAccountSharingRole"), Fail),
             ("LAM-01", i.a("leaky-fn"), Fail),
             ("SSM-01", i.a("/app/db/password"), Fail),
             ("SSM-01", i.a("/build/settings"), Fail),

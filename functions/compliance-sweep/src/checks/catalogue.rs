@@ -309,6 +309,9 @@ pub const CATALOGUE: &[Check] = &[
     row(IAM_26, "No policy lets every role be passed to Bedrock AgentCore (iam:PassRole)", S::Iam, High, Identity)
         .prowler(&["iam_policy_passrole_to_bedrock_agentcore_restricted"])
         .fix("Name the AgentCore execution roles (Resource arn:aws:iam::ACCOUNT:role/AGENTCORE_ROLE_PREFIX*) and pin the service: \"StringEquals\": {\"iam:PassedToService\": \"bedrock-agentcore.amazonaws.com\"}, or pin iam:PassedToService to the services the principal really hands roles to."),
+    row(IAM_27, "CloudWatch cross-account sharing off (no CloudWatch-CrossAccountSharingRole)", S::Iam, Medium, Identity)
+        .prowler(&["cloudwatch_cross_account_sharing_disabled"])
+        .fix("If no other account should see this account's CloudWatch data, delete the role (aws iam delete-role --role-name CloudWatch-CrossAccountSharingRole after detaching its policies, or delete the CloudFormation stack that created it); otherwise trust only the monitoring account and mute the finding with its reason."),
     // ---- least privilege beyond CIS -------------------------------------------------------------
     row(LP_01, "No principal with administrator-equivalent access (incl. NotAction)", S::Iam, High, Identity)
         .prowler(&["iam_aws_attached_policy_no_administrative_privileges"])

@@ -17,7 +17,7 @@ use vigil::policy::analysis::{Concern, identity_concerns};
 use super::ids::{
     IAM_01, IAM_02, IAM_03, IAM_04, IAM_05, IAM_06, IAM_07, IAM_08, IAM_09, IAM_10, IAM_11, IAM_12,
     IAM_13, IAM_14, IAM_15, IAM_16, IAM_17, IAM_18, IAM_19, IAM_20, IAM_21, IAM_22, IAM_23, IAM_24,
-    IAM_25, IAM_26, LP_01, LP_02, LP_03, LP_04,
+    IAM_25, IAM_26, IAM_27, LP_01, LP_02, LP_03, LP_04,
 };
 use super::{CheckId, Ctx, Finding, ResourceType, Status, Subject, account, errors};
 use crate::facts::{
@@ -82,6 +82,7 @@ pub(crate) fn evaluate(f: &IamFacts, ctx: &Ctx) -> Vec<Finding> {
             out.extend(trust::evaluate(&roles, ctx.account));
             out.extend(grants::policies(auth));
             out.extend(scope::policies(auth));
+            out.extend(iam_27_cloudwatch_sharing(auth, ctx));
             out.extend(grants::iam_20_admin_groups_mfa(
                 auth,
                 &policies,
@@ -91,7 +92,7 @@ pub(crate) fn evaluate(f: &IamFacts, ctx: &Ctx) -> Vec<Finding> {
         Err(e) => out.extend(errors(
             &[
                 IAM_12, IAM_13, IAM_14, IAM_15, IAM_16, IAM_17, IAM_18, IAM_19, IAM_20, IAM_21,
-                IAM_23, IAM_24, IAM_25, IAM_26, LP_01, LP_02, LP_03, LP_04,
+                IAM_23, IAM_24, IAM_25, IAM_26, IAM_27, LP_01, LP_02, LP_03, LP_04,
             ],
             &account(ctx.account),
             e,
@@ -874,6 +875,59 @@ fn least_privilege(auth: &AuthorizationDetails, policies: &Policies, ctx: &Ctx) 
     out
 }
 
+/// The role CloudWatch's "share your CloudWatch data" settings create for the accounts allowed
+/// to read this one's dashboards, metrics and alarms.
+const CLOUDWATCH_SHARING_ROLE: &str = "CloudWatch-CrossAccountSharingRole";
+
+/// IAM-27: CloudWatch cross-account sharing is off, i.e. the role it creates does not exist
+/// (Prowler's `cloudwatch_cross_account_sharing_disabled`; a CloudWatch control judged from the
+/// IAM details, which only the global IAM shard holds). The finding names the accounts the role
+/// trusts.
+fn iam_27_cloudwatch_sharing(auth: &AuthorizationDetails, ctx: &Ctx) -> Vec<Finding> {
+    let sharing: Vec<Finding> = auth
+        .roles
+        .iter()
+        .filter(|r| r.name == CLOUDWATCH_SHARING_ROLE)
+        .map(|r| {
+            let trusted = r
+                .trust
+                .as_deref()
+                .map(trusted_principals)
+                .unwrap_or_default();
+            IAM_27
+                .on(&Subject::new(ROLE, &r.arn))
+                .fail(
+                    "CloudWatch cross-account sharing is on: other accounts may read this \
+                     account's CloudWatch data through this role",
+                )
+                .with("trusted", trusted)
+        })
+        .collect();
+    if sharing.is_empty() {
+        vec![IAM_27.on(&account(ctx.account)).pass(format!(
+            "no {CLOUDWATCH_SHARING_ROLE}: CloudWatch data is not shared with other accounts"
+        ))]
+    } else {
+        sharing
+    }
+}
+
+/// The AWS principals a trust policy names (for a finding's detail; unreadable: none).
+fn trusted_principals(trust: &str) -> Vec<String> {
+    PolicyDocument::parse(trust)
+        .map(|d| {
+            d.statements
+                .iter()
+                .filter_map(|s| s.principal.as_ref())
+                .flat_map(|p| match p {
+                    vigil::policy::Principal::Anyone => vec!["*".to_owned()],
+                    p => p.values("AWS").to_vec(),
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// LP-04: role last used (or created, if never used) within the threshold.
 fn lp_04_unused_role(role: &Principal, ctx: &Ctx) -> Finding {
     let limit = ctx.t.role_unused_days;
@@ -1334,5 +1388,35 @@ mod tests {
         });
         let out = evaluate(&f, &ctx(&t));
         assert_eq!(statuses(&out, "IAM-14"), vec![(ROOT.to_string(), Pass)]);
+    }
+
+    #[test]
+    fn cloudwatch_sharing_role_fails_and_its_absence_passes() {
+        let t = Thresholds::default();
+        let mut f = facts(vec![], &[]);
+        let out = evaluate(&f, &ctx(&t));
+        assert_eq!(statuses(&out, "IAM-27"), vec![(ROOT.to_string(), Pass)]);
+
+        let mut a = auth();
+        let mut sharing = principal("CloudWatch-CrossAccountSharingRole", "role");
+        sharing.trust = Some(
+            r#"{"Statement":{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::999988887777:root"},"Action":"sts:AssumeRole"}}"#.into(),
+        );
+        // The name is CloudWatch's, exactly: a role merely like it is not the sharing role.
+        a.roles.push(sharing);
+        a.roles
+            .push(principal("cloudwatch-crossaccountsharingrole-copy", "role"));
+        f.authorization = Ok(a);
+        let out = evaluate(&f, &ctx(&t));
+        let arn = "arn:aws:iam::111122223333:role/CloudWatch-CrossAccountSharingRole";
+        assert_eq!(statuses(&out, "IAM-27"), vec![(arn.to_string(), Fail)]);
+        assert_eq!(
+            one(&out, "IAM-27", arn).evidence["trusted"],
+            serde_json::json!(["arn:aws:iam::999988887777:root"])
+        );
+
+        f.authorization = Err(denied("iam:GetAccountAuthorizationDetails"));
+        let out = evaluate(&f, &ctx(&t));
+        assert_eq!(statuses(&out, "IAM-27"), vec![(ROOT.to_string(), Error)]);
     }
 }

@@ -62,6 +62,7 @@ pub(crate) const IAM_23: CheckId = CheckId("IAM-23");
 pub(crate) const IAM_24: CheckId = CheckId("IAM-24");
 pub(crate) const IAM_25: CheckId = CheckId("IAM-25");
 pub(crate) const IAM_26: CheckId = CheckId("IAM-26");
+pub(crate) const IAM_27: CheckId = CheckId("IAM-27");
 
 pub(crate) const LP_01: CheckId = CheckId("LP-01");
 pub(crate) const LP_02: CheckId = CheckId("LP-02");

@@ -950,6 +950,16 @@ pub const INSECURE: &[Change] = &[
         },
     },
     Change {
+        name: "CloudWatch cross-account sharing on: CloudWatch-CrossAccountSharingRole trusts another account (IAM-27)",
+        make: |s| {
+            s.roles.push(Role {
+                name: "CloudWatch-CrossAccountSharingRole".into(),
+                inline: Doc::DecryptOne,
+                trust: Trust::PartnerWithExternalId,
+            })
+        },
+    },
+    Change {
         name: "a key without rotation (KMS-01)",
         make: |s| s.keys.push(Key::new("norotate-key", REGION)),
     },

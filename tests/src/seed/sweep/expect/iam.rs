@@ -155,6 +155,20 @@ pub(super) fn expect(e: &mut Expect) {
         e.on("IAM-26", resource, GLOBAL)
             .pass_if(!doc.passes_every_role());
     }
+    // IAM-27: the role CloudWatch cross-account sharing creates fails; without it the account
+    // passes.
+    let sharing: Vec<String> = spec
+        .roles
+        .iter()
+        .filter(|r| r.name == "CloudWatch-CrossAccountSharingRole")
+        .map(|r| e.arn(&r.name))
+        .collect();
+    if sharing.is_empty() {
+        e.on("IAM-27", &root, GLOBAL).pass();
+    }
+    for arn in sharing {
+        e.on("IAM-27", arn, GLOBAL).fail();
+    }
     // IAM-20: groups whose policies make their members administrators: every member has MFA.
     for g in &spec.groups {
         if !g.attached.iter().any(|p| policy(p).admin_equivalent()) {
