@@ -312,6 +312,19 @@ pub const CATALOGUE: &[Check] = &[
     row(IAM_27, "CloudWatch cross-account sharing off (no CloudWatch-CrossAccountSharingRole)", S::Iam, Medium, Identity)
         .prowler(&["cloudwatch_cross_account_sharing_disabled"])
         .fix("If no other account should see this account's CloudWatch data, delete the role (aws iam delete-role --role-name CloudWatch-CrossAccountSharingRole after detaching its policies, or delete the CloudFormation stack that created it); otherwise trust only the monitoring account and mute the finding with its reason."),
+    row(IAM_28, "A role holds AWSSupportAccess to manage incidents with AWS Support", S::Iam, Low, Identity)
+        .prowler(&["iam_support_role_created"])
+        .cis(&["1.17"], &["1.17"], &["2.15"])
+        .security_hub(&["IAM.18"])
+        .fix("Create a role for the people who open AWS Support cases and attach the AWS managed policy: aws iam create-role --role-name support --assume-role-policy-document file://trust.json; aws iam attach-role-policy --role-name support --policy-arn arn:aws:iam::aws:policy/AWSSupportAccess"),
+    row(IAM_29, "A role holds SecurityAudit for security reviews", S::Iam, Low, Identity)
+        .prowler(&["iam_securityaudit_role_created"])
+        .fix("Create a role for security auditors (people or tools such as this sweep) and attach the AWS managed policy: aws iam attach-role-policy --role-name security-audit --policy-arn arn:aws:iam::aws:policy/SecurityAudit"),
+    row(IAM_30, "AWSCloudShellFullAccess attached to no user, group or role", S::Iam, Medium, Identity)
+        .prowler(&["iam_policy_cloudshell_admin_not_attached"])
+        .cis(&[], &["1.22"], &["2.20"])
+        .security_hub(&["IAM.27"])
+        .fix("Detach arn:aws:iam::aws:policy/AWSCloudShellFullAccess (aws iam detach-user-policy / detach-group-policy / detach-role-policy) and grant only the CloudShell actions needed, without file upload and download (cloudshell:CreateSession, cloudshell:StartEnvironment ...)."),
     // ---- least privilege beyond CIS -------------------------------------------------------------
     row(LP_01, "No principal with administrator-equivalent access (incl. NotAction)", S::Iam, High, Identity)
         .prowler(&["iam_aws_attached_policy_no_administrative_privileges"])

@@ -63,6 +63,9 @@ pub(crate) const IAM_24: CheckId = CheckId("IAM-24");
 pub(crate) const IAM_25: CheckId = CheckId("IAM-25");
 pub(crate) const IAM_26: CheckId = CheckId("IAM-26");
 pub(crate) const IAM_27: CheckId = CheckId("IAM-27");
+pub(crate) const IAM_28: CheckId = CheckId("IAM-28");
+pub(crate) const IAM_29: CheckId = CheckId("IAM-29");
+pub(crate) const IAM_30: CheckId = CheckId("IAM-30");
 
 pub(crate) const LP_01: CheckId = CheckId("LP-01");
 pub(crate) const LP_02: CheckId = CheckId("LP-02");

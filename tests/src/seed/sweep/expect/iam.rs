@@ -169,6 +169,12 @@ pub(super) fn expect(e: &mut Expect) {
     for arn in sharing {
         e.on("IAM-27", arn, GLOBAL).fail();
     }
+    // IAM-28, IAM-29: AWS managed policies do not exist in the emulator (they are attached to
+    // nobody, as for IAM-14), so no role holds AWSSupportAccess or SecurityAudit and IAM-30
+    // finds AWSCloudShellFullAccess nowhere. The other verdicts are unit-tested.
+    e.on("IAM-28", &root, GLOBAL).fail();
+    e.on("IAM-29", &root, GLOBAL).fail();
+    e.on("IAM-30", &root, GLOBAL).pass();
     // IAM-20: groups whose policies make their members administrators: every member has MFA.
     for g in &spec.groups {
         if !g.attached.iter().any(|p| policy(p).admin_equivalent()) {
