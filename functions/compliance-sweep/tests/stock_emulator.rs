@@ -52,6 +52,7 @@ const STOCK_GAPS: &[(&str, &str, &str)] = &[
     ("S3-06", "findings-bucket", "s3:GetBucketVersioning"),
     ("S3-06", "open-bucket", "s3:GetBucketVersioning"),
     ("S3-06", "blocked-bucket", "s3:GetBucketVersioning"),
+    ("S3-06", "partner-bucket", "s3:GetBucketVersioning"),
     // Stock moto drops EngineLifecycleSupport and never sends CertificateDetails.
     ("RDS-16", "db", "EngineLifecycleSupport"),
     ("RDS-16", "tls11-db", "EngineLifecycleSupport"),

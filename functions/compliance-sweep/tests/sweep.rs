@@ -121,6 +121,10 @@ async fn seeded_accounts_give_exact_results_for_every_check() {
             ("S3-02", s.a("data-bucket"), Pass),
             ("S3-03", s.a("data-bucket"), Pass),
             ("S3-04", s.a("data-bucket"), Pass),
+            ("S3-09", s.a("data-bucket"), Pass),
+            ("IAM-23", s.a("read-policy"), Pass),
+            ("IAM-24", s.a("read-policy"), Pass),
+            ("IAM-27", &sa, Pass),
             ("LAM-01", s.a("clean-fn"), Pass),
             ("SSM-01", s.a("/app/log-level"), Pass),
             ("SSM-01", s.a("/app/regions"), Pass),
@@ -194,6 +198,20 @@ async fn seeded_accounts_give_exact_results_for_every_check() {
             ("S3-02", i.a("blocked-bucket"), Pass),
             ("S3-03", i.a("open-bucket"), Fail),
             ("S3-04", i.a("open-bucket"), Fail),
+            // S3-09: another account named in the policy fails even behind Block Public Access.
+            ("S3-09", i.a("partner-bucket"), Fail),
+            ("S3-09", i.a("logs-bucket"), Pass),
+            // IAM-23..26: wildcard reach, on unattached customer policies too; the policy
+            // scoped as AgentCore's documentation shows passes.
+            ("IAM-23", i.a("marketplace-policy"), Fail),
+            ("IAM-24", i.a("assume-any-role-policy"), Fail),
+            ("LP-02", i.a("scoped-role"), Pass),
+            ("IAM-25", i.a("agent-tokens-policy"), Fail),
+            ("IAM-25", i.a("agentcore-scoped-policy"), Pass),
+            ("IAM-26", i.a("agentcore-scoped-policy"), Pass),
+            ("IAM-26", i.a("star-policy"), Fail),
+            // IAM-27: CloudWatch's sharing role is there.
+            ("IAM-27", i.a("CloudWatch-CrossAccountSharingRole"), Fail),
             ("LAM-01", i.a("leaky-fn"), Fail),
             ("SSM-01", i.a("/app/db/password"), Fail),
             ("SSM-01", i.a("/build/settings"), Fail),

@@ -297,6 +297,34 @@ pub const CATALOGUE: &[Check] = &[
     row(IAM_22, "Every IAM user's MFA is a hardware device or security key", S::Iam, High, Identity)
         .prowler(&["iam_user_hardware_mfa_enabled"])
         .fix("Register a hardware TOTP token or a FIDO security key for the user (aws iam enable-mfa-device, or the console), then deactivate the virtual device; users without a console password can usually be replaced by roles."),
+    row(IAM_23, "No policy allows aws-marketplace:Subscribe on every resource", S::Iam, Medium, Identity)
+        .prowler(&["iam_inline_policy_no_wildcard_marketplace_subscribe", "iam_policy_no_wildcard_marketplace_subscribe"])
+        .fix("Name the Marketplace products the principal may subscribe to (Resource arn:aws:aws-marketplace::ACCOUNT:product/PRODUCT_ID) instead of \"*\" (aws iam create-policy-version --set-as-default, or aws iam put-role-policy for an inline policy)."),
+    row(IAM_24, "No policy allows sts:AssumeRole on a wildcard resource (* or a role ARN pattern)", S::Iam, High, Identity)
+        .prowler(&["iam_no_custom_policy_permissive_role_assumption"])
+        .fix("Name the role ARNs the principal may assume (Resource arn:aws:iam::ACCOUNT:role/ROLE_NAME) instead of \"*\" or a pattern such as arn:aws:iam::*:role/* (aws iam create-policy-version --set-as-default)."),
+    row(IAM_25, "No policy allows Bedrock AgentCore workload access tokens for every workload identity", S::Iam, High, Identity)
+        .prowler(&["iam_policy_no_agentcore_workload_access_token_wildcard"])
+        .fix("Scope bedrock-agentcore:GetWorkloadAccessToken* to the directory and the agent's own workload identity: Resource [arn:aws:bedrock-agentcore:REGION:ACCOUNT:workload-identity-directory/default, arn:aws:bedrock-agentcore:REGION:ACCOUNT:workload-identity-directory/default/workload-identity/AGENT_NAME] (aws iam create-policy-version --set-as-default)."),
+    row(IAM_26, "No policy lets every role be passed to Bedrock AgentCore (iam:PassRole)", S::Iam, High, Identity)
+        .prowler(&["iam_policy_passrole_to_bedrock_agentcore_restricted"])
+        .fix("Name the AgentCore execution roles (Resource arn:aws:iam::ACCOUNT:role/AGENTCORE_ROLE_PREFIX*) and pin the service: \"StringEquals\": {\"iam:PassedToService\": \"bedrock-agentcore.amazonaws.com\"}, or pin iam:PassedToService to the services the principal really hands roles to."),
+    row(IAM_27, "CloudWatch cross-account sharing off (no CloudWatch-CrossAccountSharingRole)", S::Iam, Medium, Identity)
+        .prowler(&["cloudwatch_cross_account_sharing_disabled"])
+        .fix("If no other account should see this account's CloudWatch data, delete the role (aws iam delete-role --role-name CloudWatch-CrossAccountSharingRole after detaching its policies, or delete the CloudFormation stack that created it); otherwise trust only the monitoring account and mute the finding with its reason."),
+    row(IAM_28, "A role holds AWSSupportAccess to manage incidents with AWS Support", S::Iam, Low, Identity)
+        .prowler(&["iam_support_role_created"])
+        .cis(&["1.17"], &["1.17"], &["2.15"])
+        .security_hub(&["IAM.18"])
+        .fix("Create a role for the people who open AWS Support cases and attach the AWS managed policy: aws iam create-role --role-name support --assume-role-policy-document file://trust.json; aws iam attach-role-policy --role-name support --policy-arn arn:aws:iam::aws:policy/AWSSupportAccess"),
+    row(IAM_29, "A role holds SecurityAudit for security reviews", S::Iam, Low, Identity)
+        .prowler(&["iam_securityaudit_role_created"])
+        .fix("Create a role for security auditors (people or tools such as this sweep) and attach the AWS managed policy: aws iam attach-role-policy --role-name security-audit --policy-arn arn:aws:iam::aws:policy/SecurityAudit"),
+    row(IAM_30, "AWSCloudShellFullAccess attached to no user, group or role", S::Iam, Medium, Identity)
+        .prowler(&["iam_policy_cloudshell_admin_not_attached"])
+        .cis(&[], &["1.22"], &["2.20"])
+        .security_hub(&["IAM.27"])
+        .fix("Detach arn:aws:iam::aws:policy/AWSCloudShellFullAccess (aws iam detach-user-policy / detach-group-policy / detach-role-policy) and grant only the CloudShell actions needed, without file upload and download (cloudshell:CreateSession, cloudshell:StartEnvironment ...)."),
     // ---- least privilege beyond CIS -------------------------------------------------------------
     row(LP_01, "No principal with administrator-equivalent access (incl. NotAction)", S::Iam, High, Identity)
         .prowler(&["iam_aws_attached_policy_no_administrative_privileges"])
@@ -553,6 +581,10 @@ pub const CATALOGUE: &[Check] = &[
         .fix("aws s3api put-bucket-logging --bucket BUCKET --bucket-logging-status '{\"LoggingEnabled\":{\"TargetBucket\":\"LOG_BUCKET\",\"TargetPrefix\":\"BUCKET/\"}}' (a log bucket in the same Region whose policy lets logging.s3.amazonaws.com write)"),
     row(S3_08, "Bucket policy refuses TLS older than 1.2", S::S3, Medium, Encryption)
         .fix("Add a Deny statement for Principal \"*\", Action s3:*, Resource [bucket ARN, bucket ARN/*] with Condition NumericLessThan s3:TlsVersion 1.2 (next to the aws:SecureTransport=false Deny)."),
+    row(S3_09, "Bucket policy lets in no principal of another account", S::S3, High, Encryption)
+        .prowler(&["s3_bucket_cross_account_access"])
+        .security_hub(&["S3.6"])
+        .fix("Remove the Allow statements naming other accounts' principals (or \"*\" without a condition pinning aws:PrincipalAccount to this account) from the bucket policy (aws s3api put-bucket-policy, or delete-bucket-policy); share data with another account through an access point or a role it assumes with sts:ExternalId."),
     // ---- Lambda ---------------------------------------------------------------------------------
     row(LAM_01, "No secrets in Lambda environment variables", S::Lambda, High, Secrets)
         .prowler(&["awslambda_function_no_secrets_in_variables"])

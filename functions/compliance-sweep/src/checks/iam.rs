@@ -1,9 +1,10 @@
 //! IAM: root account, credentials (credential report), password policy, and least privilege
 //! (GetAccountAuthorizationDetails policy documents read with `vigil::policy`); role trust in
 //! [`trust`], what policies grant (CloudTrail, privilege escalation, administrator groups) in
-//! [`grants`].
+//! [`grants`], how far their resources reach (Marketplace, AssumeRole, AgentCore) in [`scope`].
 
 mod grants;
+mod scope;
 mod trust;
 
 use std::borrow::Cow;
@@ -15,8 +16,8 @@ use vigil::policy::analysis::{Concern, identity_concerns};
 
 use super::ids::{
     IAM_01, IAM_02, IAM_03, IAM_04, IAM_05, IAM_06, IAM_07, IAM_08, IAM_09, IAM_10, IAM_11, IAM_12,
-    IAM_13, IAM_14, IAM_15, IAM_16, IAM_17, IAM_18, IAM_19, IAM_20, IAM_21, IAM_22, LP_01, LP_02,
-    LP_03, LP_04,
+    IAM_13, IAM_14, IAM_15, IAM_16, IAM_17, IAM_18, IAM_19, IAM_20, IAM_21, IAM_22, IAM_23, IAM_24,
+    IAM_25, IAM_26, IAM_27, IAM_28, IAM_29, IAM_30, LP_01, LP_02, LP_03, LP_04,
 };
 use super::{CheckId, Ctx, Finding, ResourceType, Status, Subject, account, errors};
 use crate::facts::{
@@ -80,6 +81,11 @@ pub(crate) fn evaluate(f: &IamFacts, ctx: &Ctx) -> Vec<Finding> {
                 auth.roles.iter().filter(|r| !is_service_role(r)).collect();
             out.extend(trust::evaluate(&roles, ctx.account));
             out.extend(grants::policies(auth));
+            out.extend(scope::policies(auth));
+            out.extend(iam_27_cloudwatch_sharing(auth, ctx));
+            out.push(role_with(auth, ctx, IAM_28, SUPPORT_POLICY));
+            out.push(role_with(auth, ctx, IAM_29, SECURITY_AUDIT_POLICY));
+            out.extend(iam_30_cloudshell_full_access(auth, ctx));
             out.extend(grants::iam_20_admin_groups_mfa(
                 auth,
                 &policies,
@@ -89,7 +95,8 @@ pub(crate) fn evaluate(f: &IamFacts, ctx: &Ctx) -> Vec<Finding> {
         Err(e) => out.extend(errors(
             &[
                 IAM_12, IAM_13, IAM_14, IAM_15, IAM_16, IAM_17, IAM_18, IAM_19, IAM_20, IAM_21,
-                LP_01, LP_02, LP_03, LP_04,
+                IAM_23, IAM_24, IAM_25, IAM_26, IAM_27, IAM_28, IAM_29, IAM_30, LP_01, LP_02,
+                LP_03, LP_04,
             ],
             &account(ctx.account),
             e,
@@ -872,6 +879,123 @@ fn least_privilege(auth: &AuthorizationDetails, policies: &Policies, ctx: &Ctx) 
     out
 }
 
+/// The role CloudWatch's "share your CloudWatch data" settings create for the accounts allowed
+/// to read this one's dashboards, metrics and alarms.
+const CLOUDWATCH_SHARING_ROLE: &str = "CloudWatch-CrossAccountSharingRole";
+
+/// IAM-27: CloudWatch cross-account sharing is off, i.e. the role it creates does not exist
+/// (Prowler's `cloudwatch_cross_account_sharing_disabled`; a CloudWatch control judged from the
+/// IAM details, which only the global IAM shard holds). The finding names the accounts the role
+/// trusts.
+fn iam_27_cloudwatch_sharing(auth: &AuthorizationDetails, ctx: &Ctx) -> Vec<Finding> {
+    let sharing: Vec<Finding> = auth
+        .roles
+        .iter()
+        .filter(|r| r.name == CLOUDWATCH_SHARING_ROLE)
+        .map(|r| {
+            let trusted = r
+                .trust
+                .as_deref()
+                .map(trusted_principals)
+                .unwrap_or_default();
+            IAM_27
+                .on(&Subject::new(ROLE, &r.arn))
+                .fail(
+                    "CloudWatch cross-account sharing is on: other accounts may read this \
+                     account's CloudWatch data through this role",
+                )
+                .with("trusted", trusted)
+        })
+        .collect();
+    if sharing.is_empty() {
+        vec![IAM_27.on(&account(ctx.account)).pass(format!(
+            "no {CLOUDWATCH_SHARING_ROLE}: CloudWatch data is not shared with other accounts"
+        ))]
+    } else {
+        sharing
+    }
+}
+
+/// The AWS principals a trust policy names (for a finding's detail; unreadable: none).
+fn trusted_principals(trust: &str) -> Vec<String> {
+    PolicyDocument::parse(trust)
+        .map(|d| {
+            d.statements
+                .iter()
+                .filter_map(|s| s.principal.as_ref())
+                .flat_map(|p| match p {
+                    vigil::policy::Principal::Anyone => vec!["*".to_owned()],
+                    p => p.values("AWS").to_vec(),
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// AWS managed policies named by their path (`arn:PARTITION:iam::aws:policy/NAME`), so a
+/// customer policy of the same name never counts.
+const SUPPORT_POLICY: &str = ":iam::aws:policy/AWSSupportAccess";
+const SECURITY_AUDIT_POLICY: &str = ":iam::aws:policy/SecurityAudit";
+const CLOUDSHELL_POLICY: &str = ":iam::aws:policy/AWSCloudShellFullAccess";
+
+fn is_aws_policy(arn: &str, suffix: &str) -> bool {
+    arn.starts_with("arn:") && arn.ends_with(suffix) && arn.split(':').count() == 6
+}
+
+/// IAM-28 (AWSSupportAccess) and IAM-29 (SecurityAudit): some role has the AWS managed policy
+/// attached (CIS: a role to manage incidents with AWS Support; one for security reviews). The
+/// details list every principal's attached policy ARNs, AWS managed ones included, so the
+/// answer is read, not guessed; one finding for the account naming the roles.
+fn role_with(auth: &AuthorizationDetails, ctx: &Ctx, id: CheckId, policy: &str) -> Finding {
+    let name = policy.rsplit('/').next().unwrap_or(policy);
+    let roles: Vec<String> = auth
+        .roles
+        .iter()
+        .filter(|r| r.attached.iter().any(|a| is_aws_policy(a, policy)))
+        .map(|r| r.name.clone())
+        .collect();
+    id.on(&account(ctx.account))
+        .pass_if(
+            !roles.is_empty(),
+            if roles.is_empty() {
+                format!("no role has the AWS managed policy {name} attached")
+            } else {
+                format!("{name} is attached to role(s) {}", roles.join(", "))
+            },
+        )
+        .with("roles", roles)
+}
+
+/// IAM-30: AWSCloudShellFullAccess (CloudShell with file upload and download: a way to move
+/// data out) is attached to no user, group or role; each one it is attached to fails, and the
+/// account passes when there is none.
+fn iam_30_cloudshell_full_access(auth: &AuthorizationDetails, ctx: &Ctx) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for (list, rtype) in [
+        (&auth.users, USER),
+        (&auth.groups, GROUP),
+        (&auth.roles, ROLE),
+    ] {
+        for p in list.iter().filter(|p| {
+            p.attached
+                .iter()
+                .any(|a| is_aws_policy(a, CLOUDSHELL_POLICY))
+        }) {
+            out.push(IAM_30.on(&Subject::new(rtype, &p.arn)).fail(
+                "AWSCloudShellFullAccess is attached (CloudShell with file upload and download)",
+            ));
+        }
+    }
+    if out.is_empty() {
+        out.push(
+            IAM_30
+                .on(&account(ctx.account))
+                .pass("AWSCloudShellFullAccess is attached to no user, group or role"),
+        );
+    }
+    out
+}
+
 /// LP-04: role last used (or created, if never used) within the threshold.
 fn lp_04_unused_role(role: &Principal, ctx: &Ctx) -> Finding {
     let limit = ctx.t.role_unused_days;
@@ -1332,5 +1456,83 @@ mod tests {
         });
         let out = evaluate(&f, &ctx(&t));
         assert_eq!(statuses(&out, "IAM-14"), vec![(ROOT.to_string(), Pass)]);
+    }
+
+    #[test]
+    fn cloudwatch_sharing_role_fails_and_its_absence_passes() {
+        let t = Thresholds::default();
+        let mut f = facts(vec![], &[]);
+        let out = evaluate(&f, &ctx(&t));
+        assert_eq!(statuses(&out, "IAM-27"), vec![(ROOT.to_string(), Pass)]);
+
+        let mut a = auth();
+        let mut sharing = principal("CloudWatch-CrossAccountSharingRole", "role");
+        sharing.trust = Some(
+            r#"{"Statement":{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::999988887777:root"},"Action":"sts:AssumeRole"}}"#.into(),
+        );
+        // The name is CloudWatch's, exactly: a role merely like it is not the sharing role.
+        a.roles.push(sharing);
+        a.roles
+            .push(principal("cloudwatch-crossaccountsharingrole-copy", "role"));
+        f.authorization = Ok(a);
+        let out = evaluate(&f, &ctx(&t));
+        let arn = "arn:aws:iam::111122223333:role/CloudWatch-CrossAccountSharingRole";
+        assert_eq!(statuses(&out, "IAM-27"), vec![(arn.to_string(), Fail)]);
+        assert_eq!(
+            one(&out, "IAM-27", arn).evidence["trusted"],
+            serde_json::json!(["arn:aws:iam::999988887777:root"])
+        );
+
+        f.authorization = Err(denied("iam:GetAccountAuthorizationDetails"));
+        let out = evaluate(&f, &ctx(&t));
+        assert_eq!(statuses(&out, "IAM-27"), vec![(ROOT.to_string(), Error)]);
+    }
+
+    #[test]
+    fn support_and_audit_roles_and_cloudshell_full_access() {
+        let t = Thresholds::default();
+        let mut f = facts(vec![], &[]);
+        let out = evaluate(&f, &ctx(&t));
+        assert_eq!(statuses(&out, "IAM-28"), vec![(ROOT.to_string(), Fail)]);
+        assert_eq!(statuses(&out, "IAM-29"), vec![(ROOT.to_string(), Fail)]);
+        assert_eq!(statuses(&out, "IAM-30"), vec![(ROOT.to_string(), Pass)]);
+
+        let mut a = auth();
+        let mut support = principal("support", "role");
+        support.attached = vec!["arn:aws:iam::aws:policy/AWSSupportAccess".into()];
+        let mut auditor = principal("auditor", "role");
+        auditor.attached = vec!["arn:aws-us-gov:iam::aws:policy/SecurityAudit".into()];
+        // A customer policy named like the AWS one is not it, for either check.
+        let mut lookalike = principal("lookalike", "user");
+        lookalike.attached = vec![
+            "arn:aws:iam::111122223333:policy/AWSCloudShellFullAccess".into(),
+            "arn:aws:iam::111122223333:policy/AWSSupportAccess".into(),
+        ];
+        let mut shell = principal("shell-users", "group");
+        shell.attached = vec!["arn:aws:iam::aws:policy/AWSCloudShellFullAccess".into()];
+        a.roles.extend([support, auditor]);
+        a.users.push(lookalike);
+        a.groups.push(shell);
+        f.authorization = Ok(a);
+        let out = evaluate(&f, &ctx(&t));
+        assert_eq!(statuses(&out, "IAM-28"), vec![(ROOT.to_string(), Pass)]);
+        assert_eq!(
+            one(&out, "IAM-28", ROOT).evidence["roles"],
+            serde_json::json!(["support"])
+        );
+        assert_eq!(statuses(&out, "IAM-29"), vec![(ROOT.to_string(), Pass)]);
+        assert_eq!(
+            statuses(&out, "IAM-30"),
+            vec![(
+                "arn:aws:iam::111122223333:group/shell-users".to_string(),
+                Fail
+            )]
+        );
+
+        f.authorization = Err(denied("iam:GetAccountAuthorizationDetails"));
+        let out = evaluate(&f, &ctx(&t));
+        for check in ["IAM-28", "IAM-29", "IAM-30"] {
+            assert_eq!(statuses(&out, check), vec![(ROOT.to_string(), Error)]);
+        }
     }
 }

@@ -58,6 +58,14 @@ pub(crate) const IAM_19: CheckId = CheckId("IAM-19");
 pub(crate) const IAM_20: CheckId = CheckId("IAM-20");
 pub(crate) const IAM_21: CheckId = CheckId("IAM-21");
 pub(crate) const IAM_22: CheckId = CheckId("IAM-22");
+pub(crate) const IAM_23: CheckId = CheckId("IAM-23");
+pub(crate) const IAM_24: CheckId = CheckId("IAM-24");
+pub(crate) const IAM_25: CheckId = CheckId("IAM-25");
+pub(crate) const IAM_26: CheckId = CheckId("IAM-26");
+pub(crate) const IAM_27: CheckId = CheckId("IAM-27");
+pub(crate) const IAM_28: CheckId = CheckId("IAM-28");
+pub(crate) const IAM_29: CheckId = CheckId("IAM-29");
+pub(crate) const IAM_30: CheckId = CheckId("IAM-30");
 
 pub(crate) const LP_01: CheckId = CheckId("LP-01");
 pub(crate) const LP_02: CheckId = CheckId("LP-02");
@@ -142,6 +150,7 @@ pub(crate) const S3_05: CheckId = CheckId("S3-05");
 pub(crate) const S3_06: CheckId = CheckId("S3-06");
 pub(crate) const S3_07: CheckId = CheckId("S3-07");
 pub(crate) const S3_08: CheckId = CheckId("S3-08");
+pub(crate) const S3_09: CheckId = CheckId("S3-09");
 
 pub(crate) const LAM_01: CheckId = CheckId("LAM-01");
 pub(crate) const LAM_02: CheckId = CheckId("LAM-02");

@@ -3,12 +3,12 @@
 //! access logging. Also the bucket judgements CloudTrail and GuardDuty checks
 //! share (public, retention).
 
-use vigil::policy::PolicyDocument;
-use vigil::policy::analysis::{denies_insecure_transport, public_statements};
+use vigil::policy::analysis::{PINNING_OPERATORS, denies_insecure_transport, public_statements};
+use vigil::policy::{Effect, PolicyDocument, Principal, Statement};
 
 use vigil::s3::PublicAccessBlock;
 
-use super::ids::{S3_01, S3_02, S3_03, S3_04, S3_05, S3_06, S3_07, S3_08};
+use super::ids::{S3_01, S3_02, S3_03, S3_04, S3_05, S3_06, S3_07, S3_08, S3_09};
 use super::{Ctx, Finding, ResourceType, Subject, account, errors};
 use crate::facts::{ApiError, Bucket, Fetched, LifecycleRule, ObjectLock, S3Facts};
 
@@ -16,7 +16,7 @@ pub(crate) fn evaluate(f: &S3Facts, ctx: &Ctx) -> Vec<Finding> {
     let mut out = vec![s3_01_account_block(&f.account_public_access_block, ctx)];
     match &f.buckets {
         Err(e) => out.extend(errors(
-            &[S3_02, S3_03, S3_04, S3_05, S3_06, S3_07, S3_08],
+            &[S3_02, S3_03, S3_04, S3_05, S3_06, S3_07, S3_08, S3_09],
             &Subject::new(ResourceType::AwsS3Bucket, "arn:aws:s3:::*"),
             e,
         )),
@@ -29,6 +29,11 @@ pub(crate) fn evaluate(f: &S3Facts, ctx: &Ctx) -> Vec<Finding> {
                 out.push(s3_06_versioning(b));
                 out.push(s3_07_access_logging(b));
                 out.push(s3_08_tls_12(b));
+                out.push(s3_09_cross_account(
+                    b,
+                    &f.account_public_access_block,
+                    ctx.account,
+                ));
             }
         }
     }
@@ -312,6 +317,115 @@ fn s3_08_tls_12(b: &Bucket) -> Finding {
             }
         },
     }
+}
+
+/// Whether `v` (an account id, or an ARN naming one) belongs to `account`.
+fn of_account(v: &str, account: &str) -> bool {
+    v == account || v.split(':').nth(4) == Some(account)
+}
+
+/// Whether a statement's conditions pin the caller to `account`: `aws:PrincipalAccount` /
+/// `aws:SourceAccount` to it, or `aws:PrincipalArn` / `aws:SourceArn` to its ARNs.
+fn pinned_to(s: &Statement, account: &str) -> bool {
+    [
+        "aws:PrincipalAccount",
+        "aws:SourceAccount",
+        "aws:PrincipalArn",
+        "aws:SourceArn",
+    ]
+    .iter()
+    .any(|key| {
+        let values: Vec<String> = PINNING_OPERATORS
+            .iter()
+            .flat_map(|op| s.condition_values(op, key))
+            .collect();
+        !values.is_empty() && values.iter().all(|v| of_account(v, account))
+    })
+}
+
+/// S3-09: no `Allow` statement of the bucket policy lets in a principal of another account: an
+/// AWS principal (account id or ARN) outside this account, `NotPrincipal`, or `*` not pinned
+/// to this account by a condition. An organisation or VPC condition still lets other accounts
+/// in (Prowler 5.46.0 fails those too); RestrictPublicBuckets (account or bucket) closes the
+/// statements S3 deems public, which Prowler does not see. Service and canonical-user
+/// principals are not judged here (S3-05 and the confused-deputy checks).
+fn s3_09_cross_account(
+    b: &Bucket,
+    account_pab: &Fetched<Option<PublicAccessBlock>>,
+    account: &str,
+) -> Finding {
+    let verdict = S3_09.on(&bucket(&b.name, &b.region));
+    let doc = match get(&b.policy, "s3:GetBucketPolicy") {
+        Err(e) => return verdict.error(&e),
+        Ok(None) => return verdict.pass("no bucket policy"),
+        Ok(Some(text)) => match PolicyDocument::parse(text) {
+            Err(e) => {
+                return verdict.error(&ApiError::incomplete(
+                    "s3:GetBucketPolicy",
+                    format!("a readable bucket policy ({e})"),
+                ));
+            }
+            Ok(doc) => doc,
+        },
+    };
+    let mut other = Vec::new();
+    let mut public = Vec::new();
+    for (i, s) in doc.statements.iter().enumerate() {
+        if s.effect != Effect::Allow {
+            continue;
+        }
+        let sid = s.sid.clone().unwrap_or_else(|| format!("#{i}"));
+        let open = match (&s.not_principal, &s.principal) {
+            (Some(_), _) => true,
+            (None, Some(Principal::Anyone)) => true,
+            (None, Some(p)) => {
+                let aws = p.values("AWS");
+                other.extend(
+                    aws.iter()
+                        .filter(|v| *v != "*" && !of_account(v, account))
+                        .map(|v| format!("statement {sid}: {v}")),
+                );
+                aws.iter().any(|v| v == "*")
+            }
+            (None, None) => false,
+        };
+        if open && !pinned_to(s, account) {
+            if s.not_principal.is_none() && !s.restricts_caller() {
+                public.push(sid);
+            } else if s.not_principal.is_some() {
+                other.push(format!(
+                    "statement {sid}: NotPrincipal, so every principal but those it names"
+                ));
+            } else {
+                other.push(format!(
+                    "statement {sid}: every principal its conditions (organisation, VPC ...) \
+                     let through, other accounts' included"
+                ));
+            }
+        }
+    }
+    if !public.is_empty() {
+        match blocked_by(b, account_pab, |p| p.restrict_public_buckets) {
+            Ok(true) => {}
+            Ok(false) => other.push(format!(
+                "statement(s) {} let anyone in, every other account included",
+                public.join(", ")
+            )),
+            Err(e) if other.is_empty() => return verdict.error(&e),
+            Err(_) => {}
+        }
+    }
+    verdict.pass_if(
+        other.is_empty(),
+        if other.is_empty() {
+            "the bucket policy lets in no principal of another account".to_owned()
+        } else {
+            format!(
+                "the bucket policy lets other accounts in: {}",
+                other.join("; ")
+            )
+        },
+    )
 }
 
 /// Whether a bucket is public through ACLs or policy, given its and the account's settings.
@@ -654,5 +768,92 @@ mod tests {
         let mut denied_b = posture("t");
         denied_b.policy = Some(Err(denied("s3:GetBucketPolicy")));
         assert_eq!(s3_08_tls_12(&denied_b).status, Error);
+    }
+
+    #[test]
+    fn cross_account_principals_in_the_bucket_policy() {
+        let judge = |statement: &str, block: Option<PublicAccessBlock>| {
+            let mut b = bucket("shared");
+            b.public_access_block = Some(Ok(block));
+            b.policy = Some(Ok(Some(format!(r#"{{"Statement":[{statement}]}}"#))));
+            s3_09_cross_account(&b, &Ok(None), "111122223333").status
+        };
+        let read = r#""Action":"s3:GetObject","Resource":"arn:aws:s3:::shared/*""#;
+        let open = PublicAccessBlock {
+            restrict_public_buckets: false,
+            ..ALL
+        };
+        for (principal, condition, status) in [
+            (r#"{"AWS":"arn:aws:iam::999988887777:root"}"#, "", Fail),
+            (
+                r#"{"AWS":["arn:aws:iam::111122223333:role/app","999988887777"]}"#,
+                "",
+                Fail,
+            ),
+            (r#"{"AWS":"arn:aws:iam::111122223333:role/app"}"#, "", Pass),
+            (r#"{"AWS":"111122223333"}"#, "", Pass),
+            (r#"{"Service":"logging.s3.amazonaws.com"}"#, "", Pass),
+            (r#""*""#, "", Fail),
+            // Pinned to this account: in; to the organisation or a VPC endpoint: other
+            // accounts of the organisation, or behind the endpoint, get in.
+            (
+                r#""*""#,
+                r#","Condition":{"StringEquals":{"aws:PrincipalAccount":"111122223333"}}"#,
+                Pass,
+            ),
+            (
+                r#""*""#,
+                r#","Condition":{"StringEquals":{"aws:PrincipalOrgID":"o-abc123"}}"#,
+                Fail,
+            ),
+            (
+                r#""*""#,
+                r#","Condition":{"StringEquals":{"aws:SourceVpce":"vpce-1a2b3c"}}"#,
+                Fail,
+            ),
+        ] {
+            let statement =
+                format!(r#"{{"Effect":"Allow","Principal":{principal},{read}{condition}}}"#);
+            assert_eq!(judge(&statement, Some(open)), status, "{statement}");
+        }
+        // Other accounts denied, not allowed: nothing to fail.
+        let deny = format!(
+            r#"{{"Effect":"Deny","Principal":{{"AWS":"arn:aws:iam::999988887777:root"}},{read}}}"#
+        );
+        assert_eq!(judge(&deny, Some(open)), Pass);
+        let not_principal = format!(
+            r#"{{"Effect":"Allow","NotPrincipal":{{"AWS":"arn:aws:iam::111122223333:root"}},{read}}}"#
+        );
+        assert_eq!(judge(&not_principal, Some(ALL)), Fail);
+        // RestrictPublicBuckets keeps every other account out of a public policy (Prowler
+        // 5.46.0 fails it), but not out of a named account's grant.
+        let anyone = format!(r#"{{"Effect":"Allow","Principal":"*",{read}}}"#);
+        assert_eq!(judge(&anyone, Some(ALL)), Pass);
+        let named = format!(r#"{{"Effect":"Allow","Principal":{{"AWS":"999988887777"}},{read}}}"#);
+        assert_eq!(judge(&named, Some(ALL)), Fail);
+
+        // No policy passes; an unreadable policy or setting is an error.
+        let mut b = bucket("shared");
+        b.policy = Some(Ok(None));
+        assert_eq!(
+            s3_09_cross_account(&b, &Ok(None), "111122223333").status,
+            Pass
+        );
+        b.policy = Some(Ok(Some("not json".into())));
+        assert_eq!(
+            s3_09_cross_account(&b, &Ok(None), "111122223333").status,
+            Error
+        );
+        b.policy = Some(Err(denied("s3:GetBucketPolicy")));
+        assert_eq!(
+            s3_09_cross_account(&b, &Ok(None), "111122223333").status,
+            Error
+        );
+        b.policy = Some(Ok(Some(format!(r#"{{"Statement":[{anyone}]}}"#))));
+        b.public_access_block = Some(Err(denied("s3:GetPublicAccessBlock")));
+        assert_eq!(
+            s3_09_cross_account(&b, &Ok(None), "111122223333").status,
+            Error
+        );
     }
 }

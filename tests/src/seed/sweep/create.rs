@@ -375,6 +375,9 @@ fn bucket_policy(policy: BucketPolicy, bucket: &str) -> String {
         BucketPolicy::PublicRead => format!(
             r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::{bucket}/*"}}]}}"#
         ),
+        BucketPolicy::PartnerRead => format!(
+            r#"{{"Version":"2012-10-17","Statement":[{{"Sid":"PartnerRead","Effect":"Allow","Principal":{{"AWS":"arn:aws:iam::{PARTNER}:root"}},"Action":"s3:GetObject","Resource":"arn:aws:s3:::{bucket}/*"}}]}}"#
+        ),
     }
 }
 

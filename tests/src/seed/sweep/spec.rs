@@ -165,6 +165,15 @@ pub enum Doc {
     DecryptOne,
     /// iam:CreatePolicyVersion on *: rewrite any customer policy, its own included.
     PolicyVersions,
+    /// aws-marketplace:Subscribe on * (IAM-23).
+    MarketplaceAny,
+    /// sts:AssumeRole on `arn:aws:iam::ACCOUNT:role/*` (IAM-24; not on `*`, so not LP-02).
+    AssumeEveryRole,
+    /// bedrock-agentcore:GetWorkloadAccessToken on * (IAM-25).
+    WorkloadTokensAny,
+    /// What AgentCore needs, scoped: PassRole of `role/agentcore-*` pinned to AgentCore, and
+    /// workload access tokens for one named workload identity (IAM-25 and IAM-26 pass).
+    AgentCoreScoped,
 }
 
 impl Doc {
@@ -191,6 +200,20 @@ impl Doc {
                 r#"[{"Effect":"Allow","Action":"iam:CreatePolicyVersion","Resource":"*"}]"#
                     .to_owned()
             }
+            Doc::MarketplaceAny => {
+                r#"[{"Effect":"Allow","Action":"aws-marketplace:Subscribe","Resource":"*"}]"#
+                    .to_owned()
+            }
+            Doc::AssumeEveryRole => format!(
+                r#"[{{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"arn:aws:iam::{account}:role/*"}}]"#
+            ),
+            Doc::WorkloadTokensAny => {
+                r#"[{"Effect":"Allow","Action":"bedrock-agentcore:GetWorkloadAccessToken","Resource":"*"}]"#
+                    .to_owned()
+            }
+            Doc::AgentCoreScoped => format!(
+                r#"[{{"Effect":"Allow","Action":"iam:PassRole","Resource":"arn:aws:iam::{account}:role/agentcore-*","Condition":{{"StringEquals":{{"iam:PassedToService":"bedrock-agentcore.amazonaws.com"}}}}}},{{"Effect":"Allow","Action":["bedrock-agentcore:GetWorkloadAccessToken","bedrock-agentcore:GetWorkloadAccessTokenForJWT"],"Resource":["arn:aws:bedrock-agentcore:{REGION}:{account}:workload-identity-directory/default","arn:aws:bedrock-agentcore:{REGION}:{account}:workload-identity-directory/default/workload-identity/support-agent"]}}]"#
+            ),
         };
         format!(r#"{{"Version":"2012-10-17","Statement":{statements}}}"#)
     }
@@ -229,6 +252,26 @@ impl Doc {
     /// iam:CreatePolicyVersion (PassRole alone hands a role to nothing).
     pub fn escalates(&self) -> bool {
         matches!(self, Doc::Admin | Doc::AllButS3 | Doc::PolicyVersions)
+    }
+
+    /// aws-marketplace:Subscribe on * (IAM-23): by name, through * or NotAction.
+    pub fn marketplace_on_any(&self) -> bool {
+        matches!(self, Doc::Admin | Doc::AllButS3 | Doc::MarketplaceAny)
+    }
+
+    /// sts:AssumeRole on a wildcard resource (IAM-24).
+    pub fn assumes_by_wildcard(&self) -> bool {
+        matches!(self, Doc::Admin | Doc::AllButS3 | Doc::AssumeEveryRole)
+    }
+
+    /// AgentCore workload access tokens for every workload identity (IAM-25).
+    pub fn tokens_for_every_identity(&self) -> bool {
+        matches!(self, Doc::Admin | Doc::AllButS3 | Doc::WorkloadTokensAny)
+    }
+
+    /// iam:PassRole of every role, not pinned away from AgentCore (IAM-26).
+    pub fn passes_every_role(&self) -> bool {
+        matches!(self, Doc::Admin | Doc::AllButS3 | Doc::PassRoleAny)
     }
 }
 
@@ -359,6 +402,8 @@ pub enum BucketPolicy {
     AccessLogDelivery,
     /// Anyone may read the objects.
     PublicRead,
+    /// The [`PARTNER`] account may read the objects (S3-09).
+    PartnerRead,
 }
 
 #[derive(Debug, Clone)]
@@ -895,6 +940,32 @@ pub const INSECURE: &[Change] = &[
         },
     },
     Change {
+        name: "unattached customer policies allowing aws-marketplace:Subscribe on * (IAM-23), sts:AssumeRole on role/* (IAM-24) and AgentCore workload access tokens on * (IAM-25), next to one scoped as AgentCore wants (IAM-25, IAM-26 pass); PassRole on * (IAM-26) comes with the user direct",
+        make: |s| {
+            for (name, doc) in [
+                ("marketplace-policy", Doc::MarketplaceAny),
+                ("assume-any-role-policy", Doc::AssumeEveryRole),
+                ("agent-tokens-policy", Doc::WorkloadTokensAny),
+                ("agentcore-scoped-policy", Doc::AgentCoreScoped),
+            ] {
+                s.policies.push(Policy {
+                    name: name.into(),
+                    doc,
+                })
+            }
+        },
+    },
+    Change {
+        name: "CloudWatch cross-account sharing on: CloudWatch-CrossAccountSharingRole trusts another account (IAM-27)",
+        make: |s| {
+            s.roles.push(Role {
+                name: "CloudWatch-CrossAccountSharingRole".into(),
+                inline: Doc::DecryptOne,
+                trust: Trust::PartnerWithExternalId,
+            })
+        },
+    },
+    Change {
         name: "a key without rotation (KMS-01)",
         make: |s| s.keys.push(Key::new("norotate-key", REGION)),
     },
@@ -966,6 +1037,17 @@ pub const INSECURE: &[Change] = &[
                 ..Bucket::new("blocked-bucket", &s.id, REGION)
             };
             s.buckets.push(blocked)
+        },
+    },
+    Change {
+        name: "a bucket another account may read through its policy, Block Public Access on (S3-09)",
+        make: |s| {
+            let shared = Bucket {
+                block: true,
+                policy: Some(BucketPolicy::PartnerRead),
+                ..Bucket::new("partner-bucket", &s.id, REGION)
+            };
+            s.buckets.push(shared)
         },
     },
     Change {

@@ -181,9 +181,13 @@ fn names(s: &Statement, action: &str) -> bool {
     }
 }
 
-/// A `Deny` that holds for every request: every resource, no condition.
-fn denies_always(s: &Statement, action: &str) -> bool {
-    s.effect == Effect::Deny && s.condition.is_empty() && s.on_any_resource() && names(s, action)
+/// A `Deny` that holds for every request: Resource `*` (a `NotResource` Deny spares what it
+/// names), no condition.
+pub(super) fn denies_always(s: &Statement, action: &str) -> bool {
+    s.effect == Effect::Deny
+        && s.condition.is_empty()
+        && s.resource.iter().any(|r| r == "*")
+        && names(s, action)
 }
 
 /// Whether the document allows `action` on some resource and no unconditional `Deny` on every
@@ -231,7 +235,7 @@ pub(crate) fn full_service(doc: &PolicyDocument, service: &str, probe: &str) -> 
     let cut = doc.statements.iter().any(|s| {
         s.effect == Effect::Deny
             && s.condition.is_empty()
-            && s.on_any_resource()
+            && s.resource.iter().any(|r| r == "*")
             && if s.not_action.is_empty() {
                 s.action.iter().any(|p| service_named(p))
             } else {

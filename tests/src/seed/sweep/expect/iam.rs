@@ -144,8 +144,37 @@ pub(super) fn expect(e: &mut Expect) {
         e.on("IAM-18", &resource, GLOBAL)
             .pass_if(!doc.all_of_cloudtrail());
         e.on("IAM-19", &resource, GLOBAL).pass_if(!doc.escalates());
-        e.on("IAM-21", resource, GLOBAL).pass_if(!doc.all_of_kms());
+        e.on("IAM-21", &resource, GLOBAL).pass_if(!doc.all_of_kms());
+        // IAM-23..26: how far Marketplace, AssumeRole, AgentCore tokens and PassRole reach.
+        e.on("IAM-23", &resource, GLOBAL)
+            .pass_if(!doc.marketplace_on_any());
+        e.on("IAM-24", &resource, GLOBAL)
+            .pass_if(!doc.assumes_by_wildcard());
+        e.on("IAM-25", &resource, GLOBAL)
+            .pass_if(!doc.tokens_for_every_identity());
+        e.on("IAM-26", resource, GLOBAL)
+            .pass_if(!doc.passes_every_role());
     }
+    // IAM-27: the role CloudWatch cross-account sharing creates fails; without it the account
+    // passes.
+    let sharing: Vec<String> = spec
+        .roles
+        .iter()
+        .filter(|r| r.name == "CloudWatch-CrossAccountSharingRole")
+        .map(|r| e.arn(&r.name))
+        .collect();
+    if sharing.is_empty() {
+        e.on("IAM-27", &root, GLOBAL).pass();
+    }
+    for arn in sharing {
+        e.on("IAM-27", arn, GLOBAL).fail();
+    }
+    // IAM-28, IAM-29: AWS managed policies do not exist in the emulator (they are attached to
+    // nobody, as for IAM-14), so no role holds AWSSupportAccess or SecurityAudit and IAM-30
+    // finds AWSCloudShellFullAccess nowhere. The other verdicts are unit-tested.
+    e.on("IAM-28", &root, GLOBAL).fail();
+    e.on("IAM-29", &root, GLOBAL).fail();
+    e.on("IAM-30", &root, GLOBAL).pass();
     // IAM-20: groups whose policies make their members administrators: every member has MFA.
     for g in &spec.groups {
         if !g.attached.iter().any(|p| policy(p).admin_equivalent()) {

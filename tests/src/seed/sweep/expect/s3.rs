@@ -39,5 +39,10 @@ pub(super) fn expect(e: &mut Expect) {
         // S3-08 (★): a Deny below TLS 1.2 as well.
         e.on("S3-08", &arn, b.region)
             .pass_if(b.policy == Some(BucketPolicy::Tls12Only));
+        // S3-09: another account named in the policy, or anyone unless RestrictPublicBuckets
+        // (all four settings, account or bucket) keeps other accounts out.
+        let other_account =
+            b.policy == Some(BucketPolicy::PartnerRead) || (public_policy && !closed);
+        e.on("S3-09", &arn, b.region).pass_if(!other_account);
     }
 }
