@@ -15,7 +15,7 @@ as data (the sweep reads them through its seams; moto has no publishing-destinat
 would need a deployment package per function).
 
 Prints JSON: {"resources": {logical id: {"type", "ref", "arn"}}, "skipped": {logical id: reason},
-"functions": [{"logical_id", "name", "arn", "variables"}],
+"functions": [{"logical_id", "name", "arn", "variables", "dead_letter_target", "subnets"}],
 "destinations": {detector id: [{"id", "type", "destination_arn", "kms_key_arn"}]}}.
 Used by functions/compliance-sweep/tests/own_stack.rs.
 """
@@ -538,12 +538,16 @@ class Deployer:
         name = merged.get("FunctionName", physical_name(self.stack, logical, 64))
         arn = self.arn("lambda", f"function:{name}")
         variables = merged.get("Environment", {}).get("Variables", {})
+        vpc = merged.get("VpcConfig") or {}
         self.functions.append(
             {
                 "logical_id": logical,
                 "name": name,
                 "arn": arn,
                 "variables": {k: str(v) for k, v in variables.items()},
+                # SAM's DeadLetterQueue becomes the function's DeadLetterConfig.
+                "dead_letter_target": (merged.get("DeadLetterQueue") or {}).get("TargetArn"),
+                "subnets": [str(s) for s in vpc.get("SubnetIds") or []],
             }
         )
         return {"ref": name, "Arn": arn}

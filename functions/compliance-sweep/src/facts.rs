@@ -557,6 +557,56 @@ pub(crate) struct EventSelectors {
     pub s3_object_writes: bool,
     #[serde(default)]
     pub s3_object_reads: bool,
+    /// LAM-09: the selectors that record Lambda `Invoke` data events, each as the conditions
+    /// it puts on the function's ARN (a function is recorded when it meets every condition of
+    /// one of them; an empty list: every function). Selectors that leave `Invoke` out (a
+    /// readOnly, eventName or other filter excluding it) are not here.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub lambda_invokes: Vec<Vec<ValueMatch>>,
+}
+
+/// One condition on a value, as an advanced field selector states it: the value is accepted
+/// when it matches one of the including operators (if any is given) and none of the excluding
+/// ones. A basic data-resource list of function ARNs is `equals`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct ValueMatch {
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub equals: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub starts_with: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ends_with: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub not_equals: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub not_starts_with: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub not_ends_with: Vec<String>,
+}
+
+impl ValueMatch {
+    /// Whether `value` passes the condition.
+    pub(crate) fn accepts(&self, value: &str) -> bool {
+        let including =
+            !(self.equals.is_empty() && self.starts_with.is_empty() && self.ends_with.is_empty());
+        let included = !including
+            || self.equals.iter().any(|v| v == value)
+            || self
+                .starts_with
+                .iter()
+                .any(|v| value.starts_with(v.as_str()))
+            || self.ends_with.iter().any(|v| value.ends_with(v.as_str()));
+        included
+            && !self.not_equals.iter().any(|v| v == value)
+            && !self
+                .not_starts_with
+                .iter()
+                .any(|v| value.starts_with(v.as_str()))
+            && !self
+                .not_ends_with
+                .iter()
+                .any(|v| value.ends_with(v.as_str()))
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -569,6 +619,9 @@ pub(crate) struct Trail {
     pub kms_key_id: Option<String>,
     pub bucket: Option<String>,
     pub log_group_arn: Option<String>,
+    /// `HasInsightSelectors` (CT-10); `None` when DescribeTrails left it out.
+    #[serde(default)]
+    pub has_insight_selectors: Option<bool>,
     pub status: Fetched<TrailStatus>,
     pub selectors: Fetched<EventSelectors>,
 }
@@ -736,6 +789,18 @@ pub(crate) struct Function {
     pub policy: Fetched<Option<String>>,
     /// GetFunctionUrlConfig (`None` inside: no function URL).
     pub url: Fetched<Option<FunctionUrl>>,
+    /// `VpcConfig.VpcId` when not empty (LAM-06); `None`: not attached to a VPC.
+    #[serde(default)]
+    pub vpc_id: Option<String>,
+    /// `VpcConfig.SubnetIds` count: subnets without a `VpcId` are an incomplete answer.
+    #[serde(default)]
+    pub vpc_subnets: usize,
+    /// `DeadLetterConfig.TargetArn` (LAM-07); `None`: no dead-letter queue.
+    #[serde(default)]
+    pub dead_letter_target: Option<String>,
+    /// `Layers[].Arn` (LAM-08), layer version ARNs.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub layers: Vec<String>,
 }
 
 /// A function URL: how callers authenticate, and which browser origins its CORS allows.
@@ -760,6 +825,10 @@ pub(crate) struct SecretHit {
 pub(crate) struct LambdaFacts {
     pub region: String,
     pub functions: Fetched<Vec<Function>>,
+    /// The trails the Region sees (LAM-09: which of them record the functions' invocations);
+    /// the CloudTrail shard's answer, shared through the run's memo. Not read (empty) when the
+    /// Region has no function.
+    pub trails: Fetched<Vec<Trail>>,
 }
 
 // ---- SSM Parameter Store ---------------------------------------------------------------------

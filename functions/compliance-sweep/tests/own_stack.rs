@@ -57,6 +57,8 @@ struct Function {
     name: String,
     arn: String,
     variables: BTreeMap<String, String>,
+    dead_letter_target: Option<String>,
+    subnets: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -198,6 +200,12 @@ async fn vigils_own_stack_has_no_fail_the_readme_does_not_explain() {
             // The template's Globals: every function on provided.al2023, no KMSKeyArn.
             runtime: Some("provided.al2023".into()),
             kms_key_arn: None,
+            // Lambda reports the subnets' VPC; the emulator's deploy has none to name.
+            vpc_id: (!f.subnets.is_empty()).then(|| "vpc-of-the-template-subnets".into()),
+            vpc_subnets: f.subnets.len(),
+            dead_letter_target: f.dead_letter_target.clone(),
+            // The template's functions use no layer.
+            layers: vec![],
         })
         .collect();
     let destinations: BTreeMap<String, Vec<PublishingDestination>> = deployed

@@ -92,6 +92,7 @@ async fn seeded_accounts_give_exact_results_for_every_check() {
             ("GD-03", s.a("detector"), Pass),
             ("GD-04", s.a("findings-bucket"), Pass),
             ("GD-06", s.a("detector"), Pass),
+            ("GD-07", s.a("detector"), Pass),
             (
                 "CT-01",
                 &format!("arn:aws:cloudtrail:{REGION}:{}:trail/*", s.id),
@@ -103,6 +104,7 @@ async fn seeded_accounts_give_exact_results_for_every_check() {
             ("CT-05", s.a("trail"), Pass),
             ("CT-06", s.a("trail"), Pass),
             ("CT-07", s.a("trail"), Pass),
+            ("CT-10", s.a("trail"), Pass),
             ("CW-16", s.a("trail-logs-cis-01"), Pass),
             ("RDS-01", s.a("db"), Pass),
             ("RDS-02", s.a("db"), Pass),
@@ -126,6 +128,12 @@ async fn seeded_accounts_give_exact_results_for_every_check() {
             ("IAM-24", s.a("read-policy"), Pass),
             ("IAM-27", &sa, Pass),
             ("LAM-01", s.a("clean-fn"), Pass),
+            // In a VPC, with a dead-letter queue and a layer of its own account; the trail
+            // records every function's invocations.
+            ("LAM-06", s.a("clean-fn"), Pass),
+            ("LAM-07", s.a("clean-fn"), Pass),
+            ("LAM-08", s.a("clean-fn"), Pass),
+            ("LAM-09", s.a("clean-fn"), Pass),
             ("SSM-01", s.a("/app/log-level"), Pass),
             ("SSM-01", s.a("/app/regions"), Pass),
         ],
@@ -171,6 +179,7 @@ async fn seeded_accounts_give_exact_results_for_every_check() {
             ("GD-03", i.a("detector"), Fail),
             ("GD-04", i.a("findings-bucket"), Fail),
             ("GD-06", i.a("detector"), Fail),
+            ("GD-07", i.a("detector"), Fail),
             (
                 "CT-01",
                 &format!("arn:aws:cloudtrail:{REGION}:{}:trail/*", i.id),
@@ -182,6 +191,7 @@ async fn seeded_accounts_give_exact_results_for_every_check() {
             ("CT-05", i.a("trail"), Fail),
             ("CT-06", i.a("trail"), Fail),
             ("CT-07", i.a("trail"), Fail),
+            ("CT-10", i.a("trail"), Fail),
             ("CW-16", i.a("orphan-alarm"), Fail),
             ("RDS-01", i.a("db"), Fail),
             ("RDS-02", i.a("db"), Fail),
@@ -213,6 +223,13 @@ async fn seeded_accounts_give_exact_results_for_every_check() {
             // IAM-27: CloudWatch's sharing role is there.
             ("IAM-27", i.a("CloudWatch-CrossAccountSharingRole"), Fail),
             ("LAM-01", i.a("leaky-fn"), Fail),
+            // Outside a VPC, no dead-letter queue, another account's layer.
+            ("LAM-06", i.a("public-fn"), Fail),
+            ("LAM-07", i.a("public-fn"), Fail),
+            ("LAM-08", i.a("public-fn"), Fail),
+            // The trail names leaky-fn alone among the functions whose invocations it records.
+            ("LAM-09", i.a("leaky-fn"), Pass),
+            ("LAM-09", i.a("public-fn"), Fail),
             ("SSM-01", i.a("/app/db/password"), Fail),
             ("SSM-01", i.a("/build/settings"), Fail),
             ("SSM-01", i.a("/app/log-level"), Pass),

@@ -20,8 +20,11 @@ overwritten by moto's own bookkeeping. The answer is the trail's injected fields
 Also restored:
 - ListTrails lists every trail of the account, whatever its home region (moto lists only the
   trails of the called region plus multi-region ones).
-- DescribeTrails reports HasCustomEventSelectors when PutEventSelectors stored selectors
-  (moto always says false).
+- DescribeTrails reports HasCustomEventSelectors when PutEventSelectors stored selectors,
+  and HasInsightSelectors when PutInsightSelectors stored some (moto always says false to
+  both).
+- PutInsightSelectors replaces the trail's insight selectors, as AWS does (an empty list turns
+  Insights off); moto appended them to the ones already stored.
 """
 
 import json
@@ -71,10 +74,18 @@ def trail_description(self, include_region=False):
     desc["HasCustomEventSelectors"] = bool(
         self.event_selectors or self.advanced_event_selectors
     )
+    desc["HasInsightSelectors"] = bool(self.insight_selectors)
     return desc
 
 
 ct.Trail.description = trail_description
+
+
+def put_insight_selectors(self, insight_selectors):
+    self.insight_selectors = list(insight_selectors or [])
+
+
+ct.Trail.put_insight_selectors = put_insight_selectors
 
 
 def list_trails(self):

@@ -2,7 +2,7 @@
 //! event selectors.
 
 use super::{api, time};
-use crate::facts::{EventSelectors, Fetched, Trail, TrailStatus};
+use crate::facts::{EventSelectors, Fetched, Trail, TrailStatus, ValueMatch};
 
 /// A trail as DescribeTrails gives it.
 #[derive(Debug, Clone)]
@@ -16,6 +16,8 @@ pub(crate) struct Listed {
     pub kms_key_id: Option<String>,
     pub bucket: Option<String>,
     pub log_group_arn: Option<String>,
+    /// `HasInsightSelectors`; `None` when DescribeTrails left it out.
+    pub has_insight_selectors: Option<bool>,
 }
 
 impl Listed {
@@ -35,6 +37,7 @@ impl Listed {
             kms_key_id: self.kms_key_id,
             bucket: self.bucket,
             log_group_arn: self.log_group_arn,
+            has_insight_selectors: self.has_insight_selectors,
             status,
             selectors,
         }
@@ -61,6 +64,7 @@ pub(crate) async fn describe_trails(client: &aws_sdk_cloudtrail::Client) -> Fetc
             kms_key_id: t.kms_key_id,
             bucket: t.s3_bucket_name,
             log_group_arn: t.cloud_watch_logs_log_group_arn,
+            has_insight_selectors: t.has_insight_selectors,
         })
         .collect())
 }
@@ -169,7 +173,92 @@ fn read_selectors(
         management_read_write: management_basic || management_advanced,
         s3_object_writes: s3_basic("WriteOnly") || s3_advanced("false"),
         s3_object_reads: s3_basic("ReadOnly") || s3_advanced("true"),
+        lambda_invokes: lambda_invokes(basic, advanced),
     }
+}
+
+/// `arn:PARTITION:lambda`: every function of the account, as basic selectors spell it.
+fn every_function(value: &str) -> bool {
+    value
+        .strip_prefix("arn:")
+        .and_then(|rest| rest.strip_suffix(":lambda"))
+        .is_some_and(|partition| partition.starts_with("aws"))
+}
+
+/// What an `Invoke` data event of a function carries in the fields an advanced selector may
+/// filter on (besides `resources.ARN`, the function's own): Lambda logs `Invoke` as a write
+/// (`readOnly` false).
+const INVOKE_EVENT: &[(&str, &str)] = &[
+    ("eventCategory", "Data"),
+    ("resources.type", "AWS::Lambda::Function"),
+    ("readOnly", "false"),
+    ("eventName", "Invoke"),
+    ("eventSource", "lambda.amazonaws.com"),
+    ("eventType", "AwsApiCall"),
+];
+
+fn value_match(f: &aws_sdk_cloudtrail::types::AdvancedFieldSelector) -> ValueMatch {
+    ValueMatch {
+        equals: f.equals().to_vec(),
+        starts_with: f.starts_with().to_vec(),
+        ends_with: f.ends_with().to_vec(),
+        not_equals: f.not_equals().to_vec(),
+        not_starts_with: f.not_starts_with().to_vec(),
+        not_ends_with: f.not_ends_with().to_vec(),
+    }
+}
+
+/// LAM-09: the selectors that record Lambda `Invoke`, each as its conditions on the function
+/// ARN (see [`EventSelectors::lambda_invokes`]). Basic: a data resource of type
+/// AWS::Lambda::Function (`arn:PARTITION:lambda` for every function, or function ARNs) with
+/// ReadWriteType All or WriteOnly. Advanced: `resources.type` AWS::Lambda::Function, every
+/// other field accepting what an `Invoke` event carries ([`INVOKE_EVENT`]); a filter on a
+/// field that event does not fix (`userIdentity.arn`, `errorCode`, ...) records only some
+/// invocations, so that selector does not count.
+fn lambda_invokes(
+    basic: &[aws_sdk_cloudtrail::types::EventSelector],
+    advanced: &[aws_sdk_cloudtrail::types::AdvancedEventSelector],
+) -> Vec<Vec<ValueMatch>> {
+    let mut out = Vec::new();
+    for e in basic.iter().filter(|e| {
+        e.read_write_type
+            .as_ref()
+            .is_none_or(|r| r.as_str() == "All" || r.as_str() == "WriteOnly")
+    }) {
+        for d in e
+            .data_resources()
+            .iter()
+            .filter(|d| d.r#type() == Some("AWS::Lambda::Function"))
+        {
+            if d.values().iter().any(|v| every_function(v)) {
+                out.push(vec![]);
+            } else if !d.values().is_empty() {
+                out.push(vec![ValueMatch {
+                    equals: d.values().to_vec(),
+                    ..ValueMatch::default()
+                }]);
+            }
+        }
+    }
+    'selectors: for a in advanced {
+        let fields = &a.field_selectors;
+        if !fields.iter().any(|f| f.field == "resources.type") {
+            continue;
+        }
+        let mut arn = Vec::new();
+        for f in fields {
+            if f.field == "resources.ARN" {
+                arn.push(value_match(f));
+                continue;
+            }
+            match INVOKE_EVENT.iter().find(|(name, _)| *name == f.field) {
+                Some((_, value)) if value_match(f).accepts(value) => {}
+                _ => continue 'selectors,
+            }
+        }
+        out.push(arn);
+    }
+    out
 }
 
 #[cfg(test)]
@@ -258,5 +347,121 @@ mod tests {
         );
         let management = read_selectors(&[], &[advanced(&[("eventCategory", "Management")])]);
         assert!(management.management_read_write && !management.s3_object_writes);
+        assert!(management.lambda_invokes.is_empty());
+    }
+
+    fn lambda_basic(rw: ReadWriteType, values: &[&str]) -> EventSelector {
+        EventSelector::builder()
+            .read_write_type(rw)
+            .data_resources(
+                DataResource::builder()
+                    .r#type("AWS::Lambda::Function")
+                    .set_values(Some(values.iter().map(|v| v.to_string()).collect()))
+                    .build(),
+            )
+            .build()
+    }
+
+    /// Which functions' `Invoke` the selectors record (LAM-09), tried on two functions.
+    fn recorded(basic: &[EventSelector], adv: &[AdvancedEventSelector]) -> (bool, bool) {
+        let s = read_selectors(basic, adv);
+        let on = |arn: &str| {
+            s.lambda_invokes
+                .iter()
+                .any(|conditions| conditions.iter().all(|c| c.accepts(arn)))
+        };
+        (on(ONE), on(OTHER))
+    }
+
+    const ONE: &str = "arn:aws:lambda:us-east-1:111122223333:function:one";
+    const OTHER: &str = "arn:aws:lambda:us-east-1:111122223333:function:other";
+
+    #[test]
+    fn lambda_invocations_recorded_per_function() {
+        // Basic: every function, one function, reads only (Invoke is a write).
+        assert_eq!(
+            recorded(
+                &[lambda_basic(ReadWriteType::All, &["arn:aws:lambda"])],
+                &[]
+            ),
+            (true, true)
+        );
+        assert_eq!(
+            recorded(&[lambda_basic(ReadWriteType::WriteOnly, &[ONE])], &[]),
+            (true, false)
+        );
+        assert_eq!(
+            recorded(
+                &[lambda_basic(ReadWriteType::ReadOnly, &["arn:aws:lambda"])],
+                &[]
+            ),
+            (false, false)
+        );
+        // S3 data events record no function.
+        assert_eq!(
+            recorded(&[basic(ReadWriteType::All, &["arn:aws:s3"])], &[]),
+            (false, false)
+        );
+        let data = ("eventCategory", "Data");
+        let functions = ("resources.type", "AWS::Lambda::Function");
+        assert_eq!(recorded(&[], &[advanced(&[data, functions])]), (true, true));
+        assert_eq!(
+            recorded(&[], &[advanced(&[data, functions, ("readOnly", "false")])]),
+            (true, true)
+        );
+        assert_eq!(
+            recorded(
+                &[],
+                &[advanced(&[data, functions, ("eventName", "Invoke")])]
+            ),
+            (true, true)
+        );
+        assert_eq!(
+            recorded(&[], &[advanced(&[data, functions, ("resources.ARN", ONE)])]),
+            (true, false)
+        );
+        // Prowler 5.46.0 passes each of these: any advanced selector naming the type counts
+        // there, though none of them records an invocation (or records only some).
+        for filter in [
+            ("readOnly", "true"),
+            ("eventName", "GetFunction"),
+            (
+                "userIdentity.arn",
+                "arn:aws:iam::111122223333:role/deployer",
+            ),
+        ] {
+            assert_eq!(
+                recorded(&[], &[advanced(&[data, functions, filter])]),
+                (false, false),
+                "{filter:?}"
+            );
+        }
+        // Excluding operators and prefixes.
+        let not_one = AdvancedEventSelector::builder()
+            .field_selectors(
+                AdvancedFieldSelector::builder()
+                    .field("eventCategory")
+                    .equals("Data")
+                    .build()
+                    .unwrap(),
+            )
+            .field_selectors(
+                AdvancedFieldSelector::builder()
+                    .field("resources.type")
+                    .equals("AWS::Lambda::Function")
+                    .build()
+                    .unwrap(),
+            )
+            .field_selectors(
+                AdvancedFieldSelector::builder()
+                    .field("resources.ARN")
+                    .starts_with("arn:aws:lambda:us-east-1:111122223333:function:")
+                    .not_ends_with(":one")
+                    .build()
+                    .unwrap(),
+            )
+            .build()
+            .unwrap();
+        assert_eq!(recorded(&[], &[not_one]), (false, true));
     }
 }

@@ -22,6 +22,14 @@ pub struct Listing {
     pub runtime: Option<String>,
     /// `KMSKeyArn`: the customer key of the environment; `None`: Lambda's AWS managed key.
     pub kms_key_arn: Option<String>,
+    /// `VpcConfig.VpcId`, when not empty; `None`: not attached to a VPC.
+    pub vpc_id: Option<String>,
+    /// How many subnets `VpcConfig.SubnetIds` names.
+    pub vpc_subnets: usize,
+    /// `DeadLetterConfig.TargetArn`; `None`: no dead-letter queue.
+    pub dead_letter_target: Option<String>,
+    /// `Layers[].Arn`.
+    pub layers: Vec<String>,
 }
 
 pub(crate) async fn list_functions(client: &aws_sdk_lambda::Client) -> Fetched<Vec<Listing>> {
@@ -37,7 +45,23 @@ pub(crate) async fn list_functions(client: &aws_sdk_lambda::Client) -> Fetched<V
         .into_iter()
         .map(|f| {
             let env = f.environment;
+            let vpc = f.vpc_config;
             Listing {
+                vpc_id: vpc
+                    .as_ref()
+                    .and_then(|v| v.vpc_id.clone())
+                    .filter(|id| !id.is_empty()),
+                vpc_subnets: vpc.as_ref().map_or(0, |v| v.subnet_ids().len()),
+                dead_letter_target: f
+                    .dead_letter_config
+                    .and_then(|d| d.target_arn)
+                    .filter(|t| !t.is_empty()),
+                layers: f
+                    .layers
+                    .unwrap_or_default()
+                    .into_iter()
+                    .filter_map(|l| l.arn)
+                    .collect(),
                 arn: f.function_arn.unwrap_or_default(),
                 name: f.function_name.unwrap_or_default(),
                 runtime: f.runtime.map(|r| r.as_str().to_owned()),

@@ -402,6 +402,9 @@ pub const CATALOGUE: &[Check] = &[
         .fix("Run detector-guard's drill (aws lambda invoke --function-name DETECTOR_GUARD --payload '{\"action\":\"drill\"}') and fix the link it names; keep its schedule on and VIGIL_EVIDENCE_BUCKET set for both functions."),
     row(GD_06, "High-severity findings routed to a target by an EventBridge rule", S::GuardDuty, High, Detection)
         .fix("aws events put-rule --name guardduty-high --event-pattern '{\"source\":[\"aws.guardduty\"],\"detail-type\":[\"GuardDuty Finding\"],\"detail\":{\"severity\":[{\"numeric\":[\">=\",7]}]}}' then aws events put-targets --rule guardduty-high --targets Id=1,Arn=TOPIC_OR_FUNCTION_ARN (Vigil's stack routes them to guardduty-responder)."),
+    row(GD_07, "GuardDuty AI Protection enabled", S::GuardDuty, High, Detection)
+        .prowler(&["guardduty_ai_protection_enabled"])
+        .fix("aws guardduty update-detector --detector-id ID --features Name=AI_PROTECTION,Status=ENABLED (in a Region that offers it; an organisation's delegated administrator can auto-enable it for every member)."),
     // ---- CloudTrail -----------------------------------------------------------------------------
     row(CT_01, "Multi-Region trail logging management events (read and write)", S::CloudTrail, Critical, Detection)
         .prowler(&["cloudtrail_bedrock_logging_enabled", "cloudtrail_multi_region_enabled", "cloudtrail_multi_region_enabled_logging_management_events"])
@@ -445,6 +448,9 @@ pub const CATALOGUE: &[Check] = &[
         .cis(&["3.9"], &["3.9"], &["4.9"])
         .security_hub(&["S3.23"])
         .fix("As for CT-08 with readOnly true (or drop the readOnly field to log reads and writes); data events are billed per event, so weigh the buckets' traffic."),
+    row(CT_10, "CloudTrail Insights on a logging trail", S::CloudTrail, Low, Detection)
+        .prowler(&["cloudtrail_insights_exist"])
+        .fix("aws cloudtrail put-insight-selectors --trail-name TRAIL --insight-selectors '[{\"InsightType\":\"ApiCallRateInsight\"},{\"InsightType\":\"ApiErrorRateInsight\"}]' (the trail must log management events; aws cloudtrail start-logging if it is stopped). Insights events are billed per event analysed."),
     // ---- CloudWatch (CIS 4.x / v7 5.x) ----------------------------------------------------------
     cw!(CW_01, "unauthorized API calls", Medium, "cloudwatch_log_metric_filter_unauthorized_api_calls", &["4.1"], &["5.1"], &["CloudWatch.2"]),
     cw!(CW_02, "console sign-in without MFA", Medium, "cloudwatch_log_metric_filter_sign_in_without_mfa", &["4.2"], &["5.2"], &["CloudWatch.3"]),
@@ -604,6 +610,19 @@ pub const CATALOGUE: &[Check] = &[
     row(LAM_05, "Function URL CORS does not allow every origin", S::Lambda, Medium, Identity)
         .prowler(&["awslambda_function_url_cors_policy"])
         .fix("Name the web origins that may call the URL (aws lambda update-function-url-config --function-name FN --cors AllowOrigins=https://app.example.com), or remove the CORS configuration if no browser calls it."),
+    row(LAM_06, "Function attached to a VPC", S::Lambda, Low, Identity)
+        .prowler(&["awslambda_function_inside_vpc"])
+        .security_hub(&["Lambda.3"])
+        .fix("aws lambda update-function-configuration --function-name FN --vpc-config SubnetIds=SUBNET_A,SUBNET_B,SecurityGroupIds=SG (private subnets in two or more zones; VPC endpoints or a NAT gateway for the AWS APIs it calls; the execution role needs AWSLambdaVPCAccessExecutionRole's ENI permissions)."),
+    row(LAM_07, "Dead-letter queue for failed asynchronous invocations", S::Lambda, Medium, Detection)
+        .prowler(&["awslambda_function_no_dead_letter_queue"])
+        .fix("aws lambda update-function-configuration --function-name FN --dead-letter-config TargetArn=SQS_QUEUE_OR_SNS_TOPIC_ARN (the execution role needs sqs:SendMessage or sns:Publish on it; alarm on the queue's depth). An on-failure destination (aws lambda put-function-event-invoke-config --destination-config OnFailure={Destination=ARN}) does the same job; a function only ever invoked synchronously needs neither: mute its finding with that reason."),
+    row(LAM_08, "Function uses no layer of another account", S::Lambda, High, Identity)
+        .prowler(&["awslambda_function_using_cross_account_layers"])
+        .fix("Publish the layer's content in this account (aws lambda publish-layer-version --layer-name NAME --zip-file fileb://layer.zip) after reviewing it, then point the function at it: aws lambda update-function-configuration --function-name FN --layers OWN_LAYER_VERSION_ARN. A vendor layer kept on purpose: pin its version and mute the finding with the review's reason."),
+    row(LAM_09, "Function invocations recorded by a CloudTrail trail (Lambda data events)", S::Lambda, Low, Detection)
+        .prowler(&["awslambda_function_invoke_api_operations_cloudtrail_logging_enabled"])
+        .fix("aws cloudtrail put-event-selectors --trail-name TRAIL --advanced-event-selectors '[{\"Name\":\"Lambda invocations\",\"FieldSelectors\":[{\"Field\":\"eventCategory\",\"Equals\":[\"Data\"]},{\"Field\":\"resources.type\",\"Equals\":[\"AWS::Lambda::Function\"]}]}]' on a multi-Region trail that is logging (keep its other selectors: the call replaces them). Data events are billed per event: a busy function's invocations can cost more than the rest of the trail."),
     // ---- SSM Parameter Store --------------------------------------------------------------------
     row(SSM_01, "No secrets in Parameter Store String or StringList parameters", S::Ssm, High, Secrets)
         .fix("Move the value to a SecureString parameter (aws ssm put-parameter --type SecureString --overwrite) or to Secrets Manager, update its readers, and rotate the exposed credential: anyone allowed ssm:GetParameter on it could read it."),

@@ -1,11 +1,11 @@
 //! CloudTrail: a multi-Region trail logging management events covers every Region, and some
 //! trail logs S3 object-level writes and reads there; each trail
 //! (judged once, in its home Region) validates, encrypts, keeps its bucket private and logged,
-//! delivers to CloudWatch Logs, and keeps its logs long enough.
+//! delivers to CloudWatch Logs, keeps its logs long enough, and runs CloudTrail Insights.
 
 use vigil::aws::AwsFailure;
 
-use super::ids::{CT_01, CT_02, CT_03, CT_04, CT_05, CT_06, CT_07, CT_08, CT_09};
+use super::ids::{CT_01, CT_02, CT_03, CT_04, CT_05, CT_06, CT_07, CT_08, CT_09, CT_10};
 use super::{CheckId, Ctx, Finding, ResourceType, Subject, errors, s3};
 use crate::facts::{ApiError, Bucket, CloudTrailFacts, Trail};
 
@@ -26,7 +26,7 @@ pub(crate) fn evaluate(f: &CloudTrailFacts, ctx: &Ctx) -> Vec<Finding> {
         Err(e) => {
             return errors(
                 &[
-                    CT_01, CT_02, CT_03, CT_04, CT_05, CT_06, CT_07, CT_08, CT_09,
+                    CT_01, CT_02, CT_03, CT_04, CT_05, CT_06, CT_07, CT_08, CT_09, CT_10,
                 ],
                 &region_trails(&region_arn, &f.region),
                 e,
@@ -45,8 +45,31 @@ pub(crate) fn evaluate(f: &CloudTrailFacts, ctx: &Ctx) -> Vec<Finding> {
         out.push(ct_05_bucket_logging(t, f));
         out.push(ct_06_cloudwatch(t, ctx));
         out.push(ct_07_retention(t, f, ctx));
+        out.push(ct_10_insights(t));
     }
     out
+}
+
+/// CT-10: the trail has insight selectors (`HasInsightSelectors`) and is logging, so CloudTrail
+/// Insights watches its management events for unusual API call and error rates. Judged on
+/// every trail homed here, as CT-02..07 are (Prowler judges logging trails only, and fails
+/// those without selectors): insight selectors on a trail that is not logging analyse nothing.
+fn ct_10_insights(t: &Trail) -> Finding {
+    let verdict = CT_10.on(&trail(t));
+    match t.has_insight_selectors {
+        None => verdict.error(&ApiError::incomplete(
+            "cloudtrail:DescribeTrails",
+            "HasInsightSelectors of the trail",
+        )),
+        Some(false) => verdict.fail("no insight selectors: CloudTrail Insights is off"),
+        Some(true) => match &t.status {
+            Err(e) => verdict.error(e),
+            Ok(s) if s.is_logging => {
+                verdict.pass("CloudTrail Insights runs on the trail (insight selectors, logging)")
+            }
+            Ok(_) => verdict.fail("insight selectors set, but the trail is not logging"),
+        },
+    }
 }
 
 /// Whether a trail counts for CT-01: multi-Region, logging, management events read and write.
@@ -292,7 +315,7 @@ pub(crate) mod tests {
     use crate::checks::Status::*;
     use crate::checks::fixtures::*;
     use crate::config::Thresholds;
-    use crate::facts::{EventSelectors, LifecycleRule, TrailStatus};
+    use crate::facts::{EventSelectors, Fetched, LifecycleRule, TrailStatus};
     use std::collections::BTreeMap;
     use vigil::s3::PublicAccessBlock;
 
@@ -308,6 +331,7 @@ pub(crate) mod tests {
             log_group_arn: Some(format!(
                 "arn:aws:logs:{home}:111122223333:log-group:{name}-logs:*"
             )),
+            has_insight_selectors: Some(true),
             status: Ok(TrailStatus {
                 is_logging: true,
                 latest_cloudwatch_delivery: Some(now() - chrono::Duration::hours(1)),
@@ -317,6 +341,7 @@ pub(crate) mod tests {
                 management_read_write: true,
                 s3_object_writes: true,
                 s3_object_reads: false,
+                lambda_invokes: vec![],
             }),
         }
     }
@@ -355,6 +380,7 @@ pub(crate) mod tests {
         bad.log_file_validation = false;
         bad.kms_key_id = None;
         bad.log_group_arn = None;
+        bad.has_insight_selectors = Some(false);
         let mut stale = trail("stale", "us-east-1", true);
         stale.status = Ok(TrailStatus {
             is_logging: true,
@@ -401,6 +427,7 @@ pub(crate) mod tests {
             ("CT-05", Pass, Fail),
             ("CT-06", Pass, Fail),
             ("CT-07", Pass, Fail),
+            ("CT-10", Pass, Fail),
         ] {
             assert_eq!(one(&f, id, &good.arn).status, g, "{id} good");
             assert_eq!(one(&f, id, &bad.arn).status, b, "{id} bad");
@@ -479,5 +506,37 @@ pub(crate) mod tests {
             vigil::arn::log_group_name("arn:aws:logs:us-east-1:1:log-group:plain"),
             Some("plain")
         );
+    }
+
+    /// Insights: judged on every trail homed here; a trail not logging analyses nothing (Prowler
+    /// gives it no finding); an answer without HasInsightSelectors, or without the status when
+    /// the selectors are set, is ERROR.
+    #[test]
+    fn insights_need_selectors_and_a_logging_trail() {
+        let on = |has: Option<bool>, status: Fetched<TrailStatus>| {
+            let mut t = trail("t", "us-east-1", true);
+            t.has_insight_selectors = has;
+            t.status = status;
+            ct_10_insights(&t).status
+        };
+        let logging = |is_logging| {
+            Ok(TrailStatus {
+                is_logging,
+                latest_cloudwatch_delivery: None,
+                latest_digest_delivery: None,
+            })
+        };
+        assert_eq!(on(Some(true), logging(true)), Pass);
+        assert_eq!(on(Some(false), logging(true)), Fail);
+        assert_eq!(on(Some(true), logging(false)), Fail);
+        assert_eq!(
+            on(Some(false), Err(denied("cloudtrail:GetTrailStatus"))),
+            Fail
+        );
+        assert_eq!(
+            on(Some(true), Err(denied("cloudtrail:GetTrailStatus"))),
+            Error
+        );
+        assert_eq!(on(None, logging(true)), Error);
     }
 }

@@ -1,11 +1,11 @@
 //! GuardDuty: an enabled detector in the Region, the required protection features, findings
 //! exported to S3 with KMS, and the export bucket's retention; an EventBridge rule that
 //! routes High findings to a target (GD-06 ★); once per account (home Region), a recent passed
-//! drill (GD-05).
+//! drill (GD-05); AI Protection enabled (GD-07).
 
 use vigil::state::drill::Outcome;
 
-use super::ids::{GD_01, GD_02, GD_03, GD_04, GD_05, GD_06};
+use super::ids::{GD_01, GD_02, GD_03, GD_04, GD_05, GD_06, GD_07};
 use super::{Ctx, Finding, ResourceType, Subject, account, errors, s3};
 use crate::facts::{ApiError, Detector, DrillEvidence, Fetched, GuardDutyFacts, Routing};
 
@@ -30,7 +30,7 @@ pub(crate) fn evaluate(f: &GuardDutyFacts, ctx: &Ctx) -> Vec<Finding> {
         Ok(d) => d,
         Err(e) => {
             out.extend(errors(
-                &[GD_01, GD_02, GD_03, GD_04, GD_06],
+                &[GD_01, GD_02, GD_03, GD_04, GD_06, GD_07],
                 &region_detectors,
                 e,
             ));
@@ -52,8 +52,31 @@ pub(crate) fn evaluate(f: &GuardDutyFacts, ctx: &Ctx) -> Vec<Finding> {
         out.extend(gd_03_export(d, &subject));
         out.extend(gd_04_export_retention(d, &subject, &f.region, ctx));
         out.push(gd_06_alerting(f.routing.as_ref(), &subject));
+        out.push(gd_07_ai_protection(d, &subject));
     }
     out
+}
+
+/// The GetDetector feature of AI Protection (Bedrock, Bedrock AgentCore and SageMaker AI
+/// activity in CloudTrail data events).
+const AI_PROTECTION: &str = "AI_PROTECTION";
+
+/// GD-07: AI Protection ENABLED. GuardDuty leaves a feature out of GetDetector where the Region
+/// or the detector does not offer it: not known to be off, so ERROR naming it (Prowler: MANUAL),
+/// never a PASS. Any status but ENABLED fails.
+fn gd_07_ai_protection(d: &Detector, detector: &Subject) -> Finding {
+    let verdict = GD_07.on(detector);
+    if let Err(e) = &d.status {
+        return verdict.error(e);
+    }
+    match d.features.get(AI_PROTECTION).map(String::as_str) {
+        None => verdict.error(&ApiError::incomplete(
+            "guardduty:GetDetector",
+            format!("the status of {AI_PROTECTION} (the Region may not offer it)"),
+        )),
+        Some("ENABLED") => verdict.pass("AI Protection is enabled"),
+        Some(other) => verdict.fail(format!("AI Protection is {other}")),
+    }
 }
 
 /// GD-06 ★: an enabled rule of the default event bus whose pattern EventBridge says matches a
@@ -768,5 +791,42 @@ mod tests {
             );
             assert!(f.iter().all(|x| x.check != "GD-05"), "{f:#?}");
         }
+    }
+
+    /// AI Protection: ENABLED passes, DISABLED fails, left out of GetDetector (Prowler: MANUAL)
+    /// or an unreadable detector is ERROR.
+    #[test]
+    fn ai_protection_enabled_disabled_or_unknown() {
+        let subject = Subject::new(ResourceType::AwsGuardDutyDetector, "d");
+        let on = |status: Option<&str>| {
+            let mut features = all_features();
+            features.remove(AI_PROTECTION);
+            if let Some(s) = status {
+                features.insert(AI_PROTECTION.into(), s.into());
+            }
+            let d = Detector {
+                id: "d".into(),
+                status: Ok("ENABLED".into()),
+                features,
+                destinations: Ok(vec![]),
+            };
+            gd_07_ai_protection(&d, &subject)
+        };
+        assert_eq!(on(Some("ENABLED")).status, Pass);
+        assert_eq!(on(Some("DISABLED")).status, Fail);
+        let unknown = on(None);
+        assert_eq!(unknown.status, Error);
+        assert!(
+            unknown.detail.contains("AI_PROTECTION"),
+            "{}",
+            unknown.detail
+        );
+        let unreadable = Detector {
+            id: "d".into(),
+            status: Err(denied("guardduty:GetDetector")),
+            features: BTreeMap::new(),
+            destinations: Ok(vec![]),
+        };
+        assert_eq!(gd_07_ai_protection(&unreadable, &subject).status, Error);
     }
 }

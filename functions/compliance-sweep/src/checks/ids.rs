@@ -93,6 +93,7 @@ pub(crate) const GD_03: CheckId = CheckId("GD-03");
 pub(crate) const GD_04: CheckId = CheckId("GD-04");
 pub(crate) const GD_05: CheckId = CheckId("GD-05");
 pub(crate) const GD_06: CheckId = CheckId("GD-06");
+pub(crate) const GD_07: CheckId = CheckId("GD-07");
 
 pub(crate) const CT_01: CheckId = CheckId("CT-01");
 pub(crate) const CT_02: CheckId = CheckId("CT-02");
@@ -103,6 +104,7 @@ pub(crate) const CT_06: CheckId = CheckId("CT-06");
 pub(crate) const CT_07: CheckId = CheckId("CT-07");
 pub(crate) const CT_08: CheckId = CheckId("CT-08");
 pub(crate) const CT_09: CheckId = CheckId("CT-09");
+pub(crate) const CT_10: CheckId = CheckId("CT-10");
 
 pub(crate) const CW_01: CheckId = CheckId("CW-01");
 pub(crate) const CW_02: CheckId = CheckId("CW-02");
@@ -157,6 +159,10 @@ pub(crate) const LAM_02: CheckId = CheckId("LAM-02");
 pub(crate) const LAM_03: CheckId = CheckId("LAM-03");
 pub(crate) const LAM_04: CheckId = CheckId("LAM-04");
 pub(crate) const LAM_05: CheckId = CheckId("LAM-05");
+pub(crate) const LAM_06: CheckId = CheckId("LAM-06");
+pub(crate) const LAM_07: CheckId = CheckId("LAM-07");
+pub(crate) const LAM_08: CheckId = CheckId("LAM-08");
+pub(crate) const LAM_09: CheckId = CheckId("LAM-09");
 
 pub(crate) const SSM_01: CheckId = CheckId("SSM-01");
 

@@ -1,6 +1,8 @@
 //! Lambda: no secrets in environment variables (LAM-01), a runtime Lambda still supports
 //! (LAM-02), environment variables under a customer key (LAM-03), not public through the
-//! resource policy or a function URL without authentication (LAM-04).
+//! resource policy or a function URL without authentication (LAM-04), a URL's CORS not open to
+//! every origin (LAM-05), attached to a VPC (LAM-06), a dead-letter queue (LAM-07), no layer
+//! of another account (LAM-08), invocations recorded by a trail's data events (LAM-09).
 //!
 //! LAM-01:
 //! [`scan`] runs where the variables are read (collection) and is the only code that sees
@@ -18,10 +20,10 @@ use chrono::NaiveDate;
 use vigil::policy::PolicyDocument;
 use vigil::policy::analysis::public_statements;
 
-use super::ids::{LAM_01, LAM_02, LAM_03, LAM_04, LAM_05};
+use super::ids::{LAM_01, LAM_02, LAM_03, LAM_04, LAM_05, LAM_06, LAM_07, LAM_08, LAM_09};
 use super::secret_like;
 use super::{Ctx, Finding, ResourceType, Subject, errors};
-use crate::facts::{ApiError, Function, LambdaFacts, SecretHit};
+use crate::facts::{ApiError, Fetched, Function, LambdaFacts, SecretHit, Trail};
 
 fn function(arn: &str, region: &str) -> Subject {
     Subject::new(ResourceType::AwsLambdaFunction, arn).in_region(region)
@@ -50,7 +52,9 @@ pub(crate) fn scan(variables: &[(String, SecretString)], salt: &[u8]) -> Vec<Sec
 pub(crate) fn evaluate(f: &LambdaFacts, ctx: &Ctx) -> Vec<Finding> {
     match &f.functions {
         Err(e) => errors(
-            &[LAM_01, LAM_02, LAM_03, LAM_04, LAM_05],
+            &[
+                LAM_01, LAM_02, LAM_03, LAM_04, LAM_05, LAM_06, LAM_07, LAM_08, LAM_09,
+            ],
             &function(
                 &format!("arn:aws:lambda:{}:{}:function:*", f.region, ctx.account),
                 &f.region,
@@ -66,6 +70,10 @@ pub(crate) fn evaluate(f: &LambdaFacts, ctx: &Ctx) -> Vec<Finding> {
                     Some(lam_03_environment_key(x, &f.region)),
                     Some(lam_04_not_public(x, &f.region)),
                     lam_05_url_cors(x, &f.region),
+                    Some(lam_06_in_vpc(x, &f.region)),
+                    Some(lam_07_dead_letters(x, &f.region)),
+                    Some(lam_08_own_layers(x, &f.region, ctx)),
+                    Some(lam_09_invocations_logged(x, &f.region, &f.trails)),
                 ]
                 .into_iter()
                 .flatten()
@@ -224,6 +232,141 @@ fn lam_04_not_public(f: &Function, region: &str) -> Finding {
     } else {
         verdict.fail(why.join("; "))
     }
+}
+
+/// LAM-06: attached to a VPC (`VpcConfig.VpcId`). Without one, the function reaches the
+/// internet and AWS endpoints through Lambda's own network: no security group, no VPC
+/// endpoint policy and no flow log stands between it and where it sends data. Subnets
+/// without a VPC id is an answer AWS does not give: ERROR.
+fn lam_06_in_vpc(f: &Function, region: &str) -> Finding {
+    let verdict = LAM_06.on(&function(&f.arn, region));
+    match (&f.vpc_id, f.vpc_subnets) {
+        (Some(vpc), n) => verdict
+            .pass(format!("attached to {vpc} ({n} subnet(s))"))
+            .with("vpc_id", vpc.as_str()),
+        (None, 0) => verdict.fail(
+            "not attached to a VPC: its traffic goes out through Lambda's own network, past no security group or VPC endpoint",
+        ),
+        (None, n) => verdict.error(&ApiError::incomplete(
+            "lambda:ListFunctions",
+            format!("VpcConfig.VpcId of a function with {n} subnet(s)"),
+        )),
+    }
+}
+
+/// LAM-07: a dead-letter queue (`DeadLetterConfig.TargetArn`) receives the asynchronous
+/// invocations that failed every retry. FAILs whenever Prowler does, i.e. on every function
+/// without one, although a function only ever invoked synchronously needs none (its caller
+/// gets the error) and an on-failure destination (EventInvokeConfig, not read here) does the
+/// same job: the detail says so.
+fn lam_07_dead_letters(f: &Function, region: &str) -> Finding {
+    let verdict = LAM_07.on(&function(&f.arn, region));
+    match &f.dead_letter_target {
+        Some(target) => verdict
+            .pass(format!(
+                "failed asynchronous invocations go to the dead-letter queue {target}"
+            ))
+            .with("dead_letter_target", target.as_str()),
+        None => verdict.fail(
+            "no dead-letter queue: an asynchronous invocation (S3, SNS, EventBridge, ...) that fails every retry is dropped unseen. Not needed if the function is only ever invoked synchronously; an on-failure destination (not read by the sweep) does the same job",
+        ),
+    }
+}
+
+/// LAM-08: every layer (`Layers[].Arn`) is published by the swept account. A layer of another
+/// account runs inside the function with its role, and its owner can publish what the next
+/// version runs; AWS's own layers count as other accounts too (as in Prowler). A layer ARN
+/// without an account is ERROR.
+fn lam_08_own_layers(f: &Function, region: &str, ctx: &Ctx) -> Finding {
+    let verdict = LAM_08.on(&function(&f.arn, region));
+    if f.layers.is_empty() {
+        return verdict.pass("uses no layer");
+    }
+    let mut foreign = Vec::new();
+    for layer in &f.layers {
+        match vigil::arn::account(layer) {
+            None => {
+                return verdict.error(&ApiError::incomplete(
+                    "lambda:ListFunctions",
+                    format!("an account in layer ARN {layer:?}"),
+                ));
+            }
+            Some(a) if a != ctx.account => foreign.push(layer.clone()),
+            Some(_) => {}
+        }
+    }
+    if foreign.is_empty() {
+        verdict.pass(format!(
+            "{} layer(s), all published by this account",
+            f.layers.len()
+        ))
+    } else {
+        verdict
+            .fail(format!(
+                "uses layer(s) of another account: {}",
+                foreign.join(", ")
+            ))
+            .with("layers", foreign)
+    }
+}
+
+/// LAM-09: a trail recording the function's Region (multi-Region, or homed there) and logging
+/// records its `Invoke` data events (see `aws::cloudtrail::lambda_invokes`). Judged per
+/// function, as Prowler does, because selectors may name functions one by one; the trails come
+/// from the CloudTrail shard's answer. Unreadable selectors or status, and no trail records
+/// it: ERROR.
+fn lam_09_invocations_logged(f: &Function, region: &str, trails: &Fetched<Vec<Trail>>) -> Finding {
+    let verdict = LAM_09.on(&function(&f.arn, region));
+    let trails = match trails {
+        Ok(t) => t,
+        Err(e) => return verdict.error(e),
+    };
+    let mut first_error = None;
+    let mut idle = Vec::new();
+    for t in trails
+        .iter()
+        .filter(|t| t.multi_region || t.home_region == region)
+    {
+        let selectors = match &t.selectors {
+            Ok(s) => s,
+            Err(e) => {
+                first_error = first_error.or(Some(e));
+                continue;
+            }
+        };
+        let records = selectors
+            .lambda_invokes
+            .iter()
+            .any(|conditions| conditions.iter().all(|c| c.accepts(&f.arn)));
+        if !records {
+            continue;
+        }
+        match &t.status {
+            Ok(s) if s.is_logging => {
+                return verdict
+                    .pass(format!(
+                        "trail {} records its invocations (Lambda data events)",
+                        t.arn
+                    ))
+                    .with("trail", t.arn.as_str());
+            }
+            Ok(_) => idle.push(t.name.clone()),
+            Err(e) => first_error = first_error.or(Some(e)),
+        }
+    }
+    if let Some(e) = first_error {
+        return verdict.error(e);
+    }
+    verdict.fail(if idle.is_empty() {
+        format!(
+            "no trail recording {region} logs its invocations (data events of type AWS::Lambda::Function, Invoke included)"
+        )
+    } else {
+        format!(
+            "trail(s) {} would record its invocations but are not logging",
+            idle.join(", ")
+        )
+    })
 }
 
 /// LAM-01: no detector hit; variables that could not be read are an ERROR, not a pass.
@@ -482,12 +625,17 @@ mod tests {
             kms_key_arn: None,
             policy: Ok(None),
             url: Ok(None),
+            vpc_id: None,
+            vpc_subnets: 0,
+            dead_letter_target: None,
+            layers: vec![],
         };
         let t = Thresholds::default();
         let out = evaluate(
             &LambdaFacts {
                 region: "us-east-1".into(),
                 functions: Ok(vec![f.clone()]),
+                trails: Ok(vec![]),
             },
             &ctx(&t),
         );
@@ -520,6 +668,10 @@ mod tests {
             kms_key_arn: Some("arn:aws:kms:us-east-1:111122223333:key/k".into()),
             policy: Ok(None),
             url: Ok(None),
+            vpc_id: Some("vpc-0a1b2c".into()),
+            vpc_subnets: 2,
+            dead_letter_target: Some("arn:aws:sqs:us-east-1:111122223333:dlq".into()),
+            layers: vec![],
         }
     }
 
@@ -624,5 +776,130 @@ mod tests {
             with(Err(denied("lambda:GetFunctionUrlConfig"))),
             Some(Error)
         );
+    }
+
+    #[test]
+    fn a_function_outside_a_vpc_fails_and_subnets_without_a_vpc_are_errors() {
+        let status = |vpc_id: Option<&str>, vpc_subnets: usize| {
+            let f = Function {
+                vpc_id: vpc_id.map(str::to_owned),
+                vpc_subnets,
+                ..plain("f")
+            };
+            lam_06_in_vpc(&f, "us-east-1").status
+        };
+        assert_eq!(status(Some("vpc-0a1b2c"), 2), Pass);
+        assert_eq!(status(None, 0), Fail);
+        assert_eq!(status(None, 2), Error);
+    }
+
+    /// Prowler FAILs every function without a dead-letter queue; so does LAM-07, saying when
+    /// none is needed.
+    #[test]
+    fn a_function_without_a_dead_letter_queue_fails() {
+        assert_eq!(lam_07_dead_letters(&plain("f"), "r").status, Pass);
+        let f = lam_07_dead_letters(
+            &Function {
+                dead_letter_target: None,
+                ..plain("f")
+            },
+            "r",
+        );
+        assert_eq!(f.status, Fail);
+        assert!(
+            f.detail.contains("only ever invoked synchronously"),
+            "{}",
+            f.detail
+        );
+        assert!(f.detail.contains("on-failure destination"), "{}", f.detail);
+    }
+
+    #[test]
+    fn layers_of_another_account_fail_and_name_the_layers() {
+        let t = Thresholds::default();
+        let c = ctx(&t);
+        let with = |layers: &[&str]| {
+            let f = Function {
+                layers: layers.iter().map(|l| l.to_string()).collect(),
+                ..plain("f")
+            };
+            lam_08_own_layers(&f, "us-east-1", &c)
+        };
+        assert_eq!(with(&[]).status, Pass);
+        let own = "arn:aws:lambda:us-east-1:111122223333:layer:shared:3";
+        assert_eq!(with(&[own]).status, Pass);
+        let theirs = "arn:aws:lambda:us-east-1:999988887777:layer:helpers:7";
+        let f = with(&[own, theirs]);
+        assert_eq!(f.status, Fail);
+        assert_eq!(
+            f.detail,
+            format!("uses layer(s) of another account: {theirs}")
+        );
+        // An AWS-published layer is another account's too (Prowler: FAIL).
+        let aws = "arn:aws:lambda:us-east-1:177933569100:layer:AWS-Parameters-and-Secrets-Lambda-Extension:12";
+        assert_eq!(with(&[aws]).status, Fail);
+        assert_eq!(with(&["not-an-arn"]).status, Error);
+    }
+
+    #[test]
+    fn invocations_are_recorded_by_a_logging_trail_of_the_region() {
+        use crate::checks::cloudtrail::tests::trail;
+        use crate::facts::{TrailStatus, ValueMatch};
+        let f = plain("f");
+        let other = plain("other");
+        let judge = |f: &Function, trails: Fetched<Vec<Trail>>| {
+            lam_09_invocations_logged(f, "us-east-1", &trails).status
+        };
+        let recording = |name: &str, home: &str, multi: bool, scope: Vec<Vec<ValueMatch>>| {
+            let mut t = trail(name, home, multi);
+            if let Ok(s) = &mut t.selectors {
+                s.lambda_invokes = scope;
+            }
+            t
+        };
+        let every = || vec![vec![]];
+        // No trail, or trails recording no Lambda data events.
+        assert_eq!(judge(&f, Ok(vec![])), Fail);
+        assert_eq!(judge(&f, Ok(vec![trail("t", "us-east-1", true)])), Fail);
+        // Every function, by a multi-Region trail homed elsewhere or a trail homed here.
+        assert_eq!(
+            judge(&f, Ok(vec![recording("t", "eu-west-1", true, every())])),
+            Pass
+        );
+        assert_eq!(
+            judge(&f, Ok(vec![recording("t", "us-east-1", false, every())])),
+            Pass
+        );
+        // A single-Region trail of another Region records nothing here.
+        assert_eq!(
+            judge(&f, Ok(vec![recording("t", "eu-west-1", false, every())])),
+            Fail
+        );
+        // Functions named one by one.
+        let only_f = vec![vec![ValueMatch {
+            equals: vec![f.arn.clone()],
+            ..ValueMatch::default()
+        }]];
+        let named = Ok(vec![recording("t", "us-east-1", true, only_f)]);
+        assert_eq!(judge(&f, named.clone()), Pass);
+        assert_eq!(judge(&other, named), Fail);
+        // A trail that is not logging records nothing.
+        let mut stopped = recording("t", "us-east-1", true, every());
+        stopped.status = Ok(TrailStatus {
+            is_logging: false,
+            latest_cloudwatch_delivery: None,
+            latest_digest_delivery: None,
+        });
+        let out = lam_09_invocations_logged(&f, "us-east-1", &Ok(vec![stopped]));
+        assert_eq!(out.status, Fail);
+        assert!(out.detail.contains("not logging"), "{}", out.detail);
+        // Unknowns are errors.
+        assert_eq!(judge(&f, Err(denied("cloudtrail:DescribeTrails"))), Error);
+        let mut unreadable = trail("t", "us-east-1", true);
+        unreadable.selectors = Err(denied("cloudtrail:GetEventSelectors"));
+        assert_eq!(judge(&f, Ok(vec![unreadable])), Error);
+        let mut no_status = recording("t", "us-east-1", true, every());
+        no_status.status = Err(denied("cloudtrail:GetTrailStatus"));
+        assert_eq!(judge(&f, Ok(vec![no_status])), Error);
     }
 }

@@ -236,6 +236,7 @@ mod tests {
                 ShardFacts::Lambda(LambdaFacts {
                     region: region(),
                     functions: failed(),
+                    trails: failed(),
                 }),
             ),
             (

@@ -15,8 +15,9 @@ use crate::facts::{
     TrailStatus,
 };
 
-/// The trails visible in `region`, once per run.
-async fn trails(c: &Collector, region: &str) -> Fetched<Vec<Trail>> {
+/// The trails visible in `region`, once per run (the CloudTrail, CloudWatch and Lambda shards
+/// share them).
+pub(super) async fn trails(c: &Collector, region: &str) -> Fetched<Vec<Trail>> {
     c.shared.trails.get_or(region, || describe(c, region)).await
 }
 

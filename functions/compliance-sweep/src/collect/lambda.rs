@@ -1,11 +1,12 @@
 //! Lambda per Region: ListFunctions with each function's environment, scanned for secrets
 //! right here so the values go no further (see `checks::lambda::scan`); then per function its
-//! resource policy and its function URL's auth type (LAM-04), two calls each.
+//! resource policy and its function URL's auth type (LAM-04), two calls each. The trails the
+//! Region sees (LAM-09) come from the run's memo: the CloudTrail shard's answer, no new call.
 
 use futures::StreamExt;
 use secrecy::SecretString;
 
-use super::Collector;
+use super::{Collector, cloudtrail};
 use crate::aws::lambda::{self, Listing};
 use crate::checks::lambda::scan;
 use crate::facts::{Fetched, Function, FunctionUrl, LambdaFacts, Service};
@@ -24,12 +25,19 @@ pub(super) async fn collect(c: &Collector, region: &str) -> LambdaFacts {
         Ok(listed) => Ok(futures::stream::iter(listed)
             .map(|l| function(c, region, l))
             .buffered(c.width(Service::Lambda))
-            .collect()
+            .collect::<Vec<Function>>()
             .await),
+    };
+    // Only a Region with functions needs the trails (no call when the CloudTrail shard of the
+    // same run has read them already).
+    let trails = match &functions {
+        Ok(list) if !list.is_empty() => cloudtrail::trails(c, region).await,
+        _ => Ok(Vec::new()),
     };
     LambdaFacts {
         region: region.to_owned(),
         functions,
+        trails,
     }
 }
 
@@ -64,5 +72,9 @@ fn scanned(
         kms_key_arn: listing.kms_key_arn,
         policy,
         url,
+        vpc_id: listing.vpc_id,
+        vpc_subnets: listing.vpc_subnets,
+        dead_letter_target: listing.dead_letter_target,
+        layers: listing.layers,
     }
 }

@@ -3,7 +3,7 @@
 //! are the emulator's). Each kind is created with bounded concurrency (the large preset has
 //! thousands of users). On stock moto (`VIGIL_EMULATOR=stock`) what it cannot do is left out
 //! and said where: no trail delivery time, no GuardDuty findings export, rotations finished at
-//! once.
+//! once, no dead-letter queue kept on a function, no layer of another account attached.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
@@ -14,9 +14,10 @@ use futures::StreamExt;
 
 use super::cis::PATTERNS;
 use super::spec::{
-    BucketPolicy, Console, Database, Key, PARTNER, ParameterGroup, REGION, Rotation, Spec, Trust,
+    BucketPolicy, Console, Database, Invocations, Key, LayerOwner, PARTNER, ParameterGroup, REGION,
+    Rotation, Spec, Trust,
 };
-use crate::harness::harness;
+use crate::harness::{Moto, harness};
 
 /// How many calls of one kind run at once while seeding.
 const WIDTH: usize = 16;
@@ -682,6 +683,18 @@ async fn guardduty(
                     .build(),
             );
         }
+        if let Some(on) = d.ai_protection {
+            create = create.features(
+                DetectorFeatureConfiguration::builder()
+                    .name(aws_sdk_guardduty::types::DetectorFeature::AiProtection)
+                    .status(if on {
+                        FeatureStatus::Enabled
+                    } else {
+                        FeatureStatus::Disabled
+                    })
+                    .build(),
+            );
+        }
         let detector = create.send().await.unwrap().detector_id.unwrap();
         out.push((
             d.name.clone(),
@@ -814,7 +827,49 @@ async fn trails(
                     .build(),
             );
         }
+        // Lambda invocations: every function (`arn:aws:lambda`), or the ones named by ARN.
+        let values = match &t.invocations {
+            Invocations::None => vec![],
+            Invocations::Every => vec!["arn:aws:lambda".to_owned()],
+            Invocations::Of(names) => names
+                .iter()
+                .map(|n| {
+                    let f = spec
+                        .functions
+                        .iter()
+                        .find(|f| &f.name == n)
+                        .expect("a trail names functions of the spec");
+                    format!("arn:aws:lambda:{}:{id}:function:{}", f.region, f.name)
+                })
+                .collect(),
+        };
+        if !values.is_empty() {
+            put = put.event_selectors(
+                aws_sdk_cloudtrail::types::EventSelector::builder()
+                    .read_write_type(aws_sdk_cloudtrail::types::ReadWriteType::All)
+                    .include_management_events(false)
+                    .data_resources(
+                        aws_sdk_cloudtrail::types::DataResource::builder()
+                            .r#type("AWS::Lambda::Function")
+                            .set_values(Some(values))
+                            .build(),
+                    )
+                    .build(),
+            );
+        }
         put.send().await.unwrap();
+        if t.insights {
+            ct.put_insight_selectors()
+                .trail_name(&trail)
+                .insight_selectors(
+                    aws_sdk_cloudtrail::types::InsightSelector::builder()
+                        .insight_type(aws_sdk_cloudtrail::types::InsightType::ApiCallRateInsight)
+                        .build(),
+                )
+                .send()
+                .await
+                .unwrap();
+        }
         // Stock moto has no such endpoint: its trails never delivered.
         if group_arn.is_some() && !stock {
             // The emulator never delivers logs; its CloudTrail patch lets a test say when
@@ -1154,10 +1209,93 @@ const EMPTY_ZIP: [u8; 22] = [
     0x50, 0x4b, 0x05, 0x06, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
 ];
 
+/// A layer version named `name` published in `sdk`'s account and `region`, usable by
+/// `consumer` (another account) when given.
+async fn layer(sdk: &SdkConfig, region: &str, name: &str, consumer: Option<&str>) -> String {
+    use aws_sdk_lambda::primitives::Blob;
+    let lambda = aws_sdk_lambda::Client::new(&in_region(sdk, region));
+    let published = lambda
+        .publish_layer_version()
+        .layer_name(name)
+        .content(
+            aws_sdk_lambda::types::LayerVersionContentInput::builder()
+                .zip_file(Blob::new(EMPTY_ZIP))
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    if let Some(account) = consumer {
+        lambda
+            .add_layer_version_permission()
+            .layer_name(name)
+            .version_number(published.version)
+            .statement_id("consumer")
+            .action("lambda:GetLayerVersion")
+            .principal(account)
+            .send()
+            .await
+            .unwrap();
+    }
+    published.layer_version_arn.unwrap()
+}
+
+/// Per Region and owner, the layer version the functions there use: this account's, and one
+/// published by another (fresh) account. Stock moto cannot attach the other account's (see
+/// the module docs): none then.
+async fn layers(
+    spec: &Spec,
+    sdk: &SdkConfig,
+    stock: bool,
+) -> BTreeMap<(&'static str, LayerOwner), String> {
+    let mut out = BTreeMap::new();
+    let partner = Moto::new_account();
+    let partner_sdk = harness().moto.sdk_config(&partner).await;
+    for f in &spec.functions {
+        let Some(owner) = f.layer else { continue };
+        if out.contains_key(&(f.region, owner)) || (owner == LayerOwner::Partner && stock) {
+            continue;
+        }
+        let arn = match owner {
+            LayerOwner::Own => layer(sdk, f.region, "shared-helpers", None).await,
+            LayerOwner::Partner => {
+                layer(&partner_sdk, f.region, "vendor-agent", Some(&spec.id)).await
+            }
+        };
+        out.insert((f.region, owner), arn);
+    }
+    out
+}
+
+/// An SQS queue per Region with a function that sends it its failed invocations.
+async fn dead_letter_queues(spec: &Spec, sdk: &SdkConfig) -> BTreeMap<&'static str, String> {
+    let mut out = BTreeMap::new();
+    for f in spec.functions.iter().filter(|f| f.dead_letter) {
+        if out.contains_key(f.region) {
+            continue;
+        }
+        let sqs = aws_sdk_sqs::Client::new(&in_region(sdk, f.region));
+        sqs.create_queue()
+            .queue_name("function-dead-letters")
+            .send()
+            .await
+            .unwrap();
+        out.insert(
+            f.region,
+            format!("arn:aws:sqs:{}:{}:function-dead-letters", f.region, spec.id),
+        );
+    }
+    out
+}
+
 async fn functions(spec: &Spec, sdk: &SdkConfig, names: &BTreeMap<String, String>) -> Names {
     use aws_sdk_lambda::primitives::Blob;
-    use aws_sdk_lambda::types::{Environment, FunctionCode, FunctionUrlAuthType, Runtime};
+    use aws_sdk_lambda::types::{
+        DeadLetterConfig, Environment, FunctionCode, FunctionUrlAuthType, Runtime, VpcConfig,
+    };
     let id = &spec.id;
+    let layers = &layers(spec, sdk, harness().moto.is_stock()).await;
+    let queues = &dead_letter_queues(spec, sdk).await;
     each(&spec.functions, |f| async move {
         let lambda = aws_sdk_lambda::Client::new(&in_region(sdk, f.region));
         let arn = lambda
@@ -1165,6 +1303,23 @@ async fn functions(spec: &Spec, sdk: &SdkConfig, names: &BTreeMap<String, String
             .function_name(&f.name)
             .runtime(Runtime::from(f.runtime))
             .set_kms_key_arn(f.encrypted_with.as_ref().map(|k| names[k].clone()))
+            .set_vpc_config(f.vpc.then(|| {
+                VpcConfig::builder()
+                    .subnet_ids("subnet-0a1b2c3d4e5f60001")
+                    .subnet_ids("subnet-0a1b2c3d4e5f60002")
+                    .security_group_ids("sg-0a1b2c3d4e5f60001")
+                    .build()
+            }))
+            .set_dead_letter_config(f.dead_letter.then(|| {
+                DeadLetterConfig::builder()
+                    .target_arn(&queues[f.region])
+                    .build()
+            }))
+            .set_layers(
+                f.layer
+                    .and_then(|owner| layers.get(&(f.region, owner)))
+                    .map(|l| vec![l.clone()]),
+            )
             .handler("index.handler")
             .role(&names[&f.role])
             .code(

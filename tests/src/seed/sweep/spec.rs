@@ -474,6 +474,10 @@ pub struct Detector {
     pub features: Vec<String>,
     /// GuardDuty's findings export (the patched emulator serves the API; stock moto has none).
     pub export: Option<Export>,
+    /// AI Protection named at creation, ENABLED or DISABLED (GD-07). `None`: not named; the
+    /// patched emulator then enables it, as the API documents for optional plans, and stock
+    /// moto does not report it.
+    pub ai_protection: Option<bool>,
 }
 
 #[derive(Debug, Clone)]
@@ -507,6 +511,32 @@ pub struct Trail {
     /// S3 object-level events of every bucket, with this ReadWriteType (`All`, `WriteOnly`,
     /// `ReadOnly`): CT-08 (writes), CT-09 (reads) in the Regions the trail records.
     pub s3_data_events: Option<&'static str>,
+    /// Insight selectors (CT-10: ApiCallRateInsight).
+    pub insights: bool,
+    /// Which functions' invocations it records as Lambda data events (LAM-09), in the Regions
+    /// it records.
+    pub invocations: Invocations,
+}
+
+/// The Lambda data events a trail records (a basic selector, ReadWriteType All).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Invocations {
+    None,
+    /// Every function (`arn:aws:lambda`).
+    Every,
+    /// The [`Function`]s named, by their ARNs.
+    Of(Vec<String>),
+}
+
+impl Invocations {
+    /// Whether the invocations of the function named `name` are recorded.
+    pub fn of(&self, name: &str) -> bool {
+        match self {
+            Invocations::None => false,
+            Invocations::Every => true,
+            Invocations::Of(names) => names.iter().any(|n| n == name),
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -572,6 +602,23 @@ pub struct Function {
     pub url_auth: Option<&'static str>,
     /// The URL's CORS allows every origin, `*` (fails LAM-05); otherwise one named origin.
     pub url_cors_any: bool,
+    /// Attached to a VPC (LAM-06).
+    pub vpc: bool,
+    /// Failed asynchronous invocations go to an SQS queue of its Region (LAM-07; stock moto
+    /// drops DeadLetterConfig).
+    pub dead_letter: bool,
+    /// A layer it uses, and whose it is (LAM-08).
+    pub layer: Option<LayerOwner>,
+}
+
+/// Who published a function's layer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum LayerOwner {
+    /// This account.
+    Own,
+    /// Another account (stock moto cannot attach it: it looks layers up in the function's
+    /// account, so there the function has no layer).
+    Partner,
 }
 
 /// The runtime of functions on a supported one.
@@ -685,6 +732,7 @@ impl Spec {
                     bucket: "findings-bucket".into(),
                     prefix: Some("guardduty"),
                 }),
+                ai_protection: Some(true),
             }],
             trails: vec![Trail {
                 name: "trail".into(),
@@ -699,6 +747,8 @@ impl Spec {
                     cis_alarms: true,
                 }),
                 s3_data_events: Some("All"),
+                insights: true,
+                invocations: Invocations::Every,
             }],
             alarms: vec![],
             databases: vec![
@@ -763,6 +813,9 @@ impl Spec {
                 public_policy: false,
                 url_auth: Some("AWS_IAM"),
                 url_cors_any: false,
+                vpc: true,
+                dead_letter: true,
+                layer: Some(LayerOwner::Own),
             }],
             log_groups: vec![AppLogGroup {
                 name: "app-logs".into(),
@@ -1090,11 +1143,12 @@ pub const INSECURE: &[Change] = &[
         },
     },
     Change {
-        name: "the detector disabled, with S3 protection only (GD-01, GD-02)",
+        name: "the detector disabled, with S3 protection only, AI Protection off (GD-01, GD-02, GD-07)",
         make: |s| {
             let d = &mut s.detectors[0];
             d.enabled = false;
             d.features = vec!["S3_DATA_EVENTS".into()];
+            d.ai_protection = Some(false);
         },
     },
     Change {
@@ -1114,7 +1168,7 @@ pub const INSECURE: &[Change] = &[
         make: |s| bucket(s, "findings-bucket").expire_after_days = Some(30),
     },
     Change {
-        name: "the trail single-Region, unvalidated, unencrypted, not in CloudWatch Logs, logging S3 object reads only (CT-01..03, CT-06, CT-08, CW-01..15)",
+        name: "the trail single-Region, unvalidated, unencrypted, not in CloudWatch Logs, logging S3 object reads only, without Insights (CT-01..03, CT-06, CT-08, CT-10, CW-01..15)",
         make: |s| {
             let t = &mut s.trails[0];
             t.multi_region = false;
@@ -1122,6 +1176,7 @@ pub const INSECURE: &[Change] = &[
             t.encrypted_with = None;
             t.log_group = None;
             t.s3_data_events = Some("ReadOnly");
+            t.insights = false;
         },
     },
     Change {
@@ -1242,11 +1297,14 @@ pub const INSECURE: &[Change] = &[
                 public_policy: false,
                 url_auth: None,
                 url_cors_any: false,
+                vpc: true,
+                dead_letter: true,
+                layer: Some(LayerOwner::Own),
             }
         },
     },
     Change {
-        name: "a function on python3.8, its variables under Lambda's AWS managed key, anyone may invoke it (LAM-02, LAM-03, LAM-04)",
+        name: "a function on python3.8, its variables under Lambda's AWS managed key, anyone may invoke it, outside a VPC, without a dead-letter queue, with another account's layer (LAM-02, LAM-03, LAM-04, LAM-06, LAM-07, LAM-08)",
         make: |s| {
             s.functions.push(Function {
                 name: "public-fn".into(),
@@ -1259,6 +1317,9 @@ pub const INSECURE: &[Change] = &[
                 public_policy: true,
                 url_auth: None,
                 url_cors_any: false,
+                vpc: false,
+                dead_letter: false,
+                layer: Some(LayerOwner::Partner),
             })
         },
     },
@@ -1287,8 +1348,15 @@ pub const INSECURE: &[Change] = &[
                 public_policy: false,
                 url_auth: Some("NONE"),
                 url_cors_any: true,
+                vpc: false,
+                dead_letter: false,
+                layer: None,
             })
         },
+    },
+    Change {
+        name: "the trail records the invocations of leaky-fn only (LAM-09: public-fn and open-url-fn unrecorded)",
+        make: |s| s.trails[0].invocations = Invocations::Of(vec!["leaky-fn".into()]),
     },
     Change {
         name: "the GuardDuty alert rule disabled; one rule matching severity 8 and up only, another without a target (GD-06)",
@@ -1549,6 +1617,13 @@ fn scale(s: &mut Spec, n: Scale) {
                 _ => None,
             },
             url_cors_any: i % 12 == 4,
+            vpc: i % 2 == 1,
+            dead_letter: i % 3 != 2,
+            layer: match i % 5 {
+                0 => Some(LayerOwner::Own),
+                3 => Some(LayerOwner::Partner),
+                _ => None,
+            },
         });
     }
     // Parameters: a connection string with its password, configuration in String and
@@ -1586,6 +1661,7 @@ fn scale(s: &mut Spec, n: Scale) {
         enabled: true,
         features: GUARDDUTY_FEATURES.map(String::from).to_vec(),
         export: None,
+        ai_protection: None,
     });
     // Server access logs go to a bucket of the same Region (S3 refuses another).
     s.buckets.push(Bucket {
@@ -1611,6 +1687,14 @@ fn scale(s: &mut Spec, n: Scale) {
             cis_alarms: true,
         }),
         s3_data_events: Some("WriteOnly"),
+        insights: true,
+        // One generated function in four, whatever its Region (the trail is multi-Region).
+        invocations: Invocations::Of(
+            (0..n.functions)
+                .step_by(4)
+                .map(|i| format!("fn-{i:03}"))
+                .collect(),
+        ),
     });
     s.alarms.push(Alarm {
         name: "quiet-alarm".into(),

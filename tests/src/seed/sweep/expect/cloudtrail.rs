@@ -50,6 +50,10 @@ pub(super) fn expect(e: &mut Expect) {
         let group_keeps = t.log_group.as_ref().is_none_or(|g| g.retention_days >= 90);
         let bucket_keeps = bucket.expire_after_days.is_none_or(|d| d >= 90);
         e.on("CT-07", &arn, r).pass_if(group_keeps && bucket_keeps);
+        // CT-10: insight selectors on a logging trail. Stock moto's DescribeTrails always says
+        // HasInsightSelectors false (PutInsightSelectors stores them all the same).
+        let stock = e.stock;
+        e.on("CT-10", &arn, r).pass_if(t.insights && !stock);
     }
 }
 

@@ -50,6 +50,13 @@ pub(super) fn expect(e: &mut Expect) {
             named("RUNTIME_MONITORING")
         };
         e.on("GD-02", &arn, region).pass_if(features_on);
+        // GD-07: AI Protection as named at creation; not named, the patched emulator enables
+        // it (an optional plan) and stock moto does not report it (ERROR).
+        match d.ai_protection {
+            Some(on) => e.on("GD-07", &arn, region).pass_if(on),
+            None if e.stock => e.on("GD-07", &arn, region).error(),
+            None => e.on("GD-07", &arn, region).pass(),
+        }
         // GD-03 and GD-04: stock moto has no publishing-destination API.
         if e.stock {
             e.on("GD-03", &arn, region).error();
