@@ -52,6 +52,17 @@ const STOCK_GAPS: &[(&str, &str, &str)] = &[
     ("S3-06", "findings-bucket", "s3:GetBucketVersioning"),
     ("S3-06", "open-bucket", "s3:GetBucketVersioning"),
     ("S3-06", "blocked-bucket", "s3:GetBucketVersioning"),
+    // Stock moto has no IAM Access Analyzer at all (ListAnalyzers answers an HTML 500).
+    (
+        "AA-01",
+        "analyzers@us-east-1",
+        "access-analyzer:ListAnalyzers",
+    ),
+    (
+        "AA-02",
+        "analyzers@us-east-1",
+        "access-analyzer:ListAnalyzers",
+    ),
 ];
 
 #[tokio::test]

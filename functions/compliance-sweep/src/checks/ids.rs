@@ -58,6 +58,7 @@ pub(crate) const IAM_19: CheckId = CheckId("IAM-19");
 pub(crate) const IAM_20: CheckId = CheckId("IAM-20");
 pub(crate) const IAM_21: CheckId = CheckId("IAM-21");
 pub(crate) const IAM_22: CheckId = CheckId("IAM-22");
+pub(crate) const IAM_23: CheckId = CheckId("IAM-23");
 
 pub(crate) const LP_01: CheckId = CheckId("LP-01");
 pub(crate) const LP_02: CheckId = CheckId("LP-02");
@@ -144,6 +145,9 @@ pub(crate) const LAM_04: CheckId = CheckId("LAM-04");
 pub(crate) const LAM_05: CheckId = CheckId("LAM-05");
 
 pub(crate) const SSM_01: CheckId = CheckId("SSM-01");
+
+pub(crate) const AA_01: CheckId = CheckId("AA-01");
+pub(crate) const AA_02: CheckId = CheckId("AA-02");
 
 /// CW-01..CW-15, in the order of `checks::cloudwatch::PATTERNS`.
 pub(crate) const CW_PATTERNS: [CheckId; 15] = [
