@@ -91,6 +91,14 @@ const STAR: &[(&str, &str)] = &[
         "s3:GetAccountPublicAccessBlock",
         "the account-level setting has no bucket",
     ),
+    (
+        "iam:ListServerCertificates",
+        "lists the account's server certificates; no resource type",
+    ),
+    (
+        "access-analyzer:ListAnalyzers",
+        "lists the Region's analyzers; no resource type",
+    ),
 ];
 
 /// Granted actions that no SDK call of the function makes, with what uses them. The
@@ -221,6 +229,8 @@ fn iam_action(service: &str, operation: &str) -> String {
         ("cloudwatchlogs", _) => format!("logs:{operation}"),
         // The SDK names the service EventBridge; IAM's prefix is still `events`.
         ("eventbridge", _) => format!("events:{operation}"),
+        // The SDK names the service AccessAnalyzer; IAM's prefix is `access-analyzer`.
+        ("accessanalyzer", _) => format!("access-analyzer:{operation}"),
         // S3 Control's public access block is the account's, not a bucket's.
         (
             "s3control",
@@ -502,6 +512,11 @@ fn operation_names_map_to_iam_actions() {
             "Secrets Manager",
             "RotateSecret",
             Some("secretsmanager:RotateSecret"),
+        ),
+        (
+            "AccessAnalyzer",
+            "ListFindingsV2",
+            Some("access-analyzer:ListFindingsV2"),
         ),
         ("STS", "GetCallerIdentity", None),
     ] {

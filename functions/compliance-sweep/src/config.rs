@@ -11,7 +11,7 @@
 //! | `VIGIL_ALERT_TOPIC_ARN` | none (alerts only logged) | SNS topic for regressions and errors |
 //! | `VIGIL_METRICS_NAMESPACE` | `Vigil` | CloudWatch namespace of the EMF metrics |
 //! | `VIGIL_SWEEP_REGIONS` | enabled Regions (account:ListRegions) | comma-separated Regions |
-//! | `VIGIL_SWEEP_SERVICES` | all | comma-separated: iam,s3,kms,secretsmanager,guardduty,cloudtrail,cloudwatch,rds,lambda |
+//! | `VIGIL_SWEEP_SERVICES` | all | comma-separated: iam,s3,kms,secretsmanager,guardduty,cloudtrail,cloudwatch,rds,lambda,ssm,accessanalyzer |
 //! | `VIGIL_SWEEP_CONCURRENCY` | 4 | concurrent calls per service and Region (IAM: always 1) |
 //! | `VIGIL_SWEEP_ACCESS_KEY_MAX_AGE_DAYS` | 90 | IAM-10 |
 //! | `VIGIL_SWEEP_CREDENTIAL_UNUSED_DAYS` | 45 | IAM-08 |
@@ -364,7 +364,7 @@ mod tests {
             c.thresholds.guardduty_features.is_empty(),
             "GD-02 requires no plan unless told"
         );
-        assert_eq!(c.services.len(), 10);
+        assert_eq!(c.services.len(), 11);
         assert!(c.regions.is_none());
         assert_eq!(c.common, Common::default());
         assert_eq!(c.mute_list, None);

@@ -34,12 +34,14 @@ pub enum Service {
     Lambda,
     /// SSM Parameter Store.
     Ssm,
+    /// IAM Access Analyzer (per Region).
+    AccessAnalyzer,
 }
 
 serde_plain::derive_display_from_serialize!(Service);
 
 impl Service {
-    pub const ALL: [Service; 10] = [
+    pub const ALL: [Service; 11] = [
         Service::Iam,
         Service::S3,
         Service::Kms,
@@ -50,6 +52,7 @@ impl Service {
         Service::Rds,
         Service::Lambda,
         Service::Ssm,
+        Service::AccessAnalyzer,
     ];
 
     /// The name people read in tables and the report page.
@@ -65,6 +68,7 @@ impl Service {
             Service::Rds => "RDS",
             Service::Lambda => "Lambda",
             Service::Ssm => "SSM Parameter Store",
+            Service::AccessAnalyzer => "IAM Access Analyzer",
         }
     }
 
@@ -311,6 +315,17 @@ pub(crate) struct IamFacts {
     /// `None` when the account has no password policy (NoSuchEntity).
     pub password_policy: Fetched<Option<PasswordPolicy>>,
     pub authorization: Fetched<AuthorizationDetails>,
+    /// ListServerCertificates, all pages (IAM-31).
+    pub server_certificates: Fetched<Vec<ServerCertificate>>,
+}
+
+/// A server certificate stored in IAM, as ListServerCertificates lists it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct ServerCertificate {
+    pub arn: String,
+    pub name: String,
+    /// `Expiration` (the certificate's notAfter); `None` when the answer left it out.
+    pub expiration: Option<Time>,
 }
 
 // ---- KMS ---------------------------------------------------------------------------------------
@@ -854,6 +869,39 @@ pub(crate) struct SsmFacts {
     pub parameters: Fetched<Vec<Parameter>>,
 }
 
+// ---- IAM Access Analyzer ---------------------------------------------------------------------
+
+/// An analyzer as ListAnalyzers lists it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct Analyzer {
+    pub arn: String,
+    pub name: String,
+    /// `type` (`ACCOUNT`, `ORGANIZATION`, `ACCOUNT_UNUSED_ACCESS`, ...); `None` when the answer
+    /// left it out.
+    pub kind: Option<String>,
+    /// `status` (`ACTIVE`, `CREATING`, `DISABLED`, `FAILED`); `None` when left out.
+    pub status: Option<String>,
+    /// Its ACTIVE findings (ListFindingsV2, first page only): read for ACTIVE analyzers only,
+    /// `None` for the others.
+    pub active_findings: Option<Fetched<ActiveFindings>>,
+}
+
+/// What the first page of ListFindingsV2 with status ACTIVE said.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct ActiveFindings {
+    /// Findings on the page.
+    pub count: usize,
+    /// The answer had a next page: there are more than `count`.
+    pub more: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct AccessAnalyzerFacts {
+    pub region: String,
+    /// The Region's analyzers (ListAnalyzers, every page).
+    pub analyzers: Fetched<Vec<Analyzer>>,
+}
+
 /// The facts of one shard.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "service", rename_all = "lowercase")]
@@ -869,4 +917,5 @@ pub(crate) enum ShardFacts {
     Rds(RdsFacts),
     Lambda(LambdaFacts),
     Ssm(SsmFacts),
+    AccessAnalyzer(AccessAnalyzerFacts),
 }

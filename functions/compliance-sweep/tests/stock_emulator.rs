@@ -61,6 +61,17 @@ const STOCK_GAPS: &[(&str, &str, &str)] = &[
     ("RDS-16", "no-rewind-cluster", "EngineLifecycleSupport"),
     ("RDS-17", "db", "CertificateDetails.ValidTill"),
     ("RDS-17", "tls11-db", "CertificateDetails.ValidTill"),
+    // Stock moto has no IAM Access Analyzer at all (ListAnalyzers answers an HTML 500).
+    (
+        "AA-01",
+        "analyzers@us-east-1",
+        "access-analyzer:ListAnalyzers",
+    ),
+    (
+        "AA-02",
+        "analyzers@us-east-1",
+        "access-analyzer:ListAnalyzers",
+    ),
 ];
 
 #[tokio::test]

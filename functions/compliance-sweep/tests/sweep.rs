@@ -136,6 +136,9 @@ async fn seeded_accounts_give_exact_results_for_every_check() {
             ("LAM-09", s.a("clean-fn"), Pass),
             ("SSM-01", s.a("/app/log-level"), Pass),
             ("SSM-01", s.a("/app/regions"), Pass),
+            ("IAM-31", s.a("tls-current"), Pass),
+            ("AA-01", s.a("analyzers@us-east-1"), Pass),
+            ("AA-02", s.a("external-access"), Pass),
         ],
     );
     assert!(
@@ -233,6 +236,13 @@ async fn seeded_accounts_give_exact_results_for_every_check() {
             ("SSM-01", i.a("/app/db/password"), Fail),
             ("SSM-01", i.a("/build/settings"), Fail),
             ("SSM-01", i.a("/app/log-level"), Pass),
+            // IAM-31: the certificate that expired 30 days ago; the current one passes.
+            ("IAM-31", i.a("tls-expired"), Fail),
+            ("IAM-31", i.a("tls-current"), Pass),
+            // AA-01: an analyzer of unused access watches for no external access (Prowler
+            // passes it); AA-02: its two active findings fail it.
+            ("AA-01", i.a("analyzers@us-east-1"), Fail),
+            ("AA-02", i.a("unused-access"), Fail),
         ],
     );
     let region_groups = format!("arn:aws:logs:{REGION}:{}:log-group:*", i.id);

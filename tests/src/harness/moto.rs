@@ -145,6 +145,75 @@ impl Moto {
             .unwrap_or_else(|e| panic!("POST {url}: {e}"));
     }
 
+    /// Creates an IAM Access Analyzer analyzer (CreateAnalyzer, `PUT /analyzer`) named `name`
+    /// of type `kind` in `region` of `account_id`: the seeder needs no Access Analyzer SDK for
+    /// one call. moto has no Access Analyzer: tests/emulator/patches/accessanalyzer.py adds it
+    /// (signatures are not checked; the Region is read from the credential scope). Returns the
+    /// analyzer's ARN.
+    ///
+    /// # Panics
+    ///
+    /// If the emulator refuses (stock moto: always).
+    pub fn create_analyzer(
+        &self,
+        account_id: &str,
+        region: &str,
+        name: &str,
+        kind: &str,
+    ) -> String {
+        let url = format!("{}/analyzer", self.endpoint);
+        let body = serde_json::json!({"analyzerName": name, "type": kind});
+        let text = ureq::put(&url)
+            .header("content-type", "application/json")
+            .header(
+                "authorization",
+                format!(
+                    "AWS4-HMAC-SHA256 Credential={ACCESS_KEY_ID}/20260101/{region}/access-analyzer/aws4_request, SignedHeaders=host, Signature=0"
+                ),
+            )
+            .header(ACCOUNT_HEADER, account_id)
+            .send(body.to_string())
+            .unwrap_or_else(|e| panic!("PUT {url}: {e}"))
+            .body_mut()
+            .read_to_string()
+            .unwrap_or_else(|e| panic!("PUT {url}: {e}"));
+        let answer: serde_json::Value =
+            serde_json::from_str(&text).expect("CreateAnalyzer answers JSON");
+        answer["arn"]
+            .as_str()
+            .expect("CreateAnalyzer names the ARN")
+            .to_owned()
+    }
+
+    /// Gives analyzer `analyzer` of `region` in `account_id` a finding on `resource` with
+    /// `status` (`ACTIVE`, `ARCHIVED`, `RESOLVED`): AWS makes findings by analysing policies,
+    /// the emulator is told (tests/emulator/patches/accessanalyzer.py adds this endpoint).
+    ///
+    /// # Panics
+    ///
+    /// If the emulator refuses.
+    pub fn add_analyzer_finding(
+        &self,
+        account_id: &str,
+        region: &str,
+        analyzer: &str,
+        resource: &str,
+        status: &str,
+    ) {
+        let url = format!("{}/moto-api/vigil/accessanalyzer/finding", self.endpoint);
+        let body = serde_json::json!({
+            "account_id": account_id,
+            "region": region,
+            "analyzer_name": analyzer,
+            "resource": resource,
+            "status": status,
+        });
+        ureq::post(&url)
+            .header("content-type", "application/json")
+            .send(body.to_string())
+            .unwrap_or_else(|e| panic!("POST {url}: {e}"));
+    }
+
     /// Makes Security Hub reject findings `ids` (in `FailedFindings`, with error `code`) the
     /// next `times` times an import carries them; tests/emulator/patches/securityhub.py adds
     /// this endpoint.

@@ -13,7 +13,7 @@ use vigil::aws::AwsFailure;
 use super::{api, time};
 use crate::facts::{
     AccessKeyState, ApiError, AuthorizationDetails, CredentialReport, CredentialRow, Fetched,
-    ManagedPolicy, PasswordPolicy, Principal, Time, VirtualMfa,
+    ManagedPolicy, PasswordPolicy, Principal, ServerCertificate, Time, VirtualMfa,
 };
 
 pub(crate) async fn summary(client: &aws_sdk_iam::Client) -> Fetched<BTreeMap<String, i32>> {
@@ -331,6 +331,28 @@ pub(crate) async fn authorization_details(
         }
     }
     Ok(out)
+}
+
+/// ListServerCertificates, every page.
+pub(crate) async fn server_certificates(
+    client: &aws_sdk_iam::Client,
+) -> Fetched<Vec<ServerCertificate>> {
+    let listed = client
+        .list_server_certificates()
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .await
+        .map_err(|e| api("iam:ListServerCertificates", e))?;
+    Ok(listed
+        .into_iter()
+        .map(|c| ServerCertificate {
+            expiration: c.expiration.as_ref().and_then(time),
+            arn: c.arn,
+            name: c.server_certificate_name,
+        })
+        .collect())
 }
 
 #[cfg(test)]

@@ -22,6 +22,7 @@ macro_rules! public_access_block {
     }};
 }
 
+pub(crate) mod accessanalyzer;
 pub(crate) mod account;
 pub(crate) mod cloudtrail;
 pub(crate) mod cloudwatch;
@@ -146,6 +147,7 @@ pub(crate) struct Regional {
     pub lambda: aws_sdk_lambda::Client,
     pub ssm: aws_sdk_ssm::Client,
     pub events: aws_sdk_eventbridge::Client,
+    pub access_analyzer: aws_sdk_accessanalyzer::Client,
 }
 
 /// One run's clients, all counting into [`Clients::calls`]: made per run, so the count is the
@@ -188,6 +190,7 @@ impl Clients {
                     lambda: client!(aws_sdk_lambda),
                     ssm: client!(aws_sdk_ssm),
                     events: client!(aws_sdk_eventbridge),
+                    access_analyzer: client!(aws_sdk_accessanalyzer),
                 }
             })
         };

@@ -325,6 +325,11 @@ pub const CATALOGUE: &[Check] = &[
         .cis(&[], &["1.22"], &["2.20"])
         .security_hub(&["IAM.27"])
         .fix("Detach arn:aws:iam::aws:policy/AWSCloudShellFullAccess (aws iam detach-user-policy / detach-group-policy / detach-role-policy) and grant only the CloudShell actions needed, without file upload and download (cloudshell:CreateSession, cloudshell:StartEnvironment ...)."),
+    row(IAM_31, "No expired server certificates stored in IAM", S::Iam, High, Encryption)
+        .prowler(&["iam_no_expired_server_certificates_stored"])
+        .cis(&["1.19"], &["1.19"], &["2.17"])
+        .security_hub(&["IAM.26"])
+        .fix("Move the endpoints still using it to a valid certificate (ACM renews its own), then delete the expired one: aws iam delete-server-certificate --server-certificate-name NAME"),
     // ---- least privilege beyond CIS -------------------------------------------------------------
     row(LP_01, "No principal with administrator-equivalent access (incl. NotAction)", S::Iam, High, Identity)
         .prowler(&["iam_aws_attached_policy_no_administrative_privileges"])
@@ -626,6 +631,15 @@ pub const CATALOGUE: &[Check] = &[
     // ---- SSM Parameter Store --------------------------------------------------------------------
     row(SSM_01, "No secrets in Parameter Store String or StringList parameters", S::Ssm, High, Secrets)
         .fix("Move the value to a SecureString parameter (aws ssm put-parameter --type SecureString --overwrite) or to Secrets Manager, update its readers, and rotate the exposed credential: anyone allowed ssm:GetParameter on it could read it."),
+    // ---- IAM Access Analyzer --------------------------------------------------------------------
+    row(AA_01, "IAM Access Analyzer external access analyzer active in every Region", S::AccessAnalyzer, Medium, Identity)
+        .prowler(&["accessanalyzer_enabled"])
+        .cis(&["1.20"], &["1.20"], &["2.18"])
+        .security_hub(&["IAM.28"])
+        .fix("aws accessanalyzer create-analyzer --analyzer-name account-external-access --type ACCOUNT --region REGION (ORGANIZATION from the delegated administrator account); an unused-access analyzer does not count: it finds no external access."),
+    row(AA_02, "No active IAM Access Analyzer findings", S::AccessAnalyzer, Medium, Identity)
+        .prowler(&["accessanalyzer_enabled_without_findings"])
+        .fix("Review each active finding (aws accessanalyzer list-findings-v2 --analyzer-arn ARN --filter '{\"status\":{\"eq\":[\"ACTIVE\"]}}'): remove the access it reports from the resource's policy, or archive it (aws accessanalyzer update-findings --status ARCHIVED) or add an archive rule when the access is intended."),
 ];
 
 /// The catalogue row of `id` (every id has one: see the tests below).

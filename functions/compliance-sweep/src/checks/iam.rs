@@ -17,12 +17,12 @@ use vigil::policy::analysis::{Concern, identity_concerns};
 use super::ids::{
     IAM_01, IAM_02, IAM_03, IAM_04, IAM_05, IAM_06, IAM_07, IAM_08, IAM_09, IAM_10, IAM_11, IAM_12,
     IAM_13, IAM_14, IAM_15, IAM_16, IAM_17, IAM_18, IAM_19, IAM_20, IAM_21, IAM_22, IAM_23, IAM_24,
-    IAM_25, IAM_26, IAM_27, IAM_28, IAM_29, IAM_30, LP_01, LP_02, LP_03, LP_04,
+    IAM_25, IAM_26, IAM_27, IAM_28, IAM_29, IAM_30, IAM_31, LP_01, LP_02, LP_03, LP_04,
 };
 use super::{CheckId, Ctx, Finding, ResourceType, Status, Subject, account, errors};
 use crate::facts::{
     ApiError, AuthorizationDetails, CredentialReport, CredentialRow, Fetched, IamFacts, Principal,
-    VirtualMfa,
+    ServerCertificate, VirtualMfa,
 };
 
 const ADMIN_POLICY: &str = "arn:aws:iam::aws:policy/AdministratorAccess";
@@ -102,7 +102,41 @@ pub(crate) fn evaluate(f: &IamFacts, ctx: &Ctx) -> Vec<Finding> {
             e,
         )),
     }
+    match &f.server_certificates {
+        Ok(certs) => out.extend(certs.iter().map(|c| iam_23_server_certificate(c, ctx))),
+        Err(e) => out.extend(errors(&[IAM_31], &account(ctx.account), e)),
+    }
     out
+}
+
+/// IAM-31: the server certificate's Expiration is still ahead. A certificate whose answer
+/// left the Expiration out is ERROR (IAM documents no default).
+fn iam_23_server_certificate(c: &ServerCertificate, ctx: &Ctx) -> Finding {
+    let verdict = IAM_31.on(&Subject::new(ResourceType::Other, &c.arn));
+    let Some(expiration) = c.expiration else {
+        return verdict.error(&ApiError::incomplete(
+            "iam:ListServerCertificates",
+            format!("the Expiration of server certificate {}", c.name),
+        ));
+    };
+    let when = expiration.format("%Y-%m-%d %H:%M UTC");
+    if expiration <= ctx.now {
+        verdict
+            .fail(format!(
+                "server certificate {} expired on {when} ({} days ago)",
+                c.name,
+                ctx.days_since(expiration)
+            ))
+            .with("expiration", expiration.to_rfc3339())
+    } else {
+        verdict
+            .pass(format!(
+                "server certificate {} is valid until {when} ({} days left)",
+                c.name,
+                (expiration - ctx.now).num_days()
+            ))
+            .with("expiration", expiration.to_rfc3339())
+    }
 }
 
 /// The error of a credential report row with values that could not be read.
@@ -1069,7 +1103,51 @@ mod tests {
             virtual_mfa: Ok(vec![]),
             password_policy: Ok(None),
             authorization: Ok(AuthorizationDetails::default()),
+            server_certificates: Ok(vec![]),
         }
+    }
+
+    #[test]
+    fn expired_server_certificates_fail_and_one_without_expiration_is_an_error() {
+        let t = Thresholds::default();
+        let cert =
+            |name: &str, expiration: Option<chrono::DateTime<chrono::Utc>>| ServerCertificate {
+                arn: format!("arn:aws:iam::111122223333:server-certificate/{name}"),
+                name: name.into(),
+                expiration,
+            };
+        let mut f = facts(vec![], &[]);
+        f.server_certificates = Ok(vec![
+            cert("valid", Some(now() + chrono::Duration::days(40))),
+            cert("expired", Some(days_ago(3))),
+            // Expired an hour ago: Prowler's whole-day count says 0 days and fails it too.
+            cert("just-expired", Some(now() - chrono::Duration::hours(1))),
+            cert("unknown", None),
+        ]);
+        let out = evaluate(&f, &ctx(&t));
+        let arn = |n: &str| format!("arn:aws:iam::111122223333:server-certificate/{n}");
+        assert_eq!(statuses(&out, "IAM-31").len(), 4);
+        let valid = one(&out, "IAM-31", &arn("valid"));
+        assert_eq!(valid.status, Status::Pass);
+        assert!(valid.detail.contains("40 days left"), "{}", valid.detail);
+        assert_eq!(valid.resource_type, ResourceType::Other);
+        let expired = one(&out, "IAM-31", &arn("expired"));
+        assert_eq!(expired.status, Status::Fail);
+        assert!(expired.detail.contains("3 days ago"), "{}", expired.detail);
+        assert_eq!(
+            one(&out, "IAM-31", &arn("just-expired")).status,
+            Status::Fail
+        );
+        let unknown = one(&out, "IAM-31", &arn("unknown"));
+        assert_eq!(unknown.status, Status::Error);
+        assert!(unknown.detail.contains("Expiration"), "{}", unknown.detail);
+
+        f.server_certificates = Err(denied("iam:ListServerCertificates"));
+        let out = evaluate(&f, &ctx(&t));
+        assert_eq!(
+            statuses(&out, "IAM-31"),
+            vec![(ROOT.to_owned(), Status::Error)]
+        );
     }
 
     fn status_of(f: &[Finding], check: &str, resource: &str) -> Status {

@@ -66,6 +66,7 @@ pub(crate) const IAM_27: CheckId = CheckId("IAM-27");
 pub(crate) const IAM_28: CheckId = CheckId("IAM-28");
 pub(crate) const IAM_29: CheckId = CheckId("IAM-29");
 pub(crate) const IAM_30: CheckId = CheckId("IAM-30");
+pub(crate) const IAM_31: CheckId = CheckId("IAM-31");
 
 pub(crate) const LP_01: CheckId = CheckId("LP-01");
 pub(crate) const LP_02: CheckId = CheckId("LP-02");
@@ -165,6 +166,9 @@ pub(crate) const LAM_08: CheckId = CheckId("LAM-08");
 pub(crate) const LAM_09: CheckId = CheckId("LAM-09");
 
 pub(crate) const SSM_01: CheckId = CheckId("SSM-01");
+
+pub(crate) const AA_01: CheckId = CheckId("AA-01");
+pub(crate) const AA_02: CheckId = CheckId("AA-02");
 
 /// CW-01..CW-15, in the order of `checks::cloudwatch::PATTERNS`.
 pub(crate) const CW_PATTERNS: [CheckId; 15] = [

@@ -12,6 +12,7 @@
 //! something for the shard: a check with nothing in scope yields NOT_APPLICABLE rather than
 //! silence.
 
+pub(crate) mod accessanalyzer;
 pub mod catalogue;
 pub(crate) mod cloudtrail;
 pub mod cloudwatch;
@@ -64,6 +65,7 @@ pub(crate) fn evaluate(shard: &Shard, facts: &ShardFacts, ctx: &Ctx) -> Vec<Find
         ShardFacts::Rds(f) => rds::evaluate(f, ctx),
         ShardFacts::Lambda(f) => lambda::evaluate(f, ctx),
         ShardFacts::Ssm(f) => ssm::evaluate(f, ctx),
+        ShardFacts::AccessAnalyzer(f) => accessanalyzer::evaluate(f, ctx),
     };
     let region = Subject::new(
         ResourceType::AwsAccount,
@@ -171,6 +173,7 @@ mod tests {
                     virtual_mfa: failed(),
                     password_policy: failed(),
                     authorization: failed(),
+                    server_certificates: failed(),
                 })),
             ),
             (
@@ -244,6 +247,13 @@ mod tests {
                 ShardFacts::Ssm(SsmFacts {
                     region: region(),
                     parameters: failed(),
+                }),
+            ),
+            (
+                Service::AccessAnalyzer,
+                ShardFacts::AccessAnalyzer(AccessAnalyzerFacts {
+                    region: region(),
+                    analyzers: failed(),
                 }),
             ),
         ];

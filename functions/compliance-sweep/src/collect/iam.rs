@@ -1,6 +1,6 @@
 //! IAM, account-wide: the account summary, virtual MFA devices, the password policy, the
-//! credential report (generated and polled with back-off) and the authorization details, all
-//! through the one IAM bound (IAM is serialised).
+//! credential report (generated and polled with back-off), the authorization details and the
+//! server certificates, all through the one IAM bound (IAM is serialised).
 
 use std::time::Duration;
 
@@ -13,12 +13,20 @@ use crate::facts::{ApiError, CredentialReport, Fetched, IamFacts, Service};
 pub(super) async fn collect(c: &Collector) -> IamFacts {
     let client = &c.clients.iam;
     let region = c.home_region.as_str();
-    let (summary, credential_report, virtual_mfa, password_policy, authorization) = tokio::join!(
+    let (
+        summary,
+        credential_report,
+        virtual_mfa,
+        password_policy,
+        authorization,
+        server_certificates,
+    ) = tokio::join!(
         c.limited(Service::Iam, region, iam::summary(client)),
         credential_report(c),
         c.limited(Service::Iam, region, iam::virtual_mfa_devices(client)),
         c.limited(Service::Iam, region, iam::password_policy(client)),
         c.limited(Service::Iam, region, iam::authorization_details(client)),
+        c.limited(Service::Iam, region, iam::server_certificates(client)),
     );
     IamFacts {
         summary,
@@ -26,6 +34,7 @@ pub(super) async fn collect(c: &Collector) -> IamFacts {
         virtual_mfa,
         password_policy,
         authorization,
+        server_certificates,
     }
 }
 

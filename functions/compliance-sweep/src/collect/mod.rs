@@ -14,6 +14,7 @@
 //!
 //! [`Seams`] are test seams: listings the local emulator cannot serve, given as data.
 
+mod accessanalyzer;
 mod cloudtrail;
 mod guardduty;
 mod iam;
@@ -204,6 +205,9 @@ impl Collector {
             Service::Rds => ShardFacts::Rds(rds::collect(self, r).await),
             Service::Lambda => ShardFacts::Lambda(lambda::collect(self, r).await),
             Service::Ssm => ShardFacts::Ssm(ssm::collect(self, r).await),
+            Service::AccessAnalyzer => {
+                ShardFacts::AccessAnalyzer(accessanalyzer::collect(self, r).await)
+            }
         }
     }
 

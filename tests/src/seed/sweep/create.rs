@@ -15,7 +15,7 @@ use futures::StreamExt;
 use super::cis::PATTERNS;
 use super::spec::{
     BucketPolicy, Console, Database, Invocations, Key, LayerOwner, PARTNER, ParameterGroup, REGION,
-    Rotation, Spec, Trust,
+    REGIONS, Rotation, Spec, Trust,
 };
 use crate::harness::{Moto, harness};
 
@@ -97,6 +97,8 @@ pub async fn seed(spec: &Spec, sdk: SdkConfig, s3control: &aws_sdk_s3control::Cl
     arn.extend(log_groups(spec, &sdk, &arn.clone()).await);
     arn.extend(parameters(spec, &sdk).await);
     alert_rules(spec, &sdk).await;
+    arn.extend(server_certificates(spec, &sdk).await);
+    arn.extend(analyzers(spec, stock));
     drill(spec, &sdk, &arn).await;
     Seeded {
         id: spec.id.clone(),
@@ -1419,6 +1421,91 @@ async fn parameters(spec: &Spec, sdk: &SdkConfig) -> Names {
         vec![(p.name.clone(), arn)]
     })
     .await
+}
+
+/// The server certificates, uploaded to IAM one after the other: self-signed (rcgen), valid
+/// from a year ago to `valid_days` from today. Each is named by the ARN IAM answers.
+async fn server_certificates(spec: &Spec, sdk: &SdkConfig) -> Names {
+    let iam = aws_sdk_iam::Client::new(sdk);
+    let mut names = Names::new();
+    for c in &spec.server_certificates {
+        let (body, key) = certificate(&c.name, c.valid_days);
+        let arn = iam
+            .upload_server_certificate()
+            .server_certificate_name(&c.name)
+            .certificate_body(body)
+            .private_key(key)
+            .send()
+            .await
+            .unwrap()
+            .server_certificate_metadata
+            .expect("UploadServerCertificate answers the metadata")
+            .arn;
+        names.push((c.name.clone(), arn));
+    }
+    names
+}
+
+/// A self-signed certificate for `name.example.com` (PEM) and its private key (PEM), valid
+/// until `valid_days` from today (negative: already expired).
+fn certificate(name: &str, valid_days: i64) -> (String, String) {
+    use chrono::Datelike;
+    let day = |offset: i64| {
+        let d = (chrono::Utc::now() + chrono::Duration::days(offset)).date_naive();
+        rcgen::date_time_ymd(
+            d.year(),
+            u8::try_from(d.month()).expect("a month fits"),
+            u8::try_from(d.day()).expect("a day fits"),
+        )
+    };
+    let mut params = rcgen::CertificateParams::new(vec![format!("{name}.example.com")])
+        .expect("a valid DNS name");
+    params.not_before = day(-365);
+    params.not_after = day(valid_days);
+    let key = rcgen::KeyPair::generate().expect("generate a key");
+    let cert = params.self_signed(&key).expect("self-sign");
+    (cert.pem(), key.serialize_pem())
+}
+
+/// The analyzers and their findings, through the emulator's Access Analyzer
+/// (tests/emulator/patches/accessanalyzer.py); stock moto has none, so nothing is created
+/// there (the sweep's ListAnalyzers fails: AA-01 and AA-02 are ERROR). Each analyzer is named
+/// by its ARN, and each Region of [`REGIONS`] by `analyzers@REGION`, the ARN the sweep gives
+/// Region-level Access Analyzer findings (`analyzer/*`).
+fn analyzers(spec: &Spec, stock: bool) -> Names {
+    let moto = &harness().moto;
+    let id = spec.id.as_str();
+    let mut names: Names = REGIONS
+        .iter()
+        .map(|r| {
+            (
+                format!("analyzers@{r}"),
+                format!("arn:aws:access-analyzer:{r}:{id}:analyzer/*"),
+            )
+        })
+        .collect();
+    for a in &spec.analyzers {
+        let arn = if stock {
+            format!(
+                "arn:aws:access-analyzer:{}:{id}:analyzer/{}",
+                a.region, a.name
+            )
+        } else {
+            let arn = moto.create_analyzer(id, a.region, &a.name, a.kind);
+            for (i, status) in a.findings.iter().enumerate() {
+                moto.add_analyzer_finding(
+                    id,
+                    a.region,
+                    &a.name,
+                    &format!("arn:aws:s3:::{}-shared-{i}", a.name),
+                    status,
+                );
+            }
+            arn
+        };
+        names.push((a.name.clone(), arn));
+    }
+    names
 }
 
 /// The EventBridge rules for GuardDuty findings, one after the other (their order on the bus is

@@ -51,6 +51,53 @@ pub struct Spec {
     pub parameters: Vec<Parameter>,
     /// EventBridge rules for GuardDuty findings on the default bus (GD-06).
     pub alert_rules: Vec<AlertRule>,
+    /// Server certificates stored in IAM (IAM-31).
+    pub server_certificates: Vec<ServerCertificate>,
+    /// IAM Access Analyzer analyzers (AA-01, AA-02).
+    pub analyzers: Vec<Analyzer>,
+}
+
+/// A server certificate uploaded to IAM: self-signed, valid from a year ago until
+/// `valid_days` from now (negative: expired that many days ago).
+#[derive(Debug, Clone)]
+pub struct ServerCertificate {
+    pub name: String,
+    pub valid_days: i64,
+}
+
+/// An IAM Access Analyzer analyzer of a Region, with the findings the emulator is told it has
+/// (stock moto has no Access Analyzer: nothing is created there).
+#[derive(Debug, Clone)]
+pub struct Analyzer {
+    /// Its name in the spec; also its name in Access Analyzer (unique per Region there, across
+    /// the spec here).
+    pub name: String,
+    pub region: &'static str,
+    /// `ACCOUNT`, `ORGANIZATION`, `ACCOUNT_UNUSED_ACCESS`, ...
+    pub kind: &'static str,
+    /// The status of each of its findings (`ACTIVE`, `ARCHIVED`, `RESOLVED`).
+    pub findings: Vec<&'static str>,
+}
+
+impl Analyzer {
+    fn new(name: impl Into<String>, region: &'static str, kind: &'static str) -> Self {
+        Analyzer {
+            name: name.into(),
+            region,
+            kind,
+            findings: vec![],
+        }
+    }
+
+    /// Whether it looks for external access (AA-01 counts only these).
+    pub fn external(&self) -> bool {
+        matches!(self.kind, "ACCOUNT" | "ORGANIZATION")
+    }
+
+    /// How many of its findings are ACTIVE (AA-02).
+    pub fn active_findings(&self) -> usize {
+        self.findings.iter().filter(|s| **s == "ACTIVE").count()
+    }
 }
 
 /// A rule on a Region's default event bus matching GuardDuty findings of `min_severity` and
@@ -846,6 +893,12 @@ impl Spec {
                 },
             ],
             alert_rules: vec![AlertRule::new("guardduty-high", REGION)],
+            server_certificates: vec![ServerCertificate {
+                name: "tls-current".into(),
+                valid_days: 300,
+            }],
+            // An external access analyzer with nothing to report.
+            analyzers: vec![Analyzer::new("external-access", REGION, "ACCOUNT")],
         }
     }
 
@@ -1390,6 +1443,27 @@ pub const INSECURE: &[Change] = &[
             });
         },
     },
+    Change {
+        name: "an expired server certificate kept in IAM (IAM-31)",
+        make: |s| {
+            s.server_certificates.push(ServerCertificate {
+                name: "tls-expired".into(),
+                valid_days: -30,
+            });
+        },
+    },
+    Change {
+        name: "the Region's only analyzer finds unused access, not external access, and has active findings (AA-01, AA-02)",
+        make: |s| {
+            for a in &mut s.analyzers {
+                if a.name == "external-access" {
+                    a.name = "unused-access".into();
+                    a.kind = "ACCOUNT_UNUSED_ACCESS";
+                    a.findings = vec!["ACTIVE", "ACTIVE", "ARCHIVED"];
+                }
+            }
+        },
+    },
 ];
 
 /// How big a preset account is.
@@ -1651,6 +1725,23 @@ fn scale(s: &mut Spec, n: Scale) {
             },
         });
     }
+    // A certificate that expires tomorrow: still valid (IAM-31 PASS).
+    s.server_certificates.push(ServerCertificate {
+        name: "tls-expires-tomorrow".into(),
+        valid_days: 1,
+    });
+    // Access Analyzer: REGIONS[0] has the insecure account's unused-access analyzer; in the
+    // second Region an external one with an active and an archived finding (AA-01 PASS, AA-02
+    // FAIL) beside an unused-access one with none (AA-02 PASS); none in the last (AA-01 FAIL).
+    s.analyzers.push(Analyzer {
+        findings: vec!["ACTIVE", "ARCHIVED"],
+        ..Analyzer::new(format!("external-{}", REGIONS[1]), REGIONS[1], "ACCOUNT")
+    });
+    s.analyzers.push(Analyzer::new(
+        format!("unused-{}", REGIONS[1]),
+        REGIONS[1],
+        "ACCOUNT_UNUSED_ACCESS",
+    ));
     // GuardDuty in every Region but the last; a good multi-Region trail homed in the second
     // Region with its CIS alarms (the hand-written trail is single-Region and bad).
     s.alert_rules

@@ -188,4 +188,11 @@ pub(super) fn expect(e: &mut Expect) {
         let arn = format!("arn:aws:iam::{}:group/{}", spec.id, g.name);
         e.on("IAM-20", arn, GLOBAL).pass_if(all_mfa);
     }
+    // IAM-31: each server certificate is still valid. Stock moto answers every one with the
+    // Expiration 2012-05-08 whatever its body says: all fail there.
+    let stock = e.stock;
+    for c in &spec.server_certificates {
+        e.on("IAM-31", e.arn(&c.name), GLOBAL)
+            .pass_if(c.valid_days > 0 && !stock);
+    }
 }

@@ -2,6 +2,7 @@
 //! per service, each a function over the spec (see the parent module for how to register a
 //! check). Written from the spec's terms, independently of the sweep's code.
 
+mod accessanalyzer;
 mod cloudtrail;
 mod guardduty;
 mod iam;
@@ -127,6 +128,7 @@ const SERVICES: &[fn(&mut Expect)] = &[
     rds::expect,
     lambda::expect,
     ssm::expect,
+    accessanalyzer::expect,
 ];
 
 /// What the sweep must find on `seeded`, seeded from `spec`, sorted.
